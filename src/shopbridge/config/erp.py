@@ -1,0 +1,71 @@
+"""Connection settings of each ERP adapter, one model per vendor (``[erp.<vendor>]`` in the TOML)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shopbridge.config.secrets import SecretRef
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Sage200Settings(_Strict):
+    """Sage 200 Standard/Professional REST API (``/sop_orders``, ``/warehouse_holdings``, ...)."""
+
+    base_url: str = Field(description="API root, e.g. https://api.columbus.sage.com/uk/sage200/accounts/v1")
+    site_id: str = Field(description="X-Site header, from GET /sites")
+    company_id: str = Field(description="X-Company header, from GET /sites")
+    access_token: SecretRef = Field(description="OAuth bearer token from Sage ID")
+    timeout_seconds: float = 30.0
+    page_size: int = Field(default=100, ge=1, le=500)
+    bank_account_code: str = Field(default="1200", description="bank for payout receipts")
+    default_warehouse: str = "WAREHOUSE"
+
+
+class SysproSettings(_Strict):
+    """SYSPRO e.net Solutions REST (``/SYSPROWCFService/Rest``)."""
+
+    base_url: str = Field(description="e.g. http://erp-host:20080/SYSPROWCFService/Rest")
+    operator: str
+    operator_password: SecretRef
+    company_id: str
+    company_password: SecretRef | None = None
+    timeout_seconds: float = 30.0
+    default_warehouse: str = "FG"
+
+
+class PrimaSettings(_Strict):
+    """Prima Solutions SOAP/XML web services (``wsomhandler`` / ``comwsomhandler``)."""
+
+    base_url: str = Field(description="root of the web services, e.g. https://prima.example/ws")
+    company_id: str | None = Field(default=None, description="set to use comwsomhandler")
+    username: str
+    password: SecretRef
+    timeout_seconds: float = 30.0
+    default_warehouse: str = "MAIN"
+
+
+class TrytonSettings(_Strict):
+    """Tryton over JSON-RPC (``POST /<database>/rpc/``)."""
+
+    url: str = Field(description="server root, e.g. http://127.0.0.1:8000")
+    database: str
+    username: str = "admin"
+    password: SecretRef
+    timeout_seconds: float = 30.0
+    company_id: int = 1
+    warehouse_code: str = "WH"
+
+
+class ErpSettings(_Strict):
+    """Which ERP this installation feeds, and how to reach it."""
+
+    vendor: Literal["sage200", "syspro", "prima", "tryton"]
+    sage200: Sage200Settings | None = None
+    syspro: SysproSettings | None = None
+    prima: PrimaSettings | None = None
+    tryton: TrytonSettings | None = None

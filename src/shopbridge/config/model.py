@@ -1,0 +1,169 @@
+"""The configuration model: one TOML file, validated on load.
+
+Every section forbids unknown keys (a typo is an error, not a silently ignored setting) and every
+secret is a :class:`SecretRef`. One installation may serve several Shopify stores feeding one ERP:
+each ``[[shops]]`` entry carries its own credentials, webhook secrets, locations and accounts.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shopbridge.config.erp import ErpSettings
+from shopbridge.config.secrets import SecretRef
+
+SHOPIFY_API_VERSION = "2026-07"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Strict):
+    """Where the state lives. SQLite by default; PostgreSQL when several workers share the work."""
+
+    url: str = Field(default="sqlite:///shopbridge.db", description="SQLAlchemy URL, or use url_env")
+    url_env: str | None = Field(default=None, description="read the URL from this environment variable")
+    pool_size: int = Field(default=5, ge=1, le=100)
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("use a sqlite:///path or postgresql+psycopg://user@host/db URL")
+        return value
+
+
+class RetrySettings(_Strict):
+    """Backoff of failing jobs: ``min(cap, base * factor**(attempt-1))`` with ±``jitter`` spread."""
+
+    base_seconds: float = Field(default=5.0, gt=0)
+    factor: float = Field(default=2.0, ge=1)
+    cap_seconds: float = Field(default=3600.0, gt=0)
+    jitter: float = Field(default=0.2, ge=0, le=1)
+    max_attempts: int = Field(default=10, ge=1, le=100)
+
+
+class EngineSettings(_Strict):
+    workers: int = Field(default=2, ge=1, le=64, description="worker threads in `shopbridge run`")
+    lease_seconds: float = Field(default=60.0, gt=0)
+    heartbeat_seconds: float = Field(default=15.0, gt=0)
+    poll_seconds: float = Field(default=0.5, gt=0)
+    batch_size: int = Field(default=20, ge=1, le=1000, description="jobs claimed per round trip")
+    retry: RetrySettings = RetrySettings()
+
+    @model_validator(mode="after")
+    def _heartbeat_inside_lease(self) -> EngineSettings:
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError("heartbeat_seconds must be shorter than lease_seconds, or leases expire mid-job")
+        return self
+
+
+class WebSettings(_Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body_bytes: int = Field(default=2_000_000, ge=1024)
+    public_url: str = Field(default="", description="address Shopify delivers webhooks to")
+
+
+class ShopSettings(_Strict):
+    """One Shopify store."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="short name: uk, eu, us")
+    domain: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*\.myshopify\.com$")
+    access_token: SecretRef
+    webhook_secrets: list[SecretRef] = Field(
+        min_length=1, description="app client secrets; two during a rotation (old and new)"
+    )
+    admin_url: str = Field(default="", description="override for the sandbox; empty means https://<domain>")
+    currency: str = Field(default="GBP", pattern=r"^[A-Z]{3}$")
+    restore_rate: float = Field(default=100.0, gt=0, description="cost points per second (plan)")
+    order_trigger: Literal["paid", "authorized"] = "paid"
+    locations: dict[str, str] = Field(
+        default_factory=dict, description="Shopify location id (numeric or GID) -> ERP warehouse code"
+    )
+    customer_account_prefix: str = ""
+    default_customer_account: str = Field(default="", description="ERP account for guest checkouts")
+    amendment_cutoff_minutes: int = Field(default=60, ge=0)
+
+    @property
+    def admin_base(self) -> str:
+        return (self.admin_url or f"https://{self.domain}").rstrip("/")
+
+
+class ScheduleSettings(_Strict):
+    """How often each sweep runs, in seconds (0 turns a sweep off)."""
+
+    order_sweep: int = Field(default=300, ge=0)
+    order_sweep_overlap: int = Field(default=600, ge=0, description="re-read this far behind the watermark")
+    erp_items: int = Field(default=300, ge=0)
+    erp_stock: int = Field(default=120, ge=0)
+    erp_dispatches: int = Field(default=300, ge=0)
+    lease_reaper: int = Field(default=30, ge=0)
+
+
+class FlowSettings(_Strict):
+    orders: bool = True
+    customers: bool = True
+    stock: bool = True
+    catalogue: bool = True
+    fulfilments: bool = True
+    refunds: bool = True
+    payouts: bool = True
+    prices: bool = False
+
+
+class LookupSettings(_Strict):
+    """Shopify value -> ERP code tables. Unknown values fall back to ``default`` where given."""
+
+    payment_gateways: dict[str, str] = Field(default_factory=dict)
+    shipping_methods: dict[str, str] = Field(default_factory=dict)
+    tax_codes: dict[str, str] = Field(default_factory=dict, description="tax rate (e.g. '0.2') -> ERP code")
+    carriers: dict[str, str] = Field(default_factory=dict, description="ERP courier -> Shopify carrier")
+
+
+class BufferSettings(_Strict):
+    default: Decimal = Field(default=Decimal(0), ge=0)
+    per_sku: dict[str, Decimal] = Field(default_factory=dict)
+    per_location: dict[str, Decimal] = Field(default_factory=dict)
+
+
+class Settings(_Strict):
+    """The whole configuration file."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    engine: EngineSettings = EngineSettings()
+    web: WebSettings = WebSettings()
+    shops: list[ShopSettings] = Field(default_factory=list)
+    erp: ErpSettings | None = None
+    schedules: ScheduleSettings = ScheduleSettings()
+    flows: FlowSettings = FlowSettings()
+    lookups: LookupSettings = LookupSettings()
+    buffers: BufferSettings = BufferSettings()
+
+    @model_validator(mode="after")
+    def _unique_shops(self) -> Settings:
+        names = [s.name for s in self.shops]
+        domains = [s.domain for s in self.shops]
+        if len(set(names)) != len(names):
+            raise ValueError("two [[shops]] share a name; give each store its own name")
+        if len(set(domains)) != len(domains):
+            raise ValueError("two [[shops]] share a domain; each store appears once")
+        return self
+
+    @model_validator(mode="after")
+    def _erp_section_present(self) -> Settings:
+        if self.erp is not None and getattr(self.erp, self.erp.vendor) is None:
+            raise ValueError(
+                f"erp.vendor is {self.erp.vendor!r} but there is no [erp.{self.erp.vendor}] section"
+            )
+        return self
+
+    def shop_by_domain(self, domain: str) -> ShopSettings | None:
+        return next((s for s in self.shops if s.domain == domain), None)
+
+    def shop_by_name(self, name: str) -> ShopSettings | None:
+        return next((s for s in self.shops if s.name == name), None)

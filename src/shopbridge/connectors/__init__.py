@@ -1,0 +1,1 @@
+"""Connectors: Shopify and the ERP adapters, translating wire formats at the boundary."""

@@ -1,0 +1,1 @@
+"""Pure domain: canonical records, money, problem taxonomy, mapping rules. Standard library only."""

@@ -1,0 +1,224 @@
+"""The problem taxonomy: what can go wrong, who owns it, how bad it is and how it resolves.
+
+A *problem* is a failure turned into data (ARCHITECTURE invariant 2). This module is pure: it says
+what kinds exist and their defaults; the engine stores problems and the flows raise them.
+The string values are stored in the database; ``tests/engine/test_enums_match_db.py`` keeps the two
+in step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Team(StrEnum):
+    """The team that owns a problem and is told about it."""
+
+    FINANCE = "finance"
+    OPERATIONS = "operations"
+    ECOMMERCE = "ecommerce"
+    MERCHANDISING = "merchandising"
+    TECHNICAL = "technical"
+
+
+class Severity(StrEnum):
+    """How urgent a problem is; ``CRITICAL`` pages someone, ``INFO`` waits for the daily digest."""
+
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+    CRITICAL = "critical"
+
+
+class Resolution(StrEnum):
+    """How a problem goes away."""
+
+    AUTOMATIC_RETRY = "automatic_retry"  # the engine keeps retrying; resolves on success
+    RELEASE_WHEN = "release_when"  # resolves itself when a condition holds (the SKU appears)
+    PERSON = "person"  # someone must act, then resolve or ignore it
+
+
+class ProblemStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+@dataclass(frozen=True)
+class _KindInfo:
+    team: Team
+    severity: Severity
+    resolution: Resolution
+    advice: str
+
+
+class ProblemKind(StrEnum):
+    """Every kind of problem shopbridge can raise. Add a kind here, with its defaults below."""
+
+    JOB_DEAD_LETTERED = "job_dead_lettered"
+    REMOTE_REJECTED = "remote_rejected"
+    REMOTE_UNAVAILABLE = "remote_unavailable"
+    UNSUPPORTED_OPERATION = "unsupported_operation"
+    CONFIGURATION = "configuration"
+    MALFORMED_WEBHOOK = "malformed_webhook"
+    UNKNOWN_WEBHOOK_TOPIC = "unknown_webhook_topic"
+    UNKNOWN_SKU = "unknown_sku"
+    DUPLICATE_SKU = "duplicate_sku"
+    CUSTOMER_CONFLICT = "customer_conflict"
+    CREDIT_LIMIT = "credit_limit"
+    STOCK_MISMATCH = "stock_mismatch"
+    LEDGER_MISMATCH = "ledger_mismatch"
+    PAYOUT_MISMATCH = "payout_mismatch"
+    UNKNOWN_BALANCE_TRANSACTION = "unknown_balance_transaction"
+    AMENDMENT_AFTER_CUTOFF = "amendment_after_cutoff"
+    FULFILMENT_REJECTED = "fulfilment_rejected"
+
+    @property
+    def default_team(self) -> Team:
+        return _KINDS[self].team
+
+    @property
+    def default_severity(self) -> Severity:
+        return _KINDS[self].severity
+
+    @property
+    def default_resolution(self) -> str:
+        return _KINDS[self].resolution.value
+
+    @property
+    def advice(self) -> str:
+        """What usually fixes this kind, shown beside the problem."""
+        return _KINDS[self].advice
+
+
+_T, _S, _R = Team, Severity, Resolution
+_KINDS: dict[ProblemKind, _KindInfo] = {
+    ProblemKind.JOB_DEAD_LETTERED: _KindInfo(
+        _T.TECHNICAL,
+        _S.ERROR,
+        _R.PERSON,
+        "Read the last error, fix the cause, then `shopbridge jobs replay`.",
+    ),
+    ProblemKind.REMOTE_REJECTED: _KindInfo(
+        _T.TECHNICAL, _S.ERROR, _R.PERSON, "The remote system refused the request; its message says why."
+    ),
+    ProblemKind.REMOTE_UNAVAILABLE: _KindInfo(
+        _T.TECHNICAL,
+        _S.WARNING,
+        _R.AUTOMATIC_RETRY,
+        "Retried automatically; check the system if it persists.",
+    ),
+    ProblemKind.UNSUPPORTED_OPERATION: _KindInfo(
+        _T.TECHNICAL,
+        _S.ERROR,
+        _R.PERSON,
+        "The ERP cannot do this through its API: do it by hand or change the flow.",
+    ),
+    ProblemKind.CONFIGURATION: _KindInfo(
+        _T.TECHNICAL, _S.CRITICAL, _R.PERSON, "Correct the named setting and restart."
+    ),
+    ProblemKind.MALFORMED_WEBHOOK: _KindInfo(
+        _T.TECHNICAL,
+        _S.WARNING,
+        _R.PERSON,
+        "The raw body is kept; the sweep brings the record in regardless.",
+    ),
+    ProblemKind.UNKNOWN_WEBHOOK_TOPIC: _KindInfo(
+        _T.TECHNICAL, _S.INFO, _R.PERSON, "Unsubscribe the topic in Shopify or add a handler for it."
+    ),
+    ProblemKind.UNKNOWN_SKU: _KindInfo(
+        _T.MERCHANDISING,
+        _S.ERROR,
+        _R.RELEASE_WHEN,
+        "Create the item in the ERP; the order is released by itself.",
+    ),
+    ProblemKind.DUPLICATE_SKU: _KindInfo(
+        _T.MERCHANDISING, _S.WARNING, _R.PERSON, "Give each Shopify variant its own SKU."
+    ),
+    ProblemKind.CUSTOMER_CONFLICT: _KindInfo(
+        _T.FINANCE,
+        _S.WARNING,
+        _R.PERSON,
+        "An ERP account has this email with other details: merge or link by hand.",
+    ),
+    ProblemKind.CREDIT_LIMIT: _KindInfo(
+        _T.FINANCE, _S.ERROR, _R.PERSON, "Raise the credit limit or release the order in the ERP."
+    ),
+    ProblemKind.STOCK_MISMATCH: _KindInfo(
+        _T.OPERATIONS, _S.WARNING, _R.AUTOMATIC_RETRY, "The next stock push corrects Shopify."
+    ),
+    ProblemKind.LEDGER_MISMATCH: _KindInfo(
+        _T.FINANCE, _S.ERROR, _R.PERSON, "An order and its ledger entry disagree: check both documents."
+    ),
+    ProblemKind.PAYOUT_MISMATCH: _KindInfo(
+        _T.FINANCE, _S.ERROR, _R.PERSON, "The posted payout does not equal the bank deposit."
+    ),
+    ProblemKind.UNKNOWN_BALANCE_TRANSACTION: _KindInfo(
+        _T.FINANCE, _S.WARNING, _R.PERSON, "Posted to suspense: map the transaction type to a nominal code."
+    ),
+    ProblemKind.AMENDMENT_AFTER_CUTOFF: _KindInfo(
+        _T.OPERATIONS,
+        _S.WARNING,
+        _R.PERSON,
+        "The order was edited after the cut-off: amend it in the ERP by hand.",
+    ),
+    ProblemKind.FULFILMENT_REJECTED: _KindInfo(
+        _T.OPERATIONS,
+        _S.ERROR,
+        _R.PERSON,
+        "Shopify refused the fulfilment: check the order's fulfilment orders.",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class ProblemReport:
+    """What a flow or the engine reports; the store turns repeats of one ``dedup_key`` into a count."""
+
+    kind: ProblemKind
+    entity_type: str
+    entity_id: str
+    message: str
+    team: Team | None = None
+    severity: Severity | None = None
+    resolution: str = ""
+    tried: str = ""
+    details: dict[str, object] = field(default_factory=dict)
+    shop: str = ""
+
+    @property
+    def owner(self) -> Team:
+        return self.team or self.kind.default_team
+
+    @property
+    def effective_severity(self) -> Severity:
+        return self.severity or self.kind.default_severity
+
+    @property
+    def dedup_key(self) -> str:
+        """One open problem per kind and entity: a repeat raises its count, not a new row."""
+        return f"{self.kind.value}:{self.shop}:{self.entity_type}:{self.entity_id}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A stored problem, as read back from the store."""
+
+    id: int
+    kind: ProblemKind
+    team: Team
+    severity: Severity
+    status: ProblemStatus
+    entity_type: str
+    entity_id: str
+    message: str
+    resolution: str
+    tried: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+    shop: str = ""
+    details: dict[str, object] = field(default_factory=dict)
+    note: str = ""

@@ -1,0 +1,1 @@
+"""Flows: one module per flow; handlers of jobs and events."""

@@ -1,0 +1,1 @@
+"""Ports: the Protocols flows use and connectors implement."""

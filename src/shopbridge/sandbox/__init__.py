@@ -1,0 +1,1 @@
+"""Sandboxes that stand in for the external systems in tests and demos."""

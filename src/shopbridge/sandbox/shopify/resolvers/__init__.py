@@ -1,0 +1,34 @@
+"""Importing this package registers every resolver module's root fields."""
+
+from __future__ import annotations
+
+import importlib
+
+_MODULES = (
+    "catalog",
+    "inventory",
+    "customers",
+    "b2b",
+    "bulk",
+    "node",
+    # D2's modules; absent ones are skipped so each side can land independently.
+    "orders",
+    "fulfillment",
+    "refunds",
+    "edits",
+    "cancel",
+    "payouts",
+)
+
+
+def load_all() -> None:
+    """Import every resolver module that exists (registration happens on import)."""
+    for name in _MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise
+
+
+load_all()

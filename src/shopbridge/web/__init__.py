@@ -1,0 +1,1 @@
+"""Web entrypoint: webhook intake, dashboard, JSON API, metrics."""

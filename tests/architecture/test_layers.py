@@ -1,0 +1,51 @@
+"""The layer rules of ARCHITECTURE.md, checked on the source: arrows point down.
+
+- the domain imports only the standard library and itself;
+- the sandbox wing imports nothing from connectors, flows or web (it would test us against ourselves);
+- nothing in the package reads ../shared at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "src" / "shopbridge"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def python_files(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", python_files("domain"), ids=lambda p: p.name)
+def test_domain_imports_only_the_standard_library_and_itself(path: Path) -> None:
+    for name in imported_modules(path):
+        top = name.split(".")[0]
+        allowed = top in sys.stdlib_module_names or name.startswith("shopbridge.domain")
+        assert allowed, f"{path.name} imports {name}: the domain must stay pure"
+
+
+@pytest.mark.parametrize("path", python_files("sandbox"), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_sandbox_imports_nothing_from_connectors_flows_or_web(path: Path) -> None:
+    forbidden = ("shopbridge.connectors", "shopbridge.flows", "shopbridge.web", "shopbridge.bootstrap")
+    for name in imported_modules(path):
+        assert not name.startswith(forbidden), f"{path} imports {name}"
+
+
+def test_package_never_reads_the_shared_folder() -> None:
+    offenders = [p for p in PACKAGE.rglob("*.py") if "../shared" in p.read_text(encoding="utf-8")]
+    assert offenders == []
