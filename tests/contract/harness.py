@@ -1,5 +1,11 @@
 """What each ERP needs to offer the shared contract suite.
 
+NOTE (helper H, additive changes to this harness): every harness also provides
+``count_credit_notes(order_reference) -> int`` (credit notes the ERP holds against the order carrying
+that Shopify reference; the suite checks it is 1 after posting the same refund twice). The payout test
+posts a journal on the nominal codes in ``STANDARD_NOMINALS`` (seed them, or accept any code). The
+suite lives in ``test_contract*.py``; run one vendor with ``pytest tests/contract -k <vendor>``.
+
 Every adapter under test comes with a harness: it starts the system behind the adapter (a sandbox in
 this process or a real server), returns the adapter wired to it, and gives the suite the levers a
 test needs that are not part of the ERP port (seed an item, record a despatch, inject a fault).
@@ -45,6 +51,10 @@ class ErpHarness(Protocol):
         """Make the next ``times`` requests fail with HTTP ``status`` (or the vendor's equivalent)."""
         ...
 
+    def count_credit_notes(self, order_reference: str) -> int:
+        """How many credit notes reference the sales order carrying Shopify ``order_reference``."""
+        ...
+
 
 # The standard catalogue every harness seeds on start (SKU, description, unit price, free stock in
 # the default warehouse). Tests rely on these being present and active.
@@ -55,3 +65,6 @@ STANDARD_ITEMS: tuple[tuple[str, str, Decimal, Decimal], ...] = (
     ("CAP-BLACK", "Black cap", Decimal("15.00"), Decimal(0)),
 )
 STANDARD_CUSTOMER_EMAIL = "existing@example.com"  # seeded as an ERP account on start
+
+# Nominal (GL) codes the payout test posts to: the bank, the Shopify clearing account and fees.
+STANDARD_NOMINALS: dict[str, str] = {"bank": "1200", "clearing": "1100", "fees": "7900"}

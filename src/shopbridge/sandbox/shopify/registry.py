@@ -42,7 +42,9 @@ def mutation(name: str) -> Callable[[Resolver], Resolver]:
 
 
 def not_implemented(type_name: str, field_name: str) -> GraphQLError:
-    return GraphQLError(f"Field '{type_name}.{field_name}' is not implemented by the shopbridge Shopify sandbox")
+    return GraphQLError(
+        f"Field '{type_name}.{field_name}' is not implemented by the shopbridge Shopify sandbox"
+    )
 
 
 class RequestContext:

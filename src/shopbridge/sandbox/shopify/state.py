@@ -63,6 +63,7 @@ class ShopState(OrdersStateMixin):
         self.shop_domain = shop_domain
         self.currency = currency
         self.clock = clock
+        self.base_url = ""  # set by the server once it listens (bulk result URLs point here)
         self.lock = threading.RLock()
         self.events = EventBus()
         self.reset()
@@ -76,6 +77,9 @@ class ShopState(OrdersStateMixin):
             self.variants: dict[str, dict[str, Any]] = {}
             self.inventory_items: dict[str, dict[str, Any]] = {}
             self.inventory_levels: dict[tuple[str, str], dict[str, int]] = {}
+            self.level_ids: dict[tuple[str, str], str] = {}  # (item, location) -> InventoryLevel GID
+            self.level_stamps: dict[tuple[str, str], str] = {}  # (item, location) -> updatedAt
+            self.adjustment_groups: dict[str, dict[str, Any]] = {}
             self.customers: dict[str, dict[str, Any]] = {}
             self.companies: dict[str, dict[str, Any]] = {}
             self.company_locations: dict[str, dict[str, Any]] = {}

@@ -6,6 +6,7 @@ import importlib
 
 _MODULES = (
     "catalog",
+    "products",
     "inventory",
     "customers",
     "b2b",

@@ -1,0 +1,50 @@
+"""``shopbridge init`` and ``shopbridge config check``."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import typer
+
+from shopbridge.cli.common import console, settings_of, state_of
+from shopbridge.config import resolve_secrets
+from shopbridge.errors import ConfigurationError
+
+__all__ = ["config_app", "register", "starter_text"]
+
+config_app = typer.Typer(help="Check the configuration file.", no_args_is_help=True)
+
+
+def starter_text() -> str:
+    """The commented starter configuration shipped with the package."""
+    return resources.files("shopbridge.config").joinpath("starter.toml").read_text(encoding="utf-8")
+
+
+def init(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="overwrite an existing file"),
+) -> None:
+    """Write a commented starter configuration to the --config path."""
+    path = state_of(ctx).config
+    if path.exists() and not force:
+        raise ConfigurationError(
+            f"{path} already exists", key="--config", fix="pass --force to overwrite it, or choose another --config"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(starter_text(), encoding="utf-8")
+    console.print(f"wrote {path}; edit it, then run `shopbridge config check`")
+
+
+@config_app.command("check")
+def check(ctx: typer.Context) -> None:
+    """Load and validate the configuration and read every secret; print OK or the error."""
+    settings = settings_of(ctx, check_secrets=False)
+    secrets = resolve_secrets(settings)  # names only are printed, never the values
+    shops = ", ".join(s.name for s in settings.shops) or "none"
+    erp = settings.erp.vendor if settings.erp else "none"
+    console.print(f"[green]OK[/green] {state_of(ctx).config}: shops {shops}; erp {erp}; {len(secrets)} secrets readable")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(config_app, name="config")

@@ -1,0 +1,76 @@
+"""Rich renderings shared by the commands: ages, times, and the tables of jobs and problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from rich.table import Table
+
+from shopbridge.domain.problems import Problem
+from shopbridge.flows.admin import Job, ProblemCount, QueueRow
+
+__all__ = ["age", "jobs_table", "problem_counts_table", "problems_table", "queue_table", "when"]
+
+
+def age(seconds: float | None) -> str:
+    """A short human age: 42s, 7m, 3h, 2d."""
+    if seconds is None:
+        return "-"
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S") if moment else "-"
+
+
+def queue_table(rows: Iterable[QueueRow]) -> Table:
+    table = Table(title="Queue")
+    for column in ("kind", "state", "jobs", "oldest"):
+        table.add_column(column, justify="right" if column in ("jobs", "oldest") else "left")
+    for row in rows:
+        style = "red" if row.state == "dead" else None
+        table.add_row(row.kind, row.state, str(row.count), age(row.oldest_age_seconds), style=style)
+    return table
+
+
+def problem_counts_table(rows: Iterable[ProblemCount]) -> Table:
+    table = Table(title="Open problems")
+    for column in ("owner", "severity", "open"):
+        table.add_column(column, justify="right" if column == "open" else "left")
+    for row in rows:
+        table.add_row(row.team, row.severity, str(row.count))
+    return table
+
+
+def jobs_table(jobs: Iterable[Job]) -> Table:
+    table = Table(title="Jobs")
+    for column in ("id", "kind", "state", "shop", "entity", "attempts", "run after", "last error"):
+        table.add_column(column, overflow="fold")
+    for job in jobs:
+        table.add_row(
+            str(job.id),
+            job.kind,
+            job.state,
+            job.shop,
+            job.entity_key or "",
+            f"{job.attempts}/{job.max_attempts or '-'}",
+            when(job.run_after),
+            (job.last_error or "")[:80],
+        )
+    return table
+
+
+def problems_table(problems: Iterable[Problem]) -> Table:
+    table = Table(title="Problems")
+    for column in ("id", "owner", "severity", "kind", "entity", "count", "last seen", "status", "message"):
+        table.add_column(column, overflow="fold")
+    for p in problems:
+        entity = f"{p.shop + ': ' if p.shop else ''}{p.entity_type} {p.entity_id}"
+        table.add_row(
+            str(p.id), p.team, p.severity, p.kind, entity, str(p.count), when(p.last_seen), p.status, p.message[:80]
+        )
+    return table

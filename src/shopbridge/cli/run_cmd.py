@@ -1,0 +1,140 @@
+"""``shopbridge migrate``, ``run`` (web + workers + scheduler in one process) and ``worker``."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import threading
+
+import typer
+import uvicorn
+
+from shopbridge.bootstrap import REGISTRY_FACTORY, Services, build_registry, build_services
+from shopbridge.cli.common import console, settings_of, state_of
+from shopbridge.config import Settings, database_url
+from shopbridge.engine.runner import run_worker_processes
+from shopbridge.engine.scheduler import Scheduler, schedules_from_settings, sweep_kind
+from shopbridge.engine.worker import Registry, Worker, default_worker_name
+from shopbridge.errors import ConfigurationError
+from shopbridge.web.app import create_app
+
+__all__ = ["register"]
+
+log = logging.getLogger(__name__)
+
+
+def migrate(ctx: typer.Context) -> None:
+    """Create or upgrade the database schema (alembic upgrade head)."""
+    settings = settings_of(ctx)
+    services = build_services(settings)
+    try:
+        services.store.migrate()
+    finally:
+        services.close()
+    console.print(f"database at {_safe_url(settings)} is up to date")
+
+
+def run(
+    ctx: typer.Context,
+    workers: int | None = typer.Option(None, min=1, help="worker threads (default: [engine] workers)"),
+    port: int | None = typer.Option(None, min=0, max=65535, help="web port (default: [web] port)"),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="upgrade the schema first"),
+) -> None:
+    """Run the web app, worker threads and the scheduler in one process until SIGINT or SIGTERM."""
+    settings = settings_of(ctx, check_secrets=True)
+    host = _loopback_host(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    services = build_services(settings)
+    try:
+        if migrate_first:
+            services.store.migrate()
+        _serve(services, host, settings.web.port if port is None else port, workers or settings.engine.workers)
+    finally:
+        services.close()
+
+
+def _serve(services: Services, host: str, port: int, threads: int) -> None:
+    registry = build_registry(services)
+    stop = threading.Event()
+    pool = [_worker_thread(services, registry, stop, i) for i in range(threads)]
+    pool.append(threading.Thread(target=_scheduler(services, registry).run_forever, args=(stop,), name="scheduler"))
+    for thread in pool:
+        thread.start()
+    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="info"))
+    console.print(f"shopbridge on http://{host}:{port}/ with {threads} workers; Ctrl-C stops")
+    try:
+        server.run()  # uvicorn handles SIGINT/SIGTERM: it returns once it has shut down
+    finally:
+        stop.set()  # workers finish the job in hand, then leave
+        for thread in pool:
+            thread.join()
+    console.print("stopped")
+
+
+def _worker_thread(services: Services, registry: Registry, stop: threading.Event, index: int) -> threading.Thread:
+    worker = Worker(
+        services.store,
+        registry,
+        clock=services.clock,
+        services=services,
+        settings=services.settings.engine,
+        name=default_worker_name(str(index)),
+    )
+    return threading.Thread(target=worker.run_forever, args=(stop,), name=worker.name)
+
+
+def _scheduler(services: Services, registry: Registry) -> Scheduler:
+    """Only sweeps some flow handles are scheduled; a sweep without a handler would just pile up."""
+    plan = schedules_from_settings(services.settings.schedules)
+    handled = [s for s in plan if sweep_kind(s.name) in registry.kinds()]
+    for schedule in plan:
+        if schedule not in handled:
+            log.info("schedule %s: no handler for %s in this build; not scheduled", schedule.name, sweep_kind(schedule.name))
+    return Scheduler(services.store, handled, clock=services.clock)
+
+
+def worker(
+    ctx: typer.Context,
+    processes: int = typer.Option(1, min=1, help="worker processes"),
+    threads: int = typer.Option(1, min=1, help="worker threads per process"),
+) -> None:
+    """Run only workers (several processes, on any number of machines sharing one PostgreSQL)."""
+    settings = settings_of(ctx, check_secrets=True)
+    if processes > 1 and database_url(settings).startswith("sqlite"):
+        console.print("[yellow]several processes on SQLite take turns writing; use PostgreSQL to scale[/yellow]")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Spawned processes rebuild their registry from the same file (see bootstrap.worker_registry).
+    os.environ["SHOPBRIDGE_CONFIG"] = str(state_of(ctx).config.resolve())
+    failed = run_worker_processes(
+        database_url(settings), REGISTRY_FACTORY, processes, threads, settings=settings.engine
+    )
+    if failed:
+        raise typer.Exit(1)
+
+
+def _loopback_host(settings: Settings) -> str:
+    host = settings.web.host
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = False
+    if not loopback:
+        raise ConfigurationError(
+            f"the dashboard has no login, so it only listens on loopback (got {host!r})",
+            key="web.host",
+            fix='set host = "127.0.0.1" and put an authenticating reverse proxy in front',
+        )
+    return host
+
+
+def _safe_url(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(database_url(settings)).render_as_string(hide_password=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("migrate")(migrate)
+    app.command("run")(run)
+    app.command("worker")(worker)

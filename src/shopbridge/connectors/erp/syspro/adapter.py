@@ -1,0 +1,302 @@
+"""The ERP port over SYSPRO e.net business objects.
+
+Reads use COMFND (generic find) wherever a change cursor is needed: SYSPRO 8 tables carry a SQL
+``TimeStamp`` rowversion, which is the one dependable "changed since" SYSPRO offers; the per-object
+queries (INVQRY, SORQRY) have no such filter. Orders go in through SORTOI with the Shopify order
+name as ``CustomerPoNumber``, looked up before every create.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shopbridge.config.erp import SysproSettings
+from shopbridge.connectors.erp.syspro import xmlmap as xm
+from shopbridge.connectors.erp.syspro import xmlorders as xo
+from shopbridge.connectors.erp.syspro.client import SysproClient
+from shopbridge.domain.money import Money
+from shopbridge.domain.records import (
+    CreditNote,
+    Customer,
+    Dispatch,
+    Item,
+    JournalEntry,
+    Price,
+    PriceList,
+    SalesOrder,
+    SalesOrderRequest,
+    SalesOrderStatus,
+    StockLevel,
+)
+from shopbridge.errors import ConfigurationError, NeedsPerson, ShopbridgeError, UnsupportedOperation
+from shopbridge.ports.erp import (
+    Capability,
+    CreditLimitExceeded,
+    CustomerMatch,
+    ErpHealth,
+    Page,
+    PostedDocument,
+    UnknownSku,
+)
+
+_BASE = frozenset(
+    {
+        Capability.READ_ITEMS,
+        Capability.READ_STOCK,
+        Capability.READ_PRICE_LISTS,
+        Capability.CUSTOMERS,
+        Capability.CREDIT_LIMIT_CHECK,
+        Capability.CREATE_SALES_ORDER,
+        Capability.AMEND_SALES_ORDER,
+        Capability.CANCEL_SALES_ORDER,
+        Capability.READ_DISPATCHES,
+    }
+)
+_CHUNK = 50
+_SCAN_PAGE = 500
+
+
+class SysproAdapter:
+    """ERP port for SYSPRO 7/8 through e.net Solutions (REST)."""
+
+    vendor = "syspro"
+
+    def __init__(
+        self,
+        settings: SysproSettings,
+        *,
+        client: SysproClient | None = None,
+        currency: str = "GBP",
+        price_code: str = "A",
+    ) -> None:
+        self._settings = settings
+        self._client = client or SysproClient(settings)
+        self._currency = currency
+        self._price_code = price_code
+        self._journal_licensed: bool | None = None  # unknown until probed or first posted
+
+    @property
+    def client(self) -> SysproClient:
+        return self._client
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        # The credit-note object is unconfirmed in SYSPRO's public material: off, never guessed.
+        journal = {Capability.JOURNAL} if self._journal_licensed is not False else set()
+        return _BASE | journal
+
+    def check(self) -> ErpHealth:
+        try:
+            self._client.logon()
+        except ShopbridgeError as exc:
+            answered = isinstance(exc, ConfigurationError)  # SYSPRO answered, and refused the logon
+            return ErpHealth(self.vendor, reachable=answered, authenticated=False, detail=str(exc))
+        detail = self._probe_journal()
+        return ErpHealth(self.vendor, True, True, detail=detail, capabilities=self.capabilities)
+
+    def _probe_journal(self) -> str:
+        """GENTJL in validate-only mode: an unlicensed answer switches the JOURNAL capability off."""
+        try:
+            self._client.post("GENTJL", xm.gentjl_parameters(validate_only=True), "<PostGlJournal/>")
+        except ConfigurationError as exc:
+            self._journal_licensed = False
+            return f"GL journals off: {exc}"
+        except ShopbridgeError as exc:
+            return f"GL journal probe inconclusive: {exc}"
+        self._journal_licensed = True
+        return "GL journals (GENTJL) licensed"
+
+    # --- items, stock, prices --------------------------------------------------------------
+    def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
+        rows = self._find("InvMaster", xm.ITEM_COLUMNS, xm.since(cursor), rows=limit, order_by="TimeStamp")
+        items = tuple(xm.item_from_row(row) for row in rows)
+        return Page(items, xm.cursor_after(rows, cursor), has_more=len(rows) >= limit)
+
+    def get_items(self, skus: Sequence[str]) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        wanted = list(dict.fromkeys(skus))
+        for start in range(0, len(wanted), _CHUNK):
+            found.update(self._items_chunk(wanted[start : start + _CHUNK]))
+        return found
+
+    def _items_chunk(self, skus: Sequence[str]) -> dict[str, Item]:
+        rows = self._find("InvMaster", xm.ITEM_COLUMNS, xm.any_of("StockCode", skus), rows=len(skus))
+        price_rows = self._find(
+            "InvPrice", xm.PRICE_COLUMNS, xm.any_of("StockCode", skus), rows=len(skus) * 10
+        )
+        prices = xm.prices_by_code(price_rows, self._currency).get(self._price_code, {})
+        return {row["StockCode"]: xm.item_from_row(row, price=prices.get(row["StockCode"])) for row in rows}
+
+    def stock_changed(self, cursor: str | None, limit: int = 100) -> Page[StockLevel]:
+        rows = self._find(
+            "InvWarehouse", xm.STOCK_COLUMNS, xm.since(cursor), rows=limit, order_by="TimeStamp"
+        )
+        levels = tuple(xm.stock_from_row(row) for row in rows)
+        return Page(levels, xm.cursor_after(rows, cursor), has_more=len(rows) >= limit)
+
+    def price_lists(self) -> Sequence[PriceList]:
+        rows = self._scan("InvPrice", xm.PRICE_COLUMNS, key="StockCode")
+        by_code = xm.prices_by_code(rows, self._currency)
+        return [
+            PriceList(
+                code,
+                self._currency,
+                name=f"SYSPRO price code {code}",
+                prices=tuple(Price(sku, money) for sku, money in sorted(prices.items())),
+            )
+            for code, prices in sorted(by_code.items())
+        ]
+
+    # --- customers -------------------------------------------------------------------------
+    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+        rows = self._find(
+            "ArCustomer", xm.CUSTOMER_COLUMNS, [xm.Condition("Email", "EQ", customer.email)], rows=1
+        )
+        if rows:
+            return CustomerMatch(rows[0]["Customer"], False, xm.customer_conflicts(rows[0], customer))
+        code = customer.erp_account or xm.customer_code(customer.email)
+        self._client.setup_add("ARSSCS", xm.arsscs_parameters(), xm.arsscs_xml(code, customer))
+        return CustomerMatch(code, True)
+
+    def check_credit(self, account: str, amount_due: Money) -> None:
+        limit, balance = xm.credit_from_arsqry(self._client.query("ARSQRY", xm.arsqry_xml(account)))
+        if limit > 0 and balance + amount_due.amount > limit:
+            raise CreditLimitExceeded(
+                account, f"balance {balance} + order {amount_due.amount} > limit {limit}"
+            )
+
+    # --- sales orders ----------------------------------------------------------------------
+    def find_sales_order(self, reference: str) -> SalesOrder | None:
+        number = self._order_number(reference)
+        if number is None:
+            return None
+        return xo.order_from_sorqry(self._client.query("SORQRY", xo.sorqry_xml(number)), self._currency)
+
+    def _order_number(self, reference: str) -> str | None:
+        where = [xm.Condition("CustomerPoNumber", "EQ", reference)]
+        rows = self._find("SorMaster", xo.ORDER_COLUMNS, where, rows=5)
+        return rows[0]["SalesOrder"] if rows else None
+
+    def create_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
+        existing = self._order_number(order.reference)
+        if existing is not None:
+            return PostedDocument(existing, existing, existed=True)
+        self._require_known_skus(order)
+        try:
+            root = self._client.post(
+                "SORTOI", xo.sortoi_parameters(), xo.sortoi_xml(order, warehouse=self._wh(order))
+            )
+        except NeedsPerson as exc:
+            return self._lost_race_or_raise(order.reference, exc)
+        number = xo.sortoi_result(root)
+        return PostedDocument(number, number)
+
+    def _lost_race_or_raise(self, reference: str, exc: NeedsPerson) -> PostedDocument:
+        """Another worker imported the same PO number a moment ago: that order is ours."""
+        existing = self._order_number(reference) if "already exists" in str(exc).lower() else None
+        if existing is None:
+            raise exc
+        return PostedDocument(existing, existing, existed=True)
+
+    def _require_known_skus(self, order: SalesOrderRequest) -> None:
+        skus = [line.sku for line in order.lines]
+        known = self.get_items(skus)
+        missing = [sku for sku in dict.fromkeys(skus) if sku not in known]
+        if missing:
+            raise UnknownSku(missing, reference=order.reference)
+
+    def _wh(self, order: SalesOrderRequest) -> str:
+        return order.warehouse or self._settings.default_warehouse
+
+    def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
+        number = self._require_order(order.reference)
+        self._require_known_skus(order)
+        xml_in = xo.sortoi_xml(order, warehouse=self._wh(order), action="C", sales_order=number)
+        self._client.post("SORTOI", xo.sortoi_parameters(), xml_in)
+        return PostedDocument(number, number, existed=True)
+
+    def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
+        current = self.find_sales_order(reference)
+        if current is None:
+            raise NeedsPerson(f"SYSPRO has no sales order with customer PO number {reference} to cancel")
+        if current.status is SalesOrderStatus.CANCELLED:
+            return PostedDocument(current.erp_id, current.erp_number, existed=True)
+        self._client.post("SORTOI", xo.sortoi_parameters(), xo.sortoi_cancel_xml(reference, current.erp_id))
+        return PostedDocument(current.erp_id, current.erp_number, extra={"reason": reason} if reason else {})
+
+    def _require_order(self, reference: str) -> str:
+        number = self._order_number(reference)
+        if number is None:
+            raise NeedsPerson(f"SYSPRO has no sales order with customer PO number {reference}")
+        return number
+
+    # --- despatches, credits, money --------------------------------------------------------
+    def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
+        notes = self._find(
+            "MdnMaster", xo.DISPATCH_COLUMNS, xm.since(cursor), rows=limit, order_by="TimeStamp"
+        )
+        dispatches = tuple(
+            xo.dispatch_from_rows(note, self._dispatch_lines(note["DispatchNote"])) for note in notes
+        )
+        return Page(dispatches, xm.cursor_after(notes, cursor), has_more=len(notes) >= limit)
+
+    def _dispatch_lines(self, note: str) -> list[dict[str, str]]:
+        where = [xm.Condition("DispatchNote", "EQ", note)]
+        return self._find("MdnDetail", xo.DISPATCH_LINE_COLUMNS, where, rows=1000)
+
+    def create_credit_note(self, note: CreditNote) -> PostedDocument:
+        raise UnsupportedOperation(
+            f"SYSPRO credit notes are not posted by shopbridge (refund {note.refund_reference} on order "
+            f"{note.order_reference}): no credit-note business object is confirmed; raise the credit in "
+            "SYSPRO (Sales Order Entry, credit note) and resolve this problem",
+            details={"order_reference": note.order_reference, "refund": note.refund_reference},
+        )
+
+    def post_payout(self, entry: JournalEntry) -> PostedDocument:
+        if self._journal_licensed is False:
+            raise UnsupportedOperation(
+                f"SYSPRO GL journals (GENTJL) are not licensed; post payout {entry.reference} by hand"
+            )
+        where = [xm.Condition("Reference", "EQ", entry.reference)]
+        rows = self._find("GenJournalCtl", ("Journal", "Reference"), where, rows=1)
+        if rows:
+            return PostedDocument(rows[0]["Journal"], rows[0]["Journal"], existed=True)
+        try:
+            root = self._client.post("GENTJL", xm.gentjl_parameters(), xm.gentjl_xml(entry))
+        except ConfigurationError:
+            self._journal_licensed = False
+            raise
+        self._journal_licensed = True
+        number = xm.journal_number(root)
+        return PostedDocument(number, number)
+
+    # --- COMFND helpers --------------------------------------------------------------------
+    def _find(
+        self,
+        table: str,
+        columns: Sequence[str],
+        where: Sequence[xm.Condition],
+        *,
+        rows: int,
+        order_by: str = "",
+    ) -> list[dict[str, str]]:
+        return xm.find_rows(
+            self._client.query("COMFND", xm.find_xml(table, columns, where, rows=rows, order_by=order_by))
+        )
+
+    def _scan(self, table: str, columns: Sequence[str], *, key: str) -> list[dict[str, str]]:
+        """Every row of ``table``, paged by ``key`` (COMFND has no offset).
+
+        A full page may end part-way through the rows of its last key, so those rows are read again
+        with the next page rather than lost.
+        """
+        out: list[dict[str, str]] = []
+        last = ""
+        while True:
+            where = [xm.Condition(key, "GT", last)] if last else []
+            page = self._find(table, columns, where, rows=_SCAN_PAGE, order_by=key)
+            if len(page) < _SCAN_PAGE:
+                return out + page
+            whole = [row for row in page if row[key] != page[-1][key]] or page
+            out.extend(whole)
+            last = whole[-1][key]

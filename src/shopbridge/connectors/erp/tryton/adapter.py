@@ -1,0 +1,178 @@
+"""The ERP port over a Tryton server (JSON-RPC). Tryton is GPL and runs as its own process; this
+package only speaks its wire protocol and never imports it.
+
+What Tryton cannot do through this adapter is left out of :attr:`TrytonErp.capabilities` and
+refused with :class:`UnsupportedOperation`: amending or cancelling a sale once confirmed (Tryton has
+already made its shipment and invoice; a person handles that as a shipment exception in Tryton), a
+credit-limit check (the ``credit_limit`` module is not part of this installation), restocking credit
+notes and sales returns (returns are a stock process in Tryton).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from shopbridge.connectors.erp.tryton import feeds, sales
+from shopbridge.connectors.erp.tryton import translate as tr
+from shopbridge.connectors.erp.tryton.lookups import Lookups
+from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
+from shopbridge.domain.money import Money
+from shopbridge.domain.records import (
+    CreditNote,
+    Customer,
+    Dispatch,
+    Item,
+    JournalEntry,
+    JournalLine,
+    PriceList,
+    SalesOrder,
+    SalesOrderRequest,
+    StockLevel,
+)
+from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, UnsupportedOperation
+from shopbridge.ports.erp import Capability, CustomerMatch, ErpHealth, Page, PostedDocument
+
+CAPABILITIES = frozenset({
+    Capability.READ_ITEMS, Capability.READ_STOCK, Capability.READ_PRICE_LISTS, Capability.CUSTOMERS,
+    Capability.CREATE_SALES_ORDER, Capability.READ_DISPATCHES, Capability.CREDIT_NOTE, Capability.JOURNAL,
+    Capability.KITS,
+})
+
+
+class TrytonErp:
+    vendor = "tryton"
+
+    def __init__(self, rpc: TrytonRpc, *, warehouse_code: str = "WH", company_id: int = 1) -> None:
+        self.rpc = rpc
+        self.look = Lookups(rpc, warehouse_code, company_id)
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return CAPABILITIES
+
+    def check(self) -> ErpHealth:
+        try:
+            self.rpc.login()
+        except RetryLater as exc:
+            return ErpHealth(self.vendor, False, False, str(exc))
+        except ConfigurationError as exc:
+            return ErpHealth(self.vendor, True, False, str(exc))
+        try:
+            detail = f"warehouse {self.look.warehouse.code}, currency {self.look.currency[1]}"
+        except (ConfigurationError, NeedsPerson) as exc:
+            return ErpHealth(self.vendor, True, True, str(exc), self.capabilities)
+        return ErpHealth(self.vendor, True, True, detail, self.capabilities)
+
+    # --- items, stock, prices ----------------------------------------------------------------
+    def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
+        return feeds.items_changed(self.look, cursor, limit)
+
+    def get_items(self, skus: Sequence[str]) -> dict[str, Item]:
+        return feeds.get_items(self.look, skus) if skus else {}
+
+    def stock_changed(self, cursor: str | None, limit: int = 100) -> Page[StockLevel]:
+        return feeds.stock_changed(self.look, cursor, limit)
+
+    def price_lists(self) -> Sequence[PriceList]:
+        return feeds.price_lists(self.look)
+
+    # --- customers -----------------------------------------------------------------------------
+    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+        party = self._party_by_email(customer.email)
+        if party is not None:
+            return CustomerMatch(str(party["code"]), created=False, conflicts=tr.party_conflicts(party, customer))
+        return CustomerMatch(self._create_party(customer), created=True)
+
+    def _party_by_email(self, email: str) -> dict[str, Any] | None:
+        mechanisms = self.look.search_read("party.contact_mechanism",
+                                           [("type", "=", "email"), ("value", "ilike", email.strip())],
+                                           ["party"], order=[("id", "ASC")])
+        if not mechanisms:
+            return None
+        rows = self.look.search_read("party.party", [("id", "=", int(mechanisms[0]["party"]))],
+                                     ["code", "name", "phone"])
+        return rows[0] if rows else None
+
+    def _create_party(self, customer: Customer) -> str:
+        contacts = [{"type": "email", "value": customer.email}]
+        if customer.phone:
+            contacts.append({"type": "phone", "value": customer.phone})
+        values = {"name": customer.display_name, "contact_mechanisms": [["create", contacts]],
+                  "addresses": [["create", [_address(customer)]]]}
+        created = self.rpc.model("party.party", "create", [values])
+        rows = self.look.search_read("party.party", [("id", "=", int(created[0]))], ["code"])
+        return str(rows[0]["code"])
+
+    def check_credit(self, account: str, amount_due: Money) -> None:
+        raise UnsupportedOperation("Tryton here has no credit_limit module: credit limits are not checked")
+
+    # --- sales orders ----------------------------------------------------------------------------
+    def find_sales_order(self, reference: str) -> SalesOrder | None:
+        return sales.find_sales_order(self.look, reference)
+
+    def create_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
+        return sales.create_sales_order(self.look, order)
+
+    def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
+        raise UnsupportedOperation(f"Tryton cannot amend confirmed sale {order.reference} through the API; "
+                                   "change it in Tryton (shipment exception) or cancel and re-place the order")
+
+    def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
+        raise UnsupportedOperation(f"Tryton cannot cancel confirmed sale {reference} through the API; cancel "
+                                   "its shipment and invoice in Tryton and handle the sale's exceptions")
+
+    # --- dispatches, credit notes, payouts ----------------------------------------------------
+    def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
+        return feeds.dispatches_since(self.look, cursor, limit)
+
+    def create_credit_note(self, note: CreditNote) -> PostedDocument:
+        return sales.create_credit_note(self.look, note)
+
+    def post_payout(self, entry: JournalEntry) -> PostedDocument:
+        """A posted ``account.move`` in the general journal; the nominal codes are Tryton account codes."""
+        existing = self._payout(entry.reference)
+        if existing is not None:
+            return PostedDocument(str(existing["id"]), str(existing.get("number") or ""), existed=True)
+        if entry.currency != self.look.currency[1]:
+            raise NeedsPerson(f"payout {entry.reference} is in {entry.currency}; Tryton's books are in "
+                              f"{self.look.currency[1]}")
+        accounts = self.look.accounts(sorted({line.nominal_code for line in entry.lines}))
+        values = {
+            "journal": self.look.journal("general"), "period": self.look.period(entry.posted_on),
+            "date": entry.posted_on, "description": tr.payout_description(entry.reference, entry.narrative),
+            "lines": [["create", [_move_line(line, accounts) for line in entry.lines]]],
+        }
+        move_id = int(self.rpc.model("account.move", "create", [values])[0])
+        self.rpc.model("account.move", "post", [move_id])
+        posted = self.look.search_read("account.move", [("id", "=", move_id)], ["number"])
+        return PostedDocument(str(move_id), str(posted[0].get("number") or ""))
+
+    def _payout(self, reference: str) -> dict[str, Any] | None:
+        rows = self.look.search_read("account.move", [["OR", ("description", "=", reference),
+                                                       ("description", "like", f"{reference} | %")]],
+                                     ["number", "description"])
+        return next((r for r in rows if tr.is_payout(str(r.get("description") or ""), reference)), None)
+
+    # --- for tests and tools ---------------------------------------------------------------------
+    def count_credit_notes(self, order_reference: str) -> int:
+        return sales.count_credit_notes(self.look, order_reference)
+
+    def close(self) -> None:
+        self.rpc.close()
+
+
+def _address(customer: Customer) -> dict[str, Any]:
+    address = customer.billing_address or customer.shipping_address
+    if address is None:
+        return {}
+    street = "\n".join(part for part in (address.line1, address.line2) if part)
+    return {"street": street, "city": address.city, "postal_code": address.postcode}
+
+
+def _move_line(line: JournalLine, accounts: dict[str, int]) -> dict[str, Any]:
+    debit = line.debit.amount if line.debit else Decimal(0)
+    credit = line.credit.amount if line.credit else Decimal(0)
+    return {"account": accounts[line.nominal_code], "debit": debit, "credit": credit,
+            "description": line.description}

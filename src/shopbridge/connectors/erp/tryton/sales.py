@@ -1,0 +1,200 @@
+"""Sales orders and credit notes in Tryton.
+
+A sale carries the Shopify order name in ``reference`` (the dedup key, looked up before create).
+We create it in draft, then ``quote`` and ``confirm`` (Tryton processes a confirmed sale at once:
+it makes the customer shipment and the invoice). A sale left part-way by a crash is moved on, not
+created again; a sale Tryton refuses to quote is deleted so a retry starts clean.
+
+A credit note is an ``out`` invoice with negative quantities, its lines' ``origin`` the sale lines
+(so Tryton lists it among the sale's invoices), ``reference`` the Shopify refund id (the dedup key),
+posted at once. Tryton invoices do not move stock: restocking is the returns process in Tryton.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from shopbridge.connectors.erp.tryton import translate as tr
+from shopbridge.connectors.erp.tryton.lookups import Lookups, ProductRef
+from shopbridge.domain.records import CreditNote, SalesOrder, SalesOrderLine, SalesOrderRequest
+from shopbridge.errors import NeedsPerson, ShopbridgeError
+from shopbridge.ports.erp import PostedDocument, UnknownSku
+
+SALE_FIELDS = ("reference", "number", "state", "shipment_state", "party.code", "lines", "party",
+               "invoice_address")
+LINE_FIELDS = ("type", "product.suffix_code", "quantity", "unit_price", "description", "product", "unit")
+
+
+def find_sale(look: Lookups, reference: str) -> dict[str, Any] | None:
+    rows = look.search_read("sale.sale", [("reference", "=", reference)], SALE_FIELDS, order=[("id", "DESC")])
+    live = [r for r in rows if r.get("state") != "cancelled"]
+    if live:
+        return live[0]
+    return rows[0] if rows else None
+
+
+def sale_lines(look: Lookups, sale: dict[str, Any]) -> list[dict[str, Any]]:
+    return look.search_read("sale.line", [("sale", "=", int(sale["id"]))], LINE_FIELDS, order=[("id", "ASC")])
+
+
+def find_sales_order(look: Lookups, reference: str) -> SalesOrder | None:
+    sale = find_sale(look, reference)
+    if sale is None:
+        return None
+    return tr.to_sales_order(sale, sale_lines(look, sale), look.currency[1])
+
+
+def create_sales_order(look: Lookups, order: SalesOrderRequest) -> PostedDocument:
+    existing = find_sale(look, order.reference)
+    if existing is not None:
+        _advance(look, existing)
+        return _posted(existing, existed=True)
+    products = _require_products(look, order)
+    sale_id = _create_draft(look, order, products)
+    try:
+        _advance(look, {"id": sale_id, "state": "draft"})
+    except ShopbridgeError:
+        _discard(look, sale_id)
+        raise
+    created = look.search_read("sale.sale", [("id", "=", sale_id)], SALE_FIELDS)
+    return _posted(created[0])
+
+
+def _require_products(look: Lookups, order: SalesOrderRequest) -> dict[str, ProductRef]:
+    found = look.products(sorted({line.sku for line in order.lines}))
+    missing = [line.sku for line in order.lines if line.sku not in found]
+    if missing:
+        raise UnknownSku(missing, reference=order.reference)
+    inactive = sorted({sku for sku, ref in found.items() if not ref.active})
+    if inactive:
+        raise NeedsPerson(f"order {order.reference}: item(s) {', '.join(inactive)} are inactive in Tryton",
+                          details={"skus": inactive, "reference": order.reference})
+    return found
+
+
+def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, ProductRef]) -> int:
+    party = look.party(order.customer_account)
+    address = (party.get("addresses") or [None])[0]
+    currency_id, code = look.currency
+    if order.currency != code:
+        raise NeedsPerson(f"order {order.reference} is in {order.currency}; Tryton's company trades in {code}")
+    values = {
+        "party": int(party["id"]), "reference": order.reference, "sale_date": order.order_date,
+        "currency": currency_id, "invoice_address": address, "shipment_address": address,
+        "warehouse": look.warehouse.id, "description": order.note[:200] or order.reference,
+        "lines": [["create", [_line_values(look, line, products[line.sku]) for line in order.lines]]],
+    }
+    created = look.rpc.model("sale.sale", "create", [values])
+    if not isinstance(created, list) or len(created) != 1:
+        raise NeedsPerson(f"Tryton answered sale.sale.create with {created!r}")
+    return int(created[0])
+
+
+def _line_values(look: Lookups, line: SalesOrderLine, product: ProductRef) -> dict[str, Any]:
+    net = line.unit_price.amount * line.quantity
+    return {
+        "type": "line", "product": product.id, "quantity": float(line.quantity), "unit": product.unit,
+        "unit_price": line.unit_price.amount, "description": line.description or product.sku,
+        "taxes": [["add", look.tax_for(tr.tax_rate(net, line.tax.amount))]],
+    }
+
+
+def _advance(look: Lookups, sale: dict[str, Any]) -> None:
+    """Move a sale on to confirmed (and so processed) from wherever a crash left it."""
+    steps = {"draft": ("quote", "confirm"), "quotation": ("confirm",)}
+    for step in steps.get(str(sale.get("state")), ()):
+        look.rpc.model("sale.sale", step, [int(sale["id"])])
+
+
+def _discard(look: Lookups, sale_id: int) -> None:
+    """Remove a sale Tryton refused, so the order's next attempt is a clean create."""
+    for step in ("draft", "delete"):
+        try:
+            look.rpc.model("sale.sale", step, [sale_id])
+        except ShopbridgeError:
+            continue
+
+
+def _posted(sale: dict[str, Any], *, existed: bool = False) -> PostedDocument:
+    return PostedDocument(str(sale["id"]), str(sale.get("number") or ""), existed=existed,
+                          extra={"state": str(sale.get("state"))})
+
+
+# --- credit notes ----------------------------------------------------------------------------------
+
+def count_credit_notes(look: Lookups, order_reference: str) -> int:
+    sale = find_sale(look, order_reference)
+    if sale is None:
+        return 0
+    return len(look.search_read("account.invoice", [("sales", "in", [int(sale["id"])]), ("type", "=", "out"),
+                                                    ("total_amount", "<", 0)], ["id"]))
+
+
+def create_credit_note(look: Lookups, note: CreditNote) -> PostedDocument:
+    found = look.search_read("account.invoice", [("type", "=", "out"), ("reference", "=", note.refund_reference),
+                                                 ("state", "!=", "cancelled")], ["number"])
+    if found:
+        return PostedDocument(str(found[0]["id"]), str(found[0].get("number") or ""), existed=True)
+    sale = find_sale(look, note.order_reference)
+    if sale is None:
+        raise NeedsPerson(f"credit note {note.refund_reference}: Tryton has no sale {note.order_reference}")
+    invoice_id = _create_invoice(look, note, sale)
+    look.rpc.model("account.invoice", "post", [invoice_id])
+    posted = look.search_read("account.invoice", [("id", "=", invoice_id)], ["number"])
+    return PostedDocument(str(invoice_id), str(posted[0].get("number") or ""))
+
+
+def _create_invoice(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> int:
+    currency_id, code = look.currency
+    if note.currency != code:
+        raise NeedsPerson(f"credit note {note.refund_reference} is in {note.currency}; Tryton uses {code}")
+    values = {
+        "type": "out", "party": int(sale["party"]), "invoice_address": sale.get("invoice_address"),
+        "reference": note.refund_reference, "description": f"Refund of {note.order_reference}",
+        "account": look.default_receivable(), "journal": look.journal("revenue"), "currency": currency_id,
+        "invoice_date": note.issued_on or datetime.now(UTC).date(),
+        "lines": [["create", _credit_lines(look, note, sale)]],
+    }
+    created = look.rpc.model("account.invoice", "create", [values])
+    return int(created[0])
+
+
+def _credit_lines(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> list[dict[str, Any]]:
+    lines = sale_lines(look, sale)
+    origin = {str((ln.get("product.") or {}).get("suffix_code")): int(ln["id"]) for ln in lines}
+    products = look.products(sorted({ln.sku for ln in note.lines}))
+    values = [_credit_line(look, ln.sku, ln.quantity, ln.net.amount, ln.tax.amount, products, origin)
+              for ln in note.lines]
+    if note.shipping is not None and not note.shipping.is_zero():
+        values.append(_shipping_line(note.shipping.amount, _any_revenue(products.values())))
+    return values
+
+
+def _credit_line(look: Lookups, sku: str, quantity: int, net: Decimal, tax: Decimal,
+                 products: dict[str, ProductRef], origin: dict[str, int]) -> dict[str, Any]:
+    product = products.get(sku)
+    if product is None or product.revenue_account is None:
+        raise NeedsPerson(f"credit note line {sku}: no such product in Tryton, or it has no revenue account")
+    values: dict[str, Any] = {
+        "type": "line", "product": product.id, "quantity": float(-quantity), "unit": product.unit,
+        "unit_price": (net / quantity).quantize(Decimal("0.0001")), "account": product.revenue_account,
+        "description": f"Refund {sku}", "taxes": [["add", look.tax_for(tr.tax_rate(net, tax))]],
+    }
+    if sku in origin:
+        values["origin"] = f"sale.line,{origin[sku]}"
+    return values
+
+
+def _shipping_line(amount: Decimal, account: int) -> dict[str, Any]:
+    return {"type": "line", "quantity": -1.0, "unit_price": amount, "account": account,
+            "description": "Shipping refund"}
+
+
+def _any_revenue(products: Sequence[ProductRef] | Any) -> int:
+    for product in products:
+        if product.revenue_account:
+            return int(product.revenue_account)
+    raise NeedsPerson("no revenue account to credit shipping against; give the products an account category")

@@ -1,0 +1,246 @@
+"""The Shopify GraphQL Admin client: one endpoint, pinned API version, paced by cost.
+
+``ShopifyClient.execute(name, variables)`` sends the document ``queries/<name>.graphql`` and returns
+its ``data``; ``mutate`` also checks the mutation's ``userErrors``. THROTTLED answers (HTTP 200 with
+``extensions.code == "THROTTLED"``, or 429) are waited out and retried here, so a flow only sees
+:class:`~shopbridge.errors.Throttled` when the retries are exhausted. Everything else is translated by
+:mod:`shopbridge.connectors.shopify.errors`.
+
+The access token is read from the shop's secret reference once and sent only in the
+``X-Shopify-Access-Token`` header: it is never logged and never part of ``repr``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
+from shopbridge.connectors.shopify.documents import Document, document
+from shopbridge.connectors.shopify.errors import (
+    from_graphql_errors,
+    from_http_status,
+    from_user_errors,
+    is_throttled,
+)
+from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
+from shopbridge.errors import RetryLater, Throttled
+
+__all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
+
+log = logging.getLogger(__name__)
+
+_DEFAULT_MUTATION_COST = 10.0  # Shopify: every mutation costs 10
+_DEFAULT_QUERY_COST = 50.0  # until the first answer tells us the document's real requested cost
+
+
+def graphql_endpoint(shop: ShopSettings) -> str:
+    return f"{shop.admin_base}/admin/api/{SHOPIFY_API_VERSION}/graphql.json"
+
+
+@dataclass
+class ClientStats:
+    """What the client saw: calls, THROTTLED answers seen and surfaced, cost points charged."""
+
+    calls: int = 0
+    throttled_seen: int = 0
+    throttled_surfaced: int = 0
+    cost_actual: float = 0.0
+
+
+class ShopifyClient:
+    """A synchronous, thread-safe client for one shop (share one per shop between worker threads)."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        token: str,
+        budget: CostBudget,
+        http: httpx.Client,
+        shop_domain: str = "",
+        max_throttle_retries: int = 8,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.endpoint = endpoint
+        self.shop_domain = shop_domain
+        self.budget = budget
+        self.stats = ClientStats()
+        self._token = token
+        self._http = http
+        self._max_retries = max_throttle_retries
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(
+        cls,
+        shop: ShopSettings,
+        *,
+        budget: CostBudget | None = None,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+    ) -> ShopifyClient:
+        """A client for ``shop``; pass the shop's shared ``budget`` when several workers use it."""
+        token = shop.access_token.resolve(f"shops[{shop.name}].access_token")
+        http = httpx.Client(transport=transport, timeout=timeout)
+        return cls(
+            endpoint=graphql_endpoint(shop),
+            token=token,
+            budget=budget or CostBudget(restore_rate=shop.restore_rate),
+            http=http,
+            shop_domain=shop.domain,
+        )
+
+    def __repr__(self) -> str:
+        return f"ShopifyClient({self.endpoint!r})"
+
+    def __enter__(self) -> ShopifyClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def execute(
+        self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
+    ) -> Any:
+        """Send document ``name`` and return its ``data``; ``key`` fills a ``$key`` idempotency variable."""
+        doc = document(name)
+        payload = {
+            "query": doc.text,
+            "operationName": doc.operation,
+            "variables": _with_key(doc, variables, key),
+        }
+        for _attempt in range(self._max_retries + 1):
+            body = self._attempt(doc, payload)
+            if body is not None:
+                return body.get("data")
+        self._count(surfaced=1)
+        raise Throttled(
+            f"Shopify kept throttling {name} after {self._max_retries} waits",
+            retry_after=self._estimate(doc) / self.budget.restore_rate,
+            details={"document": name, "shop": self.shop_domain},
+        )
+
+    def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
+        """Run a mutation and return its payload object, raising on ``userErrors``."""
+        data = self.execute(name, variables, key=key)
+        if not isinstance(data, Mapping) or len(data) != 1:
+            raise RetryLater(f"Shopify answered {name} without its payload", details={"data": data})
+        result = next(iter(data.values()))
+        errors = _user_errors(result)
+        if errors:
+            raise from_user_errors(errors, name)
+        return result
+
+    def _attempt(self, doc: Document, payload: Mapping[str, Any]) -> dict[str, Any] | None:
+        """One paced round trip: the body when answered, ``None`` after waiting out THROTTLED."""
+        reserved = self._estimate(doc)
+        wait = self.budget.reserve(reserved, self._monotonic())
+        if wait > 0:
+            self._sleep(wait)
+        status, text, headers = self._post(doc, payload, reserved)
+        body = _json(text)
+        cost = ThrottleStatus.from_extensions(body.get("extensions") if body else None)
+        if cost is not None:
+            self.budget.learn(doc.name, cost.requested)
+        if is_throttled(status, body):
+            self._count(calls=1, seen=1)
+            wait = self.budget.throttled(reserved, cost, self._monotonic())
+            self._sleep(max(wait, _retry_after(headers)))
+            return None
+        self.budget.settle(reserved, cost, self._monotonic())
+        self._count(calls=1, actual=(cost.actual or cost.requested) if cost else 0.0)
+        return self._checked(doc, status, text, body)
+
+    def _post(
+        self, doc: Document, payload: Mapping[str, Any], reserved: float
+    ) -> tuple[int, str, httpx.Headers]:
+        headers = {"X-Shopify-Access-Token": self._token, "Content-Type": "application/json"}
+        try:
+            response = self._http.post(self.endpoint, json=payload, headers=headers)
+        except httpx.TimeoutException as exc:
+            self.budget.settle(reserved, None, self._monotonic())
+            raise RetryLater(
+                f"Shopify did not answer {doc.name} in time", details={"error": str(exc)}
+            ) from exc
+        except httpx.TransportError as exc:
+            self.budget.settle(reserved, None, self._monotonic())
+            raise RetryLater(
+                f"cannot reach Shopify for {doc.name}: {exc}", details={"error": str(exc)}
+            ) from exc
+        log.debug("shopify %s %s -> %s", self.shop_domain, doc.operation, response.status_code)
+        return response.status_code, response.text, response.headers
+
+    def _checked(self, doc: Document, status: int, text: str, body: dict[str, Any] | None) -> dict[str, Any]:
+        error = from_http_status(status, text, doc.name)
+        if error is not None:
+            raise error
+        if body is None:
+            raise RetryLater(
+                f"Shopify answered {doc.name} with something that is not JSON", details={"body": text[:500]}
+            )
+        errors = body.get("errors")
+        if errors:
+            raise from_graphql_errors(
+                errors if isinstance(errors, list) else [{"message": str(errors)}], doc.name
+            )
+        return body
+
+    def _estimate(self, doc: Document) -> float:
+        default = _DEFAULT_MUTATION_COST if doc.is_mutation else _DEFAULT_QUERY_COST
+        return self.budget.estimate(doc.name, default)
+
+    def _count(self, *, calls: int = 0, seen: int = 0, surfaced: int = 0, actual: float = 0.0) -> None:
+        with self._lock:
+            self.stats.calls += calls
+            self.stats.throttled_seen += seen
+            self.stats.throttled_surfaced += surfaced
+            self.stats.cost_actual += actual
+
+
+def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
+    result = dict(variables or {})
+    needs_key = "$key:" in doc.text.replace(" ", "")
+    if needs_key and not key:
+        raise ValueError(f"{doc.name} is @idempotent: pass key= (the job's idempotency_key)")
+    if key:
+        result["key"] = key
+    return result
+
+
+def _user_errors(result: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(result, Mapping):
+        return []
+    found: list[Mapping[str, Any]] = []
+    for field, value in result.items():
+        if field.endswith("serErrors") and isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, Mapping))
+    return found
+
+
+def _json(text: str) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _retry_after(headers: httpx.Headers) -> float:
+    try:
+        return float(headers.get("Retry-After", "0"))
+    except ValueError:
+        return 0.0

@@ -1,0 +1,68 @@
+"""The job record as handlers see it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row
+
+from shopbridge.engine.schema import JobState
+
+__all__ = ["Job", "JobState", "job_from_row"]
+
+# Fixed namespace: the same job gets the same idempotency key in every process and on every retry.
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0d1a8e-3f0c-4c2e-9a57-2f1c6f4e8d11")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A unit of work; ``payload`` is what the handler needs, ``attempts`` counts this one too."""
+
+    id: int
+    kind: str
+    entity_key: str | None
+    payload: dict[str, Any]
+    attempts: int
+    max_attempts: int | None  # None: the engine's configured retry.max_attempts
+    shop: str
+    dedup_key: str | None
+    created_at: datetime
+    state: JobState
+    run_after: datetime | None = None
+    lease_until: datetime | None = None
+    locked_by: str | None = None
+    last_error: str = ""
+    updated_at: datetime | None = None
+    finished_at: datetime | None = None
+
+    @property
+    def idempotency_key(self) -> str:
+        """A UUID from (kind, dedup_key or id): identical on every retry, so remote effects dedupe."""
+        basis = self.dedup_key if self.dedup_key is not None else f"id:{self.id}"
+        return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{self.kind}\x1f{basis}"))
+
+
+def job_from_row(row: Row[Any]) -> Job:
+    """Build a :class:`Job` from a full ``jobs`` row."""
+    m = row._mapping
+    return Job(
+        id=int(m["id"]),
+        kind=m["kind"],
+        entity_key=m["entity_key"],
+        payload=dict(m["payload"] or {}),
+        attempts=int(m["attempts"]),
+        max_attempts=m["max_attempts"],
+        shop=m["shop"],
+        dedup_key=m["dedup_key"],
+        created_at=m["created_at"],
+        state=JobState(m["state"]),
+        run_after=m["run_after"],
+        lease_until=m["lease_until"],
+        locked_by=m["locked_by"],
+        last_error=m["last_error"],
+        updated_at=m["updated_at"],
+        finished_at=m["finished_at"],
+    )

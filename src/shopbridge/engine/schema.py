@@ -1,0 +1,247 @@
+"""The whole database schema, readable in one place.
+
+Invariants live here as constraints, not in code paths that might forget them:
+
+* an inbound event is recorded once per (source, shop, event id);
+* at most one *active* (pending or running) job per ``dedup_key``;
+* at most one *running* job per ``entity_key`` (the backstop behind per-entity ordering);
+* a Shopify id maps to one ERP id per entity type and shop, and back;
+* at most one *open* problem per ``dedup_key`` (repeats raise its count);
+* every enumerated column accepts exactly the values of its Python enum.
+
+Alembic migrations under ``migrations/versions`` create exactly this; ``tests/engine`` diffs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from shopbridge.domain.problems import ProblemKind, ProblemStatus, Severity, Team
+from shopbridge.engine.types import UTCDateTime
+
+__all__ = [
+    "ACTIVE_JOB_STATES",
+    "JobState",
+    "audit",
+    "counters",
+    "cursors",
+    "inbox_events",
+    "jobs",
+    "links",
+    "metadata",
+    "problems",
+    "schedules",
+    "stock_snapshots",
+]
+
+
+class JobState(StrEnum):
+    """Where a job is in its life: pending -> running -> done, or dead after its last attempt."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    DEAD = "dead"
+
+
+ACTIVE_JOB_STATES = (JobState.PENDING.value, JobState.RUNNING.value)
+
+# Deterministic constraint names, so migrations and metadata agree and errors name the rule.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT on PostgreSQL; plain INTEGER on SQLite, where only INTEGER PRIMARY KEY autoincrements.
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _one_of(column: str, values: Iterable[str]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+inbox_events = Table(
+    "inbox_events",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),
+    Column("shop", String(128), nullable=False, server_default=""),
+    Column("topic", String(128), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("webhook_id", String(255), nullable=False, server_default=""),
+    Column("api_version", String(16), nullable=False, server_default=""),
+    Column("triggered_at", UTCDateTime(), nullable=True),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(32), nullable=False, server_default="received"),
+    Column("processed_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("source", "shop", "event_id"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("kind", String(128), nullable=False),
+    Column("entity_key", String(255), nullable=True),
+    Column("dedup_key", String(255), nullable=True),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(16), nullable=False, server_default=JobState.PENDING.value),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # NULL means "the engine's configured retry.max_attempts".
+    Column("max_attempts", Integer, nullable=True),
+    Column("run_after", UTCDateTime(), nullable=False),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("locked_by", String(255), nullable=True),
+    Column("last_error", Text, nullable=False, server_default=""),
+    Column("shop", String(128), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+    CheckConstraint(_one_of("state", (s.value for s in JobState)), name="state"),
+    CheckConstraint("attempts >= 0", name="attempts"),
+    CheckConstraint("max_attempts IS NULL OR max_attempts >= 1", name="max_attempts"),
+    CheckConstraint("state <> 'running' OR lease_until IS NOT NULL", name="running_has_lease"),
+)
+
+_active = text(_one_of("state", ACTIVE_JOB_STATES))
+Index("ux_jobs_dedup_active", jobs.c.dedup_key, unique=True, sqlite_where=_active, postgresql_where=_active)
+_running = text("state = 'running'")
+Index(
+    "ux_jobs_entity_running", jobs.c.entity_key, unique=True, sqlite_where=_running, postgresql_where=_running
+)
+# The claim scans pending jobs in id order among those due.
+_pending = text("state = 'pending'")
+Index("ix_jobs_claim", jobs.c.run_after, jobs.c.id, sqlite_where=_pending, postgresql_where=_pending)
+# Per-entity ordering asks "is there an earlier unfinished job for this entity?".
+_unfinished = text(_one_of("state", ("pending", "running", "dead")))
+Index(
+    "ix_jobs_entity_unfinished",
+    jobs.c.entity_key,
+    jobs.c.id,
+    sqlite_where=_unfinished,
+    postgresql_where=_unfinished,
+)
+# The reaper looks for running jobs whose lease has run out.
+Index("ix_jobs_lease", jobs.c.lease_until, sqlite_where=_running, postgresql_where=_running)
+Index("ix_jobs_state_kind", jobs.c.state, jobs.c.kind)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("entity_type", String(64), nullable=False),
+    Column("shop", String(128), nullable=False, server_default=""),
+    Column("shopify_id", String(255), nullable=False),
+    Column("erp_id", String(255), nullable=False),
+    Column("erp_reference", String(255), nullable=False, server_default=""),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("entity_type", "shop", "shopify_id"),
+    # Per shop: one ERP item is a variant in each of a brand's UK, EU and US stores.
+    UniqueConstraint("entity_type", "shop", "erp_id"),
+)
+
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+problems = Table(
+    "problems",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("kind", String(64), nullable=False),
+    Column("team", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("status", String(16), nullable=False, server_default=ProblemStatus.OPEN.value),
+    Column("entity_type", String(64), nullable=False),
+    Column("entity_id", String(255), nullable=False),
+    Column("shop", String(128), nullable=False, server_default=""),
+    Column("message", Text, nullable=False),
+    Column("resolution", Text, nullable=False, server_default=""),
+    Column("tried", Text, nullable=False, server_default=""),
+    Column("count", Integer, nullable=False, server_default="1"),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    Column("details", JSON, nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("dedup_key", String(512), nullable=False),
+    CheckConstraint(_one_of("kind", (k.value for k in ProblemKind)), name="kind"),
+    CheckConstraint(_one_of("team", (t.value for t in Team)), name="team"),
+    CheckConstraint(_one_of("severity", (s.value for s in Severity)), name="severity"),
+    CheckConstraint(_one_of("status", (s.value for s in ProblemStatus)), name="status"),
+    CheckConstraint("count >= 1", name="count"),
+)
+_open = text("status = 'open'")
+Index("ux_problems_dedup_open", problems.c.dedup_key, unique=True, sqlite_where=_open, postgresql_where=_open)
+Index("ix_problems_status_team", problems.c.status, problems.c.team, problems.c.severity)
+Index("ix_problems_entity", problems.c.kind, problems.c.entity_type, problems.c.entity_id)
+
+stock_snapshots = Table(
+    "stock_snapshots",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("location_id", String(255), primary_key=True),
+    Column("inventory_item_id", String(255), primary_key=True),
+    Column("sku", String(255), nullable=False, server_default=""),
+    Column("quantity", Numeric(18, 4), nullable=False),
+    Column("pushed_at", UTCDateTime(), nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("entity_type", String(64), nullable=False),
+    Column("entity_id", String(255), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_audit_entity", audit.c.entity_type, audit.c.entity_id)
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(255), primary_key=True),
+    Column("value", BigInteger, nullable=False, server_default="0"),
+)
+
+schedules = Table(
+    "schedules",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("interval_seconds", Integer, nullable=False),
+    Column("next_run_at", UTCDateTime(), nullable=False),
+    Column("last_run_at", UTCDateTime(), nullable=True),
+    CheckConstraint("interval_seconds > 0", name="interval_positive"),
+)

@@ -1,0 +1,114 @@
+"""The store: one SQLAlchemy engine, its transactions, and its migrations.
+
+SQLite is the embedded default; every transaction there starts with ``BEGIN IMMEDIATE`` so there
+is a single writer at a time and no transaction can fail half-way when it upgrades from reading to
+writing (SQLite's "database is locked" on lock upgrade). PostgreSQL is used when several worker
+processes or machines share the work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import event
+
+__all__ = ["Store", "normalise_url"]
+
+_SQLITE_BUSY_MS = 30_000
+
+
+def normalise_url(url: str) -> str:
+    """Use psycopg 3 for ``postgresql://`` URLs (the only PostgreSQL driver installed)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+class Store:
+    """A database holding shopbridge's state; create it with :meth:`connect`."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.dialect: str = engine.dialect.name
+
+    @classmethod
+    def connect(cls, url: str, *, pool_size: int = 5) -> Store:
+        """Open a store at ``url`` (SQLite gets WAL, a busy timeout and ``BEGIN IMMEDIATE``)."""
+        url = normalise_url(url)
+        if url.startswith("sqlite"):
+            return cls(_sqlite_engine(url, pool_size))
+        engine = sa.create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_pre_ping=True,
+            connect_args={"options": "-c timezone=UTC"},
+        )
+        return cls(engine)
+
+    def migrate(self) -> None:
+        """Bring the schema up to the newest migration (``alembic upgrade head``)."""
+        config = alembic_config()
+        with self.engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        """One transaction: committed when the block ends, rolled back if it raises."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"Store({self.engine.url.render_as_string(hide_password=True)!r})"
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration that needs no ``alembic.ini`` (works from an installed package)."""
+    config = Config()
+    location = resources.files("shopbridge.engine") / "migrations"
+    config.set_main_option("script_location", str(location))
+    return config
+
+
+def _sqlite_engine(url: str, pool_size: int) -> sa.Engine:
+    memory = url in ("sqlite://", "sqlite:///:memory:")
+    kwargs: dict[str, Any] = {"connect_args": {"timeout": _SQLITE_BUSY_MS / 1000, "check_same_thread": False}}
+    if memory:
+        # One shared connection, or each pooled connection would see its own empty database.
+        kwargs["poolclass"] = sa.pool.StaticPool
+    else:
+        kwargs["pool_size"] = pool_size
+        kwargs["max_overflow"] = pool_size
+    engine = sa.create_engine(url, **kwargs)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's "begin" event issue BEGIN itself instead of pysqlite's implicit, deferred one.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _sqlite_on_begin(conn: sa.Connection) -> None:
+    # IMMEDIATE takes the write lock up front: the single writer SQLite allows, waited for
+    # politely (busy_timeout) rather than failing when a read later turns into a write.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,296 @@
+"""Webhook intake: from a verified Shopify delivery to an inbox event and a flow job, in one transaction.
+
+The web layer (``web/intake.py``) checks size and signature and calls :func:`accept`; everything here
+runs inside the caller's transaction, so the event and its job are stored together or not at all
+(ARCHITECTURE invariant 1: nothing is lost, and an acknowledged webhook always has its job).
+
+**Topic table.** :data:`TOPICS` maps each webhook topic to the job kind of the flow that owns it and
+to the entity the job concerns. The entity key (``order:<shop>:<id>``) gives per-entity ordering: a
+refund or fulfilment of an order runs after the order's own jobs.
+
+**Order versions.** Order webhooks and the order sweep (``flows/order_sweep.py``) feed the same job
+kind. Both first record an *order version* marker in the inbox (source ``shopify.order_version``,
+event id ``<order id>@<updatedAt>``): the first to see a version enqueues the job, the other finds the
+marker and enqueues nothing. So a webhook and a sweep of the same version make one job, and a sweep
+re-reading its overlap window adds no work. Other topics are deduplicated on the event id.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+
+from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.engine import inbox, queue
+from shopbridge.engine.job import Job
+from shopbridge.engine.problems import report_problem
+from shopbridge.engine.worker import HandlerContext, Registry
+
+__all__ = [
+    "ORDER_KIND",
+    "SOURCE",
+    "TOPICS",
+    "Delivery",
+    "Outcome",
+    "TopicRoute",
+    "accept",
+    "enqueue_order_version",
+    "register",
+]
+
+SOURCE = "shopify"
+VERSION_SOURCE = "shopify.order_version"
+ORDER_KIND = "shopify.order"
+
+
+@dataclass(frozen=True)
+class TopicRoute:
+    """Where a topic goes: the job ``kind`` and how to name its entity from the webhook body."""
+
+    kind: str
+    entity: str  # entity type in the key: order, product, customer ...
+    id_field: str  # body field holding the entity's numeric id
+    gid_kind: str  # GID type of that id
+
+
+_ORDER = TopicRoute(ORDER_KIND, "order", "id", "Order")
+TOPICS: dict[str, TopicRoute] = {
+    "orders/create": _ORDER,
+    "orders/paid": _ORDER,
+    "orders/updated": _ORDER,
+    "orders/edited": TopicRoute(ORDER_KIND, "order", "order_id", "Order"),
+    "orders/cancelled": _ORDER,
+    "refunds/create": TopicRoute("shopify.refund", "order", "order_id", "Order"),
+    "fulfillments/create": TopicRoute("shopify.fulfillment", "order", "order_id", "Order"),
+    "fulfillments/update": TopicRoute("shopify.fulfillment", "order", "order_id", "Order"),
+    "inventory_levels/update": TopicRoute(
+        "shopify.inventory_level", "inventory", "inventory_item_id", "InventoryItem"
+    ),
+    "products/update": TopicRoute("shopify.product", "product", "id", "Product"),
+    "customers/create": TopicRoute("shopify.customer", "customer", "id", "Customer"),
+    "customers/update": TopicRoute("shopify.customer", "customer", "id", "Customer"),
+    "companies/create": TopicRoute("shopify.company", "company", "id", "Company"),
+    "companies/update": TopicRoute("shopify.company", "company", "id", "Company"),
+    "bulk_operations/finish": TopicRoute(
+        "shopify.bulk_finished", "bulk", "admin_graphql_api_id", "BulkOperation"
+    ),
+}
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    MALFORMED = "malformed"
+    UNKNOWN_TOPIC = "unknown_topic"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One verified webhook delivery; ``shop`` is the configured shop *name*."""
+
+    shop: str
+    topic: str
+    event_id: str
+    body: bytes
+    webhook_id: str = ""
+    api_version: str = ""
+    triggered_at: datetime | None = None
+
+
+def accept(conn: sa.Connection, delivery: Delivery, *, now: datetime) -> Outcome:
+    """Record ``delivery`` and enqueue its flow job, in ``conn``'s transaction."""
+    route = TOPICS.get(delivery.topic)
+    body = _parse(delivery.body)
+    if route is None or body is None or _entity_id(route, body) is None:
+        return _keep_unreadable(conn, delivery, route, now=now)
+    event_row = _record(conn, delivery, status="received", now=now)
+    if event_row is None:
+        return Outcome.DUPLICATE
+    _enqueue(conn, delivery, route, body, event_row, now=now)
+    return Outcome.ACCEPTED
+
+
+def enqueue_order_version(
+    conn: sa.Connection,
+    *,
+    shop: str,
+    order_id: str,
+    updated_at: str,
+    payload: Mapping[str, Any],
+    now: datetime,
+) -> int | None:
+    """Enqueue the order job for one order version unless that version was already seen.
+
+    ``order_id`` is numeric or a GID; ``updated_at`` any ISO time (normalised to the second in UTC, so
+    a REST ``-05:00`` stamp and a GraphQL ``Z`` stamp of the same version agree). Returns the job id,
+    or ``None`` when the version was enqueued before.
+    """
+    number = str(order_id).rsplit("/", 1)[-1]
+    version = f"{number}@{_normalise_time(updated_at)}"
+    marker = inbox.record_event(
+        conn, source=VERSION_SOURCE, shop=shop, topic="order_version", event_id=version,
+        triggered_at=None, payload=json.dumps(dict(payload)), status="enqueued", now=now,
+    )  # fmt: skip
+    if marker is None:
+        return None
+    job_payload = {
+        **payload,
+        "order_id": f"gid://shopify/Order/{number}",
+        "updated_at": _normalise_time(updated_at),
+        "version_event_id": marker,
+    }
+    return queue.enqueue(
+        conn,
+        ORDER_KIND,
+        job_payload,
+        entity_key=f"order:{shop}:{number}",
+        dedup_key=f"order:{shop}:{version}",
+        shop=shop,
+        now=now,
+    )
+
+
+def _enqueue(
+    conn: sa.Connection,
+    delivery: Delivery,
+    route: TopicRoute,
+    body: Mapping[str, Any],
+    event_row: int,
+    *,
+    now: datetime,
+) -> None:
+    entity_id = str(_entity_id(route, body)).rsplit("/", 1)[-1]
+    payload = {
+        "topic": delivery.topic,
+        "source": "webhook",
+        "inbox_event_id": event_row,
+        "event_id": delivery.event_id,
+        "shopify_id": f"gid://shopify/{route.gid_kind}/{entity_id}",
+    }
+    if route.kind == ORDER_KIND and body.get("updated_at"):
+        job = enqueue_order_version(
+            conn,
+            shop=delivery.shop,
+            order_id=entity_id,
+            updated_at=str(body["updated_at"]),
+            payload=payload,
+            now=now,
+        )
+        if job is None:  # this order version is already enqueued (by another topic or the sweep)
+            inbox.mark_event(conn, event_row, status="same_version", now=now)
+        return
+    queue.enqueue(
+        conn,
+        route.kind,
+        payload,
+        entity_key=_entity_key(route, delivery.shop, entity_id, body),
+        dedup_key=f"webhook:{delivery.shop}:{delivery.event_id}",
+        shop=delivery.shop,
+        now=now,
+    )
+
+
+def _entity_key(route: TopicRoute, shop: str, entity_id: str, body: Mapping[str, Any]) -> str:
+    if route.entity == "inventory":  # one level = one item at one location
+        return f"inventory:{shop}:{entity_id}:{body.get('location_id', '')}"
+    return f"{route.entity}:{shop}:{entity_id}"
+
+
+def _keep_unreadable(
+    conn: sa.Connection, delivery: Delivery, route: TopicRoute | None, *, now: datetime
+) -> Outcome:
+    """Keep the raw body of a webhook we cannot route, with a problem, so nothing is lost."""
+    outcome = Outcome.UNKNOWN_TOPIC if route is None else Outcome.MALFORMED
+    if _record(conn, delivery, status=outcome.value, now=now) is None:
+        return Outcome.DUPLICATE
+    kind = ProblemKind.UNKNOWN_WEBHOOK_TOPIC if route is None else ProblemKind.MALFORMED_WEBHOOK
+    what = (
+        f"topic {delivery.topic!r}" if route is None else f"{delivery.topic} body (not JSON or no entity id)"
+    )
+    report = ProblemReport(
+        kind=kind,
+        entity_type="webhook",
+        entity_id=delivery.topic if route is None else delivery.event_id,
+        message=f"Shopify sent a webhook we cannot route: {what}",
+        details={
+            "event_id": delivery.event_id,
+            "topic": delivery.topic,
+            "body": delivery.body[:2000].decode(errors="replace"),
+        },
+        shop=delivery.shop,
+    )
+    report_problem(conn, report, now=now)
+    return outcome
+
+
+def _record(conn: sa.Connection, delivery: Delivery, *, status: str, now: datetime) -> int | None:
+    return inbox.record_event(
+        conn,
+        source=SOURCE,
+        shop=delivery.shop,
+        topic=delivery.topic,
+        event_id=delivery.event_id,
+        webhook_id=delivery.webhook_id,
+        api_version=delivery.api_version,
+        triggered_at=delivery.triggered_at,
+        payload=delivery.body.decode("utf-8", errors="replace"),
+        status=status,
+        now=now,
+    )
+
+
+def _parse(body: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _entity_id(route: TopicRoute, body: Mapping[str, Any]) -> Any:
+    value = body.get(route.id_field)
+    if value is None and route.id_field == "order_id":  # orders/edited nests it
+        value = (body.get("order_edit") or {}).get("order_id")
+    return value if value not in (None, "") else None
+
+
+def _normalise_time(value: str) -> str:
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if parsed.tzinfo is None:
+        return value
+    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- placeholder handlers ---------------------------------------------------------------------
+
+
+def _awaiting_flow(job: Job, ctx: HandlerContext) -> None:
+    """PLACEHOLDER until the flow issues land: mark the inbox event ``awaiting_flow``, do nothing else.
+
+    The order, refund, fulfilment, stock, catalogue and customer flows replace this by registering
+    their own handler for the kind (``register`` below skips kinds already registered). Until then
+    the job completes and the inbox event says plainly that no flow has acted on it.
+    """
+    rows = [job.payload.get(name) for name in ("inbox_event_id", "version_event_id")]
+    with ctx.store.begin() as conn:
+        for row in rows:
+            if isinstance(row, int):
+                inbox.mark_event(conn, row, status="awaiting_flow", now=ctx.clock.now())
+
+
+def register(registry: Registry) -> None:
+    """Register the placeholder for every kind of :data:`TOPICS` that no flow has registered yet.
+
+    List this module after the flow modules in ``bootstrap.FLOW_MODULES`` so real flows win.
+    """
+    for kind in sorted({route.kind for route in TOPICS.values()} - registry.kinds()):
+        registry.register(kind, _awaiting_flow)

@@ -1,0 +1,96 @@
+"""The order sweep: orders updated since a watermark, fed to the same job as the order webhooks.
+
+Webhooks are hints, sweeps are the truth (ARCHITECTURE invariant 3): Shopify's delivery is best
+effort, so every ``[schedules] order_sweep`` seconds a ``sweep.orders`` job per shop reads the orders
+updated since the watermark minus ``order_sweep_overlap`` and enqueues one ``shopify.order`` job per
+order version not seen before (:func:`shopbridge.flows.intake.enqueue_order_version`). A webhook and
+a sweep of the same version therefore make one job, and the overlap costs reads, not work.
+
+**The watermark never passes the sweep's own start.** Shopify's search is ordered by ``updatedAt`` and
+paged: an order updated *while* the sweep pages through the results moves behind a page already
+read. If the watermark advanced to "now at the end" or to "the newest updatedAt seen", that order
+would fall between two sweeps and never be read. Setting it to the time the sweep *started* (and
+reading ``overlap`` behind it next time, for clock skew and search-index lag) reads it next time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from shopbridge.connectors.shopify.pagination import Executor, iterate_pages
+from shopbridge.engine import cursors, queue
+from shopbridge.engine.job import Job
+from shopbridge.engine.store import Store
+from shopbridge.engine.worker import HandlerContext, Registry
+from shopbridge.flows.intake import enqueue_order_version
+
+__all__ = ["SWEEP_KIND", "cursor_name", "enqueue_sweep", "register", "sweep_orders", "sweep_query"]
+
+SWEEP_KIND = "sweep.orders"
+PAGE_SIZE = 100
+
+
+def cursor_name(shop: str) -> str:
+    return f"shopify.orders.updated_at:{shop}"
+
+
+def sweep_query(since: datetime) -> str:
+    """Shopify's search syntax for "updated at or after ``since``" (UTC, second precision)."""
+    return f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"
+
+
+def enqueue_sweep(conn: sa.Connection, shop: str, *, now: datetime) -> int:
+    """Ask for a sweep of ``shop``; at most one is pending or running per shop (dedup key)."""
+    return queue.enqueue(
+        conn, SWEEP_KIND, {"shop": shop}, dedup_key=f"{SWEEP_KIND}:{shop}", shop=shop, now=now
+    )
+
+
+def sweep_orders(
+    store: Store,
+    client: Executor,
+    *,
+    shop: str,
+    overlap: timedelta,
+    started: datetime,
+    page_size: int = PAGE_SIZE,
+) -> int:
+    """Run one sweep of ``shop`` begun at ``started``; returns the number of jobs enqueued."""
+    with store.begin() as conn:
+        watermark = cursors.get_cursor(conn, cursor_name(shop))
+    since = (datetime.fromisoformat(watermark) if watermark else started) - overlap
+    enqueued = 0
+    for page in iterate_pages(
+        client, "orders_updated_since", {"query": sweep_query(since)}, ("orders",), page_size=page_size
+    ):
+        enqueued += _enqueue_page(store, shop, page, now=started)
+    with store.begin() as conn:
+        cursors.set_cursor(conn, cursor_name(shop), started.isoformat(), now=started)
+    return enqueued
+
+
+def _enqueue_page(store: Store, shop: str, page: list[Any], *, now: datetime) -> int:
+    """One transaction per page: a crash mid-sweep keeps what was enqueued, and the rerun dedupes."""
+    count = 0
+    with store.begin() as conn:
+        for node in page:
+            payload = {"topic": "sweep", "source": "sweep", "shopify_id": node["id"]}
+            job = enqueue_order_version(
+                conn, shop=shop, order_id=node["id"], updated_at=node["updatedAt"], payload=payload, now=now
+            )
+            count += job is not None
+    return count
+
+
+def handle_sweep(job: Job, ctx: HandlerContext) -> None:
+    """Handler of ``sweep.orders``: needs ``ctx.services`` with ``settings`` and ``shopify(shop)``."""
+    shop = str(job.payload.get("shop") or job.shop)
+    overlap = timedelta(seconds=ctx.services.settings.schedules.order_sweep_overlap)
+    sweep_orders(ctx.store, ctx.services.shopify(shop), shop=shop, overlap=overlap, started=ctx.clock.now())
+
+
+def register(registry: Registry) -> None:
+    registry.register(SWEEP_KIND, handle_sweep)

@@ -1,0 +1,92 @@
+"""``Sage200Sandbox``: the sandbox served by uvicorn on 127.0.0.1 in a background thread."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from decimal import Decimal
+
+import uvicorn
+
+from shopbridge.sandbox.sage200 import levers
+from shopbridge.sandbox.sage200.app import SandboxApp
+from shopbridge.sandbox.sage200.faults import Faults
+from shopbridge.sandbox.sage200.state import COMPANY_ID, SITE_ID, SageState
+
+DEFAULT_TOKEN = "sandbox-token"
+
+
+class Sage200Sandbox:
+    """An in-memory Sage 200 company answering the real OpenAPI specs; ``start()`` returns its base URL."""
+
+    site_id = SITE_ID
+    company_id = str(COMPANY_ID)
+
+    def __init__(self, *, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.token = token
+        self.host = host
+        self.port = port
+        self.state = SageState()
+        self.faults = Faults()
+        self.app = SandboxApp(self.state, self.faults, token)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self.base_url = ""
+
+    def start(self) -> str:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app.asgi, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the Sage 200 sandbox did not start")
+            time.sleep(0.01)
+        self.base_url = f"http://{self.host}:{self.port}"
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = None
+        self._thread = None
+
+    # Levers (see control.py for the same over HTTP)
+    def add_item(
+        self, sku: str, *, name: str = "", price: Decimal = Decimal("10.00"), active: bool = True
+    ) -> None:
+        levers.add_item(self.state, sku, name or sku, price, active)
+
+    def set_item_active(self, sku: str, active: bool) -> None:
+        levers.set_item_active(self.state, sku, active)
+
+    def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
+        levers.set_stock(self.state, sku, warehouse, free)
+
+    def despatch(self, reference: str, *, courier: str, consignment: str) -> str:
+        return str(levers.despatch(self.state, reference, courier, consignment)["despatch_no"])
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        self.faults.fail_next(status, times)
+
+    def hang_next(self, times: int = 1, seconds: float = 5.0) -> None:
+        self.faults.hang_next(times, seconds)
+
+    def set_latency(self, seconds: float) -> None:
+        self.faults.set_latency(seconds)
+
+    def count_sales_orders(self, reference: str) -> int:
+        return levers.count_sales_orders(self.state, reference)
+
+    def count_credit_notes(self, order_reference: str) -> int:
+        return levers.count_credit_notes(self.state, order_reference)

@@ -1,0 +1,200 @@
+"""GraphQL errors shaped the way Shopify (graphql-ruby) answers them.
+
+graphql-core finds the same problems as Shopify's validator but words them differently; clients
+and our connector match on Shopify's ``extensions.code`` values (``undefinedField``,
+``argumentNotAccepted``, ``missingRequiredArguments``, ``INVALID_VARIABLE``...), so the sandbox
+rewrites each error into Shopify's words and adds the path Shopify reports.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    GraphQLEnumType,
+    GraphQLError,
+    GraphQLSchema,
+    InlineFragmentNode,
+    Node,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    type_from_ast,
+)
+from graphql.language import print_ast
+from graphql.utilities.validate_input_value import validate_input_value
+
+ErrorDict = dict[str, Any]
+
+_UNDEFINED_FIELD = re.compile(r"Cannot query field '(?P<field>\w+)' on type '(?P<type>\w+)'")
+_UNKNOWN_ARG = re.compile(r"Unknown argument '(?P<arg>\w+)' on field '(?P<type>\w+)\.(?P<field>\w+)'")
+_MISSING_ARG = re.compile(r"Field '(?P<field>\w+)' argument '(?P<arg>\w+)' of type '.*' is required")
+_NO_SELECTION = re.compile(r"Field '(?P<field>\w+)' of type '(?P<type>[^']+)' must have a selection")
+_UNUSED_VAR = re.compile(r"Variable '\$(?P<var>\w+)' is never used(?: in operation '(?P<op>\w+)')?")
+_UNKNOWN_ENUM = re.compile(r"Value '(?P<value>[^']*)' does not exist in '(?P<enum>\w+)' enum")
+
+
+def locations(nodes: list[Node] | None) -> list[dict[str, int]]:
+    out = []
+    for node in nodes or ():
+        loc = node.loc
+        if loc is not None:
+            out.append({"line": loc.start_token.line, "column": loc.start_token.column})
+    return out
+
+
+def _selection_path(
+    selection_set: SelectionSetNode | None, target: Node, trail: list[str]
+) -> list[str] | None:
+    for sel in selection_set.selections if selection_set else ():
+        if sel is target:
+            return [*trail, sel.name.value] if isinstance(sel, FieldNode) else trail
+        if isinstance(sel, FieldNode):
+            found = _selection_path(sel.selection_set, target, [*trail, sel.name.value])
+        elif isinstance(sel, InlineFragmentNode):
+            cond = sel.type_condition.name.value if sel.type_condition else ""
+            found = _selection_path(sel.selection_set, target, [*trail, f"... on {cond}"])
+        else:
+            continue
+        if found is not None:
+            return found
+    return None
+
+
+def _definition_label(definition: Node) -> str:
+    if isinstance(definition, OperationDefinitionNode):
+        kind = definition.operation.value
+        return f"{kind} {definition.name.value}" if definition.name else kind
+    if isinstance(definition, FragmentDefinitionNode):
+        return f"fragment {definition.name.value}"
+    return ""
+
+
+def node_path(document: DocumentNode, target: Node) -> list[str] | None:
+    """Shopify's error path: ["mutation Name", "field", "subfield", ...] down to ``target``."""
+    for definition in document.definitions:
+        if definition is target:
+            return [_definition_label(definition)]
+        selection_set = getattr(definition, "selection_set", None)
+        found = _selection_path(selection_set, target, [_definition_label(definition)])
+        if found is not None:
+            return found
+    return None
+
+
+def _shopify_wording(message: str) -> tuple[str, dict[str, Any]]:
+    """Shopify's message and extensions for a graphql-core validation message."""
+    if m := _UNDEFINED_FIELD.search(message):
+        return (
+            f"Field '{m['field']}' doesn't exist on type '{m['type']}'",
+            {"code": "undefinedField", "typeName": m["type"], "fieldName": m["field"]},
+        )
+    if m := _UNKNOWN_ARG.search(message):
+        return (
+            f"Field '{m['field']}' doesn't accept argument '{m['arg']}'",
+            {
+                "code": "argumentNotAccepted",
+                "name": m["field"],
+                "typeName": "Field",
+                "argumentName": m["arg"],
+            },
+        )
+    if m := _MISSING_ARG.search(message):
+        return (
+            f"Field '{m['field']}' is missing required arguments: {m['arg']}",
+            {
+                "code": "missingRequiredArguments",
+                "className": "Field",
+                "name": m["field"],
+                "arguments": m["arg"],
+            },
+        )
+    if m := _NO_SELECTION.search(message):
+        return (
+            f"Field must have selections (field '{m['field']}' returns {m['type']} but has no selections. "
+            f"Did you mean '{m['field']} {{ ... }}'?)",
+            {"code": "selectionMismatch", "nodeName": f"field '{m['field']}'", "typeName": m["type"]},
+        )
+    if m := _UNUSED_VAR.search(message):
+        op = m["op"] or "anonymous query"
+        return (
+            f"Variable ${m['var']} is declared by {op} but not used",
+            {"code": "variableNotUsed", "variableName": m["var"]},
+        )
+    return message, {"code": "validationError"}
+
+
+def validation_error(document: DocumentNode, error: GraphQLError) -> ErrorDict:
+    message, extensions = _shopify_wording(error.message)
+    out: ErrorDict = {"message": message, "locations": locations(list(error.nodes or []))}
+    path = node_path(document, error.nodes[-1]) if error.nodes else None
+    if path:
+        out["path"] = path
+    out["extensions"] = extensions
+    return out
+
+
+def syntax_error(error: GraphQLError) -> ErrorDict:
+    loc = [{"line": s.line, "column": s.column} for s in error.locations or ()]
+    return {
+        "message": f"syntax error, {error.message}",
+        "locations": loc,
+        "extensions": {"code": "syntaxError"},
+    }
+
+
+def _explanation(schema: GraphQLSchema, error: GraphQLError) -> str:
+    if m := _UNKNOWN_ENUM.search(error.message):
+        enum = schema.get_type(m["enum"])
+        names = ", ".join(enum.values) if isinstance(enum, GraphQLEnumType) else ""
+        return f'Expected "{m["value"]}" to be one of: {names}'
+    if "not to be None" in error.message:
+        return "Expected value to not be null"
+    return error.message.rstrip(".")
+
+
+def _variable_problems(schema: GraphQLSchema, type_: Any, value: Any) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
+
+    def on_error(error: GraphQLError, path: list[str | int]) -> None:
+        problems.append({"path": list(path), "explanation": _explanation(schema, error)})
+
+    validate_input_value(value, type_, on_error, hide_suggestions=True)
+    return problems
+
+
+def variable_errors(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, variables: dict[str, Any]
+) -> list[ErrorDict]:
+    """INVALID_VARIABLE errors, one per variable, as Shopify words them."""
+    errors: list[ErrorDict] = []
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        type_ = type_from_ast(schema, definition.type)
+        if type_ is None:
+            continue
+        type_label = print_ast(definition.type)
+        value = variables.get(name)
+        if name not in variables and definition.default_value is not None:
+            continue
+        problems = _variable_problems(schema, type_, value)
+        if not problems:
+            continue
+        first = problems[0]
+        where = ".".join(str(p) for p in first["path"])
+        detail = f" for {where} ({first['explanation']})" if where else f" ({first['explanation']})"
+        errors.append(
+            {
+                "message": f"Variable ${name} of type {type_label} was provided invalid value{detail}",
+                "locations": locations([definition]),
+                "extensions": {"code": "INVALID_VARIABLE", "value": value, "problems": problems},
+            }
+        )
+    return errors
+
+
+def top_level(message: str, code: str, **extra: Any) -> ErrorDict:
+    return {"message": message, "extensions": {"code": code, **extra}}

@@ -1,0 +1,135 @@
+"""Orders: ``order(id)``, ``orders(query:, sortKey:)`` with paging, ``orderCreate``, and the
+control route that places an order the way a checkout does."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ..checkout import CheckoutError, place_order
+from ..connection import connection
+from ..order_events import order_events, publish
+from ..order_inputs import spec_from_input, validate
+from ..order_model import create_order, webhook_topics_for_new_order
+from ..order_views import order_view
+from ..registry import ResolveInfo, mutation, query
+from ..state import ShopState, numeric_id
+from .node import NODE_LOADERS
+
+_TERM = re.compile(r"(\w+):(>=|<=|>|<|=)?'?\"?([^'\"\s]+)'?\"?")
+_SORT_KEYS = {
+    "ID": lambda o: numeric_id(o["id"]),
+    "UPDATED_AT": lambda o: (o["updated_at"], numeric_id(o["id"])),
+    "CREATED_AT": lambda o: (o["created_at"], numeric_id(o["id"])),
+    "PROCESSED_AT": lambda o: (o["processed_at"], numeric_id(o["id"])),
+    "ORDER_NUMBER": lambda o: o["number"],
+}
+
+
+def _load_order(state: ShopState, gid: str) -> dict[str, Any] | None:
+    with state.lock:
+        order = state.orders.get(gid)
+        return order_view(state, order) if order else None
+
+
+NODE_LOADERS["Order"] = _load_order
+
+
+@query("order")
+def resolve_order(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    with state.lock:
+        order = state.orders.get(args["id"])
+        return order_view(state, order) if order else None
+
+
+@query("orders")
+def resolve_orders(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    with state.lock:
+        matching = [o for o in state.orders.values() if matches(o, args.get("query"))]
+        key = _SORT_KEYS.get(str(args.get("sortKey") or "ID"), _SORT_KEYS["ID"])
+        matching.sort(key=key)
+        window = {k: args.get(k) for k in ("first", "after", "last", "before")}
+        return connection(
+            matching, reverse=bool(args.get("reverse")), node=lambda o: order_view(state, o), **window
+        )
+
+
+def matches(order: dict[str, Any], search: str | None) -> bool:
+    """Shopify search syntax, the part the sweeps use: ``updated_at:>='2025-01-01T00:00:00Z'``,
+    ``created_at:<...``, ``name:#1001``, ``status:open|closed|cancelled``; terms are ANDed."""
+    if not search:
+        return True
+    return all(_term_matches(order, f, op or "=", v) for f, op, v in _TERM.findall(search))
+
+
+def _term_matches(order: dict[str, Any], field: str, op: str, value: str) -> bool:
+    if field in ("updated_at", "created_at", "processed_at"):
+        return _compare(_parse_time(order[field]), op, _parse_time(value))
+    if field == "name":
+        return str(order["name"]).lstrip("#") == value.lstrip("#")
+    if field == "status":
+        return _status(order) == value.lower() or value.lower() == "any"
+    if field == "email":
+        return (order["email"] or "").lower() == value.lower()
+    raise GraphQLError(f"The shopbridge Shopify sandbox does not search orders by '{field}'")
+
+
+def _status(order: dict[str, Any]) -> str:
+    if order["cancelled_at"]:
+        return "cancelled"
+    return "closed" if order["closed_at"] else "open"
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise GraphQLError(f"Invalid date in search query: {text!r}") from exc
+
+
+def _compare(left: datetime, op: str, right: datetime) -> bool:
+    return {
+        ">=": left >= right,
+        ">": left > right,
+        "<=": left <= right,
+        "<": left < right,
+        "=": left == right,
+    }[op]
+
+
+@mutation("orderCreate")
+def resolve_order_create(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    errors = validate(args["order"])
+    if errors:
+        return {"order": None, "userErrors": errors}
+    behaviour = (args.get("options") or {}).get("inventoryBehaviour") or "BYPASS"
+    with state.lock:
+        spec = spec_from_input(state, args["order"])
+        spec.commit_inventory = behaviour != "BYPASS"
+        order = create_order(state, spec)
+        events = order_events(state, order, webhook_topics_for_new_order(order))
+        view = order_view(state, order)
+    publish(state, events)
+    return {"order": view, "userErrors": []}
+
+
+async def _place(request: Request) -> JSONResponse:
+    state: ShopState = request.app.state.sandbox.state
+    try:
+        order = place_order(state, await request.json())
+    except CheckoutError as exc:
+        return JSONResponse({"error": str(exc)}, status_code=422)
+    return JSONResponse({"id": order["id"], "name": order["name"]}, status_code=201)
+
+
+def order_routes() -> list[Route]:
+    """Control routes D1's control API mounts under ``/_sandbox``."""
+    from ..scenario import scenario_routes
+
+    return [Route("/_sandbox/orders", _place, methods=["POST"]), *scenario_routes()]

@@ -1,0 +1,213 @@
+"""The SYSPRO sandbox's web app: e.net REST routes, faults, and levers under ``/_sandbox/``.
+
+Business objects answer as e.net does: HTTP 200 with XmlOut, or HTTP 200 with ``ERROR: ...``.
+Injected faults (latency, HTTP 5xx, hangs) apply to the e.net routes only, never to the levers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from shopbridge.sandbox.syspro.queries import QUERIES
+from shopbridge.sandbox.syspro.state import Company, seeded
+from shopbridge.sandbox.syspro.transactions import POSTS, SETUPS, despatch
+from shopbridge.sandbox.syspro.xmlio import BoError, parse_in
+
+
+@dataclass
+class Faults:
+    latency: float = 0.0
+    fail_statuses: list[int] = field(default_factory=list)
+    hangs: int = 0
+    hang_seconds: float = 5.0
+    unlicensed: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Credentials:
+    operator: str = "SHOPBRIDGE"
+    operator_password: str = "sandbox"
+    company_id: str = "EDU1"
+    company_password: str = ""
+
+
+class SysproState:
+    """The company, the live sessions (one per operator) and the faults."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.credentials = credentials
+        self.company: Company = seeded()
+        self.faults = Faults()
+        self.sessions: dict[str, str] = {}  # operator -> UserId
+        self.logons = 0
+
+    def reset(self) -> None:
+        self.company, self.faults, self.sessions = seeded(), Faults(), {}
+
+    def logon(self, operator: str) -> str:
+        """A new logon as the same operator ends that operator's previous session."""
+        user_id = secrets.token_hex(16).upper() + "  "
+        self.sessions[operator] = user_id.strip()
+        self.logons += 1
+        return user_id
+
+    def evict(self, operator: str | None = None) -> None:
+        self.sessions.pop(operator or self.credentials.operator, None)
+
+    def session_valid(self, user_id: str) -> bool:
+        return user_id.strip() in self.sessions.values()
+
+
+def _error(text: str) -> PlainTextResponse:
+    return PlainTextResponse(f"ERROR: {text}")
+
+
+async def _apply_faults(state: SysproState) -> Response | None:
+    faults = state.faults
+    if faults.latency:
+        await asyncio.sleep(faults.latency)
+    if faults.hangs:
+        faults.hangs -= 1
+        await asyncio.sleep(faults.hang_seconds)
+    if faults.fail_statuses:
+        status = faults.fail_statuses.pop(0)
+        return HTMLResponse(f"<html><body><h1>{status} Server Error</h1></body></html>", status_code=status)
+    return None
+
+
+def _logon(state: SysproState, request: Request) -> Response:
+    creds, q = state.credentials, request.query_params
+    if q.get("Operator", "") != creds.operator or q.get("OperatorPassword", "") != creds.operator_password:
+        return _error("Invalid operator or operator password")
+    if q.get("CompanyId", "") != creds.company_id or q.get("CompanyPassword", "") != creds.company_password:
+        return _error(f"Invalid company '{q.get('CompanyId', '')}' or company password")
+    return PlainTextResponse(state.logon(creds.operator))
+
+
+def _object_call(
+    state: SysproState, request: Request, table: dict[str, Any], *, with_params: bool
+) -> Response:
+    q = request.query_params
+    user_id, name = q.get("UserId", ""), q.get("BusinessObject", "").upper()
+    if not state.session_valid(user_id):
+        return _error(
+            f"Invalid UserId '{user_id.strip()}': the session has expired or was ended by another logon"
+        )
+    if name in state.faults.unlicensed:
+        return _error(f"e.net exception 100000: business object {name} is not licensed for this operator")
+    if name not in table:
+        return _error(f"Business object '{name}' is not available through this method")
+    try:
+        xml_in = parse_in(q.get("XmlIn", ""), what="XmlIn")
+        with state.company.lock:
+            if with_params:
+                params = parse_in(q.get("XmlParameters", "") or "<Parameters/>", what="XmlParameters")
+                return PlainTextResponse(
+                    table[name](state.company, params, xml_in), media_type="application/xml"
+                )
+            return PlainTextResponse(table[name](state.company, xml_in), media_type="application/xml")
+    except BoError as exc:
+        return _error(str(exc))
+
+
+def _enet_routes(state: SysproState) -> list[Route]:
+    def wrap(handler: Callable[[Request], Response]) -> Callable[[Request], Any]:
+        async def endpoint(request: Request) -> Response:
+            return await _apply_faults(state) or handler(request)
+
+        return endpoint
+
+    def logoff(request: Request) -> Response:
+        user_id = request.query_params.get("UserId", "").strip()
+        state.sessions = {op: uid for op, uid in state.sessions.items() if uid != user_id}
+        return PlainTextResponse("0")
+
+    return [
+        Route("/Logon", wrap(lambda r: _logon(state, r))),
+        Route("/Logoff", wrap(logoff)),
+        Route("/Query/Query", wrap(lambda r: _object_call(state, r, QUERIES, with_params=False))),
+        Route("/Transaction/Post", wrap(lambda r: _object_call(state, r, POSTS, with_params=True))),
+        Route("/Setup/Add", wrap(lambda r: _object_call(state, r, SETUPS, with_params=True))),
+    ]
+
+
+def _lever_routes(state: SysproState) -> list[Route]:
+    levers = SysproLevers(state)
+
+    async def lever(request: Request) -> Response:
+        body = await request.json() if await request.body() else {}
+        try:
+            result = levers.apply(request.path_params["name"], body)
+        except (KeyError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        return JSONResponse(result)
+
+    return [Route("/_sandbox/{name}", lever, methods=["POST"])]
+
+
+class SysproLevers:
+    """What a test (or a person with curl) can do to the ERP; each lever takes a JSON object."""
+
+    def __init__(self, state: SysproState) -> None:
+        self.state = state
+        self._levers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "reset": lambda b: self._locked(state.reset),
+            "add_item": self._add_item,
+            "set_item_active": lambda b: self._locked(
+                state.company.set_item_active, b["sku"], bool(b["active"])
+            ),
+            "set_stock": lambda b: self._locked(
+                state.company.set_stock, b["sku"], b["warehouse"], Decimal(str(b["free"]))
+            ),
+            "despatch": lambda b: {"dispatch_note": self._despatch(b)},
+            "faults": self._faults,
+            "evict_session": lambda b: self._locked(state.evict, b.get("operator")),
+        }
+
+    def apply(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        if name not in self._levers:
+            raise KeyError(f"no lever {name!r}; levers: {', '.join(sorted(self._levers))}")
+        return self._levers[name](body)
+
+    def _locked(self, fn: Callable[..., object], *args: object) -> dict[str, Any]:
+        with self.state.company.lock:
+            fn(*args)
+        return {"ok": True}
+
+    def _add_item(self, b: dict[str, Any]) -> dict[str, Any]:
+        price = Decimal(str(b.get("price", "10.00")))
+        return self._locked(
+            lambda: self.state.company.add_item(
+                b["sku"], b.get("description", b["sku"]), price, active=bool(b.get("active", True))
+            )
+        )
+
+    def _despatch(self, b: dict[str, Any]) -> str:
+        with self.state.company.lock:
+            return despatch(self.state.company, b["reference"], carrier=b["carrier"], tracking=b["tracking"])
+
+    def _faults(self, b: dict[str, Any]) -> dict[str, Any]:
+        faults = self.state.faults
+        faults.latency = float(b.get("latency", faults.latency))
+        faults.fail_statuses += (
+            [int(b["fail_status"])] * int(b.get("fail_times", 1)) if "fail_status" in b else []
+        )
+        faults.hangs += int(b.get("hangs", 0))
+        faults.hang_seconds = float(b.get("hang_seconds", faults.hang_seconds))
+        faults.unlicensed |= {str(n).upper() for n in b.get("unlicense", [])}
+        faults.unlicensed -= {str(n).upper() for n in b.get("license", [])}
+        return {"ok": True}
+
+
+def create_app(state: SysproState) -> Starlette:
+    return Starlette(routes=_enet_routes(state) + _lever_routes(state))

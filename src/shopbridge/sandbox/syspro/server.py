@@ -1,0 +1,50 @@
+"""Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (port 0, read back)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+class ServerThread:
+    """``start()`` binds a free port and returns the base URL; ``stop()`` shuts down and joins."""
+
+    def __init__(self, app: ASGIApp, *, port: int = 0) -> None:
+        self._app = app
+        self._port = port
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._sock: socket.socket | None = None
+
+    def start(self) -> str:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self._port))
+        port = sock.getsockname()[1]
+        self._sock = sock
+        config = uvicorn.Config(
+            self._app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=1
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("sandbox server did not start")
+            time.sleep(0.01)
+        return f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+        if self._sock is not None:
+            self._sock.close()
+        self._server = None
+        self._thread = None
+        self._sock = None

@@ -1,0 +1,157 @@
+"""In-memory SYSPRO company: the tables the sandbox's business objects read and write.
+
+Rows are dicts of column -> text, as SYSPRO's XML carries them. Every write stamps the row with the
+next ``TimeStamp`` (SQL rowversion in SYSPRO 8), which is what change cursors compare against.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+Row = dict[str, str]
+
+# The standard catalogue of the contract suite (SKU, description, price, free stock in FG).
+SEED_ITEMS: tuple[tuple[str, str, Decimal, Decimal], ...] = (
+    ("TSHIRT-RED-M", "T-shirt red M", Decimal("12.50"), Decimal(40)),
+    ("TSHIRT-BLU-L", "T-shirt blue L", Decimal("12.50"), Decimal(25)),
+    ("MUG-WHITE", "White mug", Decimal("8.00"), Decimal(100)),
+    ("CAP-BLACK", "Black cap", Decimal("15.00"), Decimal(0)),
+)
+SEED_CUSTOMERS: tuple[tuple[str, str, str, Decimal], ...] = (
+    ("C00001", "Existing Customer", "existing@example.com", Decimal("0")),
+    ("C00002", "Trade Account Ltd", "trade@example.com", Decimal("500.00")),
+)
+WAREHOUSES = ("FG", "WEB", "RET")
+TAX_CODES = ("A", "B", "E", "Z")
+CARRIERS = ("DPD", "Royal Mail", "DHL", "Parcelforce")
+DEFAULT_WAREHOUSE = "FG"
+
+
+@dataclass
+class Company:
+    """The tables; callers hold ``lock`` around any read-modify-write."""
+
+    tables: dict[str, dict[str, Row]] = field(default_factory=dict)
+    rowversion: int = 0
+    next_order: int = 0
+    next_note: int = 0
+    next_journal: int = 0
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def table(self, name: str) -> dict[str, Row]:
+        return self.tables.setdefault(name, {})
+
+    def stamp(self, row: Row) -> Row:
+        self.rowversion += 1
+        row["TimeStamp"] = str(self.rowversion)
+        return row
+
+    def put(self, table: str, key: str, row: Row) -> Row:
+        self.table(table)[key] = self.stamp(row)
+        return row
+
+    # --- items and stock -------------------------------------------------------------------
+    def add_item(self, sku: str, description: str, price: Decimal, *, active: bool = True) -> None:
+        self.put(
+            "InvMaster",
+            sku,
+            {
+                "StockCode": sku,
+                "Description": description,
+                "StockOnHold": "" if active else "F",
+                "TaxCode": "A",
+            },
+        )
+        self.put("InvPrice", f"{sku}|A", {"StockCode": sku, "PriceCode": "A", "SellingPrice": str(price)})
+        if self.stock_row(sku, DEFAULT_WAREHOUSE) is None:
+            self.set_stock(sku, DEFAULT_WAREHOUSE, Decimal(0))
+
+    def set_item_active(self, sku: str, active: bool) -> None:
+        row = self.table("InvMaster")[sku]
+        row["StockOnHold"] = "" if active else "F"
+        self.stamp(row)
+
+    def stock_row(self, sku: str, warehouse: str) -> Row | None:
+        return self.table("InvWarehouse").get(f"{sku}|{warehouse}")
+
+    def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
+        """Set on-hand so that free stock (on hand less allocated) equals ``free``."""
+        row = self.stock_row(sku, warehouse)
+        allocated = Decimal(row["QtyAllocated"]) if row else Decimal(0)
+        self.put(
+            "InvWarehouse",
+            f"{sku}|{warehouse}",
+            {
+                "StockCode": sku,
+                "Warehouse": warehouse,
+                "QtyOnHand": str(free + allocated),
+                "QtyAllocated": str(allocated),
+            },
+        )
+
+    def move_stock(self, sku: str, warehouse: str, *, on_hand: Decimal, allocated: Decimal) -> None:
+        row = self.stock_row(sku, warehouse) or {
+            "StockCode": sku,
+            "Warehouse": warehouse,
+            "QtyOnHand": "0",
+            "QtyAllocated": "0",
+        }
+        row["QtyOnHand"] = str(Decimal(row["QtyOnHand"]) + on_hand)
+        row["QtyAllocated"] = str(max(Decimal(row["QtyAllocated"]) + allocated, Decimal(0)))
+        self.put("InvWarehouse", f"{sku}|{warehouse}", row)
+
+    # --- customers -------------------------------------------------------------------------
+    def add_customer(self, code: str, name: str, email: str, credit_limit: Decimal, **extra: str) -> None:
+        row = {
+            "Customer": code,
+            "Name": name,
+            "Email": email,
+            "Telephone": "",
+            "Currency": "GBP",
+            "CreditLimit": str(credit_limit),
+            "CurrentBalance": "0",
+        }
+        row.update(extra)
+        self.put("ArCustomer", code, row)
+
+    # --- numbering -------------------------------------------------------------------------
+    def new_order_number(self) -> str:
+        self.next_order += 1
+        return f"{self.next_order:06d}"
+
+    def new_note_number(self) -> str:
+        self.next_note += 1
+        return f"{self.next_note:06d}0001"
+
+    def new_journal_number(self) -> str:
+        self.next_journal += 1
+        return str(self.next_journal)
+
+    def orders_with_po(self, reference: str) -> list[Row]:
+        return [row for row in self.table("SorMaster").values() if row["CustomerPoNumber"] == reference]
+
+    def order_lines(self, sales_order: str) -> list[Row]:
+        return [row for row in self.table("SorDetail").values() if row["SalesOrder"] == sales_order]
+
+
+def seeded() -> Company:
+    company = Company()
+    for sku, description, price, free in SEED_ITEMS:
+        company.add_item(sku, description, price)
+        company.set_stock(sku, DEFAULT_WAREHOUSE, free)
+    for code, name, email, limit in SEED_CUSTOMERS:
+        company.add_customer(code, name, email, limit)
+    for code in WAREHOUSES:
+        company.put("InvWhControl", code, {"Warehouse": code, "Description": f"Warehouse {code}"})
+    for code in TAX_CODES:
+        company.put("AdmTax", code, {"TaxCode": code})
+    for name in CARRIERS:
+        company.put("SalShippingInstr", name, {"ShippingInstrs": name})
+    return company
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()

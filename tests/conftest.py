@@ -1,0 +1,100 @@
+"""Shared fixtures: migrated stores on SQLite and PostgreSQL, a PostgreSQL URL factory, a fake clock.
+
+``store`` runs a test twice, on SQLite and on PostgreSQL (marked ``postgres``). The PostgreSQL
+cluster is started once per session (see ``tests/pgcluster.py``); each test gets a fresh database
+copied from a migrated template, which is much faster than migrating each one. Without the
+PostgreSQL binaries the postgres tests fail loudly, unless ``SHOPBRIDGE_SKIP_POSTGRES=1``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from pgcluster import PgCluster, postgres_available  # noqa: E402
+
+from shopbridge.engine.clock import FakeClock  # noqa: E402
+from shopbridge.engine.store import Store  # noqa: E402
+
+_TEMPLATE = "shopbridge_template"
+
+
+class PgUrl(str):
+    """The URL of a fresh migrated database; call it for another one, or ``.empty()`` for an unmigrated one."""
+
+    cluster: PgCluster
+
+    def __new__(cls, cluster: PgCluster) -> PgUrl:
+        url = super().__new__(cls, cluster.url(cluster.create_database(template=_TEMPLATE)))
+        url.cluster = cluster
+        return url
+
+    def __call__(self) -> str:
+        return self.cluster.url(self.cluster.create_database(template=_TEMPLATE))
+
+    def empty(self) -> str:
+        return self.cluster.url(self.cluster.create_database())
+
+
+def _skip_postgres() -> bool:
+    return os.environ.get("SHOPBRIDGE_SKIP_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[PgCluster]:
+    """One throwaway PostgreSQL cluster for the session, with a migrated template database."""
+    if _skip_postgres():
+        pytest.skip("SHOPBRIDGE_SKIP_POSTGRES=1")
+    if not postgres_available():
+        pytest.fail("PostgreSQL binaries not found; install PostgreSQL 15 or set SHOPBRIDGE_SKIP_POSTGRES=1")
+    cluster = PgCluster().start()
+    try:
+        cluster.create_database(name=_TEMPLATE)
+        template = Store.connect(cluster.url(_TEMPLATE))
+        template.migrate()
+        template.close()  # a template must have no connections when it is copied
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_cluster: PgCluster) -> PgUrl:
+    """Session: a URL of a fresh migrated database; ``pg_url()`` makes another, ``pg_url.empty()`` an empty one."""
+    return PgUrl(pg_cluster)
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A clock at 2026-01-01T00:00Z that moves only with ``advance``."""
+    return FakeClock(datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[Store]:
+    """A migrated SQLite store in a temp file."""
+    store = Store.connect(f"sqlite:///{tmp_path / 'shopbridge.db'}")
+    store.migrate()
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A migrated store, once on SQLite and once on a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_store")
+        return
+    cluster: PgCluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database(template=_TEMPLATE)
+    store = Store.connect(cluster.url(name))
+    yield store
+    store.close()
+    cluster.drop_database(name)

@@ -1,0 +1,85 @@
+"""The SYSPRO adapter against the SYSPRO sandbox (e.net REST shape, in this process)."""
+
+from __future__ import annotations
+
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+from harness import STANDARD_CUSTOMER_EMAIL, STANDARD_ITEMS
+
+from shopbridge.config.erp import SysproSettings
+from shopbridge.config.secrets import SecretRef
+from shopbridge.connectors.erp.syspro import SysproAdapter
+from shopbridge.ports.erp import ErpPort
+from shopbridge.sandbox.syspro import Credentials, SysproSandbox
+from shopbridge.sandbox.syspro.state import SEED_ITEMS
+
+PASSWORD = "contract-secret"
+
+
+class SysproHarness:
+    vendor = "syspro"
+
+    def __init__(self) -> None:
+        self.sandbox = SysproSandbox(Credentials(operator_password=PASSWORD))
+        self.adapter: SysproAdapter | None = None
+        self._secrets = tempfile.TemporaryDirectory()
+
+    def start(self) -> ErpPort:
+        base_url = self.sandbox.start()
+        self._check_seed()
+        secret = Path(self._secrets.name) / "operator_password"
+        secret.write_text(PASSWORD, encoding="utf-8")
+        settings = SysproSettings(
+            base_url=base_url,
+            operator="SHOPBRIDGE",
+            operator_password=SecretRef(file=str(secret)),
+            company_id="EDU1",
+            timeout_seconds=5,
+        )
+        self.adapter = SysproAdapter(settings)
+        return self.adapter
+
+    def _check_seed(self) -> None:
+        """The sandbox seeds the standard catalogue itself; fail loudly if the two drift apart."""
+        assert SEED_ITEMS == STANDARD_ITEMS, "sandbox/syspro/state.py SEED_ITEMS drifted from the suite"
+        emails = {row["Email"] for row in self.sandbox.state.company.table("ArCustomer").values()}
+        assert STANDARD_CUSTOMER_EMAIL in emails
+
+    def stop(self) -> None:
+        if self.adapter is not None:
+            self.sandbox.state.faults.fail_statuses.clear()
+            self.adapter.client.close()
+        self.sandbox.stop()
+        self._secrets.cleanup()
+
+    def _lever(self, name: str, **body: object) -> None:
+        self.sandbox.levers.apply(name, dict(body))
+
+    def add_item(self, sku: str, *, price: Decimal = Decimal("10.00"), active: bool = True) -> None:
+        self._lever("add_item", sku=sku, price=str(price), active=active)
+
+    def set_item_active(self, sku: str, active: bool) -> None:
+        self._lever("set_item_active", sku=sku, active=active)
+
+    def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
+        self._lever("set_stock", sku=sku, warehouse=warehouse, free=str(free))
+
+    def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
+        self._lever("despatch", reference=reference, carrier=carrier, tracking=tracking)
+
+    def count_sales_orders(self, reference: str) -> int:
+        with self.sandbox.state.company.lock:
+            return len(self.sandbox.state.company.orders_with_po(reference))
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        self._lever("faults", fail_status=status, fail_times=times)
+
+    def count_credit_notes(self, order_reference: str) -> int:
+        """The adapter posts no SYSPRO credit notes (capability off), so there are none to count."""
+        return 0
+
+
+def make_harness() -> SysproHarness:
+    return SysproHarness()

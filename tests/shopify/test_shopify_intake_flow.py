@@ -1,0 +1,135 @@
+"""The intake flow on a real store: topic routing, order versions, placeholder handlers."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from shopbridge.engine import inbox
+from shopbridge.engine.clock import FakeClock
+from shopbridge.engine.schema import inbox_events, jobs
+from shopbridge.engine.store import Store
+from shopbridge.engine.worker import Registry, Worker
+from shopbridge.flows import intake
+from shopbridge.flows.intake import TOPICS, Delivery, Outcome, accept, enqueue_order_version
+
+
+def deliver(
+    store: Store, clock: FakeClock, topic: str, body: dict[str, Any] | bytes, event_id: str
+) -> Outcome:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    with store.begin() as conn:
+        return accept(conn, Delivery(shop="uk", topic=topic, event_id=event_id, body=raw), now=clock.now())
+
+
+def all_jobs(store: Store) -> list[dict[str, Any]]:
+    with store.begin() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(jobs).order_by(jobs.c.id))]
+
+
+@pytest.mark.parametrize(
+    ("topic", "body", "kind", "entity_key"),
+    [
+        ("orders/paid", {"id": 7, "updated_at": "2026-01-01T00:00:00Z"}, "shopify.order", "order:uk:7"),
+        ("orders/edited", {"order_edit": {"order_id": 7}}, "shopify.order", "order:uk:7"),
+        ("refunds/create", {"id": 3, "order_id": 7}, "shopify.refund", "order:uk:7"),
+        ("fulfillments/update", {"id": 4, "order_id": 7}, "shopify.fulfillment", "order:uk:7"),
+        (
+            "inventory_levels/update",
+            {"inventory_item_id": 5, "location_id": 9},
+            "shopify.inventory_level",
+            "inventory:uk:5:9",
+        ),
+        ("products/update", {"id": 11}, "shopify.product", "product:uk:11"),
+        ("customers/create", {"id": 12}, "shopify.customer", "customer:uk:12"),
+        (
+            "bulk_operations/finish",
+            {"admin_graphql_api_id": "gid://shopify/BulkOperation/1"},
+            "shopify.bulk_finished",
+            "bulk:uk:1",
+        ),
+    ],
+)
+def test_topic_goes_to_its_flow_kind_and_entity(
+    store: Store, fake_clock: FakeClock, topic: str, body: dict[str, Any], kind: str, entity_key: str
+) -> None:
+    assert deliver(store, fake_clock, topic, body, "ev") == Outcome.ACCEPTED
+    [job] = all_jobs(store)
+    assert (job["kind"], job["entity_key"], job["shop"]) == (kind, entity_key, "uk")
+    assert job["payload"]["topic"] == topic
+
+
+def test_two_topics_of_one_order_version_make_one_job(store: Store, fake_clock: FakeClock) -> None:
+    body = {"id": 7, "updated_at": "2026-01-01T00:00:00-05:00"}
+    assert deliver(store, fake_clock, "orders/create", body, "ev-1") == Outcome.ACCEPTED
+    assert deliver(store, fake_clock, "orders/paid", body, "ev-2") == Outcome.ACCEPTED
+    assert len(all_jobs(store)) == 1
+    with store.begin() as conn:
+        statuses = [
+            r.status for r in conn.execute(sa.select(inbox_events).where(inbox_events.c.source == "shopify"))
+        ]
+    assert statuses == ["received", "same_version"]
+
+
+def test_webhook_and_sweep_of_the_same_version_make_one_job(store: Store, fake_clock: FakeClock) -> None:
+    deliver(store, fake_clock, "orders/updated", {"id": 7, "updated_at": "2026-01-01T05:00:00+05:00"}, "ev-1")
+    with store.begin() as conn:  # the sweep sees the same version in GraphQL's Z notation
+        job = enqueue_order_version(
+            conn,
+            shop="uk",
+            order_id="gid://shopify/Order/7",
+            updated_at="2026-01-01T00:00:00Z",
+            payload={},
+            now=fake_clock.now(),
+        )
+    assert job is None
+    assert len(all_jobs(store)) == 1
+
+
+def test_a_new_order_version_makes_a_new_job(store: Store, fake_clock: FakeClock) -> None:
+    deliver(store, fake_clock, "orders/updated", {"id": 7, "updated_at": "2026-01-01T00:00:00Z"}, "ev-1")
+    deliver(store, fake_clock, "orders/updated", {"id": 7, "updated_at": "2026-01-01T00:01:00Z"}, "ev-2")
+    assert [j["payload"]["updated_at"] for j in all_jobs(store)] == [
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:01:00Z",
+    ]
+
+
+def test_order_body_without_an_id_is_malformed(store: Store, fake_clock: FakeClock) -> None:
+    assert deliver(store, fake_clock, "orders/create", {"name": "#1"}, "ev") == Outcome.MALFORMED
+    assert all_jobs(store) == []
+
+
+def test_placeholder_handler_marks_the_event_awaiting_flow(store: Store, fake_clock: FakeClock) -> None:
+    deliver(store, fake_clock, "refunds/create", {"id": 3, "order_id": 7}, "ev-1")
+    registry = Registry()
+    intake.register(registry)
+    assert registry.kinds() == {route.kind for route in TOPICS.values()}
+    assert Worker(store, registry, clock=fake_clock).run_once() == 1
+    [job] = all_jobs(store)
+    with store.begin() as conn:
+        event = inbox.get_event(conn, job["payload"]["inbox_event_id"])
+    assert job["state"] == "done"
+    assert event is not None and event.status == "awaiting_flow"
+
+
+def test_register_leaves_kinds_a_real_flow_already_owns(fake_clock: FakeClock) -> None:
+    registry = Registry()
+
+    def real_order_flow(job: object, ctx: object) -> None: ...
+
+    registry.register("shopify.order", real_order_flow)
+    intake.register(registry)
+    assert registry.handler("shopify.order") is real_order_flow
+
+
+def test_duplicate_delivery_is_reported_as_such(store: Store, fake_clock: FakeClock) -> None:
+    body = {"id": 3, "order_id": 7}
+    assert deliver(store, fake_clock, "refunds/create", body, "ev-1") == Outcome.ACCEPTED
+    fake_clock.advance(timedelta(hours=1).total_seconds())
+    assert deliver(store, fake_clock, "refunds/create", body, "ev-1") == Outcome.DUPLICATE
+    assert len(all_jobs(store)) == 1
