@@ -7,6 +7,7 @@ turned off (fsync, synchronous_commit, full_page_writes: a test cluster need not
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import shutil
@@ -58,7 +59,7 @@ class PgCluster:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.socket_dir, "postgres", "postgres")
         self.port = _free_port()
-        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self._run(str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "-N")
         options = (
             f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
             " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
@@ -70,10 +71,8 @@ class PgCluster:
     def stop(self) -> None:
         """Stop the server at once and delete its files."""
         if self.data.exists():
-            try:
+            with contextlib.suppress(RuntimeError):  # already stopped; the files go regardless
                 self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
-            except RuntimeError:
-                pass  # already stopped; the files go regardless
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, database: str) -> str:

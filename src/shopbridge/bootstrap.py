@@ -25,17 +25,28 @@ from shopbridge.engine.worker import Registry
 from shopbridge.errors import ConfigurationError
 from shopbridge.ports.erp import ErpPort
 
-__all__ = ["FLOW_MODULES", "REGISTRY_FACTORY", "Services", "build_registry", "build_services", "worker_registry"]
+__all__ = [
+    "FLOW_MODULES",
+    "REGISTRY_FACTORY",
+    "Services",
+    "build_registry",
+    "build_services",
+    "worker_registry",
+]
 
 # Every module listed here must exist and expose ``register(registry: Registry) -> None``.
 # Add a flow's module when the flow lands; importing a listed module that is missing is an error on
 # purpose (a silently skipped flow would leave its jobs to dead-letter).
-FLOW_MODULES: list[str] = []
+# Order matters: the intake registers placeholders for the kinds no flow has claimed, so it goes last.
+FLOW_MODULES: list[str] = [
+    "shopbridge.flows.order_sweep",
+    "shopbridge.flows.intake",
+]
 
 # What `shopbridge worker` hands the engine runner, so each spawned process wires itself.
 REGISTRY_FACTORY = "shopbridge.bootstrap:worker_registry"
 
-_SHOPIFY_PACKAGE = "shopbridge.connectors.shopify"
+_SHOPIFY_PACKAGE = "shopbridge.connectors.shopify.client"
 _ERP_PACKAGE = "shopbridge.connectors.erp"
 
 
@@ -66,6 +77,14 @@ class Services:
             return self._erp
 
     def close(self) -> None:
+        """Close the connectors built so far (their HTTP pools), then the store."""
+        with self._lock:
+            for resource in [*self._shopify.values(), self._erp]:
+                close = getattr(resource, "close", None)
+                if callable(close):
+                    close()
+            self._shopify.clear()
+            self._erp = None
         self.store.close()
 
 
@@ -135,5 +154,7 @@ def _build_erp(settings: Settings) -> ErpPort:
 
 def _optional_module(name: str, what: str) -> Any:
     if importlib.util.find_spec(name) is None:
-        raise ConfigurationError(f"{what} ({name}) is not installed", fix="install the full shopbridge package")
+        raise ConfigurationError(
+            f"{what} ({name}) is not installed", fix="install the full shopbridge package"
+        )
     return importlib.import_module(name)

@@ -12,10 +12,10 @@ from pathlib import Path
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import queue
 from shopbridge.engine.clock import Clock
+from shopbridge.engine.job import Job
 from shopbridge.engine.problems import report_problem
 from shopbridge.engine.store import Store
 from shopbridge.engine.worker import HandlerContext, Registry, Worker
-from shopbridge.engine.job import Job
 
 
 @dataclass(frozen=True)

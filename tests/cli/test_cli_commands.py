@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -10,10 +12,11 @@ from typer.testing import CliRunner, Result
 
 from cli.seeding import Seeded
 from shopbridge.cli.app import app
-from shopbridge.domain.problems import ProblemKind, ProblemStatus
+from shopbridge.cli.sandbox_cmd import SANDBOX_MODULES
+from shopbridge.domain.problems import ProblemKind, ProblemReport, ProblemStatus
 from shopbridge.engine import audit, queue_admin
 from shopbridge.engine.job import JobState
-from shopbridge.engine.problems import get_problem, list_problems
+from shopbridge.engine.problems import get_problem, list_problems, report_problem
 from shopbridge.engine.store import Store
 
 
@@ -21,12 +24,18 @@ def shopbridge(config: Path, *args: str, user: str = "alice") -> Result:
     return CliRunner().invoke(app, ["--config", str(config), *args], env={"USER": user, "COLUMNS": "200"})
 
 
-def test_status_json_counts_queue_by_kind_and_state_and_problems_by_owner(config: Path, seeded: Seeded) -> None:
+def test_status_json_counts_queue_by_kind_and_state_and_problems_by_owner(
+    config: Path, seeded: Seeded
+) -> None:
     result = shopbridge(config, "status", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     queue = {(row["kind"], row["state"]): row["count"] for row in report["queue"]}
-    assert queue == {("orders.create", "pending"): 3, ("stock.push", "pending"): 1, ("payouts.post", "dead"): 1}
+    assert queue == {
+        ("orders.create", "pending"): 3,
+        ("stock.push", "pending"): 1,
+        ("payouts.post", "dead"): 1,
+    }
     assert all(row["oldest_age_seconds"] >= 0 for row in report["queue"])
     owners = {(row["team"], row["severity"]): row["count"] for row in report["problems"]}
     assert owners == {
@@ -75,7 +84,7 @@ def test_jobs_replay_all_dead_shows_progress_and_requeues_every_dead_job(
 ) -> None:
     result = shopbridge(config, "jobs", "replay", "--all-dead", "--actor", "bob")
     assert result.exit_code == 0, result.output
-    assert "replaying dead jobs" in result.stdout and "1 dead jobs replayed" in result.stdout
+    assert "replaying dead jobs" in result.stdout and "replayed 1 dead job" in result.stdout
     with store.begin() as conn:
         assert queue_admin.list_jobs(conn, state=JobState.DEAD) == []
         assert audit.list_audit(conn)[0].actor == "bob"
@@ -145,7 +154,9 @@ def test_problems_resolve_records_the_user_as_actor(config: Path, seeded: Seeded
         problem = get_problem(conn, problem_id)
         entries = audit.list_audit(conn, entity_type="problem", entity_id=str(problem_id))
     assert problem is not None and problem.status is ProblemStatus.RESOLVED
-    assert [(e.action, e.actor, e.detail["note"]) for e in entries] == [("problem.resolve", "carol", "recounted")]
+    assert [(e.action, e.actor, e.detail["note"]) for e in entries] == [
+        ("problem.resolve", "carol", "recounted")
+    ]
     again = shopbridge(config, "problems", "resolve", str(problem_id))
     assert again.exit_code == 1 and "already resolved" in again.stderr
 
@@ -168,3 +179,40 @@ def test_migrate_creates_the_schema_of_an_empty_sqlite_database(tmp_path: Path) 
     result = shopbridge(config, "status", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["queue"] == []
+
+
+def test_messages_with_brackets_are_printed_verbatim(config: Path, store: Store) -> None:
+    report = ProblemReport(
+        ProblemKind.REMOTE_REJECTED, "order", "#7", "ERP said [red]no[/red] to [erp.sage200]"
+    )
+    with store.begin() as conn:
+        problem_id = report_problem(conn, report, now=datetime.now(UTC))
+    for args in (["problems", "list"], ["problems", "show", str(problem_id)]):
+        result = shopbridge(config, *args)
+        assert result.exit_code == 0, result.output
+        assert "ERP said [red]no[/red] to [erp.sage200]" in result.stdout
+
+
+@pytest.mark.parametrize("name", SANDBOX_MODULES)
+def test_each_present_sandbox_module_is_offered_under_sandbox(name: str) -> None:
+    present = importlib.util.find_spec(f"shopbridge.cli.sandbox_{name}") is not None
+    result = CliRunner().invoke(app, ["sandbox", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert (f" {name} " in result.stdout) is present
+
+
+def test_run_refuses_to_listen_beyond_loopback(tmp_path: Path) -> None:
+    config = tmp_path / "shopbridge.toml"
+    config.write_text('[web]\nhost = "0.0.0.0"\n', encoding="utf-8")
+    result = shopbridge(config, "run")
+    assert result.exit_code == 2
+    assert "web.host" in result.stderr and "'0.0.0.0'" in result.stderr and "reverse proxy" in result.stderr
+
+
+def test_an_unmigrated_database_says_to_run_migrate(tmp_path: Path) -> None:
+    config = tmp_path / "shopbridge.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "empty.db"}"\n', encoding="utf-8")
+    result = shopbridge(config, "status")
+    assert result.exit_code == 2
+    assert "no such table" in result.stderr and "shopbridge migrate" in result.stderr
+    assert "Traceback" not in result.output

@@ -7,10 +7,17 @@ from datetime import date
 from decimal import Decimal
 from typing import TypeVar
 
-from harness import STANDARD_ITEMS
+from harness import STANDARD_ITEMS, STANDARD_NOMINALS
 
 from shopbridge.domain.money import Money
-from shopbridge.domain.records import SalesOrderLine, SalesOrderRequest
+from shopbridge.domain.records import (
+    CreditNote,
+    CreditNoteLine,
+    JournalEntry,
+    JournalLine,
+    SalesOrderLine,
+    SalesOrderRequest,
+)
 from shopbridge.ports.erp import Page
 
 T = TypeVar("T")
@@ -53,3 +60,22 @@ def read_to_end(
         if not page.has_more:
             return seen, cursor, pages
     raise AssertionError(f"the feed did not end after {MAX_PAGES} pages of {limit}")
+
+
+def credit_note(refund: str, order: str) -> CreditNote:
+    line = CreditNoteLine(
+        sku="MUG-WHITE", quantity=1, net=Money(Decimal("8.00"), "GBP"), tax=Money(Decimal("1.60"), "GBP")
+    )
+    return CreditNote(refund_reference=refund, order_reference=order, currency="GBP", lines=(line,))
+
+
+def payout(reference: str) -> JournalEntry:
+    def money(text: str) -> Money:
+        return Money(Decimal(text), "GBP")
+
+    lines = (
+        JournalLine(STANDARD_NOMINALS["bank"], "payout to bank", debit=money("95.00")),
+        JournalLine(STANDARD_NOMINALS["fees"], "Shopify Payments fees", debit=money("5.00")),
+        JournalLine(STANDARD_NOMINALS["clearing"], "sales settled", credit=money("100.00")),
+    )
+    return JournalEntry(reference=reference, posted_on=date(2026, 11, 20), currency="GBP", lines=lines)

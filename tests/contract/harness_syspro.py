@@ -13,6 +13,7 @@ from shopbridge.config.secrets import SecretRef
 from shopbridge.connectors.erp.syspro import SysproAdapter
 from shopbridge.ports.erp import ErpPort
 from shopbridge.sandbox.syspro import Credentials, SysproSandbox
+from shopbridge.sandbox.syspro.app import Faults
 from shopbridge.sandbox.syspro.state import SEED_ITEMS
 
 PASSWORD = "contract-secret"
@@ -48,11 +49,13 @@ class SysproHarness:
         assert STANDARD_CUSTOMER_EMAIL in emails
 
     def stop(self) -> None:
-        if self.adapter is not None:
-            self.sandbox.state.faults.fail_statuses.clear()
-            self.adapter.client.close()
-        self.sandbox.stop()
-        self._secrets.cleanup()
+        self.sandbox.state.faults = Faults()  # so the logoff is not failed on purpose
+        try:
+            if self.adapter is not None:
+                self.adapter.client.close()
+        finally:
+            self.sandbox.stop()
+            self._secrets.cleanup()
 
     def _lever(self, name: str, **body: object) -> None:
         self.sandbox.levers.apply(name, dict(body))

@@ -8,21 +8,14 @@ stock and dispatch feeds are in ``test_contract_feeds.py``; the engine round tri
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
-from contract_support import order_request
-from harness import STANDARD_CUSTOMER_EMAIL, STANDARD_NOMINALS, ErpHarness
+from contract_support import credit_note, order_request, payout
+from harness import STANDARD_CUSTOMER_EMAIL, ErpHarness
 
-from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
-    CreditNote,
-    CreditNoteLine,
     Customer,
-    JournalEntry,
-    JournalLine,
     SalesOrderStatus,
 )
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater, UnsupportedOperation
@@ -102,41 +95,22 @@ def test_an_existing_email_with_other_details_reports_conflicts(erp: ErpPort) ->
     assert match.conflicts, "the ERP's name differs from ours: the field must be named in conflicts"
 
 
-def _credit_note(refund: str, order: str) -> CreditNote:
-    line = CreditNoteLine(
-        sku="MUG-WHITE", quantity=1, net=Money(Decimal("8.00"), "GBP"), tax=Money(Decimal("1.60"), "GBP")
-    )
-    return CreditNote(refund_reference=refund, order_reference=order, currency="GBP", lines=(line,))
-
-
 def test_a_credit_note_references_the_order_and_is_idempotent_on_the_refund(
     erp: ErpPort, harness: ErpHarness, account: str
 ) -> None:
     _require(erp, Capability.CREDIT_NOTE, Capability.RETURN_ORDER)
     erp.create_sales_order(order_request("#C1006", account))
     harness.dispatch("#C1006", carrier="DPD", tracking="CN-TRACK-1")
-    first = erp.create_credit_note(_credit_note("gid://shopify/Refund/9001", "#C1006"))
-    second = erp.create_credit_note(_credit_note("gid://shopify/Refund/9001", "#C1006"))
+    first = erp.createcredit_note(credit_note("gid://shopify/Refund/9001", "#C1006"))
+    second = erp.createcredit_note(credit_note("gid://shopify/Refund/9001", "#C1006"))
     assert (first.existed, second.existed, second.erp_id) == (False, True, first.erp_id)
     assert harness.count_credit_notes("#C1006") == 1
 
 
-def _payout(reference: str) -> JournalEntry:
-    def money(text: str) -> Money:
-        return Money(Decimal(text), "GBP")
-
-    lines = (
-        JournalLine(STANDARD_NOMINALS["bank"], "payout to bank", debit=money("95.00")),
-        JournalLine(STANDARD_NOMINALS["fees"], "Shopify Payments fees", debit=money("5.00")),
-        JournalLine(STANDARD_NOMINALS["clearing"], "sales settled", credit=money("100.00")),
-    )
-    return JournalEntry(reference=reference, posted_on=date(2026, 11, 20), currency="GBP", lines=lines)
-
-
 def test_posting_a_payout_twice_posts_it_once(erp: ErpPort) -> None:
     _require(erp, Capability.JOURNAL, Capability.BANK_RECEIPT)
-    first = erp.post_payout(_payout("PAYOUT-77001"))
-    second = erp.post_payout(_payout("PAYOUT-77001"))
+    first = erp.postpayout(payout("PAYOUT-77001"))
+    second = erp.postpayout(payout("PAYOUT-77001"))
     assert (first.existed, second.existed, second.erp_id) == (False, True, first.erp_id)
 
 
@@ -173,10 +147,10 @@ def test_every_capability_not_declared_is_refused_as_unsupported(erp: ErpPort, a
     calls = _refusals(erp, account)
     missing = [c for c in calls if c not in erp.capabilities]
     if not {Capability.CREDIT_NOTE, Capability.RETURN_ORDER} & erp.capabilities:
-        calls[Capability.CREDIT_NOTE] = lambda: erp.create_credit_note(_credit_note("R-1", "#C1008"))
+        calls[Capability.CREDIT_NOTE] = lambda: erp.createcredit_note(credit_note("R-1", "#C1008"))
         missing.append(Capability.CREDIT_NOTE)
     if not {Capability.JOURNAL, Capability.BANK_RECEIPT} & erp.capabilities:
-        calls[Capability.JOURNAL] = lambda: erp.post_payout(_payout("PAYOUT-NONE"))
+        calls[Capability.JOURNAL] = lambda: erp.postpayout(payout("PAYOUT-NONE"))
         missing.append(Capability.JOURNAL)
     for capability in missing:
         with pytest.raises(UnsupportedOperation):

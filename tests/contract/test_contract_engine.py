@@ -39,8 +39,14 @@ def test_an_order_job_retries_through_a_5xx_and_posts_one_order(
 ) -> None:
     clock = clock_module.FakeClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     with store.begin() as conn:  # type: ignore[attr-defined]
-        queue.enqueue(conn, KIND, {"reference": "#C3001"}, entity_key="order:#C3001",
-                      dedup_key="order:#C3001", now=clock.now())
+        queue.enqueue(
+            conn,
+            KIND,
+            {"reference": "#C3001"},
+            entity_key="order:#C3001",
+            dedup_key="order:#C3001",
+            now=clock.now(),
+        )
     worker = _worker(store, erp, account, clock)
     harness.fail_next(503)
     assert worker.run_once() == 1  # type: ignore[attr-defined]

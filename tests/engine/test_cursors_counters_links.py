@@ -33,11 +33,19 @@ def test_counters_start_at_zero_and_add_up(store: Store) -> None:
         assert counters.read_all(conn) == {"events": 5}
 
 
-def test_relinking_a_shopify_id_updates_the_erp_side_and_bumps_version(store: Store, fake_clock: FakeClock) -> None:
+def test_relinking_a_shopify_id_updates_the_erp_side_and_bumps_version(
+    store: Store, fake_clock: FakeClock
+) -> None:
     with store.begin() as conn:
         links.link(conn, entity_type="order", shop="uk", shopify_id="1", erp_id="SO1", now=fake_clock.now())
         links.link(
-            conn, entity_type="order", shop="uk", shopify_id="1", erp_id="SO2", erp_reference="R2", now=fake_clock.now()
+            conn,
+            entity_type="order",
+            shop="uk",
+            shopify_id="1",
+            erp_id="SO2",
+            erp_reference="R2",
+            now=fake_clock.now(),
         )
     with store.begin() as conn:
         found = links.find(conn, entity_type="order", shop="uk", shopify_id="1")
@@ -55,7 +63,14 @@ def test_two_shopify_records_cannot_link_to_one_erp_document(store: Store, fake_
 def test_one_erp_item_may_link_to_a_variant_in_each_shop(store: Store, fake_clock: FakeClock) -> None:
     with store.begin() as conn:
         for shop in ("uk", "eu"):
-            links.link(conn, entity_type="item", shop=shop, shopify_id=f"v-{shop}", erp_id="SKU1", now=fake_clock.now())
+            links.link(
+                conn,
+                entity_type="item",
+                shop=shop,
+                shopify_id=f"v-{shop}",
+                erp_id="SKU1",
+                now=fake_clock.now(),
+            )
         assert links.find(conn, entity_type="item", shop="eu", erp_id="SKU1") is not None
 
 

@@ -36,10 +36,18 @@ def state_of(store: Store, job_id: int) -> Job:
     return job
 
 
-def test_an_enqueued_job_is_claimed_with_its_payload_and_first_attempt(store: Store, fake_clock: FakeClock) -> None:
+def test_an_enqueued_job_is_claimed_with_its_payload_and_first_attempt(
+    store: Store, fake_clock: FakeClock
+) -> None:
     job_id = enqueue(store, fake_clock, shop="uk")
     [job] = claim(store, fake_clock)
-    assert (job.id, job.payload, job.attempts, job.state, job.shop) == (job_id, {"n": 1}, 1, JobState.RUNNING, "uk")
+    assert (job.id, job.payload, job.attempts, job.state, job.shop) == (
+        job_id,
+        {"n": 1},
+        1,
+        JobState.RUNNING,
+        "uk",
+    )
     assert job.lease_until == fake_clock.now() + timedelta(seconds=30)
 
 
@@ -98,13 +106,22 @@ def test_a_retrying_job_holds_later_jobs_of_its_entity(store: Store, fake_clock:
     enqueue(store, fake_clock, entity_key="order:1")
     [job] = claim(store, fake_clock)
     with store.begin() as conn:
-        queue.retry(conn, job, worker=W, error="x", run_after=fake_clock.now() + timedelta(seconds=10), now=fake_clock.now())
+        queue.retry(
+            conn,
+            job,
+            worker=W,
+            error="x",
+            run_after=fake_clock.now() + timedelta(seconds=10),
+            now=fake_clock.now(),
+        )
     assert claim(store, fake_clock) == []
     fake_clock.advance(10)
     assert [j.id for j in claim(store, fake_clock)] == [first]
 
 
-def test_a_dead_job_holds_later_jobs_of_its_entity_until_replayed(store: Store, fake_clock: FakeClock) -> None:
+def test_a_dead_job_holds_later_jobs_of_its_entity_until_replayed(
+    store: Store, fake_clock: FakeClock
+) -> None:
     first = enqueue(store, fake_clock, entity_key="order:1")
     second = enqueue(store, fake_clock, entity_key="order:1")
     [job] = claim(store, fake_clock)
@@ -119,7 +136,9 @@ def test_a_dead_job_holds_later_jobs_of_its_entity_until_replayed(store: Store, 
     assert [j.id for j in claim(store, fake_clock)] == [second]
 
 
-def test_discarding_a_dead_job_releases_its_entity_and_is_audited(store: Store, fake_clock: FakeClock) -> None:
+def test_discarding_a_dead_job_releases_its_entity_and_is_audited(
+    store: Store, fake_clock: FakeClock
+) -> None:
     from shopbridge.engine.audit import list_audit
 
     enqueue(store, fake_clock, entity_key="order:1")
@@ -153,7 +172,9 @@ def test_an_outcome_from_a_lost_lease_changes_nothing(store: Store, fake_clock: 
     assert state_of(store, job_id).state is JobState.DONE
 
 
-def test_an_expired_lease_with_attempts_left_goes_back_to_pending(store: Store, fake_clock: FakeClock) -> None:
+def test_an_expired_lease_with_attempts_left_goes_back_to_pending(
+    store: Store, fake_clock: FakeClock
+) -> None:
     job_id = enqueue(store, fake_clock)
     claim(store, fake_clock, lease=5)
     fake_clock.advance(4)
@@ -167,7 +188,9 @@ def test_an_expired_lease_with_attempts_left_goes_back_to_pending(store: Store, 
     assert "lease expired" in job.last_error
 
 
-def test_an_expired_lease_on_the_last_attempt_dead_letters_with_a_problem(store: Store, fake_clock: FakeClock) -> None:
+def test_an_expired_lease_on_the_last_attempt_dead_letters_with_a_problem(
+    store: Store, fake_clock: FakeClock
+) -> None:
     from shopbridge.engine.problems import list_problems
 
     job_id = enqueue(store, fake_clock, max_attempts=1)
@@ -177,7 +200,11 @@ def test_an_expired_lease_on_the_last_attempt_dead_letters_with_a_problem(store:
         queue.reclaim_expired(conn, now=fake_clock.now(), default_max_attempts=5)
         [problem] = list_problems(conn)
     assert state_of(store, job_id).state is JobState.DEAD
-    assert (problem.kind.value, problem.entity_type, problem.entity_id) == ("job_dead_lettered", "job", str(job_id))
+    assert (problem.kind.value, problem.entity_type, problem.entity_id) == (
+        "job_dead_lettered",
+        "job",
+        str(job_id),
+    )
 
 
 def test_the_heartbeat_extends_only_the_holders_leases(store: Store, fake_clock: FakeClock) -> None:
@@ -190,7 +217,9 @@ def test_the_heartbeat_extends_only_the_holders_leases(store: Store, fake_clock:
     assert state_of(store, job_id).lease_until == until
 
 
-def test_released_jobs_return_to_pending_without_using_an_attempt(store: Store, fake_clock: FakeClock) -> None:
+def test_released_jobs_return_to_pending_without_using_an_attempt(
+    store: Store, fake_clock: FakeClock
+) -> None:
     job_id = enqueue(store, fake_clock)
     batch = claim(store, fake_clock)
     with store.begin() as conn:
@@ -244,3 +273,9 @@ def test_the_idempotency_key_is_stable_across_retries_and_differs_between_jobs(
         again = [queue.get_job(conn, job.id) for job in first_claim]
     assert [j.idempotency_key for j in first_claim] == [j.idempotency_key for j in again if j is not None]
     assert len({j.idempotency_key for j in first_claim}) == 2
+
+
+def test_dedup_holds_once_the_database_prepares_the_statement(store: Store, fake_clock: FakeClock) -> None:
+    # psycopg prepares a statement after five runs; the partial-index match must survive that.
+    ids = [enqueue(store, fake_clock, dedup_key=f"order:{n % 3}") for n in range(12)]
+    assert len(set(ids)) == 3

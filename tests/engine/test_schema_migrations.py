@@ -85,7 +85,9 @@ def test_python_enum_values_equal_the_database_check_constraint(
 
 
 @pytest.mark.parametrize(("table", "column", "enum"), _ENUM_COLUMNS)
-def test_the_database_refuses_a_value_outside_the_enum(store: Store, table: str, column: str, enum: type[StrEnum]) -> None:
+def test_the_database_refuses_a_value_outside_the_enum(
+    store: Store, table: str, column: str, enum: type[StrEnum]
+) -> None:
     statement = sa.text(f"UPDATE {table} SET {column} = 'not-a-member'")
     seed_jobs_and_problems(store)
     with pytest.raises(sa.exc.IntegrityError), store.begin() as conn:
@@ -123,4 +125,4 @@ def _updated_at(conn: sa.Connection) -> datetime:
 
 def test_a_naive_timestamp_is_refused(store: Store) -> None:
     with pytest.raises(sa.exc.StatementError, match="timezone-aware"), store.begin() as conn:
-        cursors.set_cursor(conn, "c", "v", now=datetime(2026, 1, 1))  # noqa: DTZ001 - the point of the test
+        cursors.set_cursor(conn, "c", "v", now=datetime(2026, 1, 1))  # naive: the point of the test

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from importlib import resources
 
 import pytest
 from graphql import GraphQLSchema, build_schema
+
+from shopbridge.config import ShopSettings, parse_settings
+from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +42,26 @@ class FakeTime:
 @pytest.fixture
 def fake_time() -> FakeTime:
     return FakeTime()
+
+
+@pytest.fixture
+def sandbox(monkeypatch: pytest.MonkeyPatch) -> Iterator[SandboxServer]:
+    """A Shopify sandbox with the standard catalogue, on a free port, with its token and secret in env."""
+    from shopify_support import SECRET_ENV, TOKEN_ENV
+
+    server = SandboxServer(SandboxSettings(seed_catalogue=True, seed=7))
+    server.start()
+    monkeypatch.setenv(TOKEN_ENV, server.sandbox.settings.access_token)
+    monkeypatch.setenv(SECRET_ENV, server.sandbox.settings.webhook_secret)
+    yield server
+    emitter = getattr(server.state, "webhook_emitter", None)
+    if emitter is not None:
+        emitter.stop()
+    server.stop()
+
+
+@pytest.fixture
+def sandbox_shop(sandbox: SandboxServer) -> ShopSettings:
+    from shopify_support import settings_data
+
+    return parse_settings(settings_data(sandbox)).shops[0]

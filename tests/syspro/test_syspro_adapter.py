@@ -169,3 +169,16 @@ def test_levers_work_over_http_for_people_with_curl(sandbox: SysproSandbox, adap
     )
     item = adapter.get_items(["CURL-1"])["CURL-1"]
     assert item.unit_price == Money.of("2.50", "GBP")
+
+
+def test_the_erp_factory_builds_the_syspro_adapter_from_settings(settings: SysproSettings) -> None:
+    from shopbridge.config.erp import ErpSettings
+    from shopbridge.connectors.erp import build_erp
+    from shopbridge.ports.erp import ErpPort
+
+    port = build_erp(ErpSettings(vendor="syspro", syspro=settings))
+    try:
+        assert isinstance(port, ErpPort) and port.check().authenticated
+    finally:
+        assert isinstance(port, SysproAdapter)
+        port.client.close()

@@ -40,8 +40,11 @@ def fiscal_year(today: datetime.date) -> None:
 def nominal_accounts(accounts: dict[str, Any]) -> None:
     """The accounts a payout journal names by code (Tryton's account code = the nominal code)."""
     account_model = Model.get("account.account")
-    for code, name, like in (("1200", "Bank", "cash"), ("1100", "Shopify clearing", "cash"),
-                             ("7900", "Bank charges", "expense")):
+    for code, name, like in (
+        ("1200", "Bank", "cash"),
+        ("1100", "Shopify clearing", "cash"),
+        ("7900", "Bank charges", "expense"),
+    ):
         template = accounts[like]
         account_model(name=name, code=code, type=template.type, parent=template.parent).save()
 
@@ -65,19 +68,19 @@ def vat(accounts: dict[str, Any]) -> Any:
 
 
 def product(sku: str, name: str, price: Decimal, goods: Any, kind: str = "goods") -> Any:
-    unit, = Model.get("product.uom").find([("name", "=", "Unit")])
+    (unit,) = Model.get("product.uom").find([("name", "=", "Unit")])
     template = Model.get("product.template")(name=name, type=kind, salable=True, default_uom=unit)
     template.list_price = price
     template.account_category = goods
     template.save()
-    variant, = template.products
+    (variant,) = template.products
     variant.suffix_code = sku
     variant.save()
     return variant
 
 
 def stock(levels: list[tuple[Any, Decimal]]) -> None:
-    warehouse, = Model.get("stock.location").find([("code", "=", "WH")])
+    (warehouse,) = Model.get("stock.location").find([("code", "=", "WH")])
     inventory = Model.get("stock.inventory")(location=warehouse.storage_location)
     for variant, quantity in levels:
         if quantity:
@@ -98,7 +101,9 @@ def price_list(variants: dict[str, Any], prices: dict[str, Decimal]) -> None:
     """A trade list at 90% of list price, one fixed-price line per product (how the adapter reads it)."""
     trade = Model.get("product.price_list")(name="Trade")
     for sku, variant in variants.items():
-        trade.lines.new(product=variant, formula=str((prices[sku] * Decimal("0.9")).quantize(Decimal("0.01"))))
+        trade.lines.new(
+            product=variant, formula=str((prices[sku] * Decimal("0.9")).quantize(Decimal("0.01")))
+        )
     trade.lines.new(formula="unit_price")
     trade.save()
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import pytest
 import httpx
+import pytest
 
 from cli.live_server import serve
 from cli.seeding import Seeded, seed
@@ -45,7 +45,9 @@ def test_problems_filter_by_team_and_severity(client: httpx.Client, seeded: Seed
     assert client.get("/api/problems", params={"team": "nobody"}).status_code == 400
 
 
-def test_resolve_closes_the_problem_and_audits_the_actor(client: httpx.Client, seeded: Seeded, store: Store) -> None:
+def test_resolve_closes_the_problem_and_audits_the_actor(
+    client: httpx.Client, seeded: Seeded, store: Store
+) -> None:
     problem_id = seeded.problem_ids["finance"]
     response = client.post(f"/api/problems/{problem_id}/resolve", json={"actor": "dora", "note": "bank fee"})
     assert response.status_code == 200, response.text
@@ -76,7 +78,10 @@ def test_replay_requeues_a_dead_job(client: httpx.Client, seeded: Seeded) -> Non
     ("kwargs", "status"),
     [
         ({"json": {}}, 400),  # nobody named as actor
-        ({"content": b"actor=mallory", "headers": {"content-type": "application/x-www-form-urlencoded"}}, 400),
+        (
+            {"content": b"actor=mallory", "headers": {"content-type": "application/x-www-form-urlencoded"}},
+            400,
+        ),
         ({"content": b"[1]", "headers": {"content-type": "application/json"}}, 400),
     ],
     ids=["no actor", "form post from another site", "not an object"],
@@ -98,7 +103,9 @@ def test_healthz_answers_when_the_store_does(client: httpx.Client) -> None:
     assert client.get("/healthz").json() == {"ok": True}
 
 
-def test_metrics_expose_queue_problems_and_engine_counters(client: httpx.Client, seeded: Seeded, store: Store) -> None:
+def test_metrics_expose_queue_problems_and_engine_counters(
+    client: httpx.Client, seeded: Seeded, store: Store
+) -> None:
     from shopbridge.engine import counters
 
     with store.begin() as conn:

@@ -98,3 +98,22 @@ def test_replaying_a_dead_job_from_the_dashboard_requeues_it(
     assert page.locator(f'tr[data-job-id="{seeded.dead_id}"]').count() == 0
     assert "No dead jobs." in page.inner_text("main")
     assert errors == []
+
+
+def test_ignoring_a_problem_from_its_page_asks_for_a_reason_and_keeps_it(
+    browser: Browser, dashboard: tuple[str, Seeded], sqlite_store: Store
+) -> None:
+    base_url, seeded = dashboard
+    problem_id = seeded.problem_ids["merchandising"]
+    page, errors = open_page(browser, f"{base_url}/problems/{problem_id}")
+    assert "Create the item in the ERP" in page.inner_text("#problem")
+    page.fill("#actor", "ivan")
+    page.once("dialog", lambda dialog: dialog.accept("SKU discontinued"))
+    with page.expect_navigation():
+        page.click("button.ignore")
+    assert "ignored" in page.inner_text("#problem") and "SKU discontinued" in page.inner_text("#problem")
+    assert page.locator("button.ignore").count() == 0
+    assert errors == []
+    with sqlite_store.begin() as conn:
+        entry = audit.list_audit(conn, entity_type="problem", entity_id=str(problem_id))[0]
+    assert (entry.action, entry.actor, entry.detail["note"]) == ("problem.ignore", "ivan", "SKU discontinued")

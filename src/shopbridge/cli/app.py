@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import click
 import typer
 from rich.markup import escape
+from sqlalchemy.exc import DBAPIError
+from typer._click import Context  # the click Typer vendors (typer.Context narrows it)
 from typer.core import TyperGroup
 
 from shopbridge.cli import config_cmd, jobs_cmd, problems_cmd, run_cmd, status_cmd
@@ -23,6 +24,7 @@ from shopbridge.errors import ConfigurationError, ShopbridgeError
 
 __all__ = ["app", "main"]
 
+DEFAULT_CONFIG = Path("shopbridge.toml")
 EXIT_REFUSED = 1
 EXIT_CONFIGURATION = 2
 
@@ -30,15 +32,25 @@ EXIT_CONFIGURATION = 2
 class _ShopbridgeGroup(TyperGroup):
     """The root group: turns our errors into a red message and an exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except ConfigurationError as exc:
-            err_console.print(f"[red]configuration error: {escape(str(exc))}[/red]", markup=True, highlight=False, soft_wrap=True)
+            _error(f"configuration error: {exc}")
+            raise typer.Exit(EXIT_CONFIGURATION) from exc
+        except DBAPIError as exc:
+            # An unmigrated or unreachable database is an installation problem: say so, no traceback.
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            _error(f"database error: {reason} (fix: check [database] url, then run `shopbridge migrate`)")
             raise typer.Exit(EXIT_CONFIGURATION) from exc
         except ShopbridgeError as exc:
-            err_console.print(f"[red]{escape(str(exc))}[/red]", markup=True, highlight=False, soft_wrap=True)
+            _error(str(exc))
             raise typer.Exit(EXIT_REFUSED) from exc
+
+
+def _error(message: str) -> None:
+    """One red line on stderr; never wrapped (scripts grep it) and never read as markup."""
+    err_console.print(f"[red]{escape(message)}[/red]", highlight=False, soft_wrap=True)
 
 
 app = typer.Typer(
@@ -53,9 +65,10 @@ app = typer.Typer(
 @app.callback()
 def _root(
     ctx: typer.Context,
-    config: Path = typer.Option(
-        Path("shopbridge.toml"), "--config", "-c", envvar="SHOPBRIDGE_CONFIG", help="the TOML configuration file"
-    ),
+    config: Annotated[
+        Path,
+        typer.Option("--config", "-c", envvar="SHOPBRIDGE_CONFIG", help="the TOML configuration file"),
+    ] = DEFAULT_CONFIG,
 ) -> None:
     ctx.obj = CliState(config=config)
 

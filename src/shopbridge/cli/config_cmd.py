@@ -28,7 +28,9 @@ def init(
     path = state_of(ctx).config
     if path.exists() and not force:
         raise ConfigurationError(
-            f"{path} already exists", key="--config", fix="pass --force to overwrite it, or choose another --config"
+            f"{path} already exists",
+            key="--config",
+            fix="pass --force to overwrite it, or choose another --config",
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(starter_text(), encoding="utf-8")
@@ -42,7 +44,9 @@ def check(ctx: typer.Context) -> None:
     secrets = resolve_secrets(settings)  # names only are printed, never the values
     shops = ", ".join(s.name for s in settings.shops) or "none"
     erp = settings.erp.vendor if settings.erp else "none"
-    console.print(f"[green]OK[/green] {state_of(ctx).config}: shops {shops}; erp {erp}; {len(secrets)} secrets readable")
+    console.print(
+        f"[green]OK[/green] {state_of(ctx).config}: shops {shops}; erp {erp}; {len(secrets)} secrets readable"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 from rich.progress import Progress
 
 from shopbridge.cli.common import console, default_actor, open_services
@@ -30,10 +31,11 @@ def list_jobs(
     """List jobs, newest first."""
     with open_services(ctx) as services:
         jobs = admin.list_jobs(services, state=state, kind=kind, limit=limit)
+        default_max = services.settings.engine.retry.max_attempts
     if as_json:
         typer.echo(json.dumps([admin.job_json(job) for job in jobs], indent=2))
     else:
-        console.print(jobs_table(jobs) if jobs else "No jobs match.")
+        console.print(jobs_table(jobs, default_max_attempts=default_max) if jobs else "No jobs match.")
 
 
 @jobs_app.command("show")
@@ -41,17 +43,18 @@ def show(ctx: typer.Context, job_id: int = typer.Argument(..., help="the job id"
     """Show one job with its payload and last error."""
     with open_services(ctx) as services:
         job = admin.get_job(services, job_id)
+        default_max = services.settings.engine.retry.max_attempts
     for label, value in (
         ("job", f"{job.id} {job.kind} ({job.state})"),
         ("shop", job.shop or "-"),
         ("entity", job.entity_key or "-"),
         ("dedup key", job.dedup_key or "-"),
-        ("attempts", f"{job.attempts}/{job.max_attempts or '-'}"),
+        ("attempts", f"{job.attempts}/{job.max_attempts or default_max}"),
         ("created", when(job.created_at)),
         ("run after", when(job.run_after)),
         ("last error", job.last_error or "-"),
     ):
-        console.print(f"[bold]{label:>10}[/bold]  {value}", highlight=False)
+        console.print(f"[bold]{label:>10}[/bold]  {escape(value)}", highlight=False)
     console.print_json(json.dumps(job.payload))
 
 
@@ -90,7 +93,7 @@ def _replay_all(services: admin.Services, *, kind: str | None, actor: str) -> No
         for job_id in ids:
             admin.replay_job(services, job_id, actor=actor)
             progress.advance(task)
-    console.print(f"{len(ids)} dead jobs replayed")
+    console.print(f"replayed {len(ids)} dead job{'' if len(ids) == 1 else 's'}")
 
 
 @jobs_app.command("discard")

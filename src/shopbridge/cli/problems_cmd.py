@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 
 from shopbridge.cli.common import console, default_actor, open_services
 from shopbridge.cli.render import problems_table, when
@@ -31,7 +32,12 @@ def list_problems(
     """List problems (open ones by default), most recent first."""
     with open_services(ctx) as services:
         found = admin.list_problems(
-            services, team=team, severity=severity, status=None if status == "all" else status, kind=kind, limit=limit
+            services,
+            team=team,
+            severity=severity,
+            status=None if status == "all" else status,
+            kind=kind,
+            limit=limit,
         )
     if as_json:
         typer.echo(json.dumps([admin.problem_json(p) for p in found], indent=2))
@@ -45,7 +51,7 @@ def show(ctx: typer.Context, problem_id: int = typer.Argument(...)) -> None:
     with open_services(ctx) as services:
         problem = admin.get_problem(services, problem_id)
     for label, value in _lines(problem):
-        console.print(f"[bold]{label:>12}[/bold]  {value}", highlight=False)
+        console.print(f"[bold]{label:>12}[/bold]  {escape(value)}", highlight=False)
 
 
 def _lines(p: Problem) -> list[tuple[str, str]]:

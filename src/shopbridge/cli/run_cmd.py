@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import logging
 import os
 import threading
+from collections.abc import Iterator
 
 import typer
 import uvicorn
@@ -49,7 +51,9 @@ def run(
     try:
         if migrate_first:
             services.store.migrate()
-        _serve(services, host, settings.web.port if port is None else port, workers or settings.engine.workers)
+        _serve(
+            services, host, settings.web.port if port is None else port, workers or settings.engine.workers
+        )
     finally:
         services.close()
 
@@ -58,13 +62,15 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     registry = build_registry(services)
     stop = threading.Event()
     pool = [_worker_thread(services, registry, stop, i) for i in range(threads)]
-    pool.append(threading.Thread(target=_scheduler(services, registry).run_forever, args=(stop,), name="scheduler"))
+    pool.append(
+        threading.Thread(target=_scheduler(services, registry).run_forever, args=(stop,), name="scheduler")
+    )
     for thread in pool:
         thread.start()
-    server = uvicorn.Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="info"))
+    server = _Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="info"))
     console.print(f"shopbridge on http://{host}:{port}/ with {threads} workers; Ctrl-C stops")
     try:
-        server.run()  # uvicorn handles SIGINT/SIGTERM: it returns once it has shut down
+        server.run()  # returns on SIGINT/SIGTERM once the web side has shut down
     finally:
         stop.set()  # workers finish the job in hand, then leave
         for thread in pool:
@@ -72,7 +78,26 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     console.print("stopped")
 
 
-def _worker_thread(services: Services, registry: Registry, stop: threading.Event, index: int) -> threading.Thread:
+class _Server(uvicorn.Server):
+    """Uvicorn, minus its re-raising of the stop signal after shutdown.
+
+    Uvicorn re-raises SIGTERM/SIGINT once it has stopped, which would kill the process before the
+    workers finish the job in hand; here the signal only ends ``run()``, and ``_serve`` then stops
+    the workers and the scheduler and exits 0.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                self._captured_signals.clear()
+
+
+def _worker_thread(
+    services: Services, registry: Registry, stop: threading.Event, index: int
+) -> threading.Thread:
     worker = Worker(
         services.store,
         registry,
@@ -90,7 +115,11 @@ def _scheduler(services: Services, registry: Registry) -> Scheduler:
     handled = [s for s in plan if sweep_kind(s.name) in registry.kinds()]
     for schedule in plan:
         if schedule not in handled:
-            log.info("schedule %s: no handler for %s in this build; not scheduled", schedule.name, sweep_kind(schedule.name))
+            log.info(
+                "schedule %s: no handler for %s in this build; not scheduled",
+                schedule.name,
+                sweep_kind(schedule.name),
+            )
     return Scheduler(services.store, handled, clock=services.clock)
 
 
@@ -98,16 +127,26 @@ def worker(
     ctx: typer.Context,
     processes: int = typer.Option(1, min=1, help="worker processes"),
     threads: int = typer.Option(1, min=1, help="worker threads per process"),
+    stop_after_idle: float | None = typer.Option(
+        None, min=0, help="exit once every worker has been idle this many seconds (batch runs)"
+    ),
 ) -> None:
     """Run only workers (several processes, on any number of machines sharing one PostgreSQL)."""
     settings = settings_of(ctx, check_secrets=True)
     if processes > 1 and database_url(settings).startswith("sqlite"):
-        console.print("[yellow]several processes on SQLite take turns writing; use PostgreSQL to scale[/yellow]")
+        console.print(
+            "[yellow]several processes on SQLite take turns writing; use PostgreSQL to scale[/yellow]"
+        )
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Spawned processes rebuild their registry from the same file (see bootstrap.worker_registry).
     os.environ["SHOPBRIDGE_CONFIG"] = str(state_of(ctx).config.resolve())
     failed = run_worker_processes(
-        database_url(settings), REGISTRY_FACTORY, processes, threads, settings=settings.engine
+        database_url(settings),
+        REGISTRY_FACTORY,
+        processes,
+        threads,
+        stop_after_idle,
+        settings=settings.engine,
     )
     if failed:
         raise typer.Exit(1)

@@ -11,7 +11,8 @@ from shopbridge.sandbox.sage200 import DEFAULT_TOKEN, Sage200Sandbox
 LEVERS = (
     "POST /_sandbox/items {sku,name,price,active} · POST /_sandbox/items/{sku}/active {active} · "
     "POST /_sandbox/stock {sku,warehouse,free} · POST /_sandbox/despatch {reference,courier,consignment} · "
-    "POST /_sandbox/faults {status,times}|{latency_seconds}|{timeouts,seconds}|{} · GET /_sandbox/counts?reference="
+    "POST /_sandbox/faults {status,times}|{latency_seconds}|{timeouts,seconds}|{} · "
+    "GET /_sandbox/counts?reference="
 )
 
 
@@ -27,9 +28,8 @@ def register(app: typer.Typer) -> None:
         sandbox = Sage200Sandbox(token=token, port=port)
         url = sandbox.start()
         typer.echo(f"Sage 200 sandbox at {url}; Ctrl-C stops it")
-        typer.echo(
-            f'[erp.sage200] base_url = "{url}", site_id = "{sandbox.site_id}", company_id = "{sandbox.company_id}"'
-        )
+        typer.echo(f'[erp.sage200] base_url = "{url}", site_id = "{sandbox.site_id}"')
+        typer.echo(f'              company_id = "{sandbox.company_id}", access_token = {{ env = "..." }}')
         typer.echo(f"levers: {LEVERS}")
         try:
             threading.Event().wait()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import typer
@@ -27,9 +28,12 @@ def register(app: typer.Typer) -> None:
         url = sandbox.start()
         typer.echo(f"SYSPRO sandbox at {url} (operator {operator}, company {company_id}); Ctrl-C stops it")
         typer.echo(f"levers: POST {url}/_sandbox/<name> with a JSON body; names: {LEVERS}")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager stops it cleanly too
         try:
-            threading.Event().wait()
+            stop.wait()
         except KeyboardInterrupt:
             typer.echo("stopping")
         finally:
             sandbox.stop()
+            typer.echo("stopped")

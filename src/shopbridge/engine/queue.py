@@ -42,7 +42,7 @@ from shopbridge.engine.queue_admin import (
     retry_now,
     stats,
 )
-from shopbridge.engine.schema import ACTIVE_JOB_STATES, jobs
+from shopbridge.engine.schema import ACTIVE_JOB_PREDICATE, ACTIVE_JOB_STATES, jobs
 from shopbridge.engine.sql import upsert_insert
 
 __all__ = [
@@ -113,7 +113,7 @@ def _enqueue_deduplicated(conn: sa.Connection, values: dict[str, Any], dedup_key
     for _ in range(5):
         stmt = upsert_insert(conn, jobs).values(**values)
         stmt = stmt.on_conflict_do_nothing(
-            index_elements=[jobs.c.dedup_key], index_where=jobs.c.state.in_(ACTIVE_JOB_STATES)
+            index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE
         )
         new_id = conn.execute(stmt.returning(jobs.c.id)).scalar_one_or_none()
         if new_id is not None:

@@ -37,6 +37,7 @@ from shopbridge.domain.problems import ProblemKind, ProblemStatus, Severity, Tea
 from shopbridge.engine.types import UTCDateTime
 
 __all__ = [
+    "ACTIVE_JOB_PREDICATE",
     "ACTIVE_JOB_STATES",
     "JobState",
     "audit",
@@ -126,8 +127,16 @@ jobs = Table(
     CheckConstraint("state <> 'running' OR lease_until IS NOT NULL", name="running_has_lease"),
 )
 
-_active = text(_one_of("state", ACTIVE_JOB_STATES))
-Index("ux_jobs_dedup_active", jobs.c.dedup_key, unique=True, sqlite_where=_active, postgresql_where=_active)
+# Literal SQL (not bound parameters): ON CONFLICT must name this same predicate, and PostgreSQL cannot
+# match a partial index against parameters once a statement is prepared with a generic plan.
+ACTIVE_JOB_PREDICATE = text(_one_of("state", ACTIVE_JOB_STATES))
+Index(
+    "ux_jobs_dedup_active",
+    jobs.c.dedup_key,
+    unique=True,
+    sqlite_where=ACTIVE_JOB_PREDICATE,
+    postgresql_where=ACTIVE_JOB_PREDICATE,
+)
 _running = text("state = 'running'")
 Index(
     "ux_jobs_entity_running", jobs.c.entity_key, unique=True, sqlite_where=_running, postgresql_where=_running

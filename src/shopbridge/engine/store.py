@@ -8,6 +8,7 @@ processes or machines share the work.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -37,6 +38,7 @@ class Store:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.dialect: str = engine.dialect.name
+        self._local = threading.local()
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 5) -> Store:
@@ -62,9 +64,21 @@ class Store:
 
     @contextmanager
     def begin(self) -> Iterator[sa.Connection]:
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        with self.engine.begin() as conn:
-            yield conn
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        On SQLite a second ``begin()`` in a thread that already holds one would wait for its own
+        write lock until the busy timeout; it is refused at once instead: pass the connection down.
+        """
+        if self.dialect == "sqlite" and getattr(self._local, "open", False):
+            raise RuntimeError(
+                "nested Store.begin() in one thread deadlocks on SQLite; pass the connection down"
+            )
+        self._local.open = True
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        finally:
+            self._local.open = False
 
     def close(self) -> None:
         """Close every pooled connection."""

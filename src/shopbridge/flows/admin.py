@@ -12,16 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 
-from shopbridge.bootstrap import Services
 from shopbridge.domain.problems import Problem, ProblemKind, ProblemStatus, Severity, Team
 from shopbridge.engine import audit, counters, queue_admin
 from shopbridge.engine import problems as problem_store
 from shopbridge.engine.audit import AuditEntry
+from shopbridge.engine.clock import Clock
 from shopbridge.engine.job import Job, JobState
+from shopbridge.engine.store import Store
 from shopbridge.errors import BadInput
 
 __all__ = [
@@ -55,6 +56,16 @@ __all__ = [
 
 _E = TypeVar("_E", bound=StrEnum)
 _DEAD_REPLAY_PAGE = 10_000
+
+
+class Services(Protocol):
+    """What this layer needs of :class:`shopbridge.bootstrap.Services` (flows never import bootstrap)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 class NotFound(BadInput):
@@ -109,7 +120,9 @@ def status(services: Services) -> Status:
 # --- jobs -------------------------------------------------------------------------------------------
 
 
-def list_jobs(services: Services, *, state: str | None = None, kind: str | None = None, limit: int = 50) -> list[Job]:
+def list_jobs(
+    services: Services, *, state: str | None = None, kind: str | None = None, limit: int = 50
+) -> list[Job]:
     job_state = _parse(JobState, state, "state")
     with services.store.begin() as conn:
         return queue_admin.list_jobs(conn, state=job_state, kind=kind, limit=limit)
@@ -190,14 +203,12 @@ def list_problems(
     limit: int = 100,
 ) -> list[Problem]:
     """Problems matching every filter (``status=None``: any status), most recently seen first."""
-    filters = {
-        "team": _parse(Team, team, "team"),
-        "severity": _parse(Severity, severity, "severity"),
-        "status": _parse(ProblemStatus, status, "status"),
-        "kind": _parse(ProblemKind, kind, "kind"),
-    }
+    team_, severity_ = _parse(Team, team, "team"), _parse(Severity, severity, "severity")
+    status_, kind_ = _parse(ProblemStatus, status, "status"), _parse(ProblemKind, kind, "kind")
     with services.store.begin() as conn:
-        return problem_store.list_problems(conn, limit=limit, **filters)  # type: ignore[arg-type]
+        return problem_store.list_problems(
+            conn, team=team_, severity=severity_, status=status_, kind=kind_, limit=limit
+        )
 
 
 def open_problems_by_team(services: Services, *, limit: int = 500) -> list[tuple[str, list[Problem]]]:
@@ -222,7 +233,9 @@ def get_problem(services: Services, problem_id: int) -> Problem:
 
 def resolve_problem(services: Services, problem_id: int, *, actor: str, note: str = "") -> None:
     with services.store.begin() as conn:
-        done = problem_store.resolve_problem(conn, problem_id, actor=actor, note=note, now=services.clock.now())
+        done = problem_store.resolve_problem(
+            conn, problem_id, actor=actor, note=note, now=services.clock.now()
+        )
     if not done:
         _refuse_problem(services, problem_id, "resolved")
 
@@ -231,7 +244,9 @@ def ignore_problem(services: Services, problem_id: int, *, actor: str, reason: s
     if not reason.strip():
         raise BadInput("ignoring a problem needs a reason (--reason)")
     with services.store.begin() as conn:
-        done = problem_store.ignore_problem(conn, problem_id, actor=actor, reason=reason, now=services.clock.now())
+        done = problem_store.ignore_problem(
+            conn, problem_id, actor=actor, reason=reason, now=services.clock.now()
+        )
     if not done:
         _refuse_problem(services, problem_id, "ignored")
 
@@ -251,7 +266,9 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 # --- audit and counters -----------------------------------------------------------------------------
 
 
-def audit_trail(services: Services, *, entity_type: str | None = None, entity_id: str | None = None) -> list[AuditEntry]:
+def audit_trail(
+    services: Services, *, entity_type: str | None = None, entity_id: str | None = None
+) -> list[AuditEntry]:
     with services.store.begin() as conn:
         return audit.list_audit(conn, entity_type=entity_type, entity_id=entity_id)
 

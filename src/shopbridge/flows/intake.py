@@ -13,11 +13,19 @@ kind. Both first record an *order version* marker in the inbox (source ``shopify
 event id ``<order id>@<updatedAt>``): the first to see a version enqueues the job, the other finds the
 marker and enqueues nothing. So a webhook and a sweep of the same version make one job, and a sweep
 re-reading its overlap window adds no work. Other topics are deduplicated on the event id.
+
+**Hot path.** Intake is the one place that must store thousands of events a second, so it writes
+with statements built once per dialect and executed with bound parameters (:class:`_Writes`), about
+four times cheaper than building a statement per row. They are the *same* writes as
+``inbox.record_event`` and ``queue.enqueue`` (same columns, same ``ON CONFLICT`` targets on the same
+unique indexes); ``tests/shopify/test_shopify_intake_flow.py`` compares the rows both produce, so
+the two cannot drift apart unnoticed.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +38,8 @@ from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import inbox, queue
 from shopbridge.engine.job import Job
 from shopbridge.engine.problems import report_problem
+from shopbridge.engine.schema import ACTIVE_JOB_STATES, inbox_events, jobs
+from shopbridge.engine.sql import upsert_insert
 from shopbridge.engine.worker import HandlerContext, Registry
 
 __all__ = [
@@ -145,15 +155,10 @@ def enqueue_order_version(
         "updated_at": _normalise_time(updated_at),
         "version_event_id": marker,
     }
-    return queue.enqueue(
-        conn,
-        ORDER_KIND,
-        job_payload,
-        entity_key=f"order:{shop}:{number}",
-        dedup_key=f"order:{shop}:{version}",
-        shop=shop,
-        now=now,
-    )
+    job = {"entity_key": f"order:{shop}:{number}", "dedup_key": f"order:{shop}:{version}", "shop": shop}
+    new_id = _writes(conn).job(conn, ORDER_KIND, job_payload, now=now, **job)
+    # None: an active job already holds this dedup key (only if enqueued by other means); find it.
+    return new_id if new_id is not None else queue.enqueue(conn, ORDER_KIND, job_payload, now=now, **job)
 
 
 def _enqueue(
@@ -185,7 +190,7 @@ def _enqueue(
         if job is None:  # this order version is already enqueued (by another topic or the sweep)
             inbox.mark_event(conn, event_row, status="same_version", now=now)
         return
-    queue.enqueue(
+    _writes(conn).job(
         conn,
         route.kind,
         payload,
@@ -230,7 +235,7 @@ def _keep_unreadable(
 
 
 def _record(conn: sa.Connection, delivery: Delivery, *, status: str, now: datetime) -> int | None:
-    return inbox.record_event(
+    return _writes(conn).event(
         conn,
         source=SOURCE,
         shop=delivery.shop,
@@ -243,6 +248,64 @@ def _record(conn: sa.Connection, delivery: Delivery, *, status: str, now: dateti
         status=status,
         now=now,
     )
+
+
+class _Writes:
+    """``inbox.record_event`` and ``queue.enqueue`` as statements built once, run with bound values."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        event_columns = ("source", "shop", "topic", "event_id", "webhook_id", "api_version", "triggered_at",
+                         "received_at", "payload", "status")  # fmt: skip
+        job_columns = ("kind", "entity_key", "dedup_key", "payload", "state", "attempts", "max_attempts",
+                       "run_after", "shop", "last_error", "created_at", "updated_at")  # fmt: skip
+        self._event = (
+            upsert_insert(conn, inbox_events)
+            .values({c: sa.bindparam(c, type_=inbox_events.c[c].type) for c in event_columns})
+            .on_conflict_do_nothing(
+                index_elements=[inbox_events.c.source, inbox_events.c.shop, inbox_events.c.event_id]
+            )
+            .returning(inbox_events.c.id)
+        )
+        self._job = (
+            upsert_insert(conn, jobs)
+            .values({c: sa.bindparam(c, type_=jobs.c[c].type) for c in job_columns})
+            .on_conflict_do_nothing(
+                index_elements=[jobs.c.dedup_key], index_where=jobs.c.state.in_(ACTIVE_JOB_STATES)
+            )
+            .returning(jobs.c.id)
+        )
+
+    def event(
+        self, conn: sa.Connection, *, source: str, shop: str, topic: str, event_id: str, payload: str, status: str,
+        now: datetime, webhook_id: str = "", api_version: str = "", triggered_at: datetime | None = None,
+    ) -> int | None:  # fmt: skip
+        values = {"source": source, "shop": shop, "topic": topic, "event_id": event_id, "webhook_id": webhook_id,
+                  "api_version": api_version, "triggered_at": triggered_at, "received_at": now, "payload": payload,
+                  "status": status}  # fmt: skip
+        new_id = conn.execute(self._event, values).scalar_one_or_none()
+        return None if new_id is None else int(new_id)
+
+    def job(
+        self, conn: sa.Connection, kind: str, payload: Mapping[str, Any], *, entity_key: str, dedup_key: str,
+        shop: str, now: datetime,
+    ) -> int | None:  # fmt: skip
+        values = {"kind": kind, "entity_key": entity_key, "dedup_key": dedup_key, "payload": dict(payload),
+                  "state": "pending", "attempts": 0, "max_attempts": None, "run_after": now, "shop": shop,
+                  "last_error": "", "created_at": now, "updated_at": now}  # fmt: skip
+        new_id = conn.execute(self._job, values).scalar_one_or_none()
+        return None if new_id is None else int(new_id)
+
+
+_WRITES: dict[str, _Writes] = {}
+_WRITES_LOCK = threading.Lock()
+
+
+def _writes(conn: sa.Connection) -> _Writes:
+    """The statements for this connection's dialect, built on first use (not at import)."""
+    with _WRITES_LOCK:
+        if conn.dialect.name not in _WRITES:
+            _WRITES[conn.dialect.name] = _Writes(conn)
+        return _WRITES[conn.dialect.name]
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:

@@ -61,7 +61,7 @@ async def _body(request: Request) -> dict[str, Any]:
 def _actor(body: dict[str, Any]) -> str:
     actor = str(body.get("actor") or "").strip()
     if not actor:
-        raise BadInput("say who is acting: {\"actor\": \"name\"}")
+        raise BadInput('say who is acting: {"actor": "name"}')
     return actor
 
 
@@ -111,7 +111,9 @@ async def post_replay(request: Request) -> Response:
     return await _act(request, _replay)
 
 
-async def _act(request: Request, action: Callable[[Services, int, dict[str, Any]], dict[str, Any]]) -> Response:
+async def _act(
+    request: Request, action: Callable[[Services, int, dict[str, Any]], dict[str, Any]]
+) -> Response:
     """Parse the body here (async), then run the blocking store call in the thread pool."""
     try:
         body = await _body(request)
@@ -143,7 +145,10 @@ def get_jobs(request: Request) -> Response:
         lambda: [
             admin.job_json(job)
             for job in admin.list_jobs(
-                services_of(request), state=query.get("state"), kind=query.get("kind"), limit=_limit(request, 50)
+                services_of(request),
+                state=query.get("state"),
+                kind=query.get("kind"),
+                limit=_limit(request, 50),
             )
         ]
     )
@@ -163,8 +168,15 @@ def routes() -> list[BaseRoute]:
         Route("/api/status", get_status, name="api_status"),
         Route("/api/problems", get_problems, name="api_problems"),
         Route("/api/problems/{problem_id:int}", get_problem, name="api_problem"),
-        Route("/api/problems/{problem_id:int}/resolve", post_resolve, methods=["POST"], name="api_problem_resolve"),
-        Route("/api/problems/{problem_id:int}/ignore", post_ignore, methods=["POST"], name="api_problem_ignore"),
+        Route(
+            "/api/problems/{problem_id:int}/resolve",
+            post_resolve,
+            methods=["POST"],
+            name="api_problem_resolve",
+        ),
+        Route(
+            "/api/problems/{problem_id:int}/ignore", post_ignore, methods=["POST"], name="api_problem_ignore"
+        ),
         Route("/api/jobs", get_jobs, name="api_jobs"),
         Route("/api/jobs/{job_id:int}/replay", post_replay, methods=["POST"], name="api_job_replay"),
     ]

@@ -2,6 +2,7 @@
 
 A custom collector queries the queue, the open problems and the engine's counters on each scrape,
 so every process (and every machine) reports the same shared truth, and nothing is held in memory.
+The process-global registry follows (per-process counters such as webhook deliveries by outcome).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
@@ -32,13 +33,17 @@ class StoreCollector(Collector):
         report = admin.status(self._services)
         depth = GaugeMetricFamily("shopbridge_jobs", "Jobs by kind and state", labels=["kind", "state"])
         oldest = GaugeMetricFamily(
-            "shopbridge_job_oldest_age_seconds", "Age of the oldest job by kind and state", labels=["kind", "state"]
+            "shopbridge_job_oldest_age_seconds",
+            "Age of the oldest job by kind and state",
+            labels=["kind", "state"],
         )
         for row in report.queue:
             depth.add_metric([row.kind, row.state], row.count)
             oldest.add_metric([row.kind, row.state], row.oldest_age_seconds or 0.0)
         problems = GaugeMetricFamily(
-            "shopbridge_problems_open", "Open problems by owning team and severity", labels=["team", "severity"]
+            "shopbridge_problems_open",
+            "Open problems by owning team and severity",
+            labels=["team", "severity"],
         )
         for count in report.problems:
             problems.add_metric([count.team, count.severity], count.count)
@@ -63,6 +68,7 @@ def build_registry(services: Services) -> CollectorRegistry:
 
 
 async def endpoint(request: Request) -> Response:
+    """The store's metrics, then this process's own (webhook deliveries by outcome, GC, memory)."""
     registry: CollectorRegistry = request.app.state.metrics
-    body = await run_in_threadpool(generate_latest, registry)
-    return Response(body, media_type=CONTENT_TYPE_LATEST)
+    shared = await run_in_threadpool(generate_latest, registry)
+    return Response(shared + generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

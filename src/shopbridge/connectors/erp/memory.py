@@ -28,7 +28,6 @@ from shopbridge.domain.records import (
     Price,
     PriceList,
     SalesOrder,
-    SalesOrderLine,
     SalesOrderRequest,
     SalesOrderStatus,
     StockLevel,
@@ -112,11 +111,23 @@ class MemoryErp:
         return self.enabled
 
     # --- levers (what a person does in the ERP) ----------------------------------------------
-    def add_item(self, sku: str, description: str = "", *, price: Decimal = Decimal("10.00"),
-                 active: bool = True, free: Decimal | None = None) -> None:
+    def add_item(
+        self,
+        sku: str,
+        description: str = "",
+        *,
+        price: Decimal = Decimal("10.00"),
+        active: bool = True,
+        free: Decimal | None = None,
+    ) -> None:
         status = ItemStatus.ACTIVE if active else ItemStatus.INACTIVE
-        item = Item(sku=sku, description=description or sku, status=status, erp_id=f"ITEM-{sku}",
-                    unit_price=Money(price, self.currency))
+        item = Item(
+            sku=sku,
+            description=description or sku,
+            status=status,
+            erp_id=f"ITEM-{sku}",
+            unit_price=Money(price, self.currency),
+        )
         with self._lock:
             self._items[sku] = _ItemRow(self._next(), replace(item, updated_at=self.now()))
             if free is not None:
@@ -144,9 +155,15 @@ class MemoryErp:
         with self._lock:
             row = self._orders[reference]
             lines = tuple(DispatchLine(ln.sku, ln.quantity) for ln in row.order.lines)
-            sent = Dispatch(erp_id=f"DSP{len(self._dispatches) + 1:05d}", order_reference=reference,
-                            dispatched_at=self.now(), lines=lines, carrier=carrier,
-                            tracking_numbers=(tracking,), warehouse=self.warehouse)
+            sent = Dispatch(
+                erp_id=f"DSP{len(self._dispatches) + 1:05d}",
+                order_reference=reference,
+                dispatched_at=self.now(),
+                lines=lines,
+                carrier=carrier,
+                tracking_numbers=(tracking,),
+                warehouse=self.warehouse,
+            )
             self._dispatches.append(_DispatchRow(self._next(), sent))
             row.order = replace(row.order, status=SalesOrderStatus.DISPATCHED)
             for line in lines:
@@ -217,8 +234,14 @@ class MemoryErp:
             self._require_skus(order)
             self._require_account(order.customer_account)
             number = f"SO{len(self._orders) + 1:05d}"
-            made = SalesOrder(erp_id=number, reference=order.reference, customer_account=order.customer_account,
-                              status=SalesOrderStatus.OPEN, lines=order.lines, erp_number=number)
+            made = SalesOrder(
+                erp_id=number,
+                reference=order.reference,
+                customer_account=order.customer_account,
+                status=SalesOrderStatus.OPEN,
+                lines=order.lines,
+                erp_number=number,
+            )
             self._orders[order.reference] = _OrderRow(made, order.currency)
             return _posted(made)
 
@@ -309,7 +332,8 @@ class MemoryErp:
 
     def _open_orders(self, account: str) -> list[_OrderRow]:
         return [
-            r for r in self._orders.values()
+            r
+            for r in self._orders.values()
             if r.order.customer_account == account and r.order.status == SalesOrderStatus.OPEN
         ]
 
@@ -341,7 +365,8 @@ def _posted(order: SalesOrder, *, existed: bool = False) -> PostedDocument:
 
 def _conflicts(known: Customer, ours: Customer) -> tuple[str, ...]:
     return tuple(
-        name for name in _CONFLICT_FIELDS
+        name
+        for name in _CONFLICT_FIELDS
         if getattr(ours, name) and getattr(ours, name).strip().lower() != getattr(known, name).strip().lower()
     )
 
@@ -359,4 +384,3 @@ def seed_standard(erp: MemoryErp, items: Iterable[tuple[str, str, Decimal, Decim
     for sku, description, price, free in items:
         erp.add_item(sku, description, price=price, free=free)
     erp.add_customer(Customer(email=email, first_name="Ellen", last_name="Existing"))
-

@@ -71,7 +71,10 @@ class SandboxApp:
         if handler is None:
             return _sage_error(501, f"The sandbox does not implement {method} {template}.")
         spec_request = _spec_request(request, path, body)
-        problems = request_errors(spec_request)
+        try:
+            problems = request_errors(spec_request)
+        except ValueError as exc:  # bytes that are not UTF-8 JSON, unreadable numbers
+            problems = [f"The request could not be read: {exc}"]
         if problems:
             return _sage_error(400, "; ".join(problems))
         return self._run(handler, spec_request, template, body)
@@ -99,6 +102,8 @@ class SandboxApp:
         except (SageError, ODataError) as exc:
             status = exc.status if isinstance(exc, SageError) else 400
             return _sage_error(status, str(exc))
+        except Exception as exc:  # a handler that crashes is a sandbox bug: say so, loudly
+            return JSONResponse({"message": f"sandbox bug: {type(exc).__name__}: {exc}"}, 500)
         data = b"" if result is None else json.dumps(result).encode()
         problems = response_errors(spec_request, SpecResponse(200, data or None))
         if problems:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shopbridge.sandbox.sage200.state import SageState
@@ -26,7 +26,7 @@ class Call:
     body: Any = None
 
     def id(self, name: str = "Id") -> int:
-        return int(self.path_params[name])
+        return whole(self.path_params[name], name)
 
     def json(self) -> dict[str, Any]:
         if not isinstance(self.body, dict):
@@ -35,6 +35,22 @@ class Call:
 
 
 Handler = Callable[[SageState, Call], Any]
+
+
+def whole(value: Any, name: str) -> int:
+    """An id as Sage reads it: a whole number (``12``, ``12.0``), else a 400 naming the field."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise SageError(f"The value '{value}' is not valid for {name}.") from None
+    if not number.is_finite() or number != number.to_integral_value():
+        raise SageError(f"The value '{value}' is not valid for {name}.")
+    return int(number)
+
+
+def pick(given: Mapping[str, Any], fields: Iterable[str]) -> dict[str, Any]:
+    """The fields of a request body the sandbox keeps (it stores what it understands, no more)."""
+    return {f: given[f] for f in fields if f in given and given[f] is not None}
 
 
 def dec(value: Any) -> Decimal:

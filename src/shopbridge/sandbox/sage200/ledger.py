@@ -9,7 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.sandbox.sage200.calls import Call, SageError, dec
+from shopbridge.sandbox.sage200.calls import Call, SageError, dec, whole
 from shopbridge.sandbox.sage200.catalogue import listing
 from shopbridge.sandbox.sage200.state import Record, SageState, money
 
@@ -30,7 +30,7 @@ def _check_nominals(state: SageState, items: list[Record]) -> None:
 
 def post_sales_credit_note(state: SageState, call: Call) -> Any:
     body = call.json()
-    customer = state.get("customers", int(body["customer_id"]))
+    customer = state.get("customers", whole(body["customer_id"], "customer_id"))
     if customer is None:
         raise SageError(f"The customer with Id {body['customer_id']} could not be found.")
     items = list(body.get("nominal_analysis_items", []))
@@ -86,7 +86,7 @@ def post_bank_payment(state: SageState, call: Call) -> Any:
 
 def _post_bank_entry(state: SageState, call: Call, kind: str) -> Any:
     body = call.json()
-    bank = state.get("banks", int(body["bank_id"]))
+    bank = state.get("banks", whole(body["bank_id"], "bank_id"))
     if bank is None:
         raise SageError(f"The bank account with Id {body['bank_id']} could not be found.")
     items = list(body.get("nominal_analysis_items", []))

@@ -10,12 +10,39 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.sandbox.sage200.calls import Call, SageError, dec
+from shopbridge.sandbox.sage200.calls import Call, SageError, dec, pick, whole
 from shopbridge.sandbox.sage200.catalogue import listing
 from shopbridge.sandbox.sage200.spec import project
 from shopbridge.sandbox.sage200.state import ACTIVE, Record, SageState, adjust_holding, money
 
 STANDARD = "EnumLineTypeStandard"
+HEADER_FIELDS = ("customer_document_no", "document_date", "requested_delivery_date", "promised_delivery_date")
+ADDRESS_FIELDS = (
+    "postal_name",
+    "address_1",
+    "address_2",
+    "address_3",
+    "address_4",
+    "city",
+    "county",
+    "postcode",
+    "country",
+    "contact",
+    "telephone_number",
+    "email_address",
+)
+LINE_FIELDS = (
+    "line_type",
+    "product_id",
+    "warehouse_id",
+    "code",
+    "description",
+    "line_quantity",
+    "selling_unit_price",
+    "selling_unit_price_overridden",
+    "tax_code_id",
+    "nominal_reference",
+)
 NON_STOCK_TYPES = ("EnumLineTypeFreeText", "EnumLineTypeCharge", "EnumLineTypeComment")
 
 
@@ -36,10 +63,10 @@ def _order(state: SageState, order_id: int) -> Record:
 
 def post_sop_order(state: SageState, call: Call) -> Any:
     body = call.json()
-    customer = state.get("customers", int(body["customer_id"]))
+    customer = state.get("customers", whole(body["customer_id"], "customer_id"))
     if customer is None:
         raise SageError(f"The customer with Id {body['customer_id']} could not be found.")
-    header = {k: v for k, v in body.items() if k != "lines"}
+    header = _header(body)
     header["document_no"] = f"{state.tables.next_id + 1:010d}"
     header.update(document_status="Live", despatch_receipt_status="None", cancelled_status="None")
     header.update(invoice_credit_status="None", currency_id=customer.get("currency_id", 1), is_draft=False)
@@ -49,17 +76,24 @@ def post_sop_order(state: SageState, call: Call) -> Any:
     return project(order, "sop_order")
 
 
+def _header(body: Record) -> Record:
+    header = pick(body, HEADER_FIELDS)
+    if isinstance(body.get("delivery_address"), dict):
+        header["delivery_address"] = pick(body["delivery_address"], ADDRESS_FIELDS)
+    return header
+
+
 def _new_line(state: SageState, given: Record) -> Record:
-    line = dict(given)
+    line = pick(given, LINE_FIELDS)
     if line.get("line_type") == STANDARD:
-        product = state.get("products", int(line["product_id"]))
+        product = state.get("products", whole(line["product_id"], "product_id"))
         if product is None or product.get("code") != line.get("code"):
             raise SageError(
                 f"The product '{line.get('code')}' (Id {line.get('product_id')}) could not be found."
             )
         if product.get("product_status_type") != ACTIVE:
             raise SageError(f"The product '{product['code']}' is inactive and cannot be sold.")
-        if state.get("warehouses", int(line["warehouse_id"])) is None:
+        if state.get("warehouses", whole(line["warehouse_id"], "warehouse_id")) is None:
             raise SageError(f"The warehouse with Id {line['warehouse_id']} could not be found.")
         if state.holding(product["id"], int(line["warehouse_id"])) is None:
             raise SageError(
@@ -88,7 +122,7 @@ def _attach_lines(state: SageState, order: Record, lines: list[Record]) -> None:
 
 
 def _rate(state: SageState, line: Record) -> Decimal:
-    tax_code = state.get("tax_codes", int(line.get("tax_code_id", 0) or 0))
+    tax_code = state.get("tax_codes", whole(line.get("tax_code_id", 0) or 0, "tax_code_id"))
     if line.get("tax_code_id") and tax_code is None:
         raise SageError(f"The tax code with Id {line['tax_code_id']} could not be found.")
     return dec(tax_code["tax_rate"]) if tax_code else Decimal(0)
@@ -120,9 +154,7 @@ def put_sop_order(state: SageState, call: Call) -> Any:
         _cancel(state, order)
     else:
         _attach_lines(state, order, [_new_line(state, g) for g in kept])
-    for key, value in body.items():
-        if key not in ("lines", "customer_id", "document_no"):
-            order[key] = value
+    order.update(_header(body))
     state.touch(order)
     return project(order, "sop_order")
 

@@ -18,7 +18,14 @@ from typing import Any
 
 from .order_events import Event, order_events, publish
 from .order_inputs import inventory_item_of
-from .order_model import LineSpec, OrderSpec, PaymentSpec, ShippingSpec, create_order, webhook_topics_for_new_order
+from .order_model import (
+    LineSpec,
+    OrderSpec,
+    PaymentSpec,
+    ShippingSpec,
+    create_order,
+    webhook_topics_for_new_order,
+)
 from .ordermath import Bag, Discount, TaxRule
 from .state import ShopState
 
@@ -110,7 +117,9 @@ def _shipping(data: dict[str, Any] | None, currency: str) -> list[ShippingSpec]:
     if not data:
         return []
     price = Bag.single(_dec(data.get("price", "0"), "shipping price"), currency)
-    return [ShippingSpec(str(data.get("title") or "Shipping"), price, code=data.get("code"), source="shopify")]
+    return [
+        ShippingSpec(str(data.get("title") or "Shipping"), price, code=data.get("code"), source="shopify")
+    ]
 
 
 def _discount(state: ShopState, code: Any) -> Discount | None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any
 
 from graphql import GraphQLError
 
 MAX_PAGE = 250
+# Bulk operations read whole connections: no first/last needed and no 250 cap.
+UNBOUNDED: ContextVar[bool] = ContextVar("shopify_sandbox_unbounded", default=False)
 
 
 def encode_cursor(position: int) -> str:
@@ -26,6 +29,8 @@ def decode_cursor(cursor: str) -> int:
 
 
 def _check_window(first: int | None, last: int | None) -> None:
+    if UNBOUNDED.get():
+        return
     if first is None and last is None:
         raise GraphQLError("you must provide one of first or last")
     for value in (first, last):

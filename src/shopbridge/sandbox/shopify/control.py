@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 if TYPE_CHECKING:
@@ -90,7 +90,9 @@ async def settings(request: Request) -> Response:
         return json_response(_settings_view(sandbox))
     try:
         body = await _body(request)
-        sandbox.bucket.configure(maximum=body.pop("bucket_size", None), restore_rate=body.pop("restore_rate", None))
+        sandbox.bucket.configure(
+            maximum=body.pop("bucket_size", None), restore_rate=body.pop("restore_rate", None)
+        )
         if body.pop("refill", False):
             sandbox.bucket.refill_fully()
         if "webhook_url" in body:
@@ -110,7 +112,7 @@ def state_view(sandbox: Sandbox) -> dict[str, Any]:
             {"inventory_item_id": item, "location_id": loc, "id": state.level_ids.get((item, loc)), **qty}
             for (item, loc), qty in state.inventory_levels.items()
         ]
-        view = {
+        view: dict[str, Any] = {
             name: dict(getattr(state, name))
             for name in (
                 "locations",

@@ -275,14 +275,19 @@ class LeakyBucket:
             self._refill()
             self._available = min(self.maximum, self._available + max(0, points))
 
-    def status(self) -> dict[str, float]:
+    def status(self) -> dict[str, float | int]:
+        """Whole numbers as integers, the way the captures show them (2000, not 2000.0)."""
         with self._lock:
             self._refill()
             return {
-                "maximumAvailable": self.maximum,
-                "currentlyAvailable": float(int(self._available)),
-                "restoreRate": self.restore_rate,
+                "maximumAvailable": _number(self.maximum),
+                "currentlyAvailable": int(self._available),
+                "restoreRate": _number(self.restore_rate),
             }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
 
 
 def cost_extension(requested: int, actual: int | None, bucket: LeakyBucket) -> dict[str, Any]:

@@ -31,9 +31,11 @@ ErrorDict = dict[str, Any]
 
 _UNDEFINED_FIELD = re.compile(r"Cannot query field '(?P<field>\w+)' on type '(?P<type>\w+)'")
 _UNKNOWN_ARG = re.compile(r"Unknown argument '(?P<arg>\w+)' on field '(?P<type>\w+)\.(?P<field>\w+)'")
-_MISSING_ARG = re.compile(r"Field '(?P<field>\w+)' argument '(?P<arg>\w+)' of type '.*' is required")
+_MISSING_ARG = re.compile(r"Argument '\w+\.(?P<field>\w+)\((?P<arg>\w+):\)' of type '.*' is required")
 _NO_SELECTION = re.compile(r"Field '(?P<field>\w+)' of type '(?P<type>[^']+)' must have a selection")
 _UNUSED_VAR = re.compile(r"Variable '\$(?P<var>\w+)' is never used(?: in operation '(?P<op>\w+)')?")
+_UNKNOWN_TYPE = re.compile(r"Unknown type '(?P<type>\w+)'")
+_UNKNOWN_DIRECTIVE = re.compile(r"Unknown directive '@(?P<name>\w+)'")
 _UNKNOWN_ENUM = re.compile(r"Value '(?P<value>[^']*)' does not exist in '(?P<enum>\w+)' enum")
 
 
@@ -123,6 +125,13 @@ def _shopify_wording(message: str) -> tuple[str, dict[str, Any]]:
         return (
             f"Variable ${m['var']} is declared by {op} but not used",
             {"code": "variableNotUsed", "variableName": m["var"]},
+        )
+    if m := _UNKNOWN_TYPE.search(message):
+        return f"No such type {m['type']}, so it can't be a fragment condition", {"code": "undefinedType"}
+    if m := _UNKNOWN_DIRECTIVE.search(message):
+        return (
+            f"Directive @{m['name']} is not defined",
+            {"code": "undefinedDirective", "directiveName": m["name"]},
         )
     return message, {"code": "validationError"}
 

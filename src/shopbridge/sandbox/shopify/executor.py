@@ -93,6 +93,15 @@ def _size_error(size: int, nodes: list[Any], name: str) -> ErrorDict:
     }
 
 
+def _formatted(error: GraphQLError) -> ErrorDict:
+    """graphql-core drops a resolver error's extensions when it adds the path; keep them."""
+    out: ErrorDict = dict(error.formatted)
+    original = error.original_error
+    if "extensions" not in out and isinstance(original, GraphQLError) and original.extensions:
+        out["extensions"] = dict(original.extensions)
+    return out
+
+
 class Executor:
     """Runs requests against one shop's state and its cost bucket."""
 
@@ -166,7 +175,7 @@ class Executor:
         self.bucket.refund(requested - actual)
         body: dict[str, Any] = {}
         if result.errors:
-            body["errors"] = [e.formatted for e in result.errors]
+            body["errors"] = [_formatted(e) for e in result.errors]
         body["data"] = result.data
         body["extensions"] = self._cost(requested, actual)
         return Answer(200, body)

@@ -92,9 +92,13 @@ def refund_view(state: ShopState, refund: dict[str, Any]) -> View:
         "order": {"id": order["id"], "name": order["name"]},
         "totalRefundedSet": total.as_money_bag(),
         "refundLineItems": lambda **a: connection(refund["lines"], node=line_node, **a),
-        "transactions": lambda **a: connection(transactions, node=lambda t: transaction_view(state, order, t), **a),
+        "transactions": lambda **a: connection(
+            transactions, node=lambda t: transaction_view(state, order, t), **a
+        ),
         "orderAdjustments": lambda **a: connection(refund["order_adjustments"], node=_adjustment_view, **a),
-        "refundShippingLines": lambda **a: connection(refund["shipping_lines"], node=_shipping_refund_view, **a),
+        "refundShippingLines": lambda **a: connection(
+            refund["shipping_lines"], node=_shipping_refund_view, **a
+        ),
     }
 
 

@@ -39,7 +39,8 @@ def original_totals(order: Order) -> Totals:
 def current_totals(order: Order) -> Totals:
     """Totals with current quantities and what is left of shipping after shipping refunds."""
     lines = [
-        scale_line(priced_line(line), line["quantity"], current_quantity(line)) for line in order["line_items"]
+        scale_line(priced_line(line), line["quantity"], current_quantity(line))
+        for line in order["line_items"]
     ]
     ships = [_current_shipping(order, s) for s in order["shipping_lines"]]
     return totals_of(lines, ships, zero_of(order), order["taxes_included"])

@@ -35,11 +35,17 @@ def parse_bag(data: dict[str, Any] | None, currency: str, presentment: str) -> B
     )
 
 
-def parse_tax_lines(items: list[dict[str, Any]] | None, currency: str, presentment: str) -> tuple[TaxLine, ...] | None:
+def parse_tax_lines(
+    items: list[dict[str, Any]] | None, currency: str, presentment: str
+) -> tuple[TaxLine, ...] | None:
     if items is None:
         return None
     return tuple(
-        TaxLine(str(t.get("title") or ""), dec(t.get("rate") or 0), parse_bag(t.get("priceSet"), currency, presentment))
+        TaxLine(
+            str(t.get("title") or ""),
+            dec(t.get("rate") or 0),
+            parse_bag(t.get("priceSet"), currency, presentment),
+        )
         for t in items
     )
 
@@ -60,18 +66,40 @@ def parse_discount(data: dict[str, Any] | None, currency: str, presentment: str)
 def validate(order: dict[str, Any]) -> list[UserError]:
     """The validations the recorded ``order-create-validation-matrix`` captures show."""
     if not order.get("lineItems"):
-        return [{"field": ["order", "lineItems"], "message": "Line items must have at least one line item", "code": "INVALID"}]
+        return [
+            {
+                "field": ["order", "lineItems"],
+                "message": "Line items must have at least one line item",
+                "code": "INVALID",
+            }
+        ]
     processed = order.get("processedAt")
     if isinstance(processed, str) and processed > "2090":
-        return [{"field": ["order", "processedAt"], "message": "Processed at is invalid", "code": "PROCESSED_AT_INVALID"}]
+        return [
+            {
+                "field": ["order", "processedAt"],
+                "message": "Processed at is invalid",
+                "code": "PROCESSED_AT_INVALID",
+            }
+        ]
     if order.get("customerId") and order.get("customer"):
-        return [{"field": ["order"], "message": "Cannot specify both customerId and customer", "code": "REDUNDANT_CUSTOMER_FIELDS"}]
+        return [
+            {
+                "field": ["order"],
+                "message": "Cannot specify both customerId and customer",
+                "code": "REDUNDANT_CUSTOMER_FIELDS",
+            }
+        ]
     return []
 
 
 def line_from_input(state: ShopState, item: dict[str, Any], currency: str, presentment: str) -> LineSpec:
     variant = state.variants.get(str(item.get("variantId") or ""), {})
-    unit = parse_bag(item.get("priceSet"), currency, presentment) if item.get("priceSet") else _variant_price(variant, currency, presentment)
+    unit = (
+        parse_bag(item.get("priceSet"), currency, presentment)
+        if item.get("priceSet")
+        else _variant_price(variant, currency, presentment)
+    )
     return LineSpec(
         title=str(item.get("title") or variant.get("title") or "Untitled"),
         quantity=int(item.get("quantity") or 1),
@@ -84,6 +112,8 @@ def line_from_input(state: ShopState, item: dict[str, Any], currency: str, prese
         taxable=bool(item.get("taxable", True)),
         requires_shipping=bool(item.get("requiresShipping", True)),
         tax_lines=parse_tax_lines(item.get("taxLines"), currency, presentment),
+        product_id=item.get("productId") or variant.get("product_id"),
+        custom_attributes=tuple((str(p["name"]), str(p["value"])) for p in item.get("properties") or []),
     )
 
 
@@ -116,7 +146,8 @@ def spec_from_input(state: ShopState, order: dict[str, Any]) -> OrderSpec:
         financial_status=order.get("financialStatus") if not order.get("transactions") else None,
         email=order.get("email"),
         phone=order.get("phone"),
-        customer_id=order.get("customerId") or ((order.get("customer") or {}).get("toAssociate") or {}).get("id"),
+        customer_id=order.get("customerId")
+        or ((order.get("customer") or {}).get("toAssociate") or {}).get("id"),
         shipping_address=order.get("shippingAddress"),
         billing_address=order.get("billingAddress"),
         tags=list(order.get("tags") or []),

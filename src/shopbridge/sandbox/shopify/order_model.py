@@ -29,6 +29,7 @@ class LineSpec:
     taxable: bool = True
     requires_shipping: bool = True
     tax_lines: tuple[TaxLine, ...] | None = None
+    custom_attributes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,12 +85,18 @@ def create_order(state: ShopState, spec: OrderSpec) -> dict[str, Any]:
         taxes_included=spec.taxes_included,
     )
     order = _order_record(state, spec)
-    order["line_items"] = [_line_record(state, s, p.discount, p.tax_lines) for s, p in zip(spec.lines, priced.lines, strict=True)]
+    order["line_items"] = [
+        _line_record(state, s, p.discount, p.tax_lines) for s, p in zip(spec.lines, priced.lines, strict=True)
+    ]
     order["shipping_lines"] = [
-        _shipping_record(state, s, p.discount, p.tax_lines) for s, p in zip(spec.shipping, priced.shipping, strict=True)
+        _shipping_record(state, s, p.discount, p.tax_lines)
+        for s, p in zip(spec.shipping, priced.shipping, strict=True)
     ]
     total = priced.totals.total
-    order["transactions"] = [new_transaction(state, p.kind, p.gateway, p.amount or total, test=p.test, status=p.status) for p in spec.payments]
+    order["transactions"] = [
+        new_transaction(state, p.kind, p.gateway, p.amount or total, test=p.test, status=p.status)
+        for p in spec.payments
+    ]
     state.orders[order["id"]] = order
     open_fulfillment_order(state, order, order["line_items"])
     if spec.commit_inventory:
@@ -134,7 +141,9 @@ def _order_record(state: ShopState, spec: OrderSpec) -> dict[str, Any]:
     }
 
 
-def _line_record(state: ShopState, spec: LineSpec, discount: Bag, taxes: tuple[TaxLine, ...]) -> dict[str, Any]:
+def _line_record(
+    state: ShopState, spec: LineSpec, discount: Bag, taxes: tuple[TaxLine, ...]
+) -> dict[str, Any]:
     return {
         "id": state.new_gid("LineItem"),
         "title": spec.title,
@@ -153,10 +162,13 @@ def _line_record(state: ShopState, spec: LineSpec, discount: Bag, taxes: tuple[T
         "refunded": 0,
         "removed": 0,
         "fulfilled": 0,
+        "custom_attributes": list(spec.custom_attributes),
     }
 
 
-def _shipping_record(state: ShopState, spec: ShippingSpec, discount: Bag, taxes: tuple[TaxLine, ...]) -> dict[str, Any]:
+def _shipping_record(
+    state: ShopState, spec: ShippingSpec, discount: Bag, taxes: tuple[TaxLine, ...]
+) -> dict[str, Any]:
     return {
         "id": state.new_gid("ShippingLine"),
         "title": spec.title,
@@ -215,7 +227,12 @@ def open_fulfillment_order(state: ShopState, order: dict[str, Any], lines: list[
 
 def _fo_line(state: ShopState, line: dict[str, Any]) -> dict[str, Any]:
     qty = int(line["quantity"])
-    return {"id": state.new_gid("FulfillmentOrderLineItem"), "line_item_id": line["id"], "total_quantity": qty, "remaining_quantity": qty}
+    return {
+        "id": state.new_gid("FulfillmentOrderLineItem"),
+        "line_item_id": line["id"],
+        "total_quantity": qty,
+        "remaining_quantity": qty,
+    }
 
 
 def level(state: ShopState, item_id: str | None, location_id: str | None) -> dict[str, int] | None:
@@ -238,7 +255,9 @@ def commit_stock(state: ShopState, order: dict[str, Any], lines: list[dict[str, 
             move_stock(quantities, {"available": -line["quantity"], "committed": line["quantity"]})
 
 
-def release_stock(state: ShopState, order: dict[str, Any], line: dict[str, Any], quantity: int, location_id: str | None) -> bool:
+def release_stock(
+    state: ShopState, order: dict[str, Any], line: dict[str, Any], quantity: int, location_id: str | None
+) -> bool:
     """Unfulfilled units going back: committed -> available (at the order's location)."""
     quantities = level(state, line["inventory_item_id"], location_id or order["location_id"])
     if quantities is None or quantity <= 0:

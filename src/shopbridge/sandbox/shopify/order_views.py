@@ -38,7 +38,9 @@ def _discount_application(discount: Discount | None, zero: Bag) -> View:
     if discount is not None and discount.kind == "percentage":
         value: View = {"__typename": "PricingPercentageValue", "percentage": float(discount.value)}
     else:
-        amount = Bag(discount.value, discount.value, zero.shop_currency, zero.shop_currency) if discount else zero
+        amount = (
+            Bag(discount.value, discount.value, zero.shop_currency, zero.shop_currency) if discount else zero
+        )
         value = {"__typename": "MoneyV2", **money_v2(amount)}
     return {
         "__typename": "DiscountCodeApplication",
@@ -73,6 +75,16 @@ def customer_view(state: ShopState, customer_id: str | None) -> View | None:
     return customer_node(state, record) if record else None
 
 
+def product_view(state: ShopState, product_id: str | None) -> View | None:
+    """The catalogue's Product; a product the sandbox does not hold shows its id only."""
+    from .resolvers.catalog import product_node
+
+    if not product_id:
+        return None
+    record = state.products.get(product_id)
+    return product_node(state, record) if record else {"id": product_id}
+
+
 def location_view(state: ShopState, location_id: str | None) -> View | None:
     from .resolvers.catalog import location_node
 
@@ -105,13 +117,13 @@ def line_item_view(state: ShopState, order: dict[str, Any], line: dict[str, Any]
         "discountAllocations": _allocations(order, discount),
         "taxLines": lambda first=None, **_: [tax_line_view(t) for t in line["tax_lines"]][:first],
         "variant": variant_view(state, line["variant_id"]),
-        "product": {"id": line["product_id"]} if line.get("product_id") else None,
+        "product": product_view(state, line.get("product_id")),
         "requiresShipping": line["requires_shipping"],
         "taxable": line["taxable"],
         "vendor": line.get("vendor"),
         "variantTitle": line.get("variant_title"),
         "isGiftCard": False,
-        "customAttributes": [],
+        "customAttributes": [{"key": k, "value": v} for k, v in line.get("custom_attributes", [])],
     }
 
 
@@ -195,7 +207,9 @@ def fulfillment_order_view(state: ShopState, fo: dict[str, Any]) -> View:
     }
 
 
-def _fo_lines(state: ShopState, order: dict[str, Any], fo: dict[str, Any], lines: dict[str, Any], **args: Any) -> View:
+def _fo_lines(
+    state: ShopState, order: dict[str, Any], fo: dict[str, Any], lines: dict[str, Any], **args: Any
+) -> View:
     def node(item: dict[str, Any]) -> View:
         line = lines[item["line_item_id"]]
         return {
@@ -216,7 +230,9 @@ def order_view(state: ShopState, order: dict[str, Any]) -> View:
     view = {**_order_identity(state, order), **_order_money(order)}
     view.update(
         {
-            "lineItems": lambda **a: connection(order["line_items"], node=lambda li: line_item_view(state, order, li), **a),
+            "lineItems": lambda **a: connection(
+                order["line_items"], node=lambda li: line_item_view(state, order, li), **a
+            ),
             "shippingLines": lambda **a: connection(
                 order["shipping_lines"], node=lambda s: shipping_line_view(order, s), **a
             ),
@@ -231,7 +247,9 @@ def order_view(state: ShopState, order: dict[str, Any]) -> View:
             "fulfillments": lambda first=None, **_: [
                 fulfillment_view(state, state.fulfillments[i]) for i in order["fulfillment_ids"]
             ][:first],
-            "refunds": lambda first=None: [refund_view(state, state.refunds[i]) for i in order["refund_ids"]][:first],
+            "refunds": lambda first=None: [refund_view(state, state.refunds[i]) for i in order["refund_ids"]][
+                :first
+            ],
             "returns": lambda **a: connection([], **a),
         }
     )

@@ -239,9 +239,7 @@ def tax_on(base: Bag, rule: TaxRule, taxes_included: bool) -> TaxLine:
     return TaxLine(rule.title, rule.rate, base.scale(factor).rounded())
 
 
-def price_line(
-    line: LineInput, discount: Bag, rule: TaxRule | None, taxes_included: bool
-) -> PricedLine:
+def price_line(line: LineInput, discount: Bag, rule: TaxRule | None, taxes_included: bool) -> PricedLine:
     subtotal = line.unit_price.scale(line.quantity)
     if line.tax_lines is not None and (line.tax_lines or rule is None):
         taxes = line.tax_lines

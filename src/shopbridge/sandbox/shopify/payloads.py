@@ -44,7 +44,15 @@ def rest_address(address: dict[str, Any] | None) -> Body | None:
 
 
 def _tax_lines(taxes: list[TaxLine]) -> list[Body]:
-    return [{"title": t.title, "rate": float(t.rate), "price": rest_amount(t.price), "price_set": rest_set(t.price)} for t in taxes]
+    return [
+        {
+            "title": t.title,
+            "rate": float(t.rate),
+            "price": rest_amount(t.price),
+            "price_set": rest_set(t.price),
+        }
+        for t in taxes
+    ]
 
 
 def _status(value: str | None) -> str | None:
@@ -82,7 +90,7 @@ def line_item_body(order: dict[str, Any], line: dict[str, Any]) -> Body:
         "total_discount_set": rest_set(line["discount"]),
         "discount_allocations": _allocations(line["discount"]),
         "tax_lines": _tax_lines(line["tax_lines"]),
-        "properties": [],
+        "properties": [{"name": k, "value": v} for k, v in line.get("custom_attributes", [])],
         "product_exists": line["product_id"] is not None,
     }
 
@@ -125,7 +133,9 @@ def _customer_body(state: ShopState, customer_id: str | None) -> Body | None:
 def order_body(state: ShopState, order: dict[str, Any]) -> Body:
     """The ``orders/*`` webhook body."""
     original, current = fig.original_totals(order), fig.current_totals(order)
-    lines_price = bag_sum((li["unit"].scale(li["quantity"]) for li in order["line_items"]), fig.zero_of(order))
+    lines_price = bag_sum(
+        (li["unit"].scale(li["quantity"]) for li in order["line_items"]), fig.zero_of(order)
+    )
     gateways = sorted({t["gateway"] for t in order["transactions"]})
     body: Body = {
         "id": numeric_id(order["id"]),
@@ -155,7 +165,10 @@ def order_body(state: ShopState, order: dict[str, Any]) -> Body:
         "tags": ", ".join(order["tags"]),
         "note": order["note"],
         "note_attributes": [],
-        "discount_codes": [{"code": c, "amount": rest_amount(original.discounts), "type": _discount_type(order)} for c in order["discount_codes"]],
+        "discount_codes": [
+            {"code": c, "amount": rest_amount(original.discounts), "type": _discount_type(order)}
+            for c in order["discount_codes"]
+        ],
         "total_line_items_price": rest_amount(lines_price),
         "subtotal_price": rest_amount(original.subtotal),
         "total_discounts": rest_amount(original.discounts),
@@ -223,9 +236,17 @@ def refund_body(state: ShopState, refund: dict[str, Any]) -> Body:
         "note": refund["note"],
         "restock": any(item["restocked"] for item in refund["lines"]),
         "refund_line_items": [_refund_line_body(order, lines[i["line_item_id"]], i) for i in refund["lines"]],
-        "transactions": [transaction_body(order, t) for t in order["transactions"] if t["id"] in refund["transaction_ids"]],
+        "transactions": [
+            transaction_body(order, t) for t in order["transactions"] if t["id"] in refund["transaction_ids"]
+        ],
         "order_adjustments": [
-            {"id": numeric_id(a["id"]), "amount": rest_amount(a["amount"]), "tax_amount": rest_amount(a["tax"]), "kind": "shipping_refund", "reason": a["reason"]}
+            {
+                "id": numeric_id(a["id"]),
+                "amount": rest_amount(a["amount"]),
+                "tax_amount": rest_amount(a["tax"]),
+                "kind": "shipping_refund",
+                "reason": a["reason"],
+            }
             for a in refund["order_adjustments"]
         ],
     }
@@ -267,6 +288,7 @@ def fulfillment_body(state: ShopState, fulfillment: dict[str, Any]) -> Body:
         "tracking_url": urls[0] if urls else None,
         "tracking_urls": list(urls),
         "line_items": [
-            {**line_item_body(order, lines[i["line_item_id"]]), "quantity": i["quantity"]} for i in fulfillment["line_items"]
+            {**line_item_body(order, lines[i["line_item_id"]]), "quantity": i["quantity"]}
+            for i in fulfillment["line_items"]
         ],
     }

@@ -85,9 +85,18 @@ def record_order_payments(state: ShopState, order: dict[str, Any], fees: FeePlan
     return recorded
 
 
-def _for_order(state: ShopState, order: dict[str, Any], tx: dict[str, Any], kind: str, amount: Decimal, fee: Decimal) -> dict[str, Any]:
+def _for_order(
+    state: ShopState, order: dict[str, Any], tx: dict[str, Any], kind: str, amount: Decimal, fee: Decimal
+) -> dict[str, Any]:
     return record_balance_transaction(
-        state, kind, amount, fee, order["currency"], source_type=kind, order=order, order_transaction_id=tx["id"]
+        state,
+        kind,
+        amount,
+        fee,
+        order["currency"],
+        source_type=kind,
+        order=order,
+        order_transaction_id=tx["id"],
     )
 
 
@@ -121,7 +130,8 @@ def issue_payout(state: ShopState, currency: str, *, status: str = "PAID") -> di
 
 def summarise(transactions: list[dict[str, Any]]) -> dict[str, Decimal]:
     """ShopifyPaymentsPayoutSummary: gross and fee per bucket; unknown types count as adjustments."""
-    summary = {f"{bucket}{part}": ZERO for bucket in ("charges", "refunds", "adjustments", "reservedFunds", "retriedPayouts", "advance") for part in ("Gross", "Fee")}  # fmt: skip
+    buckets = ("charges", "refunds", "adjustments", "reservedFunds", "retriedPayouts", "advance")
+    summary = {f"{bucket}{part}": ZERO for bucket in buckets for part in ("Gross", "Fee")}
     for b in transactions:
         bucket = _BUCKETS.get(b["type"], "adjustments")
         summary[f"{bucket}Gross"] += b["amount"]

@@ -43,7 +43,8 @@ def mutation(name: str) -> Callable[[Resolver], Resolver]:
 
 def not_implemented(type_name: str, field_name: str) -> GraphQLError:
     return GraphQLError(
-        f"Field '{type_name}.{field_name}' is not implemented by the shopbridge Shopify sandbox"
+        f"Field '{type_name}.{field_name}' is not implemented by the shopbridge Shopify sandbox",
+        extensions={"code": "NOT_IMPLEMENTED_IN_SANDBOX"},
     )
 
 

@@ -15,7 +15,11 @@ from .resolvers.products import add_location, add_product, add_publication, add_
 from .state import ShopState
 
 CATALOGUE: tuple[tuple[str, str, tuple[tuple[str, str, str], ...]], ...] = (
-    ("Classic Tee", "ACTIVE", (("Small", "TEE-S", "15.00"), ("Medium", "TEE-M", "15.00"), ("Large", "TEE-L", "16.50"))),
+    (
+        "Classic Tee",
+        "ACTIVE",
+        (("Small", "TEE-S", "15.00"), ("Medium", "TEE-M", "15.00"), ("Large", "TEE-L", "16.50")),
+    ),
     ("Coffee Mug", "ACTIVE", (("Default Title", "MUG-01", "9.50"),)),
     ("Water Bottle", "ACTIVE", (("Default Title", "BOTTLE-01", "12.00"),)),
     ("Enamel Mug (old stock)", "DRAFT", (("Default Title", "MUG-01", "8.00"),)),
@@ -28,8 +32,12 @@ def seed_catalogue(state: ShopState, seed: int | None = 7) -> dict[str, Any]:
     """Fill an empty shop with the standard catalogue; returns the ids tests usually need."""
     rng = random.Random(seed)
     locations = [
-        add_location(state, "Main Warehouse", address1="1 Dock Road", city="London", zip="E1 1AA", countryCode="GB"),
-        add_location(state, "High Street Shop", address1="5 High Street", city="Leeds", zip="LS1 1AA", countryCode="GB"),
+        add_location(
+            state, "Main Warehouse", address1="1 Dock Road", city="London", zip="E1 1AA", countryCode="GB"
+        ),
+        add_location(
+            state, "High Street Shop", address1="5 High Street", city="Leeds", zip="LS1 1AA", countryCode="GB"
+        ),
     ]
     online = add_publication(state, "Online Store")
     skus: dict[str, list[str]] = {}

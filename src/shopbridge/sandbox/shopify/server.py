@@ -58,11 +58,25 @@ class Sandbox:
         if self.settings.seed_catalogue:
             from .seed import seed_catalogue
 
-            seed_catalogue(self.state)
+            seed_catalogue(self.state, self.settings.seed if self.settings.seed is not None else 7)
 
     @property
     def base_url(self) -> str:
         return self.state.base_url
+
+    def start_webhooks(self) -> None:
+        """Deliver events to ``settings.webhook_url`` through D2's emitter, when both exist."""
+        if not self.settings.webhook_url:
+            return
+        from .webhooks import emitter_for
+
+        address, secret = self.settings.webhook_url, self.settings.webhook_secret
+        emitter_for(self.state).configure({"address": address, "secret": secret})
+
+    def stop_webhooks(self) -> None:
+        emitter = getattr(self.state, "webhook_emitter", None)
+        if emitter is not None:
+            emitter.stop()
 
 
 async def graphql_endpoint(request: Request) -> Response:
@@ -139,13 +153,15 @@ class SandboxServer:
             target=lambda: server.run(sockets=[sock]), name="shopify-sandbox", daemon=True
         )
         self._thread.start()
-        while not self._server.started:
+        while not server.started:
             if not self._thread.is_alive():
                 raise RuntimeError(f"the Shopify sandbox could not start on 127.0.0.1:{chosen}")
             threading.Event().wait(0.01)
+        self.sandbox.start_webhooks()
         return self.sandbox.base_url
 
     def stop(self) -> None:
+        self.sandbox.stop_webhooks()
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:

@@ -64,6 +64,7 @@ class ShopState(OrdersStateMixin):
         self.currency = currency
         self.clock = clock
         self.base_url = ""  # set by the server once it listens (bulk result URLs point here)
+        self.bulk_delay_s = 0.0  # how long a bulk operation stays RUNNING (tests can observe it)
         self.lock = threading.RLock()
         self.events = EventBus()
         self.reset()

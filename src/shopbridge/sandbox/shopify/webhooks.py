@@ -225,7 +225,15 @@ class WebhookEmitter:
         with self._cond:
             self._in_flight -= 1
             self.stats.attempts.append(
-                Attempt(delivery.webhook_id, delivery.event_id, delivery.topic, delivery.attempt, status, ok, delivery.duplicate)
+                Attempt(
+                    delivery.webhook_id,
+                    delivery.event_id,
+                    delivery.topic,
+                    delivery.attempt,
+                    status,
+                    ok,
+                    delivery.duplicate,
+                )
             )
             self._settle(delivery, ok)
             self._cond.notify_all()
@@ -245,7 +253,9 @@ class WebhookEmitter:
 
     def _post(self, client: httpx.Client, delivery: Delivery) -> int | None:
         try:
-            response = client.post(delivery.address, content=delivery.body, headers=headers_for(self.state, delivery))
+            response = client.post(
+                delivery.address, content=delivery.body, headers=headers_for(self.state, delivery)
+            )
         except httpx.HTTPError:
             return None
         return response.status_code

@@ -1,9 +1,24 @@
 // The dashboard's buttons: each POSTs to the JSON API with the acting person, then reloads.
 "use strict";
 
+// Remember who is acting between page loads (the name is recorded in the audit trail).
+document.addEventListener("DOMContentLoaded", () => {
+  const field = document.getElementById("actor");
+  if (field && !field.value) {
+    field.value = window.localStorage.getItem("shopbridge.actor") || "";
+  }
+  if (field) {
+    field.addEventListener("change", () => window.localStorage.setItem("shopbridge.actor", field.value.trim()));
+  }
+});
+
 function actor() {
   const field = document.getElementById("actor");
-  return field && field.value.trim() ? field.value.trim() : "dashboard";
+  const name = field ? field.value.trim() : "";
+  if (name) {
+    window.localStorage.setItem("shopbridge.actor", name);
+  }
+  return name || "dashboard";
 }
 
 async function post(url, body) {

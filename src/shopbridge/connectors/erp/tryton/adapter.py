@@ -34,11 +34,19 @@ from shopbridge.domain.records import (
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, UnsupportedOperation
 from shopbridge.ports.erp import Capability, CustomerMatch, ErpHealth, Page, PostedDocument
 
-CAPABILITIES = frozenset({
-    Capability.READ_ITEMS, Capability.READ_STOCK, Capability.READ_PRICE_LISTS, Capability.CUSTOMERS,
-    Capability.CREATE_SALES_ORDER, Capability.READ_DISPATCHES, Capability.CREDIT_NOTE, Capability.JOURNAL,
-    Capability.KITS,
-})
+CAPABILITIES = frozenset(
+    {
+        Capability.READ_ITEMS,
+        Capability.READ_STOCK,
+        Capability.READ_PRICE_LISTS,
+        Capability.CUSTOMERS,
+        Capability.CREATE_SALES_ORDER,
+        Capability.READ_DISPATCHES,
+        Capability.CREDIT_NOTE,
+        Capability.JOURNAL,
+        Capability.KITS,
+    }
+)
 
 
 class TrytonErp:
@@ -82,25 +90,34 @@ class TrytonErp:
     def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
         party = self._party_by_email(customer.email)
         if party is not None:
-            return CustomerMatch(str(party["code"]), created=False, conflicts=tr.party_conflicts(party, customer))
+            return CustomerMatch(
+                str(party["code"]), created=False, conflicts=tr.party_conflicts(party, customer)
+            )
         return CustomerMatch(self._create_party(customer), created=True)
 
     def _party_by_email(self, email: str) -> dict[str, Any] | None:
-        mechanisms = self.look.search_read("party.contact_mechanism",
-                                           [("type", "=", "email"), ("value", "ilike", email.strip())],
-                                           ["party"], order=[("id", "ASC")])
+        mechanisms = self.look.search_read(
+            "party.contact_mechanism",
+            [("type", "=", "email"), ("value", "ilike", email.strip())],
+            ["party"],
+            order=[("id", "ASC")],
+        )
         if not mechanisms:
             return None
-        rows = self.look.search_read("party.party", [("id", "=", int(mechanisms[0]["party"]))],
-                                     ["code", "name", "phone"])
+        rows = self.look.search_read(
+            "party.party", [("id", "=", int(mechanisms[0]["party"]))], ["code", "name", "phone"]
+        )
         return rows[0] if rows else None
 
     def _create_party(self, customer: Customer) -> str:
         contacts = [{"type": "email", "value": customer.email}]
         if customer.phone:
             contacts.append({"type": "phone", "value": customer.phone})
-        values = {"name": customer.display_name, "contact_mechanisms": [["create", contacts]],
-                  "addresses": [["create", [_address(customer)]]]}
+        values = {
+            "name": customer.display_name,
+            "contact_mechanisms": [["create", contacts]],
+            "addresses": [["create", [_address(customer)]]],
+        }
         created = self.rpc.model("party.party", "create", [values])
         rows = self.look.search_read("party.party", [("id", "=", int(created[0]))], ["code"])
         return str(rows[0]["code"])
@@ -116,12 +133,16 @@ class TrytonErp:
         return sales.create_sales_order(self.look, order)
 
     def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
-        raise UnsupportedOperation(f"Tryton cannot amend confirmed sale {order.reference} through the API; "
-                                   "change it in Tryton (shipment exception) or cancel and re-place the order")
+        raise UnsupportedOperation(
+            f"Tryton cannot amend confirmed sale {order.reference} through the API; "
+            "change it in Tryton (shipment exception) or cancel and re-place the order"
+        )
 
     def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
-        raise UnsupportedOperation(f"Tryton cannot cancel confirmed sale {reference} through the API; cancel "
-                                   "its shipment and invoice in Tryton and handle the sale's exceptions")
+        raise UnsupportedOperation(
+            f"Tryton cannot cancel confirmed sale {reference} through the API; cancel "
+            "its shipment and invoice in Tryton and handle the sale's exceptions"
+        )
 
     # --- dispatches, credit notes, payouts ----------------------------------------------------
     def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
@@ -136,12 +157,16 @@ class TrytonErp:
         if existing is not None:
             return PostedDocument(str(existing["id"]), str(existing.get("number") or ""), existed=True)
         if entry.currency != self.look.currency[1]:
-            raise NeedsPerson(f"payout {entry.reference} is in {entry.currency}; Tryton's books are in "
-                              f"{self.look.currency[1]}")
+            raise NeedsPerson(
+                f"payout {entry.reference} is in {entry.currency}; Tryton's books are in "
+                f"{self.look.currency[1]}"
+            )
         accounts = self.look.accounts(sorted({line.nominal_code for line in entry.lines}))
         values = {
-            "journal": self.look.journal("general"), "period": self.look.period(entry.posted_on),
-            "date": entry.posted_on, "description": tr.payout_description(entry.reference, entry.narrative),
+            "journal": self.look.journal("general"),
+            "period": self.look.period(entry.posted_on),
+            "date": entry.posted_on,
+            "description": tr.payout_description(entry.reference, entry.narrative),
             "lines": [["create", [_move_line(line, accounts) for line in entry.lines]]],
         }
         move_id = int(self.rpc.model("account.move", "create", [values])[0])
@@ -150,9 +175,11 @@ class TrytonErp:
         return PostedDocument(str(move_id), str(posted[0].get("number") or ""))
 
     def _payout(self, reference: str) -> dict[str, Any] | None:
-        rows = self.look.search_read("account.move", [["OR", ("description", "=", reference),
-                                                       ("description", "like", f"{reference} | %")]],
-                                     ["number", "description"])
+        rows = self.look.search_read(
+            "account.move",
+            [["OR", ("description", "=", reference), ("description", "like", f"{reference} | %")]],
+            ["number", "description"],
+        )
         return next((r for r in rows if tr.is_payout(str(r.get("description") or ""), reference)), None)
 
     # --- for tests and tools ---------------------------------------------------------------------
@@ -174,5 +201,9 @@ def _address(customer: Customer) -> dict[str, Any]:
 def _move_line(line: JournalLine, accounts: dict[str, int]) -> dict[str, Any]:
     debit = line.debit.amount if line.debit else Decimal(0)
     credit = line.credit.amount if line.credit else Decimal(0)
-    return {"account": accounts[line.nominal_code], "debit": debit, "credit": credit,
-            "description": line.description}
+    return {
+        "account": accounts[line.nominal_code],
+        "debit": debit,
+        "credit": credit,
+        "description": line.description,
+    }

@@ -37,7 +37,9 @@ def items_changed(look: Lookups, cursor: str | None, limit: int) -> Page[Item]:
 
 
 def get_items(look: Lookups, skus: Sequence[str]) -> dict[str, Item]:
-    rows = look.search_read("product.product", [("suffix_code", "in", list(skus))], tr.ITEM_FIELDS, context=ALL)
+    rows = look.search_read(
+        "product.product", [("suffix_code", "in", list(skus))], tr.ITEM_FIELDS, context=ALL
+    )
     return {item.sku: item for item in _items(look, rows)}
 
 
@@ -53,8 +55,11 @@ def _components(look: Lookups, product_ids: list[int]) -> dict[int, list[BundleC
     kits = look.search_read("product.product", [("id", "in", product_ids)], ["template"], context=ALL)
     template_of = {int(k["template"]): int(k["id"]) for k in kits}
     domain = ["OR", ("parent_product", "in", product_ids), ("parent_template", "in", list(template_of))]
-    rows = look.search_read("product.component", [domain],
-                            ["parent_product", "parent_template", "product.suffix_code", "quantity"])
+    rows = look.search_read(
+        "product.component",
+        [domain],
+        ["parent_product", "parent_template", "product.suffix_code", "quantity"],
+    )
     found: dict[int, list[BundleComponent]] = {}
     for row in rows:
         owner = row.get("parent_product") or template_of.get(int(row.get("parent_template") or 0))
@@ -88,9 +93,13 @@ def _start_listing(look: Lookups) -> tr.FeedCursor:
 
 def _list_stock(look: Lookups, state: tr.FeedCursor, limit: int) -> Page[StockLevel]:
     after = state.listing_after or 0
-    rows = look.search_read("product.product", [("id", ">", after), ("type", "=", "goods"),
-                                                ("suffix_code", "!=", None)],
-                            ["id"], order=[("id", "ASC")], limit=limit + 1)
+    rows = look.search_read(
+        "product.product",
+        [("id", ">", after), ("type", "=", "goods"), ("suffix_code", "!=", None)],
+        ["id"],
+        order=[("id", "ASC")],
+        limit=limit + 1,
+    )
     chunk = [int(r["id"]) for r in rows[:limit]]
     more = len(rows) > limit
     following = tr.FeedCursor(state.watermark, state.seen, chunk[-1] if more else None)
@@ -99,29 +108,40 @@ def _list_stock(look: Lookups, state: tr.FeedCursor, limit: int) -> Page[StockLe
 
 def _touches_warehouse(look: Lookups) -> list[Any]:
     wid = look.warehouse.id
-    return [["OR", ("from_location", "child_of", [wid], "parent"), ("to_location", "child_of", [wid], "parent")]]
+    return [
+        ["OR", ("from_location", "child_of", [wid], "parent"), ("to_location", "child_of", [wid], "parent")]
+    ]
 
 
 def _levels(look: Lookups, product_ids: Sequence[int]) -> list[StockLevel]:
     if not product_ids:
         return []
     context = {"locations": [look.warehouse.id], "with_childs": True, **ALL}
-    rows = look.search_read("product.product", [("id", "in", list(product_ids))],
-                            ["suffix_code", "quantity", "forecast_quantity", "last_modified_at"],
-                            order=[("id", "ASC")], context=context)
+    rows = look.search_read(
+        "product.product",
+        [("id", "in", list(product_ids))],
+        ["suffix_code", "quantity", "forecast_quantity", "last_modified_at"],
+        order=[("id", "ASC")],
+        context=context,
+    )
     return [
-        StockLevel(sku=str(r["suffix_code"]), warehouse=look.warehouse.code,
-                   free=tr.free_stock(r.get("quantity"), r.get("forecast_quantity")),
-                   on_hand=Decimal(str(r.get("quantity") or 0)))
-        for r in rows if r.get("suffix_code")
+        StockLevel(
+            sku=str(r["suffix_code"]),
+            warehouse=look.warehouse.code,
+            free=tr.free_stock(r.get("quantity"), r.get("forecast_quantity")),
+            on_hand=Decimal(str(r.get("quantity") or 0)),
+        )
+        for r in rows
+        if r.get("suffix_code")
     ]
 
 
 def dispatches_since(look: Lookups, cursor: str | None, limit: int) -> Page[Dispatch]:
     state = tr.decode_cursor(cursor)
     domain = [("state", "=", "done"), ("warehouse", "=", look.warehouse.id), *_changed_domain(state.since)]
-    shipments = look.search_read("stock.shipment.out", domain, ["number", "reference", "last_modified_at",
-                                                                "outgoing_moves"])
+    shipments = look.search_read(
+        "stock.shipment.out", domain, ["number", "reference", "last_modified_at", "outgoing_moves"]
+    )
     page, after, more = tr.take_page(shipments, state, limit)
     return Page(tuple(_dispatches(look, page)), tr.encode_cursor(after), more)
 
@@ -133,14 +153,19 @@ def _dispatches(look: Lookups, shipments: Sequence[Mapping[str, Any]]) -> list[D
     sales = look.search_read("sale.sale", [("shipments", "in", ids)], ["reference", "shipments"])
     reference = {int(sid): str(s.get("reference") or "") for s in sales for sid in s.get("shipments", ())}
     move_ids = [int(m) for s in shipments for m in s.get("outgoing_moves", ())]
-    moves = look.search_read("stock.move", [("id", "in", move_ids)], ["shipment", "product.suffix_code",
-                                                                      "quantity"])
+    moves = look.search_read(
+        "stock.move", [("id", "in", move_ids)], ["shipment", "product.suffix_code", "quantity"]
+    )
     by_shipment: dict[str, list[dict[str, Any]]] = {}
     for move in moves:
         by_shipment.setdefault(str(move.get("shipment")), []).append(move)
     return [
-        tr.to_dispatch(s, by_shipment.get(f"stock.shipment.out,{s['id']}", []), reference.get(int(s["id"]), ""),
-                       look.warehouse.code)
+        tr.to_dispatch(
+            s,
+            by_shipment.get(f"stock.shipment.out,{s['id']}", []),
+            reference.get(int(s["id"]), ""),
+            look.warehouse.code,
+        )
         for s in shipments
     ]
 
@@ -150,10 +175,20 @@ def price_lists(look: Lookups) -> list[PriceList]:
     which is what we read (formulas such as ``unit_price * 0.9`` need Tryton to evaluate them)."""
     _cid, currency = look.currency
     lists = look.search_read("product.price_list", [], ["name"], order=[("id", "ASC")])
-    lines = look.search_read("product.price_list.line", [("product", "!=", None)],
-                             ["price_list", "product.suffix_code", "formula", "quantity"])
-    return [PriceList(code=str(pl["name"]), currency=currency, name=str(pl["name"]),
-                      prices=tuple(_prices(lines, int(pl["id"]), currency))) for pl in lists]
+    lines = look.search_read(
+        "product.price_list.line",
+        [("product", "!=", None)],
+        ["price_list", "product.suffix_code", "formula", "quantity"],
+    )
+    return [
+        PriceList(
+            code=str(pl["name"]),
+            currency=currency,
+            name=str(pl["name"]),
+            prices=tuple(_prices(lines, int(pl["id"]), currency)),
+        )
+        for pl in lists
+    ]
 
 
 def _prices(lines: Sequence[dict[str, Any]], list_id: int, currency: str) -> list[Price]:

@@ -38,11 +38,19 @@ class Lookups:
         self.warehouse_code = warehouse_code
         self.company_id = company_id
 
-    def search_read(self, model: str, domain: Sequence[Any], fields: Sequence[str], *,
-                    order: Sequence[Sequence[str]] | None = None, limit: int | None = None,
-                    context: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        rows = self.rpc.model(model, "search_read", list(domain), 0, limit, order, list(fields),
-                              context=context)
+    def search_read(
+        self,
+        model: str,
+        domain: Sequence[Any],
+        fields: Sequence[str],
+        *,
+        order: Sequence[Sequence[str]] | None = None,
+        limit: int | None = None,
+        context: dict[str, Any] | None = None,
+    ) -> list[dict[str, Any]]:
+        rows = self.rpc.model(
+            model, "search_read", list(domain), 0, limit, order, list(fields), context=context
+        )
         if not isinstance(rows, list):
             raise NeedsPerson(f"Tryton answered {model}.search_read with {type(rows).__name__}, not a list")
         return rows
@@ -50,25 +58,38 @@ class Lookups:
     @cached_property
     def currency(self) -> tuple[int, str]:
         """The company currency (id, ISO code): every amount we read is in it."""
-        rows = self.search_read("company.company", [("id", "=", self.company_id)], ["currency.code", "currency"])
+        rows = self.search_read(
+            "company.company", [("id", "=", self.company_id)], ["currency.code", "currency"]
+        )
         if not rows:
-            raise ConfigurationError(f"Tryton has no company {self.company_id}", key="erp.tryton.company_id",
-                                     fix="set company_id to the id of the company shopbridge feeds")
+            raise ConfigurationError(
+                f"Tryton has no company {self.company_id}",
+                key="erp.tryton.company_id",
+                fix="set company_id to the id of the company shopbridge feeds",
+            )
         return int(rows[0]["currency"]), str(rows[0]["currency."]["code"])
 
     @cached_property
     def warehouse(self) -> Warehouse:
-        rows = self.search_read("stock.location", [("code", "=", self.warehouse_code), ("type", "=", "warehouse")],
-                                ["code", "storage_location"])
+        rows = self.search_read(
+            "stock.location",
+            [("code", "=", self.warehouse_code), ("type", "=", "warehouse")],
+            ["code", "storage_location"],
+        )
         if not rows:
-            raise ConfigurationError(f"Tryton has no warehouse with code {self.warehouse_code}",
-                                     key="erp.tryton.warehouse_code", fix="set it to a warehouse location's code")
+            raise ConfigurationError(
+                f"Tryton has no warehouse with code {self.warehouse_code}",
+                key="erp.tryton.warehouse_code",
+                fix="set it to a warehouse location's code",
+            )
         return Warehouse(int(rows[0]["id"]), self.warehouse_code, int(rows[0]["storage_location"]))
 
     def products(self, skus: Sequence[str]) -> dict[str, ProductRef]:
         rows = self.search_read(
-            "product.product", [("suffix_code", "in", list(skus))],
-            ["suffix_code", "default_uom", "active", "account_category.account_revenue"], context=ALL,
+            "product.product",
+            [("suffix_code", "in", list(skus))],
+            ["suffix_code", "default_uom", "active", "account_category.account_revenue"],
+            context=ALL,
         )
         return {str(r["suffix_code"]): _product_ref(r) for r in rows}
 
@@ -92,38 +113,63 @@ class Lookups:
         return [self.taxes[rate]]
 
     def accounts(self, codes: Sequence[str]) -> dict[str, int]:
-        rows = self.search_read("account.account", [("code", "in", list(codes)), ("closed", "!=", True)], ["code"])
+        rows = self.search_read(
+            "account.account", [("code", "in", list(codes)), ("closed", "!=", True)], ["code"]
+        )
         found = {str(r["code"]): int(r["id"]) for r in rows}
         missing = sorted(set(codes) - set(found))
         if missing:
-            raise NeedsPerson(f"Tryton's chart has no account coded {', '.join(missing)}; add them or map the "
-                              "nominal codes to Tryton account codes")
+            raise NeedsPerson(
+                f"Tryton's chart has no account coded {', '.join(missing)}; add them or map the "
+                "nominal codes to Tryton account codes"
+            )
         return found
 
     def period(self, day: date) -> int:
-        rows = self.search_read("account.period", [("start_date", "<=", day), ("end_date", ">=", day),
-                                                   ("type", "=", "standard"), ("state", "=", "open")], ["id"])
+        rows = self.search_read(
+            "account.period",
+            [
+                ("start_date", "<=", day),
+                ("end_date", ">=", day),
+                ("type", "=", "standard"),
+                ("state", "=", "open"),
+            ],
+            ["id"],
+        )
         if not rows:
             raise NeedsPerson(f"Tryton has no open accounting period on {day}; open the fiscal year first")
         return int(rows[0]["id"])
 
     def journal(self, kind: str) -> int:
-        rows = self.search_read("account.journal", [("type", "=", kind)], ["id"], order=[("id", "ASC")], limit=1)
+        rows = self.search_read(
+            "account.journal", [("type", "=", kind)], ["id"], order=[("id", "ASC")], limit=1
+        )
         if not rows:
-            raise ConfigurationError(f"Tryton has no {kind} journal", key="erp.tryton",
-                                     fix=f"create an account journal of type {kind}")
+            raise ConfigurationError(
+                f"Tryton has no {kind} journal",
+                key="erp.tryton",
+                fix=f"create an account journal of type {kind}",
+            )
         return int(rows[0]["id"])
 
     def default_receivable(self) -> int:
         rows = self.search_read("account.configuration", [], ["default_account_receivable"], limit=1)
         if not rows or not rows[0].get("default_account_receivable"):
-            raise ConfigurationError("Tryton has no default receivable account", key="erp.tryton",
-                                     fix="set it in Accounting > Configuration")
+            raise ConfigurationError(
+                "Tryton has no default receivable account",
+                key="erp.tryton",
+                fix="set it in Accounting > Configuration",
+            )
         return int(rows[0]["default_account_receivable"])
 
 
 def _product_ref(row: dict[str, Any]) -> ProductRef:
     category = row.get("account_category.") or {}
     revenue = category.get("account_revenue") if isinstance(category, dict) else None
-    return ProductRef(int(row["id"]), str(row["suffix_code"]), int(row["default_uom"]), bool(row["active"]),
-                      int(revenue) if revenue else None)
+    return ProductRef(
+        int(row["id"]),
+        str(row["suffix_code"]),
+        int(row["default_uom"]),
+        bool(row["active"]),
+        int(revenue) if revenue else None,
+    )

@@ -76,7 +76,7 @@ def translate_error(method: str, error: Any) -> Exception:
         return NeedsPerson(f"Tryton failed on {method}: {error!r}", details={"tryton_error": error})
     name, args = str(error[0]), error[1] if len(error) > 1 else None
     words = _words(args)
-    details = {"tryton_error": name, "method": method, "tryton_message": words}
+    details = {"tryton_error": name, "method": method, "tryton_message": words, "tryton_args": args}
     if name in ("UserError", "UserWarning"):
         return NeedsPerson(f"Tryton refused {method}: {words}", details=details)
     if name in ("AccessError", "LoginException", "NotLogged", "RPCAccessError"):
@@ -102,9 +102,17 @@ def _words(args: Any) -> str:
 class TrytonRpc:
     """One JSON-RPC session to one Tryton database, logged in lazily and again when it expires."""
 
-    def __init__(self, url: str, database: str, username: str, password: str, *,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 company_id: int | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        database: str,
+        username: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        company_id: int | None = None,
+    ) -> None:
         self.endpoint = f"{url.rstrip('/')}/{database}/rpc/"
         self._username = username
         self._password = password
@@ -120,8 +128,9 @@ class TrytonRpc:
     def login(self) -> None:
         """Open a session and load the user's preferences as the context of every model call."""
         with self._lock:
-            result = self._post("common.db.login", [self._username, {"password": self._password}, "en"],
-                                session=None)
+            result = self._post(
+                "common.db.login", [self._username, {"password": self._password}, "en"], session=None
+            )
             if not isinstance(result, list) or len(result) < 2:
                 raise ConfigurationError(f"Tryton login answered {result!r}", key="erp.tryton.url")
             token = f"{self._username}:{result[0]}:{result[1]}"
@@ -152,12 +161,15 @@ class TrytonRpc:
         headers = {"Authorization": f"Session {session}"} if session else {}
         body = json.dumps({"id": 0, "method": method, "params": encode(params)})
         try:
-            response = self._client.post(self.endpoint, content=body,
-                                         headers={"Content-Type": "application/json", **headers})
+            response = self._client.post(
+                self.endpoint, content=body, headers={"Content-Type": "application/json", **headers}
+            )
         except httpx.TimeoutException as exc:
             raise RetryLater(f"Tryton at {self.endpoint} timed out on {method}") from exc
         except httpx.HTTPError as exc:
-            raise RetryLater(f"Tryton at {self.endpoint} is unreachable ({exc}); is trytond running?") from exc
+            raise RetryLater(
+                f"Tryton at {self.endpoint} is unreachable ({exc}); is trytond running?"
+            ) from exc
         return self._answer(method, response, logged_in=session is not None)
 
     def _answer(self, method: str, response: httpx.Response, *, logged_in: bool) -> Any:
@@ -185,14 +197,18 @@ def _raise_for_status(method: str, response: httpx.Response, *, logged_in: bool,
     if status == 401 and logged_in:
         raise _SessionExpired()
     if status in (401, 403):
-        raise ConfigurationError(f"Tryton at {endpoint} refused the login for {method} (HTTP {status})",
-                                 key="erp.tryton.password", fix="check the Tryton user and password",
-                                 details=details)
+        raise ConfigurationError(
+            f"Tryton at {endpoint} refused the login for {method} (HTTP {status})",
+            key="erp.tryton.password",
+            fix="check the Tryton user and password",
+            details=details,
+        )
     if status == 429:
         raise Throttled(f"Tryton rate limit on {method}", retry_after=_retry_after(response), details=details)
     if status >= 500:
-        raise RetryLater(f"Tryton answered HTTP {status} on {method}", retry_after=_retry_after(response),
-                         details=details)
+        raise RetryLater(
+            f"Tryton answered HTTP {status} on {method}", retry_after=_retry_after(response), details=details
+        )
     raise NeedsPerson(f"Tryton rejected {method} with HTTP {status}: {response.text[:200]}", details=details)
 
 
@@ -209,4 +225,3 @@ def _nonsense(endpoint: str, method: str, text: str) -> ConfigurationError:
         key="erp.tryton.url",
         fix="point erp.tryton.url at the trytond server root (e.g. http://127.0.0.1:8000)",
     )
-

@@ -23,8 +23,16 @@ from shopbridge.domain.records import CreditNote, SalesOrder, SalesOrderLine, Sa
 from shopbridge.errors import NeedsPerson, ShopbridgeError
 from shopbridge.ports.erp import PostedDocument, UnknownSku
 
-SALE_FIELDS = ("reference", "number", "state", "shipment_state", "party.code", "lines", "party",
-               "invoice_address")
+SALE_FIELDS = (
+    "reference",
+    "number",
+    "state",
+    "shipment_state",
+    "party.code",
+    "lines",
+    "party",
+    "invoice_address",
+)
 LINE_FIELDS = ("type", "product.suffix_code", "quantity", "unit_price", "description", "product", "unit")
 
 
@@ -70,8 +78,10 @@ def _require_products(look: Lookups, order: SalesOrderRequest) -> dict[str, Prod
         raise UnknownSku(missing, reference=order.reference)
     inactive = sorted({sku for sku, ref in found.items() if not ref.active})
     if inactive:
-        raise NeedsPerson(f"order {order.reference}: item(s) {', '.join(inactive)} are inactive in Tryton",
-                          details={"skus": inactive, "reference": order.reference})
+        raise NeedsPerson(
+            f"order {order.reference}: item(s) {', '.join(inactive)} are inactive in Tryton",
+            details={"skus": inactive, "reference": order.reference},
+        )
     return found
 
 
@@ -80,11 +90,18 @@ def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, P
     address = (party.get("addresses") or [None])[0]
     currency_id, code = look.currency
     if order.currency != code:
-        raise NeedsPerson(f"order {order.reference} is in {order.currency}; Tryton's company trades in {code}")
+        raise NeedsPerson(
+            f"order {order.reference} is in {order.currency}; Tryton's company trades in {code}"
+        )
     values = {
-        "party": int(party["id"]), "reference": order.reference, "sale_date": order.order_date,
-        "currency": currency_id, "invoice_address": address, "shipment_address": address,
-        "warehouse": look.warehouse.id, "description": order.note[:200] or order.reference,
+        "party": int(party["id"]),
+        "reference": order.reference,
+        "sale_date": order.order_date,
+        "currency": currency_id,
+        "invoice_address": address,
+        "shipment_address": address,
+        "warehouse": look.warehouse.id,
+        "description": order.note[:200] or order.reference,
         "lines": [["create", [_line_values(look, line, products[line.sku]) for line in order.lines]]],
     }
     created = look.rpc.model("sale.sale", "create", [values])
@@ -96,8 +113,12 @@ def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, P
 def _line_values(look: Lookups, line: SalesOrderLine, product: ProductRef) -> dict[str, Any]:
     net = line.unit_price.amount * line.quantity
     return {
-        "type": "line", "product": product.id, "quantity": float(line.quantity), "unit": product.unit,
-        "unit_price": line.unit_price.amount, "description": line.description or product.sku,
+        "type": "line",
+        "product": product.id,
+        "quantity": float(line.quantity),
+        "unit": product.unit,
+        "unit_price": line.unit_price.amount,
+        "description": line.description or product.sku,
         "taxes": [["add", look.tax_for(tr.tax_rate(net, line.tax.amount))]],
     }
 
@@ -119,23 +140,36 @@ def _discard(look: Lookups, sale_id: int) -> None:
 
 
 def _posted(sale: dict[str, Any], *, existed: bool = False) -> PostedDocument:
-    return PostedDocument(str(sale["id"]), str(sale.get("number") or ""), existed=existed,
-                          extra={"state": str(sale.get("state"))})
+    return PostedDocument(
+        str(sale["id"]),
+        str(sale.get("number") or ""),
+        existed=existed,
+        extra={"state": str(sale.get("state"))},
+    )
 
 
 # --- credit notes ----------------------------------------------------------------------------------
+
 
 def count_credit_notes(look: Lookups, order_reference: str) -> int:
     sale = find_sale(look, order_reference)
     if sale is None:
         return 0
-    return len(look.search_read("account.invoice", [("sales", "in", [int(sale["id"])]), ("type", "=", "out"),
-                                                    ("total_amount", "<", 0)], ["id"]))
+    return len(
+        look.search_read(
+            "account.invoice",
+            [("sales", "in", [int(sale["id"])]), ("type", "=", "out"), ("total_amount", "<", 0)],
+            ["id"],
+        )
+    )
 
 
 def create_credit_note(look: Lookups, note: CreditNote) -> PostedDocument:
-    found = look.search_read("account.invoice", [("type", "=", "out"), ("reference", "=", note.refund_reference),
-                                                 ("state", "!=", "cancelled")], ["number"])
+    found = look.search_read(
+        "account.invoice",
+        [("type", "=", "out"), ("reference", "=", note.refund_reference), ("state", "!=", "cancelled")],
+        ["number"],
+    )
     if found:
         return PostedDocument(str(found[0]["id"]), str(found[0].get("number") or ""), existed=True)
     sale = find_sale(look, note.order_reference)
@@ -152,9 +186,14 @@ def _create_invoice(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> in
     if note.currency != code:
         raise NeedsPerson(f"credit note {note.refund_reference} is in {note.currency}; Tryton uses {code}")
     values = {
-        "type": "out", "party": int(sale["party"]), "invoice_address": sale.get("invoice_address"),
-        "reference": note.refund_reference, "description": f"Refund of {note.order_reference}",
-        "account": look.default_receivable(), "journal": look.journal("revenue"), "currency": currency_id,
+        "type": "out",
+        "party": int(sale["party"]),
+        "invoice_address": sale.get("invoice_address"),
+        "reference": note.refund_reference,
+        "description": f"Refund of {note.order_reference}",
+        "account": look.default_receivable(),
+        "journal": look.journal("revenue"),
+        "currency": currency_id,
         "invoice_date": note.issued_on or datetime.now(UTC).date(),
         "lines": [["create", _credit_lines(look, note, sale)]],
     }
@@ -166,22 +205,36 @@ def _credit_lines(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> list
     lines = sale_lines(look, sale)
     origin = {str((ln.get("product.") or {}).get("suffix_code")): int(ln["id"]) for ln in lines}
     products = look.products(sorted({ln.sku for ln in note.lines}))
-    values = [_credit_line(look, ln.sku, ln.quantity, ln.net.amount, ln.tax.amount, products, origin)
-              for ln in note.lines]
+    values = [
+        _credit_line(look, ln.sku, ln.quantity, ln.net.amount, ln.tax.amount, products, origin)
+        for ln in note.lines
+    ]
     if note.shipping is not None and not note.shipping.is_zero():
         values.append(_shipping_line(note.shipping.amount, _any_revenue(products.values())))
     return values
 
 
-def _credit_line(look: Lookups, sku: str, quantity: int, net: Decimal, tax: Decimal,
-                 products: dict[str, ProductRef], origin: dict[str, int]) -> dict[str, Any]:
+def _credit_line(
+    look: Lookups,
+    sku: str,
+    quantity: int,
+    net: Decimal,
+    tax: Decimal,
+    products: dict[str, ProductRef],
+    origin: dict[str, int],
+) -> dict[str, Any]:
     product = products.get(sku)
     if product is None or product.revenue_account is None:
         raise NeedsPerson(f"credit note line {sku}: no such product in Tryton, or it has no revenue account")
     values: dict[str, Any] = {
-        "type": "line", "product": product.id, "quantity": float(-quantity), "unit": product.unit,
-        "unit_price": (net / quantity).quantize(Decimal("0.0001")), "account": product.revenue_account,
-        "description": f"Refund {sku}", "taxes": [["add", look.tax_for(tr.tax_rate(net, tax))]],
+        "type": "line",
+        "product": product.id,
+        "quantity": float(-quantity),
+        "unit": product.unit,
+        "unit_price": (net / quantity).quantize(Decimal("0.0001")),
+        "account": product.revenue_account,
+        "description": f"Refund {sku}",
+        "taxes": [["add", look.tax_for(tr.tax_rate(net, tax))]],
     }
     if sku in origin:
         values["origin"] = f"sale.line,{origin[sku]}"
@@ -189,8 +242,13 @@ def _credit_line(look: Lookups, sku: str, quantity: int, net: Decimal, tax: Deci
 
 
 def _shipping_line(amount: Decimal, account: int) -> dict[str, Any]:
-    return {"type": "line", "quantity": -1.0, "unit_price": amount, "account": account,
-            "description": "Shipping refund"}
+    return {
+        "type": "line",
+        "quantity": -1.0,
+        "unit_price": amount,
+        "account": account,
+        "description": "Shipping refund",
+    }
 
 
 def _any_revenue(products: Sequence[ProductRef] | Any) -> int:

@@ -105,8 +105,15 @@ def _nested(row: Row, *path: str) -> Any:
 
 
 ITEM_FIELDS = (
-    "suffix_code", "active", "type", "last_modified_at", "components",
-    "template.name", "template.salable", "template.list_price", "template.last_modified_at",
+    "suffix_code",
+    "active",
+    "type",
+    "last_modified_at",
+    "components",
+    "template.name",
+    "template.salable",
+    "template.list_price",
+    "template.last_modified_at",
 )
 
 
@@ -129,7 +136,7 @@ def to_item(row: Row, currency: str, components: Sequence[BundleComponent] = ())
 def free_stock(quantity: Any, forecast: Any) -> Decimal:
     """Free to sell: on hand less what confirmed orders will take (Tryton's forecast), never above on hand."""
     on_hand, planned = Decimal(str(quantity or 0)), Decimal(str(forecast or 0))
-    return min(on_hand, planned).normalize() + Decimal(0)
+    return min(on_hand, planned)
 
 
 def order_status(row: Row) -> SalesOrderStatus:

@@ -10,8 +10,10 @@ _MODULES = (
     "inventory",
     "customers",
     "b2b",
+    "b2b_catalogs",
     "bulk",
     "node",
+    "shop",
     # D2's modules; absent ones are skipped so each side can land independently.
     "orders",
     "fulfillment",

@@ -20,7 +20,11 @@ from .refunds import apply_refund
 
 def _error(message: str, code: str) -> dict[str, Any]:
     error = {"field": ["orderId"], "message": message, "code": code}
-    return {"job": None, "orderCancelUserErrors": [error], "userErrors": [{"field": ["orderId"], "message": message}]}
+    return {
+        "job": None,
+        "orderCancelUserErrors": [error],
+        "userErrors": [{"field": ["orderId"], "message": message}],
+    }
 
 
 @mutation("orderCancel")
@@ -33,10 +37,14 @@ def resolve_order_cancel(state: ShopState, args: dict[str, Any], info: ResolveIn
         if order["cancelled_at"] is not None:
             return _error("Order has already been cancelled", "INVALID")
         events = cancel_order(state, order, args)
-        job = {"id": f"gid://shopify/Job/{uuid.UUID(int=len(state.jobs) + 1)}", "done": True}
-        state.jobs[job["id"]] = job
+        job_id = f"gid://shopify/Job/{uuid.UUID(int=len(state.jobs) + 1)}"
+        state.jobs[job_id] = {"id": job_id, "done": True}
     publish(state, events)
-    return {"job": {"id": job["id"], "done": False, "query": None}, "orderCancelUserErrors": [], "userErrors": []}
+    return {
+        "job": {"id": job_id, "done": False, "query": None},
+        "orderCancelUserErrors": [],
+        "userErrors": [],
+    }
 
 
 def cancel_order(state: ShopState, order: dict[str, Any], args: dict[str, Any]) -> list[Event]:
@@ -64,11 +72,17 @@ def cancel_order(state: ShopState, order: dict[str, Any], args: dict[str, Any]) 
 
 def _refund_input(order: dict[str, Any], restock: bool) -> dict[str, Any]:
     lines = [
-        {"lineItemId": line["id"], "quantity": fig.current_quantity(line), "restockType": "CANCEL" if restock else "NO_RESTOCK"}
+        {
+            "lineItemId": line["id"],
+            "quantity": fig.current_quantity(line),
+            "restockType": "CANCEL" if restock else "NO_RESTOCK",
+        }
         for line in order["line_items"]
         if fig.current_quantity(line) > 0 and not line["fulfilled"]
     ]
-    gateway = next((t["gateway"] for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), "manual")
+    gateway = next(
+        (t["gateway"] for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), "manual"
+    )
     amount = str(fig.net_payment(order).shop)
     parent = next((t["id"] for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE")), None)
     return {
@@ -76,7 +90,15 @@ def _refund_input(order: dict[str, Any], restock: bool) -> dict[str, Any]:
         "note": "Order canceled",
         "refundLineItems": lines,
         "shipping": {"fullRefund": True},
-        "transactions": [{"amount": amount, "gateway": gateway, "kind": "REFUND", "orderId": order["id"], "parentId": parent}],
+        "transactions": [
+            {
+                "amount": amount,
+                "gateway": gateway,
+                "kind": "REFUND",
+                "orderId": order["id"],
+                "parentId": parent,
+            }
+        ],
     }
 
 
@@ -93,7 +115,9 @@ def _void_authorizations(state: ShopState, order: dict[str, Any]) -> None:
     if open_auth.shop <= 0:
         return
     auth = next(t for t in order["transactions"] if t["kind"] == "AUTHORIZATION")
-    order["transactions"].append(new_transaction(state, "VOID", auth["gateway"], open_auth, parent_id=auth["id"]))
+    order["transactions"].append(
+        new_transaction(state, "VOID", auth["gateway"], open_auth, parent_id=auth["id"])
+    )
     order["voided"] = True
 
 

@@ -44,12 +44,18 @@ def location_node(state: ShopState, loc: Record) -> Record:
             node=lambda k: level_node(state, *k),
             **kw,
         ),
-        "inventoryLevel": lambda inventoryItemId: _maybe_level(state, str(inventoryItemId), gid),
+        "inventoryLevel": lambda inventoryItemId, **_: _maybe_level(state, str(inventoryItemId), gid),
     }
 
 
 def _address(loc: Record) -> Record:
-    address = {"address1": None, "address2": None, "city": None, "province": None, "provinceCode": None}
+    address: Record = {
+        "address1": None,
+        "address2": None,
+        "city": None,
+        "province": None,
+        "provinceCode": None,
+    }
     address |= {"country": None, "countryCode": None, "zip": None, "phone": None}
     address |= loc.get("address", {})
     address["formatted"] = [v for k, v in address.items() if k in ("address1", "city", "zip") and v]
@@ -84,7 +90,7 @@ def product_node(state: ShopState, product: Record) -> Record:
         "hasOutOfStockVariants": any(inv.total_available(state, i) <= 0 for i in items),
         "variants": lambda **kw: connection(variants, node=lambda v: variant_node(state, v), **kw),
         "variantsCount": count(len(variants)),
-        "publishedOnPublication": lambda publicationId: str(publicationId) in product["publication_ids"],
+        "publishedOnPublication": lambda publicationId, **_: str(publicationId) in product["publication_ids"],
         "resourcePublicationsCount": count(len(product["publication_ids"])),
         "publishedOnCurrentPublication": bool(product["publication_ids"]),
         "seo": {"title": None, "description": None},
@@ -154,7 +160,7 @@ def item_node(state: ShopState, item: Record) -> Record:
         "inventoryLevels": lambda **kw: connection(
             levels, node=lambda pair: level_node(state, gid, pair[0]), **kw
         ),
-        "inventoryLevel": lambda locationId: _maybe_level(state, gid, str(locationId)),
+        "inventoryLevel": lambda locationId, **_: _maybe_level(state, gid, str(locationId)),
     }
 
 
@@ -173,7 +179,7 @@ def level_node(state: ShopState, item_id: str, location_id: str) -> Record:
     key = inv.level_key(item_id, location_id)
     stamp = state.level_stamps.get(key, state.now_iso())
 
-    def quantities(names: list[str]) -> list[Record]:
+    def quantities(names: list[str], **_: Any) -> list[Record]:
         levels = inv.level(state, item_id, location_id) or {}
         return [_quantity(key, n, inv.quantity(levels, n), stamp) for n in names if n in inv.ALL_NAMES]
 
@@ -256,7 +262,10 @@ def resolve_products(state: ShopState, args: dict[str, Any], info: ResolveInfo) 
 
 @query("productsCount")
 def resolve_products_count(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Record:
-    return count(len(resolve_products(state, {"first": 250, "query": args.get("query")}, info)["nodes"]))
+    search = product_search(state)
+    return count(
+        sum(1 for p in state.products.values() if matches(p, args.get("query"), search, lambda r: r["title"]))
+    )
 
 
 @query("product")

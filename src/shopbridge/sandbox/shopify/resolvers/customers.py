@@ -102,7 +102,9 @@ def _address_node(a: Record) -> Record:
     node |= {k: a.get(k) for k in ("country", "countryCodeV2", "zip", "phone")}
     node["id"] = a["id"]
     node["name"] = " ".join(p for p in (a.get("firstName"), a.get("lastName")) if p) or None
-    node["formattedArea"] = ", ".join(p for p in (a.get("city"), a.get("province"), a.get("country")) if p) or None
+    node["formattedArea"] = (
+        ", ".join(p for p in (a.get("city"), a.get("province"), a.get("country")) if p) or None
+    )
     node["formatted"] = lambda **_: [p for p in (a.get("address1"), a.get("city"), a.get("zip")) if p]
     return node
 
@@ -134,7 +136,14 @@ def _taken_error(state: ShopState, fields: Record, own_id: str | None) -> list[R
 def add_customer(state: ShopState, fields: Record, addresses: list[Record] | None = None) -> Record:
     with state.lock:
         gid, now = state.new_gid("Customer"), state.now_iso()
-        customer = {"id": gid, "state": "DISABLED", "created_at": now, "updated_at": now, "tags": [], **fields}
+        customer = {
+            "id": gid,
+            "state": "DISABLED",
+            "created_at": now,
+            "updated_at": now,
+            "tags": [],
+            **fields,
+        }
         customer["addresses"] = [{"id": state.new_gid("MailingAddress"), **a} for a in addresses or []]
         state.customers[gid] = customer
     state.events.publish("customers/create", customer_payload(state, customer))
@@ -179,20 +188,27 @@ def resolve_customer(state: ShopState, args: Record, info: ResolveInfo) -> Recor
 
 @query("customerByIdentifier")
 def resolve_by_identifier(state: ShopState, args: Record, info: ResolveInfo) -> Record | None:
-    identifier = args["identifier"]
+    identifier: Record = args["identifier"]
     if "id" in identifier:
-        return resolve_customer(state, {"id": identifier["id"]}, info)
+        found = state.customers.get(str(identifier["id"]))
+        return customer_node(state, found) if found else None
     wanted_email = normalise_email(identifier.get("emailAddress"))
     wanted_phone = identifier.get("phoneNumber")
     for c in state.customers.values():
-        if (wanted_email and c.get("email") == wanted_email) or (wanted_phone and c.get("phone") == wanted_phone):
+        if (wanted_email and c.get("email") == wanted_email) or (
+            wanted_phone and c.get("phone") == wanted_phone
+        ):
             return customer_node(state, c)
     return None
 
 
 @query("customers")
 def resolve_customers(state: ShopState, args: Record, info: ResolveInfo) -> Record:
-    by = {"UPDATED_AT": lambda c: c["updated_at"], "CREATED_AT": lambda c: c["created_at"], "NAME": display_name}
+    by = {
+        "UPDATED_AT": lambda c: c["updated_at"],
+        "CREATED_AT": lambda c: c["created_at"],
+        "NAME": display_name,
+    }
     records = sorted_records(state, state.customers, args.get("sortKey"), by)
     found = [c for c in records if matches(c, args.get("query"), SEARCH, display_name)]
     return connection(found, node=lambda c: customer_node(state, c), **args)

@@ -10,19 +10,23 @@ from typing import Any
 
 from .. import order_figures as fig
 from ..checkout import CheckoutError, checkout_line
+from ..edit_views import calculated_order_view
 from ..order_events import Event, order_events, publish, touch
 from ..order_model import commit_stock, open_fulfillment_order, release_stock
 from ..order_views import order_view
 from ..ordermath import Bag, TaxRule, tax_on
 from ..registry import ResolveInfo, mutation
 from ..state import ShopState, numeric_id
-from ..edit_views import calculated_order_view
 
 Session = dict[str, Any]
 
 
 def _fail(message: str, field: str = "id") -> dict[str, Any]:
-    return {"calculatedOrder": None, "calculatedLineItem": None, "userErrors": [{"field": [field], "message": message}]}
+    return {
+        "calculatedOrder": None,
+        "calculatedLineItem": None,
+        "userErrors": [{"field": [field], "message": message}],
+    }
 
 
 @mutation("orderEditBegin")
@@ -33,9 +37,18 @@ def resolve_begin(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> 
             return _fail("The order does not exist.")
         if order["cancelled_at"]:
             return _fail("The order cannot be edited because it is cancelled.")
-        session = {"id": state.new_gid("CalculatedOrder"), "order_id": order["id"], "added": [], "quantities": {}, "restock": {}}
+        session = {
+            "id": state.new_gid("CalculatedOrder"),
+            "order_id": order["id"],
+            "added": [],
+            "quantities": {},
+            "restock": {},
+        }
         state.order_edits[session["id"]] = session
-        return {"calculatedOrder": calculated_order_view(state, session, preview(state, session)), "userErrors": []}
+        return {
+            "calculatedOrder": calculated_order_view(state, session, preview(state, session)),
+            "userErrors": [],
+        }
 
 
 @mutation("orderEditAddVariant")
@@ -46,13 +59,15 @@ def resolve_add_variant(state: ShopState, args: dict[str, Any], info: ResolveInf
             return _fail("The calculated order does not exist.")
         order = state.orders[session["order_id"]]
         try:
-            line = checkout_line(state, {"variant_id": args["variantId"], "quantity": args["quantity"]}, order["currency"])
+            line = checkout_line(
+                state, {"variant_id": args["variantId"], "quantity": args["quantity"]}, order["currency"]
+            )
         except CheckoutError:
             return _fail("The variant does not exist.", "variantId")
-        added = {"id": state.new_gid("LineItem"), "spec": line, "quantity": int(args["quantity"])}
-        session["added"].append(added)
+        line_id = state.new_gid("LineItem")
+        session["added"].append({"id": line_id, "spec": line, "quantity": int(args["quantity"])})
         view = calculated_order_view(state, session, preview(state, session))
-        item = _find(view, added["id"])
+        item = _find(view, line_id)
         return {"calculatedOrder": view, "calculatedLineItem": item, "userErrors": []}
 
 
@@ -66,7 +81,11 @@ def resolve_set_quantity(state: ShopState, args: dict[str, Any], info: ResolveIn
         if error:
             return _fail(error, "lineItemId")
         view = calculated_order_view(state, session, preview(state, session))
-        return {"calculatedOrder": view, "calculatedLineItem": _find(view, _line_gid(args["lineItemId"])), "userErrors": []}
+        return {
+            "calculatedOrder": view,
+            "calculatedLineItem": _find(view, _line_gid(args["lineItemId"])),
+            "userErrors": [],
+        }
 
 
 def _line_gid(calculated_id: str) -> str:
@@ -103,7 +122,9 @@ def preview(state: ShopState, session: Session) -> dict[str, Any]:
     order = copy.deepcopy(state.orders[session["order_id"]])
     for line in order["line_items"]:
         if line["id"] in session["quantities"]:
-            line["removed"] = max(0, fig.current_quantity(line) + line["removed"] - session["quantities"][line["id"]])
+            line["removed"] = max(
+                0, fig.current_quantity(line) + line["removed"] - session["quantities"][line["id"]]
+            )
     order["line_items"].extend(_added_record(order, a) for a in session["added"] if a["quantity"] > 0)
     return order
 
@@ -137,10 +158,17 @@ def resolve_commit(state: ShopState, args: dict[str, Any], info: ResolveInfo) ->
     with state.lock:
         session = state.order_edits.pop(args["id"], None)
         if session is None:
-            return {"order": None, "successMessages": [], "userErrors": [{"field": ["id"], "message": "The calculated order does not exist."}]}
+            return {
+                "order": None,
+                "successMessages": [],
+                "userErrors": [{"field": ["id"], "message": "The calculated order does not exist."}],
+            }
         order = state.orders[session["order_id"]]
         changes = commit_edit(state, order, session)
-        events = [("orders/edited", _edit_body(order, session, changes)), *order_events(state, order, ["orders/updated"])]
+        events = [
+            ("orders/edited", _edit_body(order, session, changes)),
+            *order_events(state, order, ["orders/updated"]),
+        ]
         view = order_view(state, order)
     publish(state, events)
     return {"order": view, "successMessages": ["Order updated"], "userErrors": []}
@@ -166,7 +194,9 @@ def commit_edit(state: ShopState, order: dict[str, Any], session: Session) -> di
     return deltas
 
 
-def _adjust_fulfillment(state: ShopState, order: dict[str, Any], line: dict[str, Any], delta: int, restock: bool) -> None:
+def _adjust_fulfillment(
+    state: ShopState, order: dict[str, Any], line: dict[str, Any], delta: int, restock: bool
+) -> None:
     if delta < 0 and restock:
         release_stock(state, order, line, -delta, None)
     for fo_id in order["fulfillment_order_ids"]:
@@ -196,4 +226,3 @@ def _edit_body(order: dict[str, Any], session: Session, deltas: dict[str, int]) 
             "shipping_lines": {"additions": [], "removals": []},
         }
     }
-

@@ -61,10 +61,14 @@ def plan_fulfillment(state: ShopState, groups: list[dict[str, Any]]) -> tuple[Pl
     return plan, []
 
 
-def _steps(fo: dict[str, Any], wanted: list[dict[str, Any]] | None) -> list[tuple[dict[str, Any], int]] | None:
+def _steps(
+    fo: dict[str, Any], wanted: list[dict[str, Any]] | None
+) -> list[tuple[dict[str, Any], int]] | None:
     items = {item["id"]: item for item in fo["line_items"]}
     if wanted is None:  # no line items named: everything that remains
-        return [(item, item["remaining_quantity"]) for item in fo["line_items"] if item["remaining_quantity"] > 0]
+        return [
+            (item, item["remaining_quantity"]) for item in fo["line_items"] if item["remaining_quantity"] > 0
+        ]
     steps = []
     for entry in wanted:
         item = items.get(entry["id"])
@@ -83,7 +87,9 @@ def apply_fulfillment(state: ShopState, plan: Plan, tracking: dict[str, Any]) ->
         line = lines[item["line_item_id"]]
         line["fulfilled"] += quantity
         _ship_stock(state, line, fo["location_id"], quantity)
-        fo["status"] = "CLOSED" if all(i["remaining_quantity"] == 0 for i in fo["line_items"]) else "IN_PROGRESS"
+        fo["status"] = (
+            "CLOSED" if all(i["remaining_quantity"] == 0 for i in fo["line_items"]) else "IN_PROGRESS"
+        )
     fulfillment = _record(state, order, plan, tracking)
     state.fulfillments[fulfillment["id"]] = fulfillment
     order["fulfillment_ids"].append(fulfillment["id"])
@@ -117,7 +123,11 @@ def _record(state: ShopState, order: dict[str, Any], plan: Plan, tracking: dict[
         "tracking_numbers": numbers,
         "tracking_urls": urls,
         "line_items": [
-            {"id": state.new_gid("FulfillmentLineItem"), "line_item_id": item["line_item_id"], "quantity": qty}
+            {
+                "id": state.new_gid("FulfillmentLineItem"),
+                "line_item_id": item["line_item_id"],
+                "quantity": qty,
+            }
             for _, item, qty in plan
         ],
     }

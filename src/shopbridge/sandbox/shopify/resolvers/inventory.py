@@ -121,7 +121,7 @@ def _group(state: ShopState, data: Record, changes: list[Record]) -> Record:
 
 def group_node(state: ShopState, group: Record) -> Record:
     def changes(
-        inventoryItemIds: Any = None, locationIds: Any = None, quantityNames: Any = None
+        inventoryItemIds: Any = None, locationIds: Any = None, quantityNames: Any = None, **_: Any
     ) -> list[Record]:
         return [
             _change_node(state, c)

@@ -41,7 +41,11 @@ def _money(amount: Decimal, currency: str) -> dict[str, str]:
 def access_denied() -> GraphQLError:
     return GraphQLError(
         f"Access denied for shopifyPaymentsAccount field. Required access: {REQUIRED}",
-        extensions={"code": "ACCESS_DENIED", "documentation": "https://shopify.dev/api/usage/access-scopes", "requiredAccess": REQUIRED},
+        extensions={
+            "code": "ACCESS_DENIED",
+            "documentation": "https://shopify.dev/api/usage/access-scopes",
+            "requiredAccess": REQUIRED,
+        },
     )
 
 
@@ -66,10 +70,14 @@ def resolve_account(state: ShopState, args: dict[str, Any], info: ResolveInfo) -
 
 
 def _unsettled(balance: list[dict[str, Any]], currency: str) -> Decimal:
-    return sum((b["net"] for b in balance if b["payout_id"] is None and b["currency"] == currency), Decimal(0))
+    return sum(
+        (b["net"] for b in balance if b["payout_id"] is None and b["currency"] == currency), Decimal(0)
+    )
 
 
-def _payouts(payouts: list[dict[str, Any]], transactionType: str | None = None, **args: Any) -> dict[str, Any]:
+def _payouts(
+    payouts: list[dict[str, Any]], transactionType: str | None = None, **args: Any
+) -> dict[str, Any]:
     chosen = [p for p in payouts if transactionType is None or p["transaction_type"] == transactionType]
     window = {k: v for k, v in args.items() if k in ("first", "after", "last", "before", "reverse")}
     return connection(chosen, node=payout_view, **window)

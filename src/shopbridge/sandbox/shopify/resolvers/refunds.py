@@ -47,7 +47,11 @@ def create_refund(state: ShopState, data: dict[str, Any]) -> dict[str, Any]:
     with state.lock:
         order = state.orders.get(data["orderId"])
         if order is None:
-            return {"refund": None, "order": None, "userErrors": [{"field": ["orderId"], "message": "Order does not exist"}]}
+            return {
+                "refund": None,
+                "order": None,
+                "userErrors": [{"field": ["orderId"], "message": "Order does not exist"}],
+            }
         errors = refund_errors(order, data)
         if errors:
             return {"refund": None, "order": order_view(state, order), "userErrors": errors}
@@ -64,10 +68,15 @@ def refund_errors(order: dict[str, Any], data: dict[str, Any]) -> list[dict[str,
     for i, item in enumerate(data.get("refundLineItems") or []):
         line = lines.get(item["lineItemId"])
         if line is None:
-            errors.append({"field": ["refundLineItems", str(i), "lineItemId"], "message": "Line item does not exist"})
+            errors.append(
+                {"field": ["refundLineItems", str(i), "lineItemId"], "message": "Line item does not exist"}
+            )
         elif int(item["quantity"]) > fig.refundable_quantity(line):
             errors.append(
-                {"field": ["refundLineItems", str(i), "quantity"], "message": "Quantity cannot refund more items than were purchased"}
+                {
+                    "field": ["refundLineItems", str(i), "quantity"],
+                    "message": "Quantity cannot refund more items than were purchased",
+                }
             )
     return errors or _amount_errors(order, data)
 
@@ -78,7 +87,10 @@ def _amount_errors(order: dict[str, Any], data: dict[str, Any]) -> list[dict[str
     if asked <= net:
         return []
     currency = order["currency"]
-    message = f"Refund amount {money_text(asked, currency)} is greater than net payment received {money_text(net, currency)}"
+    message = (
+        f"Refund amount {money_text(asked, currency)} is greater than "
+        f"net payment received {money_text(net, currency)}"
+    )
     return [{"field": None, "message": message}]
 
 
@@ -95,7 +107,9 @@ def apply_refund(state: ShopState, order: dict[str, Any], data: dict[str, Any]) 
         "lines": items,
         "shipping_lines": _refund_shipping(state, order, data.get("shipping")),
         "order_adjustments": [],
-        "transaction_ids": [_refund_transaction(state, order, t)["id"] for t in data.get("transactions") or []],
+        "transaction_ids": [
+            _refund_transaction(state, order, t)["id"] for t in data.get("transactions") or []
+        ],
     }
     state.refunds[refund_id] = refund
     order["refund_ids"].append(refund_id)
@@ -103,7 +117,9 @@ def apply_refund(state: ShopState, order: dict[str, Any], data: dict[str, Any]) 
     return refund
 
 
-def _refund_line(state: ShopState, order: dict[str, Any], line: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
+def _refund_line(
+    state: ShopState, order: dict[str, Any], line: dict[str, Any], item: dict[str, Any]
+) -> dict[str, Any]:
     quantity = int(item["quantity"])
     restock_type = str(item.get("restockType") or "NO_RESTOCK")
     location = item.get("locationId")
@@ -123,8 +139,12 @@ def _refund_line(state: ShopState, order: dict[str, Any], line: dict[str, Any], 
         "restocked": restocked,
         "location_id": location,
         "price": line["unit"],
-        "subtotal": _share(line["unit"].scale(line["quantity"]) - line["discount"], quantity, line["quantity"]),
-        "tax": _share(bag_sum((t.price for t in line["tax_lines"]), fig.zero_of(order)), quantity, line["quantity"]),
+        "subtotal": _share(
+            line["unit"].scale(line["quantity"]) - line["discount"], quantity, line["quantity"]
+        ),
+        "tax": _share(
+            bag_sum((t.price for t in line["tax_lines"]), fig.zero_of(order)), quantity, line["quantity"]
+        ),
     }
 
 
@@ -132,7 +152,9 @@ def _share(amount: Bag, part: int, whole: int) -> Bag:
     return amount if part == whole else amount.scale(Decimal(part) / Decimal(whole)).rounded()
 
 
-def _shrink_fulfillment_orders(state: ShopState, order: dict[str, Any], line: dict[str, Any], quantity: int) -> None:
+def _shrink_fulfillment_orders(
+    state: ShopState, order: dict[str, Any], line: dict[str, Any], quantity: int
+) -> None:
     """Refunded unfulfilled units leave the fulfilment order (Shopify stops asking to ship them)."""
     for fo_id in order["fulfillment_order_ids"]:
         for item in state.fulfillment_orders[fo_id]["line_items"]:
@@ -145,11 +167,15 @@ def _shrink_fulfillment_orders(state: ShopState, order: dict[str, Any], line: di
 
 
 def _close_if_done(fo: dict[str, Any]) -> None:
-    if fo["status"] in ("OPEN", "IN_PROGRESS") and all(i["remaining_quantity"] == 0 for i in fo["line_items"]):
+    if fo["status"] in ("OPEN", "IN_PROGRESS") and all(
+        i["remaining_quantity"] == 0 for i in fo["line_items"]
+    ):
         fo["status"] = "CLOSED"
 
 
-def _refund_shipping(state: ShopState, order: dict[str, Any], data: dict[str, Any] | None) -> list[dict[str, Any]]:
+def _refund_shipping(
+    state: ShopState, order: dict[str, Any], data: dict[str, Any] | None
+) -> list[dict[str, Any]]:
     if not data or not order["shipping_lines"]:
         return []
     ship = order["shipping_lines"][0]
@@ -162,7 +188,15 @@ def _refund_shipping(state: ShopState, order: dict[str, Any], data: dict[str, An
         amount = Bag(value, value, left.shop_currency, left.presentment_currency)
     ship["refunded"] = already + amount
     tax = _shipping_tax_share(order, ship, amount)
-    return [{"id": state.new_gid("RefundShippingLine"), "shipping_line_id": ship["id"], "title": ship["title"], "amount": amount, "tax": tax}]
+    return [
+        {
+            "id": state.new_gid("RefundShippingLine"),
+            "shipping_line_id": ship["id"],
+            "title": ship["title"],
+            "amount": amount,
+            "tax": tax,
+        }
+    ]
 
 
 def _shipping_tax_share(order: dict[str, Any], ship: dict[str, Any], amount: Bag) -> Bag:
@@ -177,7 +211,9 @@ def _shipping_tax_share(order: dict[str, Any], ship: dict[str, Any], amount: Bag
 def _refund_transaction(state: ShopState, order: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     value = dec(data["amount"])
     amount = Bag(value, value, order["currency"], order["presentment_currency"])
-    tx = new_transaction(state, "REFUND", str(data.get("gateway") or "manual"), amount, parent_id=data.get("parentId"))
+    tx = new_transaction(
+        state, "REFUND", str(data.get("gateway") or "manual"), amount, parent_id=data.get("parentId")
+    )
     order["transactions"].append(tx)
     return tx
 

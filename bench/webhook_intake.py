@@ -1,0 +1,276 @@
+"""Benchmark: verified, deduplicated, durably stored Shopify webhooks per second over real HTTP.
+
+One command: ``.venv/bin/python bench/webhook_intake.py`` (``--seconds`` to change the measured
+window). For each backend (SQLite in WAL, then PostgreSQL on a throwaway cluster with fsync and
+synchronous_commit turned back *on*, so "durably stored" means what it says) it starts the intake
+app under uvicorn in a separate process on 127.0.0.1 and drives it from this process with a small
+asyncio HTTP/1.1 client (keep-alive connections, fixed concurrency; a full HTTP client library would
+eat the CPU the server needs on a 2-core machine). Every webhook is signed; one in ten is a
+redelivery of an earlier one, so deduplication is exercised. Afterwards the inbox is counted to check
+that every accepted webhook is stored.
+
+Writes ``bench/results/webhook_intake.json`` and prints a summary. Goal: >= 2,000/s, p99 < 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+SHOP = "bench-store.myshopify.com"
+SECRET = "bench-webhook-secret"
+RESULTS = ROOT / "bench" / "results" / "webhook_intake.json"
+
+
+def settings_data(url: str) -> dict[str, Any]:
+    return {
+        "database": {"url": url, "pool_size": 20},
+        "shops": [
+            {
+                "name": "bench",
+                "domain": SHOP,
+                "access_token": {"env": "BENCH_TOKEN"},
+                "webhook_secrets": [{"env": "BENCH_SECRET"}],
+            }
+        ],
+    }
+
+
+# -- server process ------------------------------------------------------------------------------
+
+
+def serve(url: str, port: int) -> None:
+    import uvicorn
+    from starlette.applications import Starlette
+
+    from shopbridge.bootstrap import Services
+    from shopbridge.config import parse_settings
+    from shopbridge.engine.clock import SystemClock
+    from shopbridge.engine.store import Store
+    from shopbridge.web.intake import intake_routes
+
+    os.environ.update(BENCH_TOKEN="unused", BENCH_SECRET=SECRET)
+    settings = parse_settings(settings_data(url))
+    store = Store.connect(url, pool_size=20)
+    app = Starlette(routes=intake_routes(Services(settings=settings, store=store, clock=SystemClock())))
+    extra: dict[str, Any] = {}
+    for module, option, value in (("httptools", "http", "httptools"), ("uvloop", "loop", "uvloop")):
+        try:
+            __import__(module)
+            extra[option] = value
+        except ImportError:
+            pass
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **extra)
+
+
+# -- load generator ------------------------------------------------------------------------------
+
+
+def make_requests(count: int) -> list[bytes]:
+    """Signed raw HTTP requests; every tenth repeats an earlier delivery (same event id)."""
+    from shopbridge.connectors.shopify.verify import sign
+
+    rng = random.Random(7)
+    requests: list[bytes] = []
+    for n in range(count):
+        ident = rng.randrange(max(n, 1)) if n and n % 10 == 0 else n
+        body = json.dumps(
+            {"id": 10_000 + ident, "name": f"#{1000 + ident}", "updated_at": "2026-11-22T10:00:00Z",
+             "currency": "GBP", "line_items": [{"id": ident, "sku": "TEE-M", "quantity": 1, "price": "15.00"}]}
+        ).encode()  # fmt: skip
+        head = (
+            f"POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nX-Shopify-Topic: orders/create\r\nX-Shopify-Shop-Domain: {SHOP}\r\n"
+            f"X-Shopify-API-Version: 2026-07\r\nX-Shopify-Webhook-Id: wh-{ident}\r\nX-Shopify-Event-Id: ev-{ident}\r\n"
+            f"X-Shopify-Triggered-At: 2026-11-22T10:00:00Z\r\nX-Shopify-Hmac-Sha256: {sign(SECRET, body)}\r\n\r\n"
+        )
+        requests.append(head.encode() + body)
+    return requests
+
+
+async def one_connection(
+    port: int,
+    requests: list[bytes],
+    cursor: list[int],
+    deadline: float,
+    latencies: list[float],
+    statuses: dict[int, int],
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        while time.perf_counter() < deadline and cursor[0] < len(requests):
+            request = requests[cursor[0]]
+            cursor[0] += 1
+            started = time.perf_counter()
+            writer.write(request)
+            status = await read_response(reader)
+            latencies.append(time.perf_counter() - started)
+            statuses[status] = statuses.get(status, 0) + 1
+    finally:
+        writer.close()
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    length = next(
+        int(v) for k, _, v in (line.partition(":") for line in lines[1:]) if k.lower() == "content-length"
+    )
+    await reader.readexactly(length)
+    return int(lines[0].split()[1])
+
+
+async def drive(
+    port: int, requests: list[bytes], seconds: float, concurrency: int
+) -> tuple[list[float], dict[int, int], float]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    cursor = [0]
+    started = time.perf_counter()
+    deadline = started + seconds
+    await asyncio.gather(
+        *(one_connection(port, requests, cursor, deadline, latencies, statuses) for _ in range(concurrency))
+    )
+    return latencies, statuses, time.perf_counter() - started
+
+
+# -- one backend -----------------------------------------------------------------------------------
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"intake server exited with {process.returncode}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("intake server did not start")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def count_stored(url: str) -> tuple[int, int]:
+    import sqlalchemy as sa
+
+    from shopbridge.engine.schema import inbox_events, jobs
+    from shopbridge.engine.store import Store
+
+    store = Store.connect(url)
+    with store.begin() as conn:
+        events = conn.execute(
+            sa.select(sa.func.count()).select_from(inbox_events).where(inbox_events.c.source == "shopify")
+        ).scalar_one()
+        job_count = conn.execute(sa.select(sa.func.count()).select_from(jobs)).scalar_one()
+    store.close()
+    return int(events), int(job_count)
+
+
+def run_backend(name: str, url: str, seconds: float, concurrency: int) -> dict[str, Any]:
+    from shopbridge.engine.store import Store
+
+    store = Store.connect(url)
+    store.migrate()
+    store.close()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen([sys.executable, __file__, "--serve", url, "--port", str(port)], env=env)
+    try:
+        wait_for_port(port, process)
+        requests = make_requests(int(seconds * 6000) + 2000)
+        asyncio.run(drive(port, requests[-1000:], 1.0, concurrency))  # warm-up on a disjoint tail
+        latencies, statuses, elapsed = asyncio.run(drive(port, requests[:-1000], seconds, concurrency))
+    finally:
+        process.terminate()
+        process.wait(10)
+    events, job_count = count_stored(url)
+    ok = statuses.get(200, 0)
+    ordered = sorted(latencies)
+    return {
+        "backend": name,
+        "seconds": round(elapsed, 2),
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "statuses": {str(k): v for k, v in statuses.items()},
+        "webhooks_per_second": round(ok / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 2),
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
+        "inbox_events_stored": events,
+        "jobs_stored": job_count,
+    }
+
+
+def with_postgres(seconds: float, concurrency: int) -> dict[str, Any]:
+    import psycopg
+    from pgcluster import PgCluster
+
+    cluster = PgCluster().start()
+    try:
+        name = cluster.create_database()
+        with psycopg.connect(
+            cluster.url(name).replace("postgresql+psycopg", "postgresql"), autocommit=True
+        ) as conn:
+            for setting in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.execute(f"ALTER SYSTEM SET {setting} = on")
+            conn.execute("SELECT pg_reload_conf()")
+        return run_backend("postgresql", cluster.url(name), seconds, concurrency)
+    finally:
+        cluster.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--serve")
+    parser.add_argument("--port", type=int)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve, args.port)
+        return
+    results = []
+    for backend in args.backends.split(","):
+        if backend == "sqlite":
+            folder = tempfile.mkdtemp(prefix="shopbridge-bench-")
+            results.append(
+                run_backend("sqlite", f"sqlite:///{folder}/intake.db", args.seconds, args.concurrency)
+            )
+        else:
+            results.append(with_postgres(args.seconds, args.concurrency))
+        print(json.dumps(results[-1]))
+    report = {
+        "benchmark": "webhook_intake",
+        "goal": {"webhooks_per_second": 2000, "p99_ms": 50},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "results": results,
+    }
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    for r in results:
+        print(
+            f"{r['backend']:>10}: {r['webhooks_per_second']:8.1f} webhooks/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

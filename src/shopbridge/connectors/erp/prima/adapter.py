@@ -1,0 +1,220 @@
+"""The ERP port over Prima's request documents (see ``requests.py`` for the request-type table)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+from shopbridge.config.erp import PrimaSettings
+from shopbridge.connectors.erp.prima import requests as rq
+from shopbridge.connectors.erp.prima.client import PrimaClient
+from shopbridge.connectors.erp.prima.errors import PrimaRejected
+from shopbridge.domain.money import Money
+from shopbridge.domain.records import (
+    CreditNote,
+    Customer,
+    Dispatch,
+    Item,
+    JournalEntry,
+    PriceList,
+    SalesOrder,
+    SalesOrderRequest,
+    SalesOrderStatus,
+    StockLevel,
+)
+from shopbridge.errors import ConfigurationError, NeedsPerson, ShopbridgeError
+from shopbridge.ports.erp import (
+    Capability,
+    CreditLimitExceeded,
+    CustomerMatch,
+    ErpHealth,
+    Page,
+    PostedDocument,
+    UnknownSku,
+)
+
+CAPABILITIES = frozenset(
+    {
+        Capability.READ_ITEMS,
+        Capability.READ_STOCK,
+        Capability.READ_PRICE_LISTS,
+        Capability.CUSTOMERS,
+        Capability.CREDIT_LIMIT_CHECK,
+        Capability.CREATE_SALES_ORDER,
+        Capability.AMEND_SALES_ORDER,
+        Capability.CANCEL_SALES_ORDER,
+        Capability.READ_DISPATCHES,
+        Capability.CREDIT_NOTE,
+        Capability.CREDIT_NOTE_RESTOCK,
+        Capability.JOURNAL,
+    }
+)
+_CHUNK = 50
+_CONFLICT_FIELDS = (("Name", "display_name"), ("Phone", "phone"))
+
+
+class PrimaAdapter:
+    """ERP port for Prima (Prima Solutions) through its SOAP/XML web services."""
+
+    vendor = "prima"
+
+    def __init__(
+        self, settings: PrimaSettings, *, client: PrimaClient | None = None, currency: str = "GBP"
+    ) -> None:
+        self._settings = settings
+        self._client = client or PrimaClient(settings)
+        self._currency = currency
+
+    @property
+    def client(self) -> PrimaClient:
+        return self._client
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        return CAPABILITIES
+
+    def check(self) -> ErpHealth:
+        try:
+            self._client.call(rq.order_enquiry("shopbridge-check"))
+        except ConfigurationError as exc:
+            return ErpHealth(self.vendor, reachable=True, authenticated=False, detail=str(exc))
+        except ShopbridgeError as exc:
+            return ErpHealth(self.vendor, reachable=False, authenticated=False, detail=str(exc))
+        detail = f"{self._client.operation} answered"
+        return ErpHealth(self.vendor, True, True, detail=detail, capabilities=self.capabilities)
+
+    # --- items, stock, prices --------------------------------------------------------------
+    def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
+        response = self._client.call(rq.changed_since("ProductEnquiry", cursor, limit))
+        nodes = response.findall("Product")
+        items = tuple(rq.read_products(response, self._currency))
+        return Page(items, rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit)
+
+    def get_items(self, skus: Sequence[str]) -> dict[str, Item]:
+        wanted = list(dict.fromkeys(skus))
+        found: dict[str, Item] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            response = self._client.call(rq.product_enquiry(wanted[start : start + _CHUNK]))
+            found.update({item.sku: item for item in rq.read_products(response, self._currency)})
+        return found
+
+    def stock_changed(self, cursor: str | None, limit: int = 100) -> Page[StockLevel]:
+        response = self._client.call(rq.changed_since("StockEnquiry", cursor, limit))
+        nodes = response.findall("Stock")
+        return Page(
+            tuple(rq.read_stock(response)), rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit
+        )
+
+    def price_lists(self) -> Sequence[PriceList]:
+        return rq.read_price_lists(self._client.call(rq.price_enquiry()))
+
+    # --- customers -------------------------------------------------------------------------
+    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+        found = rq.read_customer(self._client.call(rq.customer_enquiry(customer.email)))
+        if found is not None:
+            return CustomerMatch(found["Account"], False, _conflicts(found, customer))
+        account = customer.erp_account or _account_code(customer.email)
+        created = self._client.call(rq.new_customer(account, customer))
+        return CustomerMatch(rq.read_created(created, "Customer", "Account"), True)
+
+    def check_credit(self, account: str, amount_due: Money) -> None:
+        found = rq.read_customer(self._client.call(rq.account_enquiry(account)))
+        if found is None:
+            raise NeedsPerson(f"Prima has no customer account {account}")
+        limit, balance = rq.number(found.get("CreditLimit")), rq.number(found.get("Balance"))
+        if limit > 0 and balance + amount_due.amount > limit:
+            raise CreditLimitExceeded(
+                account, f"balance {balance} + order {amount_due.amount} > limit {limit}"
+            )
+
+    # --- sales orders ----------------------------------------------------------------------
+    def find_sales_order(self, reference: str) -> SalesOrder | None:
+        orders = rq.read_orders(self._client.call(rq.order_enquiry(reference)), self._currency)
+        return orders[0] if orders else None
+
+    def create_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
+        existing = self.find_sales_order(order.reference)
+        if existing is not None:
+            return PostedDocument(existing.erp_id, existing.erp_number, existed=True)
+        self._require_known_skus(order)
+        try:
+            response = self._client.call(rq.new_order(order, warehouse=self._wh(order)))
+        except PrimaRejected as exc:
+            return self._lost_race_or_raise(order.reference, exc)
+        number = rq.read_created(response, "Order", "OrderNumber")
+        return PostedDocument(number, number)
+
+    def _lost_race_or_raise(self, reference: str, exc: PrimaRejected) -> PostedDocument:
+        """Another worker created the order with this reference a moment ago: that order is ours."""
+        found = self.find_sales_order(reference) if exc.code == rq.DUPLICATE_REFERENCE else None
+        if found is None:
+            raise exc
+        return PostedDocument(found.erp_id, found.erp_number, existed=True)
+
+    def _require_known_skus(self, order: SalesOrderRequest) -> None:
+        skus = [line.sku for line in order.lines]
+        known = self.get_items(skus)
+        missing = [sku for sku in dict.fromkeys(skus) if sku not in known]
+        if missing:
+            raise UnknownSku(missing, reference=order.reference)
+
+    def _wh(self, order: SalesOrderRequest) -> str:
+        return order.warehouse or self._settings.default_warehouse
+
+    def _require_order(self, reference: str) -> SalesOrder:
+        found = self.find_sales_order(reference)
+        if found is None:
+            raise NeedsPerson(f"Prima has no order with customer order ref {reference}")
+        return found
+
+    def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
+        current = self._require_order(order.reference)
+        self._require_known_skus(order)
+        self._client.call(rq.amend_order(current.erp_id, order, warehouse=self._wh(order)))
+        return PostedDocument(current.erp_id, current.erp_number, existed=True)
+
+    def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
+        current = self._require_order(reference)
+        if current.status is SalesOrderStatus.CANCELLED:
+            return PostedDocument(current.erp_id, current.erp_number, existed=True)
+        self._client.call(rq.cancel_order(current.erp_id, reason))
+        return PostedDocument(current.erp_id, current.erp_number)
+
+    # --- despatches, credits, money --------------------------------------------------------
+    def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
+        response = self._client.call(rq.changed_since("DespatchEnquiry", cursor, limit))
+        nodes = response.findall("Despatch")
+        return Page(
+            tuple(rq.read_despatches(response)), rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit
+        )
+
+    def create_credit_note(self, note: CreditNote) -> PostedDocument:
+        order = self._require_order(note.order_reference)
+        existing = order.extra.get(f"credit:{note.refund_reference}")
+        if existing:
+            return PostedDocument(existing, existing, existed=True)
+        number = rq.read_created(
+            self._client.call(rq.new_credit(order.erp_id, note)), "Credit", "CreditNumber"
+        )
+        return PostedDocument(number, number, extra={"order": order.erp_id})
+
+    def post_payout(self, entry: JournalEntry) -> PostedDocument:
+        found = self._client.call(rq.journal_enquiry(entry.reference)).find("Journal")
+        if found is not None:
+            return PostedDocument(
+                found.get("JournalNumber", ""), found.get("JournalNumber", ""), existed=True
+            )
+        number = rq.read_created(self._client.call(rq.journal(entry)), "Journal", "JournalNumber")
+        return PostedDocument(number, number)
+
+
+def _account_code(email: str) -> str:
+    """Stable per email, so a retried create finds its own account rather than making a second."""
+    return "WEB" + hashlib.sha1(email.strip().lower().encode()).hexdigest()[:7].upper()
+
+
+def _conflicts(found: dict[str, str], customer: Customer) -> tuple[str, ...]:
+    ours = {"display_name": customer.display_name, "phone": customer.phone}
+    return tuple(
+        name for key, name in _CONFLICT_FIELDS if ours[name] and found.get(key, "") not in ("", ours[name])
+    )

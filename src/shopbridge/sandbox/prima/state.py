@@ -1,0 +1,171 @@
+"""In-memory Prima company: products, stock, customers, orders, despatches, credits, journals.
+
+Every change takes the next ``sequence`` number; the enquiries' ``ChangedSince`` compares with it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+
+# The standard catalogue of the contract suite (SKU, description, price, free stock in MAIN).
+SEED_ITEMS: tuple[tuple[str, str, Decimal, Decimal], ...] = (
+    ("TSHIRT-RED-M", "T-shirt red M", Decimal("12.50"), Decimal(40)),
+    ("TSHIRT-BLU-L", "T-shirt blue L", Decimal("12.50"), Decimal(25)),
+    ("MUG-WHITE", "White mug", Decimal("8.00"), Decimal(100)),
+    ("CAP-BLACK", "Black cap", Decimal("15.00"), Decimal(0)),
+)
+SEED_CUSTOMERS = (
+    ("CUST001", "Existing Customer", "existing@example.com", Decimal(0)),
+    ("TRADE01", "Trade Account Ltd", "trade@example.com", Decimal("500.00")),
+)
+WAREHOUSES = ("MAIN", "STORE1", "RETURNS")
+TAX_CODES = ("S", "Z", "E")
+CARRIERS = ("DPD", "Royal Mail", "DHL", "Yodel")
+DEFAULT_WAREHOUSE = "MAIN"
+
+
+@dataclass
+class Product:
+    code: str
+    description: str
+    price: Decimal
+    active: bool = True
+    tax_code: str = "S"
+    sequence: int = 0
+
+
+@dataclass
+class Stock:
+    product: str
+    warehouse: str
+    on_hand: Decimal
+    allocated: Decimal = Decimal(0)
+    sequence: int = 0
+
+    @property
+    def free(self) -> Decimal:
+        return max(self.on_hand - self.allocated, Decimal(0))
+
+
+@dataclass
+class Account:
+    account: str
+    name: str
+    email: str
+    credit_limit: Decimal = Decimal(0)
+    phone: str = ""
+    balance: Decimal = Decimal(0)
+
+
+@dataclass
+class Line:
+    product: str
+    quantity: int
+    price: Decimal
+    tax: Decimal
+    warehouse: str
+    tax_code: str = ""
+    despatched: int = 0
+
+
+@dataclass
+class Order:
+    number: str
+    reference: str
+    customer: str
+    lines: list[Line]
+    status: str = "Open"
+    credits: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def value(self) -> Decimal:
+        return sum((ln.price * ln.quantity for ln in self.lines), Decimal(0))
+
+
+@dataclass
+class Despatch:
+    number: str
+    order: Order
+    carrier: str
+    consignment: str
+    lines: list[tuple[str, int]]
+    warehouse: str
+    sequence: int
+    at: datetime
+
+
+@dataclass
+class PrimaCompany:
+    products: dict[str, Product] = field(default_factory=dict)
+    stock: dict[tuple[str, str], Stock] = field(default_factory=dict)
+    customers: dict[str, Account] = field(default_factory=dict)
+    orders: dict[str, Order] = field(default_factory=dict)
+    despatches: list[Despatch] = field(default_factory=list)
+    credits: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
+    journals: dict[str, str] = field(default_factory=dict)
+    sequence: int = 0
+    counters: dict[str, int] = field(default_factory=dict)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    def next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence
+
+    def next_number(self, prefix: str) -> str:
+        self.counters[prefix] = self.counters.get(prefix, 0) + 1
+        return f"{prefix}{self.counters[prefix]:06d}"
+
+    def add_item(self, code: str, description: str, price: Decimal, *, active: bool = True) -> None:
+        self.products[code] = Product(code, description, price, active, sequence=self.next_sequence())
+        if (code, DEFAULT_WAREHOUSE) not in self.stock:
+            self.set_stock(code, DEFAULT_WAREHOUSE, Decimal(0))
+
+    def set_item_active(self, code: str, active: bool) -> None:
+        product = self.products[code]
+        product.active, product.sequence = active, self.next_sequence()
+
+    def set_stock(self, code: str, warehouse: str, free: Decimal) -> None:
+        row = self.stock.get((code, warehouse)) or Stock(code, warehouse, Decimal(0))
+        row.on_hand, row.sequence = free + row.allocated, self.next_sequence()
+        self.stock[(code, warehouse)] = row
+
+    def move(self, code: str, warehouse: str, *, on_hand: Decimal, allocated: Decimal) -> None:
+        row = self.stock.setdefault((code, warehouse), Stock(code, warehouse, Decimal(0)))
+        row.on_hand += on_hand
+        row.allocated = max(row.allocated + allocated, Decimal(0))
+        row.sequence = self.next_sequence()
+
+    def order_by_ref(self, reference: str) -> Order | None:
+        return next((o for o in self.orders.values() if o.reference == reference), None)
+
+    def despatch(self, reference: str, *, carrier: str, consignment: str) -> str:
+        order = self.order_by_ref(reference)
+        if order is None or order.status not in ("Open", "PartDespatched"):
+            raise KeyError(f"no open order with customer order ref {reference}")
+        sent = [(ln, ln.quantity - ln.despatched) for ln in order.lines if ln.quantity > ln.despatched]
+        for line, qty in sent:
+            line.despatched = line.quantity
+            self.move(line.product, line.warehouse, on_hand=-Decimal(qty), allocated=-Decimal(qty))
+        order.status = "Despatched"
+        number = self.next_number("DN")
+        warehouse = sent[0][0].warehouse if sent else DEFAULT_WAREHOUSE
+        lines = [(ln.product, qty) for ln, qty in sent]
+        self.despatches.append(
+            Despatch(
+                number, order, carrier, consignment, lines, warehouse, self.next_sequence(), datetime.now(UTC)
+            )
+        )
+        return number
+
+
+def seeded() -> PrimaCompany:
+    company = PrimaCompany()
+    for code, description, price, free in SEED_ITEMS:
+        company.add_item(code, description, price)
+        company.set_stock(code, DEFAULT_WAREHOUSE, free)
+    for account, name, email, limit in SEED_CUSTOMERS:
+        company.customers[account] = Account(account, name, email, limit)
+    return company

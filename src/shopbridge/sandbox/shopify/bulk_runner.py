@@ -1,0 +1,116 @@
+"""Running a bulk query: execute it over the whole state, write JSONL, finish, announce.
+
+The JSONL follows Shopify's layout: one line per node; nodes of a nested connection get their
+own lines with ``__parentId`` naming the node they belong to, and never appear nested inline.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import DocumentNode, execute_sync
+
+from .connection import UNBOUNDED
+from .payloads_catalog import bulk_operation_payload
+from .registry import RequestContext, default_field_resolver, default_type_resolver
+from .schema import admin_schema
+from .state import ShopState
+
+Record = dict[str, Any]
+
+
+def _connection_nodes(value: Any) -> list[Any] | None:
+    """The nodes of a connection-shaped value (edges{node} or nodes), else None."""
+    if not isinstance(value, dict):
+        return None
+    if isinstance(value.get("edges"), list):
+        return [e.get("node") for e in value["edges"] if isinstance(e, dict) and e.get("node") is not None]
+    if isinstance(value.get("nodes"), list):
+        return [n for n in value["nodes"] if n is not None]
+    return None
+
+
+def _lines(node: Any, parent_id: str | None) -> Iterator[Record]:
+    if not isinstance(node, dict):
+        return
+    line: Record = {}
+    nested: list[list[Any]] = []
+    for key, value in node.items():
+        children = _connection_nodes(value)
+        if children is None:
+            line[key] = value
+        else:
+            nested.append(children)
+    if parent_id is not None:
+        line["__parentId"] = parent_id
+    yield line
+    for children in nested:
+        for child in children:
+            yield from _lines(child, node.get("id"))
+
+
+def jsonl_from_data(data: Record) -> tuple[str, int, int]:
+    """(JSONL text, object count, root object count) for a bulk query's result data."""
+    out: list[str] = []
+    roots = 0
+    for value in data.values():
+        nodes = _connection_nodes(value)
+        for root in nodes if nodes is not None else [value]:
+            roots += 1
+            out += [json.dumps(line, separators=(",", ":")) for line in _lines(root, None)]
+    text = "".join(f"{line}\n" for line in out)
+    return text, len(out), roots
+
+
+def _execute(state: ShopState, document: DocumentNode) -> Record:
+    token = UNBOUNDED.set(True)
+    try:
+        result = execute_sync(
+            admin_schema(),
+            document,
+            context_value=RequestContext(state),
+            field_resolver=default_field_resolver,
+            type_resolver=default_type_resolver,
+        )
+    finally:
+        UNBOUNDED.reset(token)
+    if result.errors:
+        raise RuntimeError("; ".join(e.message for e in result.errors))
+    return result.data or {}
+
+
+def run_bulk(state: ShopState, op: Record, document: DocumentNode) -> None:
+    """Body of the worker thread: RUNNING -> COMPLETED (or FAILED), then bulk_operations/finish."""
+    with state.lock:
+        if op["status"] != "CREATED":
+            return
+        op["status"] = "RUNNING"
+    if state.bulk_delay_s > 0:
+        threading.Event().wait(state.bulk_delay_s)
+    try:
+        text, objects, roots = jsonl_from_data(_execute(state, document))
+    except RuntimeError:
+        _finish(state, op, status="FAILED", error_code="INTERNAL_SERVER_ERROR")
+        return
+    with state.lock:
+        op.update(jsonl=text, object_count=objects, root_object_count=roots, file_size=len(text.encode()))
+    _finish(state, op, status="COMPLETED", error_code=None)
+
+
+def _finish(state: ShopState, op: Record, *, status: str, error_code: str | None) -> None:
+    with state.lock:
+        if op["status"] in ("CANCELING", "CANCELED"):
+            status, error_code = "CANCELED", None
+        op.update(status=status, error_code=error_code, completed_at=state.now_iso())
+    state.events.publish("bulk_operations/finish", bulk_operation_payload(op))
+
+
+def start(state: ShopState, op: Record, document: DocumentNode) -> threading.Thread:
+    thread = threading.Thread(
+        target=run_bulk, args=(state, op, document), name=f"bulk-{op['id']}", daemon=True
+    )
+    thread.start()
+    return thread

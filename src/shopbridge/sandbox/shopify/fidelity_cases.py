@@ -1,0 +1,161 @@
+"""The order-side captures the sandbox replays, and how each one's starting state is rebuilt.
+
+Each case returns the differences of every step it replays (step name -> differences). The
+captures live in ``tests/fixtures/shopify/captures-2025-01``; the caller loads them (the package
+never reads test data by itself) and passes the parsed JSON in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from .fidelity import Difference, Replay, document_for
+from .schema import admin_schema
+from .state import ShopState
+
+Capture = dict[str, Any]
+Steps = dict[str, list[Difference]]
+Case = Callable[[Replay, Capture, ShopState], Steps]
+HYDRATE_CREATE = """mutation Seed($order: OrderCreateOrderInput!) { orderCreate(order: $order) {
+  order { id lineItems(first: 50) { nodes { id } } transactions { id } } userErrors { field message } } }"""
+SEED_REFUND = """mutation SeedRefund($input: RefundInput!) {
+  refundCreate(input: $input) @idempotent(key: "fidelity-seed") { refund { id transactions(first: 5) { nodes { id } } }
+  userErrors { field message } } }"""
+
+
+def _payload(response: dict[str, Any]) -> dict[str, Any]:
+    """Captures keep the response as ``{"status", "payload"}``, ``{"status", "body"}`` or bare."""
+    inner = response.get("payload") or response.get("body") or response
+    return dict(inner)
+
+
+def math_matrix(case: str) -> Case:
+    def run(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+        recorded = capture["cases"][case]
+        return {"orderCreate": replay.run(capture["document"], recorded["variables"], _payload(recorded["response"]))}
+
+    return run
+
+
+def line_item_fields(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    create = replay.run(capture["document"], capture["variables"], _payload(capture["mutation"]["response"]))
+    read = capture["downstreamRead"]
+    return {"orderCreate": create, "order": replay.run(read["document"], read["variables"], _payload(read["response"]))}
+
+
+def validation(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    return {"orderCreate": replay.run(capture["query"], capture["variables"], _payload(capture["mutation"]["response"]))}
+
+
+def assigned_location(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    from .resolvers.products import add_location
+
+    ops = capture["operations"]
+    for node in _payload(ops["locations"]["response"])["data"]["locationsAvailableForDeliveryProfilesConnection"]["nodes"]:
+        replay.ids[node["id"]] = add_location(state, node["name"])["id"]
+    create = replay.run(ops["create"]["query"], ops["create"]["variables"], _payload(ops["create"]["response"]))
+    read = ops["downstreamRead"]
+    return {"orderCreate": create, "order": replay.run(read["query"], read["variables"], _payload(read["response"]))}
+
+
+def fulfillment_create_name(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    setup = capture["setup"]["orderCreate"]
+    steps = {"orderCreate": replay.run(setup["query"], setup["variables"], _payload(setup["response"]))}
+    for name in ("firstFulfillmentCreate", "secondFulfillmentCreate"):
+        step = capture[name]
+        steps[name] = replay.run(step["query"], step["variables"], _payload(step["response"]))
+    return steps
+
+
+def multi_tracking(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    setup = capture["setup"]
+    steps = {}
+    for name in ("orderCreate", "fulfillmentCreate"):
+        step = setup.get(name) or capture[name]
+        steps[name] = replay.run(step["query"], step["variables"], _payload(step["response"]))
+    return steps
+
+
+def payments_denied(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    state.payments_access_denied = True
+    recorded = {"data": capture["data"], "errors": capture["errors"]}
+    return {"shopifyPaymentsAccount": replay.run(capture["request"]["query"], {}, recorded)}
+
+
+def seed_from_hydrate(replay: Replay, order: dict[str, Any]) -> None:
+    """Rebuild the order a refund capture read before its mutation (lines, shipping, payments,
+    earlier refunds) with orderCreate and refundCreate, and pair the recorded ids."""
+    sales = [t for t in order["transactions"] if t["kind"] != "REFUND"]
+    data = {
+        "currency": order["totalPriceSet"]["shopMoney"]["currencyCode"],
+        "lineItems": [
+            {"title": li["title"], "quantity": li["quantity"], "priceSet": li["originalUnitPriceSet"], "taxable": False}
+            for li in order["lineItems"]["nodes"]
+        ],
+        "shippingLines": [{"title": "Shipping", "priceSet": s["originalPriceSet"]} for s in order["shippingLines"]["nodes"]],
+        "transactions": [{k: t[k] for k in ("kind", "status", "gateway", "amountSet")} for t in sales],
+    }
+    created = replay.post({"query": HYDRATE_CREATE, "variables": {"order": data}})["data"]["orderCreate"]["order"]
+    replay.learn({"id": order["id"], "lineItems": order["lineItems"], "transactions": sales}, created)
+    _seed_earlier_refunds(replay, order)
+
+
+def _seed_earlier_refunds(replay: Replay, order: dict[str, Any]) -> None:
+    refunds = [t for t in order["transactions"] if t["kind"] == "REFUND"]
+    if not refunds:
+        return
+    lines = [
+        {"lineItemId": li["id"], "quantity": li["quantity"] - li["currentQuantity"], "restockType": "NO_RESTOCK"}
+        for li in order["lineItems"]["nodes"]
+        if li["quantity"] > li["currentQuantity"]
+    ]
+    amount = sum((Decimal(t["amountSet"]["shopMoney"]["amount"]) for t in refunds), Decimal(0))
+    refund_input = {"orderId": order["id"], "refundLineItems": lines, "transactions": [{"amount": str(amount), "gateway": refunds[0]["gateway"], "kind": "REFUND", "orderId": order["id"]}]}  # fmt: skip
+    body = replay.post({"query": SEED_REFUND, "variables": {"input": replay.rewrite(refund_input)}})
+    created = body["data"]["refundCreate"]["refund"]["transactions"]["nodes"]
+    replay.learn([{"id": t["id"]} for t in refunds], created)
+
+
+def _refund_document(recorded: dict[str, Any]) -> str:
+    return document_for(
+        admin_schema(), "mutation", "($input: RefundInput!)", 'refundCreate(input: $input) @idempotent(key: "fidelity")', recorded
+    )
+
+
+def refund_case(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    seed_from_hydrate(replay, capture["upstreamCalls"][0]["response"]["body"]["data"]["order"])
+    recorded = capture["mutation"]["response"]
+    mutation = _refund_document(recorded["data"]["refundCreate"])
+    steps = {"refundCreate": replay.run(mutation, capture["variables"], recorded)}
+    read = capture["downstreamRead"]
+    query = document_for(admin_schema(), "query", "($id: ID!)", "order(id: $id)", read["response"]["data"]["order"])
+    steps["order"] = replay.run(query, read["variables"], read["response"])
+    return steps
+
+
+def refund_user_errors(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    seed_from_hydrate(replay, capture["upstreamCalls"][0]["response"]["body"]["data"]["order"])
+    steps = {}
+    for name in ("unknownOrder", "overRefundQuantityLineItem", "overRefundAmountNoAllow", "overRefundAllowed"):
+        step = capture[name]
+        recorded = step["response"]
+        mutation = _refund_document(recorded["data"]["refundCreate"]).replace('"fidelity"', f'"fidelity-{name}"')
+        steps[name] = replay.run(mutation, step["variables"], recorded)
+    return steps
+
+
+CASES: dict[str, tuple[str, Case]] = {
+    **{f"math-matrix/{c}": ("orders/order-create-math-matrix.json", math_matrix(c)) for c in ("pendingNoTax", "paidTaxShipping", "fixedDiscount", "authorization", "presentmentMoney")},
+    "line-item-fields": ("orders/order-create-line-item-fields.json", line_item_fields),
+    "validation-no-lines": ("orders/order-create-validation-matrix.json", validation),
+    "assigned-location": ("orders/order-create-fulfillment-assigned-location.json", assigned_location),
+    "fulfillment-create-name": ("shipping-fulfillments/fulfillment-create-name.json", fulfillment_create_name),
+    "fulfillment-multi-tracking": ("orders/fulfillment-multi-tracking-info.json", multi_tracking),
+    "refund-partial-shipping-restock": ("orders/refund-create-partial-shipping-restock-parity.json", refund_case),
+    "refund-full": ("orders/refund-create-full-parity.json", refund_case),
+    "refund-over-refund": ("orders/refund-create-over-refund-user-errors.json", refund_case),
+    "refund-user-errors": ("orders/refund-create-user-errors-and-quantities.json", refund_user_errors),
+    "payments-access-denied": ("payments/shopify-payments-account-access-denied.json", payments_denied),
+}  # fmt: skip

@@ -1,0 +1,130 @@
+"""``shopbridge run`` and ``shopbridge worker`` as real processes: they work jobs and stop cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from cli.seeding import write_config
+from shopbridge.engine import queue
+from shopbridge.engine.clock import SystemClock
+from shopbridge.engine.job import JobState
+from shopbridge.engine.queue_admin import list_jobs
+from shopbridge.engine.store import Store
+
+pytestmark = pytest.mark.slow
+
+SHOPBRIDGE = [sys.executable, "-c", "from shopbridge.cli.app import main; main()"]
+_WAIT = 30.0
+
+
+def enqueue_placeholder_jobs(store: Store, count: int) -> None:
+    # shopify.customer is handled by the intake's placeholder, which completes without any remote call.
+    now = SystemClock().now()
+    with store.begin() as conn:
+        for n in range(count):
+            queue.enqueue(conn, "shopify.customer", {}, entity_key=f"customer:uk:{n}", now=now)
+
+
+def states(store: Store) -> list[JobState]:
+    with store.begin() as conn:
+        return [job.state for job in list_jobs(conn, limit=1000)]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def running(tmp_path: Path, sqlite_store: Store) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    config = write_config(tmp_path / "shopbridge.toml", sqlite_store)
+    port = free_port()
+    process = subprocess.Popen(
+        [*SHOPBRIDGE, "--config", str(config), "run", "--port", str(port), "--workers", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "USER": "ops"},
+    )
+    try:
+        yield process, f"http://127.0.0.1:{port}"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def wait_for(condition: object, what: str) -> None:
+    deadline = time.monotonic() + _WAIT
+    while time.monotonic() < deadline:
+        if callable(condition) and condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        return httpx.get(base_url + "/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def test_run_serves_the_web_app_works_jobs_and_stops_on_sigterm(
+    running: tuple[subprocess.Popen[str], str], sqlite_store: Store
+) -> None:
+    process, base_url = running
+    enqueue_placeholder_jobs(sqlite_store, 5)
+    wait_for(lambda: healthy(base_url), "the web app")
+    wait_for(lambda: states(sqlite_store) == [JobState.DONE] * 5, "the workers to finish the jobs")
+    body = httpx.get(base_url + "/api/status").json()
+    assert body["queue"][0]["kind"] == "shopify.customer" and body["queue"][0]["state"] == "done"
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=_WAIT)
+    assert process.returncode == 0, output
+    assert "stopped" in output
+    assert "Traceback" not in output
+
+
+@pytest.mark.postgres
+def test_worker_processes_share_one_postgresql_and_finish_every_job(tmp_path: Path, pg_url: str) -> None:
+    store = Store.connect(pg_url())
+    try:
+        enqueue_placeholder_jobs(store, 40)
+        config = write_config(tmp_path / "shopbridge.toml", store)
+        args = [
+            "--config",
+            str(config),
+            "worker",
+            "--processes",
+            "2",
+            "--threads",
+            "2",
+            "--stop-after-idle",
+            "1",
+        ]
+        done = subprocess.run([*SHOPBRIDGE, *args], capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert states(store) == [JobState.DONE] * 40
+    finally:
+        store.close()
+
+
+def test_status_json_of_a_fresh_install_is_empty(tmp_path: Path, sqlite_store: Store) -> None:
+    config = write_config(tmp_path / "shopbridge.toml", sqlite_store)
+    done = subprocess.run(
+        [*SHOPBRIDGE, "--config", str(config), "status", "--json"], capture_output=True, text=True, check=True
+    )
+    assert json.loads(done.stdout)["queue"] == []

@@ -1,0 +1,159 @@
+"""The Prima adapter against the Prima sandbox over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from shopbridge.config.erp import PrimaSettings
+from shopbridge.config.secrets import SecretRef
+from shopbridge.connectors.erp.prima import PrimaAdapter
+from shopbridge.connectors.erp.prima.errors import PrimaRejected
+from shopbridge.domain.money import Money
+from shopbridge.domain.records import CreditNote, CreditNoteLine, SalesOrderLine, SalesOrderRequest
+from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater
+from shopbridge.ports.erp import CreditLimitExceeded
+from shopbridge.sandbox.prima import PrimaSandbox
+
+
+def _order(
+    reference: str, account: str = "CUST001", sku: str = "MUG-WHITE", qty: int = 1
+) -> SalesOrderRequest:
+    line = SalesOrderLine(sku, qty, Money.of("8.00", "GBP"), Money.of("1.60", "GBP"))
+    return SalesOrderRequest(reference, account, "GBP", date(2026, 11, 22), (line,))
+
+
+def test_wsomhandler_is_used_when_no_company_is_set(settings: PrimaSettings) -> None:
+    adapter = PrimaAdapter(settings.model_copy(update={"company_id": None}))
+    try:
+        assert adapter.client.operation == "wsomhandler"
+        assert adapter.check().authenticated
+    finally:
+        adapter.client.close()
+
+
+def test_an_unknown_company_is_refused_by_comwsomhandler(settings: PrimaSettings) -> None:
+    adapter = PrimaAdapter(settings.model_copy(update={"company_id": "99"}))
+    try:
+        with pytest.raises(NeedsPerson, match="unknown company id '99'"):
+            adapter.get_items(["MUG-WHITE"])
+    finally:
+        adapter.client.close()
+
+
+def test_a_wrong_password_is_a_configuration_problem(settings: PrimaSettings, tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong"
+    wrong.write_text("not-it", encoding="utf-8")
+    adapter = PrimaAdapter(settings.model_copy(update={"password": SecretRef(file=str(wrong))}))
+    try:
+        health = adapter.check()
+        assert (health.reachable, health.authenticated) == (True, False)
+        with pytest.raises(ConfigurationError, match="credentials"):
+            adapter.get_items(["MUG-WHITE"])
+    finally:
+        adapter.client.close()
+
+
+def test_a_server_fault_is_retried_later_then_succeeds(adapter: PrimaAdapter, sandbox: PrimaSandbox) -> None:
+    sandbox.levers.apply("faults", {"server_faults": 1})
+    with pytest.raises(RetryLater, match="Prima database is busy"):
+        adapter.get_items(["MUG-WHITE"])
+    assert set(adapter.get_items(["MUG-WHITE"])) == {"MUG-WHITE"}
+
+
+def test_a_hung_call_times_out_as_retry_later(adapter: PrimaAdapter, sandbox: PrimaSandbox) -> None:
+    sandbox.levers.apply("faults", {"hangs": 1, "hang_seconds": 3})
+    with pytest.raises(RetryLater, match="in time"):
+        adapter.get_items(["MUG-WHITE"])
+
+
+def test_primas_own_words_reach_the_person(adapter: PrimaAdapter, sandbox: PrimaSandbox) -> None:
+    with pytest.raises(PrimaRejected, match="Customer 'NOBODY' not found"):
+        adapter.create_sales_order(_order("#P1", account="NOBODY"))
+    sandbox.levers.apply("set_item_active", {"sku": "MUG-WHITE", "active": False})
+    with pytest.raises(NeedsPerson, match="Product 'MUG-WHITE' is discontinued"):
+        adapter.create_sales_order(_order("#P2"))
+
+
+def test_a_despatched_order_cannot_be_amended_or_cancelled(
+    adapter: PrimaAdapter, sandbox: PrimaSandbox
+) -> None:
+    adapter.create_sales_order(_order("#P3"))
+    sandbox.levers.apply("despatch", {"reference": "#P3", "carrier": "DPD", "tracking": "T1"})
+    with pytest.raises(PrimaRejected, match="despatched and cannot be amended"):
+        adapter.amend_sales_order(_order("#P3", qty=2))
+    with pytest.raises(PrimaRejected, match="cannot be cancelled"):
+        adapter.cancel_sales_order("#P3")
+
+
+def test_a_restocking_credit_puts_the_stock_back(adapter: PrimaAdapter, sandbox: PrimaSandbox) -> None:
+    adapter.create_sales_order(_order("#P4", qty=2))
+    sandbox.levers.apply("despatch", {"reference": "#P4", "carrier": "DPD", "tracking": "T2"})
+    line = CreditNoteLine("MUG-WHITE", 1, Money.of("8.00", "GBP"), Money.of("1.60", "GBP"), restock=True)
+    posted = adapter.create_credit_note(CreditNote("gid://shopify/Refund/1", "#P4", "GBP", (line,)))
+    assert posted.erp_id.startswith("CN")
+    assert sandbox.state.company.stock[("MUG-WHITE", "MAIN")].on_hand == Decimal(99)
+
+
+def test_open_orders_count_against_the_credit_limit(adapter: PrimaAdapter) -> None:
+    adapter.check_credit("TRADE01", Money.of("400", "GBP"))
+    adapter.create_sales_order(_order("#P5", account="TRADE01", qty=50))
+    with pytest.raises(CreditLimitExceeded):
+        adapter.check_credit("TRADE01", Money.of("200", "GBP"))
+
+
+def test_a_lost_race_on_the_reference_returns_the_order_that_won(
+    adapter: PrimaAdapter, sandbox: PrimaSandbox
+) -> None:
+    adapter.create_sales_order(_order("#P6"))
+    real_find = adapter.find_sales_order
+    calls: list[str] = []
+
+    def find_blind_once(reference: str) -> object:
+        calls.append(reference)
+        return None if len(calls) == 1 else real_find(reference)  # the first look-up raced the other worker
+
+    adapter.find_sales_order = find_blind_once  # type: ignore[method-assign,assignment]
+    posted = adapter.create_sales_order(_order("#P6"))
+    assert posted.existed and sum(o.reference == "#P6" for o in sandbox.state.company.orders.values()) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("<soap:Envelope", "not well-formed"),
+        ('<!DOCTYPE e [<!ENTITY x "y">]><e>&x;</e>', "DTD or entities"),
+        (
+            '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>',
+            "does not carry",
+        ),
+    ],
+)
+def test_the_sandbox_answers_broken_envelopes_with_a_soap_fault(
+    sandbox: PrimaSandbox, body: str, words: str
+) -> None:
+    answer = httpx.post(f"{sandbox.base_url}/wsomhandler", content=body, auth=("shopbridge", "prima-s3cret"))
+    assert answer.status_code == 500
+    assert "soap:Client" in answer.text and words in answer.text
+
+
+def test_an_unknown_request_type_is_an_error_response(adapter: PrimaAdapter) -> None:
+    with pytest.raises(PrimaRejected, match="Unknown request type 'Teleport'"):
+        adapter.client.call('<Request RequestType="Teleport"><Data/></Request>')
+
+
+def test_the_erp_factory_builds_the_prima_adapter_from_settings(settings: PrimaSettings) -> None:
+    from shopbridge.config.erp import ErpSettings
+    from shopbridge.connectors.erp import build_erp
+    from shopbridge.ports.erp import ErpPort
+
+    port = build_erp(ErpSettings(vendor="prima", prima=settings))
+    try:
+        assert isinstance(port, ErpPort) and port.check().authenticated
+    finally:
+        assert isinstance(port, PrimaAdapter)
+        port.client.close()

@@ -1,0 +1,176 @@
+"""Pure translation of Tryton rows, and the feed cursor's promise: each change once, then nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from shopbridge.connectors.erp.tryton import translate as tr
+from shopbridge.domain.records import Customer, ItemStatus, SalesOrderStatus
+from shopbridge.errors import NeedsPerson
+
+T0 = datetime(2026, 11, 22, 11, 0, 0, tzinfo=UTC)
+
+
+def _row(rid: int, seconds: float, **extra: Any) -> dict[str, Any]:
+    return {"id": rid, "last_modified_at": T0 + timedelta(seconds=seconds), **extra}
+
+
+def _drain(rows: list[dict[str, Any]], cursor: tr.FeedCursor, limit: int) -> tuple[list[int], tr.FeedCursor]:
+    got: list[int] = []
+    for _ in range(50):
+        page, cursor, more = tr.take_page(rows, cursor, limit)
+        got += [int(r["id"]) for r in page]
+        if not more:
+            return got, cursor
+    raise AssertionError("the feed never ended")
+
+
+def test_pages_come_in_stamp_order_and_end() -> None:
+    rows = [_row(3, 5), _row(1, 1), _row(2, 1), _row(4, 9)]
+    got, _cursor = _drain(rows, tr.FeedCursor(), limit=1)
+    assert got == [1, 2, 3, 4]
+
+
+def test_rows_inside_the_overlap_are_not_returned_twice_but_a_late_commit_is() -> None:
+    rows = [_row(1, 0), _row(2, 10)]
+    first, cursor = _drain(rows, tr.FeedCursor(), limit=10)
+    late = _row(3, 5)  # committed after the read, stamped before the watermark (inside the overlap)
+    again, cursor = _drain([*rows, late], cursor, limit=10)
+    assert (first, again) == ([1, 2], [3])
+    assert _drain([*rows, late], cursor, limit=10)[0] == []
+
+
+def test_a_record_changed_again_is_returned_again() -> None:
+    first, cursor = _drain([_row(1, 0)], tr.FeedCursor(), limit=10)
+    again, _cursor = _drain([_row(1, 30)], cursor, limit=10)
+    assert (first, again) == ([1], [1])
+
+
+def test_seen_pairs_older_than_the_overlap_are_forgotten() -> None:
+    old = _row(1, 0)
+    newer = _row(2, tr.OVERLAP.total_seconds() * 3)
+    _got, cursor = _drain([old, newer], tr.FeedCursor(), limit=10)
+    assert {pair[0] for pair in cursor.seen} == {2}
+
+
+def test_a_cursor_survives_its_text_form() -> None:
+    _got, cursor = _drain([_row(1, 0), _row(2, 3)], tr.FeedCursor(), limit=1)
+    assert tr.decode_cursor(tr.encode_cursor(cursor)) == cursor
+    assert tr.decode_cursor(None) == tr.FeedCursor()
+
+
+def test_a_foreign_cursor_is_refused_clearly() -> None:
+    with pytest.raises(NeedsPerson, match="not a Tryton feed cursor"):
+        tr.decode_cursor("12345")
+
+
+@pytest.mark.parametrize(
+    ("active", "salable", "status"),
+    [(True, True, ItemStatus.ACTIVE), (False, True, ItemStatus.INACTIVE), (True, False, ItemStatus.INACTIVE)],
+)
+def test_item_status_needs_active_and_salable(active: bool, salable: bool, status: ItemStatus) -> None:
+    row = _row(
+        7,
+        0,
+        suffix_code="MUG-WHITE",
+        active=active,
+        type="goods",
+        **{"template.": {"name": "White mug", "salable": salable, "list_price": Decimal("8.00")}},
+    )
+    item = tr.to_item(row, "GBP")
+    assert (item.sku, item.status, item.unit_price and item.unit_price.amount) == (
+        "MUG-WHITE",
+        status,
+        Decimal("8"),
+    )
+
+
+def test_an_item_changes_when_its_template_does() -> None:
+    later = T0 + timedelta(minutes=5)
+    row = _row(7, 0, **{"template.": {"last_modified_at": later}})
+    assert tr.stamp_of(row) == later
+
+
+@pytest.mark.parametrize(
+    ("state", "shipment_state", "status"),
+    [
+        ("processing", "waiting", SalesOrderStatus.OPEN),
+        ("processing", "partially shipped", SalesOrderStatus.PART_DISPATCHED),
+        ("processing", "sent", SalesOrderStatus.DISPATCHED),
+        ("done", "sent", SalesOrderStatus.DISPATCHED),
+        ("done", "none", SalesOrderStatus.CLOSED),
+        ("cancelled", "none", SalesOrderStatus.CANCELLED),
+        ("quotation", "none", SalesOrderStatus.OPEN),
+    ],
+)
+def test_sale_states_map_to_order_status(state: str, shipment_state: str, status: SalesOrderStatus) -> None:
+    assert tr.order_status({"state": state, "shipment_state": shipment_state}) == status
+
+
+@pytest.mark.parametrize(
+    ("text", "carrier", "numbers"),
+    [
+        ("Royal Mail: RM123456785GB", "Royal Mail", ("RM123456785GB",)),
+        ("DPD: 1550, 1551", "DPD", ("1550", "1551")),
+        ("RM123456785GB", "", ("RM123456785GB",)),
+        ("", "", ()),
+    ],
+)
+def test_shipment_reference_carries_carrier_and_tracking(
+    text: str, carrier: str, numbers: tuple[str, ...]
+) -> None:
+    assert tr.parse_shipment_reference(text) == (carrier, numbers)
+    if carrier:
+        assert tr.shipment_reference(carrier, numbers) == text
+
+
+@pytest.mark.parametrize(
+    ("customer", "conflicts"),
+    [
+        (Customer(email="e@example.com", first_name="Ellen", last_name="Existing"), ()),
+        (Customer(email="e@example.com", first_name="ellen", last_name="existing"), ()),
+        (Customer(email="e@example.com", first_name="Other", last_name="Person"), ("name",)),
+        (Customer(email="e@example.com", phone="+44 20 7946 0000"), ("phone",)),
+        (Customer(email="e@example.com"), ()),
+    ],
+    ids=["same", "case-only", "other-name", "other-phone", "nothing-to-compare"],
+)
+def test_party_conflicts_name_the_differing_fields(customer: Customer, conflicts: tuple[str, ...]) -> None:
+    party = {"name": "Ellen Existing", "phone": "+44 20 7946 1111"}
+    assert tr.party_conflicts(party, customer) == conflicts
+
+
+@pytest.mark.parametrize(
+    ("description", "matches"),
+    [("PAYOUT-1", True), ("PAYOUT-1 | Shopify payout", True), ("PAYOUT-10", False), ("PAYOUT-10 | x", False)],
+)
+def test_a_payout_is_found_by_its_exact_reference(description: str, matches: bool) -> None:
+    assert tr.is_payout(description, "PAYOUT-1") is matches
+    assert tr.payout_description("PAYOUT-1", "Shopify payout") == "PAYOUT-1 | Shopify payout"
+
+
+@pytest.mark.parametrize(
+    ("quantity", "forecast", "free"),
+    [
+        (100.0, 100.0, Decimal(100)),
+        (40.0, 38.0, Decimal(38)),
+        (5.0, 9.0, Decimal(5)),
+        (None, None, Decimal(0)),
+    ],
+)
+def test_free_stock_is_on_hand_less_what_orders_will_take(
+    quantity: Any, forecast: Any, free: Decimal
+) -> None:
+    assert tr.free_stock(quantity, forecast) == free
+
+
+@pytest.mark.parametrize(
+    ("net", "tax", "rate"),
+    [(Decimal("25.00"), Decimal("5.00"), Decimal("0.2000")), (Decimal("8"), Decimal(0), None)],
+)
+def test_the_tax_rate_of_a_line(net: Decimal, tax: Decimal, rate: Decimal | None) -> None:
+    assert tr.tax_rate(net, tax) == rate
