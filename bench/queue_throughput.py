@@ -93,7 +93,13 @@ def run_case(url: str, processes: int, count: int, workdir: Path) -> dict[str, A
         workers.wait(timeout=30)
         store.close()
     seconds = (result.pop("last_finished") - committed).total_seconds()
-    return {"processes": processes, "jobs": count, "seconds": round(seconds, 3), "jobs_per_second": round(count / seconds, 1), **result}
+    return {
+        "processes": processes,
+        "jobs": count,
+        "seconds": round(seconds, 3),
+        "jobs_per_second": round(count / seconds, 1),
+        **result,
+    }
 
 
 def main() -> int:
@@ -116,7 +122,10 @@ def main() -> int:
         "handler": "no-op",
         "batch_size": BATCH,
         "cases": cases,
-        "goal": {"postgresql_4_processes_jobs_per_second": GOAL_PG_4, "met": pg4["jobs_per_second"] >= GOAL_PG_4},
+        "goal": {
+            "postgresql_4_processes_jobs_per_second": GOAL_PG_4,
+            "met": pg4["jobs_per_second"] >= GOAL_PG_4,
+        },
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
@@ -125,7 +134,9 @@ def main() -> int:
             f"{case['database']:<10} {case['processes']} proc  {case['jobs']:>6} jobs  "
             f"{case['jobs_per_second']:>8.1f} jobs/s  {'ok' if case['ok'] else 'LOST OR DOUBLED JOBS'}"
         )
-    print(f"goal >= {GOAL_PG_4:.0f} jobs/s on PostgreSQL with 4 processes: {'met' if report['goal']['met'] else 'NOT met'}")
+    print(
+        f"goal >= {GOAL_PG_4:.0f} jobs/s on PostgreSQL with 4 processes: {'met' if report['goal']['met'] else 'NOT met'}"
+    )
     return 0 if all(c["ok"] for c in cases) else 1
 
 

@@ -54,7 +54,7 @@ def settings_data(url: str) -> dict[str, Any]:
 # -- server process ------------------------------------------------------------------------------
 
 
-def serve(url: str, port: int) -> None:
+def serve(url: str, fd: int) -> None:
     import uvicorn
     from starlette.applications import Starlette
 
@@ -75,32 +75,40 @@ def serve(url: str, port: int) -> None:
             extra[option] = value
         except ImportError:
             pass
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, **extra)
+    uvicorn.run(app, fd=fd, log_level="warning", access_log=False, **extra)
 
 
 # -- load generator ------------------------------------------------------------------------------
 
 
-def make_requests(count: int) -> list[bytes]:
-    """Signed raw HTTP requests; every tenth repeats an earlier delivery (same event id)."""
+def make_requests(count: int) -> tuple[list[bytes], list[int]]:
+    """Signed raw HTTP requests and their event numbers; every tenth repeats an earlier delivery."""
     from shopbridge.connectors.shopify.verify import sign
 
     rng = random.Random(7)
     requests: list[bytes] = []
+    idents: list[int] = []
     for n in range(count):
         ident = rng.randrange(max(n, 1)) if n and n % 10 == 0 else n
-        body = json.dumps(
-            {"id": 10_000 + ident, "name": f"#{1000 + ident}", "updated_at": "2026-11-22T10:00:00Z",
-             "currency": "GBP", "line_items": [{"id": ident, "sku": "TEE-M", "quantity": 1, "price": "15.00"}]}
-        ).encode()  # fmt: skip
-        head = (
-            f"POST /webhooks/shopify HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\nX-Shopify-Topic: orders/create\r\nX-Shopify-Shop-Domain: {SHOP}\r\n"
-            f"X-Shopify-API-Version: 2026-07\r\nX-Shopify-Webhook-Id: wh-{ident}\r\nX-Shopify-Event-Id: ev-{ident}\r\n"
-            f"X-Shopify-Triggered-At: 2026-11-22T10:00:00Z\r\nX-Shopify-Hmac-Sha256: {sign(SECRET, body)}\r\n\r\n"
-        )
-        requests.append(head.encode() + body)
-    return requests
+        line = {"id": ident, "sku": "TEE-M", "quantity": 1, "price": "15.00"}
+        order = {"id": 10_000 + ident, "name": f"#{1000 + ident}", "currency": "GBP", "line_items": [line]}
+        body = json.dumps({**order, "updated_at": "2026-11-22T10:00:00Z"}).encode()
+        head = [
+            "POST /webhooks/shopify HTTP/1.1",
+            "Host: 127.0.0.1",
+            "Content-Type: application/json",
+            f"Content-Length: {len(body)}",
+            "X-Shopify-Topic: orders/create",
+            f"X-Shopify-Shop-Domain: {SHOP}",
+            "X-Shopify-API-Version: 2026-07",
+            f"X-Shopify-Webhook-Id: wh-{ident}",
+            f"X-Shopify-Event-Id: ev-{ident}",
+            "X-Shopify-Triggered-At: 2026-11-22T10:00:00Z",
+            f"X-Shopify-Hmac-Sha256: {sign(SECRET, body)}",
+        ]
+        requests.append(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        idents.append(ident)
+    return requests, idents
 
 
 async def one_connection(
@@ -137,7 +145,7 @@ async def read_response(reader: asyncio.StreamReader) -> int:
 
 async def drive(
     port: int, requests: list[bytes], seconds: float, concurrency: int
-) -> tuple[list[float], dict[int, int], float]:
+) -> tuple[list[float], dict[int, int], float, int]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     cursor = [0]
@@ -146,7 +154,7 @@ async def drive(
     await asyncio.gather(
         *(one_connection(port, requests, cursor, deadline, latencies, statuses) for _ in range(concurrency))
     )
-    return latencies, statuses, time.perf_counter() - started
+    return latencies, statuses, time.perf_counter() - started, cursor[0]
 
 
 # -- one backend -----------------------------------------------------------------------------------
@@ -186,23 +194,50 @@ def count_stored(url: str) -> tuple[int, int]:
     return int(events), int(job_count)
 
 
-def run_backend(name: str, url: str, seconds: float, concurrency: int) -> dict[str, Any]:
+def start_servers(url: str, processes: int) -> tuple[socket.socket, list[subprocess.Popen[bytes]]]:
+    """``processes`` uvicorn processes accepting on one listening socket (bound here, port 0)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    command = [sys.executable, __file__, "--serve", url, "--fd", str(sock.fileno())]
+    children = [subprocess.Popen(command, pass_fds=[sock.fileno()]) for _ in range(processes)]
+    return sock, children
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes (Linux /proc), to report cost per webhook."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
+def run_backend(name: str, url: str, seconds: float, concurrency: int, processes: int) -> dict[str, Any]:
     from shopbridge.engine.store import Store
 
     store = Store.connect(url)
     store.migrate()
     store.close()
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen([sys.executable, __file__, "--serve", url, "--port", str(port)], env=env)
+    sock, children = start_servers(url, processes)
+    port = sock.getsockname()[1]
     try:
-        wait_for_port(port, process)
-        requests = make_requests(int(seconds * 6000) + 2000)
-        asyncio.run(drive(port, requests[-1000:], 1.0, concurrency))  # warm-up on a disjoint tail
-        latencies, statuses, elapsed = asyncio.run(drive(port, requests[:-1000], seconds, concurrency))
+        for child in children:
+            wait_for_port(port, child)
+        time.sleep(1.0)  # every process has imported and is accepting
+        requests, idents = make_requests(int(seconds * 6000) + 2000)
+        warm = asyncio.run(drive(port, requests[-1000:], 1.0, concurrency))[3]  # warm-up on the tail
+        cpu_before = cpu_seconds([c.pid for c in children])
+        latencies, statuses, elapsed, sent = asyncio.run(drive(port, requests[:-1000], seconds, concurrency))
+        server_cpu = cpu_seconds([c.pid for c in children]) - cpu_before
     finally:
-        process.terminate()
-        process.wait(10)
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(10)
+        sock.close()
     events, job_count = count_stored(url)
     ok = statuses.get(200, 0)
     ordered = sorted(latencies)
@@ -210,18 +245,23 @@ def run_backend(name: str, url: str, seconds: float, concurrency: int) -> dict[s
         "backend": name,
         "seconds": round(elapsed, 2),
         "concurrency": concurrency,
+        "server_processes": processes,
         "requests": len(latencies),
         "statuses": {str(k): v for k, v in statuses.items()},
         "webhooks_per_second": round(ok / elapsed, 1),
         "p50_ms": round(statistics.median(ordered) * 1000, 2),
         "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1] * 1000, 2),
+        "server_cpu_ms_per_webhook": round(server_cpu * 1000 / max(len(latencies), 1), 3),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "distinct_webhooks_sent": len(set(idents[:sent]) | set(idents[-1000:][:warm])),
         "inbox_events_stored": events,
         "jobs_stored": job_count,
     }
 
 
-def with_postgres(seconds: float, concurrency: int) -> dict[str, Any]:
+def with_postgres(seconds: float, concurrency: int, processes: int) -> dict[str, Any]:
     import psycopg
+
     from pgcluster import PgCluster
 
     cluster = PgCluster().start()
@@ -233,7 +273,7 @@ def with_postgres(seconds: float, concurrency: int) -> dict[str, Any]:
             for setting in ("fsync", "synchronous_commit", "full_page_writes"):
                 conn.execute(f"ALTER SYSTEM SET {setting} = on")
             conn.execute("SELECT pg_reload_conf()")
-        return run_backend("postgresql", cluster.url(name), seconds, concurrency)
+        return run_backend("postgresql", cluster.url(name), seconds, concurrency, processes)
     finally:
         cluster.stop()
 
@@ -241,23 +281,23 @@ def with_postgres(seconds: float, concurrency: int) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--serve")
-    parser.add_argument("--port", type=int)
+    parser.add_argument("--fd", type=int)
+    parser.add_argument("--processes", type=int, default=1, help="uvicorn processes sharing the socket")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve, args.port)
+        serve(args.serve, args.fd)
         return
     results = []
     for backend in args.backends.split(","):
         if backend == "sqlite":
             folder = tempfile.mkdtemp(prefix="shopbridge-bench-")
-            results.append(
-                run_backend("sqlite", f"sqlite:///{folder}/intake.db", args.seconds, args.concurrency)
-            )
+            url = f"sqlite:///{folder}/intake.db"
+            results.append(run_backend("sqlite", url, args.seconds, args.concurrency, args.processes))
         else:
-            results.append(with_postgres(args.seconds, args.concurrency))
+            results.append(with_postgres(args.seconds, args.concurrency, args.processes))
         print(json.dumps(results[-1]))
     report = {
         "benchmark": "webhook_intake",
@@ -267,8 +307,14 @@ def main() -> None:
     }
     RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     for r in results:
+        rate, p50, p99, cpu = (
+            r["webhooks_per_second"],
+            r["p50_ms"],
+            r["p99_ms"],
+            r["server_cpu_ms_per_webhook"],
+        )
         print(
-            f"{r['backend']:>10}: {r['webhooks_per_second']:8.1f} webhooks/s  p50 {r['p50_ms']} ms  p99 {r['p99_ms']} ms"
+            f"{r['backend']:>10}: {rate:8.1f}/s  p50 {p50} ms  p99 {p99} ms  server CPU {cpu} ms/webhook"
         )
 
 

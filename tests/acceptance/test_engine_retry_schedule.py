@@ -42,14 +42,18 @@ class AlwaysFails:
             raise ConnectionError("ERP refused the connection")
 
 
-def test_a_failing_job_backs_off_on_schedule_then_dead_letters_and_replays(store: Store, fake_clock: FakeClock) -> None:
+def test_a_failing_job_backs_off_on_schedule_then_dead_letters_and_replays(
+    store: Store, fake_clock: FakeClock
+) -> None:
     handler = AlwaysFails()
     registry = Registry()
     registry.register("erp.create_order", handler)
     settings = EngineSettings(retry=RETRY, lease_seconds=60, heartbeat_seconds=20)
     worker = Worker(store, registry, clock=fake_clock, settings=settings, uniform=random.Random(1234).uniform)
     with store.begin() as conn:
-        job_id = queue.enqueue(conn, "erp.create_order", {"order": 1}, entity_key="order:1", now=fake_clock.now())
+        job_id = queue.enqueue(
+            conn, "erp.create_order", {"order": 1}, entity_key="order:1", now=fake_clock.now()
+        )
 
     for attempt, _raw, _jitter, expected in SCHEDULE:
         failed_at = fake_clock.now()
@@ -67,7 +71,11 @@ def test_a_failing_job_backs_off_on_schedule_then_dead_letters_and_replays(store
     assert (dead.state, dead.attempts, handler.runs) == (JobState.DEAD, 5, 5)
     with store.begin() as conn:
         [problem] = list_problems(conn)
-    assert (problem.kind, problem.status, problem.entity_id) == (ProblemKind.JOB_DEAD_LETTERED, ProblemStatus.OPEN, str(job_id))
+    assert (problem.kind, problem.status, problem.entity_id) == (
+        ProblemKind.JOB_DEAD_LETTERED,
+        ProblemStatus.OPEN,
+        str(job_id),
+    )
     assert "5 attempt(s)" in problem.tried and "ERP refused the connection" in problem.tried
 
     fake_clock.advance(timedelta(days=1).total_seconds())

@@ -47,7 +47,9 @@ def finish(process: subprocess.Popen[bytes], log: Path, timeout: float = 240) ->
     assert code == 0, log.read_text()[-3000:]
 
 
-def test_four_processes_run_ten_thousand_jobs_once_each_in_entity_order(pg_store: Store, tmp_path: Path) -> None:
+def test_four_processes_run_ten_thousand_jobs_once_each_in_entity_order(
+    pg_store: Store, tmp_path: Path
+) -> None:
     entities, per_entity = 200, 50
     with pg_store.begin() as conn:
         # Interleaved creation: consecutive jobs belong to different entities, so workers race.
@@ -69,13 +71,24 @@ def test_four_processes_run_ten_thousand_jobs_once_each_in_entity_order(pg_store
         assert {(s.state, s.count) for s in queue.stats(conn)} == {("done", entities * per_entity)}
 
 
-def test_a_worker_killed_mid_job_loses_its_lease_and_another_completes_it(pg_store: Store, tmp_path: Path) -> None:
+def test_a_worker_killed_mid_job_loses_its_lease_and_another_completes_it(
+    pg_store: Store, tmp_path: Path
+) -> None:
     started, release = tmp_path / "started", tmp_path / "release"
     payload = {"seq": 0, "started_file": str(started), "release_file": str(release)}
     with pg_store.begin() as conn:
         blocked = queue.enqueue(conn, EFFECT_KIND, payload, entity_key="order:1")
         after = queue.enqueue(conn, EFFECT_KIND, {"seq": 1}, entity_key="order:1")
-    lease = ("--lease-seconds", "2", "--heartbeat-seconds", "0.5", "--poll-seconds", "0.05", "--batch-size", "1")
+    lease = (
+        "--lease-seconds",
+        "2",
+        "--heartbeat-seconds",
+        "0.5",
+        "--poll-seconds",
+        "0.05",
+        "--batch-size",
+        "1",
+    )
     log = tmp_path / "workers.log"
     victim = start_workers(pg_store, log, *lease)
     try:

@@ -101,16 +101,16 @@ def test_a_credit_note_references_the_order_and_is_idempotent_on_the_refund(
     _require(erp, Capability.CREDIT_NOTE, Capability.RETURN_ORDER)
     erp.create_sales_order(order_request("#C1006", account))
     harness.dispatch("#C1006", carrier="DPD", tracking="CN-TRACK-1")
-    first = erp.createcredit_note(credit_note("gid://shopify/Refund/9001", "#C1006"))
-    second = erp.createcredit_note(credit_note("gid://shopify/Refund/9001", "#C1006"))
+    first = erp.create_credit_note(credit_note("gid://shopify/Refund/9001", "#C1006"))
+    second = erp.create_credit_note(credit_note("gid://shopify/Refund/9001", "#C1006"))
     assert (first.existed, second.existed, second.erp_id) == (False, True, first.erp_id)
     assert harness.count_credit_notes("#C1006") == 1
 
 
 def test_posting_a_payout_twice_posts_it_once(erp: ErpPort) -> None:
     _require(erp, Capability.JOURNAL, Capability.BANK_RECEIPT)
-    first = erp.postpayout(payout("PAYOUT-77001"))
-    second = erp.postpayout(payout("PAYOUT-77001"))
+    first = erp.post_payout(payout("PAYOUT-77001"))
+    second = erp.post_payout(payout("PAYOUT-77001"))
     assert (first.existed, second.existed, second.erp_id) == (False, True, first.erp_id)
 
 
@@ -147,10 +147,10 @@ def test_every_capability_not_declared_is_refused_as_unsupported(erp: ErpPort, a
     calls = _refusals(erp, account)
     missing = [c for c in calls if c not in erp.capabilities]
     if not {Capability.CREDIT_NOTE, Capability.RETURN_ORDER} & erp.capabilities:
-        calls[Capability.CREDIT_NOTE] = lambda: erp.createcredit_note(credit_note("R-1", "#C1008"))
+        calls[Capability.CREDIT_NOTE] = lambda: erp.create_credit_note(credit_note("R-1", "#C1008"))
         missing.append(Capability.CREDIT_NOTE)
     if not {Capability.JOURNAL, Capability.BANK_RECEIPT} & erp.capabilities:
-        calls[Capability.JOURNAL] = lambda: erp.postpayout(payout("PAYOUT-NONE"))
+        calls[Capability.JOURNAL] = lambda: erp.post_payout(payout("PAYOUT-NONE"))
         missing.append(Capability.JOURNAL)
     for capability in missing:
         with pytest.raises(UnsupportedOperation):

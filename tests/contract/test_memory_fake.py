@@ -33,8 +33,8 @@ def _erp(without: frozenset[Capability] = frozenset()) -> MemoryErp:
 def test_a_narrowed_fake_refuses_what_it_lacks(missing: Capability, call: str) -> None:
     erp = _erp(frozenset({missing, Capability.BANK_RECEIPT, Capability.RETURN_ORDER}))
     calls = {
-        "payout": lambda: erp.postpayout(payout("P-1")),
-        "credit": lambda: erp.createcredit_note(credit_note("R-1", "#X")),
+        "payout": lambda: erp.post_payout(payout("P-1")),
+        "credit": lambda: erp.create_credit_note(credit_note("R-1", "#X")),
         "order": lambda: erp.create_sales_order(order_request("#X", "CUST0001")),
     }
     with pytest.raises(UnsupportedOperation):

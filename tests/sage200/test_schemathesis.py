@@ -66,7 +66,7 @@ def test_the_run_covers_exactly_the_implemented_operations() -> None:
 # The Sage schemas are large (sop_order has 150+ properties), so generating an example can be slow
 # or big: those health checks are about generation speed, not about the sandbox's answers.
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
 def test_no_sandbox_response_violates_the_spec(case: schemathesis.Case, running: Sage200Sandbox) -> None:
     if case.method.upper() != case.operation.method.upper():

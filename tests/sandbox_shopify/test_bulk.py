@@ -7,16 +7,20 @@ import threading
 from typing import Any
 
 import httpx
-from conftest import GraphQL, data_of
 
+from conftest import GraphQL, data_of
 from shopbridge.sandbox.shopify.bulk_runner import jsonl_from_data
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 RUN = (
-    "mutation($q: String!) { bulkOperationRunQuery(query: $q, groupObjects: false) { bulkOperation { id status } "
+    "mutation($q: String!) { bulkOperationRunQuery(query: $q, "
+    "groupObjects: false) { bulkOperation { id status } "
     "userErrors { field message code } } }"
 )
-POLL = "query($id: ID!) { node(id: $id) { ... on BulkOperation { id status url objectCount rootObjectCount errorCode } } }"
+POLL = (
+    "query($id: ID!) { node(id: $id) { ... on BulkOperation { id "
+    "status url objectCount rootObjectCount errorCode } } }"
+)
 PRODUCTS = "{ products { edges { node { id title variants { edges { node { id sku } } } } } } }"
 
 
@@ -28,7 +32,9 @@ def run(gql: GraphQL, inner: str) -> dict[str, Any]:
 def wait_finished(sandbox: SandboxServer, gql: GraphQL, op_id: str) -> dict[str, Any]:
     """Poll like a client would, bounded by a generous deadline (not a timing assertion)."""
     done = threading.Event()
-    sandbox.state.events.subscribe(lambda topic, body: done.set() if body.get("admin_graphql_api_id") == op_id else None)
+    sandbox.state.events.subscribe(
+        lambda topic, body: done.set() if body.get("admin_graphql_api_id") == op_id else None
+    )
     for _ in range(200):
         node: dict[str, Any] = data_of(gql(POLL, {"id": op_id}))["node"]
         if node["status"] in ("COMPLETED", "FAILED", "CANCELED"):
@@ -89,7 +95,16 @@ def test_a_sixth_concurrent_bulk_query_is_refused(sandbox: SandboxServer, gql: G
 
 
 def test_jsonl_layout_for_nested_connections_of_nodes() -> None:
-    data = {"products": {"nodes": [{"id": "P1", "variants": {"nodes": [{"id": "V1", "levels": {"edges": [{"node": {"id": "L1"}}]}}]}}]}}
+    data = {
+        "products": {
+            "nodes": [
+                {
+                    "id": "P1",
+                    "variants": {"nodes": [{"id": "V1", "levels": {"edges": [{"node": {"id": "L1"}}]}}]},
+                }
+            ]
+        }
+    }
     text, objects, roots = jsonl_from_data(data)
     assert [json.loads(line) for line in text.splitlines()] == [
         {"id": "P1"},

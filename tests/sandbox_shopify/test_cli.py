@@ -18,5 +18,12 @@ def test_shopify_command_offers_port_rate_bucket_seed_and_webhook_options() -> N
 
     result = CliRunner().invoke(app, ["shopify", "--help"])
     assert result.exit_code == 0, result.output
-    for option in ("--port", "--restore-rate", "--bucket-size", "--seed", "--webhook-url", "--webhook-secret"):
+    for option in (
+        "--port",
+        "--restore-rate",
+        "--bucket-size",
+        "--seed",
+        "--webhook-url",
+        "--webhook-secret",
+    ):
         assert option in result.output

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import GraphQL, data_of
 from graphql import parse
 
+from conftest import GraphQL, data_of
 from shopbridge.sandbox.shopify.cost import LeakyBucket, requested_cost
 from shopbridge.sandbox.shopify.schema import admin_schema
 from shopbridge.sandbox.shopify.server import SandboxServer
@@ -18,9 +18,16 @@ from shopbridge.sandbox.shopify.server import SandboxServer
         ("{ shop { name currencyCode } }", 1),  # one object, scalars free
         ("{ products(first: 10) { nodes { id title } } }", 2 + 10 * 1),  # connection: 2 + first x node
         ("{ products(first: 10) { edges { cursor node { id } } pageInfo { hasNextPage } } }", 2 + 10 * 1),
-        ("{ products(first: 3) { nodes { variants(first: 5) { nodes { id } } } } }", 2 + 3 * (1 + 2 + 5)),  # nested x
-        ("mutation { customerCreate(input: {email: \"a@b.c\"}) { userErrors { message } } }", 10),
-        ("{ product(id: \"gid://shopify/Product/1\") { title priceRangeV2 { maxVariantPrice { amount } } } }", 1),
+        (
+            "{ products(first: 3) { nodes { variants(first: 5) { nodes { id } } } } }",
+            2 + 3 * (1 + 2 + 5),
+        ),  # nested x
+        ('mutation { customerCreate(input: {email: "a@b.c"}) { userErrors { message } } }', 10),
+        (
+            '{ product(id: "gid://shopify/Product/1") { title '
+            "priceRangeV2 { maxVariantPrice { amount } } } }",
+            1,
+        ),
     ],
 )
 def test_requested_cost_follows_shopify_rules(document: str, expected: int) -> None:
@@ -67,7 +74,10 @@ def test_bucket_drains_then_answers_throttled_with_cost(client: httpx.Client, gq
 
 
 def test_throttled_can_be_answered_with_429(client: httpx.Client, gql: GraphQL) -> None:
-    client.post("/_sandbox/settings", json={"restore_rate": 0, "bucket_size": 5, "refill": True, "throttle_as_429": True})
+    client.post(
+        "/_sandbox/settings",
+        json={"restore_rate": 0, "bucket_size": 5, "refill": True, "throttle_as_429": True},
+    )
     response = gql("mutation { customerCreate(input: {}) { userErrors { message } } }")
     assert response.status_code == 429
     assert response.json()["errors"][0]["extensions"]["code"] == "THROTTLED"
@@ -90,15 +100,21 @@ def test_query_over_1000_points_is_refused_before_running(gql: GraphQL) -> None:
     body = gql("{ products(first: 250) { nodes { variants(first: 250) { nodes { id } } } } }").json()
     error = body["errors"][0]
     assert error["extensions"]["code"] == "MAX_COST_EXCEEDED"
-    assert error["message"].startswith("Query cost is 63252, which exceeds the single query max cost limit (1000).")
+    assert error["message"].startswith(
+        "Query cost is 63252, which exceeds the single query max cost limit (1000)."
+    )
     assert "data" not in body
     assert body["extensions"]["cost"]["requestedQueryCost"] == 63252
 
 
 def test_input_array_over_250_items_is_refused(gql: GraphQL) -> None:
     quantities = [
-        {"inventoryItemId": f"gid://shopify/InventoryItem/{i}", "locationId": "gid://shopify/Location/1",
-         "quantity": 1, "changeFromQuantity": None}
+        {
+            "inventoryItemId": f"gid://shopify/InventoryItem/{i}",
+            "locationId": "gid://shopify/Location/1",
+            "quantity": 1,
+            "changeFromQuantity": None,
+        }
         for i in range(251)
     ]
     query = (
@@ -117,7 +133,10 @@ def test_pages_larger_than_250_are_refused(gql: GraphQL) -> None:
 
 
 def test_connection_pages_with_cursors(gql: GraphQL) -> None:
-    query = "query($after: String) { products(first: 2, after: $after) { nodes { title } pageInfo { hasNextPage endCursor } } }"
+    query = (
+        "query($after: String) { products(first: 2, after: $after) "
+        "{ nodes { title } pageInfo { hasNextPage endCursor } } }"
+    )
     titles: list[str] = []
     after = None
     while True:

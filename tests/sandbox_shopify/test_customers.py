@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from conftest import GraphQL, data_of
-
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 CREATE = (
@@ -21,7 +20,9 @@ def create(gql: GraphQL, **fields: Any) -> dict[str, Any]:
 
 
 def test_create_normalises_email_and_sorts_tags(gql: GraphQL) -> None:
-    customer = create(gql, email=" Ann.Lee@Example.COM ", firstName="Ann", lastName="Lee", tags=["vip", "b2c"])["customer"]
+    customer = create(
+        gql, email=" Ann.Lee@Example.COM ", firstName="Ann", lastName="Lee", tags=["vip", "b2c"]
+    )["customer"]
     assert customer["email"] == "ann.lee@example.com"
     assert customer["defaultEmailAddress"] == {"emailAddress": "ann.lee@example.com"}
     assert customer["displayName"] == "Ann Lee"
@@ -49,7 +50,9 @@ def test_search_by_email_and_lookup_by_identifier(gql: GraphQL) -> None:
     search = data_of(gql('{ customers(first: 5, query: "email:find.me@example.com") { nodes { id } } }'))
     assert search["customers"]["nodes"] == [{"id": gid}]
     query = "query($i: CustomerIdentifierInput!) { customerByIdentifier(identifier: $i) { id } }"
-    assert data_of(gql(query, {"i": {"emailAddress": "Find.Me@example.com"}}))["customerByIdentifier"] == {"id": gid}
+    assert data_of(gql(query, {"i": {"emailAddress": "Find.Me@example.com"}}))["customerByIdentifier"] == {
+        "id": gid
+    }
     assert data_of(gql(query, {"i": {"emailAddress": "nobody@example.com"}}))["customerByIdentifier"] is None
 
 
@@ -57,7 +60,12 @@ def test_update_changes_fields_and_publishes_customers_update(sandbox: SandboxSe
     topics: list[str] = []
     sandbox.state.events.subscribe(lambda topic, body: topics.append(topic))
     gid = create(gql, email="upd@example.com")["customer"]["id"]
-    update = "mutation($input: CustomerInput!) { customerUpdate(input: $input) { customer { lastName note } userErrors { message } } }"
-    payload = data_of(gql(update, {"input": {"id": gid, "lastName": "Jones", "note": "prefers post"}}))["customerUpdate"]
+    update = (
+        "mutation($input: CustomerInput!) { customerUpdate(input: $input) "
+        "{ customer { lastName note } userErrors { message } } }"
+    )
+    payload = data_of(gql(update, {"input": {"id": gid, "lastName": "Jones", "note": "prefers post"}}))[
+        "customerUpdate"
+    ]
     assert payload == {"customer": {"lastName": "Jones", "note": "prefers post"}, "userErrors": []}
     assert topics == ["customers/create", "customers/update"]

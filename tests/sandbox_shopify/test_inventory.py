@@ -8,15 +8,16 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import GraphQL, data_of
 from graphql import FieldNode, OperationDefinitionNode, parse
 
+from conftest import TOKEN, GraphQL, data_of
 from shopbridge.sandbox.shopify.idempotency import run_idempotent
 from shopbridge.sandbox.shopify.server import SandboxServer
 from shopbridge.sandbox.shopify.state import ShopState
 
 SET = (
-    "mutation Set($input: InventorySetQuantitiesInput!) {{ inventorySetQuantities(input: $input) {directive} {{"
+    "mutation Set($input: InventorySetQuantitiesInput!) {{ "
+    "inventorySetQuantities(input: $input) {directive} {{"
     " inventoryAdjustmentGroup {{ reason referenceDocumentUri changes {{ name delta quantityAfterChange"
     " item {{ id }} location {{ id }} }} }} userErrors {{ field message code }} }} }}"
 )
@@ -47,9 +48,23 @@ def quantities(gql: GraphQL, item: str, location: str) -> dict[str, int]:
     return {q["name"]: q["quantity"] for q in level["quantities"]}
 
 
-def set_input(item: str, location: str, quantity: int, change_from: Any, name: str = "available") -> dict[str, Any]:
-    q = {"inventoryItemId": item, "locationId": location, "quantity": quantity, "changeFromQuantity": change_from}
-    return {"input": {"name": name, "reason": "correction", "referenceDocumentUri": "gid://erp/Count/1", "quantities": [q]}}
+def set_input(
+    item: str, location: str, quantity: int, change_from: Any, name: str = "available"
+) -> dict[str, Any]:
+    q = {
+        "inventoryItemId": item,
+        "locationId": location,
+        "quantity": quantity,
+        "changeFromQuantity": change_from,
+    }
+    return {
+        "input": {
+            "name": name,
+            "reason": "correction",
+            "referenceDocumentUri": "gid://erp/Count/1",
+            "quantities": [q],
+        }
+    }
 
 
 LOC = "gid://shopify/Location/1"
@@ -100,8 +115,13 @@ def test_missing_idempotent_directive_is_an_error(gql: GraphQL) -> None:
 
 def test_same_key_same_input_replays_without_applying_twice(gql: GraphQL) -> None:
     item = first_item(gql, "BOTTLE-01")
-    adjust = {"input": {"name": "available", "reason": "correction", "changes": [
-        {"inventoryItemId": item, "locationId": LOC, "delta": 4, "changeFromQuantity": None}]}}
+    adjust = {
+        "input": {
+            "name": "available",
+            "reason": "correction",
+            "changes": [{"inventoryItemId": item, "locationId": LOC, "delta": 4, "changeFromQuantity": None}],
+        }
+    }
     before = quantities(gql, item, LOC)["available"]
     first = data_of(gql(ADJUST.replace("{key}", "same"), adjust))
     second = data_of(gql(ADJUST.replace("{key}", "same"), adjust))
@@ -119,13 +139,16 @@ def test_same_key_different_input_is_a_parameter_mismatch(gql: GraphQL) -> None:
 
 def test_concurrent_use_of_a_key_is_refused_while_the_first_runs() -> None:
     state = ShopState()
-    field = parse('mutation { inventorySetQuantities(input: {}) @idempotent(key: "busy") { userErrors { code } } }')
+    field = parse(
+        'mutation { inventorySetQuantities(input: {}) @idempotent(key: "busy") { userErrors { code } } }'
+    )
     operation = field.definitions[0]
     assert isinstance(operation, OperationDefinitionNode)
     node = operation.selection_set.selections[0]
     assert isinstance(node, FieldNode)
-    info: Any = SimpleNamespace(field_nodes=[node], field_name="inventorySetQuantities",
-                                variable_values=SimpleNamespace(coerced={}))
+    info: Any = SimpleNamespace(
+        field_nodes=[node], field_name="inventorySetQuantities", variable_values=SimpleNamespace(coerced={})
+    )
     started, release = threading.Event(), threading.Event()
 
     def slow() -> dict[str, Any]:
@@ -133,7 +156,9 @@ def test_concurrent_use_of_a_key_is_refused_while_the_first_runs() -> None:
         release.wait(5)
         return {"userErrors": []}
 
-    worker = threading.Thread(target=run_idempotent, args=(state, info, {"a": 1}, slow, lambda e: {"userErrors": [e]}))
+    worker = threading.Thread(
+        target=run_idempotent, args=(state, info, {"a": 1}, slow, lambda e: {"userErrors": [e]})
+    )
     worker.start()
     started.wait(5)
     second = run_idempotent(state, info, {"a": 1}, lambda: {"userErrors": []}, lambda e: {"userErrors": [e]})
@@ -143,12 +168,19 @@ def test_concurrent_use_of_a_key_is_refused_while_the_first_runs() -> None:
 
 
 def test_item_must_be_activated_at_a_location_before_it_can_be_set(gql: GraphQL) -> None:
-    created = data_of(gql('mutation { productCreate(product: {title: "New thing"}) { product { variants(first: 1) '
-                          "{ nodes { inventoryItem { id } } } } userErrors { message } } }"))
+    created = data_of(
+        gql(
+            'mutation { productCreate(product: {title: "New thing"}) { product { variants(first: 1) '
+            "{ nodes { inventoryItem { id } } } } userErrors { message } } }"
+        )
+    )
     item = created["productCreate"]["product"]["variants"]["nodes"][0]["inventoryItem"]["id"]
     refused = data_of(gql(set_doc("a-1"), set_input(item, LOC, 4, None)))["inventorySetQuantities"]
     assert refused["userErrors"][0]["code"] == "ITEM_NOT_STOCKED_AT_LOCATION"
-    activate = "mutation($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i, locationId: $l) { inventoryLevel { id } userErrors { message } } }"
+    activate = (
+        "mutation($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i, "
+        "locationId: $l) { inventoryLevel { id } userErrors { message } } }"
+    )
     assert data_of(gql(activate, {"i": item, "l": LOC}))["inventoryActivate"]["userErrors"] == []
     accepted = data_of(gql(set_doc("a-2"), set_input(item, LOC, 4, 0)))["inventorySetQuantities"]
     assert accepted["userErrors"] == []
@@ -156,25 +188,42 @@ def test_item_must_be_activated_at_a_location_before_it_can_be_set(gql: GraphQL)
 
 def test_on_hand_is_the_sum_of_its_parts_and_setting_it_moves_available(gql: GraphQL) -> None:
     item = first_item(gql, "TEE-S")
-    adjust = {"input": {"name": "damaged", "reason": "damaged", "referenceDocumentUri": "gid://erp/Damage/1",
-                        "changes": [{"inventoryItemId": item, "locationId": LOC, "delta": 2, "changeFromQuantity": 0}]}}
-    assert data_of(gql(ADJUST.replace("{key}", "dmg"), adjust))["inventoryAdjustQuantities"]["userErrors"] == []
+    adjust = {
+        "input": {
+            "name": "damaged",
+            "reason": "damaged",
+            "referenceDocumentUri": "gid://erp/Damage/1",
+            "changes": [{"inventoryItemId": item, "locationId": LOC, "delta": 2, "changeFromQuantity": 0}],
+        }
+    }
+    assert (
+        data_of(gql(ADJUST.replace("{key}", "dmg"), adjust))["inventoryAdjustQuantities"]["userErrors"] == []
+    )
     q = quantities(gql, item, LOC)
     parts = ("available", "committed", "reserved", "damaged", "quality_control", "safety_stock")
     assert q["on_hand"] == sum(q[p] for p in parts)
     assert q["damaged"] == 2
     data_of(gql(set_doc("oh"), set_input(item, LOC, q["on_hand"] + 10, q["on_hand"], name="on_hand")))
     after = quantities(gql, item, LOC)
-    assert (after["on_hand"], after["available"], after["damaged"]) == (q["on_hand"] + 10, q["available"] + 10, 2)
+    assert (after["on_hand"], after["available"], after["damaged"]) == (
+        q["on_hand"] + 10,
+        q["available"] + 10,
+        2,
+    )
 
 
 @pytest.mark.parametrize("name", ["damaged", "committed", "incoming"])
 def test_set_accepts_only_available_or_on_hand(gql: GraphQL, name: str) -> None:
     item = first_item(gql, "TEE-S")
-    payload = data_of(gql(set_doc(f"n-{name}"), set_input(item, LOC, 1, None, name=name)))["inventorySetQuantities"]
+    payload = data_of(gql(set_doc(f"n-{name}"), set_input(item, LOC, 1, None, name=name)))[
+        "inventorySetQuantities"
+    ]
     assert payload["userErrors"] == [
-        {"field": ["input", "name"], "message": "The quantity name must be either 'available' or 'on_hand'.",
-         "code": "INVALID_NAME"}
+        {
+            "field": ["input", "name"],
+            "message": "The quantity name must be either 'available' or 'on_hand'.",
+            "code": "INVALID_NAME",
+        }
     ]
 
 
@@ -191,3 +240,28 @@ def test_inventory_change_publishes_inventory_levels_update(sandbox: SandboxServ
 def test_state_read_shows_levels_for_assertions(client: httpx.Client) -> None:
     levels = client.get("/_sandbox/state").json()["inventory_levels"]
     assert {"inventory_item_id", "location_id", "available", "committed"} <= set(levels[0])
+
+
+def test_concurrent_adjustments_with_distinct_keys_all_apply(sandbox: SandboxServer, gql: GraphQL) -> None:
+    item = first_item(gql, "TEE-M")
+    before = quantities(gql, item, LOC)["available"]
+    change = {"inventoryItemId": item, "locationId": LOC, "delta": 1, "changeFromQuantity": None}
+    adjust = {"input": {"name": "available", "reason": "correction", "changes": [change]}}
+    errors: list[object] = []
+
+    def one(n: int) -> None:
+        with httpx.Client(timeout=10) as http:
+            body = http.post(
+                sandbox.graphql_url,
+                json={"query": ADJUST.replace("{key}", f"c-{n}"), "variables": adjust},
+                headers={"X-Shopify-Access-Token": TOKEN},
+            ).json()
+            errors.extend(body.get("errors", []))
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == []
+    assert quantities(gql, item, LOC)["available"] == before + 20

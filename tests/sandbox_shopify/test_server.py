@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import TOKEN, GraphQL, data_of
 
+from conftest import TOKEN, GraphQL, data_of
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 
@@ -22,7 +22,9 @@ def test_missing_or_wrong_token_gets_shopify_401_body(
 
 def test_other_api_version_is_not_found(sandbox: SandboxServer, client: httpx.Client) -> None:
     response = client.post(
-        "/admin/api/2024-01/graphql.json", json={"query": "{ shop { name } }"}, headers={"X-Shopify-Access-Token": TOKEN}
+        "/admin/api/2024-01/graphql.json",
+        json={"query": "{ shop { name } }"},
+        headers={"X-Shopify-Access-Token": TOKEN},
     )
     assert response.status_code == 404
 
@@ -54,7 +56,9 @@ def test_invalid_enum_variable_answers_invalid_variable_with_problems(gql: Graph
     error = body["errors"][0]
     assert error["extensions"]["code"] == "INVALID_VARIABLE"
     assert error["extensions"]["problems"][0]["path"] == ["status"]
-    assert error["message"].startswith("Variable $input of type ProductUpdateInput! was provided invalid value for status")
+    assert error["message"].startswith(
+        "Variable $input of type ProductUpdateInput! was provided invalid value for status"
+    )
     assert 'Expected "LOST" to be one of: ACTIVE, ARCHIVED, DRAFT, UNLISTED' in error["message"]
 
 

@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; install Chromium (tests never download a browser)")
@@ -53,7 +53,7 @@ def dashboard(sqlite_store: Store, fake_clock: FakeClock) -> Iterator[tuple[str,
 
 
 def open_page(browser: Browser, url: str) -> tuple[Page, list[str]]:
-    page = browser.new_page()
+    page = browser.new_context().new_page()  # a fresh context: no storage shared between tests
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)

@@ -24,6 +24,7 @@ that lost its lease cannot overwrite the outcome of the attempt that replaced it
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -136,26 +137,33 @@ def claim(
     kinds: Collection[str] | None = None,
 ) -> list[Job]:
     """Claim up to ``limit`` due jobs for ``worker`` (attempt counted, lease set), oldest first."""
-    candidates = _claimable(now, kinds).order_by(jobs.c.id).limit(limit)
+    stmt = _claim_statement(limit, None if kinds is None else tuple(sorted(kinds)))
+    params = {"now": now, "lease_until": now + timedelta(seconds=lease_seconds), "worker": worker}
+    claimed = [job_from_row(row) for row in conn.execute(stmt, params)]
+    return sorted(claimed, key=lambda job: job.id)
+
+
+@functools.lru_cache(maxsize=64)
+def _claim_statement(limit: int, kinds: tuple[str, ...] | None) -> sa.Update:
+    # Built once per (limit, kinds): building the expression costs more than running it.
+    candidates = _claimable(kinds).order_by(jobs.c.id).limit(limit)
     # SKIP LOCKED: rows another worker is claiming right now are passed over, not waited for.
     candidates = candidates.with_for_update(skip_locked=True)
-    stmt = (
+    return (
         jobs.update()
         .where(jobs.c.id.in_(candidates.scalar_subquery()))
         .values(
             state=_RUNNING,
             attempts=jobs.c.attempts + 1,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            locked_by=worker,
-            updated_at=now,
+            lease_until=sa.bindparam("lease_until", type_=jobs.c.lease_until.type),
+            locked_by=sa.bindparam("worker", type_=jobs.c.locked_by.type),
+            updated_at=sa.bindparam("now", type_=jobs.c.updated_at.type),
         )
         .returning(*jobs.c)
     )
-    claimed = [job_from_row(row) for row in conn.execute(stmt)]
-    return sorted(claimed, key=lambda job: job.id)
 
 
-def _claimable(now: datetime, kinds: Collection[str] | None) -> sa.Select[Any]:
+def _claimable(kinds: tuple[str, ...] | None) -> sa.Select[Any]:
     earlier = jobs.alias("earlier")
     blocked = (
         sa.select(earlier.c.id)
@@ -164,11 +172,11 @@ def _claimable(now: datetime, kinds: Collection[str] | None) -> sa.Select[Any]:
     )
     query = sa.select(jobs.c.id).where(
         jobs.c.state == _PENDING,
-        jobs.c.run_after <= now,
+        jobs.c.run_after <= sa.bindparam("now", type_=jobs.c.run_after.type),
         sa.or_(jobs.c.entity_key.is_(None), ~blocked.exists()),
     )
     if kinds is not None:
-        query = query.where(jobs.c.kind.in_(sorted(kinds)))
+        query = query.where(jobs.c.kind.in_(kinds))
     return query
 
 

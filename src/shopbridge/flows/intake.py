@@ -38,7 +38,7 @@ from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import inbox, queue
 from shopbridge.engine.job import Job
 from shopbridge.engine.problems import report_problem
-from shopbridge.engine.schema import ACTIVE_JOB_STATES, inbox_events, jobs
+from shopbridge.engine.schema import ACTIVE_JOB_PREDICATE, inbox_events, jobs
 from shopbridge.engine.sql import upsert_insert
 from shopbridge.engine.worker import HandlerContext, Registry
 
@@ -143,10 +143,16 @@ def enqueue_order_version(
     """
     number = str(order_id).rsplit("/", 1)[-1]
     version = f"{number}@{_normalise_time(updated_at)}"
-    marker = inbox.record_event(
-        conn, source=VERSION_SOURCE, shop=shop, topic="order_version", event_id=version,
-        triggered_at=None, payload=json.dumps(dict(payload)), status="enqueued", now=now,
-    )  # fmt: skip
+    marker = _writes(conn).event(
+        conn,
+        source=VERSION_SOURCE,
+        shop=shop,
+        topic="order_version",
+        event_id=version,
+        payload="",
+        status="enqueued",
+        now=now,
+    )
     if marker is None:
         return None
     job_payload = {
@@ -155,10 +161,16 @@ def enqueue_order_version(
         "updated_at": _normalise_time(updated_at),
         "version_event_id": marker,
     }
-    job = {"entity_key": f"order:{shop}:{number}", "dedup_key": f"order:{shop}:{version}", "shop": shop}
-    new_id = _writes(conn).job(conn, ORDER_KIND, job_payload, now=now, **job)
-    # None: an active job already holds this dedup key (only if enqueued by other means); find it.
-    return new_id if new_id is not None else queue.enqueue(conn, ORDER_KIND, job_payload, now=now, **job)
+    entity_key, dedup_key = f"order:{shop}:{number}", f"order:{shop}:{version}"
+    new_id = _writes(conn).job(
+        conn, ORDER_KIND, job_payload, entity_key=entity_key, dedup_key=dedup_key, shop=shop, now=now
+    )
+    if new_id is not None:
+        return new_id
+    # An active job already holds this dedup key (possible only if enqueued by other means): find it.
+    return queue.enqueue(
+        conn, ORDER_KIND, job_payload, entity_key=entity_key, dedup_key=dedup_key, shop=shop, now=now
+    )
 
 
 def _enqueue(
@@ -270,18 +282,14 @@ class _Writes:
             upsert_insert(conn, jobs)
             .values({c: sa.bindparam(c, type_=jobs.c[c].type) for c in job_columns})
             .on_conflict_do_nothing(
-                index_elements=[jobs.c.dedup_key], index_where=jobs.c.state.in_(ACTIVE_JOB_STATES)
+                index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE
             )
             .returning(jobs.c.id)
         )
 
-    def event(
-        self, conn: sa.Connection, *, source: str, shop: str, topic: str, event_id: str, payload: str, status: str,
-        now: datetime, webhook_id: str = "", api_version: str = "", triggered_at: datetime | None = None,
-    ) -> int | None:  # fmt: skip
-        values = {"source": source, "shop": shop, "topic": topic, "event_id": event_id, "webhook_id": webhook_id,
-                  "api_version": api_version, "triggered_at": triggered_at, "received_at": now, "payload": payload,
-                  "status": status}  # fmt: skip
+    def event(self, conn: sa.Connection, *, now: datetime, **fields: Any) -> int | None:
+        """Insert an inbox event (``fields`` as for ``inbox.record_event``); ``None`` if already there."""
+        values = {"webhook_id": "", "api_version": "", "triggered_at": None, **fields, "received_at": now}
         new_id = conn.execute(self._event, values).scalar_one_or_none()
         return None if new_id is None else int(new_id)
 

@@ -77,21 +77,21 @@ def get_status(request: Request) -> Response:
 
 
 def get_problems(request: Request) -> Response:
+    return _guarded(lambda: _problems(request))
+
+
+def _problems(request: Request) -> list[dict[str, Any]]:
     query = request.query_params
     status = query.get("status", "open")
-    return _guarded(
-        lambda: [
-            admin.problem_json(p)
-            for p in admin.list_problems(
-                services_of(request),
-                team=query.get("team"),
-                severity=query.get("severity"),
-                status=None if status == "all" else status,
-                kind=query.get("kind"),
-                limit=_limit(request, 100),
-            )
-        ]
+    found = admin.list_problems(
+        services_of(request),
+        team=query.get("team"),
+        severity=query.get("severity"),
+        status=None if status == "all" else status,
+        kind=query.get("kind"),
+        limit=_limit(request, 100),
     )
+    return [admin.problem_json(p) for p in found]
 
 
 def get_problem(request: Request) -> Response:
@@ -140,18 +140,15 @@ def _replay(services: Services, job_id: int, body: dict[str, Any]) -> dict[str, 
 
 
 def get_jobs(request: Request) -> Response:
+    return _guarded(lambda: _jobs(request))
+
+
+def _jobs(request: Request) -> list[dict[str, Any]]:
     query = request.query_params
-    return _guarded(
-        lambda: [
-            admin.job_json(job)
-            for job in admin.list_jobs(
-                services_of(request),
-                state=query.get("state"),
-                kind=query.get("kind"),
-                limit=_limit(request, 50),
-            )
-        ]
+    found = admin.list_jobs(
+        services_of(request), state=query.get("state"), kind=query.get("kind"), limit=_limit(request, 50)
     )
+    return [admin.job_json(job) for job in found]
 
 
 def healthz(request: Request) -> Response:

@@ -20,7 +20,6 @@ IMPLEMENTED: dict[tuple[str, str], Handler] = {
     ("GET", "/customer_views"): catalogue.get_customer_views,
     ("POST", "/customers"): catalogue.post_customer,
     ("GET", "/sop_orders"): orders.get_sop_orders,
-    ("GET", "/sop_orders/{Id}"): orders.get_sop_order,
     ("POST", "/sop_orders"): orders.post_sop_order,
     ("PUT", "/sop_orders/{Id}"): orders.put_sop_order,
     ("GET", "/sop_despatch_receipts"): orders.get_sop_despatch_receipts,

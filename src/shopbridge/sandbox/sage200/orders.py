@@ -50,10 +50,6 @@ def get_sop_orders(state: SageState, call: Call) -> Any:
     return listing(state, "sop_orders", "sop_order", call)
 
 
-def get_sop_order(state: SageState, call: Call) -> Any:
-    return project(_order(state, call.id()), "sop_order")
-
-
 def _order(state: SageState, order_id: int) -> Record:
     order = state.get("sop_orders", order_id)
     if order is None:
@@ -67,6 +63,7 @@ def post_sop_order(state: SageState, call: Call) -> Any:
     if customer is None:
         raise SageError(f"The customer with Id {body['customer_id']} could not be found.")
     header = _header(body)
+    header["customer_id"] = customer["id"]
     header["document_no"] = f"{state.tables.next_id + 1:010d}"
     header.update(document_status="Live", despatch_receipt_status="None", cancelled_status="None")
     header.update(invoice_credit_status="None", currency_id=customer.get("currency_id", 1), is_draft=False)

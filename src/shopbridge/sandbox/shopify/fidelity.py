@@ -37,13 +37,42 @@ Post = Callable[[dict[str, Any]], dict[str, Any]]  # GraphQL payload -> response
 
 VALUE_FIELDS = frozenset(
     {
-        "displayFinancialStatus", "displayFulfillmentStatus", "status", "displayStatus", "requestStatus",
-        "kind", "gateway", "quantity", "currentQuantity", "remainingQuantity", "totalQuantity",
-        "fulfillableQuantity", "restockType", "restocked", "message", "field", "code", "capturable",
-        "discountCodes", "paymentGatewayNames", "title", "sku", "rate", "number", "url", "company",
-        "note", "taxable", "requiresShipping", "vendor", "key", "value", "done", "committed",
+        "displayFinancialStatus",
+        "displayFulfillmentStatus",
+        "status",
+        "displayStatus",
+        "requestStatus",
+        "kind",
+        "gateway",
+        "quantity",
+        "currentQuantity",
+        "remainingQuantity",
+        "totalQuantity",
+        "fulfillableQuantity",
+        "restockType",
+        "restocked",
+        "message",
+        "field",
+        "code",
+        "capturable",
+        "discountCodes",
+        "paymentGatewayNames",
+        "title",
+        "sku",
+        "rate",
+        "number",
+        "url",
+        "company",
+        "note",
+        "taxable",
+        "requiresShipping",
+        "vendor",
+        "key",
+        "value",
+        "done",
+        "committed",
     }
-)  # fmt: skip
+)
 
 
 @dataclass(frozen=True)
@@ -76,20 +105,33 @@ def compare(recorded: Any, sandbox: Any, path: str = "") -> list[Difference]:
     if isinstance(recorded, list):
         if len(recorded) != len(sandbox):
             return [Difference(path, "shape", f"{len(recorded)} items", f"{len(sandbox)} items")]
-        return [d for i, (r, s) in enumerate(zip(recorded, sandbox, strict=True)) for d in compare(r, s, f"{path}[{i}]")]
+        return [
+            d
+            for i, (r, s) in enumerate(zip(recorded, sandbox, strict=True))
+            for d in compare(r, s, f"{path}[{i}]")
+        ]
     return []
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
 
 
 def _compare_dicts(recorded: dict[str, Any], sandbox: dict[str, Any], path: str) -> list[Difference]:
     if set(recorded) == {"amount", "currencyCode"} and set(sandbox) == {"amount", "currencyCode"}:
         same = (recorded["amount"], recorded["currencyCode"]) == (sandbox["amount"], sandbox["currencyCode"])
         return [] if same else [Difference(path, "money", recorded, sandbox)]
-    diffs = [Difference(f"{path}.{k}", "shape", "present", "absent") for k in recorded if k not in sandbox]
-    diffs += [Difference(f"{path}.{k}", "shape", "absent", "present") for k in sandbox if k not in recorded]
-    for key in recorded.keys() & sandbox.keys():
-        here = f"{path}.{key}" if path else key
+    diffs = [Difference(_join(path, k), "shape", "present", "absent") for k in recorded if k not in sandbox]
+    diffs += [Difference(_join(path, k), "shape", "absent", "present") for k in sandbox if k not in recorded]
+    for key in sorted(recorded.keys() & sandbox.keys()):
+        here = _join(path, key)
         r, s = recorded[key], sandbox[key]
-        if key in VALUE_FIELDS and not isinstance(r, dict | list) and r != s and _json_type(r) == _json_type(s):
+        if (
+            key in VALUE_FIELDS
+            and not isinstance(r, dict | list)
+            and r != s
+            and _json_type(r) == _json_type(s)
+        ):
             diffs.append(Difference(here, "value", r, s))
         else:
             diffs.extend(compare(r, s, here))

@@ -6,6 +6,7 @@ path in :mod:`.checkout` is the one that applies a tax rate).
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -63,33 +64,39 @@ def parse_discount(data: dict[str, Any] | None, currency: str, presentment: str)
     return None
 
 
-def validate(order: dict[str, Any]) -> list[UserError]:
-    """The validations the recorded ``order-create-validation-matrix`` captures show."""
+def validate(order: dict[str, Any], now: datetime) -> list[UserError]:
+    """The validations the recorded ``order-create-validation-matrix*`` captures show."""
     if not order.get("lineItems"):
+        return [_error(["order", "lineItems"], "Line items must have at least one line item", "INVALID")]
+    if _in_future(order.get("processedAt"), now):
         return [
-            {
-                "field": ["order", "lineItems"],
-                "message": "Line items must have at least one line item",
-                "code": "INVALID",
-            }
-        ]
-    processed = order.get("processedAt")
-    if isinstance(processed, str) and processed > "2090":
-        return [
-            {
-                "field": ["order", "processedAt"],
-                "message": "Processed at is invalid",
-                "code": "PROCESSED_AT_INVALID",
-            }
+            _error(["order", "processedAt"], "Processed at must not be in the future", "PROCESSED_AT_INVALID")
         ]
     if order.get("customerId") and order.get("customer"):
-        return [
-            {
-                "field": ["order"],
-                "message": "Cannot specify both customerId and customer",
-                "code": "REDUNDANT_CUSTOMER_FIELDS",
-            }
-        ]
+        return [_error(["order"], "Cannot specify both customerId and customer", "REDUNDANT_CUSTOMER_FIELDS")]
+    return _missing_rates(order, "lineItems") or _missing_rates(order, "shippingLines")
+
+
+def _error(field: list[str], message: str, code: str) -> UserError:
+    return {"field": field, "message": message, "code": code}
+
+
+def _in_future(value: Any, now: datetime) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) > now
+    except ValueError:
+        return True
+
+
+def _missing_rates(order: dict[str, Any], kind: str) -> list[UserError]:
+    """A stated tax line needs its rate (Shopify: TAX_LINE_RATE_MISSING)."""
+    for i, line in enumerate(order.get(kind) or []):
+        for j, tax in enumerate(line.get("taxLines") or []):
+            if tax.get("rate") in (None, ""):
+                field = ["order", kind, str(i), "taxLines", str(j), "rate"]
+                return [_error(field, "Tax line rate is missing", "TAX_LINE_RATE_MISSING")]
     return []
 
 

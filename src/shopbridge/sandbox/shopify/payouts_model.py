@@ -103,9 +103,10 @@ def _for_order(
 def issue_payout(state: ShopState, currency: str, *, status: str = "PAID") -> dict[str, Any] | None:
     """Settle every unsettled balance transaction in ``currency`` into one payout (None if none)."""
     pending = [
-        b for b in state.balance_transactions.values()
+        b
+        for b in state.balance_transactions.values()
         if b["payout_id"] is None and b["currency"] == currency and b["type"] != "TRANSFER"
-    ]  # fmt: skip
+    ]
     if not pending:
         return None
     gid = state.new_gid("ShopifyPaymentsPayout")

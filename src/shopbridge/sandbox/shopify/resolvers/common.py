@@ -11,7 +11,9 @@ from graphql import GraphQLError
 
 from ..state import ShopState
 
-_TERM = re.compile(r'(?:(?P<field>\w+):(?P<op>>=|<=|>|<)?(?P<value>"[^"]*"|\S+))|(?P<bare>"[^"]*"|\S+)')
+_TERM = re.compile(
+    r"""(?:(?P<field>\w+):(?P<op>>=|<=|>|<)?(?P<value>"[^"]*"|'[^']*'|\S+))|(?P<bare>"[^"]*"|'[^']*'|\S+)"""
+)
 Getter = Callable[[dict[str, Any]], Any]
 
 
@@ -46,7 +48,7 @@ def not_found(message: str = "invalid id") -> GraphQLError:
 
 
 def _unquote(value: str) -> str:
-    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == '"' else value
+    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'" else value
 
 
 def parse_search(query: str | None) -> list[tuple[str | None, str, str]]:

@@ -136,12 +136,24 @@ def _added_record(order: dict[str, Any], added: dict[str, Any]) -> dict[str, Any
     rule = _order_tax_rule(order)
     taxes = [tax_on(unit.scale(quantity), rule, order["taxes_included"])] if rule and spec.taxable else []
     return {
-        "id": added["id"], "title": spec.title, "sku": spec.sku, "variant_id": spec.variant_id,
-        "product_id": spec.product_id, "inventory_item_id": spec.inventory_item_id,
-        "variant_title": spec.variant_title, "vendor": spec.vendor, "quantity": quantity, "unit": unit,
-        "taxable": spec.taxable, "requires_shipping": True, "tax_lines": taxes,
-        "discount": fig.zero_of(order), "refunded": 0, "removed": 0, "fulfilled": 0,
-    }  # fmt: skip
+        "id": added["id"],
+        "title": spec.title,
+        "sku": spec.sku,
+        "variant_id": spec.variant_id,
+        "product_id": spec.product_id,
+        "inventory_item_id": spec.inventory_item_id,
+        "variant_title": spec.variant_title,
+        "vendor": spec.vendor,
+        "quantity": quantity,
+        "unit": unit,
+        "taxable": spec.taxable,
+        "requires_shipping": True,
+        "tax_lines": taxes,
+        "discount": fig.zero_of(order),
+        "refunded": 0,
+        "removed": 0,
+        "fulfilled": 0,
+    }
 
 
 def _order_tax_rule(order: dict[str, Any]) -> TaxRule | None:
@@ -162,6 +174,13 @@ def resolve_commit(state: ShopState, args: dict[str, Any], info: ResolveInfo) ->
                 "order": None,
                 "successMessages": [],
                 "userErrors": [{"field": ["id"], "message": "The calculated order does not exist."}],
+            }
+        if not session["added"] and not session["quantities"]:
+            message = "There must be at least one change to be made."
+            return {
+                "order": None,
+                "successMessages": [],
+                "userErrors": [{"field": ["id"], "message": message}],
             }
         order = state.orders[session["order_id"]]
         changes = commit_edit(state, order, session)

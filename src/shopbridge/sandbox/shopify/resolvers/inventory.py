@@ -55,22 +55,33 @@ def _set_errors(state: ShopState, data: Record) -> list[Record]:
                 "INVALID_NAME",
             )
         ]
+    duplicates = _duplicate_pairs(data["quantities"])
+    if duplicates:
+        return duplicates
     errors: list[Record] = []
-    seen: set[tuple[str, str]] = set()
     for i, q in enumerate(data["quantities"]):
-        errors += _quantity_errors(state, data["name"], i, q, seen)
+        errors += _quantity_errors(state, data["name"], i, q)
     return errors
 
 
-def _quantity_errors(
-    state: ShopState, name: str, i: int, q: Record, seen: set[tuple[str, str]]
-) -> list[Record]:
+def _duplicate_pairs(quantities: list[Record]) -> list[Record]:
+    """Shopify names every entry of a repeated (item, location) pair, the first one included."""
+    pairs = [(str(q["inventoryItemId"]), str(q["locationId"])) for q in quantities]
+    message = "The combination of inventoryItemId and locationId must be unique."
+    return [
+        user_error(
+            ["input", "quantities", str(i), "locationId"],
+            message,
+            "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR",
+        )
+        for i, pair in enumerate(pairs)
+        if pairs.count(pair) > 1
+    ]
+
+
+def _quantity_errors(state: ShopState, name: str, i: int, q: Record) -> list[Record]:
     path = ["input", "quantities", str(i)]
     item_id, location_id = str(q["inventoryItemId"]), str(q["locationId"])
-    if (item_id, location_id) in seen:
-        message = "The combination of inventoryItemId and locationId must be unique."
-        return [user_error(path, message, "NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR")]
-    seen.add((item_id, location_id))
     if item_id not in state.inventory_items:
         return [
             user_error(

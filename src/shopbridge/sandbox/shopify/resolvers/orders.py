@@ -105,7 +105,7 @@ def _compare(left: datetime, op: str, right: datetime) -> bool:
 
 @mutation("orderCreate")
 def resolve_order_create(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
-    errors = validate(args["order"])
+    errors = validate(args["order"], state.clock())
     if errors:
         return {"order": None, "userErrors": errors}
     behaviour = (args.get("options") or {}).get("inventoryBehaviour") or "BYPASS"
