@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pgcluster import PgCluster  # noqa: E402
-
 from shopbridge.engine import queue  # noqa: E402
 from shopbridge.engine.schema import jobs  # noqa: E402
 from shopbridge.engine.store import Store  # noqa: E402
@@ -111,7 +110,8 @@ def main() -> int:
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")
     for database, figures in results.items():
         print(
-            f"{database:<10} claim+complete median {figures['median_ms']:.3f} ms  p99 {figures['p99_ms']:.3f} ms  "
+            f"{database:<10} claim+complete median {figures['median_ms']:.3f} ms"
+            f"  p99 {figures['p99_ms']:.3f} ms "
             f"(batch of 20: {figures['amortised_ms_per_job_batch_20']:.3f} ms/job)"
         )
     return 0

@@ -28,7 +28,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from pgcluster import PgCluster  # noqa: E402
-
 from shopbridge.engine.schema import jobs  # noqa: E402
 from shopbridge.engine.store import Store  # noqa: E402
 from shopbridge.engine.testing import NOOP_KIND  # noqa: E402
@@ -134,9 +133,8 @@ def main() -> int:
             f"{case['database']:<10} {case['processes']} proc  {case['jobs']:>6} jobs  "
             f"{case['jobs_per_second']:>8.1f} jobs/s  {'ok' if case['ok'] else 'LOST OR DOUBLED JOBS'}"
         )
-    print(
-        f"goal >= {GOAL_PG_4:.0f} jobs/s on PostgreSQL with 4 processes: {'met' if report['goal']['met'] else 'NOT met'}"
-    )
+    verdict = "met" if report["goal"]["met"] else "NOT met"
+    print(f"goal >= {GOAL_PG_4:.0f} jobs/s on PostgreSQL with 4 processes: {verdict}")
     return 0 if all(c["ok"] for c in cases) else 1
 
 

@@ -313,9 +313,7 @@ def main() -> None:
             r["p99_ms"],
             r["server_cpu_ms_per_webhook"],
         )
-        print(
-            f"{r['backend']:>10}: {rate:8.1f}/s  p50 {p50} ms  p99 {p99} ms  server CPU {cpu} ms/webhook"
-        )
+        print(f"{r['backend']:>10}: {rate:8.1f}/s  p50 {p50} ms  p99 {p99} ms  server CPU {cpu} ms/webhook")
 
 
 if __name__ == "__main__":

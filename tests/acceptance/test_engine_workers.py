@@ -57,7 +57,18 @@ def test_four_processes_run_ten_thousand_jobs_once_each_in_entity_order(
             for entity in range(entities):
                 queue.enqueue(conn, EFFECT_KIND, {"seq": seq}, entity_key=f"order:{entity}")
     log = tmp_path / "workers.log"
-    workers = start_workers(pg_store, log, "--processes", "4", "--batch-size", "50", "--stop-after-idle", "2")
+    workers = start_workers(
+        pg_store,
+        log,
+        "--processes",
+        "4",
+        "--batch-size",
+        "50",
+        "--poll-seconds",
+        "0.05",
+        "--stop-after-idle",
+        "2",
+    )
     finish(workers, log)
 
     effects = read_effects(pg_store)

@@ -139,3 +139,11 @@ def test_open_problems_are_counted_by_team_and_severity(store: Store, fake_clock
     report(store, fake_clock)
     with store.begin() as conn:
         assert problems.count_open(conn) == [("merchandising", "error", 1)]
+
+
+def test_many_repeats_keep_one_open_problem(store: Store, fake_clock: FakeClock) -> None:
+    # Past five runs psycopg prepares the statement; the partial-index upsert must still match.
+    ids = {report(store, fake_clock) for _ in range(8)}
+    with store.begin() as conn:
+        [problem] = problems.list_problems(conn)
+    assert (len(ids), problem.count) == (1, 8)

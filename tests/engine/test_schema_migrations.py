@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
@@ -57,6 +58,28 @@ def _defaults_differ(
         return value.strip("()").strip().strip("'\"")
 
     return bare(inspected_default) != bare(rendered_metadata_default)
+
+
+def test_processes_migrating_an_empty_database_at_once_all_succeed(empty_url: str) -> None:
+    errors: list[BaseException] = []
+    start = threading.Barrier(3)
+
+    def migrate() -> None:
+        store = Store.connect(empty_url)
+        try:
+            start.wait()
+            store.migrate()
+        except BaseException as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=migrate) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
 
 
 def test_migrating_twice_changes_nothing(store: Store) -> None:

@@ -68,6 +68,23 @@ def test_an_edit_adds_a_variant_and_lowers_a_quantity_on_commit(shop: Shop) -> N
     assert {"orders/edited", "orders/updated"} <= set(events)
 
 
+def test_raising_a_quantity_grows_the_line_its_tax_and_its_committed_stock(shop: Shop) -> None:
+    tax = {"title": "VAT", "rate": "0.2"}
+    order_id = shop.place(lines=[{"variant_id": shop.variant("TEE-S"), "quantity": 1}], tax=tax)
+    before = stock(shop, "TEE-S")
+    calc = _begin(shop, order_id)["calculatedOrder"]
+    line = calc["lineItems"]["nodes"][0]
+    result = shop.data(SET, {"id": calc["id"], "line": line["id"], "q": 3})["orderEditSetQuantity"]
+    assert result["calculatedLineItem"]["quantity"] == 3
+    shop.data(COMMIT, {"id": calc["id"]})
+    order = read_order(shop, order_id)
+    item = order["lineItems"]["nodes"][0]
+    assert (item["quantity"], item["currentQuantity"]) == (3, 3)
+    assert item["taxLines"][0]["priceSet"]["shopMoney"]["amount"] == "9.0"  # 3 x 15.00 x 20%
+    assert order["fulfillmentOrders"]["nodes"][0]["lineItems"]["nodes"][0]["remainingQuantity"] == 3
+    assert stock(shop, "TEE-S")["committed"] == before["committed"] + 2
+
+
 def test_a_fulfilled_line_cannot_have_its_quantity_edited(shop: Shop) -> None:
     order = read_order(shop, shop.place(lines=[{"variant_id": shop.variant("TEE-S"), "quantity": 1}]))
     fo = order["fulfillmentOrders"]["nodes"][0]

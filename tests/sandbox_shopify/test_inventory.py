@@ -11,6 +11,7 @@ import pytest
 from graphql import FieldNode, OperationDefinitionNode, parse
 
 from conftest import TOKEN, GraphQL, data_of
+from shopbridge.sandbox.shopify import idempotency
 from shopbridge.sandbox.shopify.idempotency import run_idempotent
 from shopbridge.sandbox.shopify.server import SandboxServer
 from shopbridge.sandbox.shopify.state import ShopState
@@ -147,7 +148,10 @@ def test_concurrent_use_of_a_key_is_refused_while_the_first_runs() -> None:
     node = operation.selection_set.selections[0]
     assert isinstance(node, FieldNode)
     info: Any = SimpleNamespace(
-        field_nodes=[node], field_name="inventorySetQuantities", variable_values=SimpleNamespace(coerced={})
+        field_nodes=[node],
+        field_name="inventorySetQuantities",
+        context=None,
+        variable_values=SimpleNamespace(coerced={}),
     )
     started, release = threading.Event(), threading.Event()
 
@@ -265,3 +269,62 @@ def test_concurrent_adjustments_with_distinct_keys_all_apply(sandbox: SandboxSer
         t.join(10)
     assert errors == []
     assert quantities(gql, item, LOC)["available"] == before + 20
+
+
+def test_retry_sent_while_the_first_attempt_is_in_flight_is_told_so(
+    sandbox: SandboxServer, client: httpx.Client, gql: GraphQL
+) -> None:
+    item = first_item(gql, "TEE-M")
+    variables = set_input(item, LOC, 8, None)
+    client.post("/_sandbox/settings", json={"latency_ms": 1500})  # the first attempt stays in flight
+    answers: list[dict[str, Any]] = []
+    first = threading.Thread(target=lambda: answers.append(gql(set_doc("in-flight"), variables).json()))
+    first.start()
+    slot = "inventorySetQuantities:in-flight"
+    claims = idempotency._CLAIMS.setdefault(id(sandbox.state), set())
+    while slot not in claims and first.is_alive():
+        threading.Event().wait(0.01)
+    retry = gql(set_doc("in-flight"), variables).json()
+    first.join(10)
+    assert (
+        retry["data"]["inventorySetQuantities"]["userErrors"][0]["code"] == "IDEMPOTENCY_CONCURRENT_REQUEST"
+    )
+    assert answers[0]["data"]["inventorySetQuantities"]["userErrors"] == []
+
+
+MOVE = (
+    "mutation M($input: InventoryMoveQuantitiesInput!) { inventoryMoveQuantities(input: $input) "
+    '@idempotent(key: "{key}") { inventoryAdjustmentGroup { changes { name delta quantityAfterChange } } '
+    "userErrors { field message code } } }"
+)
+
+
+def test_move_from_available_to_damaged_keeps_on_hand(gql: GraphQL) -> None:
+    item = first_item(gql, "TEE-L")
+    before = quantities(gql, item, LOC)
+    change = {
+        "inventoryItemId": item,
+        "quantity": 2,
+        "from": {"locationId": LOC, "name": "available", "changeFromQuantity": before["available"]},
+        "to": {
+            "locationId": LOC,
+            "name": "damaged",
+            "ledgerDocumentUri": "gid://erp/Damage/2",
+            "changeFromQuantity": 0,
+        },
+    }
+    variables = {
+        "input": {"reason": "damaged", "referenceDocumentUri": "gid://erp/Move/1", "changes": [change]}
+    }
+    payload = data_of(gql(MOVE.replace("{key}", "mv"), variables))["inventoryMoveQuantities"]
+    assert payload["userErrors"] == []
+    assert [(c["name"], c["delta"]) for c in payload["inventoryAdjustmentGroup"]["changes"]] == [
+        ("available", -2),
+        ("damaged", 2),
+    ]
+    after = quantities(gql, item, LOC)
+    assert (after["available"], after["damaged"], after["on_hand"]) == (
+        before["available"] - 2,
+        2,
+        before["on_hand"],
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from test_orders_harness import Shop, read_order, running_shop, stock
@@ -34,6 +35,12 @@ def test_a_checkout_order_reads_back_with_lines_taxes_discounts_and_shipping(sho
     ]
     order = read_order(shop, shop.place(lines=lines, discount_code="FIVEOFF", **CHECKOUT))
     assert order["customer"]["email"] == "ada.khan@example.com"
+    assert order["shippingAddress"] == {
+        "address1": "1 Station Road",
+        "city": "Leeds",
+        "zip": "LS1 1AA",
+        "countryCodeV2": "GB",
+    }
     assert [(li["sku"], li["quantity"]) for li in order["lineItems"]["nodes"]] == [
         ("TEE-S", 2),
         ("BOTTLE-01", 1),
@@ -100,3 +107,23 @@ def test_a_checkout_naming_an_unknown_variant_is_refused(shop: Shop) -> None:
     response = shop.http.post("/_sandbox/orders", json={"lines": [{"sku": "NOPE", "quantity": 1}]})
     assert response.status_code == 422
     assert "NOPE" in response.json()["error"]
+
+
+def test_a_bundle_commits_its_components_stock(shop: Shop) -> None:
+    mug, tee = stock(shop, "MUG-01"), stock(shop, "TEE-M")
+    shop.place(lines=[{"variant_id": shop.variant("BUNDLE-BRK"), "quantity": 2}])  # 2 mugs + 1 tee each
+    assert stock(shop, "MUG-01")["committed"] == mug["committed"] + 4
+    assert stock(shop, "TEE-M")["committed"] == tee["committed"] + 2
+
+
+def test_placing_an_order_publishes_inventory_level_updates_for_what_it_committed(shop: Shop) -> None:
+    seen: list[tuple[str, dict[str, Any]]] = []
+    shop.state.events.subscribe(lambda topic, body: seen.append((topic, body)))
+    before = stock(shop, "BOTTLE-01")
+    shop.place(lines=[{"variant_id": shop.variant("BOTTLE-01"), "quantity": 2}])
+    updates = [body for topic, body in seen if topic == "inventory_levels/update"]
+    item = shop.state.variants[shop.variant("BOTTLE-01")]["inventory_item_id"]
+    assert [
+        u["available"] for u in updates if u["admin_graphql_api_id"].endswith(f"={item.rsplit('/', 1)[-1]}")
+    ] == [before["available"] - 2]
+    assert [t for t, _ in seen][:2] == ["orders/create", "orders/paid"]

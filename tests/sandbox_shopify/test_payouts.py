@@ -44,6 +44,12 @@ def test_payouts_and_balance_transactions_read_back_and_add_up(shop: Shop) -> No
     charges = [b for b in rows if b["type"] == "CHARGE"]
     assert all(b["associatedOrder"] and b["sourceOrderTransactionId"] for b in charges)
     assert {"CHARGE", "ADJUSTMENT"} <= {b["type"] for b in rows}
+    number = payout["id"].rsplit("/", 1)[-1]
+    query = """query($q: String) { shopifyPaymentsAccount { balanceTransactions(first: 250, query: $q) {
+      nodes { id type } } } }"""
+    found = shop.data(query, {"q": f"payments_transfer_id:{number} transaction_type:charge"})
+    nodes = found["shopifyPaymentsAccount"]["balanceTransactions"]["nodes"]
+    assert sorted(n["id"] for n in nodes) == sorted(b["id"] for b in charges)
 
 
 def test_a_dispute_withdrawal_appears_as_its_own_type(shop: Shop) -> None:

@@ -47,7 +47,16 @@ def test_the_summary_agrees_with_the_orders_in_the_state() -> None:
     )
     ordered = sum((fig.original_totals(o).total.shop for o in orders), Decimal(0))
     assert Decimal(summary.totals["GBP"]["ordered"]) == ordered
-    assert all(o["created_at"].startswith("2026-03-02T") for o in orders)
+    # without a clock the day traded is the one before the state's now: all of it lies in the past
+    assert all(o["created_at"].startswith("2026-03-01T") for o in orders)
+    assert all(o["updated_at"] < "2026-03-02T06:00:00Z" for o in orders)
+    assert all(p["issued_at"] < "2026-03-02T06:00:00Z" for p in state.payouts.values())
+
+
+def test_a_given_clock_names_the_day_traded() -> None:
+    state = ShopState()
+    summary = run_day(state, seed=1, orders=5, clock=lambda: DAY)
+    assert all(state.orders[i]["created_at"].startswith("2026-03-02T") for i in summary.order_ids)
 
 
 def test_the_payout_nets_the_days_charges_less_fees_refunds_and_adjustments() -> None:

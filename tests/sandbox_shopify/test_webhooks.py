@@ -30,9 +30,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 def _configure(shop: Shop, receiver: Receiver, **settings: Any) -> dict[str, Any]:
-    response = shop.http.post(
-        "/_sandbox/webhooks", json={"address": receiver.url, "secret": SECRET, **settings}
-    )
+    """Subscribe the receiver (to orders/create only unless told: one delivery per order placed)."""
+    wanted = {"address": receiver.url, "secret": SECRET, "topics": ["orders/create"], **settings}
+    response = shop.http.post("/_sandbox/webhooks", json=wanted)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body

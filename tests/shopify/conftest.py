@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import pytest
 from graphql import GraphQLSchema, build_schema
 
 from shopbridge.config import ShopSettings, parse_settings
+
+if TYPE_CHECKING:
+    from shopify_support import FakeTime
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
 
 
@@ -24,23 +28,10 @@ def admin_schema() -> GraphQLSchema:
     return build_schema(sdl.read_text(encoding="utf-8"), assume_valid=True)
 
 
-class FakeTime:
-    """A monotonic clock whose ``sleep`` moves time instead of waiting; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def fake_time() -> FakeTime:
+    from shopify_support import FakeTime
+
     return FakeTime()
 
 

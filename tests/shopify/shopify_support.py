@@ -42,6 +42,21 @@ class Served:
         self.sock.close()
 
 
+class FakeTime:
+    """A monotonic clock whose ``sleep`` moves time instead of waiting; records every sleep."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
 def settings_data(sandbox: SandboxServer) -> dict[str, Any]:
     """A configuration with one shop: the sandbox."""
     return {

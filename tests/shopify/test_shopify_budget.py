@@ -1,4 +1,4 @@
-"""Acceptance: at a restore rate of 50 points/s the client uses >= 95% of the budget, never surfacing THROTTLED."""
+"""Acceptance: at 50 points/s the client uses >= 95% of the cost budget and never surfaces THROTTLED."""
 
 from __future__ import annotations
 

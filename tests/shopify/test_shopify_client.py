@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
+from shopify_support import FakeTime
 
-from conftest import FakeTime
 from shopbridge.config import SecretRef, ShopSettings
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.pacing import CostBudget

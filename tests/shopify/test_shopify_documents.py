@@ -45,3 +45,10 @@ def test_unknown_document_names_the_known_ones() -> None:
 @pytest.mark.parametrize(("name", "is_mutation"), [("order_by_id", False), ("inventory_activate", True)])
 def test_document_knows_whether_it_is_a_mutation(name: str, is_mutation: bool) -> None:
     assert document(name).is_mutation is is_mutation
+
+
+def test_only_the_idempotent_documents_demand_a_key() -> None:
+    assert {name for name, doc in all_documents().items() if doc.idempotent} == {
+        "inventory_set_quantities",
+        "refund_create",
+    }

@@ -27,24 +27,15 @@ def capture(relative: str, *path: str | int) -> Any:
     return node
 
 
+REFUND = "orders/refund-create-over-refund-user-errors.json"
+SET_NAME = "products/inventorySetQuantities-name-validation.json"
+BULK = "bulk-operations/bulk-operation-run-query-operation-in-progress.json"
 USER_ERROR_CASES = [
-    (("orders/refund-create-over-refund-user-errors.json", "mutation", "response", "data", "refundCreate"), NeedsPerson),
-    (
-        ("products/inventorySetQuantities-name-validation.json", "cases", "damaged", "response", "data",
-         "inventorySetQuantities"),
-        BadInput,
-    ),
-    (
-        ("products/inventorySetQuantities-name-validation.json", "cases", "availableTooHigh", "response", "data",
-         "inventorySetQuantities"),
-        BadInput,
-    ),
-    (
-        ("bulk-operations/bulk-operation-run-query-operation-in-progress.json", "secondRun", "response", "data",
-         "bulkOperationRunQuery"),
-        RetryLater,
-    ),
-]  # fmt: skip
+    ((REFUND, "mutation", "response", "data", "refundCreate"), NeedsPerson),
+    ((SET_NAME, "cases", "damaged", "response", "data", "inventorySetQuantities"), BadInput),
+    ((SET_NAME, "cases", "availableTooHigh", "response", "data", "inventorySetQuantities"), BadInput),
+    ((BULK, "secondRun", "response", "data", "bulkOperationRunQuery"), RetryLater),
+]
 
 
 @pytest.mark.parametrize(

@@ -159,7 +159,9 @@ def test_intake_fast_writes_make_the_same_rows_as_the_engine_api(store: Store, f
             status="s",
             now=now,
         )
-        fast_job = writes.job(conn, "k", {"a": 1}, entity_key="x", dedup_key="d1", shop="uk", now=now)
+        fast_job = writes.job(
+            conn, kind="k", payload={"a": 1}, entity_key="x", dedup_key="d1", shop="uk", now=now
+        )
         api_job = queue.enqueue(conn, "k", {"a": 1}, entity_key="x", dedup_key="d2", shop="uk", now=now)
     assert row(store, inbox_events, fast_event) == row(store, inbox_events, api_event)
     assert row(store, jobs, fast_job) == row(store, jobs, api_job)
@@ -179,4 +181,6 @@ def test_intake_fast_writes_deduplicate_like_the_engine(store: Store, fake_clock
             is None
         )
         queue.enqueue(conn, "k", {}, dedup_key="d", now=now)
-        assert writes.job(conn, "k", {}, entity_key="x", dedup_key="d", shop="uk", now=now) is None
+        assert (
+            writes.job(conn, kind="k", payload={}, entity_key="x", dedup_key="d", shop="uk", now=now) is None
+        )

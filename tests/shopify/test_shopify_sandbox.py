@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from shopify_support import Served, control, place_order, settings_data
+from shopify_support import Served, control, level_quantities, place_order, settings_data
 from starlette.applications import Starlette
 
 from shopbridge.bootstrap import Services
@@ -121,3 +123,25 @@ def test_sweep_brings_in_every_order_when_the_sandbox_drops_a_tenth_of_the_webho
     with store.begin() as conn:
         sources = {r.source for r in conn.execute(sa.select(inbox_events.c.source))}
     assert sources == {"shopify", "shopify.order_version"}
+
+
+def test_clients_with_separate_budgets_meet_throttled_and_never_surface_it(
+    sandbox: SandboxServer, sandbox_shop: ShopSettings
+) -> None:
+    """Two processes' clients do not share a budget: Shopify's THROTTLED arbitrates and is retried."""
+    control(sandbox, "settings", {"restore_rate": 100, "bucket_size": 40, "refill": True})
+    rows = level_quantities(sandbox)[:5]
+    clients = [ShopifyClient.from_settings(sandbox_shop) for _ in range(2)]
+
+    def push(client: ShopifyClient) -> None:
+        for n in range(12):
+            quantities = [{**q, "quantity": n} for q in rows]
+            variables = {"input": {"name": "available", "reason": "correction", "quantities": quantities}}
+            client.mutate("inventory_set_quantities", variables, key=str(uuid.uuid4()))
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(push, clients))  # re-raises any error, THROTTLED included
+    for client in clients:
+        client.close()
+    assert sum(c.stats.throttled_seen for c in clients) > 0
+    assert sum(c.stats.throttled_surfaced for c in clients) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import typer
@@ -49,8 +50,10 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"GraphQL: {server.graphql_url} (header X-Shopify-Access-Token)")
         typer.echo(f'[shopify] shop = "{settings.shop_domain}", admin_url = "{url}"')
         typer.echo(f"levers: {LEVERS}")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a supervisor's stop is a clean stop too
         try:
-            threading.Event().wait()
+            stop.wait()
         except KeyboardInterrupt:
             typer.echo("stopping")
         finally:

@@ -7,7 +7,7 @@ fresh problem. Manual actions (resolve, ignore) are written to the audit trail.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,10 +101,13 @@ def resolve_problem(
     return _close(conn, problem_id, ProblemStatus.RESOLVED, actor=actor, note=note, now=now)
 
 
-def ignore_problem(conn: sa.Connection, problem_id: int, *, actor: str, reason: str, now: datetime) -> bool:
+def ignore_problem(
+    conn: sa.Connection, problem_id: int, *, actor: str, reason: str, now: datetime | None = None
+) -> bool:
     """A person decides an open problem needs no action; the reason is required and audited."""
     if not reason.strip():
         raise ValueError("ignoring a problem needs a reason")
+    now = now or datetime.now(UTC)
     return _close(conn, problem_id, ProblemStatus.IGNORED, actor=actor, note=reason, now=now)
 
 

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine.job import Job, JobState, job_from_row
@@ -44,7 +45,6 @@ from shopbridge.engine.queue_admin import (
     stats,
 )
 from shopbridge.engine.schema import ACTIVE_JOB_PREDICATE, ACTIVE_JOB_STATES, jobs
-from shopbridge.engine.sql import upsert_insert
 
 __all__ = [
     "Job",
@@ -85,7 +85,9 @@ def enqueue(
     """Add a job inside the caller's transaction (outbox) and return its id.
 
     If an active (pending or running) job with the same ``dedup_key`` exists, nothing is inserted and
-    that job's id is returned. ``now`` defaults to the wall clock; ``run_after`` defaults to ``now``.
+    that job's id is returned. Jobs sharing an ``entity_key`` run one at a time in creation order (a
+    dead one holds the rest until replayed or discarded). ``max_attempts`` None means the engine's
+    configured ``retry.max_attempts``. ``now`` defaults to the wall clock; ``run_after`` to ``now``.
     """
     now = now or datetime.now(UTC)
     values = {
@@ -103,25 +105,34 @@ def enqueue(
         "updated_at": now,
     }
     if dedup_key is None:
-        return int(conn.execute(jobs.insert().values(**values).returning(jobs.c.id)).scalar_one())
+        return int(conn.execute(_INSERT, values).scalar_one())
     return _enqueue_deduplicated(conn, values, dedup_key)
 
 
+# Statements built once and run with bound values: building them costs more than running them.
+_INSERT = jobs.insert().returning(jobs.c.id)
+_ACTIVE_BY_DEDUP_KEY = sa.select(jobs.c.id).where(
+    jobs.c.dedup_key == sa.bindparam("dedup_key"), jobs.c.state.in_(ACTIVE_JOB_STATES)
+)
+
+
+@functools.lru_cache(maxsize=4)
+def _insert_unless_active(dialect: str) -> Any:
+    # ON CONFLICT on the partial unique index (its predicate spelled exactly as in the index).
+    insert = postgresql.insert(jobs) if dialect == "postgresql" else sqlite.insert(jobs)
+    stmt = insert.on_conflict_do_nothing(index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE)
+    return stmt.returning(jobs.c.id)
+
+
 def _enqueue_deduplicated(conn: sa.Connection, values: dict[str, Any], dedup_key: str) -> int:
-    # ON CONFLICT on the partial unique index is atomic: two processes enqueueing the same key at
-    # once end with one job. The existing job may finish between our conflict and our read; then
-    # the key is free again and the next round inserts.
+    # Atomic: two processes enqueueing the same key at once end with one job. The existing job may
+    # finish between our conflict and our read; then the key is free again and the next round inserts.
+    insert = _insert_unless_active(conn.dialect.name)
     for _ in range(5):
-        stmt = upsert_insert(conn, jobs).values(**values)
-        stmt = stmt.on_conflict_do_nothing(
-            index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE
-        )
-        new_id = conn.execute(stmt.returning(jobs.c.id)).scalar_one_or_none()
+        new_id = conn.execute(insert, values).scalar_one_or_none()
         if new_id is not None:
             return int(new_id)
-        existing = conn.execute(
-            sa.select(jobs.c.id).where(jobs.c.dedup_key == dedup_key, jobs.c.state.in_(ACTIVE_JOB_STATES))
-        ).scalar_one_or_none()
+        existing = conn.execute(_ACTIVE_BY_DEDUP_KEY, {"dedup_key": dedup_key}).scalar_one_or_none()
         if existing is not None:
             return int(existing)
     raise RuntimeError(f"could not enqueue or find the job with dedup_key {dedup_key!r}")

@@ -5,8 +5,8 @@ Every manual action is written to the audit trail in the same transaction as the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -18,13 +18,15 @@ from shopbridge.engine.schema import jobs, problems
 __all__ = ["JobStat", "discard", "get_job", "list_jobs", "replay", "retry_now", "stats"]
 
 
-@dataclass(frozen=True)
-class JobStat:
-    """Queue depth for one (kind, state); ``oldest_age_seconds`` from the oldest job's creation."""
+class JobStat(NamedTuple):
+    """Queue depth for one (kind, state); ``oldest_age_seconds`` from the oldest job's creation.
+
+    A named tuple: ``for kind, state, count, age in stats(conn)`` works, and so does ``row.count``.
+    """
 
     kind: str
     state: str
-    count: int
+    count: int  # type: ignore[assignment]  # the field shadows tuple.count on purpose
     oldest_age_seconds: float
 
 
@@ -60,12 +62,13 @@ def get_job(conn: sa.Connection, job_id: int) -> Job | None:
     return None if row is None else job_from_row(row)
 
 
-def replay(conn: sa.Connection, job_id: int, *, actor: str, now: datetime) -> bool:
+def replay(conn: sa.Connection, job_id: int, *, actor: str = "unknown", now: datetime | None = None) -> bool:
     """Send a dead job back to pending with its attempts reset; audited. False if it is not dead.
 
     The open problems about the job itself (entity ``job``) are resolved: the replay is the person's
     answer to them.
     """
+    now = now or datetime.now(UTC)
     stmt = (
         jobs.update()
         .where(jobs.c.id == job_id, jobs.c.state == JobState.DEAD.value)
@@ -78,8 +81,11 @@ def replay(conn: sa.Connection, job_id: int, *, actor: str, now: datetime) -> bo
     return True
 
 
-def retry_now(conn: sa.Connection, job_id: int, *, actor: str, now: datetime) -> bool:
+def retry_now(
+    conn: sa.Connection, job_id: int, *, actor: str = "unknown", now: datetime | None = None
+) -> bool:
     """Make a pending job (waiting for its backoff) due at once; audited. False if it is not pending."""
+    now = now or datetime.now(UTC)
     stmt = (
         jobs.update()
         .where(jobs.c.id == job_id, jobs.c.state == JobState.PENDING.value)
@@ -91,13 +97,16 @@ def retry_now(conn: sa.Connection, job_id: int, *, actor: str, now: datetime) ->
     return True
 
 
-def discard(conn: sa.Connection, job_id: int, *, actor: str, reason: str, now: datetime) -> bool:
+def discard(
+    conn: sa.Connection, job_id: int, *, actor: str = "unknown", reason: str, now: datetime | None = None
+) -> bool:
     """Delete a dead job for good (releasing later jobs of its entity); audited with its content.
 
     The audit entry keeps kind, entity, payload and last error, since the row itself is gone.
     """
     if not reason.strip():
         raise ValueError("discarding a job needs a reason")
+    now = now or datetime.now(UTC)
     job = get_job(conn, job_id)
     if job is None or job.state is not JobState.DEAD:
         return False

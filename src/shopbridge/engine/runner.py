@@ -10,13 +10,14 @@ processes can import it; the callable takes no arguments and returns a :class:`R
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import multiprocessing
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from shopbridge.config.model import EngineSettings
@@ -89,7 +90,6 @@ def _process_main(
     url: str, registry_factory: str, threads: int, stop_after_idle: float | None, settings: EngineSettings
 ) -> None:
     stop = threading.Event()
-    _stop_on_signals(stop)
     registry, services = load_registry(registry_factory)
     store = Store.connect(url, pool_size=threads + 2)
     try:
@@ -97,16 +97,26 @@ def _process_main(
             Worker(store, registry, services=services, settings=settings, name=default_worker_name(str(i)))
             for i in range(threads)
         ]
-        _run_threads(workers, stop, stop_after_idle)
+        with _stop_on_signals(stop):
+            _run_threads(workers, stop, stop_after_idle)
     finally:
         store.close()
 
 
-def _stop_on_signals(stop: threading.Event) -> None:
+@contextlib.contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` while the block runs; the previous handlers come back after."""
     if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set from the main thread; the caller owns stopping
-    for signum in (signal.SIGTERM, signal.SIGINT):
+        yield  # signal handlers can only be set from the main thread; the caller owns stopping
+        return
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGINT)}
+    for signum in previous:
         signal.signal(signum, lambda _signum, _frame: stop.set())
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _run_threads(workers: Sequence[Worker], stop: threading.Event, stop_after_idle: float | None) -> None:

@@ -25,7 +25,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     String,
     Table,
     Text,
@@ -221,7 +220,8 @@ stock_snapshots = Table(
     Column("location_id", String(255), primary_key=True),
     Column("inventory_item_id", String(255), primary_key=True),
     Column("sku", String(255), nullable=False, server_default=""),
-    Column("quantity", Numeric(18, 4), nullable=False),
+    # What Shopify holds: whole units (ERP fractions are rounded down before pushing).
+    Column("quantity", Integer, nullable=False),
     Column("pushed_at", UTCDateTime(), nullable=False),
 )
 

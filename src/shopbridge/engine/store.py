@@ -22,6 +22,7 @@ from sqlalchemy import event
 __all__ = ["Store", "normalise_url"]
 
 _SQLITE_BUSY_MS = 30_000
+_MIGRATION_LOCK = 0x5B0D_0001  # any constant, the same in every shopbridge process
 
 
 def normalise_url(url: str) -> str:
@@ -59,6 +60,10 @@ class Store:
         """Bring the schema up to the newest migration (``alembic upgrade head``)."""
         config = alembic_config()
         with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                # Two processes starting at once would both create the tables; the second waits here
+                # and then finds the schema at head. (SQLite's BEGIN IMMEDIATE already serialises.)
+                pass
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -115,15 +115,61 @@ class Delivery:
 
 def accept(conn: sa.Connection, delivery: Delivery, *, now: datetime) -> Outcome:
     """Record ``delivery`` and enqueue its flow job, in ``conn``'s transaction."""
-    route = TOPICS.get(delivery.topic)
-    body = _parse(delivery.body)
-    if route is None or body is None or _entity_id(route, body) is None:
-        return _keep_unreadable(conn, delivery, route, now=now)
-    event_row = _record(conn, delivery, status="received", now=now)
-    if event_row is None:
-        return Outcome.DUPLICATE
-    _enqueue(conn, delivery, route, body, event_row, now=now)
-    return Outcome.ACCEPTED
+    return accept_batch(conn, [delivery], now=now)[0]
+
+
+def accept_batch(conn: sa.Connection, deliveries: Sequence[Delivery], *, now: datetime) -> list[Outcome]:
+    """:func:`accept` for many deliveries in one transaction, with a few statements for the lot.
+
+    Each outcome is what ``accept`` would have said had the deliveries come one after another: a
+    redelivery inside the batch is a duplicate, and of two topics of one order version (``orders/create``
+    and ``orders/paid`` together) only the first makes a job.
+    """
+    writes = _writes(conn)
+    outcomes = [Outcome.DUPLICATE] * len(deliveries)
+    routable: dict[tuple[str, str], tuple[int, TopicRoute, dict[str, Any]]] = {}
+    for i, delivery in enumerate(deliveries):
+        route, body = TOPICS.get(delivery.topic), _parse(delivery.body)
+        if (delivery.shop, delivery.event_id) in routable:
+            continue
+        if route is None or body is None or _entity_id(route, body) is None:
+            outcomes[i] = _keep_unreadable(conn, delivery, route, now=now)
+        else:
+            routable[(delivery.shop, delivery.event_id)] = (i, route, body)
+    rows = writes.events(
+        conn, [_event_values(deliveries[i], "received") for i, _, _ in routable.values()], now=now
+    )
+    versions: dict[tuple[str, str], tuple[int, str, str, dict[str, Any]]] = {}
+    new_jobs: list[dict[str, Any]] = []
+    same_version: list[int] = []
+    for (shop, event_id), (i, route, body) in routable.items():
+        event_row = rows.get((SOURCE, shop, event_id))
+        if event_row is None:
+            continue
+        outcomes[i] = Outcome.ACCEPTED
+        entity_id = str(_entity_id(route, body)).rsplit("/", 1)[-1]
+        payload = _webhook_payload(deliveries[i], route, entity_id, event_row)
+        if route.kind != ORDER_KIND or not body.get("updated_at"):
+            new_jobs.append(_webhook_job(deliveries[i], route, body, entity_id, payload))
+        elif (shop, _version(entity_id, body["updated_at"])) in versions:
+            same_version.append(event_row)
+        else:
+            versions[(shop, _version(entity_id, body["updated_at"]))] = (
+                event_row,
+                entity_id,
+                body["updated_at"],
+                payload,
+            )
+    markers = writes.events(conn, [_marker_values(shop, version) for shop, version in versions], now=now)
+    for (shop, version), (event_row, entity_id, updated_at, payload) in versions.items():
+        marker = markers.get((VERSION_SOURCE, shop, version))
+        if marker is None:  # this order version is already enqueued (by another topic or the sweep)
+            same_version.append(event_row)
+        else:
+            new_jobs.append(_order_job(shop, entity_id, str(updated_at), payload, marker))
+    writes.jobs(conn, new_jobs, now=now)
+    writes.mark(conn, same_version, status="same_version", now=now)
+    return outcomes
 
 
 def enqueue_order_version(
@@ -142,75 +188,77 @@ def enqueue_order_version(
     or ``None`` when the version was enqueued before.
     """
     number = str(order_id).rsplit("/", 1)[-1]
-    version = f"{number}@{_normalise_time(updated_at)}"
-    marker = _writes(conn).event(
-        conn,
-        source=VERSION_SOURCE,
-        shop=shop,
-        topic="order_version",
-        event_id=version,
-        payload="",
-        status="enqueued",
-        now=now,
-    )
+    marker = _writes(conn).event(conn, **_marker_values(shop, _version(number, updated_at)), now=now)
     if marker is None:
         return None
+    job = _order_job(shop, number, updated_at, payload, marker)
+    new_id = _writes(conn).job(conn, **job, now=now)
+    # None: an active job already holds this dedup key (possible only if enqueued by other means).
+    return new_id if new_id is not None else queue.enqueue(conn, **job, now=now)
+
+
+def _version(number: str, updated_at: Any) -> str:
+    return f"{number}@{_normalise_time(str(updated_at))}"
+
+
+def _order_job(
+    shop: str, number: str, updated_at: str, payload: Mapping[str, Any], marker: int
+) -> dict[str, Any]:
+    """The order job of one version: the same for a webhook and a sweep."""
     job_payload = {
         **payload,
         "order_id": f"gid://shopify/Order/{number}",
         "updated_at": _normalise_time(updated_at),
         "version_event_id": marker,
     }
-    entity_key, dedup_key = f"order:{shop}:{number}", f"order:{shop}:{version}"
-    new_id = _writes(conn).job(
-        conn, ORDER_KIND, job_payload, entity_key=entity_key, dedup_key=dedup_key, shop=shop, now=now
-    )
-    if new_id is not None:
-        return new_id
-    # An active job already holds this dedup key (possible only if enqueued by other means): find it.
-    return queue.enqueue(
-        conn, ORDER_KIND, job_payload, entity_key=entity_key, dedup_key=dedup_key, shop=shop, now=now
-    )
+    return {
+        "kind": ORDER_KIND,
+        "payload": job_payload,
+        "entity_key": f"order:{shop}:{number}",
+        "dedup_key": f"order:{shop}:{_version(number, updated_at)}",
+        "shop": shop,
+    }
 
 
-def _enqueue(
-    conn: sa.Connection,
-    delivery: Delivery,
-    route: TopicRoute,
-    body: Mapping[str, Any],
-    event_row: int,
-    *,
-    now: datetime,
-) -> None:
-    entity_id = str(_entity_id(route, body)).rsplit("/", 1)[-1]
-    payload = {
+def _webhook_payload(delivery: Delivery, route: TopicRoute, entity_id: str, event_row: int) -> dict[str, Any]:
+    return {
         "topic": delivery.topic,
         "source": "webhook",
         "inbox_event_id": event_row,
         "event_id": delivery.event_id,
         "shopify_id": f"gid://shopify/{route.gid_kind}/{entity_id}",
     }
-    if route.kind == ORDER_KIND and body.get("updated_at"):
-        job = enqueue_order_version(
-            conn,
-            shop=delivery.shop,
-            order_id=entity_id,
-            updated_at=str(body["updated_at"]),
-            payload=payload,
-            now=now,
-        )
-        if job is None:  # this order version is already enqueued (by another topic or the sweep)
-            inbox.mark_event(conn, event_row, status="same_version", now=now)
-        return
-    _writes(conn).job(
-        conn,
-        route.kind,
-        payload,
-        entity_key=_entity_key(route, delivery.shop, entity_id, body),
-        dedup_key=f"webhook:{delivery.shop}:{delivery.event_id}",
-        shop=delivery.shop,
-        now=now,
-    )
+
+
+def _webhook_job(
+    delivery: Delivery, route: TopicRoute, body: Mapping[str, Any], entity_id: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "kind": route.kind,
+        "payload": payload,
+        "entity_key": _entity_key(route, delivery.shop, entity_id, body),
+        "dedup_key": f"webhook:{delivery.shop}:{delivery.event_id}",
+        "shop": delivery.shop,
+    }
+
+
+def _event_values(delivery: Delivery, status: str) -> dict[str, Any]:
+    return {
+        "source": SOURCE,
+        "shop": delivery.shop,
+        "topic": delivery.topic,
+        "event_id": delivery.event_id,
+        "webhook_id": delivery.webhook_id,
+        "api_version": delivery.api_version,
+        "triggered_at": delivery.triggered_at,
+        "payload": delivery.body.decode("utf-8", errors="replace"),
+        "status": status,
+    }
+
+
+def _marker_values(shop: str, version: str) -> dict[str, Any]:
+    marker = {"topic": "order_version", "event_id": version, "payload": "", "status": "enqueued"}
+    return {"source": VERSION_SOURCE, "shop": shop, **marker}
 
 
 def _entity_key(route: TopicRoute, shop: str, entity_id: str, body: Mapping[str, Any]) -> str:
@@ -224,7 +272,7 @@ def _keep_unreadable(
 ) -> Outcome:
     """Keep the raw body of a webhook we cannot route, with a problem, so nothing is lost."""
     outcome = Outcome.UNKNOWN_TOPIC if route is None else Outcome.MALFORMED
-    if _record(conn, delivery, status=outcome.value, now=now) is None:
+    if _writes(conn).event(conn, **_event_values(delivery, outcome.value), now=now) is None:
         return Outcome.DUPLICATE
     kind = ProblemKind.UNKNOWN_WEBHOOK_TOPIC if route is None else ProblemKind.MALFORMED_WEBHOOK
     what = (
@@ -246,62 +294,88 @@ def _keep_unreadable(
     return outcome
 
 
-def _record(conn: sa.Connection, delivery: Delivery, *, status: str, now: datetime) -> int | None:
-    return _writes(conn).event(
-        conn,
-        source=SOURCE,
-        shop=delivery.shop,
-        topic=delivery.topic,
-        event_id=delivery.event_id,
-        webhook_id=delivery.webhook_id,
-        api_version=delivery.api_version,
-        triggered_at=delivery.triggered_at,
-        payload=delivery.body.decode("utf-8", errors="replace"),
-        status=status,
-        now=now,
-    )
-
-
 class _Writes:
-    """``inbox.record_event`` and ``queue.enqueue`` as statements built once, run with bound values."""
+    """``inbox.record_event``, ``queue.enqueue`` and ``inbox.mark_event`` as statements built once.
+
+    Run with bound values, singly or for many rows at once (``RETURNING`` tells which rows were new:
+    ``ON CONFLICT DO NOTHING`` returns nothing for a row that already existed).
+    """
+
+    _EVENT_COLUMNS = ("source", "shop", "topic", "event_id", "webhook_id", "api_version", "triggered_at",
+                      "received_at", "payload", "status")  # fmt: skip
+    _JOB_COLUMNS = ("kind", "entity_key", "dedup_key", "payload", "state", "attempts", "max_attempts",
+                    "run_after", "shop", "last_error", "created_at", "updated_at")  # fmt: skip
 
     def __init__(self, conn: sa.Connection) -> None:
-        event_columns = ("source", "shop", "topic", "event_id", "webhook_id", "api_version", "triggered_at",
-                         "received_at", "payload", "status")  # fmt: skip
-        job_columns = ("kind", "entity_key", "dedup_key", "payload", "state", "attempts", "max_attempts",
-                       "run_after", "shop", "last_error", "created_at", "updated_at")  # fmt: skip
-        self._event = (
+        event = (
             upsert_insert(conn, inbox_events)
-            .values({c: sa.bindparam(c, type_=inbox_events.c[c].type) for c in event_columns})
+            .values({c: sa.bindparam(c, type_=inbox_events.c[c].type) for c in self._EVENT_COLUMNS})
             .on_conflict_do_nothing(
                 index_elements=[inbox_events.c.source, inbox_events.c.shop, inbox_events.c.event_id]
             )
-            .returning(inbox_events.c.id)
         )
-        self._job = (
+        self._event = event.returning(inbox_events.c.id)
+        self._events = event.returning(
+            inbox_events.c.id, inbox_events.c.source, inbox_events.c.shop, inbox_events.c.event_id
+        )
+        self._jobs = (
             upsert_insert(conn, jobs)
-            .values({c: sa.bindparam(c, type_=jobs.c[c].type) for c in job_columns})
-            .on_conflict_do_nothing(
-                index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE
-            )
-            .returning(jobs.c.id)
+            .values({c: sa.bindparam(c, type_=jobs.c[c].type) for c in self._JOB_COLUMNS})
+            .on_conflict_do_nothing(index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE)
+        )
+        self._job = self._jobs.returning(jobs.c.id)
+        self._mark = (
+            inbox_events.update()
+            .where(inbox_events.c.id == sa.bindparam("row_id"))
+            .values(status=sa.bindparam("new_status"), processed_at=sa.bindparam("processed_at"))
         )
 
     def event(self, conn: sa.Connection, *, now: datetime, **fields: Any) -> int | None:
         """Insert an inbox event (``fields`` as for ``inbox.record_event``); ``None`` if already there."""
-        values = {"webhook_id": "", "api_version": "", "triggered_at": None, **fields, "received_at": now}
-        new_id = conn.execute(self._event, values).scalar_one_or_none()
+        new_id = conn.execute(self._event, self._event_row(fields, now)).scalar_one_or_none()
         return None if new_id is None else int(new_id)
 
-    def job(
-        self, conn: sa.Connection, kind: str, payload: Mapping[str, Any], *, entity_key: str, dedup_key: str,
-        shop: str, now: datetime,
-    ) -> int | None:  # fmt: skip
-        values = {"kind": kind, "entity_key": entity_key, "dedup_key": dedup_key, "payload": dict(payload),
-                  "state": "pending", "attempts": 0, "max_attempts": None, "run_after": now, "shop": shop,
-                  "last_error": "", "created_at": now, "updated_at": now}  # fmt: skip
-        new_id = conn.execute(self._job, values).scalar_one_or_none()
+    def events(
+        self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *, now: datetime
+    ) -> dict[tuple[str, str, str], int]:
+        """Insert many events; the new ones by (source, shop, event_id)."""
+        if not rows:
+            return {}
+        result = conn.execute(self._events, [self._event_row(row, now) for row in rows])
+        return {(r.source, r.shop, r.event_id): int(r.id) for r in result}
+
+    def job(self, conn: sa.Connection, *, now: datetime, **fields: Any) -> int | None:
+        """Insert a job (``fields`` as for ``queue.enqueue``); ``None`` if its dedup key is taken."""
+        new_id = conn.execute(self._job, self._job_row(fields, now)).scalar_one_or_none()
         return None if new_id is None else int(new_id)
+
+    def jobs(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
+        if rows:
+            conn.execute(self._jobs, [self._job_row(row, now) for row in rows])
+
+    def mark(self, conn: sa.Connection, event_rows: Sequence[int], *, status: str, now: datetime) -> None:
+        if event_rows:
+            conn.execute(
+                self._mark, [{"row_id": r, "new_status": status, "processed_at": now} for r in event_rows]
+            )
+
+    @staticmethod
+    def _event_row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        return {"webhook_id": "", "api_version": "", "triggered_at": None, **fields, "received_at": now}
+
+    @staticmethod
+    def _job_row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+        defaults = {"state": "pending", "attempts": 0, "max_attempts": None, "last_error": ""}
+        times = {"run_after": now, "created_at": now, "updated_at": now}
+        return {
+            "entity_key": None,
+            "dedup_key": None,
+            "shop": "",
+            **defaults,
+            **fields,
+            "payload": dict(fields["payload"]),
+            **times,
+        }
 
 
 _WRITES: dict[str, _Writes] = {}

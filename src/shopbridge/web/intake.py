@@ -43,7 +43,7 @@ from starlette.routing import BaseRoute, Route
 from shopbridge.bootstrap import Services
 from shopbridge.connectors.shopify.verify import verify_signature
 from shopbridge.engine import counters
-from shopbridge.flows.intake import Delivery, Outcome, accept
+from shopbridge.flows.intake import Delivery, Outcome, accept, accept_batch
 
 __all__ = ["WEBHOOK_PATH", "BatchWriter", "WebhookIntake", "intake_routes"]
 
@@ -110,9 +110,9 @@ class BatchWriter:
         order = sorted(range(len(deliveries)), key=lambda i: (deliveries[i].shop, deliveries[i].event_id))
         try:
             with self._services.store.begin() as conn:
-                now = self._services.clock.now()
-                outcomes = {i: accept(conn, deliveries[i], now=now) for i in order}
-            return [outcomes[i] for i in range(len(deliveries))]
+                outcomes = accept_batch(conn, [deliveries[i] for i in order], now=self._services.clock.now())
+            by_index = dict(zip(order, outcomes, strict=True))
+            return [by_index[i] for i in range(len(deliveries))]
         except Exception:
             log.warning("webhook batch of %d failed; storing one by one", len(deliveries), exc_info=True)
             return [self._write_one(d) for d in deliveries]

@@ -162,7 +162,8 @@ class ShopifyClient:
             self._sleep(max(wait, _retry_after(headers)))
             return None
         self.budget.settle(reserved, cost, self._monotonic())
-        self._count(calls=1, actual=(cost.actual or cost.requested) if cost else 0.0)
+        charged = 0.0 if cost is None else cost.requested if cost.actual is None else cost.actual
+        self._count(calls=1, actual=charged)
         return self._checked(doc, status, text, body)
 
     def _post(
@@ -213,8 +214,7 @@ class ShopifyClient:
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
     result = dict(variables or {})
-    needs_key = "$key:" in doc.text.replace(" ", "")
-    if needs_key and not key:
+    if doc.idempotent and not key:
         raise ValueError(f"{doc.name} is @idempotent: pass key= (the job's idempotency_key)")
     if key:
         result["key"] = key

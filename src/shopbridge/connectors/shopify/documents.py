@@ -18,19 +18,29 @@ _OPERATION = re.compile(r"^\s*(query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)", re.M
 
 @dataclass(frozen=True)
 class Document:
-    """One ``.graphql`` file: ``name`` is the file stem, ``operation`` the operation's own name."""
+    """One ``.graphql`` file: ``name`` is the file stem, ``operation`` the operation's own name.
+
+    ``idempotent``: the document carries ``@idempotent(key: $key)``, so every call must pass a key.
+    """
 
     name: str
     text: str
     operation: str
     is_mutation: bool
+    idempotent: bool = False
 
 
 def _parse(name: str, text: str) -> Document:
     match = _OPERATION.search(text)
     if match is None:
         raise ValueError(f"queries/{name}.graphql has no named query or mutation")
-    return Document(name=name, text=text, operation=match.group(2), is_mutation=match.group(1) == "mutation")
+    return Document(
+        name=name,
+        text=text,
+        operation=match.group(2),
+        is_mutation=match.group(1) == "mutation",
+        idempotent="@idempotent(key: $key)" in text,
+    )
 
 
 @cache

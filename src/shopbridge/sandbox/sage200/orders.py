@@ -126,14 +126,23 @@ def _rate(state: SageState, line: Record) -> Decimal:
 
 
 def _allocate(state: SageState, line: Record, sign: int) -> None:
-    """Allocate (sign +1) or release (-1) the line's outstanding quantity in its holding."""
+    """Allocate (sign +1) what free stock allows of the line's outstanding quantity, or release (-1) it.
+
+    Like Sage, allocation never takes free stock below zero; the rest of the line waits unallocated.
+    """
     if line.get("line_type") != STANDARD:
         return
     holding = state.holding(int(line["product_id"]), int(line["warehouse_id"]))
-    outstanding = dec(line.get("line_quantity")) - dec(line.get("despatch_receipt_quantity"))
-    if holding is not None and outstanding > 0:
-        adjust_holding(state, holding, allocated=outstanding * sign)
-        line["allocated_quantity"] = money(outstanding if sign > 0 else Decimal(0))
+    if holding is None:
+        return
+    if sign > 0:
+        free = max(dec(holding.get("free_stock_available")), Decimal(0))
+        quantity = min(_outstanding(line), free)
+    else:
+        quantity = -dec(line.get("allocated_quantity"))
+    if quantity:
+        adjust_holding(state, holding, allocated=quantity)
+    line["allocated_quantity"] = money(max(quantity, Decimal(0)))
 
 
 def put_sop_order(state: SageState, call: Call) -> Any:
@@ -218,7 +227,8 @@ def _despatch_line(state: SageState, order: Record, line: Record, receipt: Recor
     quantity = _outstanding(line)
     holding = state.holding(int(line["product_id"]), int(line["warehouse_id"]))
     if holding is not None:
-        adjust_holding(state, holding, stock=-quantity, allocated=-quantity)
+        adjust_holding(state, holding, stock=-quantity, allocated=-dec(line.get("allocated_quantity")))
+    line["allocated_quantity"] = 0.0
     line["despatch_receipt_quantity"] = money(dec(line.get("despatch_receipt_quantity")) + quantity)
     customer = state.get("customers", int(order["customer_id"])) or {}
     warehouse = state.get("warehouses", int(line["warehouse_id"])) or {}

@@ -77,7 +77,8 @@ class SageState:
     # --- clock -----------------------------------------------------------------------------------
     def stamp(self) -> str:
         """A UTC time stamp later than every earlier one (millisecond resolution, as Sage prints)."""
-        now = datetime.now(UTC).replace(microsecond=datetime.now(UTC).microsecond // 1000 * 1000)
+        now = datetime.now(UTC)
+        now = now.replace(microsecond=now.microsecond // 1000 * 1000)
         if now <= self._last_stamp:
             now = self._last_stamp + timedelta(milliseconds=1)
         self._last_stamp = now

@@ -68,13 +68,14 @@ def jsonl_from_data(data: Record) -> tuple[str, int, int]:
 def _execute(state: ShopState, document: DocumentNode) -> Record:
     token = UNBOUNDED.set(True)
     try:
-        result = execute_sync(
-            admin_schema(),
-            document,
-            context_value=RequestContext(state),
-            field_resolver=default_field_resolver,
-            type_resolver=default_type_resolver,
-        )
+        with state.lock:
+            result = execute_sync(
+                admin_schema(),
+                document,
+                context_value=RequestContext(state),
+                field_resolver=default_field_resolver,
+                type_resolver=default_type_resolver,
+            )
     finally:
         UNBOUNDED.reset(token)
     if result.errors:

@@ -26,6 +26,7 @@ from .order_model import (
     create_order,
     webhook_topics_for_new_order,
 )
+from .order_stock import level_events, snapshot
 from .ordermath import Bag, Discount, TaxRule
 from .state import ShopState
 
@@ -49,8 +50,9 @@ def place_order(state: ShopState, request: dict[str, Any]) -> dict[str, Any]:
         request = {**request, "customer_id": new_customer(state, request["customer"])}
     with state.lock:
         spec = checkout_spec(state, request)
+        before = snapshot(state, spec.lines)
         order = create_order(state, spec)
-        events = order_events(state, order, webhook_topics_for_new_order(order))
+        events = order_events(state, order, webhook_topics_for_new_order(order)) + level_events(state, before)
     publish(state, events)
     return order
 

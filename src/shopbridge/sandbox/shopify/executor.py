@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     GraphQLError,
     ListValueNode,
     ObjectValueNode,
@@ -22,6 +24,7 @@ from graphql import (
 from . import resolvers  # noqa: F401  (registers every resolver module)
 from .cost import MAX_SINGLE_QUERY_COST, LeakyBucket, actual_cost, cost_extension, requested_cost
 from .errors_shape import ErrorDict, locations, syntax_error, top_level, validation_error, variable_errors
+from .idempotency import claimed, operation_slots
 from .registry import RequestContext, default_field_resolver, default_type_resolver
 from .schema import admin_schema
 from .state import ShopState
@@ -102,6 +105,18 @@ def _formatted(error: GraphQLError) -> ErrorDict:
     return out
 
 
+class _Once:
+    """Sleep ``seconds`` the first time it is called, never again."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def __call__(self) -> None:
+        if self.seconds > 0:
+            seconds, self.seconds = self.seconds, 0.0
+            threading.Event().wait(seconds)
+
+
 class Executor:
     """Runs requests against one shop's state and its cost bucket."""
 
@@ -110,7 +125,15 @@ class Executor:
         self.bucket = bucket
         self.schema = admin_schema()
 
-    def run(self, payload: Any) -> Answer:
+    def run(self, payload: Any, latency_s: float = 0.0) -> Answer:
+        """Answer one request; ``latency_s`` is spent once, while the request holds its
+        idempotency keys when it executes (so a concurrent retry can see it in flight)."""
+        wait = _Once(latency_s)
+        answer = self._answer(payload, wait)
+        wait()
+        return answer
+
+    def _answer(self, payload: Any, wait: _Once) -> Answer:
         if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
             return Answer(400, {"errors": {"query": "Required parameter missing or invalid"}})
         variables = payload.get("variables") or {}
@@ -120,10 +143,10 @@ class Executor:
             document = parse(payload["query"])
         except GraphQLError as exc:
             return _errors([syntax_error(exc)])
-        return self._validated(document, payload.get("operationName"), variables)
+        return self._validated(document, payload.get("operationName"), variables, wait)
 
     def _validated(
-        self, document: DocumentNode, operation_name: str | None, variables: dict[str, Any]
+        self, document: DocumentNode, operation_name: str | None, variables: dict[str, Any], wait: _Once
     ) -> Answer:
         problems = validate(self.schema, document)
         if problems:
@@ -139,10 +162,14 @@ class Executor:
         bad = variable_errors(self.schema, operation, variables) or input_size_errors(operation, variables)
         if bad:
             return _errors(bad)
-        return self._metered(document, operation, variables)
+        return self._metered(document, operation, variables, wait)
 
     def _metered(
-        self, document: DocumentNode, operation: OperationDefinitionNode, variables: dict[str, Any]
+        self,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: dict[str, Any],
+        wait: _Once,
     ) -> Answer:
         name = operation.name.value if operation.name else None
         requested = requested_cost(self.schema, document, name, variables)
@@ -157,20 +184,22 @@ class Executor:
         if not self.bucket.try_charge(requested):
             error = top_level("Throttled", "THROTTLED", documentation=THROTTLE_DOCS)
             return Answer(200, {"errors": [error], "extensions": self._cost(requested, None)}, throttled=True)
-        return self._executed(document, name, variables, requested)
+        with claimed(self.state, operation_slots(operation, variables)) as busy:
+            wait()
+            return self._executed(document, name, variables, requested, busy)
 
     def _executed(
-        self, document: DocumentNode, name: str | None, variables: dict[str, Any], requested: int
+        self,
+        document: DocumentNode,
+        name: str | None,
+        variables: dict[str, Any],
+        requested: int,
+        busy: frozenset[str],
     ) -> Answer:
-        result = execute_sync(
-            self.schema,
-            document,
-            context_value=RequestContext(self.state),
-            variable_values=variables,
-            operation_name=name,
-            field_resolver=default_field_resolver,
-            type_resolver=default_type_resolver,
-        )
+        # One request at a time sees and changes the shop: reads get a consistent snapshot and the
+        # resolvers never iterate a collection another request is changing.
+        with self.state.lock:
+            result = self._execute(document, name, variables, busy)
         actual = min(requested, actual_cost(self.schema, document, name, variables, result.data))
         self.bucket.refund(requested - actual)
         body: dict[str, Any] = {}
@@ -179,6 +208,19 @@ class Executor:
         body["data"] = result.data
         body["extensions"] = self._cost(requested, actual)
         return Answer(200, body)
+
+    def _execute(
+        self, document: DocumentNode, name: str | None, variables: dict[str, Any], busy: frozenset[str]
+    ) -> ExecutionResult:
+        return execute_sync(
+            self.schema,
+            document,
+            context_value=RequestContext(self.state, busy),
+            variable_values=variables,
+            operation_name=name,
+            field_resolver=default_field_resolver,
+            type_resolver=default_type_resolver,
+        )
 
     def _cost(self, requested: int, actual: int | None) -> dict[str, Any]:
         return {"cost": cost_extension(requested, actual, self.bucket)}

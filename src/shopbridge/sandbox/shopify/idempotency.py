@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from graphql import GraphQLError, value_from_ast_untyped
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode, value_from_ast_untyped
 
 from .registry import ResolveInfo
 from .state import ShopState
@@ -23,6 +25,41 @@ REQUIRED_ON = frozenset(
     {"inventorySetQuantities", "inventoryAdjustQuantities", "inventoryMoveQuantities", "refundCreate"}
 )
 _IN_FLIGHT = "__in_flight__"
+_CLAIMS: dict[int, set[str]] = {}  # id(state) -> slots held by requests still running
+_CLAIMS_LOCK = threading.Lock()
+
+
+def operation_slots(operation: OperationDefinitionNode, variables: dict[str, Any]) -> set[str]:
+    """The "<mutation>:<key>" slot of every root field carrying ``@idempotent(key:)``."""
+    slots = set()
+    for node in operation.selection_set.selections:
+        if not isinstance(node, FieldNode):
+            continue
+        for directive in node.directives or ():
+            for arg in directive.arguments or () if directive.name.value == "idempotent" else ():
+                if arg.name.value == "key":
+                    slots.add(f"{node.name.value}:{value_from_ast_untyped(arg.value, variables)}")
+    return slots
+
+
+@contextmanager
+def claimed(state: ShopState, slots: set[str]) -> Iterator[frozenset[str]]:
+    """Hold ``slots`` while a request runs; yields the ones another running request holds.
+
+    Claiming happens before the request waits for the shop (latency, the state lock), so a retry
+    sent while the first attempt is still in flight sees IDEMPOTENCY_CONCURRENT_REQUEST, as on
+    Shopify, instead of queueing behind it.
+    """
+    with _CLAIMS_LOCK:
+        held = _CLAIMS.setdefault(id(state), set())
+        busy = frozenset(slots & held)
+        mine = slots - held
+        held |= mine
+    try:
+        yield busy
+    finally:
+        with _CLAIMS_LOCK:
+            _CLAIMS.get(id(state), set()).difference_update(mine)
 
 
 def idempotency_key(info: ResolveInfo) -> str | None:
@@ -73,6 +110,8 @@ def run_idempotent(
     key = _require_key(info)
     stamp = fingerprint(info.field_name, args)
     slot = f"{info.field_name}:{key}"
+    if slot in getattr(info.context, "busy_slots", ()):
+        return _concurrent(failure)
     with state.lock:
         seen = state.idempotency.get(slot)
         if seen is not None:
@@ -101,10 +140,14 @@ def _replay(
             )
         )
     if stored == _IN_FLIGHT:
-        return failure(
-            user_error(
-                "This request is currently in progress, please try again.", "IDEMPOTENCY_CONCURRENT_REQUEST"
-            )
-        )
+        return _concurrent(failure)
     result: dict[str, Any] = stored
     return result
+
+
+def _concurrent(failure: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    return failure(
+        user_error(
+            "This request is currently in progress, please try again.", "IDEMPOTENCY_CONCURRENT_REQUEST"
+        )
+    )

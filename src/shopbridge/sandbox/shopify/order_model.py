@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .order_figures import financial_status
+from .order_stock import move
 from .ordermath import Bag, Discount, LineInput, ShippingInput, TaxLine, TaxRule, price_order
 from .state import ShopState
 
@@ -235,45 +236,27 @@ def _fo_line(state: ShopState, line: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def level(state: ShopState, item_id: str | None, location_id: str | None) -> dict[str, int] | None:
-    """The named quantities of a stocked item at a location, or None if it is not stocked there."""
-    if not item_id or not location_id:
-        return None
-    return state.inventory_levels.get((item_id, location_id))
-
-
-def move_stock(quantities: dict[str, int], moves: dict[str, int]) -> None:
-    for name, delta in moves.items():
-        quantities[name] = quantities.get(name, 0) + delta
-
-
 def commit_stock(state: ShopState, order: dict[str, Any], lines: list[dict[str, Any]]) -> None:
     """Placing an order moves the units from available to committed at the order's location."""
     for line in lines:
-        quantities = level(state, line["inventory_item_id"], order["location_id"])
-        if quantities is not None:
-            move_stock(quantities, {"available": -line["quantity"], "committed": line["quantity"]})
+        move(state, line, order["location_id"], int(line["quantity"]), {"available": -1, "committed": 1})
 
 
 def release_stock(
     state: ShopState, order: dict[str, Any], line: dict[str, Any], quantity: int, location_id: str | None
 ) -> bool:
     """Unfulfilled units going back: committed -> available (at the order's location)."""
-    quantities = level(state, line["inventory_item_id"], location_id or order["location_id"])
-    if quantities is None or quantity <= 0:
-        return False
-    move_stock(quantities, {"committed": -quantity, "available": quantity})
-    return True
+    return move(state, line, location_id or order["location_id"], quantity, {"committed": -1, "available": 1})
 
 
 def return_stock(state: ShopState, line: dict[str, Any], quantity: int, location_id: str | None) -> bool:
-    """Shipped units coming back: available grows at the return location (on_hand with it, since
-    on_hand is the sum of the stored states)."""
-    quantities = level(state, line["inventory_item_id"], location_id)
-    if quantities is None or quantity <= 0:
-        return False
-    move_stock(quantities, {"available": quantity})
-    return True
+    """Shipped units coming back: available grows at the return location."""
+    return move(state, line, location_id, quantity, {"available": 1})
+
+
+def ship_stock(state: ShopState, line: dict[str, Any], location_id: str | None, quantity: int) -> bool:
+    """Shipped units leave the building: committed goes down (and on_hand with it)."""
+    return move(state, line, location_id, quantity, {"committed": -1})
 
 
 def webhook_topics_for_new_order(order: dict[str, Any]) -> list[str]:

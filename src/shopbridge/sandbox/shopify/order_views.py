@@ -75,6 +75,38 @@ def customer_view(state: ShopState, customer_id: str | None) -> View | None:
     return customer_node(state, record) if record else None
 
 
+_COUNTRIES = {"GB": "United Kingdom", "US": "United States", "CA": "Canada", "FR": "France", "DE": "Germany"}
+
+
+def address_view(order_id: str, kind: str, address: dict[str, Any] | None) -> View | None:
+    """A MailingAddress from what the order was given (``countryCode`` or ``countryCodeV2``)."""
+    if address is None:
+        return None
+    a = dict(address)
+    code = a.get("countryCodeV2") or a.get("countryCode")
+    first, last = a.get("firstName"), a.get("lastName")
+    area = [p for p in (a.get("city"), a.get("province"), a.get("country") or _COUNTRIES.get(str(code))) if p]
+    lines = [p for p in (a.get("address1"), a.get("address2"), a.get("city"), a.get("zip")) if p]
+    keys = ("address1", "address2", "city", "company", "phone", "province", "provinceCode", "zip")
+    return {
+        **{k: a.get(k) for k in keys},
+        "id": f"gid://shopify/MailingAddress/{numeric_id(order_id)}?kind={kind}",
+        "firstName": first,
+        "lastName": last,
+        "name": " ".join(p for p in (first, last) if p) or None,
+        "country": a.get("country") or _COUNTRIES.get(str(code)),
+        "countryCodeV2": code,
+        "countryCode": code,
+        "formattedArea": ", ".join(area) or None,
+        "formatted": lambda **_: lines,
+        "latitude": None,
+        "longitude": None,
+        "timeZone": None,
+        "coordinatesValidated": False,
+        "validationResultSummary": None,
+    }
+
+
 def product_view(state: ShopState, product_id: str | None) -> View | None:
     """The catalogue's Product; a product the sandbox does not hold shows its id only."""
     from .resolvers.catalog import product_node
@@ -281,8 +313,8 @@ def _order_identity(state: ShopState, order: dict[str, Any]) -> View:
         "email": order["email"],
         "phone": order["phone"],
         "customer": customer_view(state, order["customer_id"]),
-        "shippingAddress": order["shipping_address"],
-        "billingAddress": order["billing_address"],
+        "shippingAddress": address_view(order["id"], "shipping", order["shipping_address"]),
+        "billingAddress": address_view(order["id"], "billing", order["billing_address"]),
         "tags": list(order["tags"]),
         "note": order["note"],
         "sourceName": order["source_name"],

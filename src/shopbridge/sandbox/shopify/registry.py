@@ -51,8 +51,10 @@ def not_implemented(type_name: str, field_name: str) -> GraphQLError:
 class RequestContext:
     """What every resolver call can reach: the shop state (and room for per-request data)."""
 
-    def __init__(self, state: ShopState) -> None:
+    def __init__(self, state: ShopState, busy_slots: frozenset[str] = frozenset()) -> None:
         self.state = state
+        # "<mutation>:<idempotency key>" slots another request held when this one arrived
+        self.busy_slots = busy_slots
 
 
 def _root_resolver(info: ResolveInfo) -> Resolver | None:

@@ -74,7 +74,7 @@ class DayClock:
     def __call__(self) -> datetime:
         return self.now
 
-    def tick(self, most_minutes: int = 20) -> None:
+    def tick(self, most_minutes: int) -> None:
         self.now += timedelta(minutes=self._rng.randint(1, most_minutes), seconds=self._rng.randint(0, 59))
 
 
@@ -86,9 +86,13 @@ def run_day(
     clock: Callable[[], datetime] | None = None,
     fees: FeePlan | None = None,
 ) -> Summary:
-    """Trade for one day; ``clock`` gives the day's start (the state's clock if omitted)."""
+    """Trade for one day from 08:00 UTC: of ``clock``'s date when given, else of the day before the
+    state's clock, so that everything the day records lies in the past (a sweep with a watermark
+    of "now" must not miss it, and nothing is updated in the future)."""
     rng = random.Random(seed)
-    start = (clock or state.clock)().astimezone(UTC).replace(hour=8, minute=0, second=0, microsecond=0)
+    now = (clock or state.clock)().astimezone(UTC)
+    day = now if clock is not None else now - timedelta(days=1)
+    start = day.replace(hour=8, minute=0, second=0, microsecond=0)
     day_clock, saved_clock = DayClock(start, rng), state.clock
     state.clock = day_clock
     try:
@@ -103,10 +107,10 @@ def _trade(
     _prepare_shop(state)
     placed = []
     for _ in range(count):
-        clock.tick()
+        clock.tick(max(1, 720 // max(count, 1)))
         placed.append(place_order(state, _checkout(state, rng, summary)))
     for order in placed:
-        clock.tick(5)
+        clock.tick(max(1, 240 // max(count, 1)))
         _after_sale(state, rng, order, summary)
     clock.tick(60)
     _settle(state, rng, placed, fees, summary)

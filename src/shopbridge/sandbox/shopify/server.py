@@ -7,7 +7,6 @@ for tests. Control routes and D2's routes reach the sandbox through ``request.ap
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import threading
@@ -86,15 +85,13 @@ async def graphql_endpoint(request: Request) -> Response:
     if request.headers.get("x-shopify-access-token") != sandbox.settings.access_token:
         return JSONResponse(INVALID_TOKEN, status_code=401)
     faults = sandbox.faults
-    if faults.latency_ms > 0:
-        await asyncio.sleep(faults.latency_ms / 1000)
     if faults.should_fail():
         return JSONResponse({"errors": "Internal Server Error"}, status_code=faults.error_status)
     try:
         payload = json.loads(await request.body())
     except ValueError:
         return JSONResponse({"errors": {"query": "Required parameter missing or invalid"}}, status_code=400)
-    answer: Answer = await run_in_threadpool(sandbox.executor.run, payload)
+    answer: Answer = await run_in_threadpool(sandbox.executor.run, payload, faults.latency_ms / 1000)
     status = 429 if answer.throttled and faults.throttle_as_429 else answer.status
     headers = {"Retry-After": "1"} if status == 429 else None
     return JSONResponse(answer.body, status_code=status, headers=headers)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from shopbridge.connectors.erp.sage200 import translate as tr
-from shopbridge.connectors.erp.sage200.client import JsonObject, Sage200Client, any_id, odata_quote
+from shopbridge.connectors.erp.sage200.client import JsonObject, Sage200Client, odata_quote
 from shopbridge.connectors.erp.sage200.lookups import Lookups
 from shopbridge.connectors.erp.sage200.payouts import PAYMENT_MARK, RECEIPT_MARK, payout_entries
 from shopbridge.domain.money import Money
@@ -214,24 +214,21 @@ class Sage200Adapter:
         return _posted(self.client.put(f"/sop_orders/{row['id']}", body), existed=True)
 
     def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
-        row = self.lookups.order_row(reference)
-        if row is None:
-            raise NeedsPerson(f"Sage 200 has no sales order {reference} to cancel")
+        row = self._order(reference, "cancel")
         if tr.order_status(row) is SalesOrderStatus.CANCELLED:
             return _posted(row, existed=True)
-        row = self._open_order(reference, "cancel")
+        _require_open(row, "cancel")
         return _posted(self.client.put(f"/sop_orders/{row['id']}", tr.cancel_body(row)), existed=False)
 
     def _open_order(self, reference: str, verb: str) -> JsonObject:
+        row = self._order(reference, verb)
+        _require_open(row, verb)
+        return row
+
+    def _order(self, reference: str, verb: str) -> JsonObject:
         row = self.lookups.order_row(reference)
         if row is None:
             raise NeedsPerson(f"Sage 200 has no sales order {reference} to {verb}")
-        status = tr.order_status(row)
-        if status is not SalesOrderStatus.OPEN:
-            raise NeedsPerson(
-                f"cannot {verb} Sage 200 order {row.get('document_no')} ({reference}): it is {status}",
-                kind=ProblemKind.AMENDMENT_AFTER_CUTOFF,
-            )
         return row
 
     # --- dispatches, credit notes, payouts -------------------------------------------------------
@@ -272,7 +269,29 @@ class Sage200Adapter:
         return tr.tax_code_id(whole, self.lookups.tax_codes())
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
-        code = entry.bank_account or self.settings.bank_account_code
+        bank = self._bank(entry.bank_account or self.settings.bank_account_code)
+        nominal = str(bank.get("bank_account_nominal_reference") or bank["code"])
+        entries = payout_entries(entry, int(bank["id"]), nominal)
+        query = {"$filter": f"reference eq {odata_quote(entries.reference)}"}
+        found = {
+            str(r.get("second_reference")): str(r.get("urn", r.get("id")))
+            for r in self.client.get_all("/bank_posted_transactions", query)
+        }
+        halves = (
+            (RECEIPT_MARK, entries.receipt, "/bank_receipt"),
+            (PAYMENT_MARK, entries.payment, "/bank_payment"),
+        )
+        wanted = [(mark, body, path) for mark, body, path in halves if body is not None]
+        urns = {
+            mark: found.get(mark) or str(self.client.post(path, body).get("urn"))
+            for mark, body, path in wanted
+        }
+        first = next(iter(urns.values()), "")
+        extra = {mark.replace(" ", "_") + "_urn": urn for mark, urn in urns.items()}
+        existed = all(mark in found for mark, _body, _path in wanted)
+        return PostedDocument(first, entries.reference, existed=existed, extra=extra)
+
+    def _bank(self, code: str) -> JsonObject:
         banks = self.client.get_list("/banks", {"$filter": f"code eq {odata_quote(code)}"})
         if not banks:
             raise ConfigurationError(
@@ -280,30 +299,16 @@ class Sage200Adapter:
                 key="erp.sage200.bank_account_code",
                 fix="set it to the code of the bank account Shopify pays out to",
             )
-        bank = banks[0]
-        entries = payout_entries(
-            entry, int(bank["id"]), str(bank.get("bank_account_nominal_reference") or code)
-        )
-        posted = self.client.get_all(
-            "/bank_posted_transactions", {"$filter": f"reference eq {odata_quote(entries.reference)}"}
-        )
-        marks = {str(r.get("second_reference")): str(r.get("urn", r.get("id"))) for r in posted}
-        urns = dict(marks)
-        for mark, body, path in (
-            (RECEIPT_MARK, entries.receipt, "/bank_receipt"),
-            (PAYMENT_MARK, entries.payment, "/bank_payment"),
-        ):
-            if body is not None and mark not in urns:
-                urns[mark] = str(self.client.post(path, body).get("urn"))
-        existed = all(
-            m in marks for m, b in ((RECEIPT_MARK, entries.receipt), (PAYMENT_MARK, entries.payment)) if b
-        )
-        first = urns.get(RECEIPT_MARK) or urns.get(PAYMENT_MARK, "")
-        return PostedDocument(
-            first,
-            entries.reference,
-            existed=existed,
-            extra={k.replace(" ", "_") + "_urn": v for k, v in urns.items()},
+        return banks[0]
+
+
+def _require_open(row: JsonObject, verb: str) -> None:
+    status = tr.order_status(row)
+    if status is not SalesOrderStatus.OPEN:
+        reference = row.get("customer_document_no")
+        raise NeedsPerson(
+            f"cannot {verb} Sage 200 order {row.get('document_no')} ({reference}): it is {status}",
+            kind=ProblemKind.AMENDMENT_AFTER_CUTOFF,
         )
 
 
@@ -365,4 +370,4 @@ def _restock_task(note: CreditNote) -> dict[str, str]:
     return {"restock_task": "; ".join(restock)} if restock else {}
 
 
-__all__ = ["CAPABILITIES", "Sage200Adapter", "any_id"]
+__all__ = ["CAPABILITIES", "Sage200Adapter"]

@@ -1,6 +1,6 @@
 """HTTP to the Sage 200 API, and the translation of every failure into shopbridge's error classes.
 
-Translation table (tested in ``tests/sage200/test_errors.py``):
+Translation table (tested in ``tests/sage200/test_sage200_errors.py``):
 
 =============================================  ===========================================================
 timeout, connection refused/reset, 5xx         RetryLater (``Retry-After`` honoured, seconds or HTTP date)

@@ -223,7 +223,7 @@ def upgrade() -> None:
         sa.Column("location_id", sa.String(length=255), nullable=False),
         sa.Column("inventory_item_id", sa.String(length=255), nullable=False),
         sa.Column("sku", sa.String(length=255), server_default="", nullable=False),
-        sa.Column("quantity", sa.Numeric(precision=18, scale=4), nullable=False),
+        sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("pushed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("shop", "location_id", "inventory_item_id", name=op.f("pk_stock_snapshots")),
     )

@@ -8,6 +8,7 @@ _MODULES = (
     "catalog",
     "products",
     "inventory",
+    "inventory_move",
     "customers",
     "b2b",
     "b2b_catalogs",

@@ -13,6 +13,7 @@ from typing import Any
 from .. import order_figures as fig
 from ..order_events import Event, order_events, publish, refund_event, touch
 from ..order_model import new_transaction, release_stock
+from ..order_stock import level_events, snapshot
 from ..registry import ResolveInfo, mutation, query
 from ..state import ShopState
 from .refunds import apply_refund
@@ -36,7 +37,8 @@ def resolve_order_cancel(state: ShopState, args: dict[str, Any], info: ResolveIn
             return _error("Order does not exist", "NOT_FOUND")
         if order["cancelled_at"] is not None:
             return _error("Order has already been cancelled", "INVALID")
-        events = cancel_order(state, order, args)
+        before = snapshot(state, order["line_items"])
+        events = cancel_order(state, order, args) + level_events(state, before)
         job_id = f"gid://shopify/Job/{uuid.UUID(int=len(state.jobs) + 1)}"
         state.jobs[job_id] = {"id": job_id, "done": True}
     publish(state, events)

@@ -6,6 +6,7 @@ fires ``orders/edited`` and ``orders/updated``.
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 from typing import Any
 
 from .. import order_figures as fig
@@ -13,8 +14,9 @@ from ..checkout import CheckoutError, checkout_line
 from ..edit_views import calculated_order_view
 from ..order_events import Event, order_events, publish, touch
 from ..order_model import commit_stock, open_fulfillment_order, release_stock
+from ..order_stock import level_events, snapshot
 from ..order_views import order_view
-from ..ordermath import Bag, TaxRule, tax_on
+from ..ordermath import Bag, TaxLine, TaxRule, tax_on
 from ..registry import ResolveInfo, mutation
 from ..state import ShopState, numeric_id
 
@@ -122,11 +124,25 @@ def preview(state: ShopState, session: Session) -> dict[str, Any]:
     order = copy.deepcopy(state.orders[session["order_id"]])
     for line in order["line_items"]:
         if line["id"] in session["quantities"]:
-            line["removed"] = max(
-                0, fig.current_quantity(line) + line["removed"] - session["quantities"][line["id"]]
-            )
+            _set_current(line, session["quantities"][line["id"]])
     order["line_items"].extend(_added_record(order, a) for a in session["added"] if a["quantity"] > 0)
     return order
+
+
+def _set_current(line: dict[str, Any], wanted: int) -> None:
+    """Fewer units are removed from the line; more units grow it (its taxes grow in proportion,
+    its code discount does not: Shopify does not extend a code discount to units added later)."""
+    change = wanted - fig.current_quantity(line)
+    if change <= 0:
+        line["removed"] -= change
+        return
+    old = int(line["quantity"])
+    line["quantity"] = old + change
+    if old:
+        ratio = Decimal(old + change) / Decimal(old)
+        line["tax_lines"] = [
+            TaxLine(t.title, t.rate, t.price.scale(ratio).rounded()) for t in line["tax_lines"]
+        ]
 
 
 def _added_record(order: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
@@ -183,10 +199,12 @@ def resolve_commit(state: ShopState, args: dict[str, Any], info: ResolveInfo) ->
                 "userErrors": [{"field": ["id"], "message": message}],
             }
         order = state.orders[session["order_id"]]
+        before = snapshot(state, [*order["line_items"], *(a["spec"] for a in session["added"])])
         changes = commit_edit(state, order, session)
         events = [
             ("orders/edited", _edit_body(order, session, changes)),
             *order_events(state, order, ["orders/updated"]),
+            *level_events(state, before),
         ]
         view = order_view(state, order)
     publish(state, events)
@@ -200,7 +218,8 @@ def commit_edit(state: ShopState, order: dict[str, Any], session: Session) -> di
     for line in order["line_items"]:
         if line["id"] in session["quantities"]:
             before = fig.current_quantity(line)
-            line["removed"] = previewed[line["id"]]["removed"]
+            for key in ("removed", "quantity", "tax_lines"):
+                line[key] = previewed[line["id"]][key]
             deltas[line["id"]] = fig.current_quantity(line) - before
             _adjust_fulfillment(state, order, line, deltas[line["id"]], session["restock"][line["id"]])
     added = [previewed[a["id"]] for a in session["added"] if a["quantity"] > 0]
@@ -218,6 +237,8 @@ def _adjust_fulfillment(
 ) -> None:
     if delta < 0 and restock:
         release_stock(state, order, line, -delta, None)
+    if delta > 0:
+        commit_stock(state, order, [{**line, "quantity": delta}])
     for fo_id in order["fulfillment_order_ids"]:
         for item in state.fulfillment_orders[fo_id]["line_items"]:
             if item["line_item_id"] == line["id"]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..fulfillment_views import fulfillment_view
 from ..order_events import Event, fulfillment_event, order_events, publish, touch
-from ..order_model import level, move_stock
+from ..order_model import ship_stock
 from ..order_views import fulfillment_order_view
 from ..registry import ResolveInfo, mutation, query
 from ..state import ShopState
@@ -86,7 +86,7 @@ def apply_fulfillment(state: ShopState, plan: Plan, tracking: dict[str, Any]) ->
         item["remaining_quantity"] -= quantity
         line = lines[item["line_item_id"]]
         line["fulfilled"] += quantity
-        _ship_stock(state, line, fo["location_id"], quantity)
+        ship_stock(state, line, fo["location_id"], quantity)
         fo["status"] = (
             "CLOSED" if all(i["remaining_quantity"] == 0 for i in fo["line_items"]) else "IN_PROGRESS"
         )
@@ -95,14 +95,6 @@ def apply_fulfillment(state: ShopState, plan: Plan, tracking: dict[str, Any]) ->
     order["fulfillment_ids"].append(fulfillment["id"])
     touch(state, order)
     return fulfillment
-
-
-def _ship_stock(state: ShopState, line: dict[str, Any], location_id: str | None, quantity: int) -> None:
-    """Shipped units leave the building: committed goes down, and on_hand with it (on_hand is the
-    sum of the stored states, never stored itself)."""
-    quantities = level(state, line["inventory_item_id"], location_id)
-    if quantities is not None:
-        move_stock(quantities, {"committed": -quantity})
 
 
 def _record(state: ShopState, order: dict[str, Any], plan: Plan, tracking: dict[str, Any]) -> dict[str, Any]:

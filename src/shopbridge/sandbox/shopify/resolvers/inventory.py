@@ -110,7 +110,7 @@ def _quantity_errors(state: ShopState, name: str, i: int, q: Record) -> list[Rec
     return []
 
 
-def _require_change_from(quantities: list[Record], field: str) -> None:
+def require_change_from(quantities: list[Record], field: str) -> None:
     """Since 2026-04 every quantity must carry changeFromQuantity (null allowed, absence not)."""
     for i, q in enumerate(quantities):
         if "changeFromQuantity" not in q:
@@ -121,7 +121,7 @@ def _require_change_from(quantities: list[Record], field: str) -> None:
             )
 
 
-def _group(state: ShopState, data: Record, changes: list[Record]) -> Record:
+def adjustment_group(state: ShopState, data: Record, changes: list[Record]) -> Record:
     with state.lock:
         gid = state.new_gid("InventoryAdjustmentGroup")
         group = {"id": gid, "created_at": state.now_iso(), "reason": data["reason"], "changes": changes}
@@ -193,11 +193,11 @@ def _set_changes(item_id: str, location_id: str, name: str, delta: int, state: S
 @mutation("inventorySetQuantities")
 def inventory_set_quantities(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     data = args["input"]
-    _require_change_from(data["quantities"], "input.quantities")
-    return run_idempotent(state, info, args, lambda: _set_quantities(state, data), _failed)
+    require_change_from(data["quantities"], "input.quantities")
+    return run_idempotent(state, info, args, lambda: _set_quantities(state, data), failed_payload)
 
 
-def _failed(error: Record) -> Record:
+def failed_payload(error: Record) -> Record:
     return {"inventoryAdjustmentGroup": None, "userErrors": [error]}
 
 
@@ -207,11 +207,11 @@ def _set_quantities(state: ShopState, data: Record) -> Record:
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
         changes = _apply_set(state, data)
-    _announce(state, changes)
-    return {"inventoryAdjustmentGroup": _group(state, data, changes), "userErrors": []}
+    announce(state, changes)
+    return {"inventoryAdjustmentGroup": adjustment_group(state, data, changes), "userErrors": []}
 
 
-def _announce(state: ShopState, changes: list[Record]) -> None:
+def announce(state: ShopState, changes: list[Record]) -> None:
     for item_id, location_id in dict.fromkeys((c["item_id"], c["location_id"]) for c in changes):
         state.events.publish("inventory_levels/update", inventory_level_payload(state, item_id, location_id))
 
@@ -267,8 +267,8 @@ def _adjust_quantities(state: ShopState, data: Record) -> Record:
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
         changes = [_apply_adjust(state, data["name"], c) for c in data["changes"]]
-    _announce(state, changes)
-    return {"inventoryAdjustmentGroup": _group(state, data, changes), "userErrors": []}
+    announce(state, changes)
+    return {"inventoryAdjustmentGroup": adjustment_group(state, data, changes), "userErrors": []}
 
 
 def _apply_adjust(state: ShopState, name: str, c: Record) -> Record:
@@ -282,9 +282,9 @@ def _apply_adjust(state: ShopState, name: str, c: Record) -> Record:
 @mutation("inventoryAdjustQuantities")
 def inventory_adjust_quantities(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     data = args["input"]
-    _require_change_from(data["changes"], "input.changes")
+    require_change_from(data["changes"], "input.changes")
     apply: Callable[[], Record] = lambda: _adjust_quantities(state, data)  # noqa: E731
-    return run_idempotent(state, info, args, apply, _failed)
+    return run_idempotent(state, info, args, apply, failed_payload)
 
 
 @node_loader("InventoryAdjustmentGroup")

@@ -17,6 +17,7 @@ from ..connection import connection
 from ..order_events import order_events, publish
 from ..order_inputs import spec_from_input, validate
 from ..order_model import create_order, webhook_topics_for_new_order
+from ..order_stock import level_events, snapshot
 from ..order_views import order_view
 from ..registry import ResolveInfo, mutation, query
 from ..state import ShopState, numeric_id
@@ -112,8 +113,9 @@ def resolve_order_create(state: ShopState, args: dict[str, Any], info: ResolveIn
     with state.lock:
         spec = spec_from_input(state, args["order"])
         spec.commit_inventory = behaviour != "BYPASS"
+        before = snapshot(state, spec.lines)
         order = create_order(state, spec)
-        events = order_events(state, order, webhook_topics_for_new_order(order))
+        events = order_events(state, order, webhook_topics_for_new_order(order)) + level_events(state, before)
         view = order_view(state, order)
     publish(state, events)
     return {"order": view, "userErrors": []}

@@ -6,6 +6,7 @@ advance fee is ``advanceFees`` (sic).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from ..order_views import money_v2
 from ..ordermath import Bag
 from ..registry import ResolveInfo, query
 from ..state import ShopState, numeric_id
+from .common import matches
 
 REQUIRED = "the `read_shopify_payments` or the `read_shopify_payments_accounts` access scope."
 _SUMMARY_NAMES = {
@@ -75,18 +77,46 @@ def _unsettled(balance: list[dict[str, Any]], currency: str) -> Decimal:
     )
 
 
+# Search fields (Shopify's search syntax, the part a reconciliation needs).
+_PAYOUT_SEARCH: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "id": lambda p: numeric_id(p["id"]),
+    "issued_at": lambda p: p["issued_at"],
+    "date": lambda p: p["issued_at"][:10],
+    "status": lambda p: p["status"].lower(),
+}
+_BALANCE_SEARCH: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "id": lambda b: numeric_id(b["id"]),
+    "payments_transfer_id": lambda b: numeric_id(b["payout_id"]) if b["payout_id"] else None,
+    "payout_id": lambda b: numeric_id(b["payout_id"]) if b["payout_id"] else None,
+    "processed_at": lambda b: b["transaction_date"],
+    "transaction_type": lambda b: b["type"].lower(),
+    "currency": lambda b: b["currency"].lower(),
+}
+_WINDOW = ("first", "after", "last", "before", "reverse")
+
+
 def _payouts(
-    payouts: list[dict[str, Any]], transactionType: str | None = None, **args: Any
+    payouts: list[dict[str, Any]], transactionType: str | None = None, query: str | None = None, **args: Any
 ) -> dict[str, Any]:
-    chosen = [p for p in payouts if transactionType is None or p["transaction_type"] == transactionType]
-    window = {k: v for k, v in args.items() if k in ("first", "after", "last", "before", "reverse")}
-    return connection(chosen, node=payout_view, **window)
+    chosen = [
+        p
+        for p in payouts
+        if (transactionType is None or p["transaction_type"] == transactionType)
+        and matches(p, query, _PAYOUT_SEARCH, lambda p: p["id"])
+    ]
+    return connection(chosen, node=payout_view, **{k: v for k, v in args.items() if k in _WINDOW})
 
 
-def _balance(balance: list[dict[str, Any]], hide_transfers: bool, **args: Any) -> dict[str, Any]:
-    chosen = [b for b in balance if not (hide_transfers and b["type"] == "TRANSFER")]
-    window = {k: v for k, v in args.items() if k in ("first", "after", "last", "before", "reverse")}
-    return connection(chosen, node=balance_view, **window)
+def _balance(
+    balance: list[dict[str, Any]], hide_transfers: bool, query: str | None = None, **args: Any
+) -> dict[str, Any]:
+    chosen = [
+        b
+        for b in balance
+        if not (hide_transfers and b["type"] == "TRANSFER")
+        and matches(b, query, _BALANCE_SEARCH, lambda b: b["id"])
+    ]
+    return connection(chosen, node=balance_view, **{k: v for k, v in args.items() if k in _WINDOW})
 
 
 def payout_view(payout: dict[str, Any]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from ..idempotency import run_idempotent
 from ..order_events import Event, order_events, publish, refund_event, touch
 from ..order_inputs import dec
 from ..order_model import new_transaction, release_stock, return_stock
+from ..order_stock import level_events, snapshot
 from ..order_views import order_view
 from ..ordermath import Bag, TaxLine, bag_sum, round_money
 from ..registry import ResolveInfo, mutation
@@ -55,8 +56,10 @@ def create_refund(state: ShopState, data: dict[str, Any]) -> dict[str, Any]:
         errors = refund_errors(order, data)
         if errors:
             return {"refund": None, "order": order_view(state, order), "userErrors": errors}
+        before = snapshot(state, order["line_items"])
         refund = apply_refund(state, order, data)
         events = [refund_event(state, refund), *order_events(state, order, ["orders/updated"])]
+        events += level_events(state, before)
         payload = {"refund": refund_view(state, refund), "order": order_view(state, order), "userErrors": []}
     publish(state, events)
     return payload

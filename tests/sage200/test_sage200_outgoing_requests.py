@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from scenario import walk_every_operation
+from sage200_scenario import walk_every_operation
 
 from shopbridge.connectors.erp.sage200 import Sage200Adapter
 from shopbridge.sandbox.sage200 import Sage200Sandbox

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import httpx
 import pytest
-from scenario import credit_note, gbp, order, payout
+from sage200_scenario import credit_note, gbp, order, payout
 
 from shopbridge.connectors.erp.sage200 import Sage200Adapter
 from shopbridge.domain.records import Customer, ItemStatus, SalesOrderStatus

@@ -136,3 +136,21 @@ def test_despatch_moves_stock_out_and_records_courier_and_consignment(
     receipt = http.get("/sop_despatch_receipts").json()[0]
     assert Decimal(str(holding["quantity_in_stock"])) == Decimal(96)
     assert (receipt["courier_name"], receipt["consignment_no"]) == ("DPD", "C-9")
+
+
+def test_allocation_never_takes_free_stock_below_zero(http: httpx.Client) -> None:
+    cap = http.get("/products", params={"$filter": "code eq 'CAP-BLACK'"}).json()[0]
+    line = {
+        "line_type": "EnumLineTypeStandard",
+        "product_id": cap["id"],
+        "warehouse_id": http.get("/warehouses").json()[0]["id"],
+        "code": "CAP-BLACK",
+        "description": "Black cap",
+        "line_quantity": 2,
+        "selling_unit_price": 15.0,
+    }
+    customer = http.get("/customer_views").json()[0]
+    order = {"customer_id": customer["id"], "document_no": "", "customer_document_no": "#A1", "lines": [line]}
+    posted = http.post("/sop_orders", json=order).json()
+    holding = http.get("/warehouse_holdings", params={"$filter": f"product_id eq {cap['id']}"}).json()[0]
+    assert (posted["lines"][0]["allocated_quantity"], holding["free_stock_available"]) == (0.0, 0.0)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from scenario import gbp, payout
+from sage200_scenario import gbp, payout
 
 from shopbridge.connectors.erp.sage200.cursors import OVERLAP, ChangeCursor
 from shopbridge.connectors.erp.sage200.payouts import PAYMENT_MARK, RECEIPT_MARK, payout_entries
