@@ -75,7 +75,11 @@ def serve(url: str, fd: int) -> None:
             extra[option] = value
         except ImportError:
             pass
-    uvicorn.run(app, fd=fd, log_level="warning", access_log=False, **extra)
+    # Our own socket object for the inherited descriptor: uvicorn's ``fd=`` assumes a Unix socket,
+    # and asyncio then skips TCP_NODELAY, which costs a 40 ms delayed-ACK stall per response.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, fileno=fd)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, **extra)
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 # -- load generator ------------------------------------------------------------------------------

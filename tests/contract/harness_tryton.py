@@ -107,9 +107,11 @@ class TrytonHarness:
             "sale_uom": unit,
             "list_price": price,
             "account_category": category,
-            "products": [["create", [{"suffix_code": sku, "active": active}]]],
+            "products": [["create", [{"suffix_code": sku}]]],
         }
         self._call("product.template", "create", [values])
+        if not active:  # Tryton freezes an archived product's code: archive after creating
+            self.set_item_active(sku, False)
 
     def set_item_active(self, sku: str, active: bool) -> None:
         """Archive (or restore) the product, accepting Tryton's "still has stock" warning as a clerk does."""

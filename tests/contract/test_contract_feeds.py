@@ -96,3 +96,10 @@ def test_price_lists_carry_prices_in_their_currency(erp: ErpPort) -> None:
     lists = erp.price_lists()
     assert lists, "the standard catalogue seeds at least one price list"
     assert all(p.price.currency == pl.currency for pl in lists for p in pl.prices)
+
+
+def test_stock_pages_end_and_show_each_level_once(erp: ErpPort) -> None:
+    levels, _cursor, _pages = read_to_end(erp.stock_changed, None, limit=2)
+    keys = [(level.sku, level.warehouse) for level in levels]
+    assert len(keys) == len(set(keys)), "a stock level came twice in one first read"
+    assert {sku for sku, _warehouse in keys} >= STANDARD_SKUS

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from sandbox_catalog_support import TOKEN, GraphQL
 
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
-
-TOKEN = "shpat_test_token"
-GraphQL = Callable[..., httpx.Response]
 
 
 @pytest.fixture
@@ -38,12 +36,3 @@ def gql(sandbox: SandboxServer, client: httpx.Client) -> GraphQL:
         return client.post(sandbox.graphql_url, json=body, headers={"X-Shopify-Access-Token": TOKEN})
 
     return send
-
-
-def data_of(response: httpx.Response) -> dict[str, Any]:
-    """The ``data`` of a 200 answer without errors (fails the test loudly otherwise)."""
-    body = response.json()
-    assert response.status_code == 200, body
-    assert "errors" not in body, body["errors"]
-    result: dict[str, Any] = body["data"]
-    return result

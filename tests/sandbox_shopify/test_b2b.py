@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import GraphQL, data_of
+from sandbox_catalog_support import GraphQL, data_of
 
 COMPANY = (
     "mutation($input: CompanyCreateInput!) { companyCreate(input: $input) { company { id name "

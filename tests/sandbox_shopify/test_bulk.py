@@ -7,8 +7,8 @@ import threading
 from typing import Any
 
 import httpx
+from sandbox_catalog_support import GraphQL, data_of
 
-from conftest import GraphQL, data_of
 from shopbridge.sandbox.shopify.bulk_runner import jsonl_from_data
 from shopbridge.sandbox.shopify.server import SandboxServer
 
@@ -112,3 +112,17 @@ def test_jsonl_layout_for_nested_connections_of_nodes() -> None:
         {"id": "L1", "__parentId": "V1"},
     ]
     assert (objects, roots) == (3, 1)
+
+
+def test_bulk_query_reads_inventory_levels_under_items(sandbox: SandboxServer, gql: GraphQL) -> None:
+    inner = (
+        "{ inventoryItems { edges { node { id sku inventoryLevels { edges { node { id "
+        'location { id } quantities(names: ["available", "on_hand"]) { name quantity } } } } } } } }'
+    )
+    finished = wait_finished(sandbox, gql, run(gql, inner)["bulkOperation"]["id"])
+    lines = [json.loads(line) for line in httpx.get(finished["url"]).text.splitlines()]
+    items = {line["id"]: line for line in lines if "__parentId" not in line}
+    levels = [line for line in lines if "__parentId" in line]
+    assert len(levels) == 2 * sum(1 for item in items.values() if item["sku"] != "BUNDLE-BRK")
+    assert all(level["__parentId"] in items for level in levels)
+    assert {q["name"] for q in levels[0]["quantities"]} == {"available", "on_hand"}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from conftest import GraphQL, data_of
+from sandbox_catalog_support import GraphQL, data_of
 
 VARIANTS_BY_SKU = (
     "query($q: String!) { productVariants(first: 10, query: "

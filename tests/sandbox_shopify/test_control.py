@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import httpx
-
-from conftest import GraphQL, data_of
+from sandbox_catalog_support import GraphQL, data_of
 
 
 def test_reset_empties_the_shop_and_seed_refills_it(client: httpx.Client, gql: GraphQL) -> None:

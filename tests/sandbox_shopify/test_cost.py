@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from graphql import parse
+from sandbox_catalog_support import GraphQL, data_of
 
-from conftest import GraphQL, data_of
 from shopbridge.sandbox.shopify.cost import LeakyBucket, requested_cost
 from shopbridge.sandbox.shopify.schema import admin_schema
 from shopbridge.sandbox.shopify.server import SandboxServer
@@ -125,6 +125,7 @@ def test_input_array_over_250_items_is_refused(gql: GraphQL) -> None:
     error = gql(query, variables).json()["errors"][0]
     assert error["extensions"]["code"] == "MAX_INPUT_SIZE_EXCEEDED"
     assert "251" in error["message"]
+    assert error["path"] == ["input", "quantities"]
 
 
 def test_pages_larger_than_250_are_refused(gql: GraphQL) -> None:

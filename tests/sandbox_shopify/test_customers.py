@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import GraphQL, data_of
+from sandbox_catalog_support import GraphQL, data_of
+
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 CREATE = (

@@ -89,8 +89,53 @@ def test_a_fulfilment_publishes_fulfillments_create_with_tracking(shop: Shop) ->
     order = _order(shop, 1)
     _fulfil(shop, order, 1, {"company": "Hermes", "number": "H9"})
     body = next(b for t, b in seen if t == "fulfillments/create")
+    assert [t for t, _ in seen if t.startswith("orders/")][-2:] == ["orders/fulfilled", "orders/updated"]
     assert (body["tracking_number"], body["tracking_company"], body["line_items"][0]["quantity"]) == (
         "H9",
         "Hermes",
         1,
     )
+
+
+TRACKING_UPDATE = """mutation($id: ID!, $t: FulfillmentTrackingInput!) {
+  fulfillmentTrackingInfoUpdate(fulfillmentId: $id, trackingInfoInput: $t, notifyCustomer: false) {
+    fulfillment { id trackingInfo { company number url } } userErrors { field message } } }"""
+CANCEL = """mutation($id: ID!) { fulfillmentCancel(id: $id) {
+  fulfillment { id status displayStatus } userErrors { field message } } }"""
+CLOSED = "query($id: ID!) { order(id: $id) { closed displayFulfillmentStatus } }"
+
+
+def test_tracking_can_be_replaced_after_the_fulfilment(shop: Shop) -> None:
+    order = _order(shop, 1)
+    fulfillment_id = _fulfil(shop, order, 1, {"company": "Hermes", "number": "H1"})["fulfillment"]["id"]
+    tracking = {"company": "DHL", "numbers": ["D1", "D2"], "urls": ["https://t/D1", "https://t/D2"]}
+    result = shop.data(TRACKING_UPDATE, {"id": fulfillment_id, "t": tracking})[
+        "fulfillmentTrackingInfoUpdate"
+    ]
+    assert result["fulfillment"]["trackingInfo"] == [
+        {"company": "DHL", "number": "D1", "url": "https://t/D1"},
+        {"company": "DHL", "number": "D2", "url": "https://t/D2"},
+    ]
+
+
+def test_a_paid_order_closes_when_fulfilled_and_a_cancelled_fulfilment_reopens_it(shop: Shop) -> None:
+    order = _order(shop, 2)
+    before = stock(shop, "BOTTLE-01")
+    fulfillment_id = _fulfil(shop, order, 2, {})["fulfillment"]["id"]
+    assert shop.data(CLOSED, {"id": order["id"]})["order"] == {
+        "closed": True,
+        "displayFulfillmentStatus": "FULFILLED",
+    }
+    result = shop.data(CANCEL, {"id": fulfillment_id})["fulfillmentCancel"]
+    assert (result["fulfillment"]["status"], result["fulfillment"]["displayStatus"]) == (
+        "CANCELLED",
+        "CANCELED",
+    )
+    after = read_order(shop, order["id"])
+    assert after["displayFulfillmentStatus"] == "UNFULFILLED"
+    assert [fo["status"] for fo in after["fulfillmentOrders"]["nodes"]] == ["CLOSED", "OPEN"]
+    assert after["fulfillmentOrders"]["nodes"][1]["lineItems"]["nodes"][0]["remainingQuantity"] == 2
+    assert stock(shop, "BOTTLE-01")["committed"] == before["committed"]
+    assert shop.data(CLOSED, {"id": order["id"]})["order"]["closed"] is False
+    again = shop.data(CANCEL, {"id": fulfillment_id})["fulfillmentCancel"]
+    assert again["userErrors"] and again["fulfillment"] is None

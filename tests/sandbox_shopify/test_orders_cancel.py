@@ -57,3 +57,18 @@ def test_cancelling_twice_or_an_unknown_order_is_a_user_error(shop: Shop) -> Non
     ]
     assert again["orderCancelUserErrors"][0]["code"] == "INVALID"
     assert missing["orderCancelUserErrors"][0]["code"] == "NOT_FOUND"
+
+
+CLOSE = """mutation($id: ID!) {
+  orderClose(input: {id: $id}) { order { closed closedAt } userErrors { message } } }"""
+OPEN = """mutation($id: ID!) {
+  orderOpen(input: {id: $id}) { order { closed closedAt } userErrors { message } } }"""
+
+
+def test_close_and_open_toggle_an_order_and_repeating_them_changes_nothing(shop: Shop) -> None:
+    order_id = shop.place(lines=[{"variant_id": shop.variant("TEE-S"), "quantity": 1}])
+    closed = shop.data(CLOSE, {"id": order_id})["orderClose"]["order"]
+    assert closed["closed"] is True and closed["closedAt"]
+    assert shop.data(CLOSE, {"id": order_id})["orderClose"]["order"] == closed
+    opened = shop.data(OPEN, {"id": order_id})["orderOpen"]["order"]
+    assert opened == {"closed": False, "closedAt": None}

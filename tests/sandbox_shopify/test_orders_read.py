@@ -127,3 +127,38 @@ def test_placing_an_order_publishes_inventory_level_updates_for_what_it_committe
         u["available"] for u in updates if u["admin_graphql_api_id"].endswith(f"={item.rsplit('/', 1)[-1]}")
     ] == [before["available"] - 2]
     assert [t for t, _ in seen][:2] == ["orders/create", "orders/paid"]
+
+
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("financial_status:paid", ["paid"]),
+        ("financial_status:authorized", ["authorized"]),
+        ("tag:wholesale", ["paid"]),
+        ("status:open financial_status:pending", ["pending"]),
+    ],
+)
+def test_orders_search_filters_by_status_and_tag(shop: Shop, search: str, expected: list[str]) -> None:
+    mug = [{"variant_id": shop.variant("MUG-01"), "quantity": 1}]
+    made = {
+        "paid": shop.place(lines=mug, tags=["wholesale"]),
+        "authorized": shop.place(lines=mug, payment="authorized"),
+        "pending": shop.place(lines=mug, payment="pending"),
+    }
+    found = shop.data("query($q: String) { orders(first: 10, query: $q) { nodes { id } } }", {"q": search})
+    assert [n["id"] for n in found["orders"]["nodes"]] == [made[name] for name in expected]
+
+
+def test_searching_orders_by_an_unsupported_field_says_so(shop: Shop) -> None:
+    body = shop.graphql('{ orders(first: 5, query: "risk_level:high") { nodes { id } } }')
+    assert "risk_level" in body["errors"][0]["message"]
+
+
+def test_a_customers_orders_count_and_spend_follow_their_orders(shop: Shop) -> None:
+    lines = [{"variant_id": shop.variant("BOTTLE-01"), "quantity": 2}]
+    first = read_order(shop, shop.place(lines=lines, customer={"email": "rita@example.com"}))
+    customer_id = first["customer"]["id"]
+    shop.place(lines=lines, customer_id=customer_id)
+    query = "query($id: ID!) { customer(id: $id) { numberOfOrders amountSpent { amount currencyCode } } }"
+    customer = shop.data(query, {"id": customer_id})["customer"]
+    assert customer == {"numberOfOrders": "2", "amountSpent": {"amount": "48.0", "currencyCode": "GBP"}}

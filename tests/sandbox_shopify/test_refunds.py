@@ -137,3 +137,19 @@ def test_a_refund_publishes_refunds_create_with_a_rest_shaped_body(shop: Shop) -
     assert refund["refund_line_items"][0]["restock_type"] == "cancel"
     assert refund["transactions"][0]["amount"] == "15.00"
     assert "orders/updated" in [topic for topic, _ in seen]
+
+
+def test_refunding_shipping_lowers_the_current_total_by_the_shipping_and_its_tax(shop: Shop) -> None:
+    order_id = shop.place(
+        lines=[{"variant_id": shop.variant("MUG-01"), "quantity": 1}],
+        shipping={"title": "Standard", "price": "5.00"},
+        tax={"title": "VAT", "rate": "0.2"},
+        gateway="manual",
+    )
+    # 9.50 + 5.00 shipping, VAT 20% on top: 1.90 + 1.00; total 17.40
+    data = {"orderId": order_id, "shipping": {"fullRefund": True}, "transactions": []}
+    data["transactions"] = [{"amount": "6.00", "gateway": "manual", "kind": "REFUND", "orderId": order_id}]
+    assert _refund(shop, "k-ship", data)["userErrors"] == []
+    order = read_order(shop, order_id)
+    assert order["totalPriceSet"]["shopMoney"]["amount"] == "17.4"
+    assert order["currentTotalPriceSet"]["shopMoney"]["amount"] == "11.4"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from sandbox_catalog_support import TOKEN, GraphQL, data_of
 
-from conftest import TOKEN, GraphQL, data_of
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 

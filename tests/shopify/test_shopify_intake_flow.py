@@ -184,3 +184,36 @@ def test_intake_fast_writes_deduplicate_like_the_engine(store: Store, fake_clock
         assert (
             writes.job(conn, kind="k", payload={}, entity_key="x", dedup_key="d", shop="uk", now=now) is None
         )
+
+
+def test_a_batch_decides_as_if_the_deliveries_came_one_by_one(store: Store, fake_clock: FakeClock) -> None:
+    order = json.dumps({"id": 7, "updated_at": "2026-01-01T00:00:00Z"}).encode()
+    refund = json.dumps({"id": 3, "order_id": 7}).encode()
+    batch = [
+        Delivery(shop="uk", topic="orders/create", event_id="e1", body=order),
+        Delivery(shop="uk", topic="orders/create", event_id="e1", body=order),  # redelivery in the batch
+        Delivery(shop="uk", topic="orders/paid", event_id="e2", body=order),  # same order version
+        Delivery(shop="eu", topic="orders/create", event_id="e1", body=order),  # another shop
+        Delivery(shop="uk", topic="refunds/create", event_id="e3", body=refund),
+        Delivery(shop="uk", topic="orders/create", event_id="e4", body=b"{not json"),
+        Delivery(shop="uk", topic="carts/update", event_id="e5", body=order),
+    ]
+    with store.begin() as conn:
+        outcomes = intake.accept_batch(conn, batch, now=fake_clock.now())
+    assert outcomes == [
+        Outcome.ACCEPTED,
+        Outcome.DUPLICATE,
+        Outcome.ACCEPTED,
+        Outcome.ACCEPTED,
+        Outcome.ACCEPTED,
+        Outcome.MALFORMED,
+        Outcome.UNKNOWN_TOPIC,
+    ]
+    assert sorted(j["entity_key"] for j in all_jobs(store)) == ["order:eu:7", "order:uk:7", "order:uk:7"]
+    assert sorted(j["kind"] for j in all_jobs(store)) == ["shopify.order", "shopify.order", "shopify.refund"]
+    with store.begin() as conn:
+        query = sa.select(inbox_events.c.event_id, inbox_events.c.status).where(inbox_events.c.shop == "uk")
+        statuses = {r.event_id: r.status for r in conn.execute(query)}
+    assert statuses["e2"] == "same_version"
+    with store.begin() as conn:  # the same batch again: every delivery is a duplicate now
+        assert set(intake.accept_batch(conn, batch, now=fake_clock.now())) == {Outcome.DUPLICATE}

@@ -8,11 +8,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shopbridge.engine import cursors
+from shopbridge.config import parse_settings
+from shopbridge.engine import cursors, queue
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.schema import jobs
 from shopbridge.engine.store import Store
-from shopbridge.flows.order_sweep import cursor_name, sweep_orders, sweep_query
+from shopbridge.engine.worker import Registry, Worker
+from shopbridge.flows import order_sweep
+from shopbridge.flows.order_sweep import SCHEDULED_KIND, SWEEP_KIND, cursor_name, sweep_orders, sweep_query
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -90,3 +93,51 @@ def test_overlapping_sweeps_do_not_repeat_work(store: Store) -> None:
     shopify.orders.append(order(1, minute=30))  # order 1 changed again: a new version, a new job
     assert sweep_orders(store, shopify, shop="uk", overlap=timedelta(hours=1), started=START) == 1
     assert len(order_jobs(store)) == 3
+
+
+class FakeServices:
+    """What the sweep handler needs from bootstrap's Services: settings and a client per shop."""
+
+    def __init__(self, clients: dict[str, FakeShopify]) -> None:
+        shops = [
+            {
+                "name": name,
+                "domain": f"{name}.myshopify.com",
+                "access_token": {"env": "X"},
+                "webhook_secrets": [{"env": "Y"}],
+            }
+            for name in clients
+        ]
+        self.settings = parse_settings({"shops": shops, "schedules": {"order_sweep_overlap": 60}})
+        self.clients = clients
+
+    def shopify(self, shop: str) -> FakeShopify:
+        return self.clients[shop]
+
+
+def run_sweep_job(
+    store: Store, clock: FakeClock, services: FakeServices, kind: str, payload: dict[str, Any]
+) -> None:
+    registry = Registry()
+    order_sweep.register(registry)
+    with store.begin() as conn:
+        queue.enqueue(conn, kind, payload, now=clock.now())
+    assert Worker(store, registry, clock=clock, services=services).run_once() == 1
+
+
+def test_the_scheduled_sweep_sweeps_every_configured_shop(store: Store, fake_clock: FakeClock) -> None:
+    services = FakeServices({"uk": FakeShopify([order(1)]), "eu": FakeShopify([order(2), order(3)])})
+    run_sweep_job(store, fake_clock, services, SCHEDULED_KIND, {"scheduled_at": fake_clock.now().isoformat()})
+    assert sorted(j["entity_key"] for j in order_jobs(store) if j["kind"] == "shopify.order") == [
+        "order:eu:2",
+        "order:eu:3",
+        "order:uk:1",
+    ]
+    with store.begin() as conn:
+        assert cursors.get_cursor(conn, cursor_name("eu")) == fake_clock.now().isoformat()
+
+
+def test_a_shop_sweep_job_sweeps_only_its_shop(store: Store, fake_clock: FakeClock) -> None:
+    services = FakeServices({"uk": FakeShopify([order(1)]), "eu": FakeShopify([order(2)])})
+    run_sweep_job(store, fake_clock, services, SWEEP_KIND, {"shop": "eu"})
+    assert [j["entity_key"] for j in order_jobs(store) if j["kind"] == "shopify.order"] == ["order:eu:2"]

@@ -108,7 +108,14 @@ def test_an_item_changes_when_its_template_does() -> None:
     ],
 )
 def test_sale_states_map_to_order_status(state: str, shipment_state: str, status: SalesOrderStatus) -> None:
-    assert tr.order_status({"state": state, "shipment_state": shipment_state}) == status
+    assert (
+        tr.order_status({"state": state, "shipment_state": shipment_state, "invoice_state": "paid"}) == status
+    )
+
+
+def test_a_sale_done_with_nothing_shipped_or_invoiced_was_cancelled() -> None:
+    row = {"state": "done", "shipment_state": "none", "invoice_state": "none"}
+    assert tr.order_status(row) == SalesOrderStatus.CANCELLED
 
 
 @pytest.mark.parametrize(

@@ -197,3 +197,16 @@ def test_webhook_id_is_the_dedup_key_when_the_event_id_is_absent(intake: str, st
         assert post(intake, BODY, head).status_code == 200
     events = [e for e in rows(store, inbox_events) if e["source"] == "shopify"]
     assert [e["event_id"] for e in events] == ["wh-1"]
+
+
+def test_chunked_body_without_a_length_is_cut_off_at_the_limit(intake: str, store: Store) -> None:
+    body = json.dumps({**ORDER, "note": "x" * 5000}).encode()
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 1000):
+            yield body[start : start + 1000]
+
+    answer = httpx.post(intake + WEBHOOK_PATH, content=chunks(), headers=headers(body), timeout=10)
+    assert answer.status_code == 413
+    assert rows(store, inbox_events) == []
+    assert counter(store, "webhooks.rejected.too_large") == 1

@@ -84,6 +84,9 @@ def health_table(health: ErpHealth) -> Table:
     table.add_row("authenticated", _yes(health.authenticated))
     if health.detail:
         table.add_row("detail", escape(health.detail))
+    if not (health.reachable and health.authenticated):
+        table.add_row("capabilities", "unknown until shopbridge can log in")
+        return table
     for capability in Capability:
         table.add_row(f"capability: {capability.value}", _yes(capability in health.capabilities))
     return table

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -122,54 +122,78 @@ def accept_batch(conn: sa.Connection, deliveries: Sequence[Delivery], *, now: da
     """:func:`accept` for many deliveries in one transaction, with a few statements for the lot.
 
     Each outcome is what ``accept`` would have said had the deliveries come one after another: a
-    redelivery inside the batch is a duplicate, and of two topics of one order version (``orders/create``
-    and ``orders/paid`` together) only the first makes a job.
+    redelivery inside the batch is a duplicate, and of two topics of one order version
+    (``orders/create`` and ``orders/paid`` together) only the first makes a job.
     """
-    writes = _writes(conn)
-    outcomes = [Outcome.DUPLICATE] * len(deliveries)
-    routable: dict[tuple[str, str], tuple[int, TopicRoute, dict[str, Any]]] = {}
-    for i, delivery in enumerate(deliveries):
+    batch = _Batch(deliveries)
+    routable = _routable(conn, batch, now=now)
+    events = [_event_values(deliveries[i], "received") for i, _, _ in routable.values()]
+    _plan(batch, routable, _writes(conn).events(conn, events, now=now))
+    _claim_versions(conn, batch, now=now)
+    _writes(conn).jobs(conn, batch.jobs, now=now)
+    _writes(conn).mark(conn, batch.same_version, status="same_version", now=now)
+    return batch.outcomes
+
+
+_Routable = dict[tuple[str, str], tuple[int, TopicRoute, dict[str, Any]]]
+
+
+@dataclass
+class _Batch:
+    """What one batch decides: an outcome per delivery, the jobs to insert, the versions to claim."""
+
+    deliveries: Sequence[Delivery]
+    outcomes: list[Outcome] = field(default_factory=list)
+    jobs: list[dict[str, Any]] = field(default_factory=list)
+    same_version: list[int] = field(default_factory=list)  # inbox rows of versions already enqueued
+    versions: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.outcomes = [Outcome.DUPLICATE] * len(self.deliveries)
+
+
+def _routable(conn: sa.Connection, batch: _Batch, *, now: datetime) -> _Routable:
+    """The deliveries we can route, first of each event id; the others are kept as problems."""
+    routable: _Routable = {}
+    for i, delivery in enumerate(batch.deliveries):
         route, body = TOPICS.get(delivery.topic), _parse(delivery.body)
         if (delivery.shop, delivery.event_id) in routable:
-            continue
+            continue  # a redelivery inside the batch
         if route is None or body is None or _entity_id(route, body) is None:
-            outcomes[i] = _keep_unreadable(conn, delivery, route, now=now)
+            batch.outcomes[i] = _keep_unreadable(conn, delivery, route, now=now)
         else:
             routable[(delivery.shop, delivery.event_id)] = (i, route, body)
-    rows = writes.events(
-        conn, [_event_values(deliveries[i], "received") for i, _, _ in routable.values()], now=now
-    )
-    versions: dict[tuple[str, str], tuple[int, str, str, dict[str, Any]]] = {}
-    new_jobs: list[dict[str, Any]] = []
-    same_version: list[int] = []
+    return routable
+
+
+def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[tuple[str, str, str], int]) -> None:
+    """For each newly recorded event: a job, or an order version to claim first."""
     for (shop, event_id), (i, route, body) in routable.items():
-        event_row = rows.get((SOURCE, shop, event_id))
+        event_row = new_rows.get((SOURCE, shop, event_id))
         if event_row is None:
-            continue
-        outcomes[i] = Outcome.ACCEPTED
+            continue  # recorded before: a duplicate
+        batch.outcomes[i] = Outcome.ACCEPTED
         entity_id = str(_entity_id(route, body)).rsplit("/", 1)[-1]
-        payload = _webhook_payload(deliveries[i], route, entity_id, event_row)
+        payload = _webhook_payload(batch.deliveries[i], route, entity_id, event_row)
         if route.kind != ORDER_KIND or not body.get("updated_at"):
-            new_jobs.append(_webhook_job(deliveries[i], route, body, entity_id, payload))
-        elif (shop, _version(entity_id, body["updated_at"])) in versions:
-            same_version.append(event_row)
+            batch.jobs.append(_webhook_job(batch.deliveries[i], route, body, entity_id, payload))
+            continue
+        version = (shop, _version(entity_id, body["updated_at"]))
+        if version in batch.versions:
+            batch.same_version.append(event_row)
         else:
-            versions[(shop, _version(entity_id, body["updated_at"]))] = (
-                event_row,
-                entity_id,
-                body["updated_at"],
-                payload,
-            )
-    markers = writes.events(conn, [_marker_values(shop, version) for shop, version in versions], now=now)
-    for (shop, version), (event_row, entity_id, updated_at, payload) in versions.items():
+            batch.versions[version] = (entity_id, str(body["updated_at"]), payload)
+
+
+def _claim_versions(conn: sa.Connection, batch: _Batch, *, now: datetime) -> None:
+    """Record the order-version markers; a version whose marker exists already gets no job."""
+    markers = _writes(conn).events(conn, [_marker_values(*key) for key in batch.versions], now=now)
+    for (shop, version), (entity_id, updated_at, payload) in batch.versions.items():
         marker = markers.get((VERSION_SOURCE, shop, version))
-        if marker is None:  # this order version is already enqueued (by another topic or the sweep)
-            same_version.append(event_row)
+        if marker is None:  # enqueued before, by another topic or by the sweep
+            batch.same_version.append(int(payload["inbox_event_id"]))
         else:
-            new_jobs.append(_order_job(shop, entity_id, str(updated_at), payload, marker))
-    writes.jobs(conn, new_jobs, now=now)
-    writes.mark(conn, same_version, status="same_version", now=now)
-    return outcomes
+            batch.jobs.append(_order_job(shop, entity_id, updated_at, payload, marker))
 
 
 def enqueue_order_version(

@@ -23,13 +23,23 @@ import sqlalchemy as sa
 from shopbridge.connectors.shopify.pagination import Executor, iterate_pages
 from shopbridge.engine import cursors, queue
 from shopbridge.engine.job import Job
+from shopbridge.engine.scheduler import sweep_kind
 from shopbridge.engine.store import Store
 from shopbridge.engine.worker import HandlerContext, Registry
 from shopbridge.flows.intake import enqueue_order_version
 
-__all__ = ["SWEEP_KIND", "cursor_name", "enqueue_sweep", "register", "sweep_orders", "sweep_query"]
+__all__ = [
+    "SCHEDULED_KIND",
+    "SWEEP_KIND",
+    "cursor_name",
+    "enqueue_sweep",
+    "register",
+    "sweep_orders",
+    "sweep_query",
+]
 
-SWEEP_KIND = "sweep.orders"
+SWEEP_KIND = "sweep.orders"  # one shop: payload {"shop": name} (enqueue_sweep, the CLI, tests)
+SCHEDULED_KIND = sweep_kind("order_sweep")  # what the engine's scheduler fires: every configured shop
 PAGE_SIZE = 100
 
 
@@ -86,11 +96,27 @@ def _enqueue_page(store: Store, shop: str, page: list[Any], *, now: datetime) ->
 
 
 def handle_sweep(job: Job, ctx: HandlerContext) -> None:
-    """Handler of ``sweep.orders``: needs ``ctx.services`` with ``settings`` and ``shopify(shop)``."""
-    shop = str(job.payload.get("shop") or job.shop)
+    """Sweep the job's shop, or every configured shop when it names none (the scheduler's job).
+
+    Needs ``ctx.services`` with ``settings`` and ``shopify(shop)``. Each shop is swept even if an
+    earlier one failed; the first failure is raised afterwards so the job is retried (shops already
+    swept are cheap to sweep again: their versions are deduplicated).
+    """
+    named = str(job.payload.get("shop") or job.shop)
+    shops = [named] if named else [shop.name for shop in ctx.services.settings.shops]
     overlap = timedelta(seconds=ctx.services.settings.schedules.order_sweep_overlap)
-    sweep_orders(ctx.store, ctx.services.shopify(shop), shop=shop, overlap=overlap, started=ctx.clock.now())
+    failures: list[Exception] = []
+    for shop in shops:
+        try:
+            sweep_orders(
+                ctx.store, ctx.services.shopify(shop), shop=shop, overlap=overlap, started=ctx.clock.now()
+            )
+        except Exception as exc:  # keep sweeping the other shops; raised below
+            failures.append(exc)
+    if failures:
+        raise failures[0]
 
 
 def register(registry: Registry) -> None:
     registry.register(SWEEP_KIND, handle_sweep)
+    registry.register(SCHEDULED_KIND, handle_sweep)

@@ -131,8 +131,9 @@ class WebhookIntake:
     def __init__(self, services: Services) -> None:
         self._services = services
         self._limit = services.settings.web.max_body_bytes
-        # SQLite has one writer whatever we do; PostgreSQL takes a few batches in parallel.
-        self._writer = BatchWriter(services, writers=1 if services.store.dialect == "sqlite" else 4)
+        # One writer per process on both databases: SQLite has one writer whatever we do, and on
+        # PostgreSQL fewer, larger batches measured faster than 2 or 4 parallel ones (fewer commits).
+        self._writer = BatchWriter(services, writers=1)
         self._shops = {
             shop.domain: _Shop(
                 shop.name,

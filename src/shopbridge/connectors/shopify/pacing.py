@@ -11,15 +11,17 @@ difference to its actual cost refunded. :class:`CostBudget` is our model of that
   Shopify's own ``currentlyAvailable`` when Shopify knows of spending we do not (another process).
 
 **Why one pacing point, not a bucket row in the store.** All worker threads of a process that talk to
-one shop share one :class:`CostBudget` (bootstrap keeps a :class:`BudgetRegistry` and hands each
-client its shop's budget), so within a process the bucket is never over-drawn and no call waits on a
-database round trip (a row updated per call would add a write per Shopify call and a hot row under
-contention, for a limit Shopify already reports exactly in every response). Across processes the
-budgets do not talk to each other, but each response's ``throttleStatus`` is Shopify's own view of
-the shared bucket: :meth:`settle` adopts it whenever it is lower, so each process converges on the
-real level after one call, and the rare overshoot is a THROTTLED answer that the client waits out and
-retries (flows never see it). The price is a little wasted budget with several processes, not
-errors.
+one shop share one :class:`CostBudget`: ``bootstrap.Services.shopify(shop)`` builds one client per
+shop per process and every worker thread uses it (code that builds several clients for one shop
+passes them the same budget, e.g. from a :class:`BudgetRegistry`). So within a process the bucket is
+never over-drawn and no call waits on a database round trip (a row updated per call would add a
+write per Shopify call and a hot row under contention, for a limit Shopify already reports exactly
+in every response). Across processes the budgets do not talk to each other, but each response's
+``throttleStatus`` is Shopify's own view of the shared bucket: :meth:`CostBudget.settle` adopts it
+whenever it is lower, so each process converges on the real level after one call, and the rare
+overshoot is a THROTTLED answer that the client waits out and retries (flows never see it; the test
+``test_clients_with_separate_budgets_meet_throttled_and_never_surface_it`` shows it). The price is a
+little wasted budget with several processes, not errors.
 
 Pure except for the lock: time is passed in (seconds on a monotonic scale), nothing sleeps here.
 """

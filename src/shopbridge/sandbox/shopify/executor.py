@@ -76,22 +76,22 @@ def _literal_list_sizes(node: ValueNode) -> list[int]:
 def input_size_errors(operation: OperationDefinitionNode, variables: dict[str, Any]) -> list[ErrorDict]:
     """Shopify caps every input array at 250 items, in variables and in literals alike."""
     errors: list[ErrorDict] = []
-    for name, size in [(n, s) for n, v in variables.items() for _, s in _oversized_lists(v, [n])]:
-        errors.append(_size_error(size, [operation], name))
+    for path, size in [hit for n, v in variables.items() for hit in _oversized_lists(v, [n])]:
+        errors.append(_size_error(size, [operation], path))
     for field in operation.selection_set.selections:
         for arg in getattr(field, "arguments", None) or ():
             if isinstance(arg.value, VariableNode):
                 continue
             for size in _literal_list_sizes(arg.value):
-                errors.append(_size_error(size, [arg], arg.name.value))
+                errors.append(_size_error(size, [arg], [arg.name.value]))
     return errors
 
 
-def _size_error(size: int, nodes: list[Any], name: str) -> ErrorDict:
+def _size_error(size: int, nodes: list[Any], path: list[str | int]) -> ErrorDict:
     return {
         "message": f"The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_SIZE}.",
         "locations": locations(nodes),
-        "path": [name],
+        "path": path,
         "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
     }
 

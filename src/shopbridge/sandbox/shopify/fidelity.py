@@ -71,6 +71,7 @@ VALUE_FIELDS = frozenset(
         "value",
         "done",
         "committed",
+        "closed",
     }
 )
 

@@ -88,11 +88,41 @@ def fulfillment_create_name(replay: Replay, capture: Capture, state: ShopState) 
 
 
 def multi_tracking(replay: Replay, capture: Capture, state: ShopState) -> Steps:
-    setup = capture["setup"]
+    names = (
+        "orderCreate",
+        "fulfillmentCreate",
+        "fulfillmentTrackingInfoUpdate",
+        "downstreamRead",
+        "fulfillmentTrackingInfoUpdateV2",
+        "downstreamReadAfterV2",
+    )
+    return _steps(replay, {**capture, **capture["setup"]}, names)
+
+
+def _steps(replay: Replay, source: Capture, names: tuple[str, ...]) -> Steps:
     steps = {}
-    for name in ("orderCreate", "fulfillmentCreate"):
-        step = setup.get(name) or capture[name]
+    for name in names:
+        step = source[name]
         steps[name] = replay.run(step["query"], step["variables"], _payload(step["response"]))
+    return steps
+
+
+def fulfillment_cancel(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    names = ("orderCreate", "fulfillmentCreate", "fulfillmentTrackingInfoUpdate", "hydrateBeforeCancel")
+    steps = _steps(replay, capture["setup"], names)
+    steps["fulfillmentCancel"] = replay.run(
+        capture["query"], capture["variables"], _payload(capture["mutation"]["response"])
+    )
+    read = capture["downstreamRead"]
+    steps["order"] = replay.run(read["query"], read["variables"], _payload(read["response"]))
+    return steps
+
+
+def fulfillment_not_found(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+    steps = {}
+    for name in ("fulfillmentCancel", "fulfillmentTrackingInfoUpdate"):
+        request = capture[name]["request"]
+        steps[name] = replay.run(request["query"], request["variables"], _payload(capture[name]["response"]))
     return steps
 
 
@@ -114,6 +144,53 @@ def edit_residual(replay: Replay, capture: Capture, state: ShopState) -> Steps:
         step = capture["steps"][name]
         steps[name] = replay.run(step["query"], step["variables"], _payload(step["response"]))
     return steps
+
+
+SEED_CUSTOMER_ORDER = """mutation Seed($order: OrderCreateOrderInput!) { orderCreate(order: $order) {
+  order { id } userErrors { field message } } }"""
+SEED_CLOSE = """mutation SeedClose($input: OrderCloseInput!) {
+  orderClose(input: $input) { userErrors { message } } }"""
+
+
+def order_close_open(mutation_name: str) -> Case:
+    """orderClose on a closed order / orderOpen on an open one: the order is rebuilt from the
+    recorded read (a paid order of one customer), closed first when the read says so."""
+
+    def run(replay: Replay, capture: Capture, state: ShopState) -> Steps:
+        from .resolvers.customers import add_customer
+
+        upstream = capture["upstreamCalls"][0]
+        order = upstream["response"]["body"]["data"]["order"]
+        customer = add_customer(state, {"email": order["customer"]["email"]})
+        replay.ids[order["customer"]["id"]] = customer["id"]
+        sale = order["transactions"][0]
+        amount = {"shopMoney": sale["amountSet"]["shopMoney"]}
+        data = {
+            "customerId": customer["id"],
+            "currency": amount["shopMoney"]["currencyCode"],
+            "lineItems": [{"title": "Item", "quantity": 1, "priceSet": amount, "taxable": False}],
+            "transactions": [{k: sale[k] for k in ("kind", "status", "gateway")} | {"amountSet": amount}],
+        }
+        created = replay.post({"query": SEED_CUSTOMER_ORDER, "variables": {"order": data}})["data"][
+            "orderCreate"
+        ]
+        replay.ids[order["id"]] = created["order"]["id"]
+        if order["closed"]:
+            replay.post({"query": SEED_CLOSE, "variables": {"input": {"id": created["order"]["id"]}}})
+        steps = {"order": replay.run(upstream["query"], upstream["variables"], upstream["response"]["body"])}
+        recorded = capture["mutation"]["response"]
+        input_type = "OrderCloseInput" if mutation_name == "orderClose" else "OrderOpenInput"
+        document = document_for(
+            admin_schema(),
+            "mutation",
+            f"($input: {input_type}!)",
+            f"{mutation_name}(input: $input)",
+            recorded["data"][mutation_name],
+        )
+        steps[mutation_name] = replay.run(document, capture["variables"], recorded)
+        return steps
+
+    return run
 
 
 def payments_denied(replay: Replay, capture: Capture, state: ShopState) -> Steps:
@@ -234,6 +311,8 @@ CASES: dict[str, tuple[str, Case]] = {
         "shipping-fulfillments/fulfillment-create-name.json",
         fulfillment_create_name,
     ),
+    "fulfillment-cancel": ("orders/fulfillment-cancel-parity.json", fulfillment_cancel),
+    "fulfillment-not-found": ("orders/fulfillment-unknown-not-found.json", fulfillment_not_found),
     "fulfillment-multi-tracking": ("orders/fulfillment-multi-tracking-info.json", multi_tracking),
     "refund-partial-shipping-restock": (
         "orders/refund-create-partial-shipping-restock-parity.json",
@@ -244,6 +323,8 @@ CASES: dict[str, tuple[str, Case]] = {
     "refund-user-errors": ("orders/refund-create-user-errors-and-quantities.json", refund_user_errors),
     "money-bag-presentment": ("orders/money-bag-presentment-parity.json", money_bag),
     "edit-residual": ("orders/order-edit-residual-live-capture.json", edit_residual),
+    "order-close-noop": ("orders/orderClose-noop-on-already-closed.json", order_close_open("orderClose")),
+    "order-open-noop": ("orders/orderOpen-noop-on-already-open.json", order_close_open("orderOpen")),
     "payments-access-denied": ("payments/shopify-payments-account-access-denied.json", payments_denied),
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .order_figures import current_totals
 from .payloads import fulfillment_body, order_body, refund_body
 from .state import ShopState
 
@@ -36,5 +37,7 @@ def publish(state: ShopState, events: Iterable[Event]) -> None:
 
 
 def touch(state: ShopState, order: dict[str, Any]) -> None:
-    """Shopify bumps ``updatedAt`` on every change to an order (the sweep relies on it)."""
+    """Shopify bumps ``updatedAt`` on every change to an order (the sweep relies on it). The
+    customer side reads ``total_price`` to sum what a customer spent: kept current here."""
     order["updated_at"] = state.now_iso()
+    order["total_price"] = str(current_totals(order).total.shop)

@@ -6,6 +6,7 @@ refund, an edit or a fulfilment can never leave a stale total behind.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from .ordermath import Bag, PricedLine, PricedShipping, TaxLine, Totals, bag_sum, scale_line, totals_of
@@ -50,9 +51,13 @@ def _current_shipping(order: Order, ship: dict[str, Any]) -> PricedShipping:
     refunded: Bag = ship.get("refunded") or zero_of(order)
     if refunded.is_zero():
         return priced_shipping(ship)
-    left = ship["price"] - ship["discount"] - refunded
+    base: Bag = ship["price"] - ship["discount"]
+    left = base - refunded
     zero = zero_of(order)
-    return PricedShipping(left, zero, tuple())
+    # The tax left on shipping shrinks with it (a full shipping refund takes all of it back).
+    share = left.shop / base.shop if base.shop else Decimal(0)
+    taxes = tuple(TaxLine(t.title, t.rate, t.price.scale(share).rounded()) for t in ship["tax_lines"])
+    return PricedShipping(left, zero, taxes)
 
 
 def _sum_kind(order: Order, *kinds: str) -> Bag:

@@ -98,6 +98,7 @@ def create_order(state: ShopState, spec: OrderSpec) -> dict[str, Any]:
         new_transaction(state, p.kind, p.gateway, p.amount or total, test=p.test, status=p.status)
         for p in spec.payments
     ]
+    order["total_price"] = str(total.shop)
     state.orders[order["id"]] = order
     open_fulfillment_order(state, order, order["line_items"])
     if spec.commit_inventory:

@@ -36,11 +36,34 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("_v2", "")
 
 
+_REST_ADDRESS = (
+    "address1",
+    "address2",
+    "city",
+    "company",
+    "country",
+    "countryCodeV2",
+    "firstName",
+    "lastName",
+    "latitude",
+    "longitude",
+    "name",
+    "phone",
+    "province",
+    "provinceCode",
+    "zip",
+)
+
+
 def rest_address(address: dict[str, Any] | None) -> Body | None:
-    """A GraphQL MailingAddress dict with REST keys (countryCodeV2 -> country_code)."""
-    if address is None:
+    """The address as REST writes it (country_code, province_code, first_name...), completed the
+    way the GraphQL MailingAddress is (name, country)."""
+    from .order_views import address_view
+
+    view = address_view("gid://shopify/Order/0", "rest", address)
+    if view is None:
         return None
-    return {_snake(key): value for key, value in address.items()}
+    return {_snake(key): view.get(key) for key in _REST_ADDRESS}
 
 
 def _tax_lines(taxes: list[TaxLine]) -> list[Body]:
@@ -92,6 +115,8 @@ def line_item_body(order: dict[str, Any], line: dict[str, Any]) -> Body:
         "tax_lines": _tax_lines(line["tax_lines"]),
         "properties": [{"name": k, "value": v} for k, v in line.get("custom_attributes", [])],
         "product_exists": line["product_id"] is not None,
+        "grams": 0,
+        "variant_inventory_management": "shopify" if line["inventory_item_id"] else None,
     }
 
 
@@ -117,17 +142,11 @@ def _shipping_body(ship: dict[str, Any]) -> Body:
 
 
 def _customer_body(state: ShopState, customer_id: str | None) -> Body | None:
-    if not customer_id:
-        return None
-    record = state.customers.get(customer_id, {})
-    return {
-        "id": numeric_id(customer_id),
-        "admin_graphql_api_id": customer_id,
-        "email": record.get("email"),
-        "first_name": record.get("first_name"),
-        "last_name": record.get("last_name"),
-        "phone": record.get("phone"),
-    }
+    """The customer as its own webhooks show it (the catalogue side builds that body)."""
+    from .payloads_catalog import customer_payload
+
+    record = state.customers.get(customer_id or "")
+    return customer_payload(state, record) if record else None
 
 
 def order_body(state: ShopState, order: dict[str, Any]) -> Body:
@@ -159,6 +178,22 @@ def order_body(state: ShopState, order: dict[str, Any]) -> Body:
         "gateway": gateways[0] if gateways else None,
         "payment_gateway_names": gateways,
         "source_name": order["source_name"],
+        "source": order["source_name"],
+        "processing_method": "direct" if order["transactions"] else "manual",
+        "token": f"{numeric_id(order['id']):032x}",
+        "reference": None,
+        "user_id": None,
+        "browser_ip": None,
+        "buyer_accepts_marketing": False,
+        "cart_token": None,
+        "checkout_id": None,
+        "checkout_token": None,
+        "client_details": None,
+        "landing_site": None,
+        "landing_site_ref": None,
+        "referring_site": None,
+        "payment_details": None,
+        "total_weight": 0,
         "location_id": numeric_id(order["location_id"]) if order["location_id"] else None,
         "taxes_included": order["taxes_included"],
         "test": order["test"],
@@ -175,6 +210,7 @@ def order_body(state: ShopState, order: dict[str, Any]) -> Body:
         "total_shipping_price_set": rest_set(original.shipping),
         "total_tax": rest_amount(original.tax),
         "total_price": rest_amount(original.total),
+        "total_price_usd": rest_amount(original.total) if order["currency"] == "USD" else None,
         "current_subtotal_price": rest_amount(current.subtotal),
         "current_total_discounts": rest_amount(current.discounts),
         "current_total_tax": rest_amount(current.tax),
@@ -220,6 +256,14 @@ def transaction_body(order: dict[str, Any], tx: dict[str, Any]) -> Body:
         "parent_id": numeric_id(tx["parent_id"]) if tx["parent_id"] else None,
         "created_at": tx["created_at"],
         "test": tx["test"],
+        "authorization": None,
+        "device_id": None,
+        "error_code": None,
+        "location_id": None,
+        "message": None,
+        "receipt": {},
+        "source_name": "web",
+        "user_id": None,
     }
 
 
@@ -235,6 +279,7 @@ def refund_body(state: ShopState, refund: dict[str, Any]) -> Body:
         "processed_at": refund["created_at"],
         "note": refund["note"],
         "restock": any(item["restocked"] for item in refund["lines"]),
+        "user_id": None,
         "refund_line_items": [_refund_line_body(order, lines[i["line_item_id"]], i) for i in refund["lines"]],
         "transactions": [
             transaction_body(order, t) for t in order["transactions"] if t["id"] in refund["transaction_ids"]
@@ -287,6 +332,7 @@ def fulfillment_body(state: ShopState, fulfillment: dict[str, Any]) -> Body:
         "tracking_numbers": list(numbers),
         "tracking_url": urls[0] if urls else None,
         "tracking_urls": list(urls),
+        "receipt": {},
         "line_items": [
             {**line_item_body(order, lines[i["line_item_id"]]), "quantity": i["quantity"]}
             for i in fulfillment["line_items"]

@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import uvicorn
 from starlette.applications import Starlette
@@ -42,7 +41,6 @@ class SandboxSettings:
     seed_catalogue: bool = False
     webhook_url: str | None = None
     webhook_secret: str = "sandbox-webhook-secret"
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Sandbox:

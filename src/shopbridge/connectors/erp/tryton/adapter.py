@@ -2,8 +2,8 @@
 package only speaks its wire protocol and never imports it.
 
 What Tryton cannot do through this adapter is left out of :attr:`TrytonErp.capabilities` and
-refused with :class:`UnsupportedOperation`: amending or cancelling a sale once confirmed (Tryton has
-already made its shipment and invoice; a person handles that as a shipment exception in Tryton), a
+refused with :class:`UnsupportedOperation`: amending a sale once confirmed (Tryton has already made
+its shipment and invoice from the lines; a person changes it in Tryton), a
 credit-limit check (the ``credit_limit`` module is not part of this installation), restocking credit
 notes and sales returns (returns are a stock process in Tryton).
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.connectors.erp.tryton import feeds, sales
+from shopbridge.connectors.erp.tryton import cancellation, feeds, sales
 from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups
 from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
@@ -41,6 +41,7 @@ CAPABILITIES = frozenset(
         Capability.READ_PRICE_LISTS,
         Capability.CUSTOMERS,
         Capability.CREATE_SALES_ORDER,
+        Capability.CANCEL_SALES_ORDER,
         Capability.READ_DISPATCHES,
         Capability.CREDIT_NOTE,
         Capability.JOURNAL,
@@ -65,7 +66,7 @@ class TrytonErp:
             self.rpc.login()
         except RetryLater as exc:
             return ErpHealth(self.vendor, False, False, str(exc))
-        except ConfigurationError as exc:
+        except (ConfigurationError, NeedsPerson) as exc:  # e.g. a wrong password or database name
             return ErpHealth(self.vendor, True, False, str(exc))
         try:
             detail = f"warehouse {self.look.warehouse.code}, currency {self.look.currency[1]}"
@@ -139,10 +140,10 @@ class TrytonErp:
         )
 
     def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
-        raise UnsupportedOperation(
-            f"Tryton cannot cancel confirmed sale {reference} through the API; cancel "
-            "its shipment and invoice in Tryton and handle the sale's exceptions"
-        )
+        sale = sales.find_sale(self.look, reference)
+        if sale is None:
+            raise NeedsPerson(f"Tryton has no sale with reference {reference}; nothing to cancel")
+        return cancellation.cancel_sale(self.look, sale, reason)
 
     # --- dispatches, credit notes, payouts ----------------------------------------------------
     def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:

@@ -18,6 +18,7 @@ from shopbridge.domain.records import BundleComponent, Dispatch, Item, Price, Pr
 from shopbridge.ports.erp import Page
 
 MOVE_FIELDS = ("last_modified_at", "product")
+STAMP_FIELDS = ("last_modified_at", "template.last_modified_at")
 
 
 def _changed_domain(since: Any, *, template: bool = False) -> list[Any]:
@@ -31,9 +32,13 @@ def _changed_domain(since: Any, *, template: bool = False) -> list[Any]:
 def items_changed(look: Lookups, cursor: str | None, limit: int) -> Page[Item]:
     state = tr.decode_cursor(cursor)
     domain = [("suffix_code", "!=", None), *_changed_domain(state.since, template=True)]
-    rows = look.search_read("product.product", domain, tr.ITEM_FIELDS, context=ALL)
-    page, after, more = tr.take_page(rows, state, limit)
-    return Page(tuple(_items(look, page)), tr.encode_cursor(after), more)
+    # Every candidate is read, but only its stamps: the page's full rows are read afterwards.
+    stamps = look.search_read("product.product", domain, STAMP_FIELDS, context=ALL)
+    page, after, more = tr.take_page(stamps, state, limit)
+    wanted = [int(r["id"]) for r in page]
+    rows = look.search_read("product.product", [("id", "in", wanted)], tr.ITEM_FIELDS, context=ALL)
+    by_id = {int(r["id"]): r for r in rows}
+    return Page(tuple(_items(look, [by_id[i] for i in wanted if i in by_id])), tr.encode_cursor(after), more)
 
 
 def get_items(look: Lookups, skus: Sequence[str]) -> dict[str, Item]:

@@ -19,7 +19,14 @@ from typing import Any
 
 from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups, ProductRef
-from shopbridge.domain.records import CreditNote, SalesOrder, SalesOrderLine, SalesOrderRequest
+from shopbridge.domain.money import Money
+from shopbridge.domain.records import (
+    CreditNote,
+    SalesOrder,
+    SalesOrderLine,
+    SalesOrderRequest,
+    SalesOrderStatus,
+)
 from shopbridge.errors import NeedsPerson, ShopbridgeError
 from shopbridge.ports.erp import PostedDocument, UnknownSku
 
@@ -28,6 +35,8 @@ SALE_FIELDS = (
     "number",
     "state",
     "shipment_state",
+    "invoice_state",
+    "shipments",
     "party.code",
     "lines",
     "party",
@@ -38,7 +47,7 @@ LINE_FIELDS = ("type", "product.suffix_code", "quantity", "unit_price", "descrip
 
 def find_sale(look: Lookups, reference: str) -> dict[str, Any] | None:
     rows = look.search_read("sale.sale", [("reference", "=", reference)], SALE_FIELDS, order=[("id", "DESC")])
-    live = [r for r in rows if r.get("state") != "cancelled"]
+    live = [r for r in rows if tr.order_status(r) != SalesOrderStatus.CANCELLED]
     if live:
         return live[0]
     return rows[0] if rows else None
@@ -102,12 +111,31 @@ def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, P
         "shipment_address": address,
         "warehouse": look.warehouse.id,
         "description": order.note[:200] or order.reference,
-        "lines": [["create", [_line_values(look, line, products[line.sku]) for line in order.lines]]],
+        "lines": [["create", _lines(look, order, products)]],
     }
     created = look.rpc.model("sale.sale", "create", [values])
     if not isinstance(created, list) or len(created) != 1:
         raise NeedsPerson(f"Tryton answered sale.sale.create with {created!r}")
     return int(created[0])
+
+
+def _lines(look: Lookups, order: SalesOrderRequest, products: dict[str, ProductRef]) -> list[dict[str, Any]]:
+    values = [_line_values(look, line, products[line.sku]) for line in order.lines]
+    if order.shipping is not None and not order.shipping.is_zero():
+        values.append(_shipping_values(look, order, order.shipping))
+    return values
+
+
+def _shipping_values(look: Lookups, order: SalesOrderRequest, shipping: Money) -> dict[str, Any]:
+    """Shipping as a line without product: Tryton invoices it to the default revenue account."""
+    tax = order.shipping_tax.amount if order.shipping_tax else Decimal(0)
+    return {
+        "type": "line",
+        "quantity": 1.0,
+        "unit_price": shipping.amount,
+        "description": f"Shipping: {order.shipping_method or 'standard'}",
+        "taxes": [["add", look.tax_for(tr.tax_rate(shipping.amount, tax))]],
+    }
 
 
 def _line_values(look: Lookups, line: SalesOrderLine, product: ProductRef) -> dict[str, Any]:

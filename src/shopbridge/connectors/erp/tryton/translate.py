@@ -141,8 +141,8 @@ def free_stock(quantity: Any, forecast: Any) -> Decimal:
 
 def order_status(row: Row) -> SalesOrderStatus:
     state, shipped = row.get("state"), row.get("shipment_state")
-    if state == "cancelled":
-        return SalesOrderStatus.CANCELLED
+    if state == "cancelled" or (state == "done" and shipped == "none" and row.get("invoice_state") == "none"):
+        return SalesOrderStatus.CANCELLED  # done with nothing shipped or invoiced: cancelled after processing
     if shipped == "sent":
         return SalesOrderStatus.DISPATCHED
     if shipped == "partially shipped":
@@ -158,10 +158,15 @@ def to_sales_order(row: Row, lines: Sequence[Row], currency: str) -> SalesOrder:
         reference=str(row.get("reference") or ""),
         customer_account=str(_nested(row, "party", "code") or ""),
         status=order_status(row),
-        lines=tuple(to_order_line(line, currency) for line in lines if line.get("type", "line") == "line"),
+        lines=tuple(to_order_line(line, currency) for line in lines if _is_item_line(line)),
         erp_number=str(row.get("number") or ""),
         extra={"state": str(row.get("state")), "shipment_state": str(row.get("shipment_state"))},
     )
+
+
+def _is_item_line(row: Row) -> bool:
+    """Item lines only: shipping and comments are lines without a product."""
+    return row.get("type", "line") == "line" and bool(row.get("product"))
 
 
 def to_order_line(row: Row, currency: str) -> SalesOrderLine:

@@ -9,6 +9,7 @@ _MODULES = (
     "products",
     "inventory",
     "inventory_move",
+    "inventory_items",
     "customers",
     "b2b",
     "b2b_catalogs",

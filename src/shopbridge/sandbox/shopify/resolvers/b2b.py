@@ -286,6 +286,13 @@ def resolve_company_contact(state: ShopState, args: Record, info: ResolveInfo) -
     return contact_node(state, contact) if contact else None
 
 
+@query("companyContactRole")
+def resolve_company_contact_role(state: ShopState, args: Record, info: ResolveInfo) -> Record | None:
+    wanted = str(args["id"])
+    roles = (role for company in state.companies.values() for role in company["roles"])
+    return next((dict(role) for role in roles if role["id"] == wanted), None)
+
+
 @node_loader("Company")
 def _load_company(state: ShopState, gid: str) -> Record | None:
     return company_node(state, state.companies[gid]) if gid in state.companies else None

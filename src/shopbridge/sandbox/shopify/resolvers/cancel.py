@@ -14,6 +14,7 @@ from .. import order_figures as fig
 from ..order_events import Event, order_events, publish, refund_event, touch
 from ..order_model import new_transaction, release_stock
 from ..order_stock import level_events, snapshot
+from ..order_views import order_view
 from ..registry import ResolveInfo, mutation, query
 from ..state import ShopState
 from .refunds import apply_refund
@@ -128,3 +129,29 @@ def resolve_job(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> An
     with state.lock:
         job = state.jobs.get(args["id"])
         return {"id": job["id"], "done": job["done"], "query": None} if job else None
+
+
+def _close_or_open(state: ShopState, args: dict[str, Any], closing: bool) -> dict[str, Any]:
+    """Closing a closed order (or opening an open one) changes nothing, as Shopify's captures show."""
+    events: list[Event] = []
+    with state.lock:
+        order = state.orders.get(args["input"]["id"])
+        if order is None:
+            return {"order": None, "userErrors": [{"field": ["id"], "message": "Order does not exist"}]}
+        if closing != (order["closed_at"] is not None):
+            order["closed_at"] = state.now_iso() if closing else None
+            touch(state, order)
+            events = order_events(state, order, ["orders/updated"])
+        view = order_view(state, order)
+    publish(state, events)
+    return {"order": view, "userErrors": []}
+
+
+@mutation("orderClose")
+def resolve_order_close(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    return _close_or_open(state, args, closing=True)
+
+
+@mutation("orderOpen")
+def resolve_order_open(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    return _close_or_open(state, args, closing=False)

@@ -150,7 +150,11 @@ def item_node(state: ShopState, item: Record) -> Record:
         "requiresShipping": item.get("requires_shipping", True),
         "unitCost": None if cost is None else money_v2(cost, state.currency),
         "countryCodeOfOrigin": item.get("country_code_of_origin"),
-        "provinceCodeOfOrigin": None,
+        "provinceCodeOfOrigin": item.get("province_code_of_origin"),
+        "measurement": {
+            "id": f"gid://shopify/InventoryItemMeasurement/{numeric_id(gid)}",
+            "weight": dict(item.get("weight") or {"unit": "KILOGRAMS", "value": 0}),
+        },
         "harmonizedSystemCode": item.get("harmonized_system_code"),
         "duplicateSkuCount": _duplicate_skus(state, item),
         "createdAt": item["created_at"],
@@ -313,6 +317,34 @@ def resolve_level(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> 
         (k for k, gid in state.level_ids.items() if gid == wanted or gid.split("?")[0] == wanted), None
     )
     return level_node(state, *key) if key and key in state.inventory_levels else None
+
+
+_QUANTITY_NAMES = (
+    ("available", "Available"),
+    ("committed", "Committed"),
+    ("damaged", "Damaged"),
+    ("incoming", "Incoming"),
+    ("on_hand", "On hand"),
+    ("quality_control", "Quality control"),
+    ("reserved", "Reserved"),
+    ("safety_stock", "Safety stock"),
+)
+
+
+@query("inventoryProperties")
+def resolve_inventory_properties(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Record:
+    in_use = {n for levels in state.inventory_levels.values() for n, q in levels.items() if q} | {"on_hand"}
+    names = [
+        {
+            "name": name,
+            "displayName": label,
+            "isInUse": name in in_use or name in ("available", "committed", "reserved"),
+            "belongsTo": ["on_hand"] if name in inv.ON_HAND_PARTS else [],
+            "comprises": sorted(inv.ON_HAND_PARTS) if name == "on_hand" else [],
+        }
+        for name, label in _QUANTITY_NAMES
+    ]
+    return {"quantityNames": names}
 
 
 @node_loader("Product")

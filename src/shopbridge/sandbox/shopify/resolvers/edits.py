@@ -240,6 +240,8 @@ def _adjust_fulfillment(
     if delta > 0:
         commit_stock(state, order, [{**line, "quantity": delta}])
     for fo_id in order["fulfillment_order_ids"]:
+        if state.fulfillment_orders[fo_id]["status"] not in ("OPEN", "IN_PROGRESS"):
+            continue
         for item in state.fulfillment_orders[fo_id]["line_items"]:
             if item["line_item_id"] == line["id"]:
                 item["remaining_quantity"] = max(0, item["remaining_quantity"] + delta)

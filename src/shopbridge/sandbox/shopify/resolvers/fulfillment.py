@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import order_figures as fig
 from ..fulfillment_views import fulfillment_view
 from ..order_events import Event, fulfillment_event, order_events, publish, touch
 from ..order_model import ship_stock
 from ..order_views import fulfillment_order_view
 from ..registry import ResolveInfo, mutation, query
 from ..state import ShopState
+from .fulfillment_changes import close_when_done  # also registers the tracking and cancel mutations
 from .node import NODE_LOADERS
 
 # Carriers Shopify knows get a tracking URL when none is given (a few; Shopify's list is longer).
@@ -21,6 +23,11 @@ _CARRIER_URLS = {
     "Royal Mail": "https://www.royalmail.com/track-your-item#/tracking-results/{}",
 }
 NOT_FOUND = "Fulfillment order does not exist."
+_FULFILMENT_TOPICS = {
+    "FULFILLED": "orders/fulfilled",
+    "PARTIALLY_FULFILLED": "orders/partially_fulfilled",
+    "UNFULFILLED": "orders/updated",
+}
 BAD_QUANTITY = "Invalid fulfillment order line item quantity requested."
 
 
@@ -34,7 +41,8 @@ def resolve_fulfillment_create(state: ShopState, args: dict[str, Any], info: Res
             return {"fulfillment": None, "userErrors": errors}
         fulfillment = apply_fulfillment(state, plan, data.get("trackingInfo") or {})
         order = state.orders[fulfillment["order_id"]]
-        events = [fulfillment_event(state, fulfillment), *order_events(state, order, ["orders/updated"])]
+        topics = list(dict.fromkeys([_FULFILMENT_TOPICS[fig.fulfillment_status(order)], "orders/updated"]))
+        events = [fulfillment_event(state, fulfillment), *order_events(state, order, topics)]
         view = fulfillment_view(state, fulfillment)
     publish(state, events)
     return {"fulfillment": view, "userErrors": []}
@@ -93,6 +101,7 @@ def apply_fulfillment(state: ShopState, plan: Plan, tracking: dict[str, Any]) ->
     fulfillment = _record(state, order, plan, tracking)
     state.fulfillments[fulfillment["id"]] = fulfillment
     order["fulfillment_ids"].append(fulfillment["id"])
+    close_when_done(state, order)
     touch(state, order)
     return fulfillment
 

@@ -122,6 +122,8 @@ def require_change_from(quantities: list[Record], field: str) -> None:
 
 
 def adjustment_group(state: ShopState, data: Record, changes: list[Record]) -> Record:
+    order = {name: i for i, name in reversed(list(enumerate(c["name"] for c in changes)))}
+    changes = sorted(changes, key=lambda c: order[c["name"]])  # Shopify lists changes grouped by name
     with state.lock:
         gid = state.new_gid("InventoryAdjustmentGroup")
         group = {"id": gid, "created_at": state.now_iso(), "reason": data["reason"], "changes": changes}
@@ -158,7 +160,8 @@ def _change_node(state: ShopState, change: Record) -> Record:
     return {
         "name": change["name"],
         "delta": change["delta"],
-        "quantityAfterChange": change["after"],
+        # Shopify answers null here (captures: set and move on 2025-01); "after" is kept for the state view.
+        "quantityAfterChange": None,
         "ledgerDocumentUri": change.get("ledger"),
         "item": lambda: item_node(state, state.inventory_items[change["item_id"]]),
         "location": lambda: location_node(state, state.locations[change["location_id"]]),

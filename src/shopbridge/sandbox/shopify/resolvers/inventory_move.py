@@ -47,7 +47,7 @@ def _change_errors(state: ShopState, i: int, change: Record) -> list[Record]:
         return [user_error([*path, "inventoryItemId"], message, "INVALID_INVENTORY_ITEM")]
     if start["locationId"] != end["locationId"]:
         message = "The quantities can't be moved between different locations."
-        return [user_error([*path, "to", "locationId"], message, "DIFFERENT_LOCATIONS")]
+        return [user_error(path, message, "DIFFERENT_LOCATIONS")]
     if start["name"] == end["name"]:
         message = "The quantity names for each change can't be the same."
         return [user_error([*path, "to", "name"], message, "SAME_QUANTITY_NAME")]

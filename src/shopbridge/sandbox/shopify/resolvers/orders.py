@@ -4,6 +4,7 @@ control route that places an order the way a checkout does."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from .. import order_figures as fig
 from ..checkout import CheckoutError, place_order
 from ..connection import connection
 from ..order_events import order_events, publish
@@ -51,6 +53,7 @@ def resolve_order(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> 
 
 @query("orders")
 def resolve_orders(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    matches(None, args.get("query"))  # refuses unsupported search fields even on an empty shop
     with state.lock:
         matching = [o for o in state.orders.values() if matches(o, args.get("query"))]
         key = _SORT_KEYS.get(str(args.get("sortKey") or "ID"), _SORT_KEYS["ID"])
@@ -61,10 +64,15 @@ def resolve_orders(state: ShopState, args: dict[str, Any], info: ResolveInfo) ->
         )
 
 
-def matches(order: dict[str, Any], search: str | None) -> bool:
+def matches(order: dict[str, Any] | None, search: str | None) -> bool:
     """Shopify search syntax, the part the sweeps use: ``updated_at:>='2025-01-01T00:00:00Z'``,
     ``created_at:<...``, ``name:#1001``, ``status:open|closed|cancelled``; terms are ANDed."""
     if not search:
+        return True
+    unknown = {f for f, _, _ in _TERM.findall(search)} - _SEARCHABLE
+    if unknown:
+        raise GraphQLError(f"The shopbridge Shopify sandbox does not search orders by {sorted(unknown)}")
+    if order is None:
         return True
     return all(_term_matches(order, f, op or "=", v) for f, op, v in _TERM.findall(search))
 
@@ -76,9 +84,35 @@ def _term_matches(order: dict[str, Any], field: str, op: str, value: str) -> boo
         return str(order["name"]).lstrip("#") == value.lstrip("#")
     if field == "status":
         return _status(order) == value.lower() or value.lower() == "any"
-    if field == "email":
-        return (order["email"] or "").lower() == value.lower()
-    raise GraphQLError(f"The shopbridge Shopify sandbox does not search orders by '{field}'")
+    if field in _TEXT_FIELDS:
+        return value.lower() in _TEXT_FIELDS[field](order)
+    if field == "id":
+        return _compare_numbers(numeric_id(order["id"]), op, int(value.rsplit("/", 1)[-1]))
+    raise GraphQLError(
+        f"The shopbridge Shopify sandbox does not search orders by '{field}'"
+    )  # pragma: no cover
+
+
+_TEXT_FIELDS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "email": lambda o: [(o["email"] or "").lower()],
+    "tag": lambda o: [t.lower() for t in o["tags"]],
+    "financial_status": lambda o: [(fig.financial_status(o) or "pending").lower()],
+    "fulfillment_status": lambda o: [fig.fulfillment_status(o).lower()],
+    "customer_id": lambda o: [str(numeric_id(o["customer_id"]))] if o["customer_id"] else [],
+}
+
+
+_SEARCHABLE = {"updated_at", "created_at", "processed_at", "name", "status", "id", *_TEXT_FIELDS}
+
+
+def _compare_numbers(left: int, op: str, right: int) -> bool:
+    return {
+        ">=": left >= right,
+        ">": left > right,
+        "<=": left <= right,
+        "<": left < right,
+        "=": left == right,
+    }[op]
 
 
 def _status(order: dict[str, Any]) -> str:

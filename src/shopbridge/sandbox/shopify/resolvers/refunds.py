@@ -159,7 +159,7 @@ def _shrink_fulfillment_orders(
     state: ShopState, order: dict[str, Any], line: dict[str, Any], quantity: int
 ) -> None:
     """Refunded unfulfilled units leave the fulfilment order (Shopify stops asking to ship them)."""
-    for fo_id in order["fulfillment_order_ids"]:
+    for fo_id in _open_fulfillment_orders(state, order):
         for item in state.fulfillment_orders[fo_id]["line_items"]:
             if item["line_item_id"] == line["id"] and quantity > 0:
                 taken = min(quantity, item["remaining_quantity"])
@@ -167,6 +167,14 @@ def _shrink_fulfillment_orders(
                 item["total_quantity"] -= taken
                 quantity -= taken
         _close_if_done(state.fulfillment_orders[fo_id])
+
+
+def _open_fulfillment_orders(state: ShopState, order: dict[str, Any]) -> list[str]:
+    return [
+        i
+        for i in order["fulfillment_order_ids"]
+        if state.fulfillment_orders[i]["status"] in ("OPEN", "IN_PROGRESS")
+    ]
 
 
 def _close_if_done(fo: dict[str, Any]) -> None:
