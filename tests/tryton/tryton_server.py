@@ -2,7 +2,7 @@
 
 ``cached_database()`` builds ``erp.sqlite`` (``trytond-admin`` activating the modules, then
 ``seed.py`` through proteus) under ``/tmp/shopbridge-tryton-cache/<key>/``, where the key hashes the
-trytond version, the seed script and the seed data: change any of them and a new database is built.
+trytond version, the modules, the seed script and the seed data: change any of them and a new database is built.
 ``TrytonServer`` copies that file into a fresh directory and runs ``trytond`` on a free port of
 127.0.0.1 until ``stop()``. Tryton runs in its own virtualenv and process (it is GPL software).
 """
@@ -10,6 +10,7 @@ trytond version, the seed script and the seed data: change any of them and a new
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -48,6 +49,7 @@ def _config(directory: Path, port: int = 0) -> Path:
     return conf
 
 
+@functools.cache
 def _version() -> str:
     out = subprocess.run(
         [str(VENV / "python"), "-c", "import trytond; print(trytond.__version__)"],
@@ -70,7 +72,9 @@ def seed_spec(items: Any, customer_email: str) -> dict[str, Any]:
 def cached_database(spec: dict[str, Any]) -> tuple[Path, float]:
     """The path of the seeded database file, and the seconds spent building it (0 when cached)."""
     key = hashlib.sha256(
-        (_version() + SEED.read_text(encoding="utf-8") + json.dumps(spec, sort_keys=True)).encode()
+        "\n".join(
+            (_version(), *MODULES, SEED.read_text(encoding="utf-8"), json.dumps(spec, sort_keys=True))
+        ).encode()
     ).hexdigest()[:16]
     target = CACHE / key / f"{DATABASE}.sqlite"
     CACHE.mkdir(parents=True, exist_ok=True)
