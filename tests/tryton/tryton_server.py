@@ -1,8 +1,9 @@
 """A real Tryton server for tests: the database is built once per machine and copied per test.
 
 ``cached_database()`` builds ``erp.sqlite`` (``trytond-admin`` activating the modules, then
-``seed.py`` through proteus) under ``/tmp/shopbridge-tryton-cache/<key>/``, where the key hashes the
-trytond version, the modules, the seed script and the seed data: change any of them and a new database is built.
+``seed.py`` through proteus) under ``/tmp/shopbridge-tryton-cache/<key>/``, where the key hashes
+the trytond version, the modules, the seed script and the seed data: change any of them and a new
+database is built.
 ``TrytonServer`` copies that file into a fresh directory and runs ``trytond`` on a free port of
 127.0.0.1 until ``stop()``. Tryton runs in its own virtualenv and process (it is GPL software).
 """

@@ -63,7 +63,7 @@ class Store:
             if self.dialect == "postgresql":
                 # Two processes starting at once would both create the tables; the second waits here
                 # and then finds the schema at head. (SQLite's BEGIN IMMEDIATE already serialises.)
-                pass
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
 

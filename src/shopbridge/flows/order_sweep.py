@@ -34,6 +34,7 @@ __all__ = [
     "cursor_name",
     "enqueue_sweep",
     "register",
+    "start_watermark",
     "sweep_orders",
     "sweep_query",
 ]
@@ -57,6 +58,20 @@ def enqueue_sweep(conn: sa.Connection, shop: str, *, now: datetime) -> int:
     return queue.enqueue(
         conn, SWEEP_KIND, {"shop": shop}, dedup_key=f"{SWEEP_KIND}:{shop}", shop=shop, now=now
     )
+
+
+def start_watermark(store: Store, shop: str, at: datetime) -> bool:
+    """Give a shop with no watermark its first one, so the first sweep reads back to ``at``.
+
+    Without it the first sweep starts at "now minus overlap" (a new installation does not replay
+    years of history by accident); an installer who wants a back-fill from a date sets it here.
+    Returns False, changing nothing, when the shop already has a watermark.
+    """
+    with store.begin() as conn:
+        if cursors.get_cursor(conn, cursor_name(shop)) is not None:
+            return False
+        cursors.set_cursor(conn, cursor_name(shop), at.isoformat(), now=at)
+    return True
 
 
 def sweep_orders(

@@ -1,0 +1,112 @@
+"""``shopbridge demo``: the main job on the embedded default, against the built-in sandboxes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from shopbridge.cli.common import console
+from shopbridge.demo.day import DemoDay, DemoReport, write_report
+from shopbridge.demo.stack import DemoOptions, DemoStack
+
+_PHASE_TEXT = {
+    "trade": "Trading a day in the Shopify sandbox",
+    "deliver": "Delivering webhooks (some dropped, some duplicated) to the intake",
+    "reconcile_webhooks": "Reconciling Shopify's orders with shopbridge (webhooks alone)",
+    "sweep": "Sweeping orders updated since the watermark",
+    "reconcile_sweep": "Reconciling again after the sweep",
+    "check_erp": "Checking the ERP (Sage 200 sandbox)",
+}
+
+
+def demo(
+    workdir: str = typer.Option("var/demo", help="where the store, config and report go"),
+    orders: int = typer.Option(40, min=1, max=2000, help="orders in the trading day"),
+    seed: int = typer.Option(2026, help="seed of the simulated day (same seed, same day)"),
+    drop_rate: float = typer.Option(0.10, min=0.0, max=1.0, help="share of webhooks Shopify never delivers"),
+    duplicate_rate: float = typer.Option(0.10, min=0.0, max=1.0, help="share delivered twice"),
+    serve: bool = typer.Option(
+        None,
+        "--serve/--no-serve",
+        help="keep the dashboard up until Ctrl-C (default: on a terminal, not in CI)",
+    ),
+    port: int = typer.Option(0, min=0, max=65535, help="dashboard port (0: a free one)"),
+) -> None:
+    """Run a day of trading through shopbridge on SQLite and the built-in sandboxes, then reconcile."""
+    options = DemoOptions(
+        workdir=Path(workdir),
+        orders=orders,
+        seed=seed,
+        drop_rate=drop_rate,
+        duplicate_rate=duplicate_rate,
+        port=port,
+    )
+    keep_serving = _should_serve(serve)
+    with DemoStack(options) as stack:
+        day = DemoDay(stack, options)
+        _run_phases(day)
+        report = day.report()
+        json_path, md_path = write_report(report, options)
+        _print(report, json_path, md_path)
+        if keep_serving:
+            console.print(f"\nDashboard at [bold]{stack.web_url}/[/bold]; Ctrl-C stops.")
+            _wait_for_interrupt()
+    if not report.after_sweep.agrees:
+        raise typer.Exit(1)
+
+
+def _should_serve(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and os.environ.get("CI", "").lower() not in ("1", "true")
+
+
+def _run_phases(day: DemoDay) -> None:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as progress:
+        overall = progress.add_task("demo", total=len(DemoDay.PHASES), visible=False)
+        for phase in DemoDay.PHASES:
+            task = progress.add_task(_PHASE_TEXT[phase], total=1)
+            getattr(day, phase)()
+            progress.update(task, completed=1)
+            progress.advance(overall)
+
+
+def _print(report: DemoReport, json_path: str, md_path: str) -> None:
+    data = report.to_json()
+    rec = data["reconciliation"]
+    table = Table(title="Reconciliation: Shopify orders vs shopbridge")
+    table.add_column("check")
+    table.add_column("result", justify="right")
+    table.add_row("orders in Shopify", str(rec["orders_in_shopify"]))
+    table.add_row("webhooks triggered / dropped / duplicated", _trio(data["webhooks"]))
+    table.add_row("missing after webhooks alone", str(len(rec["missing_after_webhooks"])))
+    table.add_row("missing after the sweep", str(len(rec["missing_after_sweep"])))
+    erp = data["erp"]
+    table.add_row(
+        f"ERP {erp['vendor']}", "reachable" if erp["reachable"] and erp["authenticated"] else "DOWN"
+    )
+    console.print(table)
+    verdict = "[green]AGREE[/green]" if rec["agrees"] else "[red]DISAGREE[/red]"
+    console.print(f"Shopify and shopbridge {verdict}. Report: {md_path} (and {json_path})")
+
+
+def _trio(hooks: dict[str, int]) -> str:
+    return f"{hooks['triggered']} / {hooks['dropped']} / {hooks['duplicated']}"
+
+
+def _wait_for_interrupt() -> None:
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        console.print("stopping")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)

@@ -1,0 +1,1 @@
+"""`shopbridge demo`: a day of trading through the built-in sandboxes, and its reconciliation."""
