@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -27,6 +28,25 @@ PG_BIN = Path(os.environ.get("SHOPBRIDGE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 def postgres_available() -> bool:
     """True when the PostgreSQL server binaries are installed."""
     return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
+
+
+# Runs beside the test session: once the session's process is gone (even by SIGKILL, when no fixture
+# teardown runs), it stops the cluster and deletes its files, so no server outlives its session.
+_WATCHDOG = """
+import os, shutil, subprocess, sys, time
+pid, root, command = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+def alive():
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+while alive() and os.path.exists(root):
+    time.sleep(0.5)
+if os.path.exists(root):
+    subprocess.run(command, capture_output=True)
+    shutil.rmtree(root, ignore_errors=True)
+"""
 
 
 def _free_port() -> int:
@@ -45,10 +65,13 @@ class PgCluster:
         self.port = 0
         self._names = itertools.count(1)
         self._as_postgres = os.geteuid() == 0
+        self._watchdog: subprocess.Popen[bytes] | None = None
+
+    def _prefix(self) -> list[str]:
+        return ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
 
     def _run(self, *args: str) -> None:
-        prefix = ["runuser", "-u", "postgres", "--"] if self._as_postgres else []
-        result = subprocess.run([*prefix, *args], capture_output=True, text=True, check=False)
+        result = subprocess.run([*self._prefix(), *args], capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise RuntimeError(f"{args[0]} failed ({result.returncode}): {result.stdout}{result.stderr}")
 
@@ -68,7 +91,22 @@ class PgCluster:
         )
         log = self.root / "server.log"
         self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(log), "-w", "start")
+        self._start_watchdog()
         return self
+
+    def _start_watchdog(self) -> None:
+        stop = [
+            *self._prefix(),
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-m",
+            "immediate",
+            "-w",
+            "stop",
+        ]
+        command = [sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(self.root), *stop]
+        self._watchdog = subprocess.Popen(command, start_new_session=True)
 
     def stop(self) -> None:
         """Stop the server at once and delete its files."""
@@ -76,6 +114,8 @@ class PgCluster:
             with contextlib.suppress(RuntimeError):  # already stopped; the files go regardless
                 self._run(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop")
         shutil.rmtree(self.root, ignore_errors=True)
+        if self._watchdog is not None:  # it sees the directory gone and exits
+            self._watchdog.wait(timeout=10)
 
     def url(self, database: str) -> str:
         """The SQLAlchemy URL of ``database`` on this cluster."""

@@ -104,6 +104,10 @@ def test_a_worker_killed_mid_job_loses_its_lease_and_another_completes_it(
     victim = start_workers(pg_store, log, *lease)
     try:
         _wait_for(started, victim)
+        time.sleep(3)  # longer than the lease: only the heartbeat keeps the job with its worker
+        with pg_store.begin() as conn:
+            held = queue.get_job(conn, blocked)
+        assert held is not None and (held.state, held.attempts) == (JobState.RUNNING, 1)
     finally:
         victim.kill()  # SIGKILL: no cleanup, no release, the lease is all that is left
         victim.wait()
