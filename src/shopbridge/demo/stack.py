@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-import uvicorn
-
 from shopbridge.bootstrap import Services, build_registry, build_services
 from shopbridge.config import load_settings
 from shopbridge.engine.worker import Worker, default_worker_name
 from shopbridge.flows import admin
 from shopbridge.sandbox.sage200 import Sage200Sandbox
+from shopbridge.sandbox.serving import ServerThread
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
 from shopbridge.sandbox.shopify.webhooks import WebhookEmitter
 from shopbridge.web.app import create_app
@@ -60,7 +58,7 @@ class DemoStack:
         self.web_url = ""
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
-        self._web: uvicorn.Server | None = None
+        self._web: ServerThread | None = None
 
     def __enter__(self) -> DemoStack:
         self.start()
@@ -74,20 +72,20 @@ class DemoStack:
     def start(self) -> None:
         self.options.workdir.mkdir(parents=True, exist_ok=True)
         _remove_database(self.options.workdir)
-        web_socket = _bind(self.options.port)
-        self.web_url = f"http://127.0.0.1:{web_socket.getsockname()[1]}"
         self.sage.start()
         self.shopify = self._start_shopify()
         config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.sage)
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
-        self._start_web(web_socket)
+        self._web = ServerThread(create_app(self.services), port=self.options.port, name="shopbridge-web")
+        self.web_url = self._web.start()
+        self._start_webhooks(self.shopify)
         self._start_workers()
 
     def stop(self) -> None:
         self._stop.set()
         if self._web is not None:
-            self._web.should_exit = True
+            self._web.stop()
         for thread in self._threads:
             thread.join(timeout=15)
         if self.shopify is not None:
@@ -123,14 +121,17 @@ class DemoStack:
             shop_domain=SHOP_DOMAIN,
             seed=self.options.seed,
             seed_catalogue=True,
-            webhook_url=f"{self.web_url}/webhooks/shopify",
             webhook_secret=os.environ[ENV_WEBHOOK_SECRET],
         )
         server = SandboxServer(settings)
         server.start()
-        emitter = server.state.webhook_emitter
-        assert emitter is not None  # started by the sandbox because webhook_url is set
-        emitter.settings.update(
+        return server
+
+    def _start_webhooks(self, server: SandboxServer) -> None:
+        """Subscribe shopbridge's intake, with the day's unreliability, once it is listening."""
+        server.sandbox.settings.webhook_url = f"{self.web_url}/webhooks/shopify"
+        server.sandbox.start_webhooks()
+        self.emitter().settings.update(
             {
                 "drop_rate": self.options.drop_rate,
                 "duplicate_rate": self.options.duplicate_rate,
@@ -138,18 +139,6 @@ class DemoStack:
                 "seed": self.options.seed,
             }
         )
-        return server
-
-    def _start_web(self, sock: socket.socket) -> None:
-        config = uvicorn.Config(create_app(self._svc()), log_level="warning", lifespan="off")
-        server = self._web = uvicorn.Server(config)
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="demo-web", daemon=True)
-        thread.start()
-        self._threads.append(thread)
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError(f"shopbridge's web side could not start at {self.web_url}")
-            time.sleep(0.01)
 
     def _start_workers(self) -> None:
         services = self._svc()
@@ -172,13 +161,6 @@ def _ensure_secrets() -> None:
     """Fresh secrets for this run, handed over the way a real installation does: the environment."""
     for name in (ENV_SHOPIFY_TOKEN, ENV_WEBHOOK_SECRET, ENV_SAGE_TOKEN):
         os.environ.setdefault(name, secrets.token_hex(16))
-
-
-def _bind(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
 
 
 def _remove_database(workdir: Path) -> None:

@@ -7,7 +7,7 @@ in-process. The small HTTP server runner is shared with the SYSPRO sandbox.
 from __future__ import annotations
 
 from shopbridge.sandbox.prima.app import Login, PrimaLevers, PrimaState, create_app
-from shopbridge.sandbox.syspro.server import ServerThread
+from shopbridge.sandbox.serving import ServerThread
 
 __all__ = ["Login", "PrimaSandbox"]
 
@@ -16,7 +16,7 @@ class PrimaSandbox:
     def __init__(self, login: Login | None = None, *, port: int = 0) -> None:
         self.state = PrimaState(login or Login())
         self.levers = PrimaLevers(self.state)
-        self._server = ServerThread(create_app(self.state), port=port)
+        self._server = ServerThread(create_app(self.state), port=port, name="prima-sandbox")
         self.base_url = ""
 
     def start(self) -> str:

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from decimal import Decimal
-
-import uvicorn
 
 from shopbridge.sandbox.sage200 import levers
 from shopbridge.sandbox.sage200.app import SandboxApp
 from shopbridge.sandbox.sage200.faults import Faults
 from shopbridge.sandbox.sage200.state import COMPANY_ID, SITE_ID, SageState
+from shopbridge.sandbox.serving import ServerThread
 
 DEFAULT_TOKEN = "sandbox-token"
 
@@ -23,43 +19,25 @@ class Sage200Sandbox:
     site_id = SITE_ID
     company_id = str(COMPANY_ID)
 
-    def __init__(self, *, token: str = DEFAULT_TOKEN, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, *, token: str = DEFAULT_TOKEN, port: int = 0) -> None:
         self.token = token
-        self.host = host
         self.port = port
         self.state = SageState()
         self.faults = Faults()
         self.app = SandboxApp(self.state, self.faults, token)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ServerThread | None = None
         self.base_url = ""
 
     def start(self) -> str:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self.app.asgi, log_level="warning", lifespan="off", timeout_graceful_shutdown=1
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the Sage 200 sandbox did not start")
-            time.sleep(0.01)
-        self.base_url = f"http://{self.host}:{self.port}"
+        self._server = ServerThread(self.app.asgi, port=self.port, name="sage200-sandbox")
+        self.base_url = self._server.start()
+        self.port = int(self.base_url.rsplit(":", 1)[1])
         return self.base_url
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._server.stop()
         self._server = None
-        self._thread = None
 
     # Levers (see control.py for the same over HTTP)
     def add_item(

@@ -8,17 +8,15 @@ for tests. Control routes and D2's routes reach the sandbox through ``request.ap
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from dataclasses import dataclass
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from ..serving import ServerThread
 from .cost import LeakyBucket
 from .executor import Answer, Executor
 from .faults import Faults
@@ -122,9 +120,7 @@ class SandboxServer:
         else:
             self.sandbox = Sandbox(sandbox_or_settings)
         self.app = build_app(self.sandbox)
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._socket: socket.socket | None = None
+        self._server: ServerThread | None = None
 
     @property
     def state(self) -> ShopState:
@@ -136,33 +132,13 @@ class SandboxServer:
 
     def start(self, port: int | None = None) -> str:
         """Start serving on 127.0.0.1 (a free port unless given); returns the base URL."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port or 0))
-        chosen = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="off")
-        server = self._server = uvicorn.Server(config)
-        self.sandbox.state.base_url = f"http://127.0.0.1:{chosen}"
-        self._socket = sock
-        self._thread = threading.Thread(
-            target=lambda: server.run(sockets=[sock]), name="shopify-sandbox", daemon=True
-        )
-        self._thread.start()
-        while not server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError(f"the Shopify sandbox could not start on 127.0.0.1:{chosen}")
-            threading.Event().wait(0.01)
+        self._server = ServerThread(self.app, port=port or 0, name="shopify-sandbox")
+        self.sandbox.state.base_url = self._server.start()
         self.sandbox.start_webhooks()
         return self.sandbox.base_url
 
     def stop(self) -> None:
         self.sandbox.stop_webhooks()
         if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-        if self._socket is not None:
-            self._socket.close()
+            self._server.stop()
         self._server = None
-        self._thread = None
-        self._socket = None

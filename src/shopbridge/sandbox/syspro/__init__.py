@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+from shopbridge.sandbox.serving import ServerThread
 from shopbridge.sandbox.syspro.app import Credentials, SysproLevers, SysproState, create_app
-from shopbridge.sandbox.syspro.server import ServerThread
 
 __all__ = ["Credentials", "SysproSandbox"]
 
@@ -16,7 +16,7 @@ class SysproSandbox:
     def __init__(self, credentials: Credentials | None = None, *, port: int = 0) -> None:
         self.state = SysproState(credentials or Credentials())
         self.levers = SysproLevers(self.state)
-        self._server = ServerThread(create_app(self.state), port=port)
+        self._server = ServerThread(create_app(self.state), port=port, name="syspro-sandbox")
         self.base_url = ""
 
     def start(self) -> str:

@@ -1,4 +1,7 @@
-"""Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (port 0, read back)."""
+"""Serve an ASGI app with uvicorn on 127.0.0.1 in a background thread (port 0, read back).
+
+Shared by every sandbox (and the demo): one place that knows how to start, wait for and stop a server.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from starlette.types import ASGIApp
 class ServerThread:
     """``start()`` binds a free port and returns the base URL; ``stop()`` shuts down and joins."""
 
-    def __init__(self, app: ASGIApp, *, port: int = 0) -> None:
+    def __init__(self, app: ASGIApp, *, port: int = 0, name: str = "sandbox server") -> None:
+        self.name = name
         self._app = app
         self._port = port
         self._server: uvicorn.Server | None = None
@@ -30,12 +34,14 @@ class ServerThread:
             self._app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=1
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=self.name, daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 10
         while not self._server.started:
             if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("sandbox server did not start")
+                raise RuntimeError(f"{self.name} could not start on 127.0.0.1:{port}")
             time.sleep(0.01)
         return f"http://127.0.0.1:{port}"
 
