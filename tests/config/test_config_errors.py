@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from shopbridge.cli.app import app
-from shopbridge.config import load_settings
+from shopbridge.config import load_settings, parse_settings
 from shopbridge.errors import ConfigurationError
 
 SHOP = """
@@ -115,3 +115,41 @@ def test_the_config_path_comes_from_the_environment(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["config", "check"], env={"SHOPBRIDGE_CONFIG": str(path)})
     assert result.exit_code == 2
     assert "engine.wrokers" in result.stderr
+
+
+def test_store_accounts_must_be_keyed_by_currency_code() -> None:
+    data = {
+        "shops": [
+            {
+                "name": "uk",
+                "domain": "brand-uk.myshopify.com",
+                "access_token": {"env": "X"},
+                "webhook_secrets": [{"env": "Y"}],
+                "accounts": {"pounds": {"bank": "1200"}},
+            }
+        ]
+    }
+    with pytest.raises(ConfigurationError) as caught:
+        parse_settings(data)
+    assert "shops[0].accounts" in str(caught.value) and "ISO currency" in str(caught.value)
+
+
+def test_a_store_uses_its_own_lookups_where_it_has_them() -> None:
+    shop = {"access_token": {"env": "X"}, "webhook_secrets": [{"env": "Y"}]}
+    settings = parse_settings(
+        {
+            "lookups": {"carriers": {"DPD": "DPD UK"}},
+            "shops": [
+                {**shop, "name": "uk", "domain": "brand-uk.myshopify.com"},
+                {
+                    **shop,
+                    "name": "eu",
+                    "domain": "brand-eu.myshopify.com",
+                    "lookups": {"carriers": {"DPD": "DPD"}},
+                },
+            ],
+        }
+    )
+    uk, eu = settings.shops
+    assert settings.lookups_for(uk).carriers == {"DPD": "DPD UK"}
+    assert settings.lookups_for(eu).carriers == {"DPD": "DPD"}

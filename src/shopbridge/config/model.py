@@ -69,6 +69,24 @@ class WebSettings(_Strict):
     public_url: str = Field(default="", description="address Shopify delivers webhooks to")
 
 
+class LookupSettings(_Strict):
+    """Shopify value -> ERP code tables. Unknown values fall back to ``default`` where given."""
+
+    payment_gateways: dict[str, str] = Field(default_factory=dict)
+    shipping_methods: dict[str, str] = Field(default_factory=dict)
+    tax_codes: dict[str, str] = Field(default_factory=dict, description="tax rate (e.g. '0.2') -> ERP code")
+    carriers: dict[str, str] = Field(default_factory=dict, description="ERP courier -> Shopify carrier")
+
+
+class CurrencyAccounts(_Strict):
+    """The ERP's ledger codes for one store's money in one currency (payout postings use these)."""
+
+    bank: str = Field(description="bank account the Shopify payouts in this currency are paid into")
+    clearing: str = Field(default="", description="Shopify Payments clearing (control) account")
+    fees: str = Field(default="", description="expense account for card and payout fees")
+    suspense: str = Field(default="", description="where unknown balance transaction types wait for finance")
+
+
 class ShopSettings(_Strict):
     """One Shopify store."""
 
@@ -88,6 +106,20 @@ class ShopSettings(_Strict):
     customer_account_prefix: str = ""
     default_customer_account: str = Field(default="", description="ERP account for guest checkouts")
     amendment_cutoff_minutes: int = Field(default=60, ge=0)
+    accounts: dict[str, CurrencyAccounts] = Field(
+        default_factory=dict, description="ISO currency -> this store's ledger codes in that currency"
+    )
+    lookups: LookupSettings | None = Field(
+        default=None, description="this store's own lookup tables; absent: the global [lookups]"
+    )
+
+    @field_validator("accounts")
+    @classmethod
+    def _currency_keys(cls, value: dict[str, CurrencyAccounts]) -> dict[str, CurrencyAccounts]:
+        bad = [key for key in value if len(key) != 3 or not key.isalpha() or not key.isupper()]
+        if bad:
+            raise ValueError(f"accounts are keyed by ISO currency codes like 'GBP', not {bad}")
+        return value
 
     @property
     def admin_base(self) -> str:
@@ -114,15 +146,6 @@ class FlowSettings(_Strict):
     refunds: bool = True
     payouts: bool = True
     prices: bool = False
-
-
-class LookupSettings(_Strict):
-    """Shopify value -> ERP code tables. Unknown values fall back to ``default`` where given."""
-
-    payment_gateways: dict[str, str] = Field(default_factory=dict)
-    shipping_methods: dict[str, str] = Field(default_factory=dict)
-    tax_codes: dict[str, str] = Field(default_factory=dict, description="tax rate (e.g. '0.2') -> ERP code")
-    carriers: dict[str, str] = Field(default_factory=dict, description="ERP courier -> Shopify carrier")
 
 
 class BufferSettings(_Strict):
@@ -167,3 +190,7 @@ class Settings(_Strict):
 
     def shop_by_name(self, name: str) -> ShopSettings | None:
         return next((s for s in self.shops if s.name == name), None)
+
+    def lookups_for(self, shop: ShopSettings) -> LookupSettings:
+        """A store's own lookup tables where it has them, else the installation's."""
+        return shop.lookups if shop.lookups is not None else self.lookups
