@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from shopbridge.engine import inbox, queue
+from shopbridge.engine import inbox
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.schema import inbox_events, jobs
 from shopbridge.engine.store import Store
@@ -133,57 +133,6 @@ def test_duplicate_delivery_is_reported_as_such(store: Store, fake_clock: FakeCl
     fake_clock.advance(timedelta(hours=1).total_seconds())
     assert deliver(store, fake_clock, "refunds/create", body, "ev-1") == Outcome.DUPLICATE
     assert len(all_jobs(store)) == 1
-
-
-def row(store: Store, table: sa.Table, row_id: int | None) -> dict[str, Any]:
-    with store.begin() as conn:
-        found = conn.execute(sa.select(table).where(table.c.id == row_id)).one()
-    return {k: v for k, v in found._mapping.items() if k not in ("id", "source", "dedup_key")}
-
-
-def test_intake_fast_writes_make_the_same_rows_as_the_engine_api(store: Store, fake_clock: FakeClock) -> None:
-    now = fake_clock.now()
-    with store.begin() as conn:
-        writes = intake._writes(conn)
-        fast_event = writes.event(
-            conn, source="a", shop="uk", topic="t", event_id="e", payload="{}", status="s", now=now
-        )
-        api_event = inbox.record_event(
-            conn,
-            source="b",
-            shop="uk",
-            topic="t",
-            event_id="e",
-            triggered_at=None,
-            payload="{}",
-            status="s",
-            now=now,
-        )
-        fast_job = writes.job(
-            conn, kind="k", payload={"a": 1}, entity_key="x", dedup_key="d1", shop="uk", now=now
-        )
-        api_job = queue.enqueue(conn, "k", {"a": 1}, entity_key="x", dedup_key="d2", shop="uk", now=now)
-    assert row(store, inbox_events, fast_event) == row(store, inbox_events, api_event)
-    assert row(store, jobs, fast_job) == row(store, jobs, api_job)
-
-
-def test_intake_fast_writes_deduplicate_like_the_engine(store: Store, fake_clock: FakeClock) -> None:
-    now = fake_clock.now()
-    with store.begin() as conn:
-        writes = intake._writes(conn)
-        assert writes.event(
-            conn, source="a", shop="uk", topic="t", event_id="e", payload="", status="s", now=now
-        )
-        assert (
-            writes.event(
-                conn, source="a", shop="uk", topic="t", event_id="e", payload="", status="s", now=now
-            )
-            is None
-        )
-        queue.enqueue(conn, "k", {}, dedup_key="d", now=now)
-        assert (
-            writes.job(conn, kind="k", payload={}, entity_key="x", dedup_key="d", shop="uk", now=now) is None
-        )
 
 
 def test_a_batch_decides_as_if_the_deliveries_came_one_by_one(store: Store, fake_clock: FakeClock) -> None:

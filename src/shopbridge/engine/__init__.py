@@ -10,4 +10,5 @@ their writes and the jobs they enqueue share one transaction (the transactional 
     scheduler.py  periodic sweeps, fired once across processes   problems.py report, resolve, ignore
     cursors.py    sweep watermarks     counters.py   counters    links.py    Shopify id <-> ERP id
     snapshots.py  last stock pushed    audit.py      manual actions          clock.py    System/FakeClock
+    batch.py      the prepared inbox/job writes behind record_event and enqueue, also many rows at once
 """

@@ -8,8 +8,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shopbridge.engine.batch import NewEvent, insert_event, mark_events
 from shopbridge.engine.schema import inbox_events
-from shopbridge.engine.sql import upsert_insert
 
 __all__ = ["InboxEvent", "get_event", "mark_event", "record_event"]
 
@@ -47,31 +47,26 @@ def record_event(
     """Record an inbound event; returns its id, or None if (source, shop, event_id) was seen before.
 
     Webhooks are delivered at least once: the unique constraint with ``ON CONFLICT DO NOTHING`` turns a
-    redelivery into a no-op, even when two deliveries race.
+    redelivery into a no-op, even when two deliveries race. For many events at once see
+    :func:`shopbridge.engine.batch.record_events` (the same statement).
     """
-    stmt = upsert_insert(conn, inbox_events).values(
+    event = NewEvent(
         source=source,
         shop=shop,
         topic=topic,
         event_id=event_id,
+        payload=payload,
         webhook_id=webhook_id,
         api_version=api_version,
         triggered_at=triggered_at,
-        received_at=now,
-        payload=payload,
         status=status,
     )
-    stmt = stmt.on_conflict_do_nothing(
-        index_elements=[inbox_events.c.source, inbox_events.c.shop, inbox_events.c.event_id]
-    )
-    new_id = conn.execute(stmt.returning(inbox_events.c.id)).scalar_one_or_none()
-    return None if new_id is None else int(new_id)
+    return insert_event(conn, event, now=now)
 
 
 def mark_event(conn: sa.Connection, event_id: int, *, status: str, now: datetime) -> None:
     """Set an event's processing status (``processed``, ``ignored``, ``failed`` ...)."""
-    stmt = inbox_events.update().where(inbox_events.c.id == event_id).values(status=status, processed_at=now)
-    conn.execute(stmt)
+    mark_events(conn, [event_id], status=status, now=now)
 
 
 def get_event(conn: sa.Connection, event_id: int) -> InboxEvent | None:

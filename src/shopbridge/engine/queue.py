@@ -30,9 +30,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.engine.batch import NewJob, insert_job
 from shopbridge.engine.job import Job, JobState, job_from_row
 from shopbridge.engine.problems import report_problem
 from shopbridge.engine.queue_admin import (
@@ -44,7 +44,7 @@ from shopbridge.engine.queue_admin import (
     retry_now,
     stats,
 )
-from shopbridge.engine.schema import ACTIVE_JOB_PREDICATE, ACTIVE_JOB_STATES, jobs
+from shopbridge.engine.schema import ACTIVE_JOB_STATES, jobs
 
 __all__ = [
     "Job",
@@ -89,53 +89,35 @@ def enqueue(
     dead one holds the rest until replayed or discarded). ``max_attempts`` None means the engine's
     configured ``retry.max_attempts``. ``now`` defaults to the wall clock; ``run_after`` to ``now``.
     """
-    now = now or datetime.now(UTC)
-    values = {
-        "kind": kind,
-        "entity_key": entity_key,
-        "dedup_key": dedup_key,
-        "payload": dict(payload),
-        "state": _PENDING,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "run_after": run_after or now,
-        "shop": shop,
-        "last_error": "",
-        "created_at": now,
-        "updated_at": now,
-    }
-    if dedup_key is None:
-        return int(conn.execute(_INSERT, values).scalar_one())
-    return _enqueue_deduplicated(conn, values, dedup_key)
+    job = NewJob(
+        kind=kind,
+        payload=payload,
+        entity_key=entity_key,
+        dedup_key=dedup_key,
+        run_after=run_after,
+        shop=shop,
+        max_attempts=max_attempts,
+    )
+    return _enqueue(conn, job, now or datetime.now(UTC))
 
 
-# Statements built once and run with bound values: building them costs more than running them.
-_INSERT = jobs.insert().returning(jobs.c.id)
 _ACTIVE_BY_DEDUP_KEY = sa.select(jobs.c.id).where(
     jobs.c.dedup_key == sa.bindparam("dedup_key"), jobs.c.state.in_(ACTIVE_JOB_STATES)
 )
 
 
-@functools.lru_cache(maxsize=4)
-def _insert_unless_active(dialect: str) -> Any:
-    # ON CONFLICT on the partial unique index (its predicate spelled exactly as in the index).
-    insert = postgresql.insert(jobs) if dialect == "postgresql" else sqlite.insert(jobs)
-    stmt = insert.on_conflict_do_nothing(index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE)
-    return stmt.returning(jobs.c.id)
-
-
-def _enqueue_deduplicated(conn: sa.Connection, values: dict[str, Any], dedup_key: str) -> int:
-    # Atomic: two processes enqueueing the same key at once end with one job. The existing job may
-    # finish between our conflict and our read; then the key is free again and the next round inserts.
-    insert = _insert_unless_active(conn.dialect.name)
+def _enqueue(conn: sa.Connection, job: NewJob, now: datetime) -> int:
+    # The insert is the prepared ON CONFLICT DO NOTHING of batch.enqueue_jobs, so it is atomic: two
+    # processes enqueueing the same key at once end with one job. The existing job may finish between
+    # our conflict and our read; then the key is free again and the next round inserts.
     for _ in range(5):
-        new_id = conn.execute(insert, values).scalar_one_or_none()
+        new_id = insert_job(conn, job, now=now)
         if new_id is not None:
-            return int(new_id)
-        existing = conn.execute(_ACTIVE_BY_DEDUP_KEY, {"dedup_key": dedup_key}).scalar_one_or_none()
+            return new_id
+        existing = conn.execute(_ACTIVE_BY_DEDUP_KEY, {"dedup_key": job.dedup_key}).scalar_one_or_none()
         if existing is not None:
             return int(existing)
-    raise RuntimeError(f"could not enqueue or find the job with dedup_key {dedup_key!r}")
+    raise RuntimeError(f"could not enqueue or find the job with dedup_key {job.dedup_key!r}")
 
 
 def claim(

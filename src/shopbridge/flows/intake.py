@@ -14,18 +14,16 @@ event id ``<order id>@<updatedAt>``): the first to see a version enqueues the jo
 marker and enqueues nothing. So a webhook and a sweep of the same version make one job, and a sweep
 re-reading its overlap window adds no work. Other topics are deduplicated on the event id.
 
-**Hot path.** Intake is the one place that must store thousands of events a second, so it writes
-with statements built once per dialect and executed with bound parameters (:class:`_Writes`), about
-four times cheaper than building a statement per row. They are the *same* writes as
-``inbox.record_event`` and ``queue.enqueue`` (same columns, same ``ON CONFLICT`` targets on the same
-unique indexes); ``tests/shopify/test_shopify_intake_flow.py`` compares the rows both produce, so
-the two cannot drift apart unnoticed.
+**Hot path.** Intake must store thousands of events a second. :func:`accept_batch` (the web layer's
+group commit) writes a whole batch with the engine's many-row writes (``engine/batch.py``): one
+statement each for the events, the order-version markers, the jobs and the status marks. Single rows
+(an unreadable webhook, the sweep's order version) use the same prepared statements one row at a
+time, as ``inbox.record_event`` and ``queue.enqueue`` themselves do.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,10 +34,17 @@ import sqlalchemy as sa
 
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import inbox, queue
+from shopbridge.engine.batch import (
+    EventKey,
+    NewEvent,
+    NewJob,
+    enqueue_jobs,
+    insert_event,
+    mark_events,
+    record_events,
+)
 from shopbridge.engine.job import Job
 from shopbridge.engine.problems import report_problem
-from shopbridge.engine.schema import ACTIVE_JOB_PREDICATE, inbox_events, jobs
-from shopbridge.engine.sql import upsert_insert
 from shopbridge.engine.worker import HandlerContext, Registry
 
 __all__ = [
@@ -127,11 +132,11 @@ def accept_batch(conn: sa.Connection, deliveries: Sequence[Delivery], *, now: da
     """
     batch = _Batch(deliveries)
     routable = _routable(conn, batch, now=now)
-    events = [_event_values(deliveries[i], "received") for i, _, _ in routable.values()]
-    _plan(batch, routable, _writes(conn).events(conn, events, now=now))
+    events = [_event(deliveries[i], "received") for i, _, _ in routable.values()]
+    _plan(batch, routable, record_events(conn, events, now=now))
     _claim_versions(conn, batch, now=now)
-    _writes(conn).jobs(conn, batch.jobs, now=now)
-    _writes(conn).mark(conn, batch.same_version, status="same_version", now=now)
+    enqueue_jobs(conn, batch.jobs, now=now)
+    mark_events(conn, batch.same_version, status="same_version", now=now)
     return batch.outcomes
 
 
@@ -144,7 +149,7 @@ class _Batch:
 
     deliveries: Sequence[Delivery]
     outcomes: list[Outcome] = field(default_factory=list)
-    jobs: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[NewJob] = field(default_factory=list)
     same_version: list[int] = field(default_factory=list)  # inbox rows of versions already enqueued
     versions: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = field(default_factory=dict)
 
@@ -166,7 +171,7 @@ def _routable(conn: sa.Connection, batch: _Batch, *, now: datetime) -> _Routable
     return routable
 
 
-def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[tuple[str, str, str], int]) -> None:
+def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[EventKey, int]) -> None:
     """For each newly recorded event: a job, or an order version to claim first."""
     for (shop, event_id), (i, route, body) in routable.items():
         event_row = new_rows.get((SOURCE, shop, event_id))
@@ -187,7 +192,7 @@ def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[tuple[str, str, 
 
 def _claim_versions(conn: sa.Connection, batch: _Batch, *, now: datetime) -> None:
     """Record the order-version markers; a version whose marker exists already gets no job."""
-    markers = _writes(conn).events(conn, [_marker_values(*key) for key in batch.versions], now=now)
+    markers = record_events(conn, [_marker(*key) for key in batch.versions], now=now)
     for (shop, version), (entity_id, updated_at, payload) in batch.versions.items():
         marker = markers.get((VERSION_SOURCE, shop, version))
         if marker is None:  # enqueued before, by another topic or by the sweep
@@ -212,22 +217,28 @@ def enqueue_order_version(
     or ``None`` when the version was enqueued before.
     """
     number = str(order_id).rsplit("/", 1)[-1]
-    marker = _writes(conn).event(conn, **_marker_values(shop, _version(number, updated_at)), now=now)
+    marker = insert_event(conn, _marker(shop, _version(number, updated_at)), now=now)
     if marker is None:
         return None
     job = _order_job(shop, number, updated_at, payload, marker)
-    new_id = _writes(conn).job(conn, **job, now=now)
-    # None: an active job already holds this dedup key (possible only if enqueued by other means).
-    return new_id if new_id is not None else queue.enqueue(conn, **job, now=now)
+    # queue.enqueue, not a bare insert: should an active job hold the key already (enqueued by other
+    # means), the caller gets that job's id.
+    return queue.enqueue(
+        conn,
+        job.kind,
+        job.payload,
+        entity_key=job.entity_key,
+        dedup_key=job.dedup_key,
+        shop=job.shop,
+        now=now,
+    )
 
 
 def _version(number: str, updated_at: Any) -> str:
     return f"{number}@{_normalise_time(str(updated_at))}"
 
 
-def _order_job(
-    shop: str, number: str, updated_at: str, payload: Mapping[str, Any], marker: int
-) -> dict[str, Any]:
+def _order_job(shop: str, number: str, updated_at: str, payload: Mapping[str, Any], marker: int) -> NewJob:
     """The order job of one version: the same for a webhook and a sweep."""
     job_payload = {
         **payload,
@@ -235,13 +246,13 @@ def _order_job(
         "updated_at": _normalise_time(updated_at),
         "version_event_id": marker,
     }
-    return {
-        "kind": ORDER_KIND,
-        "payload": job_payload,
-        "entity_key": f"order:{shop}:{number}",
-        "dedup_key": f"order:{shop}:{_version(number, updated_at)}",
-        "shop": shop,
-    }
+    return NewJob(
+        kind=ORDER_KIND,
+        payload=job_payload,
+        entity_key=f"order:{shop}:{number}",
+        dedup_key=f"order:{shop}:{_version(number, updated_at)}",
+        shop=shop,
+    )
 
 
 def _webhook_payload(delivery: Delivery, route: TopicRoute, entity_id: str, event_row: int) -> dict[str, Any]:
@@ -256,33 +267,39 @@ def _webhook_payload(delivery: Delivery, route: TopicRoute, entity_id: str, even
 
 def _webhook_job(
     delivery: Delivery, route: TopicRoute, body: Mapping[str, Any], entity_id: str, payload: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "kind": route.kind,
-        "payload": payload,
-        "entity_key": _entity_key(route, delivery.shop, entity_id, body),
-        "dedup_key": f"webhook:{delivery.shop}:{delivery.event_id}",
-        "shop": delivery.shop,
-    }
+) -> NewJob:
+    return NewJob(
+        kind=route.kind,
+        payload=payload,
+        entity_key=_entity_key(route, delivery.shop, entity_id, body),
+        dedup_key=f"webhook:{delivery.shop}:{delivery.event_id}",
+        shop=delivery.shop,
+    )
 
 
-def _event_values(delivery: Delivery, status: str) -> dict[str, Any]:
-    return {
-        "source": SOURCE,
-        "shop": delivery.shop,
-        "topic": delivery.topic,
-        "event_id": delivery.event_id,
-        "webhook_id": delivery.webhook_id,
-        "api_version": delivery.api_version,
-        "triggered_at": delivery.triggered_at,
-        "payload": delivery.body.decode("utf-8", errors="replace"),
-        "status": status,
-    }
+def _event(delivery: Delivery, status: str) -> NewEvent:
+    return NewEvent(
+        source=SOURCE,
+        shop=delivery.shop,
+        topic=delivery.topic,
+        event_id=delivery.event_id,
+        webhook_id=delivery.webhook_id,
+        api_version=delivery.api_version,
+        triggered_at=delivery.triggered_at,
+        payload=delivery.body.decode("utf-8", errors="replace"),
+        status=status,
+    )
 
 
-def _marker_values(shop: str, version: str) -> dict[str, Any]:
-    marker = {"topic": "order_version", "event_id": version, "payload": "", "status": "enqueued"}
-    return {"source": VERSION_SOURCE, "shop": shop, **marker}
+def _marker(shop: str, version: str) -> NewEvent:
+    return NewEvent(
+        source=VERSION_SOURCE,
+        shop=shop,
+        topic="order_version",
+        event_id=version,
+        payload="",
+        status="enqueued",
+    )
 
 
 def _entity_key(route: TopicRoute, shop: str, entity_id: str, body: Mapping[str, Any]) -> str:
@@ -296,7 +313,7 @@ def _keep_unreadable(
 ) -> Outcome:
     """Keep the raw body of a webhook we cannot route, with a problem, so nothing is lost."""
     outcome = Outcome.UNKNOWN_TOPIC if route is None else Outcome.MALFORMED
-    if _writes(conn).event(conn, **_event_values(delivery, outcome.value), now=now) is None:
+    if insert_event(conn, _event(delivery, outcome.value), now=now) is None:
         return Outcome.DUPLICATE
     kind = ProblemKind.UNKNOWN_WEBHOOK_TOPIC if route is None else ProblemKind.MALFORMED_WEBHOOK
     what = (
@@ -316,102 +333,6 @@ def _keep_unreadable(
     )
     report_problem(conn, report, now=now)
     return outcome
-
-
-class _Writes:
-    """``inbox.record_event``, ``queue.enqueue`` and ``inbox.mark_event`` as statements built once.
-
-    Run with bound values, singly or for many rows at once (``RETURNING`` tells which rows were new:
-    ``ON CONFLICT DO NOTHING`` returns nothing for a row that already existed).
-    """
-
-    _EVENT_COLUMNS = ("source", "shop", "topic", "event_id", "webhook_id", "api_version", "triggered_at",
-                      "received_at", "payload", "status")  # fmt: skip
-    _JOB_COLUMNS = ("kind", "entity_key", "dedup_key", "payload", "state", "attempts", "max_attempts",
-                    "run_after", "shop", "last_error", "created_at", "updated_at")  # fmt: skip
-
-    def __init__(self, conn: sa.Connection) -> None:
-        event = (
-            upsert_insert(conn, inbox_events)
-            .values({c: sa.bindparam(c, type_=inbox_events.c[c].type) for c in self._EVENT_COLUMNS})
-            .on_conflict_do_nothing(
-                index_elements=[inbox_events.c.source, inbox_events.c.shop, inbox_events.c.event_id]
-            )
-        )
-        self._event = event.returning(inbox_events.c.id)
-        self._events = event.returning(
-            inbox_events.c.id, inbox_events.c.source, inbox_events.c.shop, inbox_events.c.event_id
-        )
-        self._jobs = (
-            upsert_insert(conn, jobs)
-            .values({c: sa.bindparam(c, type_=jobs.c[c].type) for c in self._JOB_COLUMNS})
-            .on_conflict_do_nothing(index_elements=[jobs.c.dedup_key], index_where=ACTIVE_JOB_PREDICATE)
-        )
-        self._job = self._jobs.returning(jobs.c.id)
-        self._mark = (
-            inbox_events.update()
-            .where(inbox_events.c.id == sa.bindparam("row_id"))
-            .values(status=sa.bindparam("new_status"), processed_at=sa.bindparam("processed_at"))
-        )
-
-    def event(self, conn: sa.Connection, *, now: datetime, **fields: Any) -> int | None:
-        """Insert an inbox event (``fields`` as for ``inbox.record_event``); ``None`` if already there."""
-        new_id = conn.execute(self._event, self._event_row(fields, now)).scalar_one_or_none()
-        return None if new_id is None else int(new_id)
-
-    def events(
-        self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *, now: datetime
-    ) -> dict[tuple[str, str, str], int]:
-        """Insert many events; the new ones by (source, shop, event_id)."""
-        if not rows:
-            return {}
-        result = conn.execute(self._events, [self._event_row(row, now) for row in rows])
-        return {(r.source, r.shop, r.event_id): int(r.id) for r in result}
-
-    def job(self, conn: sa.Connection, *, now: datetime, **fields: Any) -> int | None:
-        """Insert a job (``fields`` as for ``queue.enqueue``); ``None`` if its dedup key is taken."""
-        new_id = conn.execute(self._job, self._job_row(fields, now)).scalar_one_or_none()
-        return None if new_id is None else int(new_id)
-
-    def jobs(self, conn: sa.Connection, rows: Sequence[Mapping[str, Any]], *, now: datetime) -> None:
-        if rows:
-            conn.execute(self._jobs, [self._job_row(row, now) for row in rows])
-
-    def mark(self, conn: sa.Connection, event_rows: Sequence[int], *, status: str, now: datetime) -> None:
-        if event_rows:
-            conn.execute(
-                self._mark, [{"row_id": r, "new_status": status, "processed_at": now} for r in event_rows]
-            )
-
-    @staticmethod
-    def _event_row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-        return {"webhook_id": "", "api_version": "", "triggered_at": None, **fields, "received_at": now}
-
-    @staticmethod
-    def _job_row(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-        defaults = {"state": "pending", "attempts": 0, "max_attempts": None, "last_error": ""}
-        times = {"run_after": now, "created_at": now, "updated_at": now}
-        return {
-            "entity_key": None,
-            "dedup_key": None,
-            "shop": "",
-            **defaults,
-            **fields,
-            "payload": dict(fields["payload"]),
-            **times,
-        }
-
-
-_WRITES: dict[str, _Writes] = {}
-_WRITES_LOCK = threading.Lock()
-
-
-def _writes(conn: sa.Connection) -> _Writes:
-    """The statements for this connection's dialect, built on first use (not at import)."""
-    with _WRITES_LOCK:
-        if conn.dialect.name not in _WRITES:
-            _WRITES[conn.dialect.name] = _Writes(conn)
-        return _WRITES[conn.dialect.name]
 
 
 def _parse(body: bytes) -> dict[str, Any] | None:
