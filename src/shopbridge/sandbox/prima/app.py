@@ -11,16 +11,16 @@ import base64
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import defusedxml
 import defusedxml.ElementTree as DET
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from shopbridge.sandbox.levers import ErpLevers, Lever, lever_route
 from shopbridge.sandbox.prima.handlers import handle
 from shopbridge.sandbox.prima.state import PrimaCompany, seeded
 
@@ -131,40 +131,13 @@ def _endpoint(state: PrimaState, operation: str) -> Callable[[Request], Any]:
     return endpoint
 
 
-class PrimaLevers:
-    """What a test (or a person with curl) can do to Prima; each lever takes a JSON object."""
+class PrimaLevers(ErpLevers):
+    """The common ERP levers plus a despatch and Prima's faults."""
 
-    def __init__(self, state: PrimaState) -> None:
-        self.state = state
-        self._levers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-            "reset": lambda b: self._locked(state.reset),
-            "add_item": self._add_item,
-            "set_item_active": lambda b: self._locked(
-                state.company.set_item_active, b["sku"], bool(b["active"])
-            ),
-            "set_stock": lambda b: self._locked(
-                state.company.set_stock, b["sku"], b["warehouse"], Decimal(str(b["free"]))
-            ),
-            "despatch": self._despatch,
-            "faults": self._faults,
-        }
+    state: PrimaState
 
-    def apply(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        if name not in self._levers:
-            raise KeyError(f"no lever {name!r}; levers: {', '.join(sorted(self._levers))}")
-        return self._levers[name](body)
-
-    def _locked(self, fn: Callable[..., object], *args: object) -> dict[str, Any]:
-        with self.state.company.lock:
-            fn(*args)
-        return {"ok": True}
-
-    def _add_item(self, b: dict[str, Any]) -> dict[str, Any]:
-        price = Decimal(str(b.get("price", "10.00")))
-        add = self.state.company.add_item
-        return self._locked(
-            lambda: add(b["sku"], b.get("description", b["sku"]), price, active=bool(b.get("active", True)))
-        )
+    def extra_levers(self) -> dict[str, Lever]:
+        return {"despatch": self._despatch, "faults": self._faults}
 
     def _despatch(self, b: dict[str, Any]) -> dict[str, Any]:
         with self.state.company.lock:
@@ -185,19 +158,10 @@ class PrimaLevers:
 
 
 def create_app(state: PrimaState) -> Starlette:
-    levers = PrimaLevers(state)
-
-    async def lever(request: Request) -> Response:
-        body = await request.json() if await request.body() else {}
-        try:
-            return JSONResponse(levers.apply(request.path_params["name"], body))
-        except (KeyError, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-
     return Starlette(
         routes=[
             Route("/wsomhandler", _endpoint(state, "wsomhandler"), methods=["POST"]),
             Route("/comwsomhandler", _endpoint(state, "comwsomhandler"), methods=["POST"]),
-            Route("/_sandbox/{name}", lever, methods=["POST"]),
+            lever_route(PrimaLevers(state)),
         ]
     )

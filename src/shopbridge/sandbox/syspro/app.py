@@ -10,14 +10,14 @@ import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from shopbridge.sandbox.levers import ErpLevers, Lever, lever_route
 from shopbridge.sandbox.syspro.queries import QUERIES
 from shopbridge.sandbox.syspro.state import Company, seeded
 from shopbridge.sandbox.syspro.transactions import POSTS, SETUPS, despatch
@@ -141,56 +141,17 @@ def _enet_routes(state: SysproState) -> list[Route]:
     ]
 
 
-def _lever_routes(state: SysproState) -> list[Route]:
-    levers = SysproLevers(state)
+class SysproLevers(ErpLevers):
+    """The common ERP levers plus a despatch, SYSPRO's faults and evicting the operator's session."""
 
-    async def lever(request: Request) -> Response:
-        body = await request.json() if await request.body() else {}
-        try:
-            result = levers.apply(request.path_params["name"], body)
-        except (KeyError, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        return JSONResponse(result)
+    state: SysproState
 
-    return [Route("/_sandbox/{name}", lever, methods=["POST"])]
-
-
-class SysproLevers:
-    """What a test (or a person with curl) can do to the ERP; each lever takes a JSON object."""
-
-    def __init__(self, state: SysproState) -> None:
-        self.state = state
-        self._levers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-            "reset": lambda b: self._locked(state.reset),
-            "add_item": self._add_item,
-            "set_item_active": lambda b: self._locked(
-                state.company.set_item_active, b["sku"], bool(b["active"])
-            ),
-            "set_stock": lambda b: self._locked(
-                state.company.set_stock, b["sku"], b["warehouse"], Decimal(str(b["free"]))
-            ),
+    def extra_levers(self) -> dict[str, Lever]:
+        return {
             "despatch": lambda b: {"dispatch_note": self._despatch(b)},
             "faults": self._faults,
-            "evict_session": lambda b: self._locked(state.evict, b.get("operator")),
+            "evict_session": lambda b: self._locked(self.state.evict, b.get("operator")),
         }
-
-    def apply(self, name: str, body: dict[str, Any]) -> dict[str, Any]:
-        if name not in self._levers:
-            raise KeyError(f"no lever {name!r}; levers: {', '.join(sorted(self._levers))}")
-        return self._levers[name](body)
-
-    def _locked(self, fn: Callable[..., object], *args: object) -> dict[str, Any]:
-        with self.state.company.lock:
-            fn(*args)
-        return {"ok": True}
-
-    def _add_item(self, b: dict[str, Any]) -> dict[str, Any]:
-        price = Decimal(str(b.get("price", "10.00")))
-        return self._locked(
-            lambda: self.state.company.add_item(
-                b["sku"], b.get("description", b["sku"]), price, active=bool(b.get("active", True))
-            )
-        )
 
     def _despatch(self, b: dict[str, Any]) -> str:
         with self.state.company.lock:
@@ -210,4 +171,4 @@ class SysproLevers:
 
 
 def create_app(state: SysproState) -> Starlette:
-    return Starlette(routes=_enet_routes(state) + _lever_routes(state))
+    return Starlette(routes=[*_enet_routes(state), lever_route(SysproLevers(state))])
