@@ -52,7 +52,9 @@ class EngineSettings(_Strict):
     lease_seconds: float = Field(default=60.0, gt=0)
     heartbeat_seconds: float = Field(default=15.0, gt=0)
     poll_seconds: float = Field(default=0.5, gt=0)
-    batch_size: int = Field(default=20, ge=1, le=1000, description="jobs claimed per round trip")
+    # A worker runs its claimed batch one job after another, so a large batch of slow ERP calls would
+    # sit with one worker while others idle: small by default, raise it for many quick jobs.
+    batch_size: int = Field(default=4, ge=1, le=1000, description="jobs claimed per round trip")
     retry: RetrySettings = RetrySettings()
 
     @model_validator(mode="after")
