@@ -6,14 +6,16 @@ import os
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shopbridge.cli.common import console
-from shopbridge.demo.day import DemoDay, DemoReport, write_report
-from shopbridge.demo.stack import DemoOptions, DemoStack
+
+if TYPE_CHECKING:  # the demo pulls in every sandbox: loaded when the command runs, not with the CLI
+    from shopbridge.demo.day import DemoDay, DemoReport
 
 _PHASE_TEXT = {
     "trade": "Trading a day in the Shopify sandbox",
@@ -39,6 +41,9 @@ def demo(
     port: int = typer.Option(0, min=0, max=65535, help="dashboard port (0: a free one)"),
 ) -> None:
     """Run a day of trading through shopbridge on SQLite and the built-in sandboxes, then reconcile."""
+    from shopbridge.demo.day import DemoDay, write_report
+    from shopbridge.demo.stack import DemoOptions, DemoStack
+
     options = DemoOptions(
         workdir=Path(workdir),
         orders=orders,
@@ -70,8 +75,8 @@ def _should_serve(flag: bool | None) -> bool:
 def _run_phases(day: DemoDay) -> None:
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
-        overall = progress.add_task("demo", total=len(DemoDay.PHASES), visible=False)
-        for phase in DemoDay.PHASES:
+        overall = progress.add_task("demo", total=len(day.PHASES), visible=False)
+        for phase in day.PHASES:
             task = progress.add_task(_PHASE_TEXT[phase], total=1)
             getattr(day, phase)()
             progress.update(task, completed=1)

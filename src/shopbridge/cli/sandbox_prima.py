@@ -7,8 +7,6 @@ import threading
 
 import typer
 
-from shopbridge.sandbox.prima import Login, PrimaSandbox
-
 LEVERS = "add_item, set_item_active, set_stock, despatch, faults, reset"
 
 
@@ -23,6 +21,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Prima SOAP web services (POST /wsomhandler, /comwsomhandler); levers at /_sandbox/."""
+        from shopbridge.sandbox.prima import Login, PrimaSandbox
+
         sandbox = PrimaSandbox(Login(username=username, password=password, company_id=company_id), port=port)
         url = sandbox.start()
         typer.echo(f"Prima sandbox at {url} (user {username}, company {company_id}); Ctrl-C stops it")

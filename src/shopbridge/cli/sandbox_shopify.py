@@ -7,8 +7,6 @@ import threading
 
 import typer
 
-from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
-
 LEVERS = (
     "POST /_sandbox/reset · POST /_sandbox/seed {seed} · "
     "GET|POST /_sandbox/settings {latency_ms, error_rate, error_status, throttle_as_429, bucket_size, "
@@ -35,6 +33,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Shopify Admin GraphQL 2026-07 from the real schema, with cost throttling; levers at /_sandbox/."""
+        from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
+
         settings = SandboxSettings(
             access_token=token,
             bucket_size=bucket_size,

@@ -7,8 +7,6 @@ import threading
 
 import typer
 
-from shopbridge.sandbox.syspro import Credentials, SysproSandbox
-
 LEVERS = "add_item, set_item_active, set_stock, despatch, faults, evict_session, reset"
 
 
@@ -23,6 +21,8 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """SYSPRO e.net REST (Logon, Query/Query, Transaction/Post, Setup/Add); levers at /_sandbox/."""
+        from shopbridge.sandbox.syspro import Credentials, SysproSandbox
+
         credentials = Credentials(operator=operator, operator_password=password, company_id=company_id)
         sandbox = SysproSandbox(credentials, port=port)
         url = sandbox.start()
