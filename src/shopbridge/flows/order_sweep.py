@@ -21,7 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shopbridge.connectors.shopify.pagination import Executor, iterate_pages
-from shopbridge.engine import cursors, queue
+from shopbridge.engine import audit, cursors, queue
 from shopbridge.engine.job import Job
 from shopbridge.engine.scheduler import sweep_kind
 from shopbridge.engine.store import Store
@@ -34,6 +34,7 @@ __all__ = [
     "cursor_name",
     "enqueue_sweep",
     "register",
+    "request_sweep",
     "start_watermark",
     "sweep_orders",
     "sweep_query",
@@ -72,6 +73,31 @@ def start_watermark(store: Store, shop: str, at: datetime) -> bool:
             return False
         cursors.set_cursor(conn, cursor_name(shop), at.isoformat(), now=at)
     return True
+
+
+def request_sweep(
+    store: Store, shop: str, *, actor: str, now: datetime, since: datetime | None = None
+) -> int:
+    """A person asks for a sweep of ``shop`` now; with ``since``, a back-fill from that moment.
+
+    Moving the watermark back is safe: versions already seen are deduplicated, so only what was
+    missed becomes a job. The request is audited with its actor. Returns the sweep job's id.
+    """
+    with store.begin() as conn:
+        if since is not None:
+            cursors.set_cursor(conn, cursor_name(shop), since.isoformat(), now=now)
+        job_id = enqueue_sweep(conn, shop, now=now)
+        detail = {"since": since.isoformat() if since else None, "job_id": job_id}
+        audit.record(
+            conn,
+            actor=actor,
+            action="sweep.request",
+            entity_type="shop",
+            entity_id=shop,
+            detail=detail,
+            now=now,
+        )
+    return job_id
 
 
 def sweep_orders(
