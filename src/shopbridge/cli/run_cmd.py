@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import ipaddress
 import logging
 import os
@@ -68,6 +69,10 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     for thread in pool:
         thread.start()
     server = _Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="info"))
+    # Everything built so far lives as long as the process. Left to the collector, it is rescanned by
+    # every full collection, which under webhook load stalls the server 30-60 ms about once a second
+    # (measured by bench/webhook_intake.py); frozen, it is never scanned again.
+    gc.freeze()
     console.print(f"shopbridge on http://{host}:{port}/ with {threads} workers; Ctrl-C stops")
     try:
         server.run()  # returns on SIGINT/SIGTERM once the web side has shut down
