@@ -71,6 +71,7 @@ def shop(monkeypatch: pytest.MonkeyPatch) -> ShopSettings:
 def make_client(shop: ShopSettings, script: Script, clock: FakeTime, *, retries: int = 8) -> ShopifyClient:
     client = ShopifyClient.from_settings(shop, transport=httpx.MockTransport(script))
     client._monotonic, client._sleep, client._max_retries = clock.monotonic, clock.sleep, retries
+    client._jitter = lambda: 0.0  # the exact formula; jitter has its own test
     return client
 
 
@@ -128,6 +129,14 @@ def test_throttled_wait_follows_shopifys_formula(shop: ShopSettings, fake_time: 
     with make_client(shop, script, fake_time) as client:
         client.execute("order_by_id", {"id": "gid://shopify/Order/1"})
     assert fake_time.sleeps[0] == pytest.approx((100 - 20) / 50)
+
+
+def test_throttled_wait_adds_up_to_a_quarter_of_jitter(shop: ShopSettings, fake_time: FakeTime) -> None:
+    script = Script(httpx.Response(200, json=THROTTLED_200), ok({"order": None}))
+    with make_client(shop, script, fake_time) as client:
+        client._jitter = lambda: 1.0  # the largest draw
+        client.execute("order_by_id", {"id": "gid://shopify/Order/1"})
+    assert fake_time.sleeps[0] == pytest.approx((100 - 20) / 50 * 1.25)
 
 
 def test_throttled_is_surfaced_only_when_retries_are_exhausted(

@@ -139,9 +139,11 @@ def test_clients_with_separate_budgets_meet_throttled_and_never_surface_it(
             variables = {"input": {"name": "available", "reason": "correction", "quantities": quantities}}
             client.mutate("inventory_set_quantities", variables, key=str(uuid.uuid4()))
 
-    with ThreadPoolExecutor(2) as pool:
-        list(pool.map(push, clients))  # re-raises any error, THROTTLED included
-    for client in clients:
-        client.close()
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(push, clients))  # re-raises any error, THROTTLED included
+    finally:
+        for client in clients:
+            client.close()
     assert sum(c.stats.throttled_seen for c in clients) > 0
     assert sum(c.stats.throttled_surfaced for c in clients) == 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 
 _DEFAULT_MUTATION_COST = 10.0  # Shopify: every mutation costs 10
 _DEFAULT_QUERY_COST = 50.0  # until the first answer tells us the document's real requested cost
+THROTTLE_JITTER = 0.25  # share of the THROTTLED wait added at random (see _attempt)
 
 
 def graphql_endpoint(shop: ShopSettings) -> str:
@@ -66,9 +68,10 @@ class ShopifyClient:
         budget: CostBudget,
         http: httpx.Client,
         shop_domain: str = "",
-        max_throttle_retries: int = 8,
+        max_throttle_retries: int = 16,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
     ) -> None:
         self.endpoint = endpoint
         self.shop_domain = shop_domain
@@ -79,6 +82,7 @@ class ShopifyClient:
         self._max_retries = max_throttle_retries
         self._monotonic = monotonic
         self._sleep = sleep
+        self._jitter = jitter
         self._lock = threading.Lock()
 
     @classmethod
@@ -158,8 +162,10 @@ class ShopifyClient:
             self.budget.learn(doc.name, cost.requested)
         if is_throttled(status, body):
             self._count(calls=1, seen=1)
-            wait = self.budget.throttled(reserved, cost, self._monotonic())
-            self._sleep(max(wait, _retry_after(headers)))
+            wait = max(self.budget.throttled(reserved, cost, self._monotonic()), _retry_after(headers))
+            # Shopify's formula, plus up to a quarter more: clients in other processes that were
+            # throttled together would otherwise wake together and collide again, round after round.
+            self._sleep(wait * (1 + THROTTLE_JITTER * self._jitter()))
             return None
         self.budget.settle(reserved, cost, self._monotonic())
         charged = 0.0 if cost is None else cost.requested if cost.actual is None else cost.actual
