@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import getpass
 import os
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +20,16 @@ from shopbridge.config import Settings, load_settings
 if TYPE_CHECKING:
     from shopbridge.bootstrap import Services
 
-__all__ = ["CliState", "console", "default_actor", "err_console", "open_services", "settings_of", "state_of"]
+__all__ = [
+    "CliState",
+    "console",
+    "default_actor",
+    "err_console",
+    "open_services",
+    "serve_until_stopped",
+    "settings_of",
+    "state_of",
+]
 
 console = Console()
 err_console = Console(stderr=True)
@@ -66,3 +77,20 @@ def default_actor() -> str:
         return getpass.getuser()
     except (OSError, KeyError):
         return "unknown"
+
+
+def serve_until_stopped(stop: Callable[[], None] | None = None) -> None:
+    """Block until Ctrl-C or SIGTERM (a service manager's stop is a clean stop too), then ``stop()``.
+
+    Without ``stop`` it only waits: the caller's ``with`` block stops what it started.
+    """
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stopping.wait()
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        if stop is not None:
+            stop()
+            console.print("stopped")

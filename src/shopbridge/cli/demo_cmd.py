@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from shopbridge.cli.common import console
+from shopbridge.cli.common import console, serve_until_stopped
 
 if TYPE_CHECKING:  # the demo pulls in every sandbox: loaded when the command runs, not with the CLI
     from shopbridge.demo.day import DemoDay, DemoReport
@@ -61,7 +60,7 @@ def demo(
         _print(report, json_path, md_path)
         if keep_serving:
             console.print(f"\nDashboard at [bold]{stack.web_url}/[/bold]; Ctrl-C stops.")
-            _wait_for_interrupt()
+            serve_until_stopped()
     if not report.after_sweep.agrees:
         raise typer.Exit(1)
 
@@ -104,13 +103,6 @@ def _print(report: DemoReport, json_path: str, md_path: str) -> None:
 
 def _trio(hooks: dict[str, int]) -> str:
     return f"{hooks['triggered']} / {hooks['dropped']} / {hooks['duplicated']}"
-
-
-def _wait_for_interrupt() -> None:
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        console.print("stopping")
 
 
 def register(app: typer.Typer) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import threading
-
 import typer
+
+from shopbridge.cli.common import serve_until_stopped
 
 # The server is imported inside the command: loading it (openapi-core, 11 specs) costs ~0.3 s,
 # which every other `shopbridge` command would pay for nothing.
@@ -33,9 +33,4 @@ def register(app: typer.Typer) -> None:
         typer.echo(f'[erp.sage200] base_url = "{url}", site_id = "{sandbox.site_id}"')
         typer.echo(f'              company_id = "{sandbox.company_id}", access_token = {{ env = "..." }}')
         typer.echo(f"levers: {LEVERS}")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            typer.echo("stopping")
-        finally:
-            sandbox.stop()
+        serve_until_stopped(sandbox.stop)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import typer
+
+from shopbridge.cli.common import serve_until_stopped
 
 LEVERS = (
     "POST /_sandbox/reset · POST /_sandbox/seed {seed} · "
@@ -50,11 +49,4 @@ def register(app: typer.Typer) -> None:
         typer.echo(f"GraphQL: {server.graphql_url} (header X-Shopify-Access-Token)")
         typer.echo(f'[shopify] shop = "{settings.shop_domain}", admin_url = "{url}"')
         typer.echo(f"levers: {LEVERS}")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a supervisor's stop is a clean stop too
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            typer.echo("stopping")
-        finally:
-            server.stop()
+        serve_until_stopped(server.stop)

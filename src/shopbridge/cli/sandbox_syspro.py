@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import typer
+
+from shopbridge.cli.common import serve_until_stopped
 
 LEVERS = "add_item, set_item_active, set_stock, despatch, faults, evict_session, reset"
 
@@ -28,12 +27,4 @@ def register(app: typer.Typer) -> None:
         url = sandbox.start()
         typer.echo(f"SYSPRO sandbox at {url} (operator {operator}, company {company_id}); Ctrl-C stops it")
         typer.echo(f"levers: POST {url}/_sandbox/<name> with a JSON body; names: {LEVERS}")
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())  # a service manager stops it cleanly too
-        try:
-            stop.wait()
-        except KeyboardInterrupt:
-            typer.echo("stopping")
-        finally:
-            sandbox.stop()
-            typer.echo("stopped")
+        serve_until_stopped(sandbox.stop)
