@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
 from harness import STANDARD_CUSTOMER_EMAIL, STANDARD_ITEMS
+from lever_harness import LeverHarnessMixin
 
 from shopbridge.config.erp import PrimaSettings
 from shopbridge.config.secrets import SecretRef
@@ -18,7 +18,7 @@ from shopbridge.sandbox.prima.state import SEED_ITEMS
 PASSWORD = "contract-secret"
 
 
-class PrimaHarness:
+class PrimaHarness(LeverHarnessMixin):
     vendor = "prima"
 
     def __init__(self) -> None:
@@ -49,27 +49,9 @@ class PrimaHarness:
         self.sandbox.stop()
         self._secrets.cleanup()
 
-    def _lever(self, name: str, **body: object) -> None:
-        self.sandbox.levers.apply(name, dict(body))
-
-    def add_item(self, sku: str, *, price: Decimal = Decimal("10.00"), active: bool = True) -> None:
-        self._lever("add_item", sku=sku, price=str(price), active=active)
-
-    def set_item_active(self, sku: str, active: bool) -> None:
-        self._lever("set_item_active", sku=sku, active=active)
-
-    def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
-        self._lever("set_stock", sku=sku, warehouse=warehouse, free=str(free))
-
-    def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
-        self._lever("despatch", reference=reference, carrier=carrier, tracking=tracking)
-
     def count_sales_orders(self, reference: str) -> int:
         with self.sandbox.state.company.lock:
             return sum(1 for o in self.sandbox.state.company.orders.values() if o.reference == reference)
-
-    def fail_next(self, status: int, times: int = 1) -> None:
-        self._lever("faults", fail_status=status, fail_times=times)
 
     def count_credit_notes(self, order_reference: str) -> int:
         with self.sandbox.state.company.lock:

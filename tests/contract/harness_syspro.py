@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import tempfile
-from decimal import Decimal
 from pathlib import Path
 
 from harness import STANDARD_CUSTOMER_EMAIL, STANDARD_ITEMS
+from lever_harness import LeverHarnessMixin
 
 from shopbridge.config.erp import SysproSettings
 from shopbridge.config.secrets import SecretRef
@@ -19,7 +19,7 @@ from shopbridge.sandbox.syspro.state import SEED_ITEMS
 PASSWORD = "contract-secret"
 
 
-class SysproHarness:
+class SysproHarness(LeverHarnessMixin):
     vendor = "syspro"
 
     def __init__(self) -> None:
@@ -57,27 +57,9 @@ class SysproHarness:
             self.sandbox.stop()
             self._secrets.cleanup()
 
-    def _lever(self, name: str, **body: object) -> None:
-        self.sandbox.levers.apply(name, dict(body))
-
-    def add_item(self, sku: str, *, price: Decimal = Decimal("10.00"), active: bool = True) -> None:
-        self._lever("add_item", sku=sku, price=str(price), active=active)
-
-    def set_item_active(self, sku: str, active: bool) -> None:
-        self._lever("set_item_active", sku=sku, active=active)
-
-    def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
-        self._lever("set_stock", sku=sku, warehouse=warehouse, free=str(free))
-
-    def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
-        self._lever("despatch", reference=reference, carrier=carrier, tracking=tracking)
-
     def count_sales_orders(self, reference: str) -> int:
         with self.sandbox.state.company.lock:
             return len(self.sandbox.state.company.orders_with_po(reference))
-
-    def fail_next(self, status: int, times: int = 1) -> None:
-        self._lever("faults", fail_status=status, fail_times=times)
 
     def count_credit_notes(self, order_reference: str) -> int:
         """The adapter posts no SYSPRO credit notes (capability off), so there are none to count."""
