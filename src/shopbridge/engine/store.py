@@ -8,6 +8,7 @@ processes or machines share the work.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ __all__ = ["Store", "normalise_url"]
 
 _SQLITE_BUSY_MS = 30_000
 _MIGRATION_LOCK = 0x5B0D_0001  # any constant, the same in every shopbridge process
-_SQLITE_MIGRATE_ATTEMPTS = 3
+_SQLITE_WAL_ATTEMPTS = 5
 
 
 def normalise_url(url: str) -> str:
@@ -59,23 +60,7 @@ class Store:
         return cls(engine)
 
     def migrate(self) -> None:
-        """Bring the schema up to the newest migration (``alembic upgrade head``).
-
-        Several processes may create a new SQLite file at once; rarely (about 1 in 400 such starts
-        under load, measured) one of them meets "database is locked" without SQLite's busy handler
-        having waited. Upgrading is idempotent, so that start-up step is tried again, briefly.
-        """
-        for attempt in range(1, _SQLITE_MIGRATE_ATTEMPTS + 1):
-            try:
-                self._upgrade()
-                return
-            except sa.exc.OperationalError as exc:
-                locked = self.dialect == "sqlite" and "database is locked" in str(exc)
-                if not locked or attempt == _SQLITE_MIGRATE_ATTEMPTS:
-                    raise
-                time.sleep(0.05 * attempt)
-
-    def _upgrade(self) -> None:
+        """Bring the schema up to the newest migration (``alembic upgrade head``)."""
         config = alembic_config()
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
@@ -138,11 +123,26 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event issue BEGIN itself instead of pysqlite's implicit, deferred one.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_MS}")
+    _enable_wal(cursor)
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    # WAL is recorded in the file, so only a new database is switched. The switch needs the exclusive
+    # lock, and when several processes open one new file at once SQLite may answer "database is
+    # locked" without waiting in the busy handler (waiting could deadlock). Measured: about 1 in 400
+    # such starts under load. The switch is idempotent, so it is simply tried again.
+    for attempt in range(1, _SQLITE_WAL_ATTEMPTS + 1):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "database is locked" not in str(exc) or attempt == _SQLITE_WAL_ATTEMPTS:
+                raise
+            time.sleep(0.02 * attempt)
 
 
 def _sqlite_on_begin(conn: sa.Connection) -> None:
