@@ -27,14 +27,14 @@ class PrimaHarness(LeverHarnessMixin):
         self._secrets = tempfile.TemporaryDirectory()
 
     def start(self) -> ErpPort:
-        base_url = self.sandbox.start()
+        self.sandbox.start()
         assert SEED_ITEMS == STANDARD_ITEMS, "sandbox/prima/state.py SEED_ITEMS drifted from the suite"
         emails = {c.email for c in self.sandbox.state.company.customers.values()}
         assert STANDARD_CUSTOMER_EMAIL in emails
         secret = Path(self._secrets.name) / "password"
         secret.write_text(PASSWORD, encoding="utf-8")
         settings = PrimaSettings(
-            base_url=base_url,
+            base_url=self.sandbox.service_url,
             company_id="01",
             username="shopbridge",
             password=SecretRef(file=str(secret)),

@@ -28,7 +28,7 @@ def settings(sandbox: PrimaSandbox, tmp_path: Path) -> PrimaSettings:
     secret = tmp_path / "password"
     secret.write_text(PASSWORD, encoding="utf-8")
     return PrimaSettings(
-        base_url=sandbox.base_url,
+        base_url=sandbox.service_url,
         company_id="01",
         username="shopbridge",
         password=SecretRef(file=str(secret)),

@@ -129,16 +129,16 @@ def test_a_lost_race_on_the_reference_returns_the_order_that_won(
         ('<!DOCTYPE e [<!ENTITY x "y">]><e>&x;</e>', "DTD or entities"),
         (
             '<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body/></e:Envelope>',
-            "does not carry",
+            "carries no wsomhandler",
         ),
     ],
 )
 def test_the_sandbox_answers_broken_envelopes_with_a_soap_fault(
     sandbox: PrimaSandbox, body: str, words: str
 ) -> None:
-    answer = httpx.post(f"{sandbox.base_url}/wsomhandler", content=body, auth=("shopbridge", "prima-s3cret"))
+    answer = httpx.post(sandbox.service_url, content=body, auth=("shopbridge", "prima-s3cret"))
     assert answer.status_code == 500
-    assert "soap:Client" in answer.text and words in answer.text
+    assert "SOAP-ENV:Client" in answer.text and "<errorMessage>" in answer.text and words in answer.text
 
 
 def test_an_unknown_request_type_is_an_error_response(adapter: PrimaAdapter) -> None:
@@ -157,3 +157,25 @@ def test_the_erp_factory_builds_the_prima_adapter_from_settings(settings: PrimaS
     finally:
         assert isinstance(port, PrimaAdapter)
         port.client.close()
+
+
+def test_available_to_sell_reads_primas_own_stock_calls(adapter: PrimaAdapter, sandbox: PrimaSandbox) -> None:
+    sandbox.levers.apply("set_stock", {"sku": "CAP-BLACK", "warehouse": "MAIN", "free": 6})
+    listed = adapter.available_to_sell(["CAP-BLACK", "MUG-WHITE"])
+    everything = adapter.available_to_sell()
+    assert [(s.sku, s.free) for s in listed] == [("CAP-BLACK", Decimal(6)), ("MUG-WHITE", Decimal(100))]
+    assert {s.sku for s in everything} == {"CAP-BLACK", "MUG-WHITE", "TSHIRT-BLU-L", "TSHIRT-RED-M"}
+
+
+def test_an_order_prima_already_holds_is_found_after_e21_even_when_the_first_look_missed(
+    adapter: PrimaAdapter, sandbox: PrimaSandbox
+) -> None:
+    first = adapter.create_sales_order(_order("#P7"))
+    assert first.erp_id == "SBP7"
+    blind = adapter.find_sales_order
+    adapter.find_sales_order = lambda reference: None  # type: ignore[method-assign]
+    with pytest.raises(PrimaRejected) as caught:
+        adapter.create_sales_order(_order("#P7"))
+    assert "E:21" in caught.value.codes  # with every look-up blind, Prima's own refusal still stops it
+    adapter.find_sales_order = blind  # type: ignore[method-assign]
+    assert sum(o.reference == "#P7" for o in sandbox.state.company.orders.values()) == 1

@@ -22,7 +22,7 @@ SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SOAP = (
     f'<?xml version="1.0"?><soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body>{{}}</soap:Body></soap:Envelope>'
 )
-NS = "urn:prima-solutions:webservices"
+NS = "urn:omlink"
 
 
 def answer(response_xml: str) -> str:
@@ -33,18 +33,21 @@ def answer(response_xml: str) -> str:
 
 
 def soap_fault(code: str, text: str) -> str:
+    """A fault as an OpenEdge WSA writes it: the cause is in ``FaultDetail/errorMessage``."""
+    detail = f"<FaultDetail><errorMessage>{text}</errorMessage><requestID>r1</requestID></FaultDetail>"
     return SOAP.format(
-        f"<soap:Fault><faultcode>soap:{code}</faultcode><faultstring>{text}</faultstring></soap:Fault>"
+        f"<soap:Fault><faultcode>soap:{code}</faultcode><faultstring>An error was detected (10893)"
+        f"</faultstring><detail>{detail}</detail></soap:Fault>"
     )
 
 
 ERROR_DOC = (
-    '<Response RequestType="NewOrder" Status="Error">'
-    "<Error Code=\"E101\">Customer 'X1' not found</Error></Response>"
+    '<Result Company="1" RequestType="MultiNewOrder"><Data OrderNumber="SB1" RequestStatus="ERROR">'
+    "<RequestError Error=\"(E:901) Customer 'X1' not found\"/></Data></Result>"
 )
 BOMB = (
     '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-    '<Response Status="OK">&b;</Response>'
+    '<Result RequestStatus="OK">&b;</Result>'
 )
 
 # (case, HTTP status, recorded body, expected class, words the message must keep)
@@ -62,17 +65,17 @@ TABLE: list[tuple[str, int, str, type[ShopbridgeError], str]] = [
     (
         "truncated response document",
         200,
-        answer('<Response Status="OK"><Order OrderNumber="SO1"'),
+        answer('<Result RequestStatus="OK"><Data OrderStatus="Despatched"'),
         RetryLater,
         "not complete XML",
     ),
     ("empty body", 200, "", RetryLater, "empty"),
     (
-        "no ResponseXML",
+        "no result text",
         200,
         SOAP.format(f'<r:wsomhandlerResponse xmlns:r="{NS}"/>'),
         RetryLater,
-        "no ResponseXML",
+        "no wsomhandlerResponse text",
     ),
     ("HTML 502 from a proxy", 502, "<html><body>Bad Gateway</body></html>", RetryLater, "HTTP 502"),
     ("HTTP 401", 401, "Unauthorized", ConfigurationError, "credentials"),
@@ -112,15 +115,15 @@ def test_each_recorded_bad_answer_becomes_its_error_class(
 ) -> None:
     client = _client(lambda request: httpx.Response(status, text=body))
     with pytest.raises(expected) as caught:
-        client.call(rq.order_enquiry("#1001"))
+        client.call(rq.order_status("#1001"))
     assert words in str(caught.value)
 
 
 def test_an_error_document_keeps_prima_code_and_words() -> None:
     client = _client(lambda request: httpx.Response(200, text=answer(ERROR_DOC)))
     with pytest.raises(PrimaRejected) as caught:
-        client.call(rq.order_enquiry("#1001"))
-    assert (caught.value.code, caught.value.details["prima"]) == ("E101", "Customer 'X1' not found")
+        client.call(rq.order_status("#1001"))
+    assert (caught.value.codes, caught.value.details["prima"]) == (("E:901",), "Customer 'X1' not found")
 
 
 def test_a_timeout_becomes_retry_later() -> None:
@@ -128,29 +131,31 @@ def test_a_timeout_becomes_retry_later() -> None:
         raise httpx.ReadTimeout("timed out", request=request)
 
     with pytest.raises(RetryLater, match="in time"):
-        _client(hang).call(rq.order_enquiry("#1001"))
+        _client(hang).call(rq.order_status("#1001"))
 
 
 @pytest.mark.parametrize(
-    ("company", "path", "carries_company"),
-    [(None, "/ws/wsomhandler", False), ("07", "/ws/comwsomhandler", True)],
+    ("company", "operation", "carries_company"),
+    [(None, "wsomhandler", False), ("07", "comwsomhandler", True)],
 )
 def test_the_company_id_chooses_comwsomhandler_and_travels_in_the_body(
-    company: str | None, path: str, carries_company: bool
+    company: str | None, operation: str, carries_company: bool
 ) -> None:
     seen: list[httpx.Request] = []
 
     def reply(request: httpx.Request) -> httpx.Response:
         seen.append(request)
-        return httpx.Response(200, text=answer('<Response RequestType="OrderEnquiry" Status="OK"/>'))
+        text = answer('<Result RequestType="OrderStatus" RequestStatus="OK"/>')
+        return httpx.Response(200, text=text.replace("wsomhandlerResponse", f"{operation}Response"))
 
-    _client(reply, company).call(rq.order_enquiry("#1001"))
+    _client(reply, company).call(rq.order_status("#1001"))
     envelope = fromstring(seen[0].content)
-    assert seen[0].url.path == path
+    assert seen[0].url.path == "/ws"  # one WSA URL for every call; the body names the operation
+    assert envelope.find(f"{{{SOAP_NS}}}Body/{{{NS}}}{operation}") is not None
     assert (envelope.findtext(f".//{{{NS}}}CompanyID") == "07") is carries_company
     document = fromstring(envelope.findtext(f".//{{{NS}}}RequestXML") or "")
-    assert (document.get("RequestType"), document.findall("Data")[0].get("CustomerOrderRef")) == (
-        "OrderEnquiry",
-        "#1001",
+    assert (document.get("RequestType"), document.findall("Data")[0].get("OrderNumber")) == (
+        "OrderStatus",
+        "SB1001",
     )
     assert seen[0].headers["authorization"].startswith("Basic ")

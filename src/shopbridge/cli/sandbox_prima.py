@@ -19,11 +19,14 @@ def register(app: typer.Typer) -> None:
             "sandbox", envvar="SHOPBRIDGE_SANDBOX_PRIMA_PASSWORD", help="the password it accepts"
         ),
     ) -> None:
-        """Prima SOAP web services (POST /wsomhandler, /comwsomhandler); levers at /_sandbox/."""
+        """Prima SOAP web services (wsomhandler, comwsomhandler) at /wsa/wsa1; levers at /_sandbox/."""
         from shopbridge.sandbox.prima import Login, PrimaSandbox
 
         sandbox = PrimaSandbox(Login(username=username, password=password, company_id=company_id), port=port)
         url = sandbox.start()
-        typer.echo(f"Prima sandbox at {url} (user {username}, company {company_id}); Ctrl-C stops it")
+        typer.echo(
+            f"Prima sandbox at {sandbox.service_url} (user {username}, company {company_id}); Ctrl-C stops it"
+        )
+        typer.echo(f"WSDL: {sandbox.service_url}/wsdl?targetURI=urn:omlink")
         typer.echo(f"levers: POST {url}/_sandbox/<name> with a JSON body; names: {LEVERS}")
         serve_until_stopped(sandbox.stop)

@@ -41,7 +41,10 @@ class SysproSettings(_Strict):
 class PrimaSettings(_Strict):
     """Prima Solutions SOAP/XML web services (``wsomhandler`` / ``comwsomhandler``)."""
 
-    base_url: str = Field(description="root of the web services, e.g. https://prima.example/ws")
+    base_url: str = Field(
+        description="the OpenEdge WSA URL, e.g. http://prima-host:8080/wsa/wsa1"
+        " (the WSDL address without /wsdl?targetURI=urn:omlink)"
+    )
     company_id: str | None = Field(default=None, description="set to use comwsomhandler")
     username: str
     password: SecretRef

@@ -1,12 +1,13 @@
 """A Prima (Prima Solutions) sandbox: SOAP ``wsomhandler``/``comwsomhandler``, seeded, with levers.
 
-``PrimaSandbox().start()`` serves it on 127.0.0.1 and returns the base URL; ``levers`` drives it
-in-process. The small HTTP server runner is shared with the SYSPRO sandbox.
+``PrimaSandbox().start()`` serves it on 127.0.0.1 and returns the server root (levers at
+``/_sandbox/``); ``service_url`` is the WSA URL the adapter calls. ``levers`` drives it in-process.
+The small HTTP server runner is shared with the SYSPRO sandbox.
 """
 
 from __future__ import annotations
 
-from shopbridge.sandbox.prima.app import Login, PrimaLevers, PrimaState, create_app
+from shopbridge.sandbox.prima.app import WSA_PATH, Login, PrimaLevers, PrimaState, create_app
 from shopbridge.sandbox.serving import ServerThread
 
 __all__ = ["Login", "PrimaSandbox"]
@@ -22,6 +23,11 @@ class PrimaSandbox:
     def start(self) -> str:
         self.base_url = self._server.start()
         return self.base_url
+
+    @property
+    def service_url(self) -> str:
+        """The WSA URL: what ``erp.prima.base_url`` points at (POST here; WSDL at ``/wsdl``)."""
+        return self.base_url + WSA_PATH
 
     def stop(self) -> None:
         self._server.stop()

@@ -1,17 +1,22 @@
-"""The Prima sandbox's web app: SOAP 1.1 ``wsomhandler`` and ``comwsomhandler``, faults, levers.
+"""The Prima sandbox's web app: an OpenEdge-WSA-style SOAP service, its WSDL, faults and levers.
 
-The Prima document travels escaped inside the SOAP body (``RequestXML``/``ResponseXML``). Broken
-envelopes and documents are answered with a SOAP fault (HTTP 500), as a SOAP stack would.
+One URL takes every call (``WSA_PATH``, as a WSA instance does); the body element names the
+operation, ``wsomhandler`` or ``comwsomhandler`` in namespace ``urn:omlink``. Parameters are found by
+local name, qualified (document/literal) or not (RPC/literal). The Prima document travels escaped in
+the body both ways. Broken envelopes are answered with a WSA-shaped SOAP fault (HTTP 500).
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from xml.sax.saxutils import escape
 
 import defusedxml
 import defusedxml.ElementTree as DET
@@ -21,11 +26,15 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from shopbridge.sandbox.levers import ErpLevers, Lever, lever_route
-from shopbridge.sandbox.prima.handlers import handle
+from shopbridge.sandbox.prima.results import failed, handle, serialise
 from shopbridge.sandbox.prima.state import PrimaCompany, seeded
+from shopbridge.sandbox.prima.wsdl import wsdl
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-SERVICE_NS = "urn:prima-solutions:webservices"
+SERVICE_NS = "urn:omlink"
+WSA_PATH = "/wsa/wsa1"  # OpenEdge's conventional instance path (a live Prima used /wsalive/wsalive)
+OPERATIONS = ("wsomhandler", "comwsomhandler")
+_REQUEST_IDS = itertools.count(1)
 
 
 @dataclass
@@ -54,19 +63,24 @@ class PrimaState:
         self.company, self.faults = seeded(), Faults()
 
 
-def _soap(body_child: ET.Element, status: int = 200) -> Response:
-    ET.register_namespace("soap", SOAP_NS)
-    root = ET.Element(f"{{{SOAP_NS}}}Envelope")
-    ET.SubElement(root, f"{{{SOAP_NS}}}Body").append(body_child)
-    text = '<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="unicode")
+def _envelope(body: str, status: int = 200) -> Response:
+    text = f'<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="{SOAP_NS}">'
+    text += f"<SOAP-ENV:Body>{body}</SOAP-ENV:Body></SOAP-ENV:Envelope>"
     return Response(text, status_code=status, media_type="text/xml; charset=utf-8")
 
 
-def fault(code: str, text: str) -> Response:
-    node = ET.Element(f"{{{SOAP_NS}}}Fault")
-    ET.SubElement(node, "faultcode").text = f"soap:{code}"
-    ET.SubElement(node, "faultstring").text = text
-    return _soap(node, status=500)
+def fault(code: str, message: str) -> Response:
+    """A fault as the OpenEdge WSA writes one: a general faultstring, the cause in FaultDetail."""
+    detail = (
+        f'<FaultDetail xmlns="{SERVICE_NS}"><errorMessage>{escape(message)}</errorMessage>'
+        f"<requestID>sandbox-{next(_REQUEST_IDS)}</requestID></FaultDetail>"
+    )
+    body = (
+        f"<SOAP-ENV:Fault><faultcode>SOAP-ENV:{code}</faultcode>"
+        f"<faultstring>An error was detected processing the request. (10893)</faultstring>"
+        f"<detail>{detail}</detail></SOAP-ENV:Fault>"
+    )
+    return _envelope(body, status=500)
 
 
 def _authorised(state: PrimaState, request: Request) -> bool:
@@ -83,22 +97,38 @@ def _safe(text: str, what: str) -> ET.Element:
         raise ValueError(f"{what} is not well-formed XML ({exc})") from exc
 
 
-def _serve(state: PrimaState, operation: str, raw: str) -> Response:
+def _param(call: ET.Element, name: str) -> str:
+    return next((c.text or "" for c in call if c.tag.rsplit("}", 1)[-1] == name), "")
+
+
+def _call(raw: str) -> ET.Element:
+    body = _safe(raw, "SOAP envelope").find(f"{{{SOAP_NS}}}Body")
+    call = next(iter(body), None) if body is not None else None
+    if call is None or call.tag not in {f"{{{SERVICE_NS}}}{op}" for op in OPERATIONS}:
+        raise ValueError(f"the SOAP body carries no wsomhandler or comwsomhandler call in {SERVICE_NS}")
+    return call
+
+
+def _serve(state: PrimaState, raw: str) -> Response:
     try:
-        call = _safe(raw, "SOAP envelope").find(f"{{{SOAP_NS}}}Body/{{{SERVICE_NS}}}{operation}")
-        if call is None:
-            return fault("Client", f"the SOAP body does not carry a {operation} call")
-        company = call.findtext(f"{{{SERVICE_NS}}}CompanyID", "")
-        if operation == "comwsomhandler" and company != state.login.company_id:
-            return fault("Client", f"unknown company id '{company}'")
-        document = _safe(call.findtext(f"{{{SERVICE_NS}}}RequestXML", ""), "RequestXML")
+        call = _call(raw)
     except ValueError as exc:
         return fault("Client", str(exc))
-    answer = ET.Element(f"{{{SERVICE_NS}}}{operation}Response")
-    ET.SubElement(answer, f"{{{SERVICE_NS}}}ResponseXML").text = ET.tostring(
-        handle(state.company, document), encoding="unicode"
-    )
-    return _soap(answer)
+    operation = call.tag.rsplit("}", 1)[-1]
+    company = state.login.company_id
+    if operation == "comwsomhandler" and _param(call, "CompanyID") != company:
+        return fault("Client", f"unknown company id '{_param(call, 'CompanyID')}'")
+    document = _param(call, "RequestXML")
+    try:
+        result = handle(state.company, _safe(document, "the request document"), company)
+    except ValueError as exc:
+        # Prima's SAX parser has read the RequestType before it fails, and gives no (E:nn) code
+        named = re.search(r'RequestType="([^"]*)"', document)
+        text = f"The XML is invalid or holds invalid characters: {exc}"
+        result = failed(named.group(1) if named else "", company, text)
+    answer = f'<ns:{operation}Response xmlns:ns="{SERVICE_NS}"><ns:ResponseXML>'
+    answer += f"{escape(serialise(result))}</ns:ResponseXML></ns:{operation}Response>"
+    return _envelope(answer)
 
 
 async def _apply_faults(state: PrimaState) -> Response | None:
@@ -113,11 +143,11 @@ async def _apply_faults(state: PrimaState) -> Response | None:
         return HTMLResponse(f"<html><body><h1>HTTP {status}</h1></body></html>", status_code=status)
     if faults.server_faults:
         faults.server_faults -= 1
-        return fault("Server", "Prima database is busy; try again")
+        return fault("Server", "The urn:omlink service is unavailable (10921): Prima database is busy")
     return None
 
 
-def _endpoint(state: PrimaState, operation: str) -> Callable[[Request], Any]:
+def _endpoint(state: PrimaState) -> Callable[[Request], Any]:
     async def endpoint(request: Request) -> Response:
         injected = await _apply_faults(state)
         if injected is not None:
@@ -126,9 +156,16 @@ def _endpoint(state: PrimaState, operation: str) -> Callable[[Request], Any]:
             return Response(
                 "Unauthorized", status_code=401, headers={"WWW-Authenticate": 'Basic realm="prima"'}
             )
-        return _serve(state, operation, (await request.body()).decode("utf-8", errors="replace"))
+        return _serve(state, (await request.body()).decode("utf-8", errors="replace"))
 
     return endpoint
+
+
+async def _wsdl(request: Request) -> Response:
+    if request.query_params.get("targetURI") != SERVICE_NS:
+        return Response(f"no service with targetURI {request.query_params.get('targetURI')}", status_code=404)
+    location = str(request.url.replace(query="")).removesuffix("/wsdl")
+    return Response(wsdl(location), media_type="text/xml; charset=utf-8")
 
 
 class PrimaLevers(ErpLevers):
@@ -160,8 +197,8 @@ class PrimaLevers(ErpLevers):
 def create_app(state: PrimaState) -> Starlette:
     return Starlette(
         routes=[
-            Route("/wsomhandler", _endpoint(state, "wsomhandler"), methods=["POST"]),
-            Route("/comwsomhandler", _endpoint(state, "comwsomhandler"), methods=["POST"]),
+            Route(WSA_PATH, _endpoint(state), methods=["POST"]),
+            Route(f"{WSA_PATH}/wsdl", _wsdl, methods=["GET"]),
             lever_route(PrimaLevers(state)),
         ]
     )

@@ -1,191 +1,232 @@
-"""The Prima sandbox's request types: ``<Request RequestType=...><Data/>`` in, ``<Response>`` out."""
+"""The Prima sandbox's request types: ``<Request RequestType=...><Data/>`` in, ``<Result>`` out.
+
+Answers take the shape a live Prima gives (WIRE.md): ``<Result Company=".." RequestType=".."
+RequestStatus="OK|ERROR">`` with records under ``Data``; ``MultiNewOrder`` answers one ``Data`` per
+order, each with its own ``RequestStatus``; errors are ``RequestError Error="(E:nn) text"``.
+"""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from shopbridge.sandbox.prima.state import DEFAULT_WAREHOUSE, WAREHOUSES, Account, Line, Order, PrimaCompany
 
+# Codes seen on a live Prima: E:21 (order number exists), E:194 (no valid lines). The 9xx codes
+# are the sandbox's own (Prima's numbers for those cases are not public).
+ORDER_EXISTS, NO_VALID_LINES = "E:21", "E:194"
+NOT_A_NUMBER, CUSTOMER, PRODUCT, ORDER, NOT_OPEN = "E:910", "E:901", "E:902", "E:904", "E:906"
+ACCOUNT_EXISTS, UNBALANCED, JOURNAL_USED, BAD_DOCUMENT = "E:907", "E:908", "E:909", "E:900"
+OPEN_STATES = ("Processing", "Part-Despatched")
+
 
 class PrimaError(Exception):
-    """Answered as ``<Response Status="Error"><Error Code=...>text</Error></Response>``."""
+    """Answered as ``RequestStatus="ERROR"`` with ``<RequestError Error="(code) text"/>``."""
 
     def __init__(self, code: str, text: str) -> None:
-        super().__init__(text)
-        self.code = code
+        super().__init__(f"({code}) {text}")
 
 
-def _num(value: str | None, what: str) -> Decimal:
+def num(value: str | None, what: str) -> Decimal:
     try:
         return Decimal((value or "0").strip() or "0")
     except InvalidOperation as exc:
-        raise PrimaError("E110", f"{what} '{value}' is not a number") from exc
+        raise PrimaError(NOT_A_NUMBER, f"{what} '{value}' is not a number") from exc
 
 
-def _response(request_type: str) -> ET.Element:
-    return ET.Element("Response", RequestType=request_type, Status="OK")
+def data_node(**attrs: str) -> ET.Element:
+    return ET.Element("Data", attrs)
 
 
-def _line_attrs(line: Line) -> dict[str, str]:
-    return {
-        "Product": line.product,
-        "Quantity": str(line.quantity),
-        "Price": str(line.price),
-        "Tax": str(line.tax),
-        "TaxCode": line.tax_code,
-        "Warehouse": line.warehouse,
-        "Despatched": str(line.despatched),
-    }
-
-
-def _order_node(parent: ET.Element, order: Order) -> None:
-    node = ET.SubElement(
-        parent,
-        "Order",
-        OrderNumber=order.number,
-        CustomerOrderRef=order.reference,
-        Customer=order.customer,
-        Status=order.status,
+def _line_node(tag: str, line: Line, number: int) -> ET.Element:
+    return ET.Element(
+        tag,
+        OrderLine=str(number),
+        Product=line.product,
+        Quantity=str(line.quantity),
+        Price=str(line.price),
+        ExtTaxVal=str(line.tax),
+        Warehouse=line.warehouse,
+        Despatched=str(line.despatched),
     )
-    for line in order.lines:
-        ET.SubElement(node, "Line", _line_attrs(line))
-    for ref, number in order.credits.items():
-        ET.SubElement(node, "Credit", CreditRef=ref, CreditNumber=number)
 
 
-def _read_lines(company: PrimaCompany, data: ET.Element, default_wh: str) -> list[Line]:
+def _read_lines(company: PrimaCompany, data: ET.Element, default_wh: str, order_no: str) -> list[Line]:
     lines, problems = [], []
-    for node in data.findall("Line"):
+    for node in data.findall("OrderLineData"):
         code, wh = node.get("Product", ""), node.get("Warehouse") or default_wh
         product = company.products.get(code)
         if product is None:
-            problems.append(f"Product '{code}' not found")
+            problems.append(f"({PRODUCT}) Product '{code}' not found")
         elif not product.active:
-            problems.append(f"Product '{code}' is discontinued")
+            problems.append(f"({PRODUCT}) Product '{code}' is discontinued")
         if wh not in WAREHOUSES:
-            problems.append(f"Warehouse '{wh}' not found")
-        qty = _num(node.get("Quantity"), "Quantity")
+            problems.append(f"({PRODUCT}) Warehouse '{wh}' not found")
+        qty = num(node.get("Quantity"), "Quantity")
         if qty <= 0 or qty != int(qty):
-            problems.append(f"Quantity for '{code}' must be a whole number above zero")
-        lines.append(
-            Line(
-                code,
-                int(qty),
-                _num(node.get("Price"), "Price"),
-                _num(node.get("Tax"), "Tax"),
-                wh,
-                node.get("TaxCode", ""),
-            )
-        )
-    if problems:
-        raise PrimaError("E102", "; ".join(problems))
-    if not lines:
-        raise PrimaError("E111", "The order has no lines")
+            problems.append(f"({PRODUCT}) Quantity for '{code}' must be a whole number above zero")
+        price, tax = num(node.get("Price"), "Price"), num(node.get("ExtTaxVal"), "ExtTaxVal")
+        lines.append(Line(code, int(qty), price, tax, wh))
+    if problems or not lines:
+        # Prima lists each cause, then says the order as a whole has no valid lines
+        raise PrimaError(NO_VALID_LINES, "\n".join([*problems, f"No valid order lines for order {order_no}"]))
     return lines
 
 
 def _allocate(company: PrimaCompany, lines: Iterable[Line], sign: int) -> None:
     for ln in lines:
-        company.move(
-            ln.product,
-            ln.warehouse,
-            on_hand=Decimal(0),
-            allocated=Decimal(sign * (ln.quantity - ln.despatched)),
-        )
+        allocated = Decimal(sign * (ln.quantity - ln.despatched))
+        company.move(ln.product, ln.warehouse, on_hand=Decimal(0), allocated=allocated)
+
+
+def _customer(company: PrimaCompany, data: ET.Element) -> str:
+    """The given account, or (when blank) a new one from the addressee, as Prima does."""
+    account = data.get("Customer", "")
+    if account and account not in company.customers:
+        raise PrimaError(CUSTOMER, f"Customer '{account}' not found")
+    if account:
+        return account
+    account = company.next_number("00000")
+    name = f"{data.get('CustomerForename', '')} {data.get('CustomerSurname', '')}".strip()
+    company.customers[account] = Account(account, name, data.get("CustomerEmail", ""))
+    return account
 
 
 def new_order(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    customer, ref = data.get("Customer", ""), data.get("CustomerOrderRef", "")
-    if customer not in company.customers:
-        raise PrimaError("E101", f"Customer '{customer}' not found")
-    existing = company.order_by_ref(ref)
-    if existing is not None:
-        raise PrimaError("E105", f"Customer order ref '{ref}' already used on order {existing.number}")
-    lines = _read_lines(company, data, data.get("Warehouse") or DEFAULT_WAREHOUSE)
-    order = Order(company.next_number("SO"), ref, customer, lines)
-    company.orders[order.number] = order
+    """One ``Data`` of a ``MultiNewOrder``: its answer ``Data``, OK or ERROR."""
+    number = data.get("OrderNumber") or company.next_number("2")
+    answer = data_node(
+        CustRef=data.get("CustomerRef", ""),
+        CustomerCode="",
+        OrderNumber=number,
+        TPGUID=data.get("TPGUID", ""),
+        UniqueID=data.get("UniqueId", ""),
+    )
+    try:
+        if number in company.orders:
+            raise PrimaError(ORDER_EXISTS, f"Sales Order Header already exists with Order Number {number}")
+        account = _customer(company, data)
+        lines = _read_lines(company, data, data.get("Warehouse") or DEFAULT_WAREHOUSE, number)
+    except PrimaError as exc:
+        answer.set("RequestStatus", "ERROR")
+        ET.SubElement(answer, "RequestError", Error=str(exc), UniqueID=data.get("UniqueId", ""))
+        return answer
+    reference = data.get("CustomerRef") or data.get("TPGUID") or number
+    company.orders[number] = Order(number, reference, account, lines)
     _allocate(company, lines, +1)
-    response = _response("NewOrder")
-    ET.SubElement(response, "Order", OrderNumber=order.number, CustomerOrderRef=ref, Status=order.status)
-    return response
+    answer.set("CustomerCode", account)
+    answer.set("RequestStatus", "OK")
+    return answer
 
 
-def order_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("OrderEnquiry")
-    order = company.order_by_ref(data.get("CustomerOrderRef", ""))
-    if order is not None:
-        _order_node(response, order)
-    return response
+def order_status(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
+    number = data.get("OrderNumber", "")
+    order = company.orders.get(number)
+    if order is None:
+        raise PrimaError(ORDER, f"Sales Order {number} not found")
+    answer = data_node(
+        OrderNumber=order.number,
+        OrderStatus=order.status,
+        CustRef=order.reference,
+        CustomerCode=order.customer,
+    )
+    answer.extend(_line_node("OrderLineData", ln, n) for n, ln in enumerate(order.lines, start=1))
+    answer.extend(ET.Element("Credit", CreditRef=ref, CreditNumber=num) for ref, num in order.credits.items())
+    return [answer]
 
 
 def _open_order(company: PrimaCompany, number: str, action: str) -> Order:
     order = company.orders.get(number)
     if order is None:
-        raise PrimaError("E104", f"Order '{number}' not found")
-    if order.status != "Open":
-        raise PrimaError("E106", f"Order {number} is {order.status.lower()} and cannot be {action}")
+        raise PrimaError(ORDER, f"Sales Order {number} not found")
+    if order.status not in OPEN_STATES:
+        raise PrimaError(NOT_OPEN, f"Order {number} is {order.status.lower()} and cannot be {action}")
     return order
 
 
-def amend_order(company: PrimaCompany, data: ET.Element) -> ET.Element:
+def amend_order(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
     order = _open_order(company, data.get("OrderNumber", ""), "amended")
-    lines = _read_lines(company, data, order.lines[0].warehouse if order.lines else DEFAULT_WAREHOUSE)
+    default_wh = order.lines[0].warehouse if order.lines else DEFAULT_WAREHOUSE
+    lines = _read_lines(company, data, default_wh, order.number)
     _allocate(company, order.lines, -1)
     order.lines = lines
     _allocate(company, lines, +1)
-    return _response("AmendOrder")
+    return [data_node(OrderNumber=order.number, OrderStatus=order.status)]
 
 
-def cancel_order(company: PrimaCompany, data: ET.Element) -> ET.Element:
+def cancel_order(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
     order = company.orders.get(data.get("OrderNumber", ""))
-    if order is not None and order.status == "Cancelled":
-        return _response("CancelOrder")
-    order = _open_order(company, data.get("OrderNumber", ""), "cancelled")
-    _allocate(company, order.lines, -1)
-    order.status = "Cancelled"
-    return _response("CancelOrder")
+    if order is None or order.status != "Cancelled":
+        order = _open_order(company, data.get("OrderNumber", ""), "cancelled")
+        _allocate(company, order.lines, -1)
+        order.status = "Cancelled"
+    return [data_node(OrderNumber=order.number, OrderStatus=order.status)]
 
 
 def _since(data: ET.Element) -> tuple[int, int]:
-    return int(_num(data.get("ChangedSince"), "ChangedSince")), int(
-        _num(data.get("MaxRecords") or "100", "MaxRecords")
-    )
+    since = num(data.get("ChangedSince"), "ChangedSince")
+    return int(since), int(num(data.get("MaxRecords") or "100", "MaxRecords"))
 
 
-def product_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("ProductEnquiry")
-    codes = [node.get("Code", "") for node in data.findall("Product")]
+def product_enquiry(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
+    codes = [node.get("Product", "") for node in data.findall("sku")]
     if codes:
         chosen = [company.products[c] for c in codes if c in company.products]
     else:
         since, limit = _since(data)
-        chosen = sorted(
-            (p for p in company.products.values() if p.sequence > since), key=lambda p: p.sequence
-        )[:limit]
+        changed = (p for p in company.products.values() if p.sequence > since)
+        chosen = sorted(changed, key=lambda p: p.sequence)[:limit]
+    answer = data_node()
     for p in chosen:
+        status = "Active" if p.active else "Discontinued"
         ET.SubElement(
-            response,
+            answer,
             "Product",
-            Code=p.code,
+            Product=p.code,
             Description=p.description,
             Price=str(p.price),
-            Status="Active" if p.active else "Discontinued",
+            Status=status,
             TaxCode=p.tax_code,
             Sequence=str(p.sequence),
         )
-    return response
+    return [answer]
 
 
-def stock_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("StockEnquiry")
+def _available(company: PrimaCompany, code: str) -> str:
+    stock = company.stock.get((code, DEFAULT_WAREHOUSE))
+    return str(int(stock.free)) if stock is not None else "0"
+
+
+def _sku_node(tag: str, company: PrimaCompany, code: str) -> ET.Element:
+    node = ET.Element(tag, AvailableDate="", AvailableQuantity=_available(company, code))
+    for n in range(1, 5):
+        node.set(f"MtrxCode{n}", "")
+    node.set("Product", code)
+    return node
+
+
+def multi_available_to_sell(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
+    answer = data_node()  # asked with lower-case <sku>, answered with upper-case <SKU>, as seen live
+    answer.extend(_sku_node("SKU", company, n.get("Product", "")) for n in data.findall("sku"))
+    return [answer]
+
+
+def product_available_to_sell(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
+    low, high = data.get("ProductFrom", ""), data.get("ProductTo", "")
+    codes = sorted(c for c in company.products if c >= low and (not high or c <= high))
+    answer = data_node()
+    answer.extend(_sku_node("sku", company, code) for code in codes)
+    return [answer]
+
+
+def stock_enquiry(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
     since, limit = _since(data)
-    for s in sorted((s for s in company.stock.values() if s.sequence > since), key=lambda s: s.sequence)[
-        :limit
-    ]:
+    changed = sorted((s for s in company.stock.values() if s.sequence > since), key=lambda s: s.sequence)
+    answer = data_node()
+    for s in changed[:limit]:
         ET.SubElement(
-            response,
+            answer,
             "Stock",
             Product=s.product,
             Warehouse=s.warehouse,
@@ -194,19 +235,19 @@ def stock_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
             Allocated=str(s.allocated),
             Sequence=str(s.sequence),
         )
-    return response
+    return [answer]
 
 
-def despatch_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("DespatchEnquiry")
+def despatch_enquiry(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
     since, limit = _since(data)
+    answer = data_node()
     for d in [d for d in company.despatches if d.sequence > since][:limit]:
         node = ET.SubElement(
-            response,
+            answer,
             "Despatch",
             DespatchNumber=d.number,
             OrderNumber=d.order.number,
-            CustomerOrderRef=d.order.reference,
+            CustRef=d.order.reference,
             Date=d.at.isoformat(timespec="seconds"),
             Carrier=d.carrier,
             ConsignmentNumber=d.consignment,
@@ -214,137 +255,5 @@ def despatch_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
             Sequence=str(d.sequence),
         )
         for product, qty in d.lines:
-            ET.SubElement(node, "Line", Product=product, Quantity=str(qty))
-    return response
-
-
-def _balance(company: PrimaCompany, account: Account) -> Decimal:
-    open_orders = (
-        o.value for o in company.orders.values() if o.customer == account.account and o.status == "Open"
-    )
-    return account.balance + sum(open_orders, Decimal(0))
-
-
-def customer_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("CustomerEnquiry")
-    email, code = data.get("Email", "").lower(), data.get("Account", "")
-    found = next(
-        (c for c in company.customers.values() if (email and c.email.lower() == email) or c.account == code),
-        None,
-    )
-    if found is not None:
-        ET.SubElement(
-            response,
-            "Customer",
-            Account=found.account,
-            Name=found.name,
-            Email=found.email,
-            Phone=found.phone,
-            CreditLimit=str(found.credit_limit),
-            Balance=str(_balance(company, found)),
-        )
-    return response
-
-
-def new_customer(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    account = data.get("Account") or company.next_number("WEB")
-    if account in company.customers:
-        raise PrimaError("E107", f"Customer account '{account}' already exists")
-    company.customers[account] = Account(
-        account, data.get("Name", ""), data.get("Email", ""), phone=data.get("Phone", "")
-    )
-    response = _response("NewCustomer")
-    ET.SubElement(response, "Customer", Account=account)
-    return response
-
-
-def new_credit(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    order = company.orders.get(data.get("OrderNumber", ""))
-    if order is None:
-        raise PrimaError("E104", f"Order '{data.get('OrderNumber', '')}' not found")
-    ref = data.get("CreditRef", "")
-    number = order.credits.get(ref) or _post_credit(company, order, data)
-    response = _response("NewCredit")
-    ET.SubElement(response, "Credit", CreditNumber=number, CreditRef=ref, OrderNumber=order.number)
-    return response
-
-
-def _post_credit(company: PrimaCompany, order: Order, data: ET.Element) -> str:
-    number = company.next_number("CN")
-    lines = []
-    for node in data.findall("Line"):
-        qty, restock = int(_num(node.get("Quantity"), "Quantity")), node.get("Restock") == "Y"
-        if restock:
-            wh = node.get("Warehouse") or DEFAULT_WAREHOUSE
-            company.move(node.get("Product", ""), wh, on_hand=Decimal(qty), allocated=Decimal(0))
-        lines.append((node.get("Product", ""), qty, restock))
-    order.credits[data.get("CreditRef", "")] = number
-    company.credits[number] = lines
-    return number
-
-
-def journal(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    ref = data.get("Reference", "")
-    if ref in company.journals:
-        raise PrimaError("E109", f"Journal reference '{ref}' already used on journal {company.journals[ref]}")
-    lines = data.findall("Line")
-    debit = sum((_num(n.get("Debit"), "Debit") for n in lines), Decimal(0))
-    credit = sum((_num(n.get("Credit"), "Credit") for n in lines), Decimal(0))
-    if not lines or debit != credit:
-        raise PrimaError("E108", f"Journal does not balance: debits {debit}, credits {credit}")
-    company.journals[ref] = company.next_number("JN")
-    response = _response("Journal")
-    ET.SubElement(response, "Journal", JournalNumber=company.journals[ref], Reference=ref)
-    return response
-
-
-def journal_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("JournalEnquiry")
-    ref = data.get("Reference", "")
-    if ref in company.journals:
-        ET.SubElement(response, "Journal", JournalNumber=company.journals[ref], Reference=ref)
-    return response
-
-
-def price_enquiry(company: PrimaCompany, data: ET.Element) -> ET.Element:
-    response = _response("PriceEnquiry")
-    for code, factor in (("RETAIL", Decimal(1)), ("TRADE", Decimal("0.9"))):
-        node = ET.SubElement(response, "PriceList", Code=code, Currency="GBP", Name=f"{code.title()} prices")
-        for p in sorted(company.products.values(), key=lambda p: p.code):
-            ET.SubElement(
-                node, "Price", Product=p.code, Price=str((p.price * factor).quantize(Decimal("0.01")))
-            )
-    return response
-
-
-HANDLERS: dict[str, Callable[[PrimaCompany, ET.Element], ET.Element]] = {
-    "NewOrder": new_order,
-    "OrderEnquiry": order_enquiry,
-    "AmendOrder": amend_order,
-    "CancelOrder": cancel_order,
-    "StockEnquiry": stock_enquiry,
-    "ProductEnquiry": product_enquiry,
-    "DespatchEnquiry": despatch_enquiry,
-    "CustomerEnquiry": customer_enquiry,
-    "NewCustomer": new_customer,
-    "NewCredit": new_credit,
-    "Journal": journal,
-    "JournalEnquiry": journal_enquiry,
-    "PriceEnquiry": price_enquiry,
-}
-
-
-def handle(company: PrimaCompany, request: ET.Element) -> ET.Element:
-    request_type = request.get("RequestType", "")
-    data = request.find("Data")
-    try:
-        if request.tag != "Request" or data is None:
-            raise PrimaError("E100", "The document must be <Request RequestType=...><Data .../></Request>")
-        if request_type not in HANDLERS:
-            raise PrimaError("E100", f"Unknown request type '{request_type}'")
-        with company.lock:
-            return HANDLERS[request_type](company, data)
-    except PrimaError as exc:
-        response = ET.Element("Response", RequestType=request_type, Status="Error")
-        ET.SubElement(response, "Error", Code=exc.code).text = str(exc)
-        return response
+            ET.SubElement(node, "DespatchLineData", Product=product, Quantity=str(qty))
+    return [answer]

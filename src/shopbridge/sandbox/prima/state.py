@@ -73,11 +73,11 @@ class Line:
 
 @dataclass
 class Order:
-    number: str
-    reference: str
+    number: str  # the caller's OrderNumber: Prima takes the number it is given
+    reference: str  # CustomerRef (the shop's order name)
     customer: str
     lines: list[Line]
-    status: str = "Open"
+    status: str = "Processing"  # then Part-Despatched, Despatched, Cancelled
     credits: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -143,7 +143,7 @@ class PrimaCompany:
 
     def despatch(self, reference: str, *, carrier: str, consignment: str) -> str:
         order = self.order_by_ref(reference)
-        if order is None or order.status not in ("Open", "PartDespatched"):
+        if order is None or order.status not in ("Processing", "Part-Despatched"):
             raise KeyError(f"no open order with customer order ref {reference}")
         sent = [(ln, ln.quantity - ln.despatched) for ln in order.lines if ln.quantity > ln.despatched]
         for line, qty in sent:

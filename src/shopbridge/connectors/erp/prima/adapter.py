@@ -75,7 +75,9 @@ class PrimaAdapter:
 
     def check(self) -> ErpHealth:
         try:
-            self._client.call(rq.order_enquiry("shopbridge-check"))
+            self._client.call(rq.order_status("shopbridge-check"))
+        except PrimaRejected:
+            pass  # Prima answered in its own words (no such order): reachable and authenticated
         except ConfigurationError as exc:
             return ErpHealth(self.vendor, reachable=True, authenticated=False, detail=str(exc))
         except ShopbridgeError as exc:
@@ -86,7 +88,7 @@ class PrimaAdapter:
     # --- items, stock, prices --------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
         response = self._client.call(rq.changed_since("ProductEnquiry", cursor, limit))
-        nodes = response.findall("Product")
+        nodes = rq.records(response, "Product")
         items = tuple(rq.read_products(response, self._currency))
         return Page(items, rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit)
 
@@ -100,10 +102,15 @@ class PrimaAdapter:
 
     def stock_changed(self, cursor: str | None, limit: int = 100) -> Page[StockLevel]:
         response = self._client.call(rq.changed_since("StockEnquiry", cursor, limit))
-        nodes = response.findall("Stock")
+        nodes = rq.records(response, "Stock")
         return Page(
             tuple(rq.read_stock(response)), rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit
         )
+
+    def available_to_sell(self, skus: Sequence[str] | None = None) -> list[StockLevel]:
+        """Prima's available-to-sell figures (the calls a live integration uses), for a stock audit."""
+        warehouse = self._settings.default_warehouse
+        return rq.read_available(self._client.call(rq.available_to_sell(skus)), warehouse)
 
     def price_lists(self) -> Sequence[PriceList]:
         return rq.read_price_lists(self._client.call(rq.price_enquiry()))
@@ -115,7 +122,7 @@ class PrimaAdapter:
             return CustomerMatch(found["Account"], False, _conflicts(found, customer))
         account = customer.erp_account or _account_code(customer.email)
         created = self._client.call(rq.new_customer(account, customer))
-        return CustomerMatch(rq.read_created(created, "Customer", "Account"), True)
+        return CustomerMatch(rq.read_created(created, "Account"), True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:
         found = rq.read_customer(self._client.call(rq.account_enquiry(account)))
@@ -129,8 +136,16 @@ class PrimaAdapter:
 
     # --- sales orders ----------------------------------------------------------------------
     def find_sales_order(self, reference: str) -> SalesOrder | None:
-        orders = rq.read_orders(self._client.call(rq.order_enquiry(reference)), self._currency)
-        return orders[0] if orders else None
+        """``OrderStatus`` on our order number; Prima answers an unknown number with ERROR.
+
+        Any ERROR reads as "not found", as live integrations do: a create that follows is still safe,
+        because Prima refuses a second order with the same number (E:21) and we then look again.
+        """
+        try:
+            answer = self._client.call(rq.order_status(reference))
+        except PrimaRejected:
+            return None
+        return rq.read_order(answer, reference, self._currency)
 
     def create_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
         existing = self.find_sales_order(order.reference)
@@ -141,12 +156,12 @@ class PrimaAdapter:
             response = self._client.call(rq.new_order(order, warehouse=self._wh(order)))
         except PrimaRejected as exc:
             return self._lost_race_or_raise(order.reference, exc)
-        number = rq.read_created(response, "Order", "OrderNumber")
+        number = rq.read_created(response, "OrderNumber")
         return PostedDocument(number, number)
 
     def _lost_race_or_raise(self, reference: str, exc: PrimaRejected) -> PostedDocument:
-        """Another worker created the order with this reference a moment ago: that order is ours."""
-        found = self.find_sales_order(reference) if exc.code == rq.DUPLICATE_REFERENCE else None
+        """Another worker created the order with this number a moment ago: that order is ours."""
+        found = self.find_sales_order(reference) if rq.DUPLICATE_ORDER in exc.codes else None
         if found is None:
             raise exc
         return PostedDocument(found.erp_id, found.erp_number, existed=True)
@@ -183,7 +198,7 @@ class PrimaAdapter:
     # --- despatches, credits, money --------------------------------------------------------
     def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
         response = self._client.call(rq.changed_since("DespatchEnquiry", cursor, limit))
-        nodes = response.findall("Despatch")
+        nodes = rq.records(response, "Despatch")
         return Page(
             tuple(rq.read_despatches(response)), rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit
         )
@@ -193,18 +208,15 @@ class PrimaAdapter:
         existing = order.extra.get(f"credit:{note.refund_reference}")
         if existing:
             return PostedDocument(existing, existing, existed=True)
-        number = rq.read_created(
-            self._client.call(rq.new_credit(order.erp_id, note)), "Credit", "CreditNumber"
-        )
+        number = rq.read_created(self._client.call(rq.new_credit(order.erp_id, note)), "CreditNumber")
         return PostedDocument(number, number, extra={"order": order.erp_id})
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
-        found = self._client.call(rq.journal_enquiry(entry.reference)).find("Journal")
-        if found is not None:
-            return PostedDocument(
-                found.get("JournalNumber", ""), found.get("JournalNumber", ""), existed=True
-            )
-        number = rq.read_created(self._client.call(rq.journal(entry)), "Journal", "JournalNumber")
+        found = rq.records(self._client.call(rq.journal_enquiry(entry.reference)), "Journal")
+        if found:
+            number = rq.attr(found[0], "JournalNumber")
+            return PostedDocument(number, number, existed=True)
+        number = rq.read_created(self._client.call(rq.journal(entry)), "JournalNumber")
         return PostedDocument(number, number)
 
 

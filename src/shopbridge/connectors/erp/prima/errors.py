@@ -1,8 +1,9 @@
 """Prima's answers translated into shopbridge errors (a pure table, tested row by row).
 
-Three layers can fail: HTTP (the web server), SOAP (a ``soap:Fault``: ``Client`` means our envelope
-is wrong, ``Server`` that Prima failed), and the Prima document (``<Response Status="Error">`` with
-an ``<Error Code="...">`` text). Prima's own words are kept in ``details["prima"]``.
+Three layers can fail: HTTP (the web server), SOAP (an OpenEdge WSA ``Fault``: ``Client`` means our
+envelope is wrong, ``Server`` that the WSA or Prima failed), and the Prima document
+(``RequestStatus="ERROR"`` with ``RequestError Error="(E:nn) text"``). Prima's own words are kept in
+``details["prima"]``.
 """
 
 from __future__ import annotations
@@ -12,20 +13,23 @@ import xml.etree.ElementTree as ET
 import defusedxml
 import defusedxml.ElementTree as DET
 
+from shopbridge.connectors.erp.prima import requests as rq
 from shopbridge.domain.problems import ProblemKind, Team
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, Throttled
 
 
 class PrimaRejected(NeedsPerson):
-    """Prima answered ``Status="Error"``; ``code`` is its error code (may be empty)."""
+    """Prima answered ``RequestStatus="ERROR"``; ``codes`` are its ``(E:nn)`` codes (may be empty)."""
 
-    def __init__(self, request_type: str, code: str, text: str) -> None:
+    def __init__(self, request_type: str, codes: tuple[str, ...], text: str) -> None:
+        shown = ", ".join(codes)
         super().__init__(
-            f"Prima refused {request_type}: {text}" + (f" (code {code})" if code else ""),
+            f"Prima refused {request_type}: {text}" + (f" ({shown})" if shown else ""),
             kind=ProblemKind.REMOTE_REJECTED,
-            details={"prima": text, "code": code, "request_type": request_type},
+            details={"prima": text, "code": shown, "request_type": request_type},
         )
-        self.code = code
+        self.codes = codes
+        self.code = codes[0] if codes else ""
         self.text = text
 
 
@@ -47,10 +51,20 @@ def error_from_status(status: int, body: str, *, request_type: str) -> Exception
     )
 
 
-def error_from_fault(code: str, text: str, *, request_type: str) -> Exception:
-    """``soap:Server`` faults are Prima's own failures (retry); anything else is our request (person)."""
-    details = {"faultcode": code, "prima": text, "request_type": request_type}
-    if code.rsplit(":", 1)[-1] == "Server":
+def error_from_fault(fault: rq.Fault, *, request_type: str) -> Exception:
+    """``Server`` faults are the WSA's or Prima's own failures (retry); others are our request (person).
+
+    OpenEdge's ``faultstring`` is general; the cause is in ``FaultDetail/errorMessage``, so both
+    are kept, with the ``requestID`` the WSA log can be searched by.
+    """
+    text = "; ".join(t for t in (fault.text, fault.detail) if t) or "no reason given"
+    details = {
+        "faultcode": fault.code,
+        "prima": text,
+        "request_id": fault.request_id,
+        "request_type": request_type,
+    }
+    if fault.code.rsplit(":", 1)[-1] == "Server":
         return RetryLater(f"Prima failed on {request_type}: {text}", retry_after=60, details=details)
     return NeedsPerson(f"Prima refused the {request_type} envelope: {text}", details=details)
 
@@ -75,15 +89,13 @@ def parse(text: str, *, what: str, request_type: str) -> ET.Element:
         ) from exc
 
 
-def check_response(response: ET.Element, *, request_type: str) -> ET.Element:
-    """Raise :class:`PrimaRejected` for ``Status="Error"``; return the response otherwise."""
-    if response.tag != "Response":
-        raise RetryLater(
-            f"Prima answered {request_type} with <{response.tag}>, not <Response>", retry_after=30
-        )
-    if (response.get("Status") or "").lower() != "error":
-        return response
-    errors = response.findall("Error") or [response]
-    code = errors[0].get("Code", "")
-    text = "; ".join(" ".join(e.itertext()).strip() or e.get("Message", "") for e in errors)
-    raise PrimaRejected(request_type, code, text or "no reason given")
+def check_response(result: ET.Element, *, request_type: str) -> ET.Element:
+    """Raise :class:`PrimaRejected` for ``RequestStatus="ERROR"``; return the ``<Result>`` otherwise."""
+    if result.tag != "Result":
+        raise RetryLater(f"Prima answered {request_type} with <{result.tag}>, not <Result>", retry_after=30)
+    messages = rq.read_messages(result)
+    if messages is None:
+        return result
+    codes = tuple(dict.fromkeys(m.code for m in messages if m.code))
+    text = "; ".join(m.text for m in messages)
+    raise PrimaRejected(request_type, codes, text or "no reason given")

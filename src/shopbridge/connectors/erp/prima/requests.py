@@ -1,21 +1,28 @@
-"""Every Prima request type and its XML, in one place (pure functions, table-tested).
+"""Every Prima request type and all of Prima's XML, in one place (pure functions, table-tested).
 
-Prima's web services take one generic document, ``<Request RequestType="..."><Data .../></Request>``,
-and answer ``<Response RequestType="..." Status="OK|Error">``. ``REQUEST_TYPES`` lists the types this
-adapter sends; the builders and readers below are the only code that knows element and attribute
-names. Which names are from public material and which are assumed: ``sandbox/prima/WIRE.md``.
+Prima's web services are one ABL procedure (``wsomhandler``) published by a Progress OpenEdge Web
+Services Adapter: a SOAP call whose string parameter is a document
+``<Request RequestType="..."><Data .../></Request>`` and whose string result is
+``<Result Company=".." RequestType=".."><Data .../></Result>``, with ``RequestStatus="OK|ERROR"``
+on ``Result`` or on each ``Data``. ``REQUEST_TYPES`` lists the types this adapter sends; the builders
+and readers below are the only code that knows element and attribute names. Which names were seen on
+a live Prima and which are assumed: ``sandbox/prima/WIRE.md`` (the ``sourced`` flag mirrors it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from xml.sax.saxutils import escape
 
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
+    Address,
     CreditNote,
     Customer,
     Dispatch,
@@ -32,117 +39,219 @@ from shopbridge.domain.records import (
     StockLevel,
 )
 
+# --- the SOAP envelope (OpenEdge WSA conventions) ------------------------------------------
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+SERVICE_NS = "urn:omlink"  # sourced: the targetURI of a live Prima WSA; OpenEdge uses it as namespace
+OPERATIONS = ("wsomhandler", "comwsomhandler")  # sourced: the two generic calls
+REQUEST_PARAM = "RequestXML"  # assumed: the ABL parameter names are not public
+COMPANY_PARAM = "CompanyID"  # assumed
+SOAP_ACTION = '""'  # OpenEdge's default SOAPAction is blank
+
 
 @dataclass(frozen=True)
 class RequestType:
     name: str
     purpose: str
-    keys: tuple[str, ...]  # the Data attributes that identify what is asked for
+    keys: tuple[str, ...]  # the Data attributes (or children) that identify what is asked for
+    sourced: bool  # True: name and shape seen in a live exchange with Prima (WIRE.md, source L1)
 
 
 REQUEST_TYPES: dict[str, RequestType] = {
     t.name: t
     for t in (
-        RequestType("NewOrder", "create a sales order", ("Customer", "CustomerOrderRef")),
+        RequestType("MultiNewOrder", "create sales orders, one Data each", ("OrderNumber", "TPGUID"), True),
+        RequestType("OrderStatus", "an order's status by order number", ("OrderNumber",), True),
+        RequestType("MultiAvailableToSell", "available stock of the listed SKUs", ("sku",), True),
+        RequestType("ProductAvailableToSell", "available stock of a product range", ("ProductFrom",), True),
+        RequestType("AmendOrder", "replace the lines of an open order", ("OrderNumber",), False),
+        RequestType("CancelOrder", "cancel an order", ("OrderNumber",), False),
         RequestType(
-            "OrderEnquiry", "find orders by customer order ref (the dedup key)", ("CustomerOrderRef",)
+            "StockEnquiry", "free stock per product and warehouse changed since", ("ChangedSince",), False
         ),
-        RequestType("AmendOrder", "replace the lines of an open order", ("OrderNumber",)),
-        RequestType("CancelOrder", "cancel an order", ("OrderNumber",)),
-        RequestType("StockEnquiry", "free stock per product and warehouse changed since", ("ChangedSince",)),
-        RequestType("ProductEnquiry", "products changed since, or by code", ("ChangedSince", "Product")),
-        RequestType("DespatchEnquiry", "despatches since, with carrier and consignment", ("ChangedSince",)),
-        RequestType("CustomerEnquiry", "customer account by email or account", ("Email", "Account")),
-        RequestType("NewCustomer", "create a customer account", ("Account", "Email")),
+        RequestType("ProductEnquiry", "products changed since, or by code", ("ChangedSince", "sku"), False),
         RequestType(
-            "NewCredit", "credit note against an order, optionally restocking", ("OrderNumber", "CreditRef")
+            "DespatchEnquiry", "despatches since, with carrier and consignment", ("ChangedSince",), False
         ),
-        RequestType("Journal", "post a balanced nominal journal", ("Reference",)),
-        RequestType("JournalEnquiry", "find a journal by reference (the dedup key)", ("Reference",)),
-        RequestType("PriceEnquiry", "price lists and their prices", ("PriceList",)),
+        RequestType("CustomerEnquiry", "customer account by email or account", ("Email", "Account"), False),
+        RequestType("NewCustomer", "create a customer account", ("Account", "Email"), False),
+        RequestType("NewCredit", "credit note against an order", ("OrderNumber", "CreditRef"), False),
+        RequestType("Journal", "post a balanced nominal journal", ("Reference",), False),
+        RequestType("JournalEnquiry", "find a journal by reference (the dedup key)", ("Reference",), False),
+        RequestType("PriceEnquiry", "price lists and their prices", ("PriceList",), False),
     )
 }
-DUPLICATE_REFERENCE = "E105"  # Prima's code for a customer order ref already used (assumed)
+DUPLICATE_ORDER = "E:21"  # sourced: "Sales Order Header already exists with Order Number equal to .."
+ORDER_PREFIX = "SB"  # assumed: our order numbers, so they cannot meet the shop's own number range
+_CODE = re.compile(r"^\((E:\d+)\)\s*")
+_MESSAGE_START = re.compile(r"\s(?=\(E:\d+\))")
+_TRACE = "DEV MODE Stack Trace"
 _STATUS = {
-    "Open": SalesOrderStatus.OPEN,
-    "PartDespatched": SalesOrderStatus.PART_DISPATCHED,
-    "Despatched": SalesOrderStatus.DISPATCHED,
-    "Cancelled": SalesOrderStatus.CANCELLED,
-    "Closed": SalesOrderStatus.CLOSED,
+    "part-despatched": SalesOrderStatus.PART_DISPATCHED,
+    "despatched": SalesOrderStatus.DISPATCHED,
+    "cancelled": SalesOrderStatus.CANCELLED,
+    "completed": SalesOrderStatus.CLOSED,
+    "closed": SalesOrderStatus.CLOSED,
 }
 
 
-# --- building ------------------------------------------------------------------------------
+def envelope(operation: str, document: str, company_id: str | None) -> str:
+    """A document/literal SOAP 1.1 call of ``operation`` carrying ``document`` as a string."""
+    company = f"<{COMPANY_PARAM}>{escape(company_id)}</{COMPANY_PARAM}>" if company_id else ""
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="{SOAP_NS}"><soap:Body>'
+        f'<{operation} xmlns="{SERVICE_NS}">{company}<{REQUEST_PARAM}>{escape(document)}</{REQUEST_PARAM}>'
+        f"</{operation}></soap:Body></soap:Envelope>"
+    )
+
+
+def answer_text(root: ET.Element, operation: str) -> str | None:
+    """The result string of ``<operation>Response``, whatever its output parameter is named."""
+    response = root.find(f"{{{SOAP_NS}}}Body/{{{SERVICE_NS}}}{operation}Response")
+    if response is None:
+        return None
+    return next((c.text for c in response if (c.text or "").strip()), None)
+
+
+@dataclass(frozen=True)
+class Fault:
+    code: str
+    text: str  # faultstring: OpenEdge keeps it general
+    detail: str  # FaultDetail/errorMessage: the precise cause
+    request_id: str
+
+
+def read_fault(root: ET.Element) -> Fault | None:
+    fault = root.find(f"{{{SOAP_NS}}}Body/{{{SOAP_NS}}}Fault")
+    if fault is None:
+        return None
+    detail = {_local(n.tag): (n.text or "").strip() for n in fault.iter()}
+    return Fault(
+        fault.findtext("faultcode", "").strip(),
+        fault.findtext("faultstring", "").strip(),
+        detail.get("errorMessage", ""),
+        detail.get("requestID", ""),
+    )
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def request_type_of(document: str) -> str:
+    found = re.search(r'RequestType="([^"]*)"', document)
+    return found.group(1) if found else "request"
+
+
+# --- building documents --------------------------------------------------------------------
 def request(request_type: str, data: Mapping[str, str], children: Sequence[ET.Element] = ()) -> str:
     if request_type not in REQUEST_TYPES:
         raise KeyError(f"no Prima request type {request_type!r}")
     root = ET.Element("Request", RequestType=request_type)
-    node = ET.SubElement(root, "Data", {k: v for k, v in data.items() if v != ""})
+    node = ET.SubElement(root, "Data", _present(data))
     node.extend(children)
-    return ET.tostring(root, encoding="unicode")
+    # Prima declares ISO-8859-1; what Latin-1 cannot hold travels as a character reference.
+    latin1: bytes = ET.tostring(root, encoding="ISO-8859-1")
+    return latin1.decode("iso-8859-1")
 
 
 def element(tag: str, attrs: Mapping[str, str]) -> ET.Element:
-    return ET.Element(tag, {k: v for k, v in attrs.items() if v != ""})
+    return ET.Element(tag, _present(attrs))
+
+
+def _present(attrs: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in attrs.items() if v != ""}
 
 
 def amount(value: Decimal) -> str:
     return format(value, "f")
 
 
+def prima_date(day: date) -> str:
+    return day.strftime("%d/%m/%Y")  # sourced: Prima writes dates as DD/MM/YYYY
+
+
+def order_number(reference: str) -> str:
+    """Our order number for a Shopify order name: stable, so a retried create meets E:21."""
+    plain = reference.removeprefix("#")
+    if plain.isalnum() and plain.isascii():
+        return ORDER_PREFIX + plain
+    return ORDER_PREFIX + hashlib.sha1(reference.encode()).hexdigest()[:12].upper()
+
+
+def _unique_id(reference: str) -> str:
+    return str(int(hashlib.sha1(reference.encode()).hexdigest()[:12], 16) % 10**8).zfill(8)
+
+
+def _sku(sku: str) -> ET.Element:
+    return element("sku", {"Product": sku})  # matrix codes (MtrxCode1..4) left blank: see WIRE.md
+
+
 def _order_lines(order: SalesOrderRequest, warehouse: str) -> list[ET.Element]:
-    lines = [
+    return [
         element(
-            "Line",
+            "OrderLineData",
             {
+                "OrderLine": str(number),
                 "Product": ln.sku,
                 "Quantity": str(ln.quantity),
                 "Price": amount(ln.unit_price.amount),
-                "Tax": amount(ln.tax.amount),
-                "TaxCode": ln.tax_code,
+                "ExtTaxVal": amount(ln.tax.amount),
                 "Warehouse": ln.warehouse or warehouse,
             },
         )
-        for ln in order.lines
+        for number, ln in enumerate(order.lines, start=1)
     ]
-    address = order.delivery_address
-    if address is not None:
-        lines.append(
-            element(
-                "DeliveryAddress",
-                {
-                    "Name": address.name,
-                    "Line1": address.line1,
-                    "Line2": address.line2,
-                    "Town": address.city,
-                    "County": address.region,
-                    "Postcode": address.postcode,
-                    "Country": address.country_code,
-                },
-            )
-        )
-    return lines
+
+
+def _addressee(address: Address | None) -> dict[str, str]:
+    if address is None:
+        return {}
+    forename, _, surname = address.name.strip().partition(" ")
+    return {
+        "CustomerForename": forename,
+        "CustomerSurname": surname,
+        "AddrLine1": address.line1,
+        "AddrLine2": address.line2,
+        "AddrLine3": address.city,
+        "AddrLine4": address.region,
+        "PostCode": address.postcode,
+        "Country": address.country_code,
+        "CustomerPhone": address.phone,
+    }
 
 
 def new_order(order: SalesOrderRequest, *, warehouse: str) -> str:
     data = {
+        "UniqueId": _unique_id(order.reference),
         "Customer": order.customer_account,
-        "CustomerOrderRef": order.reference,
-        "Currency": order.currency,
-        "OrderDate": order.order_date.isoformat(),
-        "Warehouse": warehouse,
-        "DeliveryMethod": order.shipping_method,
-        "DeliveryCharge": amount(order.shipping.amount) if order.shipping else "",
+        "TPGUID": order.shopify_id or order.reference,
+        "OrderNumber": order_number(order.reference),
+        "CustomerRef": order.reference,
+        "HoldOrder": "No",
+        "VatInclusive": "No",  # prices are net; Shopify's tax travels in ExtTaxVal
+        **_addressee(order.delivery_address),
     }
-    return request("NewOrder", data, _order_lines(order, warehouse))
+    header = {
+        "Currency": order.currency,
+        "OrderDate": prima_date(order.order_date),
+        "CarrServ": order.shipping_method,
+        "SpecialInstructions": order.note[:200],
+    }
+    children = [element("OrderHeaderData", header), *_order_lines(order, warehouse)]
+    if order.shipping is not None:
+        charge = {"Charge": order.shipping_method, "ChargeValue": amount(order.shipping.amount)}
+        children.append(element("OrderChargeData", charge))
+    if order.payment_method:
+        children.append(element("OrderPaymentData", {"PayMethod": order.payment_method}))
+    return request("MultiNewOrder", data, children)
 
 
-def order_enquiry(reference: str) -> str:
-    return request("OrderEnquiry", {"CustomerOrderRef": reference})
+def order_status(reference: str) -> str:
+    return request("OrderStatus", {"OrderNumber": order_number(reference)})
 
 
 def amend_order(number: str, order: SalesOrderRequest, *, warehouse: str) -> str:
-    data = {"OrderNumber": number, "CustomerOrderRef": order.reference}
+    data = {"OrderNumber": number, "CustomerRef": order.reference}
     return request("AmendOrder", data, _order_lines(order, warehouse))
 
 
@@ -155,7 +264,14 @@ def changed_since(request_type: str, cursor: str | None, limit: int) -> str:
 
 
 def product_enquiry(skus: Sequence[str]) -> str:
-    return request("ProductEnquiry", {}, [element("Product", {"Code": sku}) for sku in skus])
+    return request("ProductEnquiry", {}, [_sku(sku) for sku in skus])
+
+
+def available_to_sell(skus: Sequence[str] | None) -> str:
+    """Listed SKUs (``MultiAvailableToSell``) or, with ``None``, every product."""
+    if skus is None:
+        return request("ProductAvailableToSell", {"ProductFrom": "", "ProductTo": ""})
+    return request("MultiAvailableToSell", {}, [_sku(sku) for sku in skus])
 
 
 def customer_enquiry(email: str) -> str:
@@ -180,13 +296,13 @@ def new_customer(account: str, customer: Customer) -> str:
 def new_credit(number: str, note: CreditNote) -> str:
     lines = [
         element(
-            "Line",
+            "CreditLineData",
             {
                 "Product": ln.sku,
                 "Quantity": str(ln.quantity),
-                "Net": amount(ln.net.amount),
-                "Tax": amount(ln.tax.amount),
-                "Restock": "Y" if ln.restock else "N",
+                "Price": amount(ln.net.amount),
+                "ExtTaxVal": amount(ln.tax.amount),
+                "Restock": "Yes" if ln.restock else "No",
                 "Warehouse": ln.warehouse,
             },
         )
@@ -194,7 +310,7 @@ def new_credit(number: str, note: CreditNote) -> str:
     ]
     data = {
         "OrderNumber": number,
-        "CustomerOrderRef": note.order_reference,
+        "CustomerRef": note.order_reference,
         "CreditRef": note.refund_reference,
         "Reason": note.reason[:60],
         "Carriage": amount(note.shipping.amount) if note.shipping else "",
@@ -205,7 +321,7 @@ def new_credit(number: str, note: CreditNote) -> str:
 def journal(entry: JournalEntry) -> str:
     lines = [
         element(
-            "Line",
+            "JournalLineData",
             {
                 "Nominal": ln.nominal_code,
                 "Narrative": ln.description[:60],
@@ -217,7 +333,7 @@ def journal(entry: JournalEntry) -> str:
     ]
     data = {
         "Reference": entry.reference,
-        "Date": entry.posted_on.isoformat(),
+        "Date": prima_date(entry.posted_on),
         "Currency": entry.currency,
         "Narrative": entry.narrative[:60],
     }
@@ -232,7 +348,35 @@ def price_enquiry() -> str:
     return request("PriceEnquiry", {})
 
 
-# --- reading -------------------------------------------------------------------------------
+# --- reading answers -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Message:
+    code: str  # "E:21"; empty where Prima gave none
+    text: str  # Prima's words, without the developer stack trace
+
+
+def read_messages(result: ET.Element) -> list[Message] | None:
+    """``None`` when Prima says OK; otherwise its messages (``RequestStatus="ERROR"`` anywhere)."""
+    statuses = [result.get("RequestStatus", "")] + [d.get("RequestStatus", "") for d in result.iter("Data")]
+    if not any(status.upper() == "ERROR" for status in statuses):
+        return None
+    texts = [result.get("Error", "")] + [e.get("Error", "") for e in result.iter("RequestError")]
+    found: list[Message] = []
+    # Prima puts one message per line in one attribute; XML parsing turns those line breaks into
+    # spaces, so messages are split where each "(E:nn)" code begins.
+    for line in (part.strip() for text in texts for part in _MESSAGE_START.split(text)):
+        message = _message(line)
+        if message.text and message not in found:
+            found.append(message)
+    return found
+
+
+def _message(line: str) -> Message:
+    code = _CODE.match(line)
+    text = line[code.end() :] if code else line
+    return Message(code.group(1) if code else "", text.split(_TRACE, 1)[0].strip())
+
+
 def number(text: str | None) -> Decimal:
     try:
         return Decimal((text or "0").strip() or "0")
@@ -244,61 +388,81 @@ def attr(node: ET.Element, name: str) -> str:
     return (node.get(name) or "").strip()
 
 
+def records(result: ET.Element, tag: str) -> list[ET.Element]:
+    return result.findall(f"Data/{tag}")
+
+
 def last_sequence(nodes: Sequence[ET.Element], cursor: str | None) -> str | None:
     """The ``Sequence`` of the last record, or the old cursor when nothing changed."""
     return attr(nodes[-1], "Sequence") if nodes else cursor
 
 
-def read_created(response: ET.Element, tag: str, key: str) -> str:
-    node = response.find(tag)
+def read_created(result: ET.Element, key: str, tag: str = "") -> str:
+    node = result.find(f"Data/{tag}" if tag else "Data")
     if node is None or not attr(node, key):
-        raise ValueError(f"Prima's answer has no {tag}/@{key}")
+        raise ValueError(f"Prima's answer has no Data{'/' + tag if tag else ''}/@{key}")
     return attr(node, key)
 
 
-def read_orders(response: ET.Element, currency: str) -> list[SalesOrder]:
-    return [_order(node, currency) for node in response.iter("Order")]
+def order_state(text: str) -> SalesOrderStatus:
+    return _STATUS.get(re.sub(r"[\s_]+", "-", text.strip().lower()), SalesOrderStatus.OPEN)
 
 
-def _order(node: ET.Element, currency: str) -> SalesOrder:
+def read_order(result: ET.Element, reference: str, currency: str) -> SalesOrder | None:
+    """The order an ``OrderStatus`` answer describes (``OrderStatus`` is the one attribute seen live)."""
+    data = result.find("Data")
+    if data is None or not attr(data, "OrderStatus"):
+        return None
+    erp_id = attr(data, "OrderNumber") or order_number(reference)
     lines = tuple(
         SalesOrderLine(
             sku=attr(ln, "Product"),
             quantity=int(number(ln.get("Quantity"))),
             unit_price=Money.of(number(ln.get("Price")), currency),
-            tax=Money.of(number(ln.get("Tax")), currency),
-            tax_code=attr(ln, "TaxCode"),
+            tax=Money.of(number(ln.get("ExtTaxVal")), currency),
             warehouse=attr(ln, "Warehouse"),
         )
-        for ln in node.findall("Line")
+        for ln in data.findall("OrderLineData")
     )
-    credits = {attr(c, "CreditRef"): attr(c, "CreditNumber") for c in node.findall("Credit")}
+    credits = {attr(c, "CreditRef"): attr(c, "CreditNumber") for c in data.findall("Credit")}
     return SalesOrder(
-        erp_id=attr(node, "OrderNumber"),
-        reference=attr(node, "CustomerOrderRef"),
-        customer_account=attr(node, "Customer"),
-        status=_STATUS.get(attr(node, "Status"), SalesOrderStatus.OPEN),
+        erp_id=erp_id,
+        reference=attr(data, "CustRef") or reference,
+        customer_account=attr(data, "CustomerCode"),
+        status=order_state(attr(data, "OrderStatus")),
         lines=lines,
-        erp_number=attr(node, "OrderNumber"),
+        erp_number=erp_id,
         extra={f"credit:{ref}": num for ref, num in credits.items()},
     )
 
 
-def read_products(response: ET.Element, currency: str) -> list[Item]:
+def read_products(result: ET.Element, currency: str) -> list[Item]:
     return [
         Item(
-            sku=attr(p, "Code"),
+            sku=attr(p, "Product"),
             description=attr(p, "Description"),
             status=ItemStatus.ACTIVE if attr(p, "Status") == "Active" else ItemStatus.INACTIVE,
-            erp_id=attr(p, "Code"),
+            erp_id=attr(p, "Product"),
             tax_code=attr(p, "TaxCode"),
             unit_price=Money.of(number(p.get("Price")), currency) if p.get("Price") else None,
         )
-        for p in response.findall("Product")
+        for p in records(result, "Product")
     ]
 
 
-def read_stock(response: ET.Element) -> list[StockLevel]:
+def sku_of(node: ET.Element) -> str:
+    """Product plus its matrix codes (blank or ``None`` codes dropped), joined by ``-``."""
+    codes = [attr(node, f"MtrxCode{n}") for n in range(1, 5)]
+    return "-".join([attr(node, "Product"), *(c for c in codes if c and c != "None")])
+
+
+def read_available(result: ET.Element, warehouse: str) -> list[StockLevel]:
+    """``Data/sku`` (ProductAvailableToSell) or ``Data/SKU`` (MultiAvailableToSell): both seen live."""
+    nodes = records(result, "sku") + records(result, "SKU")
+    return [StockLevel(sku_of(n), warehouse, number(n.get("AvailableQuantity"))) for n in nodes]
+
+
+def read_stock(result: ET.Element) -> list[StockLevel]:
     return [
         StockLevel(
             sku=attr(s, "Product"),
@@ -307,24 +471,25 @@ def read_stock(response: ET.Element) -> list[StockLevel]:
             on_hand=number(s.get("OnHand")),
             allocated=number(s.get("Allocated")),
         )
-        for s in response.findall("Stock")
+        for s in records(result, "Stock")
     ]
 
 
-def read_despatches(response: ET.Element) -> list[Dispatch]:
+def read_despatches(result: ET.Element) -> list[Dispatch]:
     return [
         Dispatch(
             erp_id=attr(d, "DespatchNumber"),
-            order_reference=attr(d, "CustomerOrderRef"),
+            order_reference=attr(d, "CustRef"),
             dispatched_at=_utc(attr(d, "Date")),
             carrier=attr(d, "Carrier"),
             tracking_numbers=tuple(t for t in attr(d, "ConsignmentNumber").split(",") if t),
             warehouse=attr(d, "Warehouse"),
             lines=tuple(
-                DispatchLine(attr(ln, "Product"), int(number(ln.get("Quantity")))) for ln in d.findall("Line")
+                DispatchLine(attr(ln, "Product"), int(number(ln.get("Quantity"))))
+                for ln in d.findall("DespatchLineData")
             ),
         )
-        for d in response.findall("Despatch")
+        for d in records(result, "Despatch")
     ]
 
 
@@ -333,14 +498,14 @@ def _utc(text: str) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def read_customer(response: ET.Element) -> dict[str, str] | None:
-    node = response.find("Customer")
-    return dict(node.attrib) if node is not None else None
+def read_customer(result: ET.Element) -> dict[str, str] | None:
+    found = records(result, "Customer")
+    return dict(found[0].attrib) if found else None
 
 
-def read_price_lists(response: ET.Element) -> list[PriceList]:
+def read_price_lists(result: ET.Element) -> list[PriceList]:
     out = []
-    for node in response.findall("PriceList"):
+    for node in records(result, "PriceList"):
         currency = attr(node, "Currency") or "GBP"
         prices = tuple(
             Price(attr(p, "Product"), Money.of(number(p.get("Price")), currency))
