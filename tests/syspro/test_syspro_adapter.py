@@ -115,6 +115,40 @@ def test_a_despatched_order_cannot_be_amended_and_syspro_says_why(
         adapter.amend_sales_order(_order("#E6", qty=3))
 
 
+@pytest.mark.parametrize(
+    ("sku", "echoed"),
+    [("MUG-WHITE", False), ("CAP-BLACK", True)],  # CAP-BLACK has no free stock: a back-order warning
+)
+def test_the_order_number_is_read_when_echoed_and_looked_up_when_not(
+    adapter: SysproAdapter, sandbox: SysproSandbox, monkeypatch: pytest.MonkeyPatch, sku: str, echoed: bool
+) -> None:
+    lookups: list[str] = []
+    query = adapter.client.query
+
+    def counting(business_object: str, xml_in: str) -> object:
+        if business_object == "COMFND" and "SorMaster" in xml_in:
+            lookups.append(xml_in)
+        return query(business_object, xml_in)
+
+    monkeypatch.setattr(adapter.client, "query", counting)
+    posted = adapter.create_sales_order(_order(f"#E9-{sku}", sku=sku))
+    assert len(lookups) == (1 if echoed else 2)  # the dedup lookup, plus one when SYSPRO echoed no number
+    found = adapter.find_sales_order(f"#E9-{sku}")
+    assert found is not None and posted.erp_id == found.erp_id and posted.existed is False
+    assert sandbox.state.company.table("SorMaster")[posted.erp_id]["CustomerPoNumber"] == f"#E9-{sku}"
+
+
+def test_an_amend_cancels_the_old_lines_and_a_cancel_releases_the_allocated_stock(
+    adapter: SysproAdapter, sandbox: SysproSandbox
+) -> None:
+    stock = sandbox.state.company.table("InvWarehouse")
+    adapter.create_sales_order(_order("#E10", qty=5))
+    adapter.amend_sales_order(_order("#E10", sku="TSHIRT-RED-M", qty=2))
+    assert (stock["MUG-WHITE|FG"]["QtyAllocated"], stock["TSHIRT-RED-M|FG"]["QtyAllocated"]) == ("0", "2")
+    adapter.cancel_sales_order("#E10")
+    assert stock["TSHIRT-RED-M|FG"]["QtyAllocated"] == "0"
+
+
 def test_open_orders_count_against_the_credit_limit(adapter: SysproAdapter) -> None:
     adapter.check_credit("C00002", Money.of("400", "GBP"))
     adapter.create_sales_order(_order("#E7", account="C00002", qty=50))  # 400.00 on order
@@ -152,7 +186,7 @@ def test_the_sandbox_answers_bad_xml_in_as_syspro_does(
     base = sandbox.base_url
     with httpx.Client() as http:
         logon = {"Operator": "SHOPBRIDGE", "OperatorPassword": "s3cret-operator", "CompanyId": "EDU1"}
-        user_id = http.get(f"{base}/Logon", params=logon).text
+        user_id = http.get(f"{base}/Logon", params=logon).json()  # a JSON string, as e.net sends it
         answer = http.get(
             f"{base}/Query/Query", params={"UserId": user_id, "BusinessObject": "COMFND", "XmlIn": xml_in}
         )

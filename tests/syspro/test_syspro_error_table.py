@@ -1,4 +1,8 @@
-"""SYSPRO's bad answers, as recorded from e.net and the web tier, each translated to one error class.
+"""SYSPRO's bad answers and the web tier's, each translated to one error class.
+
+The exception-100000 wordings and the JSON-quoted answer form come from public evidence (see
+``tests/fixtures/syspro/SOURCES.md``); the XML validation block and the other bodies are our
+assumption of what e.net and IIS send.
 
 The client is driven through httpx's MockTransport so the whole transport path runs (status check,
 ERROR-body check, defusedxml parse, validation scan) on the recorded bytes.
@@ -21,8 +25,8 @@ SORTOI_REJECTED = """<?xml version="1.0" encoding="Windows-1252"?>
 <SalesOrders><Order><CustomerPoNumber>#1001</CustomerPoNumber><ErrorMessages>
 <ErrorDescription>Customer 'C99999' not on file</ErrorDescription>
 <ErrorDescription>Stock code 'NOPE' not on file</ErrorDescription>
-</ErrorMessages></Order><StatusOfItems><ItemsProcessed>0</ItemsProcessed><ItemsInvalid>1</ItemsInvalid>
-</StatusOfItems></SalesOrders>"""
+</ErrorMessages></Order><StatusOfItems><ItemsProcessed>000000</ItemsProcessed>
+<ItemsRejectedWithWarnings>000001</ItemsRejectedWithWarnings></StatusOfItems></SalesOrders>"""
 BILLION_LAUGHS = """<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
 <COMFND><Row><StockCode>&lol2;</StockCode></Row></COMFND>"""
@@ -39,6 +43,8 @@ TABLE: list[tuple[str, int, str, type[ShopbridgeError], str]] = [
         ConfigurationError,
         "SORTOI",
     ),
+    ("unlicensed, other wording", 200, "ERROR: e.net exception raised: 100000", ConfigurationError, "100000"),
+    ("unlicensed, JSON-quoted", 200, '"ERROR: e.net exception 100000"', ConfigurationError, "100000"),
     ("validation errors in XmlOut", 200, SORTOI_REJECTED, NeedsPerson, "Customer 'C99999' not on file"),
     ("other ERROR body", 200, "ERROR: Warehouse 'ZZ' not on file", NeedsPerson, "Warehouse 'ZZ' not on file"),
     ("HTML 502 from the web tier", 502, HTML_502, RetryLater, "HTTP 502"),

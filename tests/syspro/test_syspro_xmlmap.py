@@ -10,6 +10,7 @@ from defusedxml.ElementTree import fromstring
 
 from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlorders as xo
+from shopbridge.connectors.erp.syspro import xmlstock as xs
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
     Address,
@@ -21,6 +22,7 @@ from shopbridge.domain.records import (
     SalesOrderRequest,
     SalesOrderStatus,
 )
+from shopbridge.errors import NeedsPerson
 
 
 def gbp(text: str) -> Money:
@@ -67,18 +69,47 @@ def test_an_order_without_shipping_has_no_freight_line() -> None:
     assert root.find(".//FreightLine") is None
 
 
-def test_a_change_names_the_sales_order_and_a_cancel_sets_the_cancelled_status() -> None:
+def test_a_change_names_the_sales_order_and_a_cancel_is_action_d() -> None:
     change = fromstring(xo.sortoi_xml(_order(), warehouse="FG", action="C", sales_order="000042"))
     cancel = fromstring(xo.sortoi_cancel_xml("#1001", "000042"))
     assert (change.findtext(".//OrderActionType"), change.findtext(".//SalesOrder")) == ("C", "000042")
-    assert (cancel.findtext(".//OrderStatus"), cancel.findtext(".//SalesOrder")) == ("\\", "000042")
+    assert (cancel.findtext(".//OrderActionType"), cancel.findtext(".//SalesOrder")) == ("D", "000042")
+    assert cancel.find(".//OrderDetails") is None
+
+
+def test_a_change_cancels_the_old_lines_by_number_before_adding_the_new_ones() -> None:
+    replace = [("StockLine", "1"), ("FreightLine", "2")]
+    change = fromstring(
+        xo.sortoi_xml(_order(), warehouse="FG", action="C", sales_order="000042", replace=replace)
+    )
+    lines = [
+        (ln.tag, ln.findtext("CustomerPoLine"), ln.findtext("LineActionType"))
+        for ln in change.iterfind("Orders/OrderDetails/*")
+    ]
+    assert lines == [
+        ("StockLine", "1", "D"),
+        ("FreightLine", "2", "D"),
+        ("StockLine", "3", "A"),
+        ("FreightLine", "4", "A"),
+    ]
+    assert change.find(".//Currency") is None  # SYSPRO ignores the currency on a change
 
 
 def test_sortoi_parameters_refuse_duplicates_and_use_our_prices() -> None:
     params = fromstring(xo.sortoi_parameters())
-    assert params.findtext("Parameters/Process") == "IMPORT"
+    assert params.findtext("Parameters/Process") == "Import"
     assert params.findtext("Parameters/AllowDuplicateOrderNumbers") == "N"
     assert params.findtext("Parameters/AlwaysUsePriceEntered") == "Y"
+    assert params.find("Parameters/ValidateOnly") is None
+
+
+def test_an_echoed_order_without_a_number_is_a_rejection_and_no_echo_means_look_it_up() -> None:
+    rejected = fromstring(
+        "<SalesOrders><Order><CustomerPoNumber>#1</CustomerPoNumber><SalesOrder/></Order></SalesOrders>"
+    )
+    with pytest.raises(NeedsPerson, match="without a sales order number"):
+        xo.sortoi_result(rejected)
+    assert xo.sortoi_result(fromstring("<SalesOrders><StatusOfItems/></SalesOrders>")) is None
 
 
 def test_text_that_looks_like_markup_is_escaped() -> None:
@@ -110,14 +141,26 @@ def test_stock_on_hold_makes_an_item_inactive(on_hold: str, status: ItemStatus) 
 
 
 @pytest.mark.parametrize(
-    ("on_hand", "allocated", "free"),
-    [("10", "3", Decimal(7)), ("2", "5", Decimal(0)), ("4.5", "0", Decimal("4.5"))],
+    ("on_hand", "available", "allocated", "free"),
+    [("10", "7", "3", Decimal(7)), ("2", "-3", "5", Decimal(0)), ("4.5", "4.5", None, Decimal("4.5"))],
 )
-def test_free_stock_is_on_hand_less_allocated_never_negative(
-    on_hand: str, allocated: str, free: Decimal
+def test_free_stock_is_syspros_available_quantity_never_negative(
+    on_hand: str, available: str, allocated: str | None, free: Decimal
 ) -> None:
-    row = {"StockCode": "A1", "Warehouse": "FG", "QtyOnHand": on_hand, "QtyAllocated": allocated}
-    assert xm.stock_from_row(row).free == free
+    extra = f"<QtyAllocated>{allocated}</QtyAllocated>" if allocated is not None else ""
+    root = fromstring(
+        "<InvQuery><WarehouseItem><Warehouse>FG</Warehouse>"
+        f"<QtyOnHand>  {on_hand}</QtyOnHand><AvailableQty>  {available}</AvailableQty>{extra}"
+        "</WarehouseItem></InvQuery>"
+    )
+    level = xs.stock_by_warehouse(root, "A1")["FG"]
+    assert (level.free, level.on_hand) == (free, Decimal(on_hand))
+
+
+def test_or_conditions_carry_and_or_on_the_second_expression_onwards() -> None:
+    root = fromstring(xm.find_xml("InvMaster", ("StockCode",), xm.any_of("StockCode", ["A", "B", "C"])))
+    joins = [expr.findtext("AndOr") for expr in root.iterfind("Where/Expression")]
+    assert joins == [None, "Or", "Or"]
 
 
 def test_find_query_lists_columns_conditions_and_order() -> None:
@@ -180,8 +223,8 @@ def test_journal_lines_are_signed_debit_positive_credit_negative() -> None:
         ),
     )
     root = fromstring(xm.gentjl_xml(entry))
-    assert [ln.findtext("Amount") for ln in root.iter("JournalLine")] == ["95.00", "5.00", "-100.00"]
-    assert root.findtext("Item/Journal/Reference") == "PAYOUT-1"
+    assert [ln.findtext("EntryAmount") for ln in root.iter("JournalDetails")] == ["95.00", "5.00", "-100.00"]
+    assert root.findtext("Item/JournalReference") == "PAYOUT-1"
 
 
 def test_a_despatch_note_becomes_a_dispatch_with_tracking() -> None:

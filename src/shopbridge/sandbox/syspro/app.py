@@ -1,6 +1,8 @@
 """The SYSPRO sandbox's web app: e.net REST routes, faults, and levers under ``/_sandbox/``.
 
 Business objects answer as e.net does: HTTP 200 with XmlOut, or HTTP 200 with ``ERROR: ...``.
+Logon answers the session id as a JSON string (a live integration reads it that way first). A
+business object name SYSPRO does not know, like one not licensed, is "e.net exception 100000".
 Injected faults (latency, HTTP 5xx, hangs) apply to the e.net routes only, never to the levers.
 """
 
@@ -14,7 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from shopbridge.sandbox.levers import ErpLevers, Lever, lever_route
@@ -22,6 +24,8 @@ from shopbridge.sandbox.syspro.queries import QUERIES
 from shopbridge.sandbox.syspro.state import Company, seeded
 from shopbridge.sandbox.syspro.transactions import POSTS, SETUPS, despatch
 from shopbridge.sandbox.syspro.xmlio import BoError, parse_in
+
+KNOWN_OBJECTS = frozenset(QUERIES) | frozenset(POSTS) | frozenset(SETUPS)
 
 
 @dataclass
@@ -56,8 +60,8 @@ class SysproState:
 
     def logon(self, operator: str) -> str:
         """A new logon as the same operator ends that operator's previous session."""
-        user_id = secrets.token_hex(16).upper() + "  "
-        self.sessions[operator] = user_id.strip()
+        user_id = secrets.token_hex(16).upper()
+        self.sessions[operator] = user_id
         self.logons += 1
         return user_id
 
@@ -91,7 +95,7 @@ def _logon(state: SysproState, request: Request) -> Response:
         return _error("Invalid operator or operator password")
     if q.get("CompanyId", "") != creds.company_id or q.get("CompanyPassword", "") != creds.company_password:
         return _error(f"Invalid company '{q.get('CompanyId', '')}' or company password")
-    return PlainTextResponse(state.logon(creds.operator))
+    return JSONResponse(state.logon(creds.operator))
 
 
 def _object_call(
@@ -103,8 +107,8 @@ def _object_call(
         return _error(
             f"Invalid UserId '{user_id.strip()}': the session has expired or was ended by another logon"
         )
-    if name in state.faults.unlicensed:
-        return _error(f"e.net exception 100000: business object {name} is not licensed for this operator")
+    if name in state.faults.unlicensed or name not in KNOWN_OBJECTS:
+        return _error(f"e.net exception 100000: business object {name} is not licensed or not registered")
     if name not in table:
         return _error(f"Business object '{name}' is not available through this method")
     try:

@@ -1,4 +1,11 @@
-"""The sandbox's query-class business objects: COMFND (generic find), SORQRY, ARSQRY."""
+"""The sandbox's query-class business objects: COMFND (generic find), INVQRY, SORQRY, ARSQRY.
+
+Shapes follow the public evidence listed in WIRE.md: COMFND answers under a root named after the
+table (``HeaderDetails``, ``Row``..., ``RowsReturned``); INVQRY lists ``WarehouseItem`` with
+``AvailableQty``; SORQRY answers ``SorDetail`` with the header fields directly under the root and
+one ``SalesOrderLine`` (``Merchandise`` or ``Freight``) per line; ARSQRY answers ``ARStatement``
+with ``Header`` (``CreditLimit``, ``OutstOrdVal``) and ``TotalSection/CurrentBalance``.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,10 @@ import operator
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from itertools import pairwise
 from typing import Any
 
-from shopbridge.sandbox.syspro.state import Company, Row
-from shopbridge.sandbox.syspro.xmlio import BoError, out, sub, text
+from shopbridge.sandbox.syspro.state import WAREHOUSES, Company, Row
+from shopbridge.sandbox.syspro.xmlio import BoError, out, quantity, sub, text
 
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
     "EQ": operator.eq,
@@ -55,12 +61,12 @@ def _matches(row: Row, expression: ET.Element) -> bool:
 
 
 def _where(row: Row, expressions: list[ET.Element]) -> bool:
-    """Left to right; each expression's AndOr joins it to the next one."""
+    """Left to right; an expression's ``AndOr`` joins it to the expression before it."""
     if not expressions:
         return True
     result = _matches(row, expressions[0])
-    for previous, expression in pairwise(expressions):
-        joined = text(previous, "AndOr", "And").lower()
+    for expression in expressions[1:]:
+        joined = text(expression, "AndOr", "And").lower()
         value = _matches(row, expression)
         result = (result or value) if joined == "or" else (result and value)
     return result
@@ -76,14 +82,63 @@ def comfnd(company: Company, root: ET.Element) -> str:
         rows.sort(key=lambda row: _comparable(row.get(order_by, "")))
     limit = int(text(root, "ReturnRows", "100") or "100")
     columns = [c.text or "" for c in root.findall("Columns/Column")]
-    answer = ET.Element("COMFND")
-    sub(answer, "TableName", table)
-    sub(answer, "ReturnedRows", str(min(limit, len(rows))))
+    answer = ET.Element(table)
+    sub(sub(answer, "HeaderDetails"), "TableName", table)
     for row in rows[:limit]:
         node = sub(answer, "Row")
         for column in columns or list(row):
             sub(node, column, row.get(column, ""))
+    sub(answer, "RowsReturned", f"{min(limit, len(rows)):8d}")
     return out(answer)
+
+
+# --- INVQRY ----------------------------------------------------------------------------------
+def _wanted_warehouses(root: ET.Element) -> set[str] | None:
+    """``Filter/Warehouse`` with FilterType L (a list) or R (a range "from,to"); None means all."""
+    node = root.find("Filter/Warehouse")
+    if node is None or not node.get("FilterValue", "").strip():
+        return None
+    values = [v.strip() for v in node.get("FilterValue", "").split(",") if v.strip()]
+    if node.get("FilterType", "L").upper() == "R" and len(values) == 2:
+        return {code for code in WAREHOUSES if values[0] <= code <= values[1]}
+    return set(values)
+
+
+def invqry(company: Company, root: ET.Element) -> str:
+    sku = text(root, "Key/StockCode")
+    item = company.table("InvMaster").get(sku)
+    if item is None:
+        raise BoError(f"Stock code '{sku}' not on file")
+    wanted = _wanted_warehouses(root)
+    answer = ET.Element("InvQuery")
+    options = sub(answer, "QueryOptions")
+    sub(options, "StockCode", sku)
+    sub(options, "Description", item.get("Description", ""))
+    for row in sorted(company.table("InvWarehouse").values(), key=lambda r: r["Warehouse"]):
+        if row["StockCode"] == sku and (wanted is None or row["Warehouse"] in wanted):
+            _warehouse_item(company, sub(answer, "WarehouseItem"), row)
+    return out(answer)
+
+
+def _warehouse_item(company: Company, node: ET.Element, row: Row) -> None:
+    on_hand, allocated = Decimal(row["QtyOnHand"]), Decimal(row["QtyAllocated"])
+    control = company.table("InvWhControl").get(row["Warehouse"], {})
+    sub(node, "Warehouse", row["Warehouse"])
+    sub(node, "Description", control.get("Description", ""))
+    sub(node, "QtyOnHand", quantity(on_hand))
+    sub(node, "AvailableQty", quantity(on_hand - allocated))
+    sub(node, "QtyAllocated", quantity(allocated))
+
+
+_STATUS_TEXT = {
+    "1": "Open order",
+    "2": "Open back order",
+    "4": "In warehouse",
+    "8": "To invoice",
+    "9": "Complete",
+    "\\": "Cancelled",
+    "S": "Suspense",
+}
 
 
 def sorqry(company: Company, root: ET.Element) -> str:
@@ -92,30 +147,45 @@ def sorqry(company: Company, root: ET.Element) -> str:
     if header is None:
         raise BoError(f"Sales order '{number}' not on file")
     answer = ET.Element("SorDetail")
-    head = sub(answer, "SalesOrderHeader")
-    for column in ("SalesOrder", "CustomerPoNumber", "Customer", "OrderStatus", "OrderDate", "Warehouse"):
-        sub(head, column, header.get(column, ""))
-    details = sub(answer, "SalesOrderDetails")
+    sub(answer, "SalesOrder", number)
+    sub(answer, "OrderStatus", header["OrderStatus"])
+    sub(answer, "OrderStatusDesc", _STATUS_TEXT.get(header["OrderStatus"], ""))
+    for column in ("Customer", "CustomerPoNumber", "OrderDate", "ShippingInstrs"):
+        sub(answer, column, header.get(column, ""))
+    wanted = {
+        "1": text(root, "Option/IncludeStockedLines", "Y").upper() != "N",
+        "4": text(root, "Option/IncludeFreightLines", "Y").upper() != "N",
+    }
     for line in company.order_lines(number):
-        node = sub(details, "StockLine")
-        for column in (
-            "SalesOrderLine",
-            "StockCode",
-            "Warehouse",
-            "OrderQty",
-            "ShipQty",
-            "Price",
-            "StockTaxCode",
-        ):
-            sub(node, column, line.get(column, ""))
+        if wanted.get(line["LineType"], False):
+            _sorqry_line(sub(answer, "SalesOrderLine"), line)
     return out(answer)
+
+
+def _sorqry_line(node: ET.Element, line: Row) -> None:
+    if line["LineType"] == "4":
+        freight = sub(node, "Freight")
+        sub(freight, "SalesOrderLine", line["SalesOrderLine"])
+        sub(freight, "NMscChargeValue", line["NMscChargeValue"])
+        return
+    merchandise = sub(node, "Merchandise")
+    for element, column in (
+        ("SalesOrderLine", "SalesOrderLine"),
+        ("MStockCode", "StockCode"),
+        ("MStockDes", "Description"),
+        ("MWarehouse", "Warehouse"),
+        ("MOrderQty", "OrderQty"),
+        ("MShipQty", "ShipQty"),
+        ("MPrice", "Price"),
+    ):
+        sub(merchandise, element, line.get(column, ""))
 
 
 def open_order_value(company: Company, customer: str) -> Decimal:
     value = Decimal(0)
     for order in company.table("SorMaster").values():
         if order["Customer"] == customer and order["OrderStatus"] in ("1", "2", "3", "4", "S"):
-            lines = company.order_lines(order["SalesOrder"])
+            lines = company.order_lines(order["SalesOrder"], stocked_only=True)
             value += sum((Decimal(ln["OrderQty"]) * Decimal(ln["Price"]) for ln in lines), Decimal(0))
     return value
 
@@ -125,17 +195,18 @@ def arsqry(company: Company, root: ET.Element) -> str:
     row = company.table("ArCustomer").get(code)
     if row is None:
         raise BoError(f"Customer '{code}' not on file")
-    answer = ET.Element("ArCustomerQuery")
-    node = sub(answer, "Customer")
-    for column in ("Customer", "Name", "Email", "Currency", "CreditLimit"):
-        sub(node, column, row.get(column, ""))
-    balance = Decimal(row.get("CurrentBalance", "0")) + open_order_value(company, code)
-    sub(node, "CurrentBalance", str(balance))
+    answer = ET.Element("ARStatement")
+    header = sub(answer, "Header")
+    for column in ("Customer", "Name", "Currency", "CreditLimit"):
+        sub(header, column, row.get(column, ""))
+    sub(header, "OutstOrdVal", str(open_order_value(company, code)))
+    sub(sub(answer, "TotalSection"), "CurrentBalance", row.get("CurrentBalance", "0"))
     return out(answer)
 
 
 QUERIES: dict[str, Callable[[Company, ET.Element], str]] = {
     "COMFND": comfnd,
+    "INVQRY": invqry,
     "SORQRY": sorqry,
     "ARSQRY": arsqry,
 }

@@ -133,8 +133,14 @@ class Company:
     def orders_with_po(self, reference: str) -> list[Row]:
         return [row for row in self.table("SorMaster").values() if row["CustomerPoNumber"] == reference]
 
-    def order_lines(self, sales_order: str) -> list[Row]:
-        return [row for row in self.table("SorDetail").values() if row["SalesOrder"] == sales_order]
+    def order_lines(self, sales_order: str, *, stocked_only: bool = False) -> list[Row]:
+        """The order's lines by line number; LineType 1 is a stocked line, 4 a freight line."""
+        lines = [
+            row
+            for row in self.table("SorDetail").values()
+            if row["SalesOrder"] == sales_order and (row["LineType"] == "1" or not stocked_only)
+        ]
+        return sorted(lines, key=lambda row: int(row["SalesOrderLine"]))
 
 
 def seeded() -> Company:

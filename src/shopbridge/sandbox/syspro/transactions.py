@@ -1,4 +1,7 @@
-"""The sandbox's transaction and setup business objects: SORTOI, GENTJL, ARSSCS; and despatch."""
+"""The sandbox's transaction and setup business objects GENTJL and ARSSCS, and the despatch lever.
+
+SORTOI lives in ``sortoi.py``. GENTJL and ARSSCS shapes are assumptions (no public evidence).
+"""
 
 from __future__ import annotations
 
@@ -6,11 +9,9 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from shopbridge.sandbox.syspro.state import DEFAULT_WAREHOUSE, Company, Row, today
+from shopbridge.sandbox.syspro.sortoi import OPEN_STATUSES, sortoi
+from shopbridge.sandbox.syspro.state import Company, Row, today
 from shopbridge.sandbox.syspro.xmlio import BoError, errors, out, sub, text
-
-OPEN_STATUSES = ("1", "2", "3", "4", "S")
-CANCELLED = "\\"
 
 
 def _number(value: str, what: str) -> Decimal:
@@ -20,148 +21,13 @@ def _number(value: str, what: str) -> Decimal:
         raise BoError(f"{what} '{value}' is not numeric") from exc
 
 
-# --- SORTOI ----------------------------------------------------------------------------------
-def _line_problems(company: Company, line: ET.Element, warehouse: str) -> list[str]:
-    sku = text(line, "StockCode")
-    item = company.table("InvMaster").get(sku)
-    if item is None:
-        return [f"Stock code '{sku}' not on file"]
-    problems = []
-    if item["StockOnHold"]:
-        problems.append(f"Stock code '{sku}' is on hold")
-    if text(line, "Warehouse", warehouse) not in company.table("InvWhControl"):
-        problems.append(f"Warehouse '{text(line, 'Warehouse')}' not on file")
-    tax = text(line, "StockTaxCode")
-    if tax and tax not in company.table("AdmTax"):
-        problems.append(f"Tax code '{tax}' not on file")
-    if _number(text(line, "OrderQty", "0"), "Order quantity") <= 0:
-        problems.append(f"Order quantity for stock code '{sku}' must be greater than zero")
-    return problems
-
-
-def _header_problems(company: Company, header: ET.Element, action: str) -> list[str]:
-    po, customer = text(header, "CustomerPoNumber"), text(header, "Customer")
-    if action == "A":
-        if customer not in company.table("ArCustomer"):
-            return [f"Customer '{customer}' not on file"]
-        if company.orders_with_po(po):
-            return [f"Customer purchase order number '{po}' already exists for customer '{customer}'"]
-        return []
-    order = company.table("SorMaster").get(text(header, "SalesOrder"))
-    if order is None:
-        return [f"Sales order '{text(header, 'SalesOrder')}' not on file"]
-    if order["OrderStatus"] not in OPEN_STATUSES:
-        return [
-            f"Sales order '{order['SalesOrder']}' has status '{order['OrderStatus']}' and cannot be changed"
-        ]
-    return []
-
-
-def sortoi(company: Company, params: ET.Element, root: ET.Element) -> str:
-    answer = ET.Element("SalesOrders")
-    for orders in root.findall("Orders"):
-        header = orders.find("OrderHeader")
-        if header is None:
-            raise BoError("OrderHeader is missing")
-        result = _import_one(company, header, orders.find("OrderDetails"))
-        if isinstance(result, list):
-            return errors("SalesOrders", "CustomerPoNumber", text(header, "CustomerPoNumber"), result)
-        node = sub(answer, "Order")
-        sub(node, "CustomerPoNumber", text(header, "CustomerPoNumber"))
-        sub(node, "SalesOrder", result)
-        sub(node, "OrderActionType", text(header, "OrderActionType", "A"))
-    status = sub(answer, "StatusOfItems")
-    sub(status, "ItemsProcessed", str(len(answer.findall("Order"))))
-    sub(status, "ItemsInvalid", "0")
-    return out(answer)
-
-
-def _import_one(company: Company, header: ET.Element, details: ET.Element | None) -> str | list[str]:
-    action = text(header, "OrderActionType", "A").upper()
-    if action not in ("A", "C"):
-        return [f"Order action type '{action}' is not valid"]
-    warehouse = text(header, "Warehouse", DEFAULT_WAREHOUSE) or DEFAULT_WAREHOUSE
-    lines = details.findall("StockLine") if details is not None else []
-    problems = _header_problems(company, header, action)
-    problems += [p for line in lines for p in _line_problems(company, line, warehouse)]
-    if action == "A" and not lines:
-        problems.append("The order has no stock lines")
-    if problems:
-        return problems
-    if action == "C":
-        return _change(company, header, lines, warehouse)
-    freight = text(details, "FreightLine/FreightValue", "0") if details is not None else "0"
-    return _add(company, header, lines, warehouse, freight=freight)
-
-
-def _add(
-    company: Company, header: ET.Element, lines: list[ET.Element], warehouse: str, *, freight: str
-) -> str:
-    number = company.new_order_number()
-    company.put(
-        "SorMaster",
-        number,
-        {
-            "SalesOrder": number,
-            "CustomerPoNumber": text(header, "CustomerPoNumber"),
-            "Customer": text(header, "Customer"),
-            "OrderStatus": "1",
-            "OrderDate": text(header, "OrderDate", today()),
-            "Warehouse": warehouse,
-            "ShippingInstrs": text(header, "ShippingInstrs"),
-            "FreightValue": freight,
-        },
-    )
-    _write_lines(company, number, lines, warehouse)
-    return number
-
-
-def _write_lines(company: Company, number: str, lines: list[ET.Element], warehouse: str) -> None:
-    for index, line in enumerate(lines, start=1):
-        row = {
-            "SalesOrder": number,
-            "SalesOrderLine": str(index),
-            "StockCode": text(line, "StockCode"),
-            "Warehouse": text(line, "Warehouse", warehouse) or warehouse,
-            "OrderQty": text(line, "OrderQty"),
-            "ShipQty": "0",
-            "Price": text(line, "Price", "0"),
-            "StockTaxCode": text(line, "StockTaxCode"),
-        }
-        company.put("SorDetail", f"{number}|{index}", row)
-        company.move_stock(
-            row["StockCode"], row["Warehouse"], on_hand=Decimal(0), allocated=Decimal(row["OrderQty"])
-        )
-
-
-def _release(company: Company, number: str) -> None:
-    for key, line in list(company.table("SorDetail").items()):
-        if line["SalesOrder"] == number:
-            open_qty = Decimal(line["OrderQty"]) - Decimal(line["ShipQty"])
-            company.move_stock(line["StockCode"], line["Warehouse"], on_hand=Decimal(0), allocated=-open_qty)
-            del company.table("SorDetail")[key]
-
-
-def _change(company: Company, header: ET.Element, lines: list[ET.Element], warehouse: str) -> str:
-    number = text(header, "SalesOrder")
-    order = company.table("SorMaster")[number]
-    if text(header, "OrderStatus") == CANCELLED:
-        _release(company, number)
-        order["OrderStatus"] = CANCELLED
-    elif lines:
-        _release(company, number)
-        _write_lines(company, number, lines, warehouse)
-    company.stamp(order)
-    return number
-
-
 # --- despatch (what the warehouse does in SYSPRO; a lever, not a business object) -------------
 def despatch(company: Company, reference: str, *, carrier: str, tracking: str) -> str:
     orders = [o for o in company.orders_with_po(reference) if o["OrderStatus"] in OPEN_STATUSES]
     if not orders:
         raise KeyError(f"no open sales order with customer PO number {reference}")
     order, note = orders[0], company.new_note_number()
-    for line in company.order_lines(order["SalesOrder"]):
+    for line in company.order_lines(order["SalesOrder"], stocked_only=True):
         _despatch_line(company, note, line)
     order["OrderStatus"] = "8"
     company.stamp(order)
@@ -200,33 +66,52 @@ def _despatch_line(company: Company, note: str, line: Row) -> None:
 
 
 # --- GENTJL ----------------------------------------------------------------------------------
+# Request and answer element names from GENTJL's schema (WIRE.md source Z); rules are ours.
 def gentjl(company: Company, params: ET.Element, root: ET.Element) -> str:
-    answer = ET.Element("PostGlJournal")
+    answer = ET.Element("postgljournal")
     validate_only = text(params, "Parameters/ValidateOnly", "N").upper() == "Y"
-    for item in root.findall("Item"):
+    items = root.findall("Item")
+    for item in items:
         problems = _journal_problems(item)
         if problems:
-            return errors("PostGlJournal", "Reference", text(item, "Journal/Reference"), problems)
+            return errors("PostGlJournal", "JournalReference", text(item, "JournalReference"), problems)
         if not validate_only:
-            number = company.new_journal_number()
-            company.put(
-                "GenJournalCtl", number, {"Journal": number, "Reference": text(item, "Journal/Reference")}
-            )
-            sub(sub(answer, "Item"), "Journal", number)
+            _post_journal(company, sub(answer, "Item"), item)
     status = sub(answer, "StatusOfItems")
-    sub(status, "ItemsProcessed", str(len(root.findall("Item"))))
+    sub(status, "JournalsProcessed", "0" if validate_only or not items else "1")
+    sub(status, "PostingsProcessed", "0" if validate_only else str(len(items)))
     return out(answer)
 
 
+def _post_journal(company: Company, node: ET.Element, item: ET.Element) -> None:
+    number = company.new_journal_number()
+    year, period = today()[:4], str(int(today()[5:7]))
+    reference = text(item, "JournalReference")
+    company.put(
+        "GenJournalCtl",
+        f"{year}|{period}|{number}",
+        {"GlYear": year, "GlPeriod": period, "Journal": number, "Reference": reference},
+    )
+    amounts = [Decimal(text(line, "EntryAmount", "0")) for line in item.findall("JournalDetails")]
+    transaction = sub(node, "Transaction")
+    key = sub(transaction, "Key")
+    sub(key, "GlYear", year)
+    sub(key, "GlPeriod", period)
+    sub(key, "GlJournal", number)
+    sub(transaction, "JournalDate", text(item, "JournalDate").replace("-", ""))
+    sub(transaction, "NumOfEntries", str(len(amounts)))
+    sub(transaction, "DebitAmount", str(sum((a for a in amounts if a > 0), Decimal(0))))
+    sub(transaction, "CreditAmount", str(-sum((a for a in amounts if a < 0), Decimal(0))))
+
+
 def _journal_problems(item: ET.Element) -> list[str]:
-    amounts = [_number(text(line, "Amount", "0"), "Amount") for line in item.findall("JournalLine")]
+    lines = item.findall("JournalDetails")
+    amounts = [_number(text(line, "EntryAmount", "0"), "EntryAmount") for line in lines]
     problems = [
-        f"Ledger code is required on line {i}"
-        for i, line in enumerate(item.findall("JournalLine"), 1)
-        if not text(line, "LedgerCode")
+        f"Ledger code is required on entry {i}" for i, ln in enumerate(lines, 1) if not text(ln, "LedgerCode")
     ]
     if not amounts:
-        problems.append("The journal has no lines")
+        problems.append("The journal has no entries")
     elif sum(amounts, Decimal(0)) != 0:
         problems.append(f"Journal does not balance (difference {sum(amounts, Decimal(0))})")
     return problems

@@ -37,19 +37,52 @@ def text(node: ET.Element | None, path: str, default: str = "") -> str:
     return (found.text or "").strip() if found is not None else default
 
 
+# The attributes a live SYSPRO 8 puts on the root of every XmlOut (the values are a sample's).
+ROOT_ATTRIBUTES = {
+    "Language": "05",
+    "Language2": "EN",
+    "CssStyle": "",
+    "DecFormat": "1",
+    "DateFormat": "01",
+    "Role": "01",
+    "Version": "8.0.161",
+    "OperatorPrimaryRole": "   ",
+}
+
+
 def out(root: ET.Element) -> str:
+    for name, value in ROOT_ATTRIBUTES.items():
+        root.set(name, value)
     return '<?xml version="1.0" encoding="Windows-1252"?>' + ET.tostring(root, encoding="unicode")
 
 
+def count(value: int) -> str:
+    """SYSPRO's six-digit zero-padded counters (``000001``) in ``StatusOfItems``."""
+    return f"{value:06d}"
+
+
+def quantity(value: object) -> str:
+    """A quantity as INVQRY writes it: right-aligned in 20 characters with six decimals."""
+    return format(value, ">20.6f")
+
+
+def status_of_items(parent: ET.Element, *, processed: int, rejected: int = 0, warned: int = 0) -> None:
+    status = sub(parent, "StatusOfItems")
+    sub(status, "ItemsProcessed", count(processed))
+    sub(status, "ItemsRejectedWithWarnings", count(rejected))
+    sub(status, "ItemsProcessedWithWarnings", count(warned))
+
+
 def errors(root_tag: str, key_tag: str, key: str, messages: list[str]) -> str:
-    """A business-object answer carrying validation errors (HTTP 200, XML, not an ERROR body)."""
+    """A business-object answer carrying validation errors (HTTP 200, XML, not an ERROR body).
+
+    Assumed shape: the public evidence shows no recorded SYSPRO validation failure (see WIRE.md).
+    """
     root = ET.Element(root_tag)
     item = sub(root, "Order" if root_tag == "SalesOrders" else "Item")
     sub(item, key_tag, key)
     block = sub(item, "ErrorMessages")
     for message in messages:
         sub(block, "ErrorDescription", message)
-    status = sub(root, "StatusOfItems")
-    sub(status, "ItemsProcessed", "0")
-    sub(status, "ItemsInvalid", "1")
+    status_of_items(root, processed=0, rejected=1)
     return out(root)

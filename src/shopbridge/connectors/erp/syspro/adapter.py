@@ -2,8 +2,9 @@
 
 Reads use COMFND (generic find) wherever a change cursor is needed: SYSPRO 8 tables carry a SQL
 ``TimeStamp`` rowversion, which is the one dependable "changed since" SYSPRO offers; the per-object
-queries (INVQRY, SORQRY) have no such filter. Orders go in through SORTOI with the Shopify order
-name as ``CustomerPoNumber``, looked up before every create.
+queries (INVQRY, SORQRY) have no such filter. Free stock itself comes from INVQRY's
+``AvailableQty``, SYSPRO's own figure, for the SKUs the cursor says changed. Orders go in through
+SORTOI with the Shopify order name as ``CustomerPoNumber``, looked up before every create.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from shopbridge.config.erp import SysproSettings
 from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlorders as xo
+from shopbridge.connectors.erp.syspro import xmlstock as xs
 from shopbridge.connectors.erp.syspro.client import SysproClient
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
@@ -131,8 +133,19 @@ class SysproAdapter:
         rows = self._find(
             "InvWarehouse", xm.STOCK_COLUMNS, xm.since(cursor), rows=limit, order_by="TimeStamp"
         )
-        levels = tuple(xm.stock_from_row(row) for row in rows)
+        by_sku: dict[str, dict[str, StockLevel]] = {}
+        for row in rows:
+            if row["StockCode"] not in by_sku:
+                by_sku[row["StockCode"]] = self._stock_of(row["StockCode"], rows)
+        levels = tuple(
+            by_sku[row["StockCode"]].get(row["Warehouse"]) or xs.no_stock(row["StockCode"], row["Warehouse"])
+            for row in rows
+        )
         return Page(levels, xm.cursor_after(rows, cursor), has_more=len(rows) >= limit)
+
+    def _stock_of(self, sku: str, rows: Sequence[dict[str, str]]) -> dict[str, StockLevel]:
+        warehouses = sorted({row["Warehouse"] for row in rows if row["StockCode"] == sku})
+        return xs.stock_by_warehouse(self._client.query("INVQRY", xs.invqry_xml(sku, warehouses)), sku)
 
     def price_lists(self) -> Sequence[PriceList]:
         rows = self._scan("InvPrice", xm.PRICE_COLUMNS, key="StockCode")
@@ -188,7 +201,13 @@ class SysproAdapter:
             )
         except NeedsPerson as exc:
             return self._lost_race_or_raise(order.reference, exc)
-        number = xo.sortoi_result(root)
+        number = xo.sortoi_result(root) or self._order_number(order.reference)
+        if number is None:
+            raise NeedsPerson(
+                f"SYSPRO SORTOI accepted order {order.reference} but no sales order carries that "
+                "customer PO number; check SYSPRO's sales orders before retrying",
+                details={"reference": order.reference},
+            )
         return PostedDocument(number, number)
 
     def _lost_race_or_raise(self, reference: str, exc: NeedsPerson) -> PostedDocument:
@@ -211,7 +230,10 @@ class SysproAdapter:
     def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
         number = self._require_order(order.reference)
         self._require_known_skus(order)
-        xml_in = xo.sortoi_xml(order, warehouse=self._wh(order), action="C", sales_order=number)
+        existing = xo.existing_lines(self._client.query("SORQRY", xo.sorqry_xml(number)))
+        xml_in = xo.sortoi_xml(
+            order, warehouse=self._wh(order), action="C", sales_order=number, replace=existing
+        )
         self._client.post("SORTOI", xo.sortoi_parameters(), xml_in)
         return PostedDocument(number, number, existed=True)
 
@@ -258,9 +280,10 @@ class SysproAdapter:
                 f"SYSPRO GL journals (GENTJL) are not licensed; post payout {entry.reference} by hand"
             )
         where = [xm.Condition("Reference", "EQ", entry.reference)]
-        rows = self._find("GenJournalCtl", ("Journal", "Reference"), where, rows=1)
+        rows = self._find("GenJournalCtl", xm.JOURNAL_COLUMNS, where, rows=1)
         if rows:
-            return PostedDocument(rows[0]["Journal"], rows[0]["Journal"], existed=True)
+            found = xm.journal_id(rows[0])
+            return PostedDocument(found, found, existed=True)
         try:
             root = self._client.post("GENTJL", xm.gentjl_parameters(), xm.gentjl_xml(entry))
         except ConfigurationError:

@@ -21,6 +21,7 @@ from shopbridge.connectors.erp.syspro.errors import (
     is_error_body,
     parse_xml,
     raise_for_validation,
+    unwrap,
 )
 from shopbridge.errors import ConfigurationError, RetryLater
 
@@ -48,7 +49,7 @@ class SysproClient:
             "CompanyId": self._settings.company_id,
             "CompanyPassword": self._company_password(),
         }
-        body = self._get("/Logon", params, business_object="Logon").strip()
+        body = self._get("/Logon", params, business_object="Logon")
         if is_error_body(body):
             raise ConfigurationError(
                 f"SYSPRO refused the logon of operator {self._settings.operator}: {body}",
@@ -56,7 +57,7 @@ class SysproClient:
                 fix="check the operator, its password, the company id and the company password",
                 details={"syspro": body},
             )
-        if not body or "<" in body:
+        if not body or "<" in body or " " in body:
             raise RetryLater(f"SYSPRO logon answered no session id: {body[:200]!r}", retry_after=30)
         return body
 
@@ -132,4 +133,4 @@ class SysproClient:
             raise RetryLater(f"SYSPRO is unreachable at {self._base} ({exc})", retry_after=60) from exc
         if response.status_code != 200:
             raise error_from_status(response.status_code, response.text, business_object=business_object)
-        return response.text
+        return unwrap(response.text)

@@ -8,6 +8,8 @@ Each branch keeps SYSPRO's own words in ``details["syspro"]``.
 
 from __future__ import annotations
 
+import json
+import re
 import xml.etree.ElementTree as ET
 
 import defusedxml
@@ -17,12 +19,27 @@ from shopbridge.domain.problems import ProblemKind, Team
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, Throttled
 
 UNLICENSED_MARK = "e.net exception 100000"
+# SYSPRO answers an object that is not licensed, or not registered at all (a wrong name such as the
+# UI program ARSPAY instead of the object ARSTPY), with exception 100000, worded both ways below.
+_UNLICENSED = re.compile(r"e\.net exception(?: raised)?:?\s*100000", re.IGNORECASE)
 _SESSION_WORDS = ("userid", "user id", "session")
 _SESSION_STATES = ("invalid", "expired", "not logged", "not found", "timed out")
 
 
 class SessionExpired(RetryLater):
     """The UserId is no longer valid (someone else logged on as the operator, or it timed out)."""
+
+
+def unwrap(body: str) -> str:
+    """The text of an answer; some e.net versions send it as a JSON string ("\"...\"")."""
+    text = body.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        try:
+            decoded = json.loads(text)
+        except ValueError:
+            return text
+        return decoded.strip() if isinstance(decoded, str) else text
+    return text
 
 
 def is_error_body(body: str) -> bool:
@@ -38,7 +55,7 @@ def error_from_body(body: str, *, business_object: str) -> Exception:
     """The exception for an ``ERROR ...`` body answered by ``business_object``."""
     text = body.strip()
     details = {"syspro": text, "business_object": business_object}
-    if UNLICENSED_MARK in text.lower():
+    if _UNLICENSED.search(text):
         return ConfigurationError(
             f"SYSPRO business object {business_object} is not licensed for this operator ({text})",
             key=f"erp.syspro business object {business_object}",

@@ -1,7 +1,8 @@
 """Pure XML mapping for SYSPRO's query, setup and journal objects (no I/O, table-tested).
 
-Element names follow the business-object samples SYSPRO ships (see ``sandbox/syspro/WIRE.md`` for
-what is sourced and what is our assumption). XML is built with ``xml.etree`` (escaping is
+Element names and order follow the public evidence in ``sandbox/syspro/WIRE.md`` (COMFND from
+integrators' notes, ARSQRY and GENTJL from SYSPRO's schemas; ARSSCS is still our assumption), and
+``tests/syspro/test_syspro_fidelity.py`` pins them. XML is built with ``xml.etree`` (escaping is
 automatic) and parsed elsewhere with defusedxml.
 """
 
@@ -15,12 +16,16 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from shopbridge.domain.money import Money
-from shopbridge.domain.records import Customer, Item, ItemStatus, JournalEntry, StockLevel
+from shopbridge.domain.records import Customer, Item, ItemStatus, JournalEntry
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One ``<Expression>`` of a COMFND ``<Where>``: column, EQ/GT/LT, value, joined by And/Or."""
+    """One ``<Expression>`` of a COMFND ``<Where>``: column, EQ/GT/LT, value.
+
+    ``and_or`` joins this expression to the one before it (SYSPRO writes ``<AndOr>`` first inside
+    the second and later expressions); on the first expression it is not sent.
+    """
 
     column: str
     condition: str
@@ -72,21 +77,22 @@ def find_xml(
         sub(cols, "Column", column)
     if where:
         clause = sub(root, "Where")
-        for cond in where:
-            _expression(clause, cond)
+        for index, cond in enumerate(where):
+            _expression(clause, cond, first=index == 0)
     if order_by:
         sub(sub(root, "OrderBy"), "Column", order_by)
     return to_text(root)
 
 
-def _expression(clause: ET.Element, cond: Condition) -> None:
+def _expression(clause: ET.Element, cond: Condition, *, first: bool) -> None:
     expr = sub(clause, "Expression")
+    if not first:
+        sub(expr, "AndOr", cond.and_or)
     sub(expr, "OpenBracket", "(")
     sub(expr, "Column", cond.column)
     sub(expr, "Condition", cond.condition)
     sub(expr, "Value", cond.value)
     sub(expr, "CloseBracket", ")")
-    sub(expr, "AndOr", cond.and_or)
 
 
 def any_of(column: str, values: Iterable[str]) -> list[Condition]:
@@ -94,8 +100,12 @@ def any_of(column: str, values: Iterable[str]) -> list[Condition]:
 
 
 def find_rows(root: ET.Element) -> list[dict[str, str]]:
-    """The ``<Row>`` elements of a COMFND answer as dicts of column -> text."""
-    return [{child.tag: (child.text or "").strip() for child in row} for row in root.iter("Row")]
+    """The ``<Row>`` elements of a COMFND answer as dicts of column -> text.
+
+    SYSPRO names the answer's root after the table and puts ``HeaderDetails`` and ``RowsReturned``
+    beside the rows, so only direct ``Row`` children are read.
+    """
+    return [{child.tag: (child.text or "").strip() for child in row} for row in root.findall("Row")]
 
 
 def cursor_after(rows: Sequence[dict[str, str]], cursor: str | None) -> str | None:
@@ -110,7 +120,8 @@ def since(cursor: str | None) -> list[Condition]:
 # --- Items and stock (InvMaster, InvPrice, InvWarehouse) ----------------------------------------
 ITEM_COLUMNS = ("StockCode", "Description", "StockOnHold", "TaxCode", "TimeStamp")
 PRICE_COLUMNS = ("StockCode", "PriceCode", "SellingPrice")
-STOCK_COLUMNS = ("StockCode", "Warehouse", "QtyOnHand", "QtyAllocated", "TimeStamp")
+# The stock feed only needs the keys that changed; the figures come from INVQRY (xmlstock).
+STOCK_COLUMNS = ("StockCode", "Warehouse", "TimeStamp")
 
 
 def item_from_row(row: dict[str, str], *, price: Money | None = None) -> Item:
@@ -135,20 +146,8 @@ def prices_by_code(rows: Sequence[dict[str, str]], currency: str) -> dict[str, d
     return out
 
 
-def stock_from_row(row: dict[str, str]) -> StockLevel:
-    """Free stock is on hand less allocated to sales orders (SYSPRO's QtyAvailable, simplified)."""
-    on_hand = decimal_of(row["QtyOnHand"])
-    allocated = decimal_of(row.get("QtyAllocated", "0"))
-    return StockLevel(
-        sku=row["StockCode"],
-        warehouse=row["Warehouse"],
-        free=max(on_hand - allocated, Decimal(0)),
-        on_hand=on_hand,
-        allocated=allocated,
-    )
-
-
 # --- Customers (ArCustomer via COMFND, ARSSCS to add, ARSQRY for credit) -------------------------
+# ARSQRY's shapes follow its schema (generated classes, WIRE.md source Z); ARSSCS is assumed.
 CUSTOMER_COLUMNS = ("Customer", "Name", "Email", "Telephone", "Currency")
 _CUSTOMER_FIELDS = (("Name", "display_name"), ("Telephone", "phone"))
 
@@ -195,49 +194,80 @@ def arsscs_xml(code: str, customer: Customer) -> str:
 
 
 def arsqry_xml(account: str) -> str:
+    """The customer's statement header and totals only: no invoice, payment or post-dated detail."""
     root = ET.Element("Query")
     sub(sub(root, "Key"), "Customer", account)
     option = sub(root, "Option")
-    sub(option, "IncludeBalances", "Y")
+    sub(option, "IncludeTransactions", "N")
+    sub(option, "IncludeCheckPayments", "N")
+    sub(option, "IncludePostDated", "N")
     return to_text(root)
 
 
 def credit_from_arsqry(root: ET.Element) -> tuple[Decimal, Decimal]:
-    """(credit limit, current balance); a limit of 0 means no limit in SYSPRO."""
-    return decimal_of(text_of(root, ".//CreditLimit", "0")), decimal_of(
-        text_of(root, ".//CurrentBalance", "0")
-    )
+    """(credit limit, exposure) from ARSQRY's ``ARStatement``; a limit of 0 means no limit.
+
+    Exposure is the AR balance (``TotalSection/CurrentBalance``) plus the value of open sales
+    orders (``Header/OutstOrdVal``); reading OutstOrdVal as open-order value is our assumption.
+    """
+    limit = decimal_of(text_of(root, "Header/CreditLimit", "0"))
+    balance = decimal_of(text_of(root, "TotalSection/CurrentBalance", "0"))
+    return limit, balance + decimal_of(text_of(root, "Header/OutstOrdVal", "0"))
 
 
 # --- GENTJL: general ledger journal ----------------------------------------------------------
+# Shapes from GENTJL's schema (generated classes, WIRE.md source Z): parameters, the ``Item`` with
+# ``JournalDetails`` lines, and the answer ``postgljournal/Item/Transaction/Key/{GlYear, GlPeriod,
+# GlJournal}``. The signed ``EntryAmount`` (debit positive) and the date format are our assumption.
+JOURNAL_COLUMNS = ("GlYear", "GlPeriod", "Journal", "Reference")
+
+
 def gentjl_parameters(*, validate_only: bool = False) -> str:
     root = ET.Element("PostGlJournal")
     params = sub(root, "Parameters")
-    sub(params, "PostingType", "N")
-    sub(params, "ValidateOnly", "Y" if validate_only else "N")
+    sub(params, "IgnoreWarnings", "N")
     sub(params, "ApplyIfEntireDocumentValid", "Y")
+    sub(params, "ValidateOnly", "Y" if validate_only else "N")
+    sub(params, "ActionType", "A")
     return to_text(root)
 
 
 def gentjl_xml(entry: JournalEntry) -> str:
-    """Debits are positive amounts, credits negative (one signed Amount per line)."""
+    """One normal journal, posted at once; debits are positive amounts, credits negative."""
     root = ET.Element("PostGlJournal")
     item = sub(root, "Item")
-    header = sub(item, "Journal")
-    sub(header, "JournalDate", entry.posted_on.isoformat())
-    sub(header, "Reference", entry.reference)
-    sub(header, "Notation", entry.narrative[:100])
-    for line in entry.lines:
+    sub(item, "JournalType", "N")
+    sub(item, "PostJournal", "Y")
+    sub(item, "JournalDate", entry.posted_on.isoformat())
+    sub(item, "JournalReference", entry.reference)
+    sub(item, "Notation", entry.narrative[:100])
+    for number, line in enumerate(entry.lines, start=1):
         signed = line.debit.amount if line.debit is not None else -(line.credit.amount if line.credit else 0)
-        node = sub(item, "JournalLine")
+        node = sub(item, "JournalDetails")
+        sub(node, "EntryNumber", str(number))
         sub(node, "LedgerCode", line.nominal_code)
-        sub(node, "Amount", amount(Decimal(signed)))
+        sub(node, "Reference", entry.reference)
+        sub(node, "EntryAmount", amount(Decimal(signed)))
         sub(node, "Comment", line.description[:50])
     return to_text(root)
 
 
 def journal_number(root: ET.Element) -> str:
-    return text_of(root, ".//Journal")
+    """``GlYear-GlPeriod-GlJournal`` of the journal SYSPRO created (a journal number alone repeats)."""
+    key = root.find("Item/Transaction/Key")
+    if key is None:
+        return ""
+    return journal_id(
+        {
+            "GlYear": text_of(key, "GlYear"),
+            "GlPeriod": text_of(key, "GlPeriod"),
+            "Journal": text_of(key, "GlJournal"),
+        }
+    )
+
+
+def journal_id(row: dict[str, str]) -> str:
+    return "-".join(row.get(column, "") for column in ("GlYear", "GlPeriod", "Journal"))
 
 
 def utc_date(text: str) -> datetime:
