@@ -39,6 +39,10 @@ class ErpHarness(Protocol):
 
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None: ...
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        """Give customer ``account`` a credit limit of ``limit`` in the ERP's currency."""
+        ...
+
     def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
         """Despatch every open line of the sales order carrying Shopify ``reference``."""
         ...

@@ -33,6 +33,9 @@ class MemoryHarness:
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
         self.erp.set_stock(sku, warehouse, free)
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        self.erp.set_credit_limit(account, limit)
+
     def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
         self.erp.dispatch(reference, carrier=carrier, tracking=tracking)
 

@@ -64,6 +64,9 @@ class Sage200Harness:
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
         self._box().set_stock(sku, warehouse, free)
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        self._box().set_credit_limit(account, limit)
+
     def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
         self._box().despatch(reference, courier=carrier, consignment=tracking)
 

@@ -16,7 +16,8 @@ class _WithLevers(Protocol):
 
 
 class LeverHarnessMixin:
-    """``add_item``, ``set_item_active``, ``set_stock``, ``dispatch`` and ``fail_next`` through levers."""
+    """``add_item``, ``set_item_active``, ``set_stock``, ``set_credit_limit``, ``dispatch`` and ``fail_next``
+    through levers."""
 
     sandbox: _WithLevers
 
@@ -31,6 +32,9 @@ class LeverHarnessMixin:
 
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
         self._lever("set_stock", sku=sku, warehouse=warehouse, free=str(free))
+
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        self._lever("set_credit_limit", account=account, limit=str(limit))
 
     def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
         self._lever("despatch", reference=reference, carrier=carrier, tracking=tracking)

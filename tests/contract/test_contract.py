@@ -8,18 +8,20 @@ stock and dispatch feeds are in ``test_contract_feeds.py``; the engine round tri
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from contract_support import credit_note, order_request, payout
 from harness import STANDARD_CUSTOMER_EMAIL, ErpHarness
 
+from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
     Customer,
     SalesOrderStatus,
 )
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater, UnsupportedOperation
-from shopbridge.ports.erp import Capability, ErpPort, UnknownSku
+from shopbridge.ports.erp import Capability, CreditLimitExceeded, ErpPort, UnknownSku
 
 
 def _require(erp: ErpPort, *capabilities: Capability) -> None:
@@ -93,6 +95,16 @@ def test_an_existing_email_with_other_details_reports_conflicts(erp: ErpPort) ->
     match = erp.find_or_create_customer(other)
     assert not match.created and match.account
     assert match.conflicts, "the ERP's name differs from ours: the field must be named in conflicts"
+
+
+def test_an_order_over_the_customers_credit_limit_needs_a_person(erp: ErpPort, harness: ErpHarness) -> None:
+    _require(erp, Capability.CREDIT_LIMIT_CHECK)
+    customer = Customer(email="limited@example.com", first_name="Lim", last_name="Ited")
+    account = erp.find_or_create_customer(customer).account
+    harness.set_credit_limit(account, Decimal("100.00"))
+    erp.check_credit(account, Money.of("100.00", "GBP"))
+    with pytest.raises(CreditLimitExceeded, match=account):
+        erp.check_credit(account, Money.of("100.01", "GBP"))
 
 
 def test_a_credit_note_references_the_order_and_is_idempotent_on_the_refund(

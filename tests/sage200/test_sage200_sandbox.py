@@ -99,6 +99,12 @@ def test_the_control_api_adds_an_item_sets_stock_and_deactivates(
     assert holding["free_stock_available"] == 7.0
 
 
+def test_the_control_api_sets_a_customers_credit_limit(sandbox: Sage200Sandbox, http: httpx.Client) -> None:
+    reference = sandbox.state.all("customers")[0]["reference"]
+    http.post(f"/_sandbox/customers/{reference}/credit_limit", json={"limit": "250.00"}).raise_for_status()
+    assert sandbox.state.first("customers", reference=reference)["credit_limit"] == 250.0
+
+
 def test_injected_faults_fail_the_next_requests_then_stop(
     sandbox: Sage200Sandbox, http: httpx.Client
 ) -> None:

@@ -11,6 +11,7 @@ from shopbridge.cli.common import serve_until_stopped
 LEVERS = (
     "POST /_sandbox/items {sku,name,price,active} · POST /_sandbox/items/{sku}/active {active} · "
     "POST /_sandbox/stock {sku,warehouse,free} · POST /_sandbox/despatch {reference,courier,consignment} · "
+    "POST /_sandbox/customers/{account}/credit_limit {limit} · "
     "POST /_sandbox/faults {status,times}|{latency_seconds}|{timeouts,seconds}|{} · "
     "GET /_sandbox/counts?reference="
 )

@@ -6,7 +6,7 @@ import typer
 
 from shopbridge.cli.common import serve_until_stopped
 
-LEVERS = "add_item, set_item_active, set_stock, despatch, faults, evict_session, reset"
+LEVERS = "add_item, set_item_active, set_stock, set_credit_limit, despatch, faults, evict_session, reset"
 
 
 def register(app: typer.Typer) -> None:

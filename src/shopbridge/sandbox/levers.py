@@ -1,6 +1,7 @@
 """Levers of the XML ERP sandboxes: what a test, or a person with curl, does to the simulated ERP.
 
-The clerk's actions every ERP sandbox offers (reset, add an item, (de)activate it, set stock) live
+The clerk's actions every ERP sandbox offers (reset, add an item, (de)activate it, set stock,
+set a customer's credit limit) live
 here once; each sandbox adds its own (a despatch, its fault switches, SYSPRO's session eviction).
 Levers take a JSON object and answer one; ``lever_route`` serves them at ``POST /_sandbox/{name}``.
 """
@@ -30,6 +31,8 @@ class Company(Protocol):
 
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None: ...
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None: ...
+
 
 class SandboxState(Protocol):
     @property
@@ -51,6 +54,9 @@ class ErpLevers:
             ),
             "set_stock": lambda b: self._locked(
                 state.company.set_stock, b["sku"], b["warehouse"], Decimal(str(b["free"]))
+            ),
+            "set_credit_limit": lambda b: self._locked(
+                state.company.set_credit_limit, b["account"], Decimal(str(b["limit"]))
             ),
             **self.extra_levers(),
         }

@@ -151,6 +151,11 @@ class MemoryErp:
             self._customers[account] = replace(customer, erp_account=account)
             return account
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        with self._lock:
+            customer = self._customers[account]
+            self._customers[account] = replace(customer, credit_limit=Money(limit, self.currency))
+
     def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
         with self._lock:
             row = self._orders[reference]

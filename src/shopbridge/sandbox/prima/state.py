@@ -127,6 +127,9 @@ class PrimaCompany:
         product = self.products[code]
         product.active, product.sequence = active, self.next_sequence()
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        self.customers[account].credit_limit = limit
+
     def set_stock(self, code: str, warehouse: str, free: Decimal) -> None:
         row = self.stock.get((code, warehouse)) or Stock(code, warehouse, Decimal(0))
         row.on_hand, row.sequence = free + row.allocated, self.next_sequence()

@@ -50,6 +50,11 @@ def control_routes(app: SandboxApp) -> list[Route]:
         levers.set_stock(app.state, str(data["sku"]), warehouse, Decimal(str(data["free"])))
         return JSONResponse({"ok": True})
 
+    async def set_credit_limit(request: Request) -> JSONResponse:
+        data = await body(request)
+        levers.set_credit_limit(app.state, request.path_params["account"], Decimal(str(data["limit"])))
+        return JSONResponse({"ok": True})
+
     async def despatch(request: Request) -> JSONResponse:
         data = await body(request)
         receipt = levers.despatch(
@@ -82,6 +87,7 @@ def control_routes(app: SandboxApp) -> list[Route]:
         Route("/_sandbox/items", add_item, methods=["POST"]),
         Route("/_sandbox/items/{sku}/active", set_active, methods=["POST"]),
         Route("/_sandbox/stock", set_stock, methods=["POST"]),
+        Route("/_sandbox/customers/{account}/credit_limit", set_credit_limit, methods=["POST"]),
         Route("/_sandbox/despatch", despatch, methods=["POST"]),
         Route("/_sandbox/faults", faults, methods=["POST"]),
         Route("/_sandbox/counts", counts, methods=["GET"]),

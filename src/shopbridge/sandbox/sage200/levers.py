@@ -14,7 +14,14 @@ from shopbridge.sandbox.sage200.state import (
     set_free_stock,
 )
 
-__all__ = ["DEFAULT_WAREHOUSE", "add_item", "count_credit_notes", "count_sales_orders", "despatch"]
+__all__ = [
+    "DEFAULT_WAREHOUSE",
+    "add_item",
+    "count_credit_notes",
+    "count_sales_orders",
+    "despatch",
+    "set_credit_limit",
+]
 
 
 def add_item(state: SageState, sku: str, name: str, price: Decimal, active: bool = True) -> None:
@@ -30,6 +37,14 @@ def set_item_active(state: SageState, sku: str, active: bool) -> None:
 
 def set_stock(state: SageState, sku: str, warehouse: str, free: Decimal) -> None:
     set_free_stock(state, sku, warehouse, free)
+
+
+def set_credit_limit(state: SageState, account: str, limit: Decimal) -> None:
+    with state.lock:
+        customers = state.find("customers", reference=account)
+        if not customers:
+            raise KeyError(f"no customer {account}")
+        customers[0]["credit_limit"] = float(limit)  # Sage answers credit limits as JSON numbers
 
 
 def despatch(state: SageState, reference: str, courier: str, consignment: str) -> Record:

@@ -51,6 +51,9 @@ class Sage200Sandbox:
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
         levers.set_stock(self.state, sku, warehouse, free)
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        levers.set_credit_limit(self.state, account, limit)
+
     def despatch(self, reference: str, *, courier: str, consignment: str) -> str:
         return str(levers.despatch(self.state, reference, courier, consignment)["despatch_no"])
 

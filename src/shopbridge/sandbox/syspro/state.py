@@ -117,6 +117,11 @@ class Company:
         row.update(extra)
         self.put("ArCustomer", code, row)
 
+    def set_credit_limit(self, account: str, limit: Decimal) -> None:
+        row = self.table("ArCustomer")[account]
+        row["CreditLimit"] = str(limit)
+        self.stamp(row)
+
     # --- numbering -------------------------------------------------------------------------
     def new_order_number(self) -> str:
         self.next_order += 1
