@@ -17,7 +17,7 @@ from shopbridge.domain.money import Money
 from shopbridge.domain.records import CreditNote, CreditNoteLine, SalesOrderLine, SalesOrderRequest
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater
 from shopbridge.ports.erp import CreditLimitExceeded
-from shopbridge.sandbox.prima import PrimaSandbox
+from shopbridge.sandbox.prima import Login, PrimaSandbox
 
 
 def _order(
@@ -43,6 +43,33 @@ def test_an_unknown_company_is_refused_by_comwsomhandler(settings: PrimaSettings
             adapter.get_items(["MUG-WHITE"])
     finally:
         adapter.client.close()
+
+
+def test_without_credentials_no_authorization_is_sent_to_a_prima_that_asks_none() -> None:
+    open_prima = PrimaSandbox(Login(username=None))
+    open_prima.start()
+    adapter = PrimaAdapter(PrimaSettings(base_url=open_prima.service_url))
+    try:
+        assert adapter.get_items(["MUG-WHITE"])["MUG-WHITE"].sku == "MUG-WHITE"
+    finally:
+        adapter.client.close()
+        open_prima.stop()
+
+
+def test_without_credentials_a_prima_that_asks_for_them_is_a_configuration_problem(
+    sandbox: PrimaSandbox,
+) -> None:
+    adapter = PrimaAdapter(PrimaSettings(base_url=sandbox.service_url))
+    try:
+        with pytest.raises(ConfigurationError, match="credentials"):
+            adapter.get_items(["MUG-WHITE"])
+    finally:
+        adapter.client.close()
+
+
+def test_a_username_without_a_password_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match=r"erp\.prima\.username and erp\.prima\.password together"):
+        PrimaSettings(base_url="http://prima-host:8080/wsa/wsa1", username="shopbridge")
 
 
 def test_a_wrong_password_is_a_configuration_problem(settings: PrimaSettings, tmp_path: Path) -> None:

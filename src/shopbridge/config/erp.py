@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shopbridge.config.secrets import SecretRef
 
@@ -46,10 +46,20 @@ class PrimaSettings(_Strict):
         " (the WSDL address without /wsdl?targetURI=urn:omlink)"
     )
     company_id: str | None = Field(default=None, description="set to use comwsomhandler")
-    username: str
-    password: SecretRef
+    # Prima's web services usually sit behind the customer's network with no HTTP auth (the live
+    # installs in the public evidence use none); where a proxy asks for Basic auth, give both.
+    username: str | None = None
+    password: SecretRef | None = None
     timeout_seconds: float = 30.0
     default_warehouse: str = "MAIN"
+
+    @model_validator(mode="after")
+    def _credentials_come_in_pairs(self) -> PrimaSettings:
+        if (self.username is None) != (self.password is None):
+            raise ValueError(
+                "give erp.prima.username and erp.prima.password together (HTTP Basic auth), or neither"
+            )
+        return self
 
 
 class TrytonSettings(_Strict):

@@ -48,7 +48,9 @@ class Faults:
 
 @dataclass
 class Login:
-    username: str = "shopbridge"
+    """What the sandbox accepts; ``username=None`` serves without HTTP auth, as live installs do."""
+
+    username: str | None = "shopbridge"
     password: str = "sandbox"
     company_id: str = "01"
 
@@ -84,6 +86,8 @@ def fault(code: str, message: str) -> Response:
 
 
 def _authorised(state: PrimaState, request: Request) -> bool:
+    if state.login.username is None:
+        return True
     expected = f"{state.login.username}:{state.login.password}".encode()
     return request.headers.get("authorization", "") == "Basic " + base64.b64encode(expected).decode()
 

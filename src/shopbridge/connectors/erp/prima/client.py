@@ -53,12 +53,9 @@ class PrimaClient:
         return unwrap(text, operation=self.operation, request_type=request_type)
 
     def _post(self, body: str, request_type: str) -> str:
-        password = self._settings.password.resolve("erp.prima.password")
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": rq.SOAP_ACTION}
         try:
-            response = self._http.post(
-                self._url, content=body.encode(), headers=headers, auth=(self._settings.username, password)
-            )
+            response = self._http.post(self._url, content=body.encode(), headers=headers, auth=self._auth())
         except httpx.TimeoutException as exc:
             raise RetryLater(f"Prima did not answer {request_type} in time", retry_after=60) from exc
         except httpx.TransportError as exc:
@@ -68,6 +65,12 @@ class PrimaClient:
         if response.status_code != 200:
             raise error_from_status(response.status_code, response.text, request_type=request_type)
         return response.text
+
+    def _auth(self) -> httpx.Auth:
+        settings = self._settings
+        if settings.username is None or settings.password is None:
+            return httpx.Auth()  # the base class sends the request as it is
+        return httpx.BasicAuth(settings.username, settings.password.resolve("erp.prima.password"))
 
     def close(self) -> None:
         self._http.close()
