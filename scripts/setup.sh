@@ -33,5 +33,5 @@ if [ ! -x .venv-tryton/bin/trytond ]; then
 fi
 .venv-tryton/bin/python -m pip install -q -c constraints-tryton.txt \
   trytond trytond-sale trytond-stock trytond-account-invoice trytond-product-kit \
-  trytond-sale-price-list proteus
+  trytond-sale-price-list trytond-sale-amendment trytond-sale-credit-limit trytond-account-credit-limit proteus
 echo "setup: ready (.venv for shopbridge, .venv-tryton for the Tryton test server)"

@@ -1,6 +1,7 @@
 """The Tryton adapter under the contract suite, against a real ``trytond`` (one copy of the cached
 database per test). The levers act as a Tryton user would, over the same JSON-RPC: create a product,
-archive it, count the warehouse (an inventory), and pick, pack and ship a customer shipment.
+archive it, count the warehouse (an inventory), pick, pack and ship a customer shipment, and set a
+party's credit limit.
 
 Faults are injected below the adapter in its HTTP transport (the real server cannot be asked to
 fail): the next ``times`` requests answer ``status`` without reaching Tryton.
@@ -143,6 +144,12 @@ class TrytonHarness:
         self._call("stock.shipment.out", "write", shipments, {"reference": f"{carrier}: {tracking}"})
         for step in ("assign_try", "pick", "pack", "do"):
             self._call("stock.shipment.out", step, shipments)
+
+    def set_credit_limit(self, account: str, limit: Decimal | None) -> None:
+        """Give the party a credit limit in the company currency (``None``: no limit), as finance would."""
+        party = self._call("party.party", "search", [("code", "=", account)], 0, 1, None)
+        assert party, f"no Tryton party {account}"
+        self._call("party.party", "write", party, {"credit_limit_amount": limit})
 
     def count_sales_orders(self, reference: str) -> int:
         return len(self._call("sale.sale", "search", [("reference", "=", reference)], 0, None, None))

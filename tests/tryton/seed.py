@@ -1,13 +1,15 @@
 """Seed a fresh Tryton database with the contract suite's standard data (run in .venv-tryton).
 
 Usage: ``.venv-tryton/bin/python tests/tryton/seed.py CONFIG DATABASE < seed.json`` where the JSON
-holds ``{"items": [[sku, description, price, stock], ...], "customer_email": ..., "today": ...}``.
+holds ``{"items": [[sku, description, price, stock], ...], "customer_email": ..., "today": ...,
+"credit_customer": [email, limit]}`` (the last optional).
 
 A test data builder, run as a separate process: it uses proteus and Tryton's own scenario helpers
 (GPL), which the shopbridge package never imports. It creates the company (GBP), a fiscal year with
 periods and invoice sequences, the minimal chart of accounts plus the nominal accounts the payout
 test posts to (codes 1200 bank, 1100 clearing, 7900 fees), a payment term, a 20% tax, the items as
-goods with ``suffix_code`` = SKU and stock in the warehouse, a customer, a price list and a kit.
+goods with ``suffix_code`` = SKU and stock in the warehouse, a customer, a second customer whose party
+has a credit limit (``spec["credit_customer"]``), a price list and a kit.
 """
 
 from __future__ import annotations
@@ -97,6 +99,15 @@ def customer(email: str, term: Any) -> Any:
     return party
 
 
+def limited_customer(email: str, limit: Decimal, term: Any) -> None:
+    """A customer whose party has a credit limit (``account_credit_limit``, per company)."""
+    party = Model.get("party.party")(name="Lorna Limited")
+    party.contact_mechanisms.new(type="email", value=email)
+    party.customer_payment_term = term
+    party.credit_limit_amount = limit
+    party.save()
+
+
 def price_list(variants: dict[str, Any], prices: dict[str, Decimal]) -> None:
     """A trade list at 90% of list price, one fixed-price line per product (how the adapter reads it)."""
     trade = Model.get("product.price_list")(name="Trade")
@@ -132,6 +143,9 @@ def seed(spec: dict[str, Any]) -> None:
         levels.append((variants[sku], Decimal(quantity)))
     stock(levels)
     customer(spec["customer_email"], term)
+    if spec.get("credit_customer"):
+        email, limit = spec["credit_customer"]
+        limited_customer(email, Decimal(limit), term)
     price_list(variants, {sku: Decimal(price) for sku, _name, price, _qty in spec["items"]})
     kit(variants, goods)
 

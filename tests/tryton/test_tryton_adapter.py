@@ -4,12 +4,9 @@ tests use distinct references and SKUs, so they do not disturb each other)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,42 +15,9 @@ from shopbridge.connectors.erp.tryton import TrytonErp
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import BundleComponent, Customer, JournalLine
 from shopbridge.errors import NeedsPerson
+from shopbridge.ports.erp import Capability
 
 pytestmark = pytest.mark.tryton
-CONTRACT = Path(__file__).resolve().parents[1] / "contract"
-
-
-def _load(name: str) -> Any:
-    """A module of tests/contract (not a package; its folder is put on sys.path as pytest would)."""
-    if str(CONTRACT) not in sys.path:
-        sys.path.insert(0, str(CONTRACT))
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, CONTRACT / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-@pytest.fixture(scope="module")
-def started() -> Iterator[tuple[Any, TrytonErp]]:
-    harness = _load("harness_tryton").make_harness()
-    erp = harness.start()
-    try:
-        yield harness, erp
-    finally:
-        harness.stop()
-
-
-@pytest.fixture
-def erp(started: tuple[Any, TrytonErp]) -> TrytonErp:
-    return started[1]
-
-
-@pytest.fixture
-def account(erp: TrytonErp) -> str:
-    return erp.find_or_create_customer(Customer(email="existing@example.com")).account
 
 
 def _sale(erp: TrytonErp, reference: str) -> dict[str, Any]:
@@ -80,8 +44,7 @@ def test_fixed_prices_of_a_price_list_are_read(erp: TrytonErp) -> None:
     assert trade.currency == "GBP"
 
 
-def test_an_order_keeps_shopifys_tax_and_shipping(erp: TrytonErp, account: str) -> None:
-    support = _load("contract_support")
+def test_an_order_keeps_shopifys_tax_and_shipping(erp: TrytonErp, account: str, support: ModuleType) -> None:
     order = support.order_request("#T9001", account, ("TSHIRT-RED-M", 2))
     order = replace(order, shipping=Money(Decimal("4.95"), "GBP"), shipping_tax=Money(Decimal("0.99"), "GBP"))
     erp.create_sales_order(order)
@@ -95,8 +58,9 @@ def test_an_order_keeps_shopifys_tax_and_shipping(erp: TrytonErp, account: str) 
     assert found is not None and [(ln.sku, ln.quantity) for ln in found.lines] == [("TSHIRT-RED-M", 2)]
 
 
-def test_a_confirmed_order_lowers_free_stock_before_it_ships(erp: TrytonErp, account: str) -> None:
-    support = _load("contract_support")
+def test_a_confirmed_order_lowers_free_stock_before_it_ships(
+    erp: TrytonErp, account: str, support: ModuleType
+) -> None:
     _levels, cursor, _pages = support.read_to_end(erp.stock_changed, None)
     erp.create_sales_order(support.order_request("#T9002", account, ("TSHIRT-BLU-L", 5)))
     changed, _cursor, _pages = support.read_to_end(erp.stock_changed, cursor)
@@ -104,8 +68,7 @@ def test_a_confirmed_order_lowers_free_stock_before_it_ships(erp: TrytonErp, acc
     assert [(b.free, b.on_hand) for b in blue] == [(Decimal(20), Decimal(25))]
 
 
-def test_a_new_customer_becomes_a_party_that_can_order(erp: TrytonErp) -> None:
-    support = _load("contract_support")
+def test_a_new_customer_becomes_a_party_that_can_order(erp: TrytonErp, support: ModuleType) -> None:
     match = erp.find_or_create_customer(
         Customer(email="fresh@example.com", first_name="Fay", last_name="Fresh")
     )
@@ -113,8 +76,7 @@ def test_a_new_customer_becomes_a_party_that_can_order(erp: TrytonErp) -> None:
     assert match.created and not posted.existed
 
 
-def test_a_payout_to_an_unknown_account_code_names_it(erp: TrytonErp) -> None:
-    support = _load("contract_support")
+def test_a_payout_to_an_unknown_account_code_names_it(erp: TrytonErp, support: ModuleType) -> None:
     entry = support.payout("PAYOUT-BAD")
     bad = JournalLine("9999", "nowhere", debit=Money(Decimal("1.00"), "GBP"))
     fix = JournalLine("1100", "balance", credit=Money(Decimal("1.00"), "GBP"))
@@ -122,26 +84,27 @@ def test_a_payout_to_an_unknown_account_code_names_it(erp: TrytonErp) -> None:
         erp.post_payout(replace(entry, lines=(*entry.lines, bad, fix)))
 
 
-def test_an_order_for_an_archived_item_needs_a_person(started: tuple[Any, TrytonErp], account: str) -> None:
+def test_an_order_for_an_archived_item_needs_a_person(
+    started: tuple[Any, TrytonErp], account: str, support: ModuleType
+) -> None:
     harness, erp = started
-    support = _load("contract_support")
     harness.add_item("OLD-STOCK", active=False)
     with pytest.raises(NeedsPerson, match="OLD-STOCK"):
         erp.create_sales_order(support.order_request("#T9004", account, ("OLD-STOCK", 1)))
     assert harness.count_sales_orders("#T9004") == 0
 
 
-def test_a_shipped_sale_cannot_be_cancelled(started: tuple[Any, TrytonErp], account: str) -> None:
+def test_a_shipped_sale_cannot_be_cancelled(
+    started: tuple[Any, TrytonErp], account: str, support: ModuleType
+) -> None:
     harness, erp = started
-    support = _load("contract_support")
     erp.create_sales_order(support.order_request("#T9005", account, ("MUG-WHITE", 1)))
     harness.dispatch("#T9005", carrier="DPD", tracking="15501234")
     with pytest.raises(NeedsPerson, match="already shipped"):
         erp.cancel_sales_order("#T9005")
 
 
-def test_a_cancelled_order_frees_its_stock_again(erp: TrytonErp, account: str) -> None:
-    support = _load("contract_support")
+def test_a_cancelled_order_frees_its_stock_again(erp: TrytonErp, account: str, support: ModuleType) -> None:
     before = {s.sku: s.free for s in support.read_to_end(erp.stock_changed, None)[0]}
     erp.create_sales_order(support.order_request("#T9006", account, ("TSHIRT-RED-M", 3)))
     erp.cancel_sales_order("#T9006", "fraud check")
@@ -149,3 +112,9 @@ def test_a_cancelled_order_frees_its_stock_again(erp: TrytonErp, account: str) -
     assert after["TSHIRT-RED-M"] == before["TSHIRT-RED-M"]
     found = erp.find_sales_order("#T9006")
     assert found is not None and found.status.value == "cancelled"
+
+
+def test_the_seeded_tryton_offers_amendments_and_credit_checks(erp: TrytonErp) -> None:
+    health = erp.check()
+    assert {Capability.AMEND_SALES_ORDER, Capability.CREDIT_LIMIT_CHECK} <= health.capabilities
+    assert "not activated" not in health.detail

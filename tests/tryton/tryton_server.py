@@ -32,8 +32,20 @@ REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv-tryton" / "bin"
 SEED = Path(__file__).with_name("seed.py")
 CACHE = Path("/tmp/shopbridge-tryton-cache")
-MODULES = ("sale", "stock", "account_invoice", "product_kit", "sale_price_list")
+MODULES = (
+    "sale",
+    "stock",
+    "account_invoice",
+    "product_kit",
+    "sale_price_list",
+    "sale_amendment",
+    "account_credit_limit",
+    "sale_credit_limit",
+)
 DATABASE = "erp"
+# A second seeded customer whose party has a credit limit (GBP, in the company currency).
+CREDIT_CUSTOMER_EMAIL = "limited@example.com"
+CREDIT_LIMIT = "100.00"
 ADMIN_PASSWORD = "admin"
 
 
@@ -66,6 +78,7 @@ def seed_spec(items: Any, customer_email: str) -> dict[str, Any]:
     return {
         "items": [[sku, name, str(price), str(qty)] for sku, name, price, qty in items],
         "customer_email": customer_email,
+        "credit_customer": [CREDIT_CUSTOMER_EMAIL, CREDIT_LIMIT],
         "today": date(2026, 11, 22).isoformat(),
     }
 

@@ -1,11 +1,14 @@
 """The ERP port over a Tryton server (JSON-RPC). Tryton is GPL and runs as its own process; this
 package only speaks its wire protocol and never imports it.
 
+Amending a sale uses Tryton's ``sale_amendment`` module once the sale is processed (see
+``amendment``); credit limits are Tryton's ``account_credit_limit`` and ``sale_credit_limit`` (see
+``credit``). Both are optional Tryton modules: when ``check`` finds one not activated, its
+capability is dropped from :attr:`TrytonErp.capabilities` and the operation refused.
+
 What Tryton cannot do through this adapter is left out of :attr:`TrytonErp.capabilities` and
-refused with :class:`UnsupportedOperation`: amending a sale once confirmed (Tryton has already made
-its shipment and invoice from the lines; a person changes it in Tryton), a
-credit-limit check (the ``credit_limit`` module is not part of this installation), restocking credit
-notes and sales returns (returns are a stock process in Tryton).
+refused with :class:`UnsupportedOperation`: restocking credit notes and sales returns (returns are
+a stock process in Tryton).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.connectors.erp.tryton import cancellation, feeds, sales
+from shopbridge.connectors.erp.tryton import amendment, cancellation, credit, feeds, sales
 from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups
 from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
@@ -40,7 +43,9 @@ CAPABILITIES = frozenset(
         Capability.READ_STOCK,
         Capability.READ_PRICE_LISTS,
         Capability.CUSTOMERS,
+        Capability.CREDIT_LIMIT_CHECK,
         Capability.CREATE_SALES_ORDER,
+        Capability.AMEND_SALES_ORDER,
         Capability.CANCEL_SALES_ORDER,
         Capability.READ_DISPATCHES,
         Capability.CREDIT_NOTE,
@@ -48,6 +53,11 @@ CAPABILITIES = frozenset(
         Capability.KITS,
     }
 )
+# Capabilities that need an optional Tryton module, and the module.
+OPTIONAL_MODULES = {
+    Capability.AMEND_SALES_ORDER: "sale_amendment",
+    Capability.CREDIT_LIMIT_CHECK: "sale_credit_limit",
+}
 
 
 class TrytonErp:
@@ -56,10 +66,18 @@ class TrytonErp:
     def __init__(self, rpc: TrytonRpc, *, warehouse_code: str = "WH", company_id: int = 1) -> None:
         self.rpc = rpc
         self.look = Lookups(rpc, warehouse_code, company_id)
+        self._lacking: frozenset[Capability] = frozenset()  # learnt by check()
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        return CAPABILITIES
+        return CAPABILITIES - self._lacking
+
+    def _require(self, capability: Capability) -> None:
+        if capability in self._lacking:
+            raise UnsupportedOperation(
+                f"Tryton module {OPTIONAL_MODULES[capability]} is not activated, so shopbridge cannot "
+                f"{capability.value.replace('_', ' ')}; activate it in Tryton and run erp check again"
+            )
 
     def check(self) -> ErpHealth:
         try:
@@ -70,9 +88,24 @@ class TrytonErp:
             return ErpHealth(self.vendor, True, False, str(exc))
         try:
             detail = f"warehouse {self.look.warehouse.code}, currency {self.look.currency[1]}"
+            detail += self._learn_modules()
         except (ConfigurationError, NeedsPerson) as exc:
             return ErpHealth(self.vendor, True, True, str(exc), self.capabilities)
         return ErpHealth(self.vendor, True, True, detail, self.capabilities)
+
+    def _learn_modules(self) -> str:
+        """Drop the capabilities whose optional module is not activated; say which in the detail."""
+        wanted = sorted(OPTIONAL_MODULES.values())
+        try:
+            rows = self.look.search_read(
+                "ir.module", [("name", "in", wanted), ("state", "=", "activated")], ["name"]
+            )
+        except ConfigurationError:  # the user may not read modules: assume them there, Tryton will say
+            return "; could not read which Tryton modules are activated"
+        active = {str(r["name"]) for r in rows}
+        self._lacking = frozenset(c for c, module in OPTIONAL_MODULES.items() if module not in active)
+        missing = [module for module in wanted if module not in active]
+        return f"; Tryton modules not activated: {', '.join(missing)}" if missing else ""
 
     # --- items, stock, prices ----------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
@@ -124,7 +157,8 @@ class TrytonErp:
         return str(rows[0]["code"])
 
     def check_credit(self, account: str, amount_due: Money) -> None:
-        raise UnsupportedOperation("Tryton here has no credit_limit module: credit limits are not checked")
+        self._require(Capability.CREDIT_LIMIT_CHECK)
+        credit.check_credit(self.look, account, amount_due)
 
     # --- sales orders ----------------------------------------------------------------------------
     def find_sales_order(self, reference: str) -> SalesOrder | None:
@@ -134,10 +168,11 @@ class TrytonErp:
         return sales.create_sales_order(self.look, order)
 
     def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
-        raise UnsupportedOperation(
-            f"Tryton cannot amend confirmed sale {order.reference} through the API; "
-            "change it in Tryton (shipment exception) or cancel and re-place the order"
-        )
+        self._require(Capability.AMEND_SALES_ORDER)
+        sale = sales.find_sale(self.look, order.reference)
+        if sale is None:
+            raise NeedsPerson(f"Tryton has no sale with reference {order.reference}; nothing to amend")
+        return amendment.amend_sale(self.look, sale, order)
 
     def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
         sale = sales.find_sale(self.look, reference)

@@ -3,7 +3,8 @@
 A sale carries the Shopify order name in ``reference`` (the dedup key, looked up before create).
 We create it in draft, then ``quote`` and ``confirm`` (Tryton processes a confirmed sale at once:
 it makes the customer shipment and the invoice). A sale left part-way by a crash is moved on, not
-created again; a sale Tryton refuses to quote is deleted so a retry starts clean.
+created again; a sale Tryton refuses to quote is deleted so a retry starts clean. A sale Tryton
+refuses to confirm over the customer's credit limit stays a quotation for finance (see ``credit``).
 
 A credit note is an ``out`` invoice with negative quantities, its lines' ``origin`` the sale lines
 (so Tryton lists it among the sale's invoices), ``reference`` the Shopify refund id (the dedup key),
@@ -17,6 +18,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from shopbridge.connectors.erp.tryton import credit
 from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups, ProductRef
 from shopbridge.domain.money import Money
@@ -28,7 +30,7 @@ from shopbridge.domain.records import (
     SalesOrderStatus,
 )
 from shopbridge.errors import NeedsPerson, ShopbridgeError
-from shopbridge.ports.erp import PostedDocument, UnknownSku
+from shopbridge.ports.erp import CreditLimitExceeded, PostedDocument, UnknownSku
 
 SALE_FIELDS = (
     "reference",
@@ -42,6 +44,7 @@ SALE_FIELDS = (
     "party",
     "invoice_address",
 )
+ADVANCE = {"draft": ("quote", "confirm"), "quotation": ("confirm",)}  # the steps on to confirmed
 LINE_FIELDS = ("type", "product.suffix_code", "quantity", "unit_price", "description", "product", "unit")
 
 
@@ -67,20 +70,24 @@ def find_sales_order(look: Lookups, reference: str) -> SalesOrder | None:
 def create_sales_order(look: Lookups, order: SalesOrderRequest) -> PostedDocument:
     existing = find_sale(look, order.reference)
     if existing is not None:
-        _advance(look, existing)
-        return _posted(existing, existed=True)
-    products = _require_products(look, order)
+        if existing.get("state") in ADVANCE:
+            advance(look, existing)
+            existing = look.search_read("sale.sale", [("id", "=", int(existing["id"]))], SALE_FIELDS)[0]
+        return posted(existing, existed=True)
+    products = require_products(look, order)
     sale_id = _create_draft(look, order, products)
     try:
-        _advance(look, {"id": sale_id, "state": "draft"})
+        advance(look, {"id": sale_id, "state": "draft"})
+    except CreditLimitExceeded:
+        raise  # the quotation waits in Tryton for finance
     except ShopbridgeError:
         _discard(look, sale_id)
         raise
     created = look.search_read("sale.sale", [("id", "=", sale_id)], SALE_FIELDS)
-    return _posted(created[0])
+    return posted(created[0])
 
 
-def _require_products(look: Lookups, order: SalesOrderRequest) -> dict[str, ProductRef]:
+def require_products(look: Lookups, order: SalesOrderRequest) -> dict[str, ProductRef]:
     found = look.products(sorted({line.sku for line in order.lines}))
     missing = [line.sku for line in order.lines if line.sku not in found]
     if missing:
@@ -97,21 +104,16 @@ def _require_products(look: Lookups, order: SalesOrderRequest) -> dict[str, Prod
 def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, ProductRef]) -> int:
     party = look.party(order.customer_account)
     address = (party.get("addresses") or [None])[0]
-    currency_id, code = look.currency
-    if order.currency != code:
-        raise NeedsPerson(
-            f"order {order.reference} is in {order.currency}; Tryton's company trades in {code}"
-        )
     values = {
         "party": int(party["id"]),
         "reference": order.reference,
         "sale_date": order.order_date,
-        "currency": currency_id,
+        "currency": company_currency(look, order),
         "invoice_address": address,
         "shipment_address": address,
         "warehouse": look.warehouse.id,
         "description": order.note[:200] or order.reference,
-        "lines": [["create", _lines(look, order, products)]],
+        "lines": [["create", line_values(look, order, products)]],
     }
     created = look.rpc.model("sale.sale", "create", [values])
     if not isinstance(created, list) or len(created) != 1:
@@ -119,7 +121,20 @@ def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, P
     return int(created[0])
 
 
-def _lines(look: Lookups, order: SalesOrderRequest, products: dict[str, ProductRef]) -> list[dict[str, Any]]:
+def company_currency(look: Lookups, order: SalesOrderRequest) -> int:
+    """The id of the company currency, which the order must be in."""
+    currency_id, code = look.currency
+    if order.currency != code:
+        raise NeedsPerson(
+            f"order {order.reference} is in {order.currency}; Tryton's company trades in {code}"
+        )
+    return currency_id
+
+
+def line_values(
+    look: Lookups, order: SalesOrderRequest, products: dict[str, ProductRef]
+) -> list[dict[str, Any]]:
+    """The ``sale.line`` values of the order: its items, then shipping (a line without product)."""
     values = [_line_values(look, line, products[line.sku]) for line in order.lines]
     if order.shipping is not None and not order.shipping.is_zero():
         values.append(_shipping_values(look, order, order.shipping))
@@ -151,11 +166,17 @@ def _line_values(look: Lookups, line: SalesOrderLine, product: ProductRef) -> di
     }
 
 
-def _advance(look: Lookups, sale: dict[str, Any]) -> None:
+def advance(look: Lookups, sale: dict[str, Any]) -> None:
     """Move a sale on to confirmed (and so processed) from wherever a crash left it."""
-    steps = {"draft": ("quote", "confirm"), "quotation": ("confirm",)}
-    for step in steps.get(str(sale.get("state")), ()):
-        look.rpc.model("sale.sale", step, [int(sale["id"])])
+    sale_id = int(sale["id"])
+    for step in ADVANCE.get(str(sale.get("state")), ()):
+        try:
+            look.rpc.model("sale.sale", step, [sale_id])
+        except NeedsPerson as refused:
+            over = credit.confirm_refusal(look, sale_id, refused) if step == "confirm" else None
+            if over is None:
+                raise
+            raise over from refused
 
 
 def _discard(look: Lookups, sale_id: int) -> None:
@@ -167,7 +188,7 @@ def _discard(look: Lookups, sale_id: int) -> None:
             continue
 
 
-def _posted(sale: dict[str, Any], *, existed: bool = False) -> PostedDocument:
+def posted(sale: dict[str, Any], *, existed: bool = False) -> PostedDocument:
     return PostedDocument(
         str(sale["id"]),
         str(sale.get("number") or ""),

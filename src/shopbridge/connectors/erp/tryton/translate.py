@@ -165,8 +165,9 @@ def to_sales_order(row: Row, lines: Sequence[Row], currency: str) -> SalesOrder:
 
 
 def _is_item_line(row: Row) -> bool:
-    """Item lines only: shipping and comments are lines without a product."""
-    return row.get("type", "line") == "line" and bool(row.get("product"))
+    """Item lines only: shipping and comments are lines without a product, and a line an amendment
+    removed keeps quantity 0 (Tryton cannot delete a line of a sale it has processed)."""
+    return row.get("type", "line") == "line" and bool(row.get("product")) and bool(row.get("quantity"))
 
 
 def to_order_line(row: Row, currency: str) -> SalesOrderLine:
