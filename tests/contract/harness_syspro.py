@@ -62,8 +62,9 @@ class SysproHarness(LeverHarnessMixin):
             return len(self.sandbox.state.company.orders_with_po(reference))
 
     def count_credit_notes(self, order_reference: str) -> int:
-        """The adapter posts no SYSPRO credit notes (capability off), so there are none to count."""
-        return 0
+        """Credit notes (SorMaster documents of type C) naming the order or crediting its invoice."""
+        with self.sandbox.state.company.lock:
+            return len(self.sandbox.state.company.credit_notes_for(order_reference))
 
 
 def make_harness() -> SysproHarness:

@@ -83,14 +83,6 @@ def test_an_unlicensed_journal_found_while_posting_raises_and_turns_journals_off
     assert Capability.JOURNAL not in adapter.capabilities
 
 
-def test_credit_notes_are_refused_with_what_to_do_instead(adapter: SysproAdapter) -> None:
-    from shopbridge.domain.records import CreditNote
-
-    assert Capability.CREDIT_NOTE not in adapter.capabilities
-    with pytest.raises(UnsupportedOperation, match="raise the credit in SYSPRO"):
-        adapter.create_credit_note(CreditNote("gid://shopify/Refund/1", "#E3", "GBP", ()))
-
-
 def test_a_hung_call_times_out_as_retry_later(adapter: SysproAdapter, sandbox: SysproSandbox) -> None:
     adapter.get_items(["MUG-WHITE"])
     sandbox.levers.apply("faults", {"hangs": 1, "hang_seconds": 3})

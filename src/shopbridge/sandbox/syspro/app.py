@@ -146,13 +146,14 @@ def _enet_routes(state: SysproState) -> list[Route]:
 
 
 class SysproLevers(ErpLevers):
-    """The common ERP levers plus a despatch, SYSPRO's faults and evicting the operator's session."""
+    """The common ERP levers plus despatch, invoicing, SYSPRO's faults and evicting the session."""
 
     state: SysproState
 
     def extra_levers(self) -> dict[str, Lever]:
         return {
             "despatch": lambda b: {"dispatch_note": self._despatch(b)},
+            "invoice": lambda b: {"invoice": self._invoice(b)},
             "faults": self._faults,
             "evict_session": lambda b: self._locked(self.state.evict, b.get("operator")),
         }
@@ -160,6 +161,14 @@ class SysproLevers(ErpLevers):
     def _despatch(self, b: dict[str, Any]) -> str:
         with self.state.company.lock:
             return despatch(self.state.company, b["reference"], carrier=b["carrier"], tracking=b["tracking"])
+
+    def _invoice(self, b: dict[str, Any]) -> str:
+        """SYSPRO's invoicing run for one despatched order (then SORQRY answers its LastInvoice)."""
+        with self.state.company.lock:
+            orders = self.state.company.orders_with_po(b["reference"])
+            if not orders:
+                raise KeyError(f"no sales order with customer PO number {b['reference']}")
+            return self.state.company.invoice_order(orders[0]["SalesOrder"])
 
     def _faults(self, b: dict[str, Any]) -> dict[str, Any]:
         faults = self.state.faults

@@ -32,6 +32,7 @@ FINDABLE = (
     "InvWarehouse",
     "ArCustomer",
     "SorMaster",
+    "SorDetail",
     "MdnMaster",
     "MdnDetail",
     "GenJournalCtl",
@@ -150,7 +151,7 @@ def sorqry(company: Company, root: ET.Element) -> str:
     sub(answer, "SalesOrder", number)
     sub(answer, "OrderStatus", header["OrderStatus"])
     sub(answer, "OrderStatusDesc", _STATUS_TEXT.get(header["OrderStatus"], ""))
-    for column in ("Customer", "CustomerPoNumber", "OrderDate", "ShippingInstrs"):
+    for column in ("Customer", "CustomerPoNumber", "OrderDate", "ShippingInstrs", "LastInvoice"):
         sub(answer, column, header.get(column, ""))
     wanted = {
         "1": text(root, "Option/IncludeStockedLines", "Y").upper() != "N",
@@ -184,7 +185,8 @@ def _sorqry_line(node: ET.Element, line: Row) -> None:
 def open_order_value(company: Company, customer: str) -> Decimal:
     value = Decimal(0)
     for order in company.table("SorMaster").values():
-        if order["Customer"] == customer and order["OrderStatus"] in ("1", "2", "3", "4", "S"):
+        is_order = order.get("DocumentType", "O") != "C"  # a credit note is no open order
+        if is_order and order["Customer"] == customer and order["OrderStatus"] in ("1", "2", "3", "4", "S"):
             lines = company.order_lines(order["SalesOrder"], stocked_only=True)
             value += sum((Decimal(ln["OrderQty"]) * Decimal(ln["Price"]) for ln in lines), Decimal(0))
     return value

@@ -39,6 +39,7 @@ class Company:
     next_order: int = 0
     next_note: int = 0
     next_journal: int = 0
+    next_invoice: int = 0
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def table(self, name: str) -> dict[str, Row]:
@@ -136,7 +137,37 @@ class Company:
         return str(self.next_journal)
 
     def orders_with_po(self, reference: str) -> list[Row]:
-        return [row for row in self.table("SorMaster").values() if row["CustomerPoNumber"] == reference]
+        """Sales orders (not credit notes, which SorMaster also holds) carrying a customer PO number."""
+        return [
+            row
+            for row in self.table("SorMaster").values()
+            if row["CustomerPoNumber"] == reference and row.get("DocumentType", "O") != "C"
+        ]
+
+    def invoice_order(self, sales_order: str) -> str:
+        """What SYSPRO's invoicing run does to a despatched order: an invoice, and the order complete."""
+        order = self.table("SorMaster")[sales_order]
+        self.next_invoice += 1
+        invoice = f"{self.next_invoice:06d}"
+        self.put(
+            "ArInvoice",
+            invoice,
+            {"Invoice": invoice, "Customer": order["Customer"], "SalesOrder": sales_order},
+        )
+        order["LastInvoice"] = invoice
+        order["OrderStatus"] = "9"
+        self.stamp(order)
+        return invoice
+
+    def credit_notes_for(self, reference: str) -> list[Row]:
+        """Credit notes naming the order (``AlternateReference``) or crediting one of its invoices."""
+        invoices = {o.get("LastInvoice", "") for o in self.orders_with_po(reference)} - {""}
+        return [
+            row
+            for row in self.table("SorMaster").values()
+            if row.get("DocumentType") == "C"
+            and (row.get("AlternateReference") == reference or row.get("InvoiceNumber") in invoices)
+        ]
 
     def order_lines(self, sales_order: str, *, stocked_only: bool = False) -> list[Row]:
         """The order's lines by line number; LineType 1 is a stocked line, 4 a freight line."""

@@ -4,7 +4,9 @@ Reads use COMFND (generic find) wherever a change cursor is needed: SYSPRO 8 tab
 ``TimeStamp`` rowversion, which is the one dependable "changed since" SYSPRO offers; the per-object
 queries (INVQRY, SORQRY) have no such filter. Free stock itself comes from INVQRY's
 ``AvailableQty``, SYSPRO's own figure, for the SKUs the cursor says changed. Orders go in through
-SORTOI with the Shopify order name as ``CustomerPoNumber``, looked up before every create.
+SORTOI with the Shopify order name as ``CustomerPoNumber``, looked up before every create. Credit
+notes go in through SORTCH (header) and SORTCL (lines) with the refund as their ``CustomerPoNumber``,
+looked up the same way; SYSPRO keeps them as sales-order documents, so SorMaster finds them too.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shopbridge.config.erp import SysproSettings
+from shopbridge.connectors.erp.syspro import xmlcredit as xc
 from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlorders as xo
 from shopbridge.connectors.erp.syspro import xmlstock as xs
@@ -30,7 +33,13 @@ from shopbridge.domain.records import (
     SalesOrderStatus,
     StockLevel,
 )
-from shopbridge.errors import ConfigurationError, NeedsPerson, ShopbridgeError, UnsupportedOperation
+from shopbridge.errors import (
+    BadInput,
+    ConfigurationError,
+    NeedsPerson,
+    ShopbridgeError,
+    UnsupportedOperation,
+)
 from shopbridge.ports.erp import (
     Capability,
     CreditLimitExceeded,
@@ -52,6 +61,7 @@ _BASE = frozenset(
         Capability.AMEND_SALES_ORDER,
         Capability.CANCEL_SALES_ORDER,
         Capability.READ_DISPATCHES,
+        Capability.CREDIT_NOTE,  # SORTCH + SORTCL; no CREDIT_NOTE_RESTOCK: SORTCL has no such flag
     }
 )
 _CHUNK = 50
@@ -83,7 +93,6 @@ class SysproAdapter:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        # The credit-note object is unconfirmed in SYSPRO's public material: off, never guessed.
         journal = {Capability.JOURNAL} if self._journal_licensed is not False else set()
         return _BASE | journal
 
@@ -194,7 +203,7 @@ class SysproAdapter:
         existing = self._order_number(order.reference)
         if existing is not None:
             return PostedDocument(existing, existing, existed=True)
-        self._require_known_skus(order)
+        self._require_known_skus(order.reference, [ln.sku for ln in order.lines])
         try:
             root = self._client.post(
                 "SORTOI", xo.sortoi_parameters(), xo.sortoi_xml(order, warehouse=self._wh(order))
@@ -217,19 +226,18 @@ class SysproAdapter:
             raise exc
         return PostedDocument(existing, existing, existed=True)
 
-    def _require_known_skus(self, order: SalesOrderRequest) -> None:
-        skus = [line.sku for line in order.lines]
+    def _require_known_skus(self, reference: str, skus: Sequence[str]) -> None:
         known = self.get_items(skus)
         missing = [sku for sku in dict.fromkeys(skus) if sku not in known]
         if missing:
-            raise UnknownSku(missing, reference=order.reference)
+            raise UnknownSku(missing, reference=reference)
 
     def _wh(self, order: SalesOrderRequest) -> str:
         return order.warehouse or self._settings.default_warehouse
 
     def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
         number = self._require_order(order.reference)
-        self._require_known_skus(order)
+        self._require_known_skus(order.reference, [ln.sku for ln in order.lines])
         existing = xo.existing_lines(self._client.query("SORQRY", xo.sorqry_xml(number)))
         xml_in = xo.sortoi_xml(
             order, warehouse=self._wh(order), action="C", sales_order=number, replace=existing
@@ -267,12 +275,55 @@ class SysproAdapter:
         return self._find("MdnDetail", xo.DISPATCH_LINE_COLUMNS, where, rows=1000)
 
     def create_credit_note(self, note: CreditNote) -> PostedDocument:
-        raise UnsupportedOperation(
-            f"SYSPRO credit notes are not posted by shopbridge (refund {note.refund_reference} on order "
-            f"{note.order_reference}): no credit-note business object is confirmed; raise the credit in "
-            "SYSPRO (Sales Order Entry, credit note) and resolve this problem",
-            details={"order_reference": note.order_reference, "refund": note.refund_reference},
+        """SORTCH (header, keyed by our refund reference) then SORTCL (its lines), once per refund."""
+        reference = xc.credit_reference(note.refund_reference)
+        existing = self._order_number(reference)
+        if existing is not None and self._has_lines(existing):
+            return PostedDocument(existing, existing, existed=True, extra=_restock_task(note))
+        order = self._order_to_credit(note)
+        taken_from = {ln.sku: ln.warehouse for ln in order.lines if ln.warehouse}
+        lines = xc.credit_lines(note, warehouse=self._settings.default_warehouse, by_sku=taken_from)
+        if not lines:  # SYSPRO would take the header and then refuse an empty line document
+            raise BadInput(f"refund {note.refund_reference} on order {note.order_reference} credits nothing")
+        if existing is not None:  # the header went in last time, its lines did not
+            self._post_credit_lines(existing, lines)
+            return PostedDocument(existing, existing, existed=True, extra=_restock_task(note))
+        self._require_known_skus(note.order_reference, [ln.sku for ln in note.lines])
+        number = self._post_credit_header(note, reference, order)
+        self._post_credit_lines(number, lines)
+        return PostedDocument(number, number, extra=_restock_task(note))
+
+    def _order_to_credit(self, note: CreditNote) -> SalesOrder:
+        order = self.find_sales_order(note.order_reference)
+        if order is None:
+            raise NeedsPerson(
+                f"SYSPRO has no sales order with customer PO number {note.order_reference} to credit "
+                f"(refund {note.refund_reference})",
+                details={"order_reference": note.order_reference, "refund": note.refund_reference},
+            )
+        return order
+
+    def _post_credit_header(self, note: CreditNote, reference: str, order: SalesOrder) -> str:
+        xml_in = xc.sortch_xml(
+            note, customer=order.customer_account, invoice=order.extra.get("last_invoice", "")
         )
+        root = self._client.post("SORTCH", xc.sortch_parameters(), xml_in)
+        number = xc.sortch_result(root) or self._order_number(reference)
+        if number is None:
+            raise NeedsPerson(
+                f"SYSPRO SORTCH accepted the credit note for refund {note.refund_reference} but no "
+                f"credit note carries customer PO number {reference}; check SYSPRO before retrying",
+                details={"reference": reference, "order_reference": note.order_reference},
+            )
+        return number
+
+    def _post_credit_lines(self, number: str, lines: list[xc.CreditLine]) -> None:
+        root = self._client.post("SORTCL", xc.sortcl_parameters(), xc.sortcl_xml(number, lines))
+        xc.sortcl_result(root, number, len(lines))
+
+    def _has_lines(self, number: str) -> bool:
+        where = [xm.Condition("SalesOrder", "EQ", number)]
+        return bool(self._find("SorDetail", ("SalesOrder", "SalesOrderLine"), where, rows=1))
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
         if self._journal_licensed is False:
@@ -323,3 +374,9 @@ class SysproAdapter:
             whole = [row for row in page if row[key] != page[-1][key]] or page
             out.extend(whole)
             last = whole[-1][key]
+
+
+def _restock_task(note: CreditNote) -> dict[str, str]:
+    """Lines the customer sent back to stock: SORTCL cannot say so, so a person books them in."""
+    restock = [f"{ln.quantity} x {ln.sku}" for ln in note.lines if ln.restock]
+    return {"restock_task": "; ".join(restock)} if restock else {}

@@ -201,7 +201,11 @@ def order_from_sorqry(root: ET.Element, currency: str) -> SalesOrder:
         status=status_of(status),
         lines=lines,
         erp_number=number,
-        extra={"order_status": status, "shipping_instrs": text_of(root, "ShippingInstrs")},
+        extra={
+            "order_status": status,
+            "shipping_instrs": text_of(root, "ShippingInstrs"),
+            "last_invoice": text_of(root, "LastInvoice"),  # empty until SYSPRO invoices the order
+        },
     )
 
 
@@ -229,6 +233,11 @@ def _line_from_sorqry(node: ET.Element, currency: str) -> SalesOrderLine:
 
 # --- Despatch notes (MdnMaster / MdnDetail via COMFND) ---------------------------------------
 def dispatch_from_rows(note: dict[str, str], lines: Sequence[dict[str, str]]) -> Dispatch:
+    """Carrier from ``ShippingInstrs`` (what a live integration reads); tracking from ``Waybill``.
+
+    ``Waybill`` is our assumption: neither SORQRY nor the dispatch-note query (SORQDN) shows any
+    tracking field in the public evidence, so a site may keep tracking numbers elsewhere (WIRE.md).
+    """
     waybill = note.get("Waybill", "")
     return Dispatch(
         erp_id=note["DispatchNote"],
