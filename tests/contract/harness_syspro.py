@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from harness import STANDARD_CUSTOMER_EMAIL, STANDARD_ITEMS
+from harness import STANDARD_CUSTOMER_EMAIL, STANDARD_ITEMS, STANDARD_NOMINALS
 from lever_harness import LeverHarnessMixin
 
 from shopbridge.config.erp import SysproSettings
@@ -14,9 +14,10 @@ from shopbridge.connectors.erp.syspro import SysproAdapter
 from shopbridge.ports.erp import ErpPort
 from shopbridge.sandbox.syspro import Credentials, SysproSandbox
 from shopbridge.sandbox.syspro.app import Faults
-from shopbridge.sandbox.syspro.state import SEED_ITEMS
+from shopbridge.sandbox.syspro.state import SEED_BANKS, SEED_ITEMS
 
 PASSWORD = "contract-secret"
+CASH_BOOK = "SHOP"  # the sandbox's bank whose cash ledger is the suite's bank nominal
 
 
 class SysproHarness(LeverHarnessMixin):
@@ -38,6 +39,7 @@ class SysproHarness(LeverHarnessMixin):
             operator_password=SecretRef(file=str(secret)),
             company_id="EDU1",
             timeout_seconds=5,
+            cash_book=CASH_BOOK,  # payouts: GENTJL first, ARSTPY where it is not licensed
         )
         self.adapter = SysproAdapter(settings)
         return self.adapter
@@ -47,6 +49,8 @@ class SysproHarness(LeverHarnessMixin):
         assert SEED_ITEMS == STANDARD_ITEMS, "sandbox/syspro/state.py SEED_ITEMS drifted from the suite"
         emails = {row["Email"] for row in self.sandbox.state.company.table("ArCustomer").values()}
         assert STANDARD_CUSTOMER_EMAIL in emails
+        ledgers = {bank: ledger for bank, _name, _currency, ledger in SEED_BANKS}
+        assert ledgers[CASH_BOOK] == STANDARD_NOMINALS["bank"], "the SYSPRO sandbox's cash book drifted"
 
     def stop(self) -> None:
         self.sandbox.state.faults = Faults()  # so the logoff is not failed on purpose

@@ -36,6 +36,11 @@ class SysproSettings(_Strict):
     company_password: SecretRef | None = None
     timeout_seconds: float = 30.0
     default_warehouse: str = "FG"
+    cash_book: str = Field(
+        default="",
+        description="the SYSPRO bank (cash book) Shopify payouts are paid into; needed to post payouts"
+        " through ARSTPY where GL journals (GENTJL) are not licensed",
+    )
 
 
 class PrimaSettings(_Strict):

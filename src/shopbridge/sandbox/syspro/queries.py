@@ -36,6 +36,8 @@ FINDABLE = (
     "MdnMaster",
     "MdnDetail",
     "GenJournalCtl",
+    "ApBank",
+    "CshTransactions",
     "InvWhControl",
     "AdmTax",
     "SalShippingInstr",

@@ -28,6 +28,13 @@ WAREHOUSES = ("FG", "WEB", "RET")
 TAX_CODES = ("A", "B", "E", "Z")
 CARRIERS = ("DPD", "Royal Mail", "DHL", "Parcelforce")
 DEFAULT_WAREHOUSE = "FG"
+# Banks (cash books) with their cash ledger code, and the ledger codes on file (GenMaster).
+SEED_BANKS: tuple[tuple[str, str, str, str], ...] = (
+    ("SHOP", "Shopify payouts", "GBP", "1200"),
+    ("MAIN", "Main current account", "GBP", "1210"),
+)
+DEFAULT_BANK = "MAIN"  # the operator's default bank, used when a receipt names none
+LEDGER_CODES = ("1100", "1200", "1210", "2200", "4000", "4010", "7900")
 
 
 @dataclass
@@ -192,6 +199,11 @@ def seeded() -> Company:
         company.put("AdmTax", code, {"TaxCode": code})
     for name in CARRIERS:
         company.put("SalShippingInstr", name, {"ShippingInstrs": name})
+    for bank, description, currency, ledger in SEED_BANKS:
+        row = {"Bank": bank, "Description": description, "Currency": currency, "CashGlCode": ledger}
+        company.put("ApBank", bank, row)
+    for ledger in LEDGER_CODES:
+        company.put("GenMaster", ledger, {"GlCode": ledger})
     return company
 
 

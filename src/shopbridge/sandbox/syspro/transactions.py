@@ -1,6 +1,7 @@
 """The sandbox's transaction and setup business objects GENTJL and ARSSCS, and the despatch lever.
 
-SORTOI lives in ``sortoi.py``, the credit-note objects SORTCH and SORTCL in ``credits.py``.
+SORTOI lives in ``sortoi.py``, the credit-note objects SORTCH and SORTCL in ``credits.py``, the
+A/R receipts object ARSTPY in ``receipts.py``.
 GENTJL follows its schema (WIRE.md source Z); ARSSCS is still an assumption.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
 from shopbridge.sandbox.syspro.credits import sortch, sortcl
+from shopbridge.sandbox.syspro.receipts import arstpy
 from shopbridge.sandbox.syspro.sortoi import OPEN_STATUSES, sortoi
 from shopbridge.sandbox.syspro.state import Company, Row, today
 from shopbridge.sandbox.syspro.xmlio import BoError, errors, out, sub, text
@@ -140,5 +142,11 @@ def arsscs(company: Company, params: ET.Element, root: ET.Element) -> str:
 
 
 Poster = Callable[[Company, ET.Element, ET.Element], str]
-POSTS: dict[str, Poster] = {"SORTOI": sortoi, "SORTCH": sortch, "SORTCL": sortcl, "GENTJL": gentjl}
+POSTS: dict[str, Poster] = {
+    "SORTOI": sortoi,
+    "SORTCH": sortch,
+    "SORTCL": sortcl,
+    "GENTJL": gentjl,
+    "ARSTPY": arstpy,
+}
 SETUPS: dict[str, Poster] = {"ARSSCS": arsscs}

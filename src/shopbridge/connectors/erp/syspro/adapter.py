@@ -7,6 +7,8 @@ queries (INVQRY, SORQRY) have no such filter. Free stock itself comes from INVQR
 SORTOI with the Shopify order name as ``CustomerPoNumber``, looked up before every create. Credit
 notes go in through SORTCH (header) and SORTCL (lines) with the refund as their ``CustomerPoNumber``,
 looked up the same way; SYSPRO keeps them as sales-order documents, so SorMaster finds them too.
+Payouts go in as a GL journal (GENTJL) or, where only ARSTPY is licensed, as cash book receipts
+(``payouts.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlorders as xo
 from shopbridge.connectors.erp.syspro import xmlstock as xs
 from shopbridge.connectors.erp.syspro.client import SysproClient
+from shopbridge.connectors.erp.syspro.payouts import SysproPayouts
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
     CreditNote,
@@ -38,7 +41,6 @@ from shopbridge.errors import (
     ConfigurationError,
     NeedsPerson,
     ShopbridgeError,
-    UnsupportedOperation,
 )
 from shopbridge.ports.erp import (
     Capability,
@@ -85,7 +87,7 @@ class SysproAdapter:
         self._client = client or SysproClient(settings)
         self._currency = currency
         self._price_code = price_code
-        self._journal_licensed: bool | None = None  # unknown until probed or first posted
+        self._payouts = SysproPayouts(self._client, self._find, cash_book=settings.cash_book)
 
     @property
     def client(self) -> SysproClient:
@@ -93,8 +95,7 @@ class SysproAdapter:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        journal = {Capability.JOURNAL} if self._journal_licensed is not False else set()
-        return _BASE | journal
+        return _BASE | self._payouts.capabilities()
 
     def check(self) -> ErpHealth:
         try:
@@ -102,20 +103,8 @@ class SysproAdapter:
         except ShopbridgeError as exc:
             answered = isinstance(exc, ConfigurationError)  # SYSPRO answered, and refused the logon
             return ErpHealth(self.vendor, reachable=answered, authenticated=False, detail=str(exc))
-        detail = self._probe_journal()
+        detail = self._payouts.probe()  # GENTJL and ARSTPY, validate-only
         return ErpHealth(self.vendor, True, True, detail=detail, capabilities=self.capabilities)
-
-    def _probe_journal(self) -> str:
-        """GENTJL in validate-only mode: an unlicensed answer switches the JOURNAL capability off."""
-        try:
-            self._client.post("GENTJL", xm.gentjl_parameters(validate_only=True), "<PostGlJournal/>")
-        except ConfigurationError as exc:
-            self._journal_licensed = False
-            return f"GL journals off: {exc}"
-        except ShopbridgeError as exc:
-            return f"GL journal probe inconclusive: {exc}"
-        self._journal_licensed = True
-        return "GL journals (GENTJL) licensed"
 
     # --- items, stock, prices --------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
@@ -326,23 +315,8 @@ class SysproAdapter:
         return bool(self._find("SorDetail", ("SalesOrder", "SalesOrderLine"), where, rows=1))
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
-        if self._journal_licensed is False:
-            raise UnsupportedOperation(
-                f"SYSPRO GL journals (GENTJL) are not licensed; post payout {entry.reference} by hand"
-            )
-        where = [xm.Condition("Reference", "EQ", entry.reference)]
-        rows = self._find("GenJournalCtl", xm.JOURNAL_COLUMNS, where, rows=1)
-        if rows:
-            found = xm.journal_id(rows[0])
-            return PostedDocument(found, found, existed=True)
-        try:
-            root = self._client.post("GENTJL", xm.gentjl_parameters(), xm.gentjl_xml(entry))
-        except ConfigurationError:
-            self._journal_licensed = False
-            raise
-        self._journal_licensed = True
-        number = xm.journal_number(root)
-        return PostedDocument(number, number)
+        """GENTJL while licensed, else ARSTPY receipts into the cash book; once per reference."""
+        return self._payouts.post(entry)
 
     # --- COMFND helpers --------------------------------------------------------------------
     def _find(

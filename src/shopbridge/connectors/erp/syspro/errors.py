@@ -72,6 +72,12 @@ def error_from_body(body: str, *, business_object: str) -> Exception:
     )
 
 
+def is_unlicensed(exc: Exception) -> bool:
+    """Whether ``exc`` is SYSPRO's exception 100000 (not a refused logon, also a ConfigurationError)."""
+    details = getattr(exc, "details", None) or {}
+    return isinstance(exc, ConfigurationError) and bool(_UNLICENSED.search(str(details.get("syspro", ""))))
+
+
 def error_from_status(status: int, body: str, *, business_object: str) -> Exception:
     """The exception for a non-200 HTTP answer from the e.net web service."""
     snippet = body.strip()[:300]
