@@ -11,11 +11,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 from defusedxml.ElementTree import fromstring
+from syspro_evidence import SCHEMA_ORDER, flatten, gbp, in_schema_order, load, nodes, paths
 
 from shopbridge.connectors.erp.syspro import SysproAdapter
 from shopbridge.connectors.erp.syspro import xmlcredit as xc
@@ -25,26 +25,7 @@ from shopbridge.errors import BadInput, ConfigurationError, NeedsPerson
 from shopbridge.ports.erp import Capability, UnknownSku
 from shopbridge.sandbox.syspro import SysproSandbox
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "syspro"
-SCHEMA_ORDER: dict[str, list[str]] = json.loads((FIXTURES / "xsd-order.json").read_text(encoding="utf-8"))
 PASSWORD = "s3cret-operator"  # conftest.py's operator password
-
-
-def load(name: str) -> ET.Element:
-    return fromstring((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def flatten(root: ET.Element, prefix: str = "") -> list[tuple[str, str]]:
-    path = f"{prefix}/{root.tag}" if prefix else root.tag
-    return [(path, (root.text or "").strip())] + [item for child in root for item in flatten(child, path)]
-
-
-def paths(root: ET.Element) -> set[str]:
-    return {path for path, _ in flatten(root)}
-
-
-def gbp(text: str) -> Money:
-    return Money.of(text, "GBP")
 
 
 def _note(
@@ -84,18 +65,6 @@ def test_the_adapters_credit_note_xml_in_is_the_evidence_shaped_document(fixture
     assert flatten(fromstring(built())) == flatten(load(fixture))
 
 
-def _nodes(root: ET.Element, prefix: str = "") -> Iterator[tuple[str, ET.Element]]:
-    path = f"{prefix}/{root.tag}" if prefix else root.tag
-    yield path, root
-    for child in root:
-        yield from _nodes(child, path)
-
-
-def _in_order(tags: list[str], order: list[str]) -> bool:
-    positions = [order.index(tag) if tag in order else -1 for tag in tags]
-    return -1 not in positions and positions == sorted(positions)
-
-
 @pytest.mark.parametrize(
     "fixture",
     [
@@ -108,11 +77,11 @@ def _in_order(tags: list[str], order: list[str]) -> bool:
     ],
 )
 def test_each_credit_note_fixture_keeps_the_schemas_element_order(fixture: str) -> None:
-    checked = [path for path, node in _nodes(load(fixture)) if path in SCHEMA_ORDER]
+    checked = [path for path, node in nodes(load(fixture)) if path in SCHEMA_ORDER]
     assert checked, f"{fixture} has no element whose schema order is recorded"
-    for path, node in _nodes(load(fixture)):
+    for path, node in nodes(load(fixture)):
         if path in SCHEMA_ORDER:
-            assert _in_order([child.tag for child in node], SCHEMA_ORDER[path]), f"{fixture}: {path}"
+            assert in_schema_order([child.tag for child in node], SCHEMA_ORDER[path]), f"{fixture}: {path}"
 
 
 # --- the adapter reads the evidence's XmlOut ----------------------------------------------------

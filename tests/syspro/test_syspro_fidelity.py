@@ -16,17 +16,16 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 import pytest
 from defusedxml.ElementTree import fromstring
+from syspro_evidence import FIXTURES, SCHEMA_ORDER, flatten, gbp, in_schema_order, load, nodes, paths
 
 from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlorders as xo
 from shopbridge.connectors.erp.syspro import xmlstock as xs
 from shopbridge.connectors.erp.syspro.errors import error_from_body, unwrap
-from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
     Address,
     JournalEntry,
@@ -38,28 +37,7 @@ from shopbridge.domain.records import (
 from shopbridge.errors import ConfigurationError
 from shopbridge.sandbox.syspro import SysproSandbox
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "syspro"
-SCHEMA_ORDER: dict[str, list[str]] = json.loads((FIXTURES / "xsd-order.json").read_text(encoding="utf-8"))
 PASSWORD = "s3cret-operator"  # the sandbox fixture's operator password (conftest.py)
-
-
-def load(name: str) -> ET.Element:
-    return fromstring((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def flatten(root: ET.Element, prefix: str = "") -> list[tuple[str, str, tuple[tuple[str, str], ...]]]:
-    """(path, text, attributes) of every element in document order."""
-    path = f"{prefix}/{root.tag}" if prefix else root.tag
-    here = [(path, (root.text or "").strip(), tuple(sorted(root.attrib.items())))]
-    return here + [item for child in root for item in flatten(child, path)]
-
-
-def paths(root: ET.Element) -> set[str]:
-    return {path for path, _, _ in flatten(root)}
-
-
-def gbp(text: str) -> Money:
-    return Money.of(text, "GBP")
 
 
 def _add_request() -> SalesOrderRequest:
@@ -138,18 +116,6 @@ def test_the_adapters_xml_in_is_the_evidence_shaped_document(fixture: str, built
 
 
 # --- every fixture keeps the schema's element order ------------------------------------------------
-def _nodes(root: ET.Element, prefix: str = "") -> Iterator[tuple[str, ET.Element]]:
-    path = f"{prefix}/{root.tag}" if prefix else root.tag
-    yield path, root
-    for child in root:
-        yield from _nodes(child, path)
-
-
-def _is_in_order(tags: list[str], order: list[str]) -> bool:
-    positions = [order.index(tag) if tag in order else -1 for tag in tags]
-    return -1 not in positions and positions == sorted(positions)
-
-
 @pytest.mark.parametrize(
     ("fixture", "prefix"),
     [
@@ -172,10 +138,10 @@ def _is_in_order(tags: list[str], order: list[str]) -> bool:
 )
 def test_each_fixture_keeps_the_schemas_element_order(fixture: str, prefix: str) -> None:
     checked = 0
-    for path, node in _nodes(load(fixture)):
+    for path, node in nodes(load(fixture)):
         order = SCHEMA_ORDER.get(prefix + path)
         if order is not None:
-            assert _is_in_order([child.tag for child in node], order), f"{fixture}: {path}"
+            assert in_schema_order([child.tag for child in node], order), f"{fixture}: {path}"
             checked += 1
     assert checked, f"{fixture} has no element whose schema order is recorded"
 
@@ -389,5 +355,5 @@ def test_the_sandboxs_answers_keep_the_schemas_element_order(enet: Enet, xml_out
     else:
         doc = _with(load("sortoi-add-doc.xml"), {"Orders/OrderDetails/StockLine/StockCode": "CAP-BLACK"})
         answer = fromstring(enet.post("SORTOI", doc))
-    nodes = [node for path, node in _nodes(answer) if path == key]
-    assert nodes and all(_is_in_order([c.tag for c in node], SCHEMA_ORDER[key]) for node in nodes)
+    found = [node for path, node in nodes(answer) if path == key]
+    assert found and all(in_schema_order([c.tag for c in node], SCHEMA_ORDER[key]) for node in found)

@@ -13,11 +13,11 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import httpx
 import pytest
 from defusedxml.ElementTree import fromstring
+from syspro_evidence import SCHEMA_ORDER, flatten, load
 
 from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlpayout as xp
@@ -25,19 +25,7 @@ from shopbridge.domain.money import Money
 from shopbridge.domain.records import JournalEntry, JournalLine
 from shopbridge.sandbox.syspro import SysproSandbox
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "syspro"
-SCHEMA_ORDER: dict[str, list[str]] = json.loads((FIXTURES / "xsd-order.json").read_text(encoding="utf-8"))
 PASSWORD = "s3cret-operator"  # the sandbox fixture's operator password (conftest.py)
-
-
-def load(name: str) -> ET.Element:
-    return fromstring((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def flatten(root: ET.Element, prefix: str = "") -> list[tuple[str, str]]:
-    """(path, text) of every element in document order."""
-    path = f"{prefix}/{root.tag}" if prefix else root.tag
-    return [(path, (root.text or "").strip())] + [item for child in root for item in flatten(child, path)]
 
 
 def _payout() -> JournalEntry:

@@ -18,43 +18,23 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
 
 from shopbridge.sandbox.syspro.state import Company, Row, today
-from shopbridge.sandbox.syspro.xmlio import count, out, sub, text
+from shopbridge.sandbox.syspro.xmlio import decimal_or_none, item_errors, items_status, out, sub, text
 
 CREDIT_NOTE = "C"  # SorMaster.DocumentType of a credit note
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _status(parent: ET.Element, *, processed: int, invalid: int) -> None:
-    status = sub(parent, "StatusOfItems")
-    sub(status, "ItemsProcessed", count(processed))
-    sub(status, "ItemsInvalid", count(invalid))
-
-
 def _rejected(root_tag: str, problems: list[list[str]], processed: int = 0) -> str:
     root = ET.Element(root_tag)
-    for number, messages in enumerate(problems, 1):
-        if messages:
-            item = sub(root, "Item")
-            sub(item, "ItemNumber", str(number))
-            block = sub(item, "ErrorMessages")
-            for message in messages:
-                sub(block, "ErrorDescription", message)
-    _status(root, processed=processed, invalid=sum(1 for m in problems if m))
+    invalid = item_errors(root, problems)
+    items_status(root, processed=processed, invalid=invalid)
     return out(root)
 
 
 def _flag(params: ET.Element, name: str) -> bool:
     return text(params, f"Parameters/{name}", "N").upper() == "Y"
-
-
-def _decimal(value: str) -> Decimal | None:
-    try:
-        return Decimal(value)
-    except InvalidOperation:
-        return None
 
 
 # --- SORTCH ----------------------------------------------------------------------------------
@@ -73,7 +53,7 @@ def sortch(company: Company, params: ET.Element, root: ET.Element) -> str:
         sub(details, "CreditNoteCreated", created)
         sub(validation, "Status", "Successful")
         sub(node, "ItemNumber", str(number))
-    _status(answer, processed=len(items), invalid=0)
+    items_status(answer, processed=len(items), invalid=0)
     return out(answer)
 
 
@@ -139,7 +119,7 @@ def sortcl(company: Company, params: ET.Element, root: ET.Element) -> str:
         sub(sub(validation, "CreditNoteDetails"), "CreditNoteNumber", text(item, "CreditNoteNumber"))
         sub(validation, "Status", "Successful")
         sub(node, "ItemNumber", str(number))
-    _status(answer, processed=len(items), invalid=0)
+    items_status(answer, processed=len(items), invalid=0)
     return out(answer)
 
 
@@ -159,11 +139,11 @@ def _line_problems(company: Company, item: ET.Element) -> list[str]:
         problems.append(f"Stock code '{code}' not on file")
     elif warehouse not in company.table("InvWhControl"):
         problems.append(f"Warehouse '{warehouse}' not on file")
-    qty = _decimal(text(item, "OrderQty", "0"))
+    qty = decimal_or_none(text(item, "OrderQty", "0"))
     if qty is None or qty < 0 or (qty == 0 and text(item, "AllowZeroQty", "N").upper() != "Y"):
         problems.append(f"Order quantity '{text(item, 'OrderQty')}' is not valid for line '{code}'")
     price = text(item, "Price")
-    if price and _decimal(price) is None:
+    if price and decimal_or_none(price) is None:
         problems.append(f"Price '{price}' is not numeric")
     return problems
 

@@ -20,10 +20,18 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from shopbridge.sandbox.syspro.state import DEFAULT_BANK, Company, Row, today
-from shopbridge.sandbox.syspro.xmlio import BoError, count, out, sub, text
+from shopbridge.sandbox.syspro.xmlio import (
+    BoError,
+    decimal_or_none,
+    item_errors,
+    items_status,
+    out,
+    sub,
+    text,
+)
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _KINDS = ("Payment", "Adjustments", "MiscellaneousReceipt")
@@ -72,7 +80,7 @@ def _check(company: Company, item: ET.Element, *, ignore_warnings: bool) -> tupl
 
 def _receipt(company: Company, node: ET.Element) -> tuple[Row | None, list[str]]:
     bank = company.table("ApBank").get(text(node, "Bank") or DEFAULT_BANK)
-    value = _decimal(text(node, "MiscellaneousReceiptValue"))
+    value = decimal_or_none(text(node, "MiscellaneousReceiptValue"))
     problems = _value_problems(value) + _ledger_problems(company, node)
     if bank is None:
         problems.append(f"Bank '{text(node, 'Bank')}' not on file")
@@ -114,13 +122,6 @@ def _ledger_problems(company: Company, node: ET.Element) -> list[str]:
     return problems
 
 
-def _decimal(value: str) -> Decimal | None:
-    try:
-        return Decimal(value) if value else None
-    except InvalidOperation:
-        return None
-
-
 def _post(company: Company, receipt: Row) -> None:
     """One cash book row, and the ledger's two sides (kept for tests; not a findable table)."""
     value = Decimal(receipt["Value"])
@@ -151,14 +152,6 @@ def _answer(company: Company, posted: list[Row], problems: list[list[str]]) -> s
         sub(node, "Bank", receipt["Bank"])
         sub(node, "Reference", receipt["Reference"])
         sub(node, "MiscellaneousReceiptValue", receipt["Value"])
-    for number, messages in enumerate(problems, 1):
-        if messages:
-            item = sub(root, "Item")
-            sub(item, "ItemNumber", str(number))
-            block = sub(item, "ErrorMessages")
-            for message in messages:
-                sub(block, "ErrorDescription", message)
-    status = sub(root, "StatusOfItems")
-    sub(status, "ItemsProcessed", count(len(posted)))
-    sub(status, "ItemsInvalid", count(sum(1 for m in problems if m)))
+    invalid = item_errors(root, problems)
+    items_status(root, processed=len(posted), invalid=invalid)
     return out(root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from decimal import Decimal, InvalidOperation
 
 import defusedxml
 import defusedxml.ElementTree as DET
@@ -86,3 +87,33 @@ def errors(root_tag: str, key_tag: str, key: str, messages: list[str]) -> str:
         sub(block, "ErrorDescription", message)
     status_of_items(root, processed=0, rejected=1)
     return out(root)
+
+
+def items_status(parent: ET.Element, *, processed: int, invalid: int) -> None:
+    """``StatusOfItems`` as the posting objects (SORTCH, SORTCL, ARSTPY) count their items."""
+    status = sub(parent, "StatusOfItems")
+    sub(status, "ItemsProcessed", count(processed))
+    sub(status, "ItemsInvalid", count(invalid))
+
+
+def item_errors(parent: ET.Element, problems: list[list[str]]) -> int:
+    """One ``Item`` (its number and ``ErrorMessages``) per item with problems; how many there were."""
+    invalid = 0
+    for number, messages in enumerate(problems, 1):
+        if not messages:
+            continue
+        invalid += 1
+        item = sub(parent, "Item")
+        sub(item, "ItemNumber", str(number))
+        block = sub(item, "ErrorMessages")
+        for message in messages:
+            sub(block, "ErrorDescription", message)
+    return invalid
+
+
+def decimal_or_none(value: str) -> Decimal | None:
+    """A number as XmlIn writes it, or ``None`` where it is not one (empty included)."""
+    try:
+        return Decimal(value)
+    except InvalidOperation:
+        return None
