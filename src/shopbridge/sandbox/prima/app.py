@@ -8,13 +8,12 @@ the body both ways. Broken envelopes are answered with a WSA-shaped SOAP fault (
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -22,13 +21,14 @@ import defusedxml
 import defusedxml.ElementTree as DET
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from shopbridge.sandbox.levers import ErpLevers, Lever, lever_route
 from shopbridge.sandbox.prima.results import failed, handle, serialise
 from shopbridge.sandbox.prima.state import PrimaCompany, seeded
 from shopbridge.sandbox.prima.wsdl import wsdl
+from shopbridge.sandbox.webfaults import WebFaults
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 SERVICE_NS = "urn:omlink"
@@ -38,12 +38,8 @@ _REQUEST_IDS = itertools.count(1)
 
 
 @dataclass
-class Faults:
-    latency: float = 0.0
-    fail_statuses: list[int] = field(default_factory=list)
-    server_faults: int = 0
-    hangs: int = 0
-    hang_seconds: float = 5.0
+class Faults(WebFaults):
+    server_faults: int = 0  # SOAP faults from the WSA: the service behind it is unavailable
 
 
 @dataclass
@@ -137,14 +133,9 @@ def _serve(state: PrimaState, raw: str) -> Response:
 
 async def _apply_faults(state: PrimaState) -> Response | None:
     faults = state.faults
-    if faults.latency:
-        await asyncio.sleep(faults.latency)
-    if faults.hangs:
-        faults.hangs -= 1
-        await asyncio.sleep(faults.hang_seconds)
-    if faults.fail_statuses:
-        status = faults.fail_statuses.pop(0)
-        return HTMLResponse(f"<html><body><h1>HTTP {status}</h1></body></html>", status_code=status)
+    page = await faults.strike()
+    if page is not None:
+        return page
     if faults.server_faults:
         faults.server_faults -= 1
         return fault("Server", "The urn:omlink service is unavailable (10921): Prima database is busy")
@@ -189,12 +180,8 @@ class PrimaLevers(ErpLevers):
 
     def _faults(self, b: dict[str, Any]) -> dict[str, Any]:
         faults = self.state.faults
-        faults.latency = float(b.get("latency", faults.latency))
-        if "fail_status" in b:
-            faults.fail_statuses += [int(b["fail_status"])] * int(b.get("fail_times", 1))
+        faults.update(b)
         faults.server_faults += int(b.get("server_faults", 0))
-        faults.hangs += int(b.get("hangs", 0))
-        faults.hang_seconds = float(b.get("hang_seconds", faults.hang_seconds))
         return {"ok": True}
 
 

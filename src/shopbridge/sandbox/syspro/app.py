@@ -8,7 +8,6 @@ Injected faults (latency, HTTP 5xx, hangs) apply to the e.net routes only, never
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from shopbridge.sandbox.levers import ErpLevers, Lever, lever_route
@@ -24,16 +23,13 @@ from shopbridge.sandbox.syspro.queries import QUERIES
 from shopbridge.sandbox.syspro.state import Company, seeded
 from shopbridge.sandbox.syspro.transactions import POSTS, SETUPS, despatch
 from shopbridge.sandbox.syspro.xmlio import BoError, parse_in
+from shopbridge.sandbox.webfaults import WebFaults
 
 KNOWN_OBJECTS = frozenset(QUERIES) | frozenset(POSTS) | frozenset(SETUPS)
 
 
 @dataclass
-class Faults:
-    latency: float = 0.0
-    fail_statuses: list[int] = field(default_factory=list)
-    hangs: int = 0
-    hang_seconds: float = 5.0
+class Faults(WebFaults):
     unlicensed: set[str] = field(default_factory=set)
 
 
@@ -76,19 +72,6 @@ def _error(text: str) -> PlainTextResponse:
     return PlainTextResponse(f"ERROR: {text}")
 
 
-async def _apply_faults(state: SysproState) -> Response | None:
-    faults = state.faults
-    if faults.latency:
-        await asyncio.sleep(faults.latency)
-    if faults.hangs:
-        faults.hangs -= 1
-        await asyncio.sleep(faults.hang_seconds)
-    if faults.fail_statuses:
-        status = faults.fail_statuses.pop(0)
-        return HTMLResponse(f"<html><body><h1>{status} Server Error</h1></body></html>", status_code=status)
-    return None
-
-
 def _logon(state: SysproState, request: Request) -> Response:
     creds, q = state.credentials, request.query_params
     if q.get("Operator", "") != creds.operator or q.get("OperatorPassword", "") != creds.operator_password:
@@ -127,7 +110,7 @@ def _object_call(
 def _enet_routes(state: SysproState) -> list[Route]:
     def wrap(handler: Callable[[Request], Response]) -> Callable[[Request], Any]:
         async def endpoint(request: Request) -> Response:
-            return await _apply_faults(state) or handler(request)
+            return await state.faults.strike() or handler(request)
 
         return endpoint
 
@@ -172,12 +155,7 @@ class SysproLevers(ErpLevers):
 
     def _faults(self, b: dict[str, Any]) -> dict[str, Any]:
         faults = self.state.faults
-        faults.latency = float(b.get("latency", faults.latency))
-        faults.fail_statuses += (
-            [int(b["fail_status"])] * int(b.get("fail_times", 1)) if "fail_status" in b else []
-        )
-        faults.hangs += int(b.get("hangs", 0))
-        faults.hang_seconds = float(b.get("hang_seconds", faults.hang_seconds))
+        faults.update(b)
         faults.unlicensed |= {str(n).upper() for n in b.get("unlicense", [])}
         faults.unlicensed -= {str(n).upper() for n in b.get("license", [])}
         return {"ok": True}
