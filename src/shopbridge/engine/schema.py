@@ -7,7 +7,8 @@ Invariants live here as constraints, not in code paths that might forget them:
 * at most one *running* job per ``entity_key`` (the backstop behind per-entity ordering);
 * a Shopify id maps to one ERP id per entity type and shop, and back;
 * at most one *open* problem per ``dedup_key`` (repeats raise its count);
-* every enumerated column accepts exactly the values of its Python enum.
+* every enumerated column accepts exactly the values of its Python enum;
+* a held ERP slot always carries the time its lease runs out (so a dead holder cannot keep it).
 
 Alembic migrations under ``migrations/versions`` create exactly this; ``tests/engine`` diffs them.
 """
@@ -42,6 +43,7 @@ __all__ = [
     "audit",
     "counters",
     "cursors",
+    "erp_slots",
     "inbox_events",
     "jobs",
     "links",
@@ -253,4 +255,21 @@ schedules = Table(
     Column("next_run_at", UTCDateTime(), nullable=False),
     Column("last_run_at", UTCDateTime(), nullable=True),
     CheckConstraint("interval_seconds > 0", name="interval_positive"),
+)
+
+# ERP concurrency slots (``engine/slots.py``): one row per slot of a pool, shared by every process and
+# host on this store. A slot is free when ``holder`` is NULL or its lease has run out.
+erp_slots = Table(
+    "erp_slots",
+    metadata,
+    Column("pool", String(64), primary_key=True),
+    Column("slot", Integer, primary_key=True, autoincrement=False),
+    Column("holder", String(255), nullable=True),
+    Column("lease_until", UTCDateTime(), nullable=True),
+    Column("acquired_at", UTCDateTime(), nullable=True),
+    CheckConstraint("slot >= 0", name="slot"),
+    CheckConstraint(
+        "(holder IS NULL AND lease_until IS NULL) OR (holder IS NOT NULL AND lease_until IS NOT NULL)",
+        name="held_has_lease",
+    ),
 )
