@@ -49,3 +49,30 @@ def test_sandbox_imports_nothing_from_connectors_flows_or_web(path: Path) -> Non
 def test_package_never_reads_the_shared_folder() -> None:
     offenders = [p for p in PACKAGE.rglob("*.py") if "../shared" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def _absolute_imports(path: Path) -> set[str]:
+    """Every module ``path`` imports, relative imports resolved against its package."""
+    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = list(package[: len(package) - node.level + 1]) if node.level else []
+            module = ".".join([*base, *([node.module] if node.module else [])])
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)
+    return names
+
+
+@pytest.mark.parametrize("path", python_files("sandbox"), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_sandbox_computes_without_the_domain(path: Path) -> None:
+    # The sandbox stands in for Shopify and the ERPs: with its own money and rounding, a bug in
+    # shopbridge.domain shows up as a disagreement instead of hiding behind the same bug.
+    offenders = {
+        name
+        for name in _absolute_imports(path)
+        if name == "shopbridge.domain" or name.startswith("shopbridge.domain.")
+    }
+    assert offenders == set(), f"{path} imports {sorted(offenders)}"

@@ -18,6 +18,7 @@ from shopbridge.sandbox.shopify.ordermath import (
     allocate_fixed,
     format_amount,
     price_order,
+    round_money,
 )
 
 MATRIX = load_capture("orders/order-create-math-matrix.json")
@@ -63,6 +64,23 @@ def gbp(amount: str) -> Bag:
 )
 def test_amounts_are_written_like_shopify_decimals(amount: str, text: str) -> None:
     assert format_amount(Decimal(amount)) == text
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "rounded"),
+    [
+        ("2.345", "GBP", "2.35"),
+        ("2.345", "USD", "2.35"),
+        ("2.344", "EUR", "2.34"),
+        ("1234.5", "JPY", "1235"),
+        ("1.2345", "KWD", "1.235"),
+        ("1.2344", "BHD", "1.234"),
+        ("0.125", "CAD", "0.13"),
+    ],
+)
+def test_sandbox_rounds_half_up_to_its_own_minor_units(amount: str, currency: str, rounded: str) -> None:
+    result = round_money(Decimal(amount), currency)
+    assert (str(result), result.as_tuple().exponent) == (rounded, Decimal(rounded).as_tuple().exponent)
 
 
 def test_fixed_discount_is_spread_by_line_subtotal_and_the_last_line_takes_the_remainder() -> None:
