@@ -139,6 +139,7 @@ class OrderLine:
     variant_id: str = ""
     location_id: str = ""
     requires_shipping: bool = True
+    is_gift_card: bool = False  # a gift card sold (Shopify ``LineItem.isGiftCard``): a liability, not stock
 
     def __post_init__(self) -> None:
         if self.quantity < 0:
@@ -215,6 +216,9 @@ class Order:
     shop: str = ""
     total_price: Money | None = None
     note: str = ""
+    test: bool = False  # Shopify's ``Order.test``: placed with a test gateway
+    company_id: str = ""  # B2B: the Shopify company GID (``purchasingEntity`` is a PurchasingCompany)
+    presentment_currency: str = ""  # the currency the buyer saw, when it differs from the shop's
 
     def __post_init__(self) -> None:
         if not self.name:
