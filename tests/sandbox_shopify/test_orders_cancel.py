@@ -72,3 +72,46 @@ def test_close_and_open_toggle_an_order_and_repeating_them_changes_nothing(shop:
     assert shop.data(CLOSE, {"id": order_id})["orderClose"]["order"] == closed
     opened = shop.data(OPEN, {"id": order_id})["orderOpen"]["order"]
     assert opened == {"closed": False, "closedAt": None}
+
+
+FULFIL = """mutation($f: FulfillmentInput!) { fulfillmentCreate(fulfillment: $f) {
+  fulfillment { id } userErrors { field message } } }"""
+CANCEL_FULFILMENT = """mutation($id: ID!) { fulfillmentCancel(id: $id) {
+  fulfillment { id status } userErrors { field message } } }"""
+
+
+def _fulfil_one(shop: Shop, order_id: str) -> str:
+    fo = read_order(shop, order_id)["fulfillmentOrders"]["nodes"][0]
+    item = fo["lineItems"]["nodes"][0]
+    groups = [
+        {"fulfillmentOrderId": fo["id"], "fulfillmentOrderLineItems": [{"id": item["id"], "quantity": 1}]}
+    ]
+    result = shop.data(FULFIL, {"f": {"lineItemsByFulfillmentOrder": groups, "notifyCustomer": False}})
+    fulfillment_id: str = result["fulfillmentCreate"]["fulfillment"]["id"]
+    return fulfillment_id
+
+
+def test_an_order_with_an_outstanding_fulfillment_cannot_be_cancelled(shop: Shop) -> None:
+    events: list[str] = []
+    order_id = shop.place(lines=[{"variant_id": shop.variant("MUG-01"), "quantity": 2}])
+    _fulfil_one(shop, order_id)
+    shop.state.events.subscribe(lambda topic, body: events.append(topic))
+    result = shop.data(CANCEL, {"id": order_id, "restock": True, "refund": True})["orderCancel"]
+    message = "Cannot cancel an order that has outstanding fulfillments"
+    assert result == {
+        "job": None,
+        "orderCancelUserErrors": [{"field": ["orderId"], "message": message, "code": "INVALID"}],
+        "userErrors": [{"field": ["orderId"], "message": message}],
+    }
+    order = read_order(shop, order_id)
+    assert order["cancelledAt"] is None and order["displayFinancialStatus"] == "PAID"
+    assert events == []
+
+
+def test_an_order_whose_fulfillments_are_all_cancelled_can_be_cancelled(shop: Shop) -> None:
+    order_id = shop.place(lines=[{"variant_id": shop.variant("MUG-01"), "quantity": 2}])
+    fulfillment_id = _fulfil_one(shop, order_id)
+    shop.data(CANCEL_FULFILMENT, {"id": fulfillment_id})
+    result = shop.data(CANCEL, {"id": order_id, "restock": True, "refund": True})["orderCancel"]
+    assert result["orderCancelUserErrors"] == [] and result["job"] is not None
+    assert read_order(shop, order_id)["cancelledAt"] is not None

@@ -87,3 +87,14 @@ def test_a_day_can_be_run_through_the_control_api(shop: Shop) -> None:
     assert summary["orders"] == 8
     count = shop.data("{ orders(first: 50) { nodes { id } } }")["orders"]["nodes"]
     assert len(count) == 8
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 11])
+def test_the_day_only_cancels_orders_it_has_not_fulfilled(seed: int) -> None:
+    # Shopify refuses to cancel an order with outstanding fulfillments: every cancel the day
+    # attempts must land, so the summary's count is the number of cancelled orders.
+    state = _fresh()
+    summary = run_day(state, seed=seed, orders=40)
+    cancelled = [state.orders[i] for i in summary.order_ids if state.orders[i]["cancelled_at"]]
+    assert summary.cancelled == len(cancelled) > 0
+    assert all(state.orders[i]["fulfillment_ids"] == [] for i in (o["id"] for o in cancelled))

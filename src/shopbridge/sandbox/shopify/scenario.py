@@ -181,11 +181,15 @@ def _address(rng: random.Random) -> dict[str, Any]:
 
 
 def _after_sale(state: ShopState, rng: random.Random, order: dict[str, Any], summary: Summary) -> None:
-    """What happens to one order after it is placed: at most a cancel, else edit/fulfil/refund."""
+    """What happens to one order after it is placed: at most a cancel, else edit/fulfil/refund.
+
+    The cancel comes first, before anything is fulfilled: Shopify refuses to cancel an order with
+    outstanding fulfillments, so the day only ever cancels unfulfilled orders.
+    """
     roll = rng.random()
     if roll < 0.06:
-        act.cancel(state, order, restock=True)
-        summary.cancelled += 1
+        if act.cancel(state, order, restock=True):
+            summary.cancelled += 1
         return
     if roll < 0.14 and act.edit(state, rng, order, _sellable(state)):
         summary.edited += 1

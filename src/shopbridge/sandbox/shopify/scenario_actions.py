@@ -20,9 +20,10 @@ from .state import ShopState, numeric_id
 NO_INFO = cast(ResolveInfo, None)  # these resolvers never read the GraphQL info
 
 
-def cancel(state: ShopState, order: dict[str, Any], *, restock: bool) -> None:
+def cancel(state: ShopState, order: dict[str, Any], *, restock: bool) -> bool:
+    """Cancel with a refund; False when Shopify's rules refuse it (outstanding fulfillments)."""
     args = {"orderId": order["id"], "reason": "CUSTOMER", "restock": restock, "refund": True}
-    resolve_order_cancel(state, args, NO_INFO)
+    return not resolve_order_cancel(state, args, NO_INFO)["userErrors"]
 
 
 def capture_if_authorized(state: ShopState, order: dict[str, Any]) -> None:

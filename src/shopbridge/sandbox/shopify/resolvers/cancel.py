@@ -3,6 +3,8 @@
 The payload's job says ``done: false`` as Shopify's does; ``job(id:)`` then answers ``done: true``.
 A cancel with ``refund: true`` (or ``refundMethod.originalPaymentMethodsRefund``) refunds the net
 payment and voids open authorisations; ``restock: true`` puts unfulfilled units back on the shelf.
+An order with an outstanding fulfillment (any that is not cancelled) is refused, as Shopify refuses it:
+the fulfillment must be cancelled first.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ def resolve_order_cancel(state: ShopState, args: dict[str, Any], info: ResolveIn
             return _error("Order does not exist", "NOT_FOUND")
         if order["cancelled_at"] is not None:
             return _error("Order has already been cancelled", "INVALID")
+        if has_outstanding_fulfillments(state, order):
+            return _error("Cannot cancel an order that has outstanding fulfillments", "INVALID")
         before = snapshot(state, order["line_items"])
         events = cancel_order(state, order, args) + level_events(state, before)
         job_id = f"gid://shopify/Job/{uuid.UUID(int=len(state.jobs) + 1)}"
@@ -48,6 +52,11 @@ def resolve_order_cancel(state: ShopState, args: dict[str, Any], info: ResolveIn
         "orderCancelUserErrors": [],
         "userErrors": [],
     }
+
+
+def has_outstanding_fulfillments(state: ShopState, order: dict[str, Any]) -> bool:
+    """True while any of the order's fulfillments is not cancelled."""
+    return any(state.fulfillments[f]["status"] != "CANCELLED" for f in order["fulfillment_ids"])
 
 
 def cancel_order(state: ShopState, order: dict[str, Any], args: dict[str, Any]) -> list[Event]:
