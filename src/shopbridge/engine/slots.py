@@ -1,0 +1,227 @@
+"""Concurrency slots over the store: at most N holders at once across every thread, process and host.
+
+The ERP is the slow side and accepts only so many requests at once (Sage 200: about 10). Workers on
+several machines share one store, so the limit lives there: the ``erp_slots`` table holds one row per
+slot of a pool. Acquiring is one statement that takes the lowest free slot, where *free* means no
+holder or a lease that has run out::
+
+    UPDATE erp_slots SET holder = :me, lease_until = :now + lease, acquired_at = :now
+     WHERE pool = :pool AND slot = (SELECT slot FROM erp_slots
+                                     WHERE pool = :pool AND slot < :limit
+                                       AND (holder IS NULL OR lease_until < :now)
+                                     ORDER BY slot LIMIT 1 [FOR UPDATE SKIP LOCKED])
+    RETURNING slot
+
+On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent acquirers pass each other instead of
+queueing on one row; on SQLite the store's ``BEGIN IMMEDIATE`` makes the statement the only writer.
+Releasing clears the row only if it is still ours (``holder`` is unique per acquisition), so a late
+release never frees a slot that expired and was taken by someone else.
+
+Why a lease table rather than PostgreSQL advisory locks: it works the same on SQLite and PostgreSQL,
+needs no connection held open for the length of an ERP request (a pool of 5 connections would
+otherwise cap the ERP at 5), and shows who holds what in one ``SELECT``. The price is that a holder
+that dies keeps its slot until its lease runs out, so the lease must outlast the longest request.
+
+A waiter does not spin: it backs off with jitter (``base_delay`` doubling to ``max_delay``) and is
+woken at once when a holder in its own process releases, so waiting across processes costs at most
+about ``max_delay``, and within a process almost nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from shopbridge.engine.clock import Clock, SystemClock
+from shopbridge.engine.schema import erp_slots
+from shopbridge.engine.sql import PerDialect, dialect_insert
+from shopbridge.engine.store import Store
+from shopbridge.errors import RetryLater
+
+__all__ = ["Lease", "Slots"]
+
+log = logging.getLogger(__name__)
+
+_t = erp_slots.c
+
+
+@dataclass(frozen=True)
+class Lease:
+    """One held slot: its number, the holder token that proves it is ours, and when it runs out."""
+
+    pool: str
+    slot: int
+    holder: str
+    until: datetime
+
+
+def _build_acquire(dialect: str) -> Any:
+    free = sa.or_(_t.holder.is_(None), _t.lease_until < sa.bindparam("now"))
+    pick = (
+        sa.select(_t.slot)
+        .where(_t.pool == sa.bindparam("p"), _t.slot < sa.bindparam("limit"), free)
+        .order_by(_t.slot)
+        .limit(1)
+    )
+    if dialect == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        sa.update(erp_slots)
+        .where(_t.pool == sa.bindparam("p"), _t.slot == pick.scalar_subquery())
+        .values(holder=sa.bindparam("me"), lease_until=sa.bindparam("until"), acquired_at=sa.bindparam("now"))
+        .returning(_t.slot)
+    )
+
+
+_ACQUIRE = PerDialect(_build_acquire)
+_RELEASE = (
+    sa.update(erp_slots)
+    .where(_t.pool == sa.bindparam("p"), _t.slot == sa.bindparam("s"), _t.holder == sa.bindparam("me"))
+    .values(holder=None, lease_until=None, acquired_at=None)
+)
+
+
+class Slots:
+    """A pool of ``limit`` slots in the store; :meth:`hold` is the context manager callers use.
+
+    ``lease_seconds`` must outlast the longest request a slot covers (a holder still working when its
+    lease runs out could see its slot taken, and the limit exceeded by one). ``wait_seconds`` bounds
+    the wait for a slot: after it :class:`RetryLater` is raised, so a job backs off instead of
+    queueing forever behind a stuck ERP.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        limit: int,
+        pool: str = "erp",
+        lease_seconds: float = 120.0,
+        wait_seconds: float = 60.0,
+        base_delay: float = 0.002,
+        max_delay: float = 0.05,
+        clock: Clock | None = None,
+    ) -> None:
+        if limit < 1:
+            raise ValueError(f"a slot pool needs at least one slot, got limit={limit}")
+        if lease_seconds <= 0 or wait_seconds < 0:
+            raise ValueError("lease_seconds must be positive and wait_seconds not negative")
+        self.store = store
+        self.limit = limit
+        self.pool = pool
+        self.lease = timedelta(seconds=lease_seconds)
+        self.wait_seconds = wait_seconds
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.clock: Clock = clock or SystemClock()
+        self._seeded = False
+        self._freed = threading.Condition()
+        self._releases = 0  # counts local releases, so a waiter never sleeps through one
+
+    # --- the usual way in -------------------------------------------------------------------------
+    @contextmanager
+    def hold(self) -> Iterator[Lease]:
+        """Hold one slot for the block; released however the block ends (return, raise, timeout)."""
+        lease = self.acquire()
+        try:
+            yield lease
+        finally:
+            self._release_quietly(lease)
+
+    # --- the parts --------------------------------------------------------------------------------
+    def acquire(self) -> Lease:
+        """Wait for a free slot (backing off with jitter) and take it; RetryLater after ``wait_seconds``."""
+        deadline = time.monotonic() + self.wait_seconds
+        delay = self.base_delay
+        while True:
+            seen = self._releases
+            lease = self.try_acquire()
+            if lease is not None:
+                return lease
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise RetryLater(
+                    f"all {self.limit} {self.pool} slots stayed busy for {self.wait_seconds:g}s",
+                    retry_after=max(1.0, self.wait_seconds / 4),
+                    details={"pool": self.pool, "limit": self.limit},
+                )
+            with self._freed:
+                if self._releases == seen:
+                    self._freed.wait(min(random.uniform(delay / 2, delay), remaining))
+            delay = min(self.max_delay, delay * 2)
+
+    def try_acquire(self) -> Lease | None:
+        """Take a free slot now, or ``None`` if all ``limit`` are held (by unexpired leases)."""
+        self._seed()
+        now = self.clock.now()
+        holder = _holder_token()
+        until = now + self.lease
+        params = {"p": self.pool, "limit": self.limit, "now": now, "me": holder, "until": until}
+        with self.store.begin() as conn:
+            slot = conn.execute(_ACQUIRE(conn), params).scalar_one_or_none()
+        if slot is None:
+            return None
+        return Lease(self.pool, int(slot), holder, until)
+
+    def release(self, lease: Lease) -> bool:
+        """Give the slot back; ``False`` if it was no longer ours (its lease ran out and it was taken)."""
+        try:
+            with self.store.begin() as conn:
+                cleared = conn.execute(_RELEASE, {"p": lease.pool, "s": lease.slot, "me": lease.holder})
+            return cleared.rowcount == 1
+        finally:
+            with self._freed:
+                self._releases += 1
+                self._freed.notify()
+
+    def in_use(self) -> int:
+        """Slots of this pool held under an unexpired lease right now."""
+        now = self.clock.now()
+        held = sa.select(sa.func.count()).where(
+            _t.pool == self.pool, _t.slot < self.limit, _t.holder.is_not(None), _t.lease_until >= now
+        )
+        with self.store.begin() as conn:
+            return int(conn.execute(held).scalar_one())
+
+    # --- internals --------------------------------------------------------------------------------
+    def _seed(self) -> None:
+        # The rows of slots 0..limit-1, once per process; idempotent, so every process may do it.
+        if self._seeded:
+            return
+        rows = [{"pool": self.pool, "slot": n} for n in range(self.limit)]
+        with self.store.begin() as conn:
+            conn.execute(dialect_insert(conn.dialect.name, erp_slots).values(rows).on_conflict_do_nothing())
+        self._seeded = True
+
+    def _release_quietly(self, lease: Lease) -> None:
+        try:
+            if not self.release(lease):
+                log.warning(
+                    "%s slot %s had expired before its release (lease too short?)", self.pool, lease.slot
+                )
+        except sa.exc.SQLAlchemyError:
+            # Never hide the caller's own outcome behind a failed release: the lease expires instead.
+            log.warning(
+                "could not release %s slot %s; it frees at %s",
+                self.pool,
+                lease.slot,
+                lease.until,
+                exc_info=True,
+            )
+
+
+def _holder_token() -> str:
+    """Unique per acquisition, and says where the holder runs (host, process, thread)."""
+    return f"{socket.gethostname()[:120]}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:12]}"
