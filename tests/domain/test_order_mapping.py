@@ -343,6 +343,7 @@ def with_line(index: int, **changes: object) -> SalesOrderRequest:
         pytest.param(
             replace(BASE, note="hello", payment_method="X"), True, id="notes and methods do not count"
         ),
+        pytest.param(with_line(0, tax_code="T9"), True, id="a tax code from configuration does not count"),
         pytest.param(with_line(0, quantity=2), False, id="a quantity change differs"),
         pytest.param(with_line(0, unit_price=gbp("7.99")), False, id="a price change differs"),
         pytest.param(with_line(0, sku="JUG"), False, id="a SKU change differs"),

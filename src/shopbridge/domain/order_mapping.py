@@ -307,9 +307,9 @@ def order_fingerprint(request: SalesOrderRequest) -> str:
     price, tax, shipping amount or the delivery address changes. The flow compares it to decide
     whether an edit needs an amendment.
     """
-    lines = sorted(
-        [ln.sku, ln.quantity, _amount(ln.unit_price), _amount(ln.tax), ln.tax_code] for ln in request.lines
-    )
+    # Tax codes, descriptions and warehouses are left out: they follow configuration, and a
+    # configuration change must not make every open order look edited.
+    lines = sorted([ln.sku, ln.quantity, _amount(ln.unit_price), _amount(ln.tax)] for ln in request.lines)
     address = request.delivery_address
     content = {
         "lines": lines,
