@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shopbridge.domain.money import Money
 from shopbridge.domain.order_money import Part, apportion_last, exact_parts
@@ -309,3 +311,36 @@ def test_the_erps_kits_expand_a_bundle_when_configuration_has_none() -> None:
     order = an_order("GBP", False, [("SET", 2, "5.00", "0", ())])
     request = mapped(order, kits={"SET": (BundleComponent("X", 3),)}).request
     assert [(ln.sku, ln.quantity) for ln in request.lines] == [("X", 4), ("X", 2)]  # 10.00 over 6 units
+
+
+pennies = st.integers(min_value=0, max_value=100_000)
+
+
+@st.composite
+def shopify_lines(draw: st.DrawFn) -> LineSpec:
+    quantity = draw(st.integers(min_value=1, max_value=13))
+    unit = draw(pennies)
+    discount = draw(st.integers(min_value=0, max_value=unit * quantity))
+    tax = draw(st.integers(min_value=0, max_value=unit * quantity - discount))
+    bundle = draw(st.sampled_from(["MUG", "BOX"]))
+    return (
+        bundle,
+        quantity,
+        str(Decimal(unit) / 100),
+        str(Decimal(discount) / 100),
+        (("0.2", str(Decimal(tax) / 100)),),
+    )
+
+
+@settings(database=None, max_examples=200, deadline=None)
+@given(lines=st.lists(shopify_lines(), min_size=1, max_size=5), included=st.booleans())
+def test_any_order_maps_to_exactly_shopifys_totals(lines: list[LineSpec], included: bool) -> None:
+    order = an_order("GBP", included, lines)
+    rules = OrderRules(
+        bundles={"BOX": (BundleComponent("A", 3), BundleComponent("B", 2), BundleComponent("C", 1))}
+    )
+    net, tax, _ = erp_totals(mapped(order, rules).request)
+    assert tax == order.tax_total
+    assert net + tax == sum((ln.net for ln in order.lines), Money.zero("GBP")) + (
+        Money.zero("GBP") if included else tax
+    )
