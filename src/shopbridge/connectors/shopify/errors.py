@@ -123,7 +123,7 @@ def from_user_errors(user_errors: Sequence[Mapping[str, Any]], document: str) ->
     """The error for a mutation's non-empty ``userErrors``; the first decisive code wins."""
     codes = [str(e.get("code") or "") for e in user_errors]
     messages = [str(e.get("message", "")) for e in user_errors]
-    fields = [e.get("field") for e in user_errors]
+    fields = [_field_path(e.get("field")) for e in user_errors]
     details = {"document": document, "codes": codes, "messages": messages, "fields": fields}
     summary = "; ".join(f"{m} ({c})" if c else m for m, c in zip(messages, codes, strict=True))
     message = f"Shopify refused {document}: {summary}"
@@ -134,6 +134,13 @@ def from_user_errors(user_errors: Sequence[Mapping[str, Any]], document: str) ->
     if codes and all(code in _BAD_INPUT_CODES for code in codes):
         return BadInput(message, details=details)
     return NeedsPerson(message, kind=ProblemKind.REMOTE_REJECTED, details=details)
+
+
+def _field_path(field: Any) -> list[str] | None:
+    """A user error's ``field`` as a list of strings; ``None`` where Shopify answers null (refundCreate,
+    orderCancel, bulkOperationRunQuery do) or anything that is not a list. Shopify sometimes writes list
+    indexes as numbers although the type is ``[String!]``: they become strings."""
+    return [str(part) for part in field] if isinstance(field, list) else None
 
 
 def _errors(body: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:

@@ -29,9 +29,25 @@ ZERO = Decimal(0)
 
 # The sandbox's own table of ISO 4217 minor units (deliberately not shopbridge.domain's: a rounding
 # bug of ours must not hide behind the same bug in the sandbox). Every currency not listed has 2.
-_ZERO_DECIMAL = ("BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND")
-_ZERO_DECIMAL += ("VUV", "XAF", "XOF", "XPF")
-_THREE_DECIMAL = ("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND")
+_ZERO_DECIMAL = [
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "ISK",
+    "JPY",
+    "KMF",
+    "KRW",
+    "PYG",
+    "RWF",
+    "UGX",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+]
+_THREE_DECIMAL = ["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"]
 MINOR_UNITS: dict[str, int] = {code: 0 for code in _ZERO_DECIMAL} | {code: 3 for code in _THREE_DECIMAL}
 
 

@@ -2,7 +2,9 @@
 
 Resolvers return plain dicts whose keys are GraphQL field names. A value may be a callable taking
 the field's arguments as keyword arguments. A key that is absent answers a clear "not implemented"
-error naming ``Type.field``: the sandbox never invents a silent null.
+error naming ``Type.field``, unless a resolver module registered that object field with
+:func:`object_field` (how fields that live outside an object's view, such as an order's metafields,
+are added without changing the module that builds the view): the sandbox never invents a silent null.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from .state import ShopState, gid_kind
 ResolveInfo = GraphQLResolveInfo
 Resolver = Callable[[ShopState, dict[str, Any], ResolveInfo], Any]
 
+FieldResolver = Callable[[ShopState, dict[str, Any], dict[str, Any]], Any]
+
 QUERY: dict[str, Resolver] = {}
 MUTATION: dict[str, Resolver] = {}
+OBJECT_FIELDS: dict[tuple[str, str], FieldResolver] = {}
 
 
 def query(name: str) -> Callable[[Resolver], Resolver]:
@@ -36,6 +41,16 @@ def mutation(name: str) -> Callable[[Resolver], Resolver]:
 
     def register(fn: Resolver) -> Resolver:
         MUTATION[name] = fn
+        return fn
+
+    return register
+
+
+def object_field(type_name: str, field_name: str) -> Callable[[FieldResolver], FieldResolver]:
+    """Register ``fn(state, parent view, arguments)`` for ``type_name.field_name`` where the view lacks it."""
+
+    def register(fn: FieldResolver) -> FieldResolver:
+        OBJECT_FIELDS[(type_name, field_name)] = fn
         return fn
 
     return register
@@ -79,8 +94,13 @@ def default_field_resolver(parent: Any, info: ResolveInfo, **args: Any) -> Any:
             raise not_implemented(info.parent_type.name, info.field_name)
         context: RequestContext = info.context
         return resolver(context.state, args, info)
-    if not isinstance(parent, dict) or info.field_name not in parent:
+    if not isinstance(parent, dict):
         raise not_implemented(info.parent_type.name, info.field_name)
+    if info.field_name not in parent:
+        extra = OBJECT_FIELDS.get((info.parent_type.name, info.field_name))
+        if extra is None:
+            raise not_implemented(info.parent_type.name, info.field_name)
+        return extra(info.context.state, parent, args)
     value = parent[info.field_name]
     if callable(value):
         return value(**args)

@@ -96,6 +96,7 @@ class ShopState(OrdersStateMixin):
             self.fulfillments: dict[str, dict[str, Any]] = {}
             self.payouts: dict[str, dict[str, Any]] = {}
             self.balance_transactions: dict[str, dict[str, Any]] = {}
+            self.metafields: dict[tuple[str, str, str], dict[str, Any]] = {}  # (owner, namespace, key)
             self._init_orders_state()
 
     def new_gid(self, kind: str) -> str:

@@ -23,6 +23,7 @@ _MODULES = (
     "edits",
     "cancel",
     "payouts",
+    "order_meta",
 )
 
 
