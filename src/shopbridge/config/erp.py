@@ -83,7 +83,39 @@ class ErpSettings(_Strict):
     """Which ERP this installation feeds, and how to reach it."""
 
     vendor: Literal["sage200", "syspro", "prima", "tryton"]
+    # 0 by default: what an ERP accepts depends on the installation (Sage 200's cloud gateway about 10,
+    # an on-premises server or SYSPRO's licensed e.net sessions something else), a wrong guess would
+    # either throttle for nothing or still overrun, and unlimited costs no store round-trips.
+    max_concurrency: int = Field(
+        default=0,
+        ge=0,
+        description="most ERP HTTP requests in flight at once across every worker process and host"
+        " sharing the store (0: no limit); e.g. 10 for Sage 200's API gateway",
+    )
+    slot_lease_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="how long one request may hold its slot; a worker that dies frees its slots after"
+        " this long, so it must outlast the slowest ERP request (more than the vendor's timeout_seconds)",
+    )
+    slot_wait_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="how long a request waits for a free slot before its job is retried later",
+    )
     sage200: Sage200Settings | None = None
     syspro: SysproSettings | None = None
     prima: PrimaSettings | None = None
     tryton: TrytonSettings | None = None
+
+    @model_validator(mode="after")
+    def _lease_outlasts_a_request(self) -> ErpSettings:
+        section = getattr(self, self.vendor, None)
+        timeout = getattr(section, "timeout_seconds", None)
+        if self.max_concurrency and timeout is not None and self.slot_lease_seconds <= timeout:
+            raise ValueError(
+                f"erp.slot_lease_seconds ({self.slot_lease_seconds:g}) must be longer than"
+                f" erp.{self.vendor}.timeout_seconds ({timeout:g}), or a slow request could lose its"
+                " slot to another and the ERP see one request too many"
+            )
+        return self

@@ -44,17 +44,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shopbridge.config.erp import ErpSettings
 from shopbridge.engine.clock import Clock, SystemClock
-from shopbridge.engine.schema import erp_slots
+from shopbridge.engine.schema import erp_slots as slots_table
 from shopbridge.engine.sql import PerDialect, dialect_insert
 from shopbridge.engine.store import Store
 from shopbridge.errors import RetryLater
 
-__all__ = ["Lease", "Slots"]
+__all__ = ["Lease", "Slots", "erp_slots"]
 
 log = logging.getLogger(__name__)
 
-_t = erp_slots.c
+_t = slots_table.c
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def _build_acquire(dialect: str) -> Any:
     if dialect == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     return (
-        sa.update(erp_slots)
+        sa.update(slots_table)
         .where(_t.pool == sa.bindparam("p"), _t.slot == pick.scalar_subquery())
         .values(holder=sa.bindparam("me"), lease_until=sa.bindparam("until"), acquired_at=sa.bindparam("now"))
         .returning(_t.slot)
@@ -87,7 +88,7 @@ def _build_acquire(dialect: str) -> Any:
 
 _ACQUIRE = PerDialect(_build_acquire)
 _RELEASE = (
-    sa.update(erp_slots)
+    sa.update(slots_table)
     .where(_t.pool == sa.bindparam("p"), _t.slot == sa.bindparam("s"), _t.holder == sa.bindparam("me"))
     .values(holder=None, lease_until=None, acquired_at=None)
 )
@@ -202,7 +203,7 @@ class Slots:
             return
         rows = [{"pool": self.pool, "slot": n} for n in range(self.limit)]
         with self.store.begin() as conn:
-            conn.execute(dialect_insert(conn.dialect.name, erp_slots).values(rows).on_conflict_do_nothing())
+            conn.execute(dialect_insert(conn.dialect.name, slots_table).values(rows).on_conflict_do_nothing())
         self._seeded = True
 
     def _release_quietly(self, lease: Lease) -> None:
@@ -220,6 +221,20 @@ class Slots:
                 lease.until,
                 exc_info=True,
             )
+
+
+def erp_slots(store: Store, settings: ErpSettings, *, clock: Clock | None = None) -> Slots | None:
+    """The slots of ``erp.max_concurrency`` on ``store``, or ``None`` when the ERP has no limit (0)."""
+    if settings.max_concurrency == 0:
+        return None
+    return Slots(
+        store,
+        limit=settings.max_concurrency,
+        pool="erp",
+        lease_seconds=settings.slot_lease_seconds,
+        wait_seconds=settings.slot_wait_seconds,
+        clock=clock,
+    )
 
 
 def _holder_token() -> str:

@@ -6,16 +6,19 @@ import importlib
 from typing import Any
 
 from shopbridge.config.erp import ErpSettings
+from shopbridge.connectors.erp.limits import Limiter, limited_transport
 from shopbridge.errors import ConfigurationError
 from shopbridge.ports.erp import ErpPort
 
 __all__ = ["build_erp"]
 
 
-def build_erp(settings: ErpSettings) -> ErpPort:
+def build_erp(settings: ErpSettings, *, limiter: Limiter | None = None) -> ErpPort:
     """Import ``shopbridge.connectors.erp.<vendor>`` and call its ``build(<vendor settings>)``.
 
-    Adapters are imported only when configured, so an installation pays for one vendor only.
+    Adapters are imported only when configured, so an installation pays for one vendor only. With a
+    ``limiter`` (``shopbridge.engine.slots.erp_slots``), every HTTP request the adapter sends holds
+    one of its slots (``erp.max_concurrency``) while it is in flight.
     """
     vendor = settings.vendor
     section: Any = getattr(settings, vendor, None)
@@ -31,5 +34,6 @@ def build_erp(settings: ErpSettings) -> ErpPort:
         raise ConfigurationError(
             f"no adapter for ERP vendor {vendor!r} is installed ({exc})", key="erp.vendor"
         ) from exc
-    port: ErpPort = module.build(section)
+    transport = limited_transport(limiter)
+    port: ErpPort = module.build(section) if transport is None else module.build(section, transport=transport)
     return port
