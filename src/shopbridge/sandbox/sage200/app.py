@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from shopbridge.sandbox.concurrency import ConcurrencyGate
 from shopbridge.sandbox.sage200.calls import Call, SageError, error_body
 from shopbridge.sandbox.sage200.control import control_routes
 from shopbridge.sandbox.sage200.faults import Faults
@@ -31,12 +32,15 @@ PROXY_502 = "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad 
 
 
 class SandboxApp:
-    """Holds the state, the token and the faults; ``asgi`` is the Starlette app serving them."""
+    """Holds the state, the token, the faults and the concurrency gate; ``asgi`` serves them."""
 
-    def __init__(self, state: SageState, faults: Faults, token: str) -> None:
+    def __init__(
+        self, state: SageState, faults: Faults, token: str, gate: ConcurrencyGate | None = None
+    ) -> None:
         self.state = state
         self.faults = faults
         self.token = token
+        self.gate = gate or ConcurrencyGate()
         self.known = spec_operations()
         routes = [
             *control_routes(self),
@@ -45,6 +49,15 @@ class SandboxApp:
         self.asgi = Starlette(routes=routes)
 
     async def serve(self, request: Request) -> Response:
+        # The gateway in front of Sage 200 counts every API request, whatever comes of it after.
+        if not self.gate.enter():
+            return _over_limit(self.gate.limit)
+        try:
+            return await self._serve(request)
+        finally:
+            self.gate.leave()
+
+    async def _serve(self, request: Request) -> Response:
         latency, hang, fail_status = self.faults.take()
         if latency:
             await asyncio.sleep(latency)
@@ -145,6 +158,15 @@ def _json(body: bytes) -> Any:
 
 def _sage_error(status: int, message: str) -> JSONResponse:
     return JSONResponse(error_body(status, message), status)
+
+
+def _over_limit(limit: int) -> Response:
+    # As an API gateway's concurrency policy answers: 429 with a Retry-After, before Sage is reached.
+    response = _sage_error(
+        429, f"Too many concurrent requests: at most {limit} at once. Try again in 1 seconds."
+    )
+    response.headers["Retry-After"] = "1"
+    return response
 
 
 def _injected(status: int) -> Response:

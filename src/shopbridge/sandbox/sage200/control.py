@@ -4,7 +4,9 @@
 ``{"active"}`` · ``POST /_sandbox/stock`` ``{"sku", "warehouse"?, "free"}`` · ``POST /_sandbox/despatch``
 ``{"reference", "courier", "consignment"}`` · ``POST /_sandbox/faults`` ``{"status", "times"}`` or
 ``{"latency_seconds"}`` or ``{"timeouts", "seconds"}`` or ``{}`` (clear) ·
-``GET /_sandbox/counts?reference=``.
+``GET /_sandbox/counts?reference=`` · ``POST /_sandbox/concurrency`` ``{"limit"?, "reset"?}`` (0: no limit)
+and ``GET /_sandbox/concurrency``: in flight, peak, admitted, refused (429), busy slot-seconds,
+wall seconds and occupancy since the last reset.
 """
 
 from __future__ import annotations
@@ -83,7 +85,20 @@ def control_routes(app: SandboxApp) -> list[Route]:
             }
         )
 
+    async def concurrency(request: Request) -> JSONResponse:
+        if request.method == "POST":
+            data = await body(request)
+            if "limit" in data:
+                try:
+                    app.gate.set_limit(int(data["limit"]))
+                except ValueError as exc:
+                    return JSONResponse({"error": str(exc)}, status_code=400)
+            if data.get("reset"):
+                app.gate.reset()
+        return JSONResponse(app.gate.stats().as_json())
+
     return [
+        Route("/_sandbox/concurrency", concurrency, methods=["GET", "POST"]),
         Route("/_sandbox/items", add_item, methods=["POST"]),
         Route("/_sandbox/items/{sku}/active", set_active, methods=["POST"]),
         Route("/_sandbox/stock", set_stock, methods=["POST"]),

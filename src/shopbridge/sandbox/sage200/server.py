@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from shopbridge.sandbox.concurrency import ConcurrencyGate, ConcurrencyStats
 from shopbridge.sandbox.sage200 import levers
 from shopbridge.sandbox.sage200.app import SandboxApp
 from shopbridge.sandbox.sage200.faults import Faults
@@ -19,12 +20,16 @@ class Sage200Sandbox:
     site_id = SITE_ID
     company_id = str(COMPANY_ID)
 
-    def __init__(self, *, token: str = DEFAULT_TOKEN, port: int = 0) -> None:
+    def __init__(
+        self, *, token: str = DEFAULT_TOKEN, port: int = 0, latency: float = 0.0, max_concurrency: int = 0
+    ) -> None:
         self.token = token
         self.port = port
         self.state = SageState()
         self.faults = Faults()
-        self.app = SandboxApp(self.state, self.faults, token)
+        self.faults.set_latency(latency)
+        self.gate = ConcurrencyGate(max_concurrency)
+        self.app = SandboxApp(self.state, self.faults, token, self.gate)
         self._server: ServerThread | None = None
         self.base_url = ""
 
@@ -65,6 +70,17 @@ class Sage200Sandbox:
 
     def set_latency(self, seconds: float) -> None:
         self.faults.set_latency(seconds)
+
+    def set_max_concurrency(self, limit: int) -> None:
+        """Refuse (429) any request beyond ``limit`` in flight at once; 0 lifts the limit."""
+        self.gate.set_limit(limit)
+
+    def concurrency(self) -> ConcurrencyStats:
+        """In flight, peak, admitted, refused and busy slot-seconds since the last reset."""
+        return self.gate.stats()
+
+    def reset_concurrency(self) -> None:
+        self.gate.reset()
 
     def count_sales_orders(self, reference: str) -> int:
         return levers.count_sales_orders(self.state, reference)
