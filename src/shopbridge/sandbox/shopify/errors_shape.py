@@ -22,9 +22,18 @@ from graphql import (
     Node,
     OperationDefinitionNode,
     SelectionSetNode,
+    get_named_type,
     type_from_ast,
 )
-from graphql.language import print_ast
+from graphql.language import (
+    ArgumentNode,
+    ObjectFieldNode,
+    ValueNode,
+    Visitor,
+    print_ast,
+    visit,
+)
+from graphql.utilities import TypeInfo, TypeInfoVisitor
 from graphql.utilities.validate_input_value import validate_input_value
 
 ErrorDict = dict[str, Any]
@@ -36,6 +45,12 @@ _NO_SELECTION = re.compile(r"Field '(?P<field>\w+)' of type '(?P<type>[^']+)' mu
 _UNUSED_VAR = re.compile(r"Variable '\$(?P<var>\w+)' is never used(?: in operation '(?P<op>\w+)')?")
 _UNKNOWN_TYPE = re.compile(r"Unknown type '(?P<type>\w+)'")
 _UNKNOWN_DIRECTIVE = re.compile(r"Unknown directive '@(?P<name>\w+)'")
+_UNKNOWN_INPUT_FIELD = re.compile(
+    r"Expected value of type '(?P<type>\w+)' not to include unknown field '(?P<f>\w+)'"
+)
+_MISSING_INPUT_FIELD = re.compile(
+    r"Expected value of type '(?P<type>\w+)' to include required field '(?P<f>\w+)'"
+)
 _UNKNOWN_ENUM = re.compile(r"Value '(?P<value>[^']*)' does not exist in '(?P<enum>\w+)' enum")
 
 
@@ -136,6 +151,108 @@ def _shopify_wording(message: str) -> tuple[str, dict[str, Any]]:
     return message, {"code": "validationError"}
 
 
+class _Where(Visitor):
+    """Finds where a literal sits: the enclosing field, the argument/input-field trail, the type."""
+
+    def __init__(self, document: DocumentNode, type_info: TypeInfo, target: Node) -> None:
+        super().__init__()
+        self.document, self.type_info, self.target = document, type_info, target
+        self.field: FieldNode | None = None
+        self.trail: list[tuple[Node, str, str, str]] = []  # (node, name, expected type, owner)
+        self.found: list[tuple[Node, str, str, str]] | None = None
+        self.found_field: FieldNode | None = None
+
+    def enter(self, node: Node, *_: Any) -> None:
+        if isinstance(node, FieldNode):
+            self.field = node
+        elif isinstance(node, ArgumentNode | ObjectFieldNode):
+            parent = get_named_type(self.type_info.get_parent_input_type())
+            owner = parent.name if isinstance(node, ObjectFieldNode) and parent else ""
+            self.trail.append((node, node.name.value, str(self.type_info.get_input_type()), owner))
+        if node is self.target and self.found is None:
+            self.found = list(self.trail)
+            self.found_field = self.field
+
+    def leave(self, node: Node, *_: Any) -> None:
+        if isinstance(node, ArgumentNode | ObjectFieldNode):
+            self.trail.pop()
+
+
+def _where(schema: GraphQLSchema, document: DocumentNode, target: Node) -> _Where | None:
+    finder = _Where(document, TypeInfo(schema), target)
+    visit(document, TypeInfoVisitor(finder.type_info, finder))
+    return finder if finder.found and finder.field is not None else None
+
+
+def _literal_error(schema: GraphQLSchema, document: DocumentNode, error: GraphQLError) -> ErrorDict | None:
+    """Shopify's words for a bad inline value: unknown input field, missing one, or a wrong literal."""
+    node = error.nodes[0] if error.nodes else None
+    if node is None or not isinstance(node, ValueNode | ObjectFieldNode | ArgumentNode):
+        return None
+    where = _where(schema, document, node)
+    if where is None or where.found is None:
+        return None
+    field = where.found_field
+    if field is None:
+        return None
+    base = node_path(document, field) or []
+    names = [name for _, name, _, _ in where.found]
+    if isinstance(node, ArgumentNode):  # an unknown argument: Shopify's path ends with its name
+        return {**validation_error(document, error), "path": [*base, *names]} if names else None
+    if m := _UNKNOWN_INPUT_FIELD.search(error.message):
+        return {
+            "message": f"InputObject '{m['type']}' doesn't accept argument '{m['f']}'",
+            "locations": locations([node]),
+            "path": [*base, *names],
+            "extensions": {
+                "code": "argumentNotAccepted",
+                "name": m["type"],
+                "typeName": "InputObject",
+                "argumentName": m["f"],
+            },
+        }
+    if m := _MISSING_INPUT_FIELD.search(error.message):
+        input_type = schema.get_type(m["type"])
+        fields = getattr(input_type, "fields", {})
+        expected = str(fields[m["f"]].type) if m["f"] in fields else ""
+        return {
+            "message": (
+                f"Argument '{m['f']}' on InputObject '{m['type']}' is required. Expected type {expected}"
+            ),
+            "locations": locations([node]),
+            "path": [*base, *names, m["f"]],
+            "extensions": {
+                "code": "missingRequiredInputObjectAttribute",
+                "argumentName": m["f"],
+                "argumentType": expected,
+                "inputObjectType": m["type"],
+            },
+        }
+    holder, name, expected, owner = where.found[-1]
+    value = holder.value if isinstance(holder, ArgumentNode | ObjectFieldNode) else node
+    on = f"InputObject '{owner}'" if owner else f"Field '{(field.alias or field.name).value}'"
+    return {
+        "message": (
+            f"Argument '{name}' on {on} has an invalid value ({print_ast(value)}). "
+            f"Expected type '{expected}'."
+        ),
+        "locations": locations([holder] if owner else [field]),
+        "path": [*base, *names],
+        "extensions": {
+            "code": "argumentLiteralsIncompatible",
+            "typeName": "InputObject" if owner else "Field",
+            "argumentName": name,
+        },
+    }
+
+
+def validation_errors(
+    schema: GraphQLSchema, document: DocumentNode, errors: list[GraphQLError]
+) -> list[ErrorDict]:
+    """Every validation error of the document, each in Shopify's words (all at once, as Shopify)."""
+    return [_literal_error(schema, document, e) or validation_error(document, e) for e in errors]
+
+
 def validation_error(document: DocumentNode, error: GraphQLError) -> ErrorDict:
     message, extensions = _shopify_wording(error.message)
     out: ErrorDict = {"message": message, "locations": locations(list(error.nodes or []))}
@@ -192,9 +309,12 @@ def variable_errors(
         problems = _variable_problems(schema, type_, value)
         if not problems:
             continue
-        first = problems[0]
-        where = ".".join(str(p) for p in first["path"])
-        detail = f" for {where} ({first['explanation']})" if where else f" ({first['explanation']})"
+        # graphql-ruby names every problem that has a path, in one message; a problem without a path
+        # (null for a non-null variable) adds nothing: "Variable $id of type ID! was provided invalid value"
+        named = [
+            f"{'.'.join(str(p) for p in pr['path'])} ({pr['explanation']})" for pr in problems if pr["path"]
+        ]
+        detail = f" for {', '.join(named)}" if named else ""
         errors.append(
             {
                 "message": f"Variable ${name} of type {type_label} was provided invalid value{detail}",

@@ -23,7 +23,7 @@ from graphql import (
 
 from . import resolvers  # noqa: F401  (registers every resolver module)
 from .cost import MAX_SINGLE_QUERY_COST, LeakyBucket, actual_cost, cost_extension, requested_cost
-from .errors_shape import ErrorDict, locations, syntax_error, top_level, validation_error, variable_errors
+from .errors_shape import ErrorDict, locations, syntax_error, top_level, validation_errors, variable_errors
 from .idempotency import claimed, operation_slots
 from .registry import RequestContext, default_field_resolver, default_type_resolver
 from .schema import admin_schema
@@ -150,7 +150,7 @@ class Executor:
     ) -> Answer:
         problems = validate(self.schema, document)
         if problems:
-            return _errors([validation_error(document, e) for e in problems])
+            return _errors(validation_errors(self.schema, document, problems))
         operation = get_operation_ast(document, operation_name)
         if operation is None:
             message = (
@@ -159,7 +159,8 @@ class Executor:
                 else "An operation name is required"
             )
             return _errors([top_level(message, "OPERATION_NOT_FOUND")])
-        bad = variable_errors(self.schema, operation, variables) or input_size_errors(operation, variables)
+        # Every bad variable and every oversized input at once, as Shopify reports them.
+        bad = variable_errors(self.schema, operation, variables) + input_size_errors(operation, variables)
         if bad:
             return _errors(bad)
         return self._metered(document, operation, variables, wait)
