@@ -1,53 +1,50 @@
-"""The composition root: the one place that wires settings, store, clock, connectors and handlers.
+"""The composition root: the one place that wires settings, store, clock, connectors and flows.
 
-Entrypoints (the CLI, the web app, tests) call :func:`build_services` and :func:`build_registry`;
-nothing else constructs connectors. Nothing here runs at import time, and connectors are built on
-first use, so a command that only reads the queue never needs a Shopify token or an ERP.
-
-Connector packages are looked up by name (``importlib``) rather than imported at the top: they are
-written by other people and may not exist yet in a given checkout. A missing piece is a
-:class:`ConfigurationError` that says which package and why it is needed, not an ``ImportError``.
+Entrypoints (the CLI's ``run``, ``worker`` and ``demo``, the web app, tests) call
+:func:`build_services`, then :class:`Runtime` for workers and the scheduler; nothing else constructs
+connectors. The worker registry, the webhook topic table and the scheduler's plan are all built from
+one list, :data:`shopbridge.flows.FLOWS` (the enabled ones, by ``[flows]``), plus the intake's own
+order sweep. Nothing here runs at import time, and connectors are built on first use, so a command
+that only reads the queue never needs a Shopify token or an ERP.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from shopbridge.config import Settings, database_url, load_settings
+from shopbridge.config import Settings, ShopSettings, database_url, load_settings
+from shopbridge.connectors.erp import build_erp
+from shopbridge.connectors.shopify.client import ShopifyClient
+from shopbridge.engine import queue_admin
 from shopbridge.engine.clock import Clock, SystemClock
+from shopbridge.engine.job import Job, JobState
+from shopbridge.engine.scheduler import Scheduler, schedules_from_settings, sweep_kind
+from shopbridge.engine.slots import erp_slots
 from shopbridge.engine.store import Store
-from shopbridge.engine.worker import Registry
+from shopbridge.engine.uow import StoreUnitOfWork
+from shopbridge.engine.worker import Handler, HandlerContext, Registry, Worker, default_worker_name
 from shopbridge.errors import ConfigurationError
+from shopbridge.flows import FLOWS, Flow, FlowContext
+from shopbridge.intake import order_sweep
+from shopbridge.intake.webhooks import TopicRoute, routes_for
 from shopbridge.ports.erp import ErpPort
 
 __all__ = [
-    "FLOW_MODULES",
     "REGISTRY_FACTORY",
+    "Runtime",
     "Services",
     "build_registry",
     "build_services",
+    "check_pending_kinds",
+    "enabled_flows",
     "worker_registry",
-]
-
-# Every module listed here must exist and expose ``register(registry: Registry) -> None``.
-# Add a flow's module when the flow lands; importing a listed module that is missing is an error on
-# purpose (a silently skipped flow would leave its jobs to dead-letter).
-# Order matters: the intake registers placeholders for the kinds no flow has claimed, so it goes last.
-FLOW_MODULES: list[str] = [
-    "shopbridge.flows.order_sweep",
-    "shopbridge.flows.intake",
 ]
 
 # What `shopbridge worker` hands the engine runner, so each spawned process wires itself.
 REGISTRY_FACTORY = "shopbridge.bootstrap:worker_registry"
-
-_SHOPIFY_PACKAGE = "shopbridge.connectors.shopify.client"
-_ERP_PACKAGE = "shopbridge.connectors.erp"
 
 
 @dataclass
@@ -57,11 +54,11 @@ class Services:
     settings: Settings
     store: Store
     clock: Clock
-    _shopify: dict[str, Any] = field(default_factory=dict, repr=False)
+    _shopify: dict[str, ShopifyClient] = field(default_factory=dict, repr=False)
     _erp: ErpPort | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def shopify(self, shop: str) -> Any:
+    def shopify(self, shop: str) -> ShopifyClient:
         """The Shopify client of the store named ``shop`` (built on first use, then shared)."""
         with self._lock:
             if shop not in self._shopify:
@@ -73,8 +70,25 @@ class Services:
         """The ERP adapter named by ``[erp] vendor`` (built on first use)."""
         with self._lock:
             if self._erp is None:
-                self._erp = _build_erp(self.settings)
+                self._erp = _build_erp(self.settings, self.store)
             return self._erp
+
+    @property
+    def routes(self) -> dict[str, TopicRoute]:
+        """The webhook topic table of the enabled flows."""
+        return routes_for(enabled_flows(self.settings))
+
+    def flow_context(self, shop: str) -> FlowContext:
+        """What a flow's handler gets for a job of ``shop`` (the first store when the job names none)."""
+        settings = _shop_settings(self.settings, shop)
+        return FlowContext(
+            erp=self.erp,
+            shopify=self.shopify(settings.name),
+            uow=StoreUnitOfWork(self.store, self.clock),
+            clock=self.clock,
+            settings=self.settings,
+            shop=settings,
+        )
 
     def close(self) -> None:
         """Close the connectors built so far (their HTTP pools), then the store."""
@@ -95,66 +109,131 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
     return Services(settings=settings, store=store, clock=clock or SystemClock())
 
 
+def enabled_flows(settings: Settings) -> list[Flow]:
+    """The flows ``[flows]`` turns on, in the order of :data:`FLOWS`."""
+    return [flow for flow in FLOWS if getattr(settings.flows, flow.switch)]
+
+
 def build_registry(services: Services) -> Registry:
-    """Collect every flow's handlers into one registry (``services`` is reserved for flows' needs)."""
+    """Every enabled flow's handler and the intake's sweep, by job kind; checked for gaps."""
     registry = Registry()
-    for name in FLOW_MODULES:
-        module = importlib.import_module(name)
-        register = getattr(module, "register", None)
-        if register is None:
-            raise ConfigurationError(
-                f"flow module {name} has no register(registry) function",
-                key="bootstrap.FLOW_MODULES",
-                fix=f"add `def register(registry: Registry) -> None` to {name}",
-            )
-        register(registry)
+    for flow in enabled_flows(services.settings):
+        registry.register(flow.kind, _run_flow(flow, services), retry=flow.retry)
+    for kind in order_sweep.KINDS:
+        registry.register(kind, order_sweep.handle_sweep)
+    _check_every_route_has_a_handler(services.routes, registry)
     return registry
+
+
+def _run_flow(flow: Flow, services: Services) -> Handler:
+    def run(job: Job, _ctx: HandlerContext) -> None:
+        flow.handle(job, services.flow_context(job.shop))
+
+    run.__name__ = f"run_{flow.kind.replace('.', '_')}"
+    return run
+
+
+def _check_every_route_has_a_handler(routes: dict[str, TopicRoute], registry: Registry) -> None:
+    missing = sorted({route.kind for route in routes.values()} - registry.kinds())
+    if missing:
+        raise ConfigurationError(
+            f"job kind(s) {', '.join(missing)} have webhook topics but no handler",
+            key="flows",
+            fix="add the flow that handles them to shopbridge.flows.FLOWS",
+        )
+
+
+class Runtime:
+    """Worker threads and the scheduler of one process, built from the flows; ``run`` and ``demo`` use it.
+
+    ``shopbridge worker`` runs the same registry in spawned processes (:func:`worker_registry`).
+    """
+
+    def __init__(self, services: Services, *, threads: int, name: str = "") -> None:
+        self.services = services
+        self.registry = build_registry(services)
+        check_pending_kinds(services, self.registry)
+        self.scheduler = Scheduler(services.store, self._plan(), clock=services.clock)
+        self._stop = threading.Event()
+        self._threads = [self._worker_thread(i, name) for i in range(threads)]
+        self._threads.append(
+            threading.Thread(target=self.scheduler.run_forever, args=(self._stop,), name="scheduler")
+        )
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Workers finish the job in hand, then leave; the scheduler stops."""
+        self._stop.set()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join(timeout)
+
+    def _plan(self) -> list[Any]:
+        """The configured sweeps that some handler runs (a sweep without one would only pile up)."""
+        plan = schedules_from_settings(self.services.settings.schedules)
+        return [schedule for schedule in plan if sweep_kind(schedule.name) in self.registry.kinds()]
+
+    def _worker_thread(self, index: int, name: str) -> threading.Thread:
+        worker = Worker(
+            self.services.store,
+            self.registry,
+            clock=self.services.clock,
+            services=self.services,
+            settings=self.services.settings.engine,
+            name=default_worker_name(f"{name}{index}"),
+        )
+        return threading.Thread(target=worker.run_forever, args=(self._stop,), name=worker.name)
+
+
+def check_pending_kinds(services: Services, registry: Registry) -> None:
+    """Refuse to start while the queue holds pending jobs of a kind no handler runs (they would wait
+    forever, unseen): a flow turned off in ``[flows]`` with work still queued, say."""
+    with services.store.begin() as conn:
+        pending = {row.kind for row in queue_admin.stats(conn) if row.state == JobState.PENDING.value}
+    orphans = sorted(pending - registry.kinds())
+    if orphans:
+        raise ConfigurationError(
+            f"pending jobs of kind(s) {', '.join(orphans)} have no handler in this configuration",
+            key="flows",
+            fix="turn their flow on in [flows], or find them with `shopbridge jobs list` and discard them",
+        )
 
 
 def worker_registry() -> tuple[Registry, Services]:
     """The runner's factory for a worker process: settings from ``$SHOPBRIDGE_CONFIG``."""
     settings = load_settings(os.environ.get("SHOPBRIDGE_CONFIG", "shopbridge.toml"))
     services = build_services(settings)
-    return build_registry(services), services
+    registry = build_registry(services)
+    check_pending_kinds(services, registry)
+    return registry, services
 
 
-def _build_shopify_client(settings: Settings, shop: str) -> Any:
-    shop_settings = settings.shop_by_name(shop)
-    if shop_settings is None:
+def _shop_settings(settings: Settings, shop: str) -> ShopSettings:
+    if not shop and settings.shops:
+        return settings.shops[0]
+    found = settings.shop_by_name(shop)
+    if found is None:
         known = ", ".join(s.name for s in settings.shops) or "none"
         raise ConfigurationError(
             f"no [[shops]] entry is named {shop!r} (configured: {known})",
             key="shops",
             fix=f'add a [[shops]] block with name = "{shop}"',
         )
-    client_class = getattr(_optional_module(_SHOPIFY_PACKAGE, "the Shopify connector"), "ShopifyClient", None)
-    if client_class is None or not hasattr(client_class, "from_settings"):
-        raise ConfigurationError(
-            f"{_SHOPIFY_PACKAGE} offers no ShopifyClient.from_settings",
-            fix="install a shopbridge build that includes the Shopify connector",
-        )
-    return client_class.from_settings(shop_settings)
+    return found
 
 
-def _build_erp(settings: Settings) -> ErpPort:
+def _build_shopify_client(settings: Settings, shop: str) -> ShopifyClient:
+    return ShopifyClient.from_settings(_shop_settings(settings, shop))
+
+
+def _build_erp(settings: Settings, store: Store) -> ErpPort:
+    """The configured adapter; its HTTP requests hold one of ``erp.max_concurrency`` shared slots."""
     if settings.erp is None:
         raise ConfigurationError(
             "no ERP is configured", key="erp", fix='add an [erp] section with vendor = "..." and its settings'
         )
-    build = getattr(_optional_module(_ERP_PACKAGE, "the ERP adapters"), "build_erp", None)
-    if build is None:
-        raise ConfigurationError(
-            f"{_ERP_PACKAGE} offers no build_erp(settings)",
-            key="erp.vendor",
-            fix="install a shopbridge build that includes the ERP adapters",
-        )
-    erp: ErpPort = build(settings.erp)
+    erp: ErpPort = build_erp(settings.erp, limiter=erp_slots(store, settings.erp))
     return erp
-
-
-def _optional_module(name: str, what: str) -> Any:
-    if importlib.util.find_spec(name) is None:
-        raise ConfigurationError(
-            f"{what} ({name}) is not installed", fix="install the full shopbridge package"
-        )
-    return importlib.import_module(name)

@@ -1,14 +1,16 @@
-"""The composition root: every listed flow registers, and missing pieces are configuration errors."""
+"""The composition root: the flows list feeds registry and topics; missing pieces are configuration errors."""
 
 from __future__ import annotations
 
 import pytest
 
-from shopbridge import bootstrap
-from shopbridge.bootstrap import build_registry, build_services
+from shopbridge.bootstrap import Runtime, Services, build_registry, build_services
 from shopbridge.config import Settings, parse_settings
+from shopbridge.engine import queue
 from shopbridge.engine.store import Store
 from shopbridge.errors import ConfigurationError
+from shopbridge.flows import FLOWS, order_to_sales_order
+from shopbridge.intake.webhooks import TopicRoute
 
 
 @pytest.fixture
@@ -16,26 +18,41 @@ def memory_store() -> Store:
     return Store.connect("sqlite://")
 
 
-def test_every_flow_module_registers_its_handlers(memory_store: Store) -> None:
+def test_the_registry_holds_every_flow_and_the_order_sweep(memory_store: Store) -> None:
     registry = build_registry(build_services(Settings(), store=memory_store))
-    assert "sweep.orders" in registry.kinds()  # the order sweep
-    assert "shopify.order" in registry.kinds()  # the intake's topics
+    assert {flow.kind for flow in FLOWS} <= registry.kinds()
+    assert {"sweep.orders", "sweep.order_sweep"} <= registry.kinds()
 
 
-def test_a_listed_flow_module_that_does_not_exist_is_an_error(
+def test_a_flow_turned_off_takes_its_kinds_and_topics_with_it(memory_store: Store) -> None:
+    services = build_services(parse_settings({"flows": {"orders": False}}), store=memory_store)
+    assert "shopify.order" not in build_registry(services).kinds()
+    assert "orders/paid" not in services.routes
+
+
+def test_the_topic_table_sends_order_topics_to_the_order_flow(memory_store: Store) -> None:
+    routes = build_services(Settings(), store=memory_store).routes
+    assert {topic for topic, route in routes.items() if route.kind == order_to_sales_order.KIND} == set(
+        order_to_sales_order.TOPICS
+    )
+
+
+def test_a_topic_whose_kind_has_no_handler_fails_at_start_up_with_its_name(
     memory_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bootstrap, "FLOW_MODULES", ["shopbridge.flows.no_such_flow"])
-    with pytest.raises(ModuleNotFoundError, match="no_such_flow"):
+    extra = TopicRoute("shopify.refund", "order", "order_id", "Order")
+    monkeypatch.setattr(Services, "routes", property(lambda self: {"refunds/create": extra}))
+    with pytest.raises(ConfigurationError, match=r"shopify\.refund have webhook topics but no handler"):
         build_registry(build_services(Settings(), store=memory_store))
 
 
-def test_a_flow_module_without_register_is_a_configuration_error(
-    memory_store: Store, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(bootstrap, "FLOW_MODULES", ["shopbridge.domain.money"])
-    with pytest.raises(ConfigurationError, match=r"shopbridge.domain.money has no register\(registry\)"):
-        build_registry(build_services(Settings(), store=memory_store))
+def test_pending_jobs_of_a_kind_without_a_handler_stop_the_start(memory_store: Store) -> None:
+    memory_store.migrate()
+    services = build_services(Settings(), store=memory_store)
+    with memory_store.begin() as conn:
+        queue.enqueue(conn, "shopify.refund", {}, dedup_key="r1")
+    with pytest.raises(ConfigurationError, match=r"kind\(s\) shopify\.refund have no handler"):
+        Runtime(services, threads=1)
 
 
 def test_an_unknown_shop_name_is_a_configuration_error(memory_store: Store) -> None:

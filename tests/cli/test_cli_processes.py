@@ -21,6 +21,7 @@ from shopbridge.engine.clock import SystemClock
 from shopbridge.engine.job import JobState
 from shopbridge.engine.queue_admin import list_jobs
 from shopbridge.engine.store import Store
+from shopbridge.intake.order_sweep import SWEEP_KIND
 
 pytestmark = pytest.mark.slow
 
@@ -29,17 +30,18 @@ _WAIT = 30.0
 
 
 def enqueue_placeholder_jobs(store: Store, count: int) -> None:
-    # shopify.customer is handled by the intake's placeholder, which completes without any remote call.
+    # An order sweep of every configured shop completes without any remote call when there are none
+    # (the config of these tests names no shop); each job gets its own key, so none is deduplicated.
     now = SystemClock().now()
     with store.begin() as conn:
         for n in range(count):
-            queue.enqueue(conn, "shopify.customer", {}, entity_key=f"customer:uk:{n}", now=now)
+            queue.enqueue(conn, SWEEP_KIND, {"shop": ""}, entity_key=f"test:{n}", now=now)
 
 
 def states(store: Store) -> list[JobState]:
     # Only the placeholder jobs this module enqueues: `run` also schedules sweeps of its own.
     with store.begin() as conn:
-        return [job.state for job in list_jobs(conn, kind="shopify.customer", limit=1000)]
+        return [job.state for job in list_jobs(conn, kind=SWEEP_KIND, limit=1000)]
 
 
 def free_port() -> int:
@@ -94,7 +96,7 @@ def test_run_serves_the_web_app_works_jobs_and_stops_on_sigterm(
     wait_for(lambda: states(sqlite_store) == [JobState.DONE] * 5, "the workers to finish the jobs")
     body = httpx.get(base_url + "/api/status").json()
     rows = {(row["kind"], row["state"]): row["count"] for row in body["queue"]}
-    assert rows[("shopify.customer", "done")] == 5
+    assert rows[(SWEEP_KIND, "done")] == 5
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=_WAIT)
     assert process.returncode == 0, output

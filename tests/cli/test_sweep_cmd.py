@@ -12,7 +12,7 @@ from cli.seeding import write_config
 from shopbridge.cli.app import app
 from shopbridge.engine import cursors, schema
 from shopbridge.engine.store import Store
-from shopbridge.flows.order_sweep import SWEEP_KIND, cursor_name
+from shopbridge.intake.order_sweep import SWEEP_KIND, cursor_name
 
 SHOPS = """
 [[shops]]

@@ -23,8 +23,8 @@ from shopbridge.engine.clock import SystemClock
 from shopbridge.engine.schema import inbox_events, jobs
 from shopbridge.engine.store import Store
 from shopbridge.engine.worker import Registry, Worker
-from shopbridge.flows import intake
-from shopbridge.flows.order_sweep import sweep_orders
+from shopbridge.intake import webhooks as intake
+from shopbridge.intake.order_sweep import sweep_orders
 from shopbridge.sandbox.shopify.server import SandboxServer
 from shopbridge.web.intake import WEBHOOK_PATH, intake_routes
 
@@ -78,7 +78,7 @@ def test_pagination_walks_every_inventory_level(sandbox: SandboxServer, client: 
     assert len({lv["id"] for lv in levels}) == len(levels)
 
 
-def test_sandbox_order_reaches_the_stub_handler_through_a_signed_webhook(
+def test_sandbox_order_reaches_its_flow_job_through_a_signed_webhook(
     sandbox: SandboxServer, store: Store, intake_url: str
 ) -> None:
     control(sandbox, "webhooks", {"address": intake_url, "secret": sandbox.sandbox.settings.webhook_secret})
@@ -93,14 +93,13 @@ def test_sandbox_order_reaches_the_stub_handler_through_a_signed_webhook(
         event = inbox.get_event(conn, job["payload"]["inbox_event_id"])
     assert event is not None and event.topic == job["payload"]["topic"] and event.api_version == "2026-07"
 
+    seen: list[str] = []
     registry = Registry()
-    intake.register(registry)
+    registry.register(job["kind"], lambda claimed, ctx: seen.append(claimed.payload["order_id"]))
     Worker(store, registry, clock=SystemClock()).run_once()
     with store.begin() as conn:
-        event = inbox.get_event(conn, job["payload"]["inbox_event_id"])
         states = [r.state for r in conn.execute(sa.select(jobs.c.state))]
-    assert event is not None and event.status == "awaiting_flow"
-    assert set(states) == {"done"}
+    assert seen == [order_id] and set(states) == {"done"}
 
 
 def test_sweep_brings_in_every_order_when_the_sandbox_drops_a_tenth_of_the_webhooks(

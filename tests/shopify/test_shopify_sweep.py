@@ -14,8 +14,8 @@ from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.schema import jobs
 from shopbridge.engine.store import Store
 from shopbridge.engine.worker import Registry, Worker
-from shopbridge.flows import order_sweep
-from shopbridge.flows.order_sweep import SCHEDULED_KIND, SWEEP_KIND, cursor_name, sweep_orders, sweep_query
+from shopbridge.intake import order_sweep
+from shopbridge.intake.order_sweep import SCHEDULED_KIND, SWEEP_KIND, cursor_name, sweep_orders, sweep_query
 
 START = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
 
@@ -119,7 +119,8 @@ def run_sweep_job(
     store: Store, clock: FakeClock, services: FakeServices, kind: str, payload: dict[str, Any]
 ) -> None:
     registry = Registry()
-    order_sweep.register(registry)
+    for sweep in order_sweep.KINDS:
+        registry.register(sweep, order_sweep.handle_sweep)
     with store.begin() as conn:
         queue.enqueue(conn, kind, payload, now=clock.now())
     assert Worker(store, registry, clock=clock, services=services).run_once() == 1

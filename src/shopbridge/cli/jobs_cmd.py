@@ -8,10 +8,10 @@ import typer
 from rich.markup import escape
 from rich.progress import Progress
 
+from shopbridge import admin
 from shopbridge.cli.common import console, default_actor, open_services
 from shopbridge.cli.render import jobs_table, when
 from shopbridge.errors import BadInput
-from shopbridge.flows import admin
 
 __all__ = ["jobs_app"]
 

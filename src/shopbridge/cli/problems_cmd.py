@@ -7,10 +7,10 @@ import json
 import typer
 from rich.markup import escape
 
+from shopbridge import admin
 from shopbridge.cli.common import console, default_actor, open_services
 from shopbridge.cli.render import problems_table, when
 from shopbridge.domain.problems import Problem, ProblemKind
-from shopbridge.flows import admin
 
 __all__ = ["problems_app"]
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from rich.table import Table
 from rich.text import Text
 
+from shopbridge.admin import Job, ProblemCount, QueueRow
 from shopbridge.domain.problems import Problem
-from shopbridge.flows.admin import Job, ProblemCount, QueueRow
 
 __all__ = ["age", "jobs_table", "problem_counts_table", "problems_table", "queue_table", "when"]
 

@@ -7,18 +7,15 @@ import gc
 import ipaddress
 import logging
 import os
-import threading
 from collections.abc import Iterator
 
 import typer
 import uvicorn
 
-from shopbridge.bootstrap import REGISTRY_FACTORY, Services, build_registry, build_services
+from shopbridge.bootstrap import REGISTRY_FACTORY, Runtime, Services, build_services
 from shopbridge.cli.common import console, settings_of, state_of
 from shopbridge.config import Settings, database_url
 from shopbridge.engine.runner import run_worker_processes
-from shopbridge.engine.scheduler import Scheduler, schedules_from_settings, sweep_kind
-from shopbridge.engine.worker import Registry, Worker, default_worker_name
 from shopbridge.errors import ConfigurationError
 from shopbridge.web.app import create_app
 
@@ -60,14 +57,8 @@ def run(
 
 
 def _serve(services: Services, host: str, port: int, threads: int) -> None:
-    registry = build_registry(services)
-    stop = threading.Event()
-    pool = [_worker_thread(services, registry, stop, i) for i in range(threads)]
-    pool.append(
-        threading.Thread(target=_scheduler(services, registry).run_forever, args=(stop,), name="scheduler")
-    )
-    for thread in pool:
-        thread.start()
+    runtime = Runtime(services, threads=threads)
+    runtime.start()
     server = _Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="info"))
     # Everything built so far lives as long as the process. Left to the collector, it is rescanned by
     # every full collection, which under webhook load stalls the server 30-60 ms about once a second
@@ -77,9 +68,7 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     try:
         server.run()  # returns on SIGINT/SIGTERM once the web side has shut down
     finally:
-        stop.set()  # workers finish the job in hand, then leave
-        for thread in pool:
-            thread.join()
+        runtime.stop()  # workers finish the job in hand, then leave
     console.print("stopped")
 
 
@@ -98,34 +87,6 @@ class _Server(uvicorn.Server):
                 yield
             finally:
                 self._captured_signals.clear()
-
-
-def _worker_thread(
-    services: Services, registry: Registry, stop: threading.Event, index: int
-) -> threading.Thread:
-    worker = Worker(
-        services.store,
-        registry,
-        clock=services.clock,
-        services=services,
-        settings=services.settings.engine,
-        name=default_worker_name(str(index)),
-    )
-    return threading.Thread(target=worker.run_forever, args=(stop,), name=worker.name)
-
-
-def _scheduler(services: Services, registry: Registry) -> Scheduler:
-    """Only sweeps some flow handles are scheduled; a sweep without a handler would just pile up."""
-    plan = schedules_from_settings(services.settings.schedules)
-    handled = [s for s in plan if sweep_kind(s.name) in registry.kinds()]
-    for schedule in plan:
-        if schedule not in handled:
-            log.info(
-                "schedule %s: no handler for %s in this build; not scheduled",
-                schedule.name,
-                sweep_kind(schedule.name),
-            )
-    return Scheduler(services.store, handled, clock=services.clock)
 
 
 def worker(

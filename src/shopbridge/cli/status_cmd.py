@@ -6,9 +6,9 @@ import json
 
 import typer
 
+from shopbridge import admin
 from shopbridge.cli.common import console, open_services
 from shopbridge.cli.render import problem_counts_table, queue_table
-from shopbridge.flows import admin
 
 __all__ = ["register", "status"]
 

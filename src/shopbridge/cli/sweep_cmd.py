@@ -13,7 +13,7 @@ import typer
 
 from shopbridge.cli.common import console, default_actor, open_services
 from shopbridge.errors import BadInput
-from shopbridge.flows.order_sweep import request_sweep
+from shopbridge.intake.order_sweep import request_sweep
 
 _SHOPS = typer.Option(None, "--shop", help="store name (repeat; default: every store)")
 

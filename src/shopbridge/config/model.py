@@ -8,6 +8,7 @@ each ``[[shops]]`` entry carries its own credentials, webhook secrets, locations
 from __future__ import annotations
 
 from decimal import Decimal
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -89,6 +90,13 @@ class CurrencyAccounts(_Strict):
     suspense: str = Field(default="", description="where unknown balance transaction types wait for finance")
 
 
+class CutoffStatus(StrEnum):
+    """ERP order statuses in which Shopify's edits and cancels may still reach the ERP by themselves."""
+
+    OPEN = "open"
+    PART_DISPATCHED = "part_dispatched"
+
+
 class ShopSettings(_Strict):
     """One Shopify store."""
 
@@ -107,7 +115,23 @@ class ShopSettings(_Strict):
     )
     customer_account_prefix: str = ""
     default_customer_account: str = Field(default="", description="ERP account for guest checkouts")
-    amendment_cutoff_minutes: int = Field(default=60, ge=0)
+    web_accounts: dict[str, str] = Field(
+        default_factory=dict, description="ISO currency -> ERP web-sales account for guest checkouts"
+    )
+    company_accounts: dict[str, str] = Field(
+        default_factory=dict, description="Shopify company id (numeric or GID) -> ERP account (B2B)"
+    )
+    create_customers: bool = Field(default=True, description="create ERP customers found by no email")
+    test_orders: Literal["skip", "post"] = Field(default="skip", description="Shopify test orders")
+    default_warehouse: str = Field(default="", description="for orders with no location; '' = ERP default")
+    gift_card_sku: str = Field(default="", description="ERP non-stock item that gift cards sold post to")
+    amendment_cutoff_minutes: int = Field(
+        default=60, ge=0, description="edits and cancels reach the ERP this long after posting (0: no limit)"
+    )
+    amendment_cutoff_statuses: list[CutoffStatus] = Field(
+        default_factory=lambda: [CutoffStatus.OPEN],
+        description="ERP order statuses in which edits and cancels still reach the ERP",
+    )
     accounts: dict[str, CurrencyAccounts] = Field(
         default_factory=dict, description="ISO currency -> this store's ledger codes in that currency"
     )
@@ -168,6 +192,10 @@ class Settings(_Strict):
     flows: FlowSettings = FlowSettings()
     lookups: LookupSettings = LookupSettings()
     buffers: BufferSettings = BufferSettings()
+    bundles: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="virtual bundle SKU -> {component SKU: quantity per bundle}; the ERP's kits otherwise",
+    )
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

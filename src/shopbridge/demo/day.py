@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from shopbridge import admin
 from shopbridge.demo.stack import SHOP_NAME, DemoOptions, DemoStack
-from shopbridge.flows import admin
-from shopbridge.flows.order_sweep import enqueue_sweep, start_watermark
-from shopbridge.flows.reconcile_intake import IntakeReconciliation, reconcile_intake
+from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
+from shopbridge.intake.reconcile import IntakeReconciliation, reconcile_intake
 from shopbridge.ports.erp import ErpHealth
 from shopbridge.sandbox.shopify.scenario import Summary, run_day
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import os
 import secrets
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from shopbridge.bootstrap import Services, build_registry, build_services
+from shopbridge import admin
+from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
-from shopbridge.engine.worker import Worker, default_worker_name
-from shopbridge.flows import admin
 from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.serving import ServerThread
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
@@ -56,8 +54,7 @@ class DemoStack:
         self.shopify: SandboxServer | None = None
         self.services: Services | None = None
         self.web_url = ""
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._runtime: Runtime | None = None
         self._web: ServerThread | None = None
 
     def __enter__(self) -> DemoStack:
@@ -83,11 +80,10 @@ class DemoStack:
         self._start_workers()
 
     def stop(self) -> None:
-        self._stop.set()
         if self._web is not None:
             self._web.stop()
-        for thread in self._threads:
-            thread.join(timeout=15)
+        if self._runtime is not None:
+            self._runtime.stop(timeout=15)
         if self.shopify is not None:
             self.shopify.stop()
         self.sage.stop()
@@ -141,20 +137,8 @@ class DemoStack:
         )
 
     def _start_workers(self) -> None:
-        services = self._svc()
-        registry = build_registry(services)
-        for index in range(self.options.workers):
-            worker = Worker(
-                services.store,
-                registry,
-                clock=services.clock,
-                services=services,
-                settings=services.settings.engine,
-                name=default_worker_name(f"demo-{index}"),
-            )
-            thread = threading.Thread(target=worker.run_forever, args=(self._stop,), name=worker.name)
-            thread.start()
-            self._threads.append(thread)
+        self._runtime = Runtime(self._svc(), threads=self.options.workers, name="demo-")
+        self._runtime.start()
 
 
 def _ensure_secrets() -> None:

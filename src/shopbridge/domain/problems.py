@@ -74,6 +74,7 @@ class ProblemKind(StrEnum):
     UNKNOWN_BALANCE_TRANSACTION = "unknown_balance_transaction"
     AMENDMENT_AFTER_CUTOFF = "amendment_after_cutoff"
     FULFILMENT_REJECTED = "fulfilment_rejected"
+    ORDER_UNMAPPABLE = "order_unmappable"
 
     @property
     def default_team(self) -> Team:
@@ -95,6 +96,12 @@ class ProblemKind(StrEnum):
 
 _T, _S, _R = Team, Severity, Resolution
 _KINDS: dict[ProblemKind, _KindInfo] = {
+    ProblemKind.ORDER_UNMAPPABLE: _KindInfo(
+        _T.ECOMMERCE,
+        _S.ERROR,
+        _R.PERSON,
+        "Correct the order in Shopify or the named setting, then retry the order's job.",
+    ),
     ProblemKind.JOB_DEAD_LETTERED: _KindInfo(
         _T.TECHNICAL,
         _S.ERROR,

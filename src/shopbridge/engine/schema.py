@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemStatus, Severity, Team
 from shopbridge.engine.types import UTCDateTime
 
@@ -48,9 +49,11 @@ __all__ = [
     "jobs",
     "links",
     "metadata",
+    "order_syncs",
     "problems",
     "schedules",
     "stock_snapshots",
+    "trail",
 ]
 
 
@@ -273,3 +276,41 @@ erp_slots = Table(
         name="held_has_lease",
     ),
 )
+
+# Where each Shopify order stands with the ERP (``domain/order_sync.py``): one row per order, the
+# order flow's memory between jobs. Its ERP document is also in ``links``; this row adds what the
+# flow decides with (status, the fingerprint of what the ERP holds, the SKUs a quarantine waits for).
+order_syncs = Table(
+    "order_syncs",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("order_id", String(255), primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("erp_id", String(255), nullable=False, server_default=""),
+    Column("erp_number", String(255), nullable=False, server_default=""),
+    Column("customer_account", String(255), nullable=False, server_default=""),
+    Column("fingerprint", String(64), nullable=False, server_default=""),
+    Column("posted_at", UTCDateTime(), nullable=True),
+    Column("missing_skus", JSON, nullable=False),
+    Column("written_back", Integer, nullable=False, server_default="0"),
+    Column("amendments", Integer, nullable=False, server_default="0"),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_one_of("status", (s.value for s in SyncStatus)), name="status"),
+)
+Index("ix_order_syncs_status", order_syncs.c.status)
+Index("ix_order_syncs_name", order_syncs.c.name)
+
+# Every step taken for an entity (an order: received, qualified, posted, quarantined, amended ...),
+# in time order: what ``shopbridge orders show`` and the dashboard's order trail print.
+trail = Table(
+    "trail",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("shop", String(128), nullable=False, server_default=""),
+    Column("entity_id", String(255), nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_trail_entity", trail.c.shop, trail.c.entity_id)

@@ -65,12 +65,20 @@ class Registry:
 
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
+        self._policies: dict[str, RetryPolicy] = {}
 
-    def register(self, kind: str, handler: Handler) -> None:
-        """Route jobs of ``kind`` to ``handler``; registering a kind twice is a wiring bug."""
+    def register(self, kind: str, handler: Handler, *, retry: RetryPolicy | None = None) -> None:
+        """Route jobs of ``kind`` to ``handler`` (with its own ``retry`` policy, if not the default);
+        registering a kind twice is a wiring bug."""
         if kind in self._handlers:
             raise ValueError(f"a handler for job kind {kind!r} is already registered")
         self._handlers[kind] = handler
+        if retry is not None:
+            self._policies[kind] = retry
+
+    def retry_policy(self, kind: str) -> RetryPolicy | None:
+        """The policy registered for ``kind``, or ``None`` for the engine's default."""
+        return self._policies.get(kind)
 
     def kinds(self) -> set[str]:
         """Every registered kind (a worker claims only these)."""
@@ -269,10 +277,11 @@ class Worker:
 
     def _retry_or_bury(self, conn: Any, outcome: _Retry, now: datetime) -> None:
         job = outcome.job
-        if self.policy.exhausted(job.attempts, job.max_attempts):
+        policy = self.registry.retry_policy(job.kind) or self.policy
+        if policy.exhausted(job.attempts, job.max_attempts):
             queue.dead_letter(conn, job, worker=self.name, error=outcome.error, now=now)
             return
-        delay = self.policy.delay(job.attempts, retry_after=outcome.retry_after, uniform=self._uniform)
+        delay = policy.delay(job.attempts, retry_after=outcome.retry_after, uniform=self._uniform)
         run_after = now + timedelta(seconds=delay)
         queue.retry(conn, job, worker=self.name, error=outcome.error, run_after=run_after, now=now)
 

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from shopbridge import admin
 from shopbridge.bootstrap import Services
 from shopbridge.errors import BadInput
-from shopbridge.flows import admin
 
 __all__ = ["healthz", "routes"]
 

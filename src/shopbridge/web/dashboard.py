@@ -10,8 +10,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
+from shopbridge import admin
 from shopbridge.domain.problems import ProblemKind
-from shopbridge.flows import admin
 from shopbridge.web.api import services_of
 
 __all__ = ["routes"]

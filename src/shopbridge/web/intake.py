@@ -2,7 +2,7 @@
 
 The order of checks is deliberate: size first (a huge body costs nothing to refuse), then the shop
 (whose secrets we need), then the HMAC over the raw bytes, and only then JSON. The database work
-(inbox event + flow job in one transaction, see :mod:`shopbridge.flows.intake`) runs in the thread
+(inbox event + flow job in one transaction, see :mod:`shopbridge.intake.webhooks`) runs in the thread
 pool so the event loop keeps accepting deliveries; the ERP is never called here.
 
 **Group commit.** Verified deliveries wait in a queue and a writer stores them in batches, one
@@ -43,7 +43,7 @@ from starlette.routing import BaseRoute, Route
 from shopbridge.bootstrap import Services
 from shopbridge.connectors.shopify.verify import verify_signature
 from shopbridge.engine import counters
-from shopbridge.flows.intake import Delivery, Outcome, accept, accept_batch
+from shopbridge.intake.webhooks import Delivery, Outcome, accept, accept_batch
 
 __all__ = ["WEBHOOK_PATH", "BatchWriter", "WebhookIntake", "intake_routes"]
 
@@ -76,6 +76,7 @@ class BatchWriter:
 
     def __init__(self, services: Services, *, writers: int, max_batch: int = 200) -> None:
         self._services = services
+        self._routes = services.routes  # the enabled flows' topics, fixed for this process
         self._max_writers = writers
         self._max_batch = max_batch
         self._pending: list[tuple[Delivery, asyncio.Future[Outcome]]] = []
@@ -110,7 +111,9 @@ class BatchWriter:
         order = sorted(range(len(deliveries)), key=lambda i: (deliveries[i].shop, deliveries[i].event_id))
         try:
             with self._services.store.begin() as conn:
-                outcomes = accept_batch(conn, [deliveries[i] for i in order], now=self._services.clock.now())
+                outcomes = accept_batch(
+                    conn, [deliveries[i] for i in order], now=self._services.clock.now(), routes=self._routes
+                )
             by_index = dict(zip(order, outcomes, strict=True))
             return [by_index[i] for i in range(len(deliveries))]
         except Exception:
@@ -120,7 +123,7 @@ class BatchWriter:
     def _write_one(self, delivery: Delivery) -> Outcome | BaseException:
         try:
             with self._services.store.begin() as conn:
-                return accept(conn, delivery, now=self._services.clock.now())
+                return accept(conn, delivery, now=self._services.clock.now(), routes=self._routes)
         except Exception as exc:  # answered 500: not stored, so Shopify must deliver it again
             return exc
 

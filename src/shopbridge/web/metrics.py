@@ -17,8 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from shopbridge import admin
 from shopbridge.bootstrap import Services
-from shopbridge.flows import admin
 
 __all__ = ["StoreCollector", "build_registry", "endpoint"]
 

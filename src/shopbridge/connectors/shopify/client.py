@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
+from shopbridge.connectors.shopify import orders
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -32,6 +33,7 @@ from shopbridge.connectors.shopify.errors import (
     is_throttled,
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
+from shopbridge.domain.records import Order
 from shopbridge.errors import RetryLater, Throttled
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
@@ -137,6 +139,16 @@ class ShopifyClient:
             retry_after=self._estimate(doc) / self.budget.restore_rate,
             details={"document": name, "shop": self.shop_domain},
         )
+
+    # -- the Shopify port (``ports/shopify.py``) ----------------------------------------------
+
+    def order(self, order_id: str) -> Order | None:
+        """The order as Shopify has it now, or ``None``."""
+        return orders.fetch_order(self, order_id)
+
+    def record_erp_order(self, order_id: str, erp_number: str) -> None:
+        """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
+        orders.record_erp_order(self, order_id, erp_number)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

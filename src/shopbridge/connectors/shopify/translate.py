@@ -115,6 +115,7 @@ def _rest_line(body: Json, currency: str) -> OrderLine:
         ),
         variant_id=gid("ProductVariant", body["variant_id"]) if body.get("variant_id") else "",
         requires_shipping=bool(body.get("requires_shipping", True)),
+        is_gift_card=bool(body.get("gift_card")),
     )
 
 
@@ -162,6 +163,8 @@ def order_from_rest(body: Json, *, shop: str = "") -> Order:
             shop=shop,
             total_price=_rest_money(body.get("total_price"), currency),
             note=body.get("note") or "",
+            test=bool(body.get("test")),
+            presentment_currency=body.get("presentment_currency") or "",
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise BadInput(f"Shopify order {body.get('name')} cannot be read: {exc}") from exc
@@ -219,6 +222,7 @@ def _gql_line(node: Json, currency: str) -> OrderLine:
         discounts=_gql_discounts(node.get("discountAllocations"), currency),
         variant_id=(node.get("variant") or {}).get("id") or "",
         requires_shipping=bool(node.get("requiresShipping", True)),
+        is_gift_card=bool(node.get("isGiftCard")),
     )
 
 
@@ -274,11 +278,31 @@ def order_from_graphql(node: Json, *, shop: str = "") -> Order:
             ),
             transactions=tuple(_gql_transaction(t, currency) for t in node.get("transactions") or ()),
             financial_status=_status(node.get("displayFinancialStatus")),
-            location_id=(node.get("retailLocation") or {}).get("id") or "",
+            location_id=_gql_location(node),
             taxes_included=bool(node.get("taxesIncluded")),
             shop=shop,
             total_price=_bag(node.get("totalPriceSet"), currency),
             note=node.get("note") or "",
+            test=bool(node.get("test")),
+            company_id=_gql_company(node.get("purchasingEntity")),
+            presentment_currency=node.get("presentmentCurrencyCode") or "",
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise BadInput(f"Shopify order {node.get('name')} cannot be read: {exc}") from exc
+
+
+def _gql_location(node: Json) -> str:
+    """Where the order ships from: the POS location, else the first fulfillment order's assignment."""
+    retail = (node.get("retailLocation") or {}).get("id")
+    if retail:
+        return str(retail)
+    for fulfillment_order in (node.get("fulfillmentOrders") or {}).get("nodes") or ():
+        location = ((fulfillment_order.get("assignedLocation") or {}).get("location") or {}).get("id")
+        if location:
+            return str(location)
+    return ""
+
+
+def _gql_company(entity: Json | None) -> str:
+    """The B2B company GID of a ``purchasingEntity`` (``PurchasingCompany``), or ``""``."""
+    return str(((entity or {}).get("company") or {}).get("id") or "")

@@ -313,6 +313,11 @@ def _order_identity(state: ShopState, order: dict[str, Any]) -> View:
         "email": order["email"],
         "phone": order["phone"],
         "customer": customer_view(state, order["customer_id"]),
+        "purchasingEntity": _purchasing_entity(state, order),
+        # Shopify sets it for point-of-sale orders only; online orders ship from fulfilment orders.
+        "retailLocation": location_view(state, order["location_id"])
+        if order["source_name"] == "pos"
+        else None,
         "shippingAddress": address_view(order["id"], "shipping", order["shipping_address"]),
         "billingAddress": address_view(order["id"], "billing", order["billing_address"]),
         "tags": list(order["tags"]),
@@ -325,6 +330,19 @@ def _order_identity(state: ShopState, order: dict[str, Any]) -> View:
         "customAttributes": [],
         "poNumber": None,
     }
+
+
+def _retail_location(state: ShopState, order: dict[str, Any]) -> View | None:
+    return location_view(state, order["location_id"]) if order["source_name"] == "pos" else None
+
+
+def _purchasing_entity(state: ShopState, order: dict[str, Any]) -> View | None:
+    """``PurchasingCompany`` for a B2B order (one with a company), else the ``Customer`` (or null)."""
+    company_id = order.get("company_id")
+    if company_id:
+        company = {"__typename": "Company", "id": company_id, "name": order.get("company_name", "")}
+        return {"__typename": "PurchasingCompany", "company": company}
+    return customer_view(state, order["customer_id"])
 
 
 def _order_money(order: dict[str, Any]) -> View:

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from shopbridge.connectors.shopify.pagination import Executor, iterate_connection
 from shopbridge.engine import schema
 from shopbridge.engine.store import Store
-from shopbridge.flows.intake import ORDER_KIND
-from shopbridge.flows.order_sweep import sweep_query
+from shopbridge.intake.order_sweep import sweep_query
+from shopbridge.intake.webhooks import ORDER_KIND
 
 __all__ = ["IntakeReconciliation", "reconcile_intake"]
 

@@ -3,7 +3,7 @@
 Webhooks are hints, sweeps are the truth (ARCHITECTURE invariant 3): Shopify's delivery is best
 effort, so every ``[schedules] order_sweep`` seconds a ``sweep.orders`` job per shop reads the orders
 updated since the watermark minus ``order_sweep_overlap`` and enqueues one ``shopify.order`` job per
-order version not seen before (:func:`shopbridge.flows.intake.enqueue_order_version`). A webhook and
+order version not seen before (:func:`shopbridge.intake.webhooks.enqueue_order_version`). A webhook and
 a sweep of the same version therefore make one job, and the overlap costs reads, not work.
 
 **The watermark never passes the sweep's own start.** Shopify's search is ordered by ``updatedAt`` and
@@ -25,15 +25,16 @@ from shopbridge.engine import audit, cursors, queue
 from shopbridge.engine.job import Job
 from shopbridge.engine.scheduler import sweep_kind
 from shopbridge.engine.store import Store
-from shopbridge.engine.worker import HandlerContext, Registry
-from shopbridge.flows.intake import enqueue_order_version
+from shopbridge.engine.worker import HandlerContext
+from shopbridge.intake.webhooks import enqueue_order_version
 
 __all__ = [
+    "KINDS",
     "SCHEDULED_KIND",
     "SWEEP_KIND",
     "cursor_name",
     "enqueue_sweep",
-    "register",
+    "handle_sweep",
     "request_sweep",
     "start_watermark",
     "sweep_orders",
@@ -158,6 +159,4 @@ def handle_sweep(job: Job, ctx: HandlerContext) -> None:
         raise failures[0]
 
 
-def register(registry: Registry) -> None:
-    registry.register(SWEEP_KIND, handle_sweep)
-    registry.register(SCHEDULED_KIND, handle_sweep)
+KINDS = (SWEEP_KIND, SCHEDULED_KIND)  # both run handle_sweep; bootstrap registers them

@@ -4,11 +4,13 @@ The web layer (``web/intake.py``) checks size and signature and calls :func:`acc
 runs inside the caller's transaction, so the event and its job are stored together or not at all
 (ARCHITECTURE invariant 1: nothing is lost, and an acknowledged webhook always has its job).
 
-**Topic table.** :data:`TOPICS` maps each webhook topic to the job kind of the flow that owns it and
-to the entity the job concerns. The entity key (``order:<shop>:<id>``) gives per-entity ordering: a
-refund or fulfilment of an order runs after the order's own jobs.
+**Topic table.** Built from the flows (:func:`routes_for`): each webhook topic a flow owns goes to
+that flow's job kind, keyed by the entity the topic concerns (:data:`TOPIC_ENTITIES`); bootstrap
+builds it from the enabled flows and :data:`TOPICS` is the table with every flow on. The entity key
+(``order:<shop>:<id>``) gives per-entity ordering: a refund or fulfilment of an order runs after the
+order's own jobs.
 
-**Order versions.** Order webhooks and the order sweep (``flows/order_sweep.py``) feed the same job
+**Order versions.** Order webhooks and the order sweep (``intake/order_sweep.py``) feed the same job
 kind. Both first record an *order version* marker in the inbox (source ``shopify.order_version``,
 event id ``<order id>@<updatedAt>``): the first to see a version enqueues the job, the other finds the
 marker and enqueues nothing. So a webhook and a sweep of the same version make one job, and a sweep
@@ -24,7 +26,7 @@ time, as ``inbox.record_event`` and ``queue.enqueue`` themselves do.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -33,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shopbridge.domain.problems import ProblemKind, ProblemReport
-from shopbridge.engine import inbox, queue
+from shopbridge.engine import queue
 from shopbridge.engine.batch import (
     EventKey,
     NewEvent,
@@ -43,59 +45,85 @@ from shopbridge.engine.batch import (
     mark_events,
     record_events,
 )
-from shopbridge.engine.job import Job
 from shopbridge.engine.problems import report_problem
-from shopbridge.engine.worker import HandlerContext, Registry
+from shopbridge.flows import FLOWS, order_to_sales_order
+from shopbridge.flows.spec import Flow
 
 __all__ = [
     "ORDER_KIND",
     "SOURCE",
     "TOPICS",
+    "TOPIC_ENTITIES",
     "Delivery",
     "Outcome",
+    "TopicEntity",
     "TopicRoute",
     "accept",
+    "accept_batch",
     "enqueue_order_version",
-    "register",
+    "routes_for",
 ]
 
 SOURCE = "shopify"
 VERSION_SOURCE = "shopify.order_version"
-ORDER_KIND = "shopify.order"
+ORDER_KIND = order_to_sales_order.KIND
 
 
 @dataclass(frozen=True)
-class TopicRoute:
-    """Where a topic goes: the job ``kind`` and how to name its entity from the webhook body."""
+class TopicEntity:
+    """What a Shopify topic's body concerns: the entity type in the job key and where its id is."""
 
-    kind: str
     entity: str  # entity type in the key: order, product, customer ...
     id_field: str  # body field holding the entity's numeric id
     gid_kind: str  # GID type of that id
 
 
-_ORDER = TopicRoute(ORDER_KIND, "order", "id", "Order")
-TOPICS: dict[str, TopicRoute] = {
+@dataclass(frozen=True)
+class TopicRoute:
+    """Where a topic goes: the job ``kind`` of the flow that owns it, and its entity."""
+
+    kind: str
+    entity: str
+    id_field: str
+    gid_kind: str
+
+
+_ORDER = TopicEntity("order", "id", "Order")
+_OF_ORDER = TopicEntity("order", "order_id", "Order")
+# Shopify's topics we know how to key. A known topic that no enabled flow owns is kept in the inbox
+# (status ``no_flow``) without a job: the flow that comes to own it reads the truth by its sweep.
+TOPIC_ENTITIES: dict[str, TopicEntity] = {
     "orders/create": _ORDER,
     "orders/paid": _ORDER,
     "orders/updated": _ORDER,
-    "orders/edited": TopicRoute(ORDER_KIND, "order", "order_id", "Order"),
+    "orders/edited": _OF_ORDER,
     "orders/cancelled": _ORDER,
-    "refunds/create": TopicRoute("shopify.refund", "order", "order_id", "Order"),
-    "fulfillments/create": TopicRoute("shopify.fulfillment", "order", "order_id", "Order"),
-    "fulfillments/update": TopicRoute("shopify.fulfillment", "order", "order_id", "Order"),
-    "inventory_levels/update": TopicRoute(
-        "shopify.inventory_level", "inventory", "inventory_item_id", "InventoryItem"
-    ),
-    "products/update": TopicRoute("shopify.product", "product", "id", "Product"),
-    "customers/create": TopicRoute("shopify.customer", "customer", "id", "Customer"),
-    "customers/update": TopicRoute("shopify.customer", "customer", "id", "Customer"),
-    "companies/create": TopicRoute("shopify.company", "company", "id", "Company"),
-    "companies/update": TopicRoute("shopify.company", "company", "id", "Company"),
-    "bulk_operations/finish": TopicRoute(
-        "shopify.bulk_finished", "bulk", "admin_graphql_api_id", "BulkOperation"
-    ),
+    "refunds/create": _OF_ORDER,
+    "fulfillments/create": _OF_ORDER,
+    "fulfillments/update": _OF_ORDER,
+    "inventory_levels/update": TopicEntity("inventory", "inventory_item_id", "InventoryItem"),
+    "products/update": TopicEntity("product", "id", "Product"),
+    "customers/create": TopicEntity("customer", "id", "Customer"),
+    "customers/update": TopicEntity("customer", "id", "Customer"),
+    "companies/create": TopicEntity("company", "id", "Company"),
+    "companies/update": TopicEntity("company", "id", "Company"),
+    "bulk_operations/finish": TopicEntity("bulk", "admin_graphql_api_id", "BulkOperation"),
 }
+
+
+def routes_for(flows: Iterable[Flow]) -> dict[str, TopicRoute]:
+    """The topic table: each topic a flow owns, to that flow's job kind. Two owners is a wiring bug."""
+    routes: dict[str, TopicRoute] = {}
+    for flow in flows:
+        for topic in flow.topics:
+            if topic in routes:
+                raise ValueError(f"topic {topic} is owned by {routes[topic].kind} and {flow.kind}")
+            entity = TOPIC_ENTITIES[topic]
+            routes[topic] = TopicRoute(flow.kind, entity.entity, entity.id_field, entity.gid_kind)
+    return routes
+
+
+TOPICS: dict[str, TopicRoute] = routes_for(FLOWS)  # every flow on: the default when none is given
 
 
 class Outcome(StrEnum):
@@ -103,6 +131,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     MALFORMED = "malformed"
     UNKNOWN_TOPIC = "unknown_topic"
+    NO_FLOW = "no_flow"  # a known topic no enabled flow owns: kept, no job
 
 
 @dataclass(frozen=True)
@@ -118,19 +147,27 @@ class Delivery:
     triggered_at: datetime | None = None
 
 
-def accept(conn: sa.Connection, delivery: Delivery, *, now: datetime) -> Outcome:
+def accept(
+    conn: sa.Connection, delivery: Delivery, *, now: datetime, routes: Mapping[str, TopicRoute] | None = None
+) -> Outcome:
     """Record ``delivery`` and enqueue its flow job, in ``conn``'s transaction."""
-    return accept_batch(conn, [delivery], now=now)[0]
+    return accept_batch(conn, [delivery], now=now, routes=routes)[0]
 
 
-def accept_batch(conn: sa.Connection, deliveries: Sequence[Delivery], *, now: datetime) -> list[Outcome]:
+def accept_batch(
+    conn: sa.Connection,
+    deliveries: Sequence[Delivery],
+    *,
+    now: datetime,
+    routes: Mapping[str, TopicRoute] | None = None,
+) -> list[Outcome]:
     """:func:`accept` for many deliveries in one transaction, with a few statements for the lot.
 
     Each outcome is what ``accept`` would have said had the deliveries come one after another: a
     redelivery inside the batch is a duplicate, and of two topics of one order version
     (``orders/create`` and ``orders/paid`` together) only the first makes a job.
     """
-    batch = _Batch(deliveries)
+    batch = _Batch(deliveries, TOPICS if routes is None else routes)
     routable = _routable(conn, batch, now=now)
     events = [_event(deliveries[i], "received") for i, _, _ in routable.values()]
     _plan(batch, routable, record_events(conn, events, now=now))
@@ -148,6 +185,7 @@ class _Batch:
     """What one batch decides: an outcome per delivery, the jobs to insert, the versions to claim."""
 
     deliveries: Sequence[Delivery]
+    routes: Mapping[str, TopicRoute]
     outcomes: list[Outcome] = field(default_factory=list)
     jobs: list[NewJob] = field(default_factory=list)
     same_version: list[int] = field(default_factory=list)  # inbox rows of versions already enqueued
@@ -161,10 +199,12 @@ def _routable(conn: sa.Connection, batch: _Batch, *, now: datetime) -> _Routable
     """The deliveries we can route, first of each event id; the others are kept as problems."""
     routable: _Routable = {}
     for i, delivery in enumerate(batch.deliveries):
-        route, body = TOPICS.get(delivery.topic), _parse(delivery.body)
+        route, body = batch.routes.get(delivery.topic), _parse(delivery.body)
         if (delivery.shop, delivery.event_id) in routable:
             continue  # a redelivery inside the batch
-        if route is None or body is None or _entity_id(route, body) is None:
+        if route is None and delivery.topic in TOPIC_ENTITIES:
+            batch.outcomes[i] = _keep_unowned(conn, delivery, now=now)
+        elif route is None or body is None or _entity_id(route, body) is None:
             batch.outcomes[i] = _keep_unreadable(conn, delivery, route, now=now)
         else:
             routable[(delivery.shop, delivery.event_id)] = (i, route, body)
@@ -308,6 +348,13 @@ def _entity_key(route: TopicRoute, shop: str, entity_id: str, body: Mapping[str,
     return f"{route.entity}:{shop}:{entity_id}"
 
 
+def _keep_unowned(conn: sa.Connection, delivery: Delivery, *, now: datetime) -> Outcome:
+    """Keep a known topic that no enabled flow owns (turned off, or not built yet), without a job."""
+    if insert_event(conn, _event(delivery, Outcome.NO_FLOW.value), now=now) is None:
+        return Outcome.DUPLICATE
+    return Outcome.NO_FLOW
+
+
 def _keep_unreadable(
     conn: sa.Connection, delivery: Delivery, route: TopicRoute | None, *, now: datetime
 ) -> Outcome:
@@ -358,29 +405,3 @@ def _normalise_time(value: str) -> str:
     if parsed.tzinfo is None:
         return value
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-# -- placeholder handlers ---------------------------------------------------------------------
-
-
-def _awaiting_flow(job: Job, ctx: HandlerContext) -> None:
-    """PLACEHOLDER until the flow issues land: mark the inbox event ``awaiting_flow``, do nothing else.
-
-    The order, refund, fulfilment, stock, catalogue and customer flows replace this by registering
-    their own handler for the kind (``register`` below skips kinds already registered). Until then
-    the job completes and the inbox event says plainly that no flow has acted on it.
-    """
-    rows = [job.payload.get(name) for name in ("inbox_event_id", "version_event_id")]
-    with ctx.store.begin() as conn:
-        for row in rows:
-            if isinstance(row, int):
-                inbox.mark_event(conn, row, status="awaiting_flow", now=ctx.clock.now())
-
-
-def register(registry: Registry) -> None:
-    """Register the placeholder for every kind of :data:`TOPICS` that no flow has registered yet.
-
-    List this module after the flow modules in ``bootstrap.FLOW_MODULES`` so real flows win.
-    """
-    for kind in sorted({route.kind for route in TOPICS.values()} - registry.kinds()):
-        registry.register(kind, _awaiting_flow)

@@ -1,0 +1,147 @@
+"""The store as the flows' unit of work (``ports/store.py``), over SQLAlchemy Core.
+
+Each ``begin()`` is one database transaction; every write a flow makes inside it (sync record, link,
+trail, problems, follow-up jobs) commits together or not at all. Time comes from the clock once per
+transaction, so everything written together carries the same instant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from shopbridge.domain.order_sync import OrderSync, SyncStatus
+from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.engine import cursors, links, problems, queue
+from shopbridge.engine.clock import Clock
+from shopbridge.engine.schema import order_syncs, trail
+from shopbridge.engine.sql import upsert_insert
+from shopbridge.engine.store import Store
+
+__all__ = ["StoreTransaction", "StoreUnitOfWork"]
+
+
+class StoreUnitOfWork:
+    """Opens :class:`StoreTransaction` s on ``store``."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    @contextmanager
+    def begin(self) -> Iterator[StoreTransaction]:
+        with self.store.begin() as conn:
+            yield StoreTransaction(conn, self.clock.now())
+
+
+class StoreTransaction:
+    """One transaction; ``now`` stamps every row it writes."""
+
+    def __init__(self, conn: sa.Connection, now: datetime) -> None:
+        self.conn = conn
+        self.now = now
+
+    def order_sync(self, shop: str, order_id: str) -> OrderSync | None:
+        row = self.conn.execute(
+            sa.select(order_syncs).where(order_syncs.c.shop == shop, order_syncs.c.order_id == order_id)
+        ).first()
+        return None if row is None else _sync(row._mapping)
+
+    def save_order_sync(self, sync: OrderSync) -> None:
+        values = _sync_values(sync, self.now)
+        stmt = upsert_insert(self.conn, order_syncs).values(**values)
+        keys = {"shop", "order_id"}
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[order_syncs.c.shop, order_syncs.c.order_id],
+            set_={k: v for k, v in values.items() if k not in keys},
+        )
+        self.conn.execute(stmt)
+
+    def quarantined_orders(self, skus: Sequence[str] | None = None) -> list[OrderSync]:
+        rows = self.conn.execute(
+            sa.select(order_syncs)
+            .where(order_syncs.c.status == SyncStatus.QUARANTINED.value)
+            .order_by(order_syncs.c.updated_at)
+        ).all()
+        found = [_sync(row._mapping) for row in rows]
+        if skus is None:
+            return found
+        wanted = set(skus)
+        return [sync for sync in found if wanted.intersection(sync.missing_skus)]
+
+    def add_trail(self, shop: str, order_id: str, step: str, detail: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            trail.insert().values(shop=shop, entity_id=order_id, at=self.now, step=step, detail=dict(detail))
+        )
+
+    def report_problem(self, report: ProblemReport) -> None:
+        problems.report_problem(self.conn, report, now=self.now)
+
+    def resolve_problems(self, kind: ProblemKind, entity_type: str, entity_id: str, shop: str) -> int:
+        return problems.resolve_problems(
+            self.conn, kind=kind, entity_type=entity_type, entity_id=entity_id, shop=shop, now=self.now
+        )
+
+    def link(self, entity_type: str, shop: str, shopify_id: str, erp_id: str, erp_reference: str) -> None:
+        links.link(
+            self.conn,
+            entity_type=entity_type,
+            shop=shop,
+            shopify_id=shopify_id,
+            erp_id=erp_id,
+            erp_reference=erp_reference,
+            now=self.now,
+        )
+
+    def enqueue(
+        self, kind: str, payload: Mapping[str, Any], *, entity_key: str, dedup_key: str, shop: str
+    ) -> None:
+        queue.enqueue(
+            self.conn, kind, payload, entity_key=entity_key, dedup_key=dedup_key, shop=shop, now=self.now
+        )
+
+    def cursor(self, name: str) -> str | None:
+        return cursors.get_cursor(self.conn, name)
+
+    def set_cursor(self, name: str, value: str) -> None:
+        cursors.set_cursor(self.conn, name, value, now=self.now)
+
+
+def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
+    return {
+        "shop": sync.shop,
+        "order_id": sync.order_id,
+        "name": sync.name,
+        "status": sync.status.value,
+        "erp_id": sync.erp_id,
+        "erp_number": sync.erp_number,
+        "customer_account": sync.customer_account,
+        "fingerprint": sync.fingerprint,
+        "posted_at": sync.posted_at,
+        "missing_skus": list(sync.missing_skus),
+        "written_back": int(sync.written_back),
+        "amendments": sync.amendments,
+        "updated_at": now,
+    }
+
+
+def _sync(row: sa.RowMapping) -> OrderSync:
+    return OrderSync(
+        shop=row["shop"],
+        order_id=row["order_id"],
+        name=row["name"],
+        status=SyncStatus(row["status"]),
+        erp_id=row["erp_id"],
+        erp_number=row["erp_number"],
+        customer_account=row["customer_account"],
+        fingerprint=row["fingerprint"],
+        posted_at=row["posted_at"],
+        missing_skus=tuple(row["missing_skus"] or ()),
+        written_back=bool(row["written_back"]),
+        amendments=int(row["amendments"]),
+        updated_at=row["updated_at"],
+    )

@@ -1,0 +1,427 @@
+"""Shopify orders become ERP sales orders, exactly once; edits and cancels follow until the cut-off.
+
+Every order webhook (create, paid, updated, edited, cancelled), the order sweep and a release from
+quarantine enqueue the same job for the order. The handler reads the order as Shopify has it now and
+takes the one step that brings the ERP in line (``domain/order_sync.py``): wait, skip, create, amend,
+cancel, or tell operations that the cut-off has passed. The rules it applies (qualifying, mapping,
+bundles, exact money) are pure functions in ``domain/orders.py``.
+
+**Exactly once.** The ERP order carries the Shopify order name as its reference, and the adapter looks
+it up before every create (``ErpPort.create_sales_order``); jobs of one order never run at once. So a
+redelivery, a retry after a timeout, a sweep racing a webhook or two workers give one ERP order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from shopbridge.config import Settings, ShopSettings
+from shopbridge.domain.order_sync import (
+    Cutoff,
+    NextStep,
+    OrderSync,
+    Step,
+    SyncStatus,
+    cutoff_passed,
+    next_step,
+    state_fingerprint,
+)
+from shopbridge.domain.orders import (
+    MappedOrder,
+    OrderRules,
+    OrderUnmappable,
+    erp_skus,
+    map_order,
+    order_fingerprint,
+    plan_customer,
+    qualify,
+)
+from shopbridge.domain.problems import ProblemKind, ProblemReport, Team
+from shopbridge.domain.records import BundleComponent, Customer, ItemStatus, Order, SalesOrderStatus
+from shopbridge.engine.job import Job
+from shopbridge.errors import NeedsPerson
+from shopbridge.flows.spec import Flow, FlowContext
+from shopbridge.ports.erp import Capability, UnknownSku
+from shopbridge.ports.shopify import ShopifyPort
+
+__all__ = ["FLOW", "KIND", "TOPICS", "order_entity_key", "rules_for"]
+
+KIND = "shopify.order"
+TOPICS = ("orders/create", "orders/paid", "orders/updated", "orders/edited", "orders/cancelled")
+ENTITY = "order"  # problems and links concern the order, by its Shopify GID
+
+
+def handle(job: Job, ctx: FlowContext) -> None:
+    """One job of one order: read it from Shopify, decide the step, take it."""
+    order_id = str(job.payload.get("order_id") or job.payload.get("shopify_id") or "")
+    order = ctx.shopify.order(order_id)
+    if order is None:
+        _trail(ctx, order_id, "gone", {"reason": "Shopify no longer has this order"})
+        return
+    rules = rules_for(ctx.settings, ctx.shop)
+    with ctx.uow.begin() as tx:
+        sync = tx.order_sync(ctx.shop.name, order.shopify_id)
+        tx.add_trail(ctx.shop.name, order.shopify_id, "received", _received(job, order))
+    try:
+        step = _decide(order, sync, rules, ctx)
+        _STEPS[step.step](order, sync, step, rules, ctx)
+    except OrderUnmappable as exc:
+        raise _unmappable(order, exc) from exc
+    except NeedsPerson as exc:
+        exc.details.setdefault("entity_type", ENTITY)
+        exc.details.setdefault("entity_id", order.shopify_id)
+        exc.details.setdefault("order", order.name)
+        raise
+
+
+def order_entity_key(shop: str, order_id: str) -> str:
+    """The queue's entity key of an order: its jobs run one at a time, in order."""
+    return f"order:{shop}:{order_id.rsplit('/', 1)[-1]}"
+
+
+def rules_for(settings: Settings, shop: ShopSettings) -> OrderRules:
+    """The pure rules' view of the configuration, for one shop."""
+    lookups = settings.lookups_for(shop)
+    web_accounts = dict(shop.web_accounts)
+    if shop.default_customer_account:
+        web_accounts.setdefault(shop.currency, shop.default_customer_account)
+    return OrderRules(
+        trigger=shop.order_trigger,
+        test_orders=shop.test_orders,
+        warehouses=dict(shop.locations),
+        default_warehouse=shop.default_warehouse,
+        payment_methods=dict(lookups.payment_gateways),
+        shipping_methods=dict(lookups.shipping_methods),
+        tax_codes=dict(lookups.tax_codes),
+        web_accounts=web_accounts,
+        company_accounts=dict(shop.company_accounts),
+        account_prefix=shop.customer_account_prefix,
+        create_customers=shop.create_customers,
+        bundles={sku: _components(parts) for sku, parts in settings.bundles.items()},
+        ledger_currencies=frozenset(shop.accounts) if shop.accounts else None,
+        gift_card_sku=shop.gift_card_sku,
+    )
+
+
+def _components(parts: Mapping[str, int]) -> tuple[BundleComponent, ...]:
+    return tuple(BundleComponent(sku, quantity) for sku, quantity in parts.items())
+
+
+def _cutoff(shop: ShopSettings) -> Cutoff:
+    statuses = frozenset(SalesOrderStatus(status) for status in shop.amendment_cutoff_statuses)
+    return Cutoff(minutes=shop.amendment_cutoff_minutes, statuses=statuses)
+
+
+# -- deciding ----------------------------------------------------------------------------------
+
+
+def _decide(order: Order, sync: OrderSync | None, rules: OrderRules, ctx: FlowContext) -> NextStep:
+    verdict = qualify(order, rules)
+    fingerprint = None
+    if sync is not None and sync.status in (SyncStatus.POSTED, SyncStatus.MANUAL):
+        fingerprint = _state_fingerprint(order, rules, sync.customer_account, ctx)
+    return next_step(
+        order,
+        sync,
+        qualifies=verdict.qualifies,
+        skip=verdict.skip,
+        reason=verdict.reason,
+        fingerprint=fingerprint,
+    )
+
+
+def _state_fingerprint(order: Order, rules: OrderRules, account: str, ctx: FlowContext) -> str:
+    content = order_fingerprint(_mapped(order, rules, account, ctx).request)
+    return state_fingerprint(content, cancelled=order.cancelled_at is not None)
+
+
+def _mapped(order: Order, rules: OrderRules, account: str, ctx: FlowContext) -> MappedOrder:
+    return map_order(order, rules, customer_account=account, kits=_kits(order, rules, ctx))
+
+
+def _kits(order: Order, rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
+    """Bundle definitions the ERP holds as kits, for the order's SKUs that config does not define."""
+    if Capability.KITS not in ctx.erp.capabilities:
+        return {}
+    asked = sorted({line.sku for line in order.lines if line.sku and line.sku not in rules.bundles})
+    items = ctx.erp.get_items(asked) if asked else {}
+    return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
+
+
+# -- the steps ---------------------------------------------------------------------------------
+
+
+def _wait(order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext) -> None:
+    _save(ctx, _sync_of(order, sync, ctx, SyncStatus.WAITING), "waiting", {"reason": step.reason})
+
+
+def _skip(order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext) -> None:
+    _save(ctx, _sync_of(order, sync, ctx, SyncStatus.SKIPPED), "skipped", {"reason": step.reason})
+
+
+def _nothing(
+    order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext
+) -> None:
+    _trail(ctx, order.shopify_id, "unchanged", {"reason": step.reason})
+    if sync is not None and sync.erp_number and not sync.written_back:
+        _write_back(order, sync, ctx)
+
+
+def _create(
+    order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext
+) -> None:
+    _trail(ctx, order.shopify_id, "qualified", {"reason": step.reason})
+    plan = plan_customer(order, rules)
+    missing = _missing_skus(order, rules, ctx)
+    if missing:
+        _quarantine(order, sync, missing, ctx)
+        return
+    account = plan.account or _customer_account(order, plan.customer, ctx)
+    mapped = _mapped(order, rules, account, ctx)
+    _trail(ctx, order.shopify_id, "mapped", _mapping_detail(mapped, plan.via))
+    try:
+        posted = ctx.erp.create_sales_order(mapped.request)
+    except UnknownSku as exc:
+        _quarantine(order, sync, exc.skus, ctx)
+        return
+    base = _sync_of(order, sync, ctx, SyncStatus.POSTED)
+    posted_sync = base.moved(
+        erp_id=posted.erp_id,
+        erp_number=posted.number or posted.erp_id,
+        customer_account=account,
+        fingerprint=state_fingerprint(order_fingerprint(mapped.request), cancelled=False),
+        posted_at=ctx.clock.now(),
+        missing_skus=(),
+    )
+    _record_posted(order, posted_sync, existed=posted.existed, ctx=ctx)
+    _write_back(order, posted_sync, ctx)
+
+
+def _amend(order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext) -> None:
+    assert sync is not None
+    if _after_cutoff(order, sync, step, rules, ctx, Capability.AMEND_SALES_ORDER):
+        return
+    mapped = _mapped(order, rules, sync.customer_account, ctx)
+    ctx.erp.amend_sales_order(mapped.request)
+    fingerprint = state_fingerprint(order_fingerprint(mapped.request), cancelled=False)
+    amended = sync.moved(fingerprint=fingerprint, amendments=sync.amendments + 1)
+    _save(ctx, amended, "amended", _mapping_detail(mapped, "stored account"))
+
+
+def _cancel(
+    order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext
+) -> None:
+    assert sync is not None
+    if _after_cutoff(order, sync, step, rules, ctx, Capability.CANCEL_SALES_ORDER):
+        return
+    ctx.erp.cancel_sales_order(order.name, reason="cancelled in Shopify")
+    _save(ctx, sync.moved(status=SyncStatus.CANCELLED), "cancelled", {"erp_number": sync.erp_number})
+
+
+def _tell_operations(
+    order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRules, ctx: FlowContext
+) -> None:
+    assert sync is not None
+    _manual(order, sync, step.reason, rules, ctx)
+
+
+_STEPS = {
+    Step.WAIT: _wait,
+    Step.SKIP: _skip,
+    Step.CREATE: _create,
+    Step.AMEND: _amend,
+    Step.CANCEL: _cancel,
+    Step.AFTER_CUTOFF: _tell_operations,
+    Step.NOTHING: _nothing,
+}
+
+
+# -- helpers of the steps ----------------------------------------------------------------------
+
+
+def _missing_skus(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[str, ...]:
+    """The SKUs the ERP lacks or holds inactive (after bundles become their components)."""
+    kits = _kits(order, rules, ctx)
+    wanted = erp_skus(order, _with_kits(rules, kits))
+    items = ctx.erp.get_items(wanted)
+    return tuple(sku for sku in wanted if sku not in items or items[sku].status is not ItemStatus.ACTIVE)
+
+
+def _with_kits(rules: OrderRules, kits: Mapping[str, tuple[BundleComponent, ...]]) -> OrderRules:
+    if not kits:
+        return rules
+    return replace(rules, bundles={**kits, **rules.bundles})
+
+
+def _customer_account(order: Order, customer: Customer | None, ctx: FlowContext) -> str:
+    assert customer is not None  # plan_customer sets exactly one of account and customer
+    match = ctx.erp.find_or_create_customer(customer)
+    _trail(ctx, order.shopify_id, "customer", {"account": match.account, "created": match.created})
+    if match.conflicts:
+        _report(
+            ctx,
+            order,
+            ProblemKind.CUSTOMER_CONFLICT,
+            _conflict_message(order, match.account, match.conflicts),
+        )
+    return match.account
+
+
+def _conflict_message(order: Order, account: str, conflicts: tuple[str, ...]) -> str:
+    fields = ", ".join(conflicts)
+    return (
+        f"order {order.name}: ERP customer {account} matched by email differs in {fields}; "
+        "the order was posted to the ERP's account as it is"
+    )
+
+
+def _quarantine(order: Order, sync: OrderSync | None, skus: tuple[str, ...], ctx: FlowContext) -> None:
+    quarantined = _sync_of(order, sync, ctx, SyncStatus.QUARANTINED).moved(missing_skus=tuple(skus))
+    message = (
+        f"order {order.name} waits for SKU(s) the ERP lacks or holds inactive: {', '.join(skus)}. "
+        "Create or activate them in the ERP; the order is released by itself."
+    )
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(quarantined)
+        tx.add_trail(ctx.shop.name, order.shopify_id, "quarantined", {"skus": list(skus)})
+        tx.report_problem(_problem(ctx, order, ProblemKind.UNKNOWN_SKU, message, {"skus": list(skus)}))
+
+
+def _record_posted(order: Order, sync: OrderSync, *, existed: bool, ctx: FlowContext) -> None:
+    """Sync record, link, trail and the release of any quarantine problem: one transaction."""
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(sync)
+        tx.link(ENTITY, ctx.shop.name, order.shopify_id, sync.erp_id, sync.erp_number)
+        detail = {"erp_id": sync.erp_id, "erp_number": sync.erp_number, "existed": existed}
+        tx.add_trail(ctx.shop.name, order.shopify_id, "posted", detail)
+        if tx.resolve_problems(ProblemKind.UNKNOWN_SKU, ENTITY, order.shopify_id, ctx.shop.name):
+            tx.add_trail(ctx.shop.name, order.shopify_id, "released", {"skus": "now in the ERP"})
+
+
+def _write_back(order: Order, sync: OrderSync, ctx: FlowContext) -> None:
+    """The ERP number onto the Shopify order (metafield and tag), then remember it was done."""
+    shopify: ShopifyPort = ctx.shopify
+    shopify.record_erp_order(order.shopify_id, sync.erp_number)
+    _save(ctx, sync.moved(written_back=True), "written_back", {"erp_number": sync.erp_number})
+
+
+def _after_cutoff(
+    order: Order, sync: OrderSync, step: NextStep, rules: OrderRules, ctx: FlowContext, needed: Capability
+) -> bool:
+    """True (and operations told) when the change may no longer reach the ERP by itself."""
+    if needed not in ctx.erp.capabilities:
+        _manual(
+            order,
+            sync,
+            f"{step.reason}, and {ctx.erp.vendor} cannot {needed.value} through its API",
+            rules,
+            ctx,
+        )
+        return True
+    erp_order = ctx.erp.find_sales_order(order.name)
+    why = cutoff_passed(
+        _cutoff(ctx.shop),
+        erp_status=erp_order.status if erp_order else None,
+        posted_at=sync.posted_at,
+        now=ctx.clock.now(),
+    )
+    if not why:
+        return False
+    _manual(order, sync, f"{step.reason} after the cut-off ({why})", rules, ctx)
+    return True
+
+
+def _manual(order: Order, sync: OrderSync, what: str, rules: OrderRules, ctx: FlowContext) -> None:
+    cancelled = order.cancelled_at is not None
+    todo = "cancel it" if cancelled else "change it to match Shopify"
+    message = (
+        f"order {order.name} ({sync.erp_number} in the ERP): {what}. shopbridge changed nothing in the "
+        f"ERP; find {sync.erp_number} there and {todo}, then resolve this problem."
+    )
+    fingerprint = _state_fingerprint(order, rules, sync.customer_account, ctx)
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(sync.moved(status=SyncStatus.MANUAL, fingerprint=fingerprint))
+        tx.add_trail(ctx.shop.name, order.shopify_id, "after_cutoff", {"what": what})
+        tx.report_problem(_problem(ctx, order, ProblemKind.AMENDMENT_AFTER_CUTOFF, message, {"what": what}))
+
+
+def _unmappable(order: Order, exc: OrderUnmappable) -> NeedsPerson:
+    team = _UNMAPPABLE_TEAMS.get(exc.code, Team.ECOMMERCE)
+    return NeedsPerson(
+        f"order {order.name} cannot be posted: {exc.reason}",
+        kind=ProblemKind.ORDER_UNMAPPABLE,
+        team=team,
+        resolution=exc.fix,
+        details={"entity_type": ENTITY, "entity_id": order.shopify_id, "order": order.name, "code": exc.code},
+    )
+
+
+# Who fixes what: configuration gaps are the integrator's, money gaps finance's, bad orders ecommerce's.
+_UNMAPPABLE_TEAMS = {
+    "no_ledger_accounts": Team.FINANCE,
+    "no_warehouse": Team.TECHNICAL,
+    "gift_card_not_configured": Team.FINANCE,
+}
+
+
+def _sync_of(order: Order, sync: OrderSync | None, ctx: FlowContext, status: SyncStatus) -> OrderSync:
+    if sync is None:
+        return OrderSync(shop=ctx.shop.name, order_id=order.shopify_id, name=order.name, status=status)
+    return sync.moved(status=status, name=order.name)
+
+
+def _save(ctx: FlowContext, sync: OrderSync, step: str, detail: Mapping[str, Any]) -> None:
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(sync)
+        tx.add_trail(ctx.shop.name, sync.order_id, step, detail)
+
+
+def _trail(ctx: FlowContext, order_id: str, step: str, detail: Mapping[str, Any]) -> None:
+    with ctx.uow.begin() as tx:
+        tx.add_trail(ctx.shop.name, order_id, step, detail)
+
+
+def _report(ctx: FlowContext, order: Order, kind: ProblemKind, message: str) -> None:
+    with ctx.uow.begin() as tx:
+        tx.report_problem(_problem(ctx, order, kind, message, {}))
+
+
+def _problem(
+    ctx: FlowContext, order: Order, kind: ProblemKind, message: str, details: Mapping[str, Any]
+) -> ProblemReport:
+    return ProblemReport(
+        kind=kind,
+        entity_type=ENTITY,
+        entity_id=order.shopify_id,
+        message=message,
+        details={"order": order.name, **details},
+        shop=ctx.shop.name,
+    )
+
+
+def _received(job: Job, order: Order) -> dict[str, Any]:
+    return {
+        "job_id": job.id,
+        "attempt": job.attempts,
+        "source": job.payload.get("source", ""),
+        "topic": job.payload.get("topic", ""),
+        "name": order.name,
+        "updated_at": order.updated_at.isoformat() if order.updated_at else "",
+    }
+
+
+def _mapping_detail(mapped: MappedOrder, via: str) -> dict[str, Any]:
+    request = mapped.request
+    return {
+        "account": request.customer_account,
+        "via": via,
+        "lines": len(request.lines),
+        "warehouse": request.warehouse,
+        "cuts": [{"field": cut.field, "original": cut.original, "kept": cut.kept} for cut in mapped.cuts],
+        "notes": list(mapped.notes),
+    }
+
+
+FLOW = Flow(switch="orders", kind=KIND, handle=handle, topics=TOPICS)
