@@ -17,7 +17,7 @@ from typing import Any, Protocol, TypeVar
 import sqlalchemy as sa
 
 from shopbridge.domain.problems import Problem, ProblemKind, ProblemStatus, Severity, Team
-from shopbridge.engine import audit, counters, queue_admin
+from shopbridge.engine import audit, counters, queue_admin, trail
 from shopbridge.engine import problems as problem_store
 from shopbridge.engine.audit import AuditEntry
 from shopbridge.engine.clock import Clock
@@ -46,6 +46,7 @@ __all__ = [
     "list_jobs",
     "list_problems",
     "open_problems_by_team",
+    "order_story",
     "ping",
     "problem_json",
     "replay_job",
@@ -297,3 +298,12 @@ def _parse(enum: type[_E], value: str | None, name: str) -> _E | None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
+
+
+def order_story(services: Services, key: str) -> trail.OrderStory:
+    """One order's sync state, trail, jobs and problems, by Shopify name or id or ERP number."""
+    with services.store.begin() as conn:
+        sync = trail.find_order(conn, key)
+        if sync is None:
+            raise NotFound(f"no order {key!r} is known to shopbridge (give its name, id or ERP number)")
+        return trail.order_story(conn, sync)

@@ -76,3 +76,42 @@ def test_sandbox_computes_without_the_domain(path: Path) -> None:
         if name == "shopbridge.domain" or name.startswith("shopbridge.domain.")
     }
     assert offenders == set(), f"{path} imports {sorted(offenders)}"
+
+
+# A flow sees Shopify, the ERP and the store only through ports: no connector, no table, no SQL,
+# no entrypoint. The engine modules it may use are the job record, the retry policy and the clock.
+_FLOW_FORBIDDEN = (
+    "shopbridge.connectors",
+    "shopbridge.sandbox",
+    "shopbridge.web",
+    "shopbridge.cli",
+    "shopbridge.bootstrap",
+    "shopbridge.intake",
+    "shopbridge.admin",
+    "sqlalchemy",
+    "httpx",
+)
+_FLOW_ENGINE_ALLOWED = ("shopbridge.engine.job", "shopbridge.engine.retry", "shopbridge.engine.clock")
+
+
+@pytest.mark.parametrize("path", python_files("flows"), ids=lambda p: p.name)
+def test_flows_use_ports_and_the_domain_never_connectors_or_tables(path: Path) -> None:
+    for name in imported_modules(path):
+        assert not name.startswith(_FLOW_FORBIDDEN), f"{path.name} imports {name}"
+        if name.startswith("shopbridge.engine"):
+            assert name.startswith(_FLOW_ENGINE_ALLOWED), f"{path.name} imports {name}: use the ports"
+
+
+def test_flows_are_listed_explicitly_not_loaded_by_name() -> None:
+    sources = [PACKAGE / "bootstrap.py", *python_files("flows")]
+    offenders = [p.name for p in sources if "importlib" in p.read_text(encoding="utf-8")]
+    assert offenders == []
+
+
+@pytest.mark.parametrize("path", python_files("ports"), ids=lambda p: p.name)
+def test_ports_import_only_the_domain_and_errors(path: Path) -> None:
+    for name in imported_modules(path):
+        top = name.split(".")[0]
+        ours = name.startswith(("shopbridge.domain", "shopbridge.errors"))
+        allowed = top in sys.stdlib_module_names or ours
+        assert allowed, f"{path.name} imports {name}"

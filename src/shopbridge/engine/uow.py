@@ -22,7 +22,7 @@ from shopbridge.engine.schema import order_syncs, trail
 from shopbridge.engine.sql import upsert_insert
 from shopbridge.engine.store import Store
 
-__all__ = ["StoreTransaction", "StoreUnitOfWork"]
+__all__ = ["StoreTransaction", "StoreUnitOfWork", "sync_from_row"]
 
 
 class StoreUnitOfWork:
@@ -49,7 +49,7 @@ class StoreTransaction:
         row = self.conn.execute(
             sa.select(order_syncs).where(order_syncs.c.shop == shop, order_syncs.c.order_id == order_id)
         ).first()
-        return None if row is None else _sync(row._mapping)
+        return None if row is None else sync_from_row(row._mapping)
 
     def save_order_sync(self, sync: OrderSync) -> None:
         values = _sync_values(sync, self.now)
@@ -67,7 +67,7 @@ class StoreTransaction:
             .where(order_syncs.c.status == SyncStatus.QUARANTINED.value)
             .order_by(order_syncs.c.updated_at)
         ).all()
-        found = [_sync(row._mapping) for row in rows]
+        found = [sync_from_row(row._mapping) for row in rows]
         if skus is None:
             return found
         wanted = set(skus)
@@ -129,7 +129,7 @@ def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
     }
 
 
-def _sync(row: sa.RowMapping) -> OrderSync:
+def sync_from_row(row: sa.RowMapping) -> OrderSync:
     return OrderSync(
         shop=row["shop"],
         order_id=row["order_id"],

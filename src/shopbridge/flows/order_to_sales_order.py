@@ -63,6 +63,9 @@ def handle(job: Job, ctx: FlowContext) -> None:
     rules = rules_for(ctx.settings, ctx.shop)
     with ctx.uow.begin() as tx:
         sync = tx.order_sync(ctx.shop.name, order.shopify_id)
+        if sync is None:  # seen for the first time: findable by name from now on
+            sync = _sync_of(order, None, ctx, SyncStatus.WAITING)
+            tx.save_order_sync(sync)
         tx.add_trail(ctx.shop.name, order.shopify_id, "received", _received(job, order))
     try:
         step = _decide(order, sync, rules, ctx)
