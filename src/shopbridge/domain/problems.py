@@ -1,6 +1,6 @@
 """The problem taxonomy: what can go wrong, who owns it, how bad it is and how it resolves.
 
-A *problem* is a failure turned into data (ARCHITECTURE invariant 2). This module is pure: it says
+A *problem* is a failure turned into data (docs/architecture.md invariant 2). This module is pure: it says
 what kinds exist and their defaults; the engine stores problems and the flows raise them.
 The string values are stored in the database; ``tests/engine/test_enums_match_db.py`` keeps the two
 in step.

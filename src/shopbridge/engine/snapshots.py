@@ -1,6 +1,6 @@
 """Stock snapshots: the last quantity pushed to Shopify per (shop, location, inventory item).
 
-The stock flow compares against these so it sends only what changed (ARCHITECTURE invariant 7).
+The stock flow compares against these so it sends only what changed (docs/architecture.md invariant 7).
 """
 
 from __future__ import annotations

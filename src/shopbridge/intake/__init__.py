@@ -3,5 +3,5 @@
 ``webhooks`` records a verified delivery and enqueues the job of the flow that owns its topic;
 ``order_sweep`` reads the orders updated since a watermark and feeds the same job; ``reconcile``
 proves that every order Shopify has reached shopbridge. None of this is a flow: intake never calls
-the ERP, it only turns events into durable jobs (ARCHITECTURE invariants 1 and 3).
+the ERP, it only turns events into durable jobs (docs/architecture.md invariants 1 and 3).
 """

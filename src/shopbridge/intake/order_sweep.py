@@ -1,6 +1,6 @@
 """The order sweep: orders updated since a watermark, fed to the same job as the order webhooks.
 
-Webhooks are hints, sweeps are the truth (ARCHITECTURE invariant 3): Shopify's delivery is best
+Webhooks are hints, sweeps are the truth (docs/architecture.md invariant 3): Shopify's delivery is best
 effort, so every ``[schedules] order_sweep`` seconds a ``sweep.orders`` job per shop reads the orders
 updated since the watermark minus ``order_sweep_overlap`` and enqueues one ``shopify.order`` job per
 order version not seen before (:func:`shopbridge.intake.webhooks.enqueue_order_version`). A webhook and

@@ -2,7 +2,7 @@
 
 The web layer (``web/intake.py``) checks size and signature and calls :func:`accept`; everything here
 runs inside the caller's transaction, so the event and its job are stored together or not at all
-(ARCHITECTURE invariant 1: nothing is lost, and an acknowledged webhook always has its job).
+(docs/architecture.md invariant 1: nothing is lost, and an acknowledged webhook always has its job).
 
 **Topic table.** Built from the flows (:func:`routes_for`): each webhook topic a flow owns goes to
 that flow's job kind, keyed by the entity the topic concerns (:data:`TOPIC_ENTITIES`); bootstrap

@@ -2,7 +2,7 @@
 
 Flows never see tables or SQL. A handler opens ``uow.begin()`` around the state it changes together:
 the order's sync record, its link to the ERP document, the trail, problems and follow-up jobs are
-written in one transaction (the transactional outbox of ARCHITECTURE invariant 1), so a crash leaves
+written in one transaction (the transactional outbox of docs/architecture.md invariant 1), so a crash leaves
 either all of them or none. The engine implements this port (``shopbridge.engine.uow``).
 """
 
