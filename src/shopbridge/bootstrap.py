@@ -110,7 +110,13 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
 
 
 def enabled_flows(settings: Settings) -> list[Flow]:
-    """The flows ``[flows]`` turns on, in the order of :data:`FLOWS`."""
+    """The flows ``[flows]`` turns on, in the order of :data:`FLOWS`.
+
+    None without an ERP and a shop: every flow moves something between the two, and an installation
+    that only reads the queue (or a fresh ``shopbridge init``) must not schedule work that cannot run.
+    """
+    if settings.erp is None or not settings.shops:
+        return []
     return [flow for flow in FLOWS if getattr(settings.flows, flow.switch)]
 
 

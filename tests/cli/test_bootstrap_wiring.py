@@ -18,20 +18,51 @@ def memory_store() -> Store:
     return Store.connect("sqlite://")
 
 
+def installed(**extra: object) -> Settings:
+    """An installation with a shop and an ERP (flows run only between the two)."""
+    return parse_settings(
+        {
+            "shops": [
+                {
+                    "name": "uk",
+                    "domain": "brand-uk.myshopify.com",
+                    "access_token": {"env": "WIRING_TOKEN"},
+                    "webhook_secrets": [{"env": "WIRING_SECRET"}],
+                }
+            ],
+            "erp": {
+                "vendor": "tryton",
+                "tryton": {
+                    "url": "http://127.0.0.1:9",
+                    "database": "x",
+                    "password": {"env": "WIRING_TRYTON"},
+                },
+            },
+            **extra,
+        }
+    )
+
+
 def test_the_registry_holds_every_flow_and_the_order_sweep(memory_store: Store) -> None:
-    registry = build_registry(build_services(Settings(), store=memory_store))
+    registry = build_registry(build_services(installed(), store=memory_store))
     assert {flow.kind for flow in FLOWS} <= registry.kinds()
     assert {"sweep.orders", "sweep.order_sweep"} <= registry.kinds()
 
 
+def test_without_an_erp_no_flow_runs_and_no_topic_is_routed(memory_store: Store) -> None:
+    services = build_services(Settings(), store=memory_store)
+    assert not {flow.kind for flow in FLOWS} & build_registry(services).kinds()
+    assert services.routes == {}
+
+
 def test_a_flow_turned_off_takes_its_kinds_and_topics_with_it(memory_store: Store) -> None:
-    services = build_services(parse_settings({"flows": {"orders": False}}), store=memory_store)
+    services = build_services(installed(flows={"orders": False}), store=memory_store)
     assert "shopify.order" not in build_registry(services).kinds()
     assert "orders/paid" not in services.routes
 
 
 def test_the_topic_table_sends_order_topics_to_the_order_flow(memory_store: Store) -> None:
-    routes = build_services(Settings(), store=memory_store).routes
+    routes = build_services(installed(), store=memory_store).routes
     assert {topic for topic, route in routes.items() if route.kind == order_to_sales_order.KIND} == set(
         order_to_sales_order.TOPICS
     )
