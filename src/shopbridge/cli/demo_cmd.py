@@ -22,6 +22,9 @@ _PHASE_TEXT = {
     "reconcile_webhooks": "Reconciling Shopify's orders with shopbridge (webhooks alone)",
     "sweep": "Sweeping orders updated since the watermark",
     "reconcile_sweep": "Reconciling again after the sweep",
+    "release": "Creating the late SKU in the ERP; the items sweep releases its orders",
+    "change": "Editing posted orders (before and after the cut-off), cancelling one",
+    "redeliver": "Delivering the changes' webhooks, then sweeping again",
     "check_erp": "Checking the ERP (Sage 200 sandbox)",
 }
 
@@ -38,9 +41,14 @@ def demo(
         help="keep the dashboard up until Ctrl-C (default: on a terminal, not in CI)",
     ),
     port: int = typer.Option(0, min=0, max=65535, help="dashboard port (0: a free one)"),
+    erp: str = typer.Option("sage200", help="the ERP sandbox to post into (sage200 only for now)"),
 ) -> None:
     """Run a day of trading through shopbridge on SQLite and the built-in sandboxes, then reconcile."""
     from shopbridge.demo.day import DemoDay, write_report
+
+    if erp != "sage200":
+        console.print(f"[red]--erp {erp}: only the Sage 200 sandbox is wired into the demo so far[/red]")
+        raise typer.Exit(2)
     from shopbridge.demo.stack import DemoOptions, DemoStack
 
     options = DemoOptions(
@@ -99,6 +107,10 @@ def _print(report: DemoReport, json_path: str, md_path: str) -> None:
     console.print(table)
     verdict = "[green]AGREE[/green]" if rec["agrees"] else "[red]DISAGREE[/red]"
     console.print(f"Shopify and shopbridge {verdict}. Report: {md_path} (and {json_path})")
+    from shopbridge.demo.day import orders_agree, verdict_line
+
+    colour = "green" if orders_agree(data["orders"]) else "red"
+    console.print(f"[{colour}]ERP: {verdict_line(data['orders'])}[/{colour}]")
 
 
 def _trio(hooks: dict[str, int]) -> str:

@@ -4,22 +4,29 @@ The Shopify sandbox trades a day (orders with discounts, taxes and bundles, canc
 refunds, fulfilments, a payout). Its webhooks reach shopbridge's signed intake with some dropped and
 some duplicated on purpose. The reconciliation then compares Shopify's order list with what shopbridge
 holds twice: after the webhooks alone (the dropped ones are missing) and after the order sweep (none
-may be missing). The ERP is checked for reachability and capabilities; posting orders to it is the
-order flow's issue, not yet built, and the report says so rather than pretending.
+may be missing). The order flow posts the day's orders into the Sage 200 sandbox; the day adds what
+the ERP side must survive: a SKU the ERP only gets later (quarantine, then release by the items
+sweep), a bundle, edits before the cut-off, an edit after it, a cancellation of a posted order, and
+tax-inclusive and tax-exclusive prices. The order check reads both sandboxes' own state.
 """
 
 from __future__ import annotations
 
 import json
+import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
-from shopbridge.demo.stack import SHOP_NAME, DemoOptions, DemoStack
+from shopbridge.demo.orders import order_check
+from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack, add_erp_item
+from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
 from shopbridge.intake.reconcile import IntakeReconciliation, reconcile_intake
 from shopbridge.ports.erp import ErpHealth
+from shopbridge.sandbox.shopify import scenario_actions as act
+from shopbridge.sandbox.shopify.checkout import place_order
 from shopbridge.sandbox.shopify.scenario import Summary, run_day
 
 
@@ -35,6 +42,8 @@ class DemoReport:
     status: dict[str, Any]
     counters: dict[str, int] = field(default_factory=dict)
     dashboard: str = ""
+    orders: dict[str, Any] = field(default_factory=dict)
+    changes: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +62,8 @@ class DemoReport:
                 "detail": self.erp.detail,
                 "capabilities": sorted(c.value for c in self.erp.capabilities),
             },
+            "orders": self.orders,
+            "changes": self.changes,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -62,7 +73,17 @@ class DemoReport:
 class DemoDay:
     """The demo's phases, in order; each is a method so the CLI can show progress between them."""
 
-    PHASES = ("trade", "deliver", "reconcile_webhooks", "sweep", "reconcile_sweep", "check_erp")
+    PHASES = (
+        "trade",
+        "deliver",
+        "reconcile_webhooks",
+        "sweep",
+        "reconcile_sweep",
+        "release",
+        "change",
+        "redeliver",
+        "check_erp",
+    )
 
     def __init__(self, stack: DemoStack, options: DemoOptions) -> None:
         self.stack = stack
@@ -74,13 +95,39 @@ class DemoDay:
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
+        self.changes: dict[str, list[str]] = {
+            "tax_exclusive": [],
+            "edited_before_cutoff": [],
+            "edited_after_cutoff": [],
+            "cancelled_after_posting": [],
+        }
 
     def trade(self) -> None:
-        """shopbridge was installed before the trading day began: its order watermark starts there."""
+        """shopbridge was installed before the trading day began: its order watermark starts there.
+
+        The day (all prices VAT-inclusive) is followed by one VAT-exclusive order that also sells the
+        SKU the ERP does not have yet. Workers start once the day is traded, so shopbridge's own
+        write-backs come after the day's events and a seed gives the same day every run.
+        """
         services = self.stack.services
         assert services is not None and self.stack.shopify is not None
         start_watermark(services.store, SHOP_NAME, self.day_start)
-        self.summary = run_day(self.stack.shopify.state, seed=self.options.seed, orders=self.options.orders)
+        state = self.stack.shopify.state
+        self.summary = run_day(state, seed=self.options.seed, orders=self.options.orders)
+        order = place_order(
+            state,
+            {
+                "lines": [{"sku": LATE_SKU, "quantity": 2}, {"sku": "TEE-L", "quantity": 1}],
+                "shipping": {"title": "Standard", "price": "3.95", "code": "STD"},
+                "tax": {"title": "VAT", "rate": "0.2"},
+                "taxes_included": False,
+                "gateway": "shopify_payments",
+                "payment": "paid",
+                "customer": {"email": "trade.buyer@example.com", "firstName": "Tara", "lastName": "Exvat"},
+            },
+        )
+        self.changes["tax_exclusive"].append(str(order["name"]))
+        self.stack.start_workers()
 
     def deliver(self) -> None:
         assert self.stack.shopify is not None
@@ -98,6 +145,57 @@ class DemoDay:
         self.stack.wait_until_idle()
 
     def reconcile_sweep(self) -> None:
+        self.after = self._reconcile()
+
+    def release(self) -> None:
+        """Later in the day the ERP gets the missing SKU; the items sweep releases its orders."""
+        services, stack = self.stack.services, self.stack
+        assert services is not None and stack.shopify is not None
+        name, price = stack.catalogue[LATE_SKU]
+        add_erp_item(stack.sage, LATE_SKU, name, price)
+        with services.store.begin() as conn:
+            queue.enqueue(conn, "sweep.erp_items", {}, dedup_key="sweep.erp_items")
+        stack.wait_until_idle()
+
+    def change(self) -> None:
+        """Edits of posted orders (two before the cut-off, one after despatch), one cancellation."""
+        stack = self.stack
+        assert stack.shopify is not None
+        state = stack.shopify.state
+        rng = random.Random(self.options.seed)
+        with stack.sage.state.lock:
+            posted = {str(r["customer_document_no"]) for r in stack.sage.state.all("sop_orders")}
+        with state.lock:
+            candidates = [
+                o
+                for o in sorted(state.orders.values(), key=lambda o: int(str(o["id"]).rsplit("/", 1)[-1]))
+                if o["name"] in posted
+                and not o["cancelled_at"]
+                and not any(line["fulfilled"] for line in o["line_items"])
+                and not any(line["refunded"] for line in o["line_items"])
+            ]
+            variants = sorted(
+                gid
+                for gid, v in state.variants.items()
+                if v.get("sku") in stack.catalogue
+                and state.products[str(v["product_id"])]["status"] == "ACTIVE"
+            )
+        picked = rng.sample(candidates, min(4, len(candidates)))
+        for order in picked[:2]:
+            if act.edit(state, rng, order, variants):
+                self.changes["edited_before_cutoff"].append(str(order["name"]))
+        if len(picked) > 2:
+            order = picked[2]
+            stack.sage.despatch(str(order["name"]), courier="Royal Mail", consignment="RM000000001GB")
+            if act.edit(state, rng, order, variants):
+                self.changes["edited_after_cutoff"].append(str(order["name"]))
+        if len(picked) > 3 and act.cancel(state, picked[3], restock=True):
+            self.changes["cancelled_after_posting"].append(str(picked[3]["name"]))
+
+    def redeliver(self) -> None:
+        """The changes' webhooks (some dropped again), then a sweep for what they missed."""
+        self.deliver()
+        self.sweep()
         self.after = self._reconcile()
 
     def check_erp(self) -> None:
@@ -130,7 +228,20 @@ class DemoDay:
             status=admin.status(services).to_json(),
             counters=dict(admin.counter_values(services)),
             dashboard=f"{self.stack.web_url}/",
+            orders=self._orders(),
+            changes=self.changes,
         )
+
+    def _orders(self) -> dict[str, Any]:
+        services, shopify = self.stack.services, self.stack.shopify
+        assert services is not None and shopify is not None
+        with services.store.begin() as conn:
+            return order_check(
+                shopify.state,
+                self.stack.sage,
+                conn,
+                cancelled_after_posting=self.changes["cancelled_after_posting"],
+            )
 
 
 def write_report(report: DemoReport, options: DemoOptions) -> tuple[str, str]:
@@ -164,7 +275,9 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- {erp['vendor']}: reachable={erp['reachable']} authenticated={erp['authenticated']}",
         f"- {erp['detail']}",
         f"- capabilities: {', '.join(erp['capabilities'])}",
-        "- orders are not posted to the ERP yet: the order flow is its own issue.",
+        f"- {verdict_line(data['orders'])}",
+        *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
+        *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
         "",
         "## Queue",
         *(f"- {row['kind']} {row['state']}: {row['count']}" for row in data["status"]["queue"]),
@@ -172,3 +285,20 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Dashboard: {data['dashboard']}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def verdict_line(orders: dict[str, Any], erp_name: str = "Sage 200") -> str:
+    return (
+        f"{orders['qualifying']} qualifying orders in Shopify, {orders['in_erp_exactly_once']} in {erp_name}"
+        f" exactly once, {orders['duplicates_in_erp']} duplicated, {orders['totals_differ']} totals differ"
+        f" ({orders['quarantined']} quarantined, {orders['released']} released,"
+        f" {orders['after_cutoff_problems']} held at the cut-off)"
+    )
+
+
+def orders_agree(orders: dict[str, Any]) -> bool:
+    return bool(
+        orders["in_erp_exactly_once"] == orders["qualifying"]
+        and orders["duplicates_in_erp"] == 0
+        and orders["totals_differ"] == 0
+    )

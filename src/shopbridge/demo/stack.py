@@ -12,14 +12,18 @@ import os
 import secrets
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 
-from shopbridge import admin
+import sqlalchemy as sa
+
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
+from shopbridge.demo.webhooks import SeededEmitter
 from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.serving import ServerThread
+from shopbridge.sandbox.shopify.seed import BUNDLE
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
 from shopbridge.sandbox.shopify.webhooks import WebhookEmitter
 from shopbridge.web.app import create_app
@@ -29,6 +33,11 @@ SHOP_DOMAIN = "sandbox.myshopify.com"
 ENV_SHOPIFY_TOKEN = "SHOPBRIDGE_DEMO_SHOPIFY_TOKEN"
 ENV_WEBHOOK_SECRET = "SHOPBRIDGE_DEMO_WEBHOOK_SECRET"
 ENV_SAGE_TOKEN = "SHOPBRIDGE_DEMO_SAGE200_TOKEN"
+ERP_WAREHOUSE = "WAREHOUSE"  # the Sage 200 sandbox's warehouse
+WEB_ACCOUNT = "EXIST01"  # the Sage 200 sandbox's seeded account: guest checkouts post to it
+# Sold during the day but created in the ERP only after the first delivery: its orders are
+# quarantined, then released by the items sweep once the demo creates it.
+LATE_SKU = "BOTTLE-01"
 
 
 @dataclass(frozen=True)
@@ -40,8 +49,9 @@ class DemoOptions:
     seed: int = 2026
     drop_rate: float = 0.10  # webhooks Shopify never delivers: the sweep must bring these in
     duplicate_rate: float = 0.10  # webhooks delivered twice: the inbox must absorb these
-    workers: int = 2
+    workers: int = 4
     port: int = 0
+    erp: str = "sage200"
 
 
 class DemoStack:
@@ -71,13 +81,18 @@ class DemoStack:
         _remove_database(self.options.workdir)
         self.sage.start()
         self.shopify = self._start_shopify()
-        config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.sage)
+        self.catalogue = seed_erp(self.sage, self.shopify)
+        config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.sage, self.shopify)
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
         self._web = ServerThread(create_app(self.services), port=self.options.port, name="shopbridge-web")
         self.web_url = self._web.start()
         self._start_webhooks(self.shopify)
-        self._start_workers()
+
+    def start_workers(self) -> None:
+        """Workers start once the day is traded, so shopbridge's write-backs follow the day's events."""
+        if self._runtime is None:
+            self._start_workers()
 
     def stop(self) -> None:
         if self._web is not None:
@@ -91,13 +106,26 @@ class DemoStack:
             self.services.close()
 
     def wait_until_idle(self, timeout: float = 120.0) -> bool:
-        """Wait until no job is pending or running; False if ``timeout`` passes first."""
+        """Wait until no job can run any more; False if ``timeout`` passes first.
+
+        A pending job behind a dead job of the same entity (an order nobody can post until a person
+        looks at it) can never run by itself: it does not count, or the demo would wait for nothing.
+        """
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if not any(row.state in ("pending", "running") for row in admin.status(self._svc()).queue):
+            if self.runnable_jobs() == 0:
                 return True
-            time.sleep(0.2)
+            time.sleep(0.1)
         return False
+
+    def runnable_jobs(self) -> int:
+        """Jobs pending or running, not counting those held behind a dead job of their entity."""
+        query = sa.text(
+            "SELECT count(*) FROM jobs j WHERE j.state = 'running' OR (j.state = 'pending' AND NOT EXISTS"
+            " (SELECT 1 FROM jobs d WHERE d.entity_key = j.entity_key AND d.id < j.id AND d.state = 'dead'))"
+        )
+        with self._svc().store.begin() as conn:
+            return int(conn.execute(query).scalar() or 0)
 
     def emitter(self) -> WebhookEmitter:
         """The Shopify sandbox's webhook sender (started with the sandbox, since it has an address)."""
@@ -126,6 +154,8 @@ class DemoStack:
     def _start_webhooks(self, server: SandboxServer) -> None:
         """Subscribe shopbridge's intake, with the day's unreliability, once it is listening."""
         server.sandbox.settings.webhook_url = f"{self.web_url}/webhooks/shopify"
+        if server.state.webhook_emitter is None:
+            server.state.webhook_emitter = SeededEmitter(server.state).start()
         server.sandbox.start_webhooks()
         self.emitter().settings.update(
             {
@@ -152,9 +182,47 @@ def _remove_database(workdir: Path) -> None:
         (workdir / f"shopbridge.db{suffix}").unlink(missing_ok=True)
 
 
-def write_config(workdir: Path, shopify_url: str, sage: Sage200Sandbox) -> Path:
+def shop_catalogue(shopify: SandboxServer) -> dict[str, tuple[str, Decimal]]:
+    """SKU -> (name, price) of the Shopify sandbox's active products, bundles left out."""
+    state = shopify.state
+    with state.lock:
+        active = {pid: p for pid, p in state.products.items() if p.get("status") == "ACTIVE"}
+        found: dict[str, tuple[str, Decimal]] = {}
+        for variant in state.variants.values():
+            product = active.get(str(variant.get("product_id")))
+            sku = variant.get("sku")
+            if product is None or not sku or variant.get("components") or sku == BUNDLE[1]:
+                continue
+            price = variant.get("price") or "0"
+            amount = price.get("amount", "0") if isinstance(price, dict) else price
+            found.setdefault(
+                str(sku), (f"{product['title']} {variant.get('title') or ''}".strip(), Decimal(amount))
+            )
+        return found
+
+
+def seed_erp(sage: Sage200Sandbox, shopify: SandboxServer) -> dict[str, tuple[str, Decimal]]:
+    """The ERP sells what the shop sells (same SKUs, active, in stock), except :data:`LATE_SKU`."""
+    catalogue = shop_catalogue(shopify)
+    for sku, (name, price) in sorted(catalogue.items()):
+        if sku != LATE_SKU:
+            add_erp_item(sage, sku, name, price)
+    return catalogue
+
+
+def add_erp_item(sage: Sage200Sandbox, sku: str, name: str, price: Decimal) -> None:
+    sage.add_item(sku, name=name, price=price)
+    sage.set_stock(sku, ERP_WAREHOUSE, Decimal(1000))
+
+
+def write_config(workdir: Path, shopify_url: str, sage: Sage200Sandbox, shopify: SandboxServer) -> Path:
     """The demo's shopbridge.toml: an ordinary configuration whose secrets are environment variables."""
     path = workdir / "shopbridge.toml"
+    with shopify.state.lock:
+        location_ids = sorted(shopify.state.locations)
+    locations = "\n".join(f'"{gid}" = "{ERP_WAREHOUSE}"' for gid in location_ids)
+    bundle_sku, parts = BUNDLE[1], BUNDLE[3]
+    components = ", ".join(f'"{sku}" = {qty}' for sku, qty in parts)
     path.write_text(
         f"""# Written by `shopbridge demo`: shopbridge against the built-in sandboxes.
 [database]
@@ -167,6 +235,17 @@ poll_seconds = 0.1
 base_seconds = 1.0
 cap_seconds = 10.0
 
+[schedules]
+order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alone brought in
+erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
+
+[lookups.tax_codes]
+"0.2" = "1"  # UK VAT at 20%: the Sage 200 sandbox's standard-rated code
+"0" = "0"
+
+[bundles]
+"{bundle_sku}" = {{ {components} }}
+
 [[shops]]
 name = "{SHOP_NAME}"
 domain = "{SHOP_DOMAIN}"
@@ -174,9 +253,17 @@ admin_url = "{shopify_url}"
 access_token = {{ env = "{ENV_SHOPIFY_TOKEN}" }}
 webhook_secrets = [{{ env = "{ENV_WEBHOOK_SECRET}" }}]
 currency = "GBP"
+default_customer_account = "{WEB_ACCOUNT}"
+web_accounts = {{ GBP = "{WEB_ACCOUNT}" }}
+amendment_cutoff_minutes = 0
+amendment_cutoff_statuses = ["open"]
+
+[shops.locations]
+{locations}
 
 [erp]
 vendor = "sage200"
+max_concurrency = 8
 
 [erp.sage200]
 base_url = "{sage.base_url}"
