@@ -177,6 +177,14 @@ def test_the_shipping_method_is_looked_up_by_code_then_title_then_default(
     )
 
 
+def test_shipping_gets_the_tax_code_of_its_rate_like_any_line() -> None:
+    ship = ShippingLine("Standard", gbp("3.95"), "STD", (vat("0.2", "0.66"),))
+    rules = OrderRules(tax_codes={"0.2": "T1", "0": "T0"})
+    assert mapped(an_order(shipping_lines=(ship,)), rules).request.shipping_tax_code == "T1"
+    untaxed = ShippingLine("Free", gbp("0.00"), "FREE")
+    assert mapped(an_order(shipping_lines=(untaxed,)), rules).request.shipping_tax_code == "T0"
+
+
 def test_an_order_without_shipping_lines_has_no_shipping() -> None:
     request = mapped(an_order()).request
     assert (request.shipping, request.shipping_tax, request.shipping_method) == (None, None, "")

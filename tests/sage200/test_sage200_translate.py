@@ -38,6 +38,9 @@ TAX_CODES = [
         ("10.00", 3, "0.00", "", 10),  # two 0% codes: the lowest Sage code wins (zero rated, not exempt)
         ("10.00", 1, "0.00", "9", 19),  # an explicit Sage code is used as given
         ("0.00", 1, "0.00", "", 10),
+        # VAT worked out of a VAT-inclusive price and rounded: the amounts say 20.06% and 20.48%
+        ("3.29", 1, "0.66", "", 11),  # 3.95 shipping with VAT inside
+        ("0.83", 1, "0.17", "", 11),  # 1.00 with VAT inside
     ],
 )
 def test_a_line_gets_the_sage_tax_code_of_its_rate(

@@ -33,6 +33,7 @@ from shopbridge.domain.records import (
     OrderLine,
     SalesOrderLine,
     SalesOrderRequest,
+    ShippingLine,
 )
 
 Kits = Mapping[str, tuple[BundleComponent, ...]]
@@ -101,16 +102,17 @@ def map_order(
         for line in _live_lines(order)
         for erp_line in _erp_lines(order, line, rules, bundles, warehouse, trail)
     )
-    shipping, shipping_tax, shipping_method = _shipping(order, rules, trail)
+    shipping = _shipping(order, rules, trail)
     request = SalesOrderRequest(
         reference=order.name,
         customer_account=customer_account,
         currency=order.currency,
         order_date=order.created_at.date(),
         lines=lines,
-        shipping=shipping,
-        shipping_tax=shipping_tax,
-        shipping_method=shipping_method,
+        shipping=shipping.net,
+        shipping_tax=shipping.tax,
+        shipping_tax_code=shipping.tax_code,
+        shipping_method=shipping.method,
         payment_method=_payment_method(order, rules, trail),
         warehouse=warehouse,
         delivery_address=_address(order.shipping_address, rules, trail),
@@ -231,7 +233,7 @@ def _sales_line(sku: str, part: Part, tax_code: str, description: str, warehouse
     )
 
 
-def _tax_code(order: Order, line: OrderLine, rules: OrderRules, trail: _Trail) -> str:
+def _tax_code(order: Order, line: OrderLine | ShippingLine, rules: OrderRules, trail: _Trail) -> str:
     """Lookup by "<country>:<rate>", then "<rate>" (the combined rate of the line's tax lines)."""
     rate = sum((t.rate for t in line.tax_lines), start=Decimal(0))
     country = order.shipping_address.country_code if order.shipping_address else ""
@@ -243,16 +245,25 @@ def _tax_code(order: Order, line: OrderLine, rules: OrderRules, trail: _Trail) -
     return code
 
 
-def _shipping(order: Order, rules: OrderRules, trail: _Trail) -> tuple[Money | None, Money | None, str]:
+@dataclass(frozen=True)
+class _Shipping:
+    net: Money | None = None
+    tax: Money | None = None
+    method: str = ""
+    tax_code: str = ""
+
+
+def _shipping(order: Order, rules: OrderRules, trail: _Trail) -> _Shipping:
     if not order.shipping_lines:
-        return None, None, ""
+        return _Shipping()
     net = total((shipping_net(s, order.taxes_included) for s in order.shipping_lines), order.currency)
     tax = total((t.amount for s in order.shipping_lines for t in s.tax_lines), order.currency)
     first = order.shipping_lines[0]
     method, fell_back = method_for(rules.shipping_methods, first.code, first.title)
     if fell_back:
         trail.notes.append(_fell_back("shipping", first.code or first.title, method))
-    return net, tax, method
+    # The first line's rate stands for shipping: Shopify charges one rate on a store's shipping.
+    return _Shipping(net, tax, method, _tax_code(order, first, rules, trail))
 
 
 def _payment_method(order: Order, rules: OrderRules, trail: _Trail) -> str:

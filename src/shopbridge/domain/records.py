@@ -457,6 +457,7 @@ class SalesOrderRequest:
     lines: tuple[SalesOrderLine, ...]
     shipping: Money | None = None
     shipping_tax: Money | None = None
+    shipping_tax_code: str = ""  # the ERP tax code of the shipping charge ("": the ERP finds it by rate)
     shipping_method: str = ""
     payment_method: str = ""
     warehouse: str = ""

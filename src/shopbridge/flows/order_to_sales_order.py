@@ -60,7 +60,7 @@ def handle(job: Job, ctx: FlowContext) -> None:
     if order is None:
         _trail(ctx, order_id, "gone", {"reason": "Shopify no longer has this order"})
         return
-    rules = rules_for(ctx.settings, ctx.shop)
+    rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
     with ctx.uow.begin() as tx:
         sync = tx.order_sync(ctx.shop.name, order.shopify_id)
         if sync is None:  # seen for the first time: findable by name from now on

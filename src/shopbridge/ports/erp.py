@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Generic, Protocol, TypeVar, runtime_checkable
 
 from shopbridge.domain.money import Money
+from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.problems import ProblemKind, Team
 from shopbridge.domain.records import (
     CreditNote,
@@ -126,6 +127,7 @@ class ErpPort(Protocol):
     """The operations shopbridge needs from an ERP. Every method may raise the error classes above."""
 
     vendor: str
+    field_limits: FieldLimits  # text field lengths; names and addresses are cut to these, on the trail
 
     @property
     def capabilities(self) -> frozenset[Capability]:

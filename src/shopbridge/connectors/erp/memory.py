@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import TypeVar
 
 from shopbridge.domain.money import Money, total
+from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.records import (
     CreditNote,
     Customer,
@@ -91,6 +92,7 @@ class MemoryErp:
     """The fake ERP. ``capabilities`` can be narrowed to play an ERP that lacks something."""
 
     vendor: str = "memory"
+    field_limits: FieldLimits = field(default_factory=FieldLimits)
     warehouse: str = "WH"
     currency: str = "GBP"
     enabled: frozenset[Capability] = ALL_CAPABILITIES

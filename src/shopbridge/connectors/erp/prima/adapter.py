@@ -10,6 +10,7 @@ from shopbridge.connectors.erp.prima import requests as rq
 from shopbridge.connectors.erp.prima.client import PrimaClient
 from shopbridge.connectors.erp.prima.errors import PrimaRejected
 from shopbridge.domain.money import Money
+from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.records import (
     CreditNote,
     Customer,
@@ -57,6 +58,9 @@ class PrimaAdapter:
     """ERP port for Prima (Prima Solutions) through its SOAP/XML web services."""
 
     vendor = "prima"
+    # Assumed (Prima publishes no schema; see sandbox/prima/WIRE.md): 35-character names and address lines,
+    # as in the recorded MultiNewOrder traffic; the order number field takes 30.
+    field_limits = FieldLimits(name=35, address_line=35, city=35, postcode=10, description=60, reference=30)
 
     def __init__(
         self, settings: PrimaSettings, *, client: PrimaClient | None = None, currency: str = "GBP"

@@ -18,6 +18,7 @@ from shopbridge.connectors.erp.sage200.client import JsonObject, Sage200Client, 
 from shopbridge.connectors.erp.sage200.lookups import Lookups
 from shopbridge.connectors.erp.sage200.payouts import PAYMENT_MARK, RECEIPT_MARK, payout_entries
 from shopbridge.domain.money import Money
+from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.problems import ProblemKind, Team
 from shopbridge.domain.records import (
     CreditNote,
@@ -65,6 +66,9 @@ DEFAULT_SALES_NOMINAL = "4000"
 
 class Sage200Adapter:
     vendor = "sage200"
+    # sop_order in Sage 200's OpenAPI (reference/sage200/openapi/sop.json): 60 for delivery names and
+    # address lines, 30 for customer_document_no (our reference).
+    field_limits = FieldLimits(name=60, address_line=60, city=60, postcode=60, description=6000, reference=30)
 
     def __init__(self, client: Sage200Client) -> None:
         self.client = client

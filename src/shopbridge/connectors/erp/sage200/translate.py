@@ -105,15 +105,29 @@ def tax_code_id(line: SalesOrderLine, tax_codes: Sequence[Mapping[str, Any]]) ->
                 return int(code["id"])
         raise NeedsPerson(f"Sage 200 has no tax code {line.tax_code!r} (line {line.sku})")
     net = line.unit_price.amount * line.quantity
-    rate = (line.tax.amount / net * 100).quantize(Decimal("0.01"), ROUND_HALF_UP) if net else Decimal(0)
     matches = sorted(
-        (c for c in tax_codes if dec(c.get("tax_rate")) == rate), key=lambda c: int(c.get("code", 0))
+        (c for c in tax_codes if _explains(dec(c.get("tax_rate")), net, line.tax.amount)),
+        key=lambda c: (abs(net * dec(c.get("tax_rate")) / 100 - line.tax.amount), int(c.get("code", 0))),
     )
     if not matches:
+        rate = (line.tax.amount / net * 100).quantize(Decimal("0.01"), ROUND_HALF_UP) if net else Decimal(0)
         raise NeedsPerson(
-            f"no Sage 200 tax code has rate {rate}% (line {line.sku}); add one or map the tax code"
+            f"no Sage 200 tax code has a rate near {rate}% (line {line.sku}); add one or map the tax code"
         )
     return int(matches[0]["id"])
+
+
+def _explains(rate: Decimal, net: Decimal, tax: Decimal) -> bool:
+    """Whether ``rate`` on ``net`` gives Shopify's ``tax`` to within rounding.
+
+    Shopify rounds each tax to the penny (and works VAT out of a VAT-inclusive price), so the rate
+    read back from two rounded amounts is rarely exact: 3.95 with VAT inside is 3.29 + 0.66, 20.06%.
+    Two pennies allow for that rounding and for a bundle's share, apportioned once more; of the codes
+    within them the closest wins.
+    """
+    if not net:
+        return tax == 0 and rate == 0
+    return abs(net * rate / 100 - tax) <= Decimal("0.01") * 2
 
 
 def order_lines(
@@ -162,7 +176,9 @@ def _charge_line(order: SalesOrderRequest, tax_codes: Sequence[Mapping[str, Any]
     """Carriage as a free-text line (product and warehouse 0: the spec requires them only for stock lines)."""
     assert order.shipping is not None
     tax = order.shipping_tax or Money.zero(order.currency)
-    carriage = SalesOrderLine(sku="CARRIAGE", quantity=1, unit_price=order.shipping, tax=tax)
+    carriage = SalesOrderLine(
+        sku="CARRIAGE", quantity=1, unit_price=order.shipping, tax=tax, tax_code=order.shipping_tax_code
+    )
     return {
         "line_type": CHARGE_LINE,
         "product_id": 0,

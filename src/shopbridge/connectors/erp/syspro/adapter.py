@@ -23,6 +23,7 @@ from shopbridge.connectors.erp.syspro import xmlstock as xs
 from shopbridge.connectors.erp.syspro.client import SysproClient
 from shopbridge.connectors.erp.syspro.payouts import SysproPayouts
 from shopbridge.domain.money import Money
+from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.records import (
     CreditNote,
     Customer,
@@ -74,6 +75,9 @@ class SysproAdapter:
     """ERP port for SYSPRO 7/8 through e.net Solutions (REST)."""
 
     vendor = "syspro"
+    # SORTOI as integrators report it (sandbox/syspro/WIRE.md): CustomerPoNumber 30, ShipAddress1-5 40,
+    # ShipPostalCode 10, CustomerName 50 (assumed from the XSD-generated classes; check on site).
+    field_limits = FieldLimits(name=50, address_line=40, city=40, postcode=10, description=50, reference=30)
 
     def __init__(
         self,

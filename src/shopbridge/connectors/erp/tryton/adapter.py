@@ -22,6 +22,7 @@ from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups
 from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
 from shopbridge.domain.money import Money
+from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.records import (
     CreditNote,
     Customer,
@@ -62,6 +63,7 @@ OPTIONAL_MODULES = {
 
 class TrytonErp:
     vendor = "tryton"
+    field_limits = FieldLimits()  # Tryton's char fields have no length limit
 
     def __init__(self, rpc: TrytonRpc, *, warehouse_code: str = "WH", company_id: int = 1) -> None:
         self.rpc = rpc
