@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from e2e_stack import Erp, Shopify, Stack, vendor_params
 
-from conftest import Erp, Shopify, Stack, vendor_params
 from shopbridge import admin
 from shopbridge.domain.records import SalesOrderStatus
 
