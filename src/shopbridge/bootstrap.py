@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from shopbridge.config import Settings, ShopSettings, database_url, load_settings
 from shopbridge.connectors.erp import build_erp
@@ -21,7 +20,7 @@ from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.engine import queue_admin
 from shopbridge.engine.clock import Clock, SystemClock
 from shopbridge.engine.job import Job, JobState
-from shopbridge.engine.scheduler import Scheduler, schedules_from_settings, sweep_kind
+from shopbridge.engine.scheduler import Schedule, Scheduler, schedules_from_settings, sweep_kind
 from shopbridge.engine.slots import erp_slots
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
@@ -110,13 +109,7 @@ def build_services(settings: Settings, *, store: Store | None = None, clock: Clo
 
 
 def enabled_flows(settings: Settings) -> list[Flow]:
-    """The flows ``[flows]`` turns on, in the order of :data:`FLOWS`.
-
-    None without an ERP and a shop: every flow moves something between the two, and an installation
-    that only reads the queue (or a fresh ``shopbridge init``) must not schedule work that cannot run.
-    """
-    if settings.erp is None or not settings.shops:
-        return []
+    """The flows ``[flows]`` turns on, in the order of :data:`FLOWS`."""
     return [flow for flow in FLOWS if getattr(settings.flows, flow.switch)]
 
 
@@ -177,9 +170,17 @@ class Runtime:
             if thread.is_alive():
                 thread.join(timeout)
 
-    def _plan(self) -> list[Any]:
-        """The configured sweeps that some handler runs (a sweep without one would only pile up)."""
-        plan = schedules_from_settings(self.services.settings.schedules)
+    def _plan(self) -> list[Schedule]:
+        """The configured sweeps that some handler runs (a sweep without one would only pile up).
+
+        A flow's sweep needs a shop and an ERP: an installation without them (a fresh
+        ``shopbridge init``) schedules none, rather than failing one every interval.
+        """
+        settings = self.services.settings
+        plan = schedules_from_settings(settings.schedules)
+        scheduled = {flow.kind for flow in enabled_flows(settings) if flow.schedule}
+        if settings.erp is None or not settings.shops:
+            plan = [schedule for schedule in plan if sweep_kind(schedule.name) not in scheduled]
         return [schedule for schedule in plan if sweep_kind(schedule.name) in self.registry.kinds()]
 
     def _worker_thread(self, index: int, name: str) -> threading.Thread:

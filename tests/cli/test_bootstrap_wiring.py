@@ -49,10 +49,12 @@ def test_the_registry_holds_every_flow_and_the_order_sweep(memory_store: Store) 
     assert {"sweep.orders", "sweep.order_sweep"} <= registry.kinds()
 
 
-def test_without_an_erp_no_flow_runs_and_no_topic_is_routed(memory_store: Store) -> None:
-    services = build_services(Settings(), store=memory_store)
-    assert not {flow.kind for flow in FLOWS} & build_registry(services).kinds()
-    assert services.routes == {}
+def test_without_an_erp_no_flow_sweep_is_scheduled(memory_store: Store) -> None:
+    memory_store.migrate()
+    bare = Runtime(build_services(Settings(), store=memory_store), threads=1)
+    full = Runtime(build_services(installed(), store=memory_store), threads=1)
+    assert "erp_items" not in bare.scheduler.plan and "order_sweep" in bare.scheduler.plan
+    assert "erp_items" in full.scheduler.plan
 
 
 def test_a_flow_turned_off_takes_its_kinds_and_topics_with_it(memory_store: Store) -> None:

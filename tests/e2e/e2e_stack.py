@@ -285,6 +285,20 @@ currency = "GBP"
     return path
 
 
+# With the harness's adapter injected, the configured ERP is never built; the section only says an ERP
+# is there (flows run only between a shop and an ERP).
+_INJECTED_ERP = """
+[erp]
+vendor = "tryton"
+
+[erp.tryton]
+url = "http://127.0.0.1:9"
+database = "replaced-by-the-harness-adapter"
+password = { env = "SHOPBRIDGE_E2E_UNUSED" }
+"""
+os.environ.setdefault("SHOPBRIDGE_E2E_UNUSED", "unused")
+
+
 class Stack:
     """shopbridge between the sandbox shop and one ERP: web intake on a real port, worker threads."""
 
@@ -308,7 +322,7 @@ class Stack:
             shopify.server.sandbox.base_url,
             database=database,
             shop_extra=shop_extra,
-            erp=erp_config,
+            erp=erp_config or (_INJECTED_ERP if port is not None else ""),
             overlap=overlap,
         )
         self.services: Services = build_services(load_settings(config))

@@ -125,16 +125,6 @@ def test_a_quantity_edit_before_the_cut_off_amends_the_erp_order(
 
 
 @pytest.mark.parametrize("erp", ALL, indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "flows/order_to_sales_order.py _decide() (line ~127) maps the order (_state_fingerprint -> "
-        "map_order) before next_step can choose CANCEL; a cancelled Shopify order has every line at "
-        "current quantity 0, so map_order raises OrderUnmappable ('every line of the order has a "
-        "quantity of 0') and the job dies as order_unmappable: the ERP order stays open. A cancelled "
-        "order must reach Step.CANCEL without being mapped"
-    ),
-)
 def test_a_cancellation_before_the_cut_off_cancels_the_erp_order(
     shopify: Shopify, erp: Erp, make_stack: Any
 ) -> None:
@@ -171,15 +161,6 @@ def test_an_edit_after_the_cut_off_tells_operations_once_and_changes_nothing_in_
 
 
 @pytest.mark.parametrize("erp", SAGE, indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the order flow never asks the ERP about credit: flows/order_to_sales_order.py _create() "
-        "(around line 180) calls create_sales_order without ErpPort.check_credit(account, total), so an "
-        "order over the customer's credit limit is posted (Sage 200 takes it) instead of ending as a "
-        "credit-limit problem in the ERP's words"
-    ),
-)
 def test_an_erp_refusal_ends_as_one_problem_in_the_erps_words_and_a_replay_posts_it_after_the_fix(
     shopify: Shopify, erp: Erp, make_stack: Any
 ) -> None:

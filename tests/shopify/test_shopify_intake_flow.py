@@ -15,7 +15,16 @@ from shopbridge.engine.store import Store
 from shopbridge.flows import FLOWS
 from shopbridge.flows.spec import Flow
 from shopbridge.intake import webhooks as intake
-from shopbridge.intake.webhooks import TOPICS, Delivery, Outcome, accept, enqueue_order_version, routes_for
+from shopbridge.intake.webhooks import (
+    TOPICS,
+    Delivery,
+    Outcome,
+    accept,
+    enqueue_order_version,
+    graphql_order_state,
+    rest_order_state,
+    routes_for,
+)
 
 
 def _later_flow(kind: str, *topics: str) -> Flow:
@@ -100,19 +109,60 @@ def test_two_topics_of_one_order_version_make_one_job(store: Store, fake_clock: 
     assert statuses == ["received", "same_version"]
 
 
+REST_PAID = {"financial_status": "paid", "cancelled_at": None, "current_total_price": "47.90"}
+GRAPHQL_PAID = {
+    "displayFinancialStatus": "PAID",
+    "cancelledAt": None,
+    "currentTotalPriceSet": {"shopMoney": {"amount": "47.9"}},
+}
+
+
 def test_webhook_and_sweep_of_the_same_version_make_one_job(store: Store, fake_clock: FakeClock) -> None:
-    deliver(store, fake_clock, "orders/updated", {"id": 7, "updated_at": "2026-01-01T05:00:00+05:00"}, "ev-1")
-    with store.begin() as conn:  # the sweep sees the same version in GraphQL's Z notation
+    body = {"id": 7, "updated_at": "2026-01-01T05:00:00+05:00", **REST_PAID}
+    deliver(store, fake_clock, "orders/updated", body, "ev-1")
+    with store.begin() as conn:  # the sweep sees the same version in GraphQL's Z notation and shapes
         job = enqueue_order_version(
             conn,
             shop="uk",
             order_id="gid://shopify/Order/7",
             updated_at="2026-01-01T00:00:00Z",
+            state=graphql_order_state(GRAPHQL_PAID),
             payload={},
             now=fake_clock.now(),
         )
     assert job is None
     assert len(all_jobs(store)) == 1
+
+
+def test_a_cancel_in_the_same_second_as_the_create_is_a_new_version(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    # updatedAt has whole seconds: without the state, the cancel would be taken for the create again
+    created = {"id": 7, "updated_at": "2026-01-01T00:00:00Z", **REST_PAID}
+    cancelled = {**created, "cancelled_at": "2026-01-01T00:00:00Z"}
+    deliver(store, fake_clock, "orders/create", created, "ev-1")
+    deliver(store, fake_clock, "orders/cancelled", cancelled, "ev-2")
+    assert [j["payload"]["topic"] for j in all_jobs(store)] == ["orders/create", "orders/cancelled"]
+
+
+@pytest.mark.parametrize(
+    ("rest", "graphql"),
+    [
+        (REST_PAID, GRAPHQL_PAID),
+        (
+            {"financial_status": None, "current_total_price": "0.00"},
+            {"currentTotalPriceSet": {"shopMoney": {"amount": "0"}}},
+        ),
+        (
+            {**REST_PAID, "cancelled_at": "2026-01-01T00:00:00-05:00"},
+            {**GRAPHQL_PAID, "cancelledAt": "2026-01-01T05:00:00Z"},
+        ),
+    ],
+)
+def test_a_webhook_body_and_a_sweep_node_spell_one_order_state_alike(
+    rest: dict[str, Any], graphql: dict[str, Any]
+) -> None:
+    assert rest_order_state(rest) == graphql_order_state(graphql)
 
 
 def test_a_new_order_version_makes_a_new_job(store: Store, fake_clock: FakeClock) -> None:

@@ -1,6 +1,7 @@
 """The demo's order check, read from the sandboxes' own state rather than from shopbridge's counters.
 
-Shopify's side is the Shopify sandbox's orders as they are now (after edits, refunds and cancels);
+Shopify's side is the Shopify sandbox's orders as sold (edits applied; refunds are credit notes, not
+changes of the sales order);
 the ERP's side is the Sage 200 sandbox's sales orders, by the reference the adapter writes (the
 Shopify order name in ``customer_document_no``). Only ``quarantined``, ``released``, ``amended`` and
 ``after_cutoff_problems`` come from shopbridge's own store (its trail and problems tables): the ERP
@@ -28,7 +29,7 @@ SOURCES = {
     "qualifying": "Shopify sandbox: paid, not test, not cancelled before posting, something left to post",
     "in_erp": "Sage 200 sandbox sales orders by reference",
     "duplicates_in_erp": "Sage 200 sandbox sales orders by reference",
-    "totals_differ": "Sage 200 sandbox net/tax/gross vs Shopify sandbox current totals",
+    "totals_differ": "Sage 200 sandbox net/tax/gross vs Shopify sandbox totals as sold (edits, not refunds)",
     "cancelled_in_erp": "Sage 200 sandbox sales orders",
     "quarantined": "shopbridge trail",
     "released": "shopbridge trail",
@@ -47,11 +48,11 @@ def qualifies(order: dict[str, Any], cancelled_after_posting: Iterable[str]) -> 
         return False
     if fig.financial_status(order) not in PAID:
         return False
-    return any(fig.current_quantity(line) > 0 for line in order["line_items"])
+    return any(fig.sold_quantity(line) > 0 for line in order["line_items"])
 
 
 def shopify_totals(order: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
-    totals = fig.current_totals(order)
+    totals = fig.sold_totals(order)  # what the sales order must carry: refunds are credit notes
     gross, tax = Decimal(totals.total.shop), Decimal(totals.tax.shop)
     return (gross - tax).quantize(PENNY), tax.quantize(PENNY), gross.quantize(PENNY)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from decimal import Decimal
 from types import MappingProxyType
 
@@ -123,7 +123,26 @@ def map_order(
 
 
 def _live_lines(order: Order) -> tuple[OrderLine, ...]:
-    return tuple(line for line in order.lines if line.quantity > 0)
+    return tuple(as_sold(line) for line in order.lines if line.quantity > 0)
+
+
+def as_sold(line: OrderLine) -> OrderLine:
+    """The line at its sold quantity: taxes and discounts charged on more units are prorated.
+
+    Shopify keeps a line's taxes and discount allocations for the units first ordered when an edit
+    removes some; what the remaining units carry is each amount times remaining / ordered, rounded
+    half-up to the minor unit, as Shopify works out an edited order's current figures.
+    """
+    ordered = line.ordered_quantity or line.quantity
+    if ordered == line.quantity:
+        return line
+    ratio = Decimal(line.quantity) / Decimal(ordered)
+    return replace(
+        line,
+        ordered_quantity=line.quantity,
+        tax_lines=tuple(replace(t, amount=(t.amount * ratio).rounded()) for t in line.tax_lines),
+        discounts=tuple(replace(d, amount=(d.amount * ratio).rounded()) for d in line.discounts),
+    )
 
 
 def _check_order(order: Order, rules: OrderRules) -> None:

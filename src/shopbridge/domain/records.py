@@ -139,6 +139,9 @@ class OrderLine:
     variant_id: str = ""
     location_id: str = ""
     requires_shipping: bool = True
+    # The units Shopify charged ``tax_lines`` and ``discounts`` on (0: ``quantity``). An edit that
+    # removes units keeps the line's original taxes and discounts: they are prorated to ``quantity``.
+    ordered_quantity: int = 0
     is_gift_card: bool = False  # a gift card sold (Shopify ``LineItem.isGiftCard``): a liability, not stock
 
     def __post_init__(self) -> None:

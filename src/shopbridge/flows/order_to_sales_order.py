@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from shopbridge.config import Settings, ShopSettings
+from shopbridge.domain.money import Money, total
 from shopbridge.domain.order_sync import (
     Cutoff,
     NextStep,
@@ -124,7 +125,7 @@ def _decide(order: Order, sync: OrderSync | None, rules: OrderRules, ctx: FlowCo
     verdict = qualify(order, rules)
     fingerprint = None
     if sync is not None and sync.status in (SyncStatus.POSTED, SyncStatus.MANUAL):
-        fingerprint = _state_fingerprint(order, rules, sync.customer_account, ctx)
+        fingerprint = _state_fingerprint(order, rules, sync, ctx)
     return next_step(
         order,
         sync,
@@ -135,9 +136,13 @@ def _decide(order: Order, sync: OrderSync | None, rules: OrderRules, ctx: FlowCo
     )
 
 
-def _state_fingerprint(order: Order, rules: OrderRules, account: str, ctx: FlowContext) -> str:
-    content = order_fingerprint(_mapped(order, rules, account, ctx).request)
-    return state_fingerprint(content, cancelled=order.cancelled_at is not None)
+def _state_fingerprint(order: Order, rules: OrderRules, sync: OrderSync, ctx: FlowContext) -> str:
+    """What the ERP order must hold now. A cancelled order keeps the content last sent: there is
+    nothing left to map (Shopify zeroes a cancelled order's quantities), and only the cancel counts."""
+    if order.cancelled_at is not None:
+        return state_fingerprint(sync.fingerprint.removesuffix("+cancelled"), cancelled=True)
+    content = order_fingerprint(_mapped(order, rules, sync.customer_account, ctx).request)
+    return state_fingerprint(content, cancelled=False)
 
 
 def _mapped(order: Order, rules: OrderRules, account: str, ctx: FlowContext) -> MappedOrder:
@@ -184,6 +189,8 @@ def _create(
     account = plan.account or _customer_account(order, plan.customer, ctx)
     mapped = _mapped(order, rules, account, ctx)
     _trail(ctx, order.shopify_id, "mapped", _mapping_detail(mapped, plan.via))
+    if Capability.CREDIT_LIMIT_CHECK in ctx.erp.capabilities:
+        ctx.erp.check_credit(account, _gross(mapped))  # over the limit: a problem for finance
     try:
         posted = ctx.erp.create_sales_order(mapped.request)
     except UnknownSku as exc:
@@ -250,6 +257,13 @@ def _missing_skus(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[st
     wanted = erp_skus(order, _with_kits(rules, kits))
     items = ctx.erp.get_items(wanted)
     return tuple(sku for sku in wanted if sku not in items or items[sku].status is not ItemStatus.ACTIVE)
+
+
+def _gross(mapped: MappedOrder) -> Money:
+    request = mapped.request
+    lines = [line.unit_price * line.quantity + line.tax for line in request.lines]
+    shipping = [amount for amount in (request.shipping, request.shipping_tax) if amount is not None]
+    return total([*lines, *shipping], request.currency).rounded()
 
 
 def _with_kits(rules: OrderRules, kits: Mapping[str, tuple[BundleComponent, ...]]) -> OrderRules:
@@ -343,7 +357,7 @@ def _manual(order: Order, sync: OrderSync, what: str, rules: OrderRules, ctx: Fl
         f"order {order.name} ({sync.erp_number} in the ERP): {what}. shopbridge changed nothing in the "
         f"ERP; find {sync.erp_number} there and {todo}, then resolve this problem."
     )
-    fingerprint = _state_fingerprint(order, rules, sync.customer_account, ctx)
+    fingerprint = _state_fingerprint(order, rules, sync, ctx)
     with ctx.uow.begin() as tx:
         tx.save_order_sync(sync.moved(status=SyncStatus.MANUAL, fingerprint=fingerprint))
         tx.add_trail(ctx.shop.name, order.shopify_id, "after_cutoff", {"what": what})

@@ -26,7 +26,7 @@ from shopbridge.engine.job import Job
 from shopbridge.engine.scheduler import sweep_kind
 from shopbridge.engine.store import Store
 from shopbridge.engine.worker import HandlerContext
-from shopbridge.intake.webhooks import enqueue_order_version
+from shopbridge.intake.webhooks import enqueue_order_version, graphql_order_state
 
 __all__ = [
     "KINDS",
@@ -131,7 +131,13 @@ def _enqueue_page(store: Store, shop: str, page: list[Any], *, now: datetime) ->
         for node in page:
             payload = {"topic": "sweep", "source": "sweep", "shopify_id": node["id"]}
             job = enqueue_order_version(
-                conn, shop=shop, order_id=node["id"], updated_at=node["updatedAt"], payload=payload, now=now
+                conn,
+                shop=shop,
+                order_id=node["id"],
+                updated_at=node["updatedAt"],
+                state=graphql_order_state(node),
+                payload=payload,
+                now=now,
             )
             count += job is not None
     return count

@@ -12,9 +12,11 @@ order's own jobs.
 
 **Order versions.** Order webhooks and the order sweep (``intake/order_sweep.py``) feed the same job
 kind. Both first record an *order version* marker in the inbox (source ``shopify.order_version``,
-event id ``<order id>@<updatedAt>``): the first to see a version enqueues the job, the other finds the
-marker and enqueues nothing. So a webhook and a sweep of the same version make one job, and a sweep
-re-reading its overlap window adds no work. Other topics are deduplicated on the event id.
+event id ``<order id>@<updatedAt>#<state>``, the state being whether it is cancelled, its payment
+status and its current total, which both shapes carry): the first to see a version enqueues the job,
+the other finds the marker and enqueues nothing. So a webhook and a sweep of the same version make
+one job, and a sweep re-reading its overlap window adds no work. Other topics are deduplicated on the
+event id.
 
 **Hot path.** Intake must store thousands of events a second. :func:`accept_batch` (the web layer's
 group commit) writes a whole batch with the engine's many-row writes (``engine/batch.py``): one
@@ -29,6 +31,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -61,6 +64,8 @@ __all__ = [
     "accept",
     "accept_batch",
     "enqueue_order_version",
+    "graphql_order_state",
+    "rest_order_state",
     "routes_for",
 ]
 
@@ -223,7 +228,7 @@ def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[EventKey, int]) 
         if route.kind != ORDER_KIND or not body.get("updated_at"):
             batch.jobs.append(_webhook_job(batch.deliveries[i], route, body, entity_id, payload))
             continue
-        version = (shop, _version(entity_id, body["updated_at"]))
+        version = (shop, _version(entity_id, body["updated_at"], rest_order_state(body)))
         if version in batch.versions:
             batch.same_version.append(event_row)
         else:
@@ -238,7 +243,7 @@ def _claim_versions(conn: sa.Connection, batch: _Batch, *, now: datetime) -> Non
         if marker is None:  # enqueued before, by another topic or by the sweep
             batch.same_version.append(int(payload["inbox_event_id"]))
         else:
-            batch.jobs.append(_order_job(shop, entity_id, updated_at, payload, marker))
+            batch.jobs.append(_order_job(shop, entity_id, updated_at, version, payload, marker))
 
 
 def enqueue_order_version(
@@ -247,20 +252,23 @@ def enqueue_order_version(
     shop: str,
     order_id: str,
     updated_at: str,
+    state: str,
     payload: Mapping[str, Any],
     now: datetime,
 ) -> int | None:
     """Enqueue the order job for one order version unless that version was already seen.
 
     ``order_id`` is numeric or a GID; ``updated_at`` any ISO time (normalised to the second in UTC, so
-    a REST ``-05:00`` stamp and a GraphQL ``Z`` stamp of the same version agree). Returns the job id,
-    or ``None`` when the version was enqueued before.
+    a REST ``-05:00`` stamp and a GraphQL ``Z`` stamp of the same version agree); ``state`` is
+    :func:`graphql_order_state` of the sweep's node. Returns the job id, or ``None`` when the version
+    was enqueued before.
     """
     number = str(order_id).rsplit("/", 1)[-1]
-    marker = insert_event(conn, _marker(shop, _version(number, updated_at)), now=now)
+    version = _version(number, updated_at, state)
+    marker = insert_event(conn, _marker(shop, version), now=now)
     if marker is None:
         return None
-    job = _order_job(shop, number, updated_at, payload, marker)
+    job = _order_job(shop, number, updated_at, version, payload, marker)
     # queue.enqueue, not a bare insert: should an active job hold the key already (enqueued by other
     # means), the caller gets that job's id.
     return queue.enqueue(
@@ -274,11 +282,38 @@ def enqueue_order_version(
     )
 
 
-def _version(number: str, updated_at: Any) -> str:
-    return f"{number}@{_normalise_time(str(updated_at))}"
+def _version(number: str, updated_at: Any, state: str) -> str:
+    """``<id>@<updatedAt>#<state>``: ``updatedAt`` has whole seconds, so two changes in one second
+    (a cancel right after the create) share it; the state tells them apart."""
+    return f"{number}@{_normalise_time(str(updated_at))}#{state}"
 
 
-def _order_job(shop: str, number: str, updated_at: str, payload: Mapping[str, Any], marker: int) -> NewJob:
+def rest_order_state(body: Mapping[str, Any]) -> str:
+    """The order version's state from a webhook body (REST): cancelled, payment, current total."""
+    return _order_state(
+        body.get("cancelled_at"), body.get("financial_status"), body.get("current_total_price")
+    )
+
+
+def graphql_order_state(node: Mapping[str, Any]) -> str:
+    """The same state from a sweep's GraphQL node, spelled identically for the same order version."""
+    total = ((node.get("currentTotalPriceSet") or {}).get("shopMoney") or {}).get("amount")
+    return _order_state(node.get("cancelledAt"), node.get("displayFinancialStatus"), total)
+
+
+def _order_state(cancelled_at: Any, financial_status: Any, current_total: Any) -> str:
+    try:
+        total = (
+            format(Decimal(str(current_total)).normalize(), "f") if current_total not in (None, "") else ""
+        )
+    except ArithmeticError:
+        total = str(current_total)
+    return f"{'cancelled' if cancelled_at else 'open'}:{str(financial_status or '').lower()}:{total}"
+
+
+def _order_job(
+    shop: str, number: str, updated_at: str, version: str, payload: Mapping[str, Any], marker: int
+) -> NewJob:
     """The order job of one version: the same for a webhook and a sweep."""
     job_payload = {
         **payload,
@@ -290,7 +325,7 @@ def _order_job(shop: str, number: str, updated_at: str, payload: Mapping[str, An
         kind=ORDER_KIND,
         payload=job_payload,
         entity_key=f"order:{shop}:{number}",
-        dedup_key=f"order:{shop}:{_version(number, updated_at)}",
+        dedup_key=f"order:{shop}:{version}",
         shop=shop,
     )
 

@@ -24,11 +24,33 @@ class _Client(Protocol):
     ) -> Any: ...
 
 
+_REFUNDED = ("PARTIALLY_REFUNDED", "REFUNDED")
+
+
 def fetch_order(client: _Client, order_id: str) -> Order | None:
-    """``order_by_id`` as a canonical order; ``None`` when Shopify answers ``order: null``."""
+    """``order_by_id`` as a canonical order; ``None`` when Shopify answers ``order: null``.
+
+    The order is read *as sold*: edits applied, refunds not. Shopify's ``currentQuantity`` leaves out
+    refunded units too, but a refund is the credit note's business (the refunds flow), not a change
+    of the sales order; so for a refunded order its refund lines are read and their units put back.
+    """
     data = client.execute("order_by_id", {"id": gid("Order", order_id)})
     node = (data or {}).get("order")
-    return None if node is None else order_from_graphql(node, shop=client.shop_domain)
+    if node is None:
+        return None
+    refunded = _refunded_units(client, node) if node.get("displayFinancialStatus") in _REFUNDED else {}
+    return order_from_graphql(node, shop=client.shop_domain, refunded_units=refunded)
+
+
+def _refunded_units(client: _Client, node: Mapping[str, Any]) -> dict[str, int]:
+    """Units refunded per line item GID, over every refund of the order."""
+    data = client.execute("order_refunds", {"id": node["id"]})
+    units: dict[str, int] = {}
+    for refund in ((data or {}).get("order") or {}).get("refunds") or ():
+        for item in (refund.get("refundLineItems") or {}).get("nodes") or ():
+            line_id = str((item.get("lineItem") or {}).get("id") or "")
+            units[line_id] = units.get(line_id, 0) + int(item.get("quantity") or 0)
+    return units
 
 
 def record_erp_order(client: _Client, order_id: str, erp_number: str) -> None:

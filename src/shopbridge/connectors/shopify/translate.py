@@ -211,11 +211,15 @@ def _gql_address(body: Json | None) -> Address | None:
     )
 
 
-def _gql_line(node: Json, currency: str) -> OrderLine:
+def _gql_line(node: Json, currency: str, refunded_units: Mapping[str, int]) -> OrderLine:
+    ordered = int(node.get("quantity") or 0)
+    current = int(node.get("currentQuantity", ordered) or 0)
     return OrderLine(
         line_id=str(node["id"]),
         sku=node.get("sku") or "",
-        quantity=int(node.get("currentQuantity", node.get("quantity")) or 0),
+        # as sold: less the units edits removed, not those refunded (currentQuantity drops both)
+        quantity=min(ordered, current + refunded_units.get(str(node["id"]), 0)),
+        ordered_quantity=ordered,
         unit_price=_bag(node.get("originalUnitPriceSet"), currency),
         title=node.get("title") or "",
         tax_lines=_gql_taxes(node.get("taxLines"), currency),
@@ -250,8 +254,14 @@ def _gql_transaction(node: Json, currency: str) -> Transaction:
     )
 
 
-def order_from_graphql(node: Json, *, shop: str = "") -> Order:
-    """The answer of ``queries/order_by_id.graphql`` (``data.order``) as a canonical order."""
+def order_from_graphql(
+    node: Json, *, shop: str = "", refunded_units: Mapping[str, int] | None = None
+) -> Order:
+    """The answer of ``queries/order_by_id.graphql`` (``data.order``) as a canonical order.
+
+    ``refunded_units`` (units refunded per line item GID) puts refunded units back on their lines, so
+    the order reads as sold; each line keeps its ordered quantity, which its tax and discounts cover.
+    """
     _require(node, "id", "name", "currencyCode", "createdAt")
     currency = str(node["currencyCode"])
     try:
@@ -262,7 +272,10 @@ def order_from_graphql(node: Json, *, shop: str = "") -> Order:
             created_at=parse_time(node["createdAt"]) or datetime.min.replace(tzinfo=UTC),
             updated_at=parse_time(node.get("updatedAt")),
             cancelled_at=parse_time(node.get("cancelledAt")),
-            lines=tuple(_gql_line(n, currency) for n in (node.get("lineItems") or {}).get("nodes") or ()),
+            lines=tuple(
+                _gql_line(n, currency, refunded_units or {})
+                for n in (node.get("lineItems") or {}).get("nodes") or ()
+            ),
             customer=_gql_customer(node.get("customer"), node.get("email") or ""),
             shipping_address=_gql_address(node.get("shippingAddress")),
             billing_address=_gql_address(node.get("billingAddress")),

@@ -7,7 +7,7 @@ dropped with ``create_cancelled_line`` the order is cancelled (its lines become 
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from shopbridge.sandbox.sage200.calls import Call, SageError, dec, pick, whole
@@ -107,8 +107,9 @@ def _attach_lines(state: SageState, order: Record, lines: list[Record]) -> None:
     total_net = total_tax = Decimal(0)
     for number, line in enumerate(lines, start=1):
         line.update(id=state.tables.new_id(), sop_order_id=order["id"], line_number=number)
-        net = (dec(line.get("line_quantity")) * dec(line.get("selling_unit_price"))).quantize(Decimal("0.01"))
-        tax = (net * _rate(state, line) / 100).quantize(Decimal("0.01"))
+        # Sage rounds a line's value and its VAT to the penny, half up; VAT is on the line's net.
+        net = _penny(dec(line.get("line_quantity")) * dec(line.get("selling_unit_price")))
+        tax = _penny(net * _rate(state, line) / 100)
         line.update(line_total_value=money(net), line_tax_value=money(tax), despatch_receipt_quantity=0.0)
         _allocate(state, line, +1)
         total_net, total_tax = total_net + net, total_tax + tax
@@ -116,6 +117,10 @@ def _attach_lines(state: SageState, order: Record, lines: list[Record]) -> None:
     order.update(total_net_value=money(total_net), total_tax_value=money(total_tax))
     order.update(total_gross_value=money(total_net + total_tax), subtotal_goods_value=money(total_net))
     state.touch(order)
+
+
+def _penny(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 def _rate(state: SageState, line: Record) -> Decimal:

@@ -47,6 +47,20 @@ def current_totals(order: Order) -> Totals:
     return totals_of(lines, ships, zero_of(order), order["taxes_included"])
 
 
+def sold_quantity(line: dict[str, Any]) -> int:
+    """Units sold: bought, less removed by edits (refunded units were sold, then credited)."""
+    return int(line["quantity"]) - int(line["removed"])
+
+
+def sold_totals(order: Order) -> Totals:
+    """Totals as sold: edits applied, refunds not (a sales order's figures; refunds credit them)."""
+    lines = [
+        scale_line(priced_line(line), line["quantity"], sold_quantity(line)) for line in order["line_items"]
+    ]
+    ships = [priced_shipping(s) for s in order["shipping_lines"]]
+    return totals_of(lines, ships, zero_of(order), order["taxes_included"])
+
+
 def _current_shipping(order: Order, ship: dict[str, Any]) -> PricedShipping:
     refunded: Bag = ship.get("refunded") or zero_of(order)
     if refunded.is_zero():

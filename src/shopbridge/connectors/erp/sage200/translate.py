@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -137,15 +138,115 @@ def order_lines(
     tax_codes: Sequence[Mapping[str, Any]],
     default_warehouse: str,
 ) -> list[JsonObject]:
+    merged = merge_split_lines(order.lines)
+    carriage = _carriage(order)
+    pinned, moved = pin_vat([*merged, *([carriage] if carriage else [])], tax_codes)
+    goods, charges = pinned[: len(merged)], pinned[len(merged) :]
     lines = [
         _stock_line(
             ln, products[ln.sku], warehouses, tax_codes, ln.warehouse or order.warehouse or default_warehouse
         )
-        for ln in order.lines
+        for ln in goods
     ]
-    if order.shipping is not None and order.shipping.amount:
-        lines.append(_charge_line(order, tax_codes))
+    lines.extend(_charge_line(ln, order.shipping_method or "Carriage", tax_codes) for ln in charges)
+    if moved:
+        lines.append(_rounding_line(order.currency, moved, tax_codes))
     return lines
+
+
+PENNY = Decimal("0.01")
+
+
+def pin_vat(
+    lines: Sequence[SalesOrderLine], tax_codes: Sequence[Mapping[str, Any]]
+) -> tuple[list[SalesOrderLine], Decimal]:
+    """Lines re-priced so that the VAT Sage works out on each is Shopify's, and the net they moved.
+
+    Sage computes each line's VAT from its net (``line_tax_value`` is read-only), while Shopify works
+    VAT out of a VAT-inclusive price: 7.95 of shipping is 6.62 + 1.33 to Shopify, but 6.62 + 1.32 to
+    Sage. No net gives both, so the line takes the nearest net on which Sage charges Shopify's VAT
+    (6.63) and a zero-rated rounding line gives the difference back (-0.01): net, VAT and gross then
+    equal Shopify's to the penny. Without a zero-rated code in Sage, nothing is moved.
+    """
+    if _zero_rate_code(tax_codes) is None:
+        return list(lines), Decimal(0)
+    pinned, moved = [], Decimal(0)
+    for line in lines:
+        rate = _rate_of(line, tax_codes)
+        net = (line.unit_price.amount * line.quantity).quantize(PENNY, ROUND_HALF_UP)
+        target = _net_for_vat(net, rate, line.tax.amount)
+        if target is None or target == net:
+            pinned.append(line)
+            continue
+        pinned.append(replace(line, unit_price=Money(target / line.quantity, line.unit_price.currency)))
+        moved += net - target
+    return pinned, moved
+
+
+def sage_vat(net: Decimal, rate: Decimal) -> Decimal:
+    """VAT as Sage charges it on a line: the net times the rate, to the penny, half up."""
+    return (net * rate / 100).quantize(PENNY, ROUND_HALF_UP)
+
+
+def _net_for_vat(net: Decimal, rate: Decimal, vat: Decimal) -> Decimal | None:
+    """The net nearest ``net`` on which Sage charges ``vat`` (``net`` itself when it already does)."""
+    if sage_vat(net, rate) == vat:
+        return net
+    for pennies in range(1, 51):
+        for candidate in (net + pennies * PENNY, net - pennies * PENNY):
+            if sage_vat(candidate, rate) == vat:
+                return candidate
+    return None
+
+
+def _rate_of(line: SalesOrderLine, tax_codes: Sequence[Mapping[str, Any]]) -> Decimal:
+    wanted = tax_code_id(line, tax_codes)
+    return next(dec(code.get("tax_rate")) for code in tax_codes if int(code["id"]) == wanted)
+
+
+def _zero_rate_code(tax_codes: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    zero = sorted((c for c in tax_codes if dec(c.get("tax_rate")) == 0), key=lambda c: int(c.get("code", 0)))
+    return zero[0] if zero else None
+
+
+def _rounding_line(currency: str, amount: Decimal, tax_codes: Sequence[Mapping[str, Any]]) -> JsonObject:
+    zero = _zero_rate_code(tax_codes)
+    assert zero is not None  # pin_vat moves nothing without one
+    return {
+        "line_type": CHARGE_LINE,
+        "product_id": 0,
+        "warehouse_id": 0,
+        "code": "ROUNDING",
+        "description": f"VAT rounding: Shopify's VAT kept ({currency})",
+        "line_quantity": 1,
+        "selling_unit_price": number(amount),
+        "tax_code_id": int(zero["id"]),
+    }
+
+
+def merge_split_lines(lines: Sequence[SalesOrderLine]) -> list[SalesOrderLine]:
+    """Join the parts of one Shopify line back into one Sage line, priced to Sage's 5 decimals.
+
+    The mapping splits a line whose net does not divide by its units into two lines a penny apart
+    (ERPs that keep 2-decimal prices need that to be exact). Sage keeps 5, and computes each line's
+    VAT itself (``line_tax_value`` is read-only): one line rounds once, as Shopify did, where two
+    would round twice and drift a penny from Shopify's tax.
+    """
+    merged: list[SalesOrderLine] = []
+    for line in lines:
+        last = merged[-1] if merged else None
+        if last is not None and _same_line(last, line):
+            quantity = last.quantity + line.quantity
+            net = last.unit_price * last.quantity + line.unit_price * line.quantity
+            unit = Money(net.amount / quantity, net.currency)
+            merged[-1] = replace(last, quantity=quantity, unit_price=unit, tax=last.tax + line.tax)
+        else:
+            merged.append(line)
+    return merged
+
+
+def _same_line(a: SalesOrderLine, b: SalesOrderLine) -> bool:
+    return (a.sku, a.warehouse, a.tax_code, a.description) == (b.sku, b.warehouse, b.tax_code, b.description)
 
 
 def _stock_line(
@@ -172,21 +273,27 @@ def _stock_line(
     }
 
 
-def _charge_line(order: SalesOrderRequest, tax_codes: Sequence[Mapping[str, Any]]) -> JsonObject:
-    """Carriage as a free-text line (product and warehouse 0: the spec requires them only for stock lines)."""
-    assert order.shipping is not None
+def _carriage(order: SalesOrderRequest) -> SalesOrderLine | None:
+    if order.shipping is None or not order.shipping.amount:
+        return None
     tax = order.shipping_tax or Money.zero(order.currency)
-    carriage = SalesOrderLine(
+    return SalesOrderLine(
         sku="CARRIAGE", quantity=1, unit_price=order.shipping, tax=tax, tax_code=order.shipping_tax_code
     )
+
+
+def _charge_line(
+    carriage: SalesOrderLine, description: str, tax_codes: Sequence[Mapping[str, Any]]
+) -> JsonObject:
+    """Carriage as a charge line (product and warehouse 0: the spec requires them only for stock lines)."""
     return {
         "line_type": CHARGE_LINE,
         "product_id": 0,
         "warehouse_id": 0,
-        "code": "CARRIAGE",
-        "description": order.shipping_method or "Carriage",
+        "code": carriage.sku,
+        "description": description,
         "line_quantity": 1,
-        "selling_unit_price": number(order.shipping.amount),
+        "selling_unit_price": number(carriage.unit_price.amount.quantize(PENNY, ROUND_HALF_UP)),
         "tax_code_id": tax_code_id(carriage, tax_codes),
     }
 
