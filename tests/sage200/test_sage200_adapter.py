@@ -142,6 +142,23 @@ def test_a_new_email_creates_one_account_and_finds_it_next_time(adapter: Sage200
     assert len(first.account) <= 8
 
 
+def test_a_customer_created_by_another_worker_meanwhile_is_the_account_found(
+    adapter: Sage200Adapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = Customer(email="racing@example.com", first_name="Ray")
+    created_by_the_other_worker = adapter.find_or_create_customer(customer).account
+    # Our lookup by email ran before the other worker's create: it finds nothing, then our create
+    # meets Sage's "already exists".
+    lookup = adapter.lookups.customer
+    monkeypatch.setattr(
+        adapter.lookups,
+        "customer",
+        lambda field, value: None if field == "contact_default_email_address" else lookup(field, value),
+    )
+    match = adapter.find_or_create_customer(customer)
+    assert (match.account, match.created) == (created_by_the_other_worker, False)
+
+
 def test_the_credit_check_uses_sages_limit_and_balance(adapter: Sage200Adapter) -> None:
     customer = Customer(email="limited@example.com", first_name="Lim", credit_limit=gbp("50.00"))
     account = adapter.find_or_create_customer(customer).account

@@ -21,7 +21,9 @@ from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify.state import ShopState
 
-PAID = frozenset({"PAID", "PARTIALLY_PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
+# The order trigger "paid": paid in full, refunds later or not. A paid order edited to cost more is
+# PARTIALLY_PAID until the balance is paid, and waits for it like any unpaid order.
+PAID = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
 PENNY = Decimal("0.01")
 
 SOURCES = {

@@ -103,6 +103,8 @@ TOPIC_ENTITIES: dict[str, TopicEntity] = {
     "orders/updated": _ORDER,
     "orders/edited": _OF_ORDER,
     "orders/cancelled": _ORDER,
+    "orders/fulfilled": _ORDER,
+    "orders/partially_fulfilled": _ORDER,
     "refunds/create": _OF_ORDER,
     "fulfillments/create": _OF_ORDER,
     "fulfillments/update": _OF_ORDER,

@@ -158,7 +158,16 @@ class Sage200Adapter:
         row = self.lookups.customer("contact_default_email_address", customer.email)
         if row is not None:
             return CustomerMatch(str(row["reference"]), created=False, conflicts=_conflicts(customer, row))
-        created = self.client.post("/customers", _customer_body(customer))
+        body = _customer_body(customer)
+        try:
+            created = self.client.post("/customers", body)
+        except NeedsPerson:
+            # The reference comes from the email, so a worker posting another order of the same new
+            # customer may have created it since our lookup: then it is the account we want.
+            row = self.lookups.customer("reference", str(body["reference"]))
+            if row is None:
+                raise
+            return CustomerMatch(str(row["reference"]), created=False, conflicts=_conflicts(customer, row))
         return CustomerMatch(str(created["reference"]), created=True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:
