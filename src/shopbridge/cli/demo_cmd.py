@@ -25,7 +25,7 @@ _PHASE_TEXT = {
     "release": "Creating the late SKU in the ERP; the items sweep releases its orders",
     "change": "Editing posted orders (before and after the cut-off), cancelling one",
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
-    "check_erp": "Checking the ERP (Sage 200 sandbox)",
+    "check_erp": "Checking the ERP ({erp})",
 }
 
 
@@ -41,15 +41,18 @@ def demo(
         help="keep the dashboard up until Ctrl-C (default: on a terminal, not in CI)",
     ),
     port: int = typer.Option(0, min=0, max=65535, help="dashboard port (0: a free one)"),
-    erp: str = typer.Option("sage200", help="the ERP sandbox to post into (sage200 only for now)"),
+    erp: str = typer.Option(
+        "sage200", help="the ERP to post into: sage200, syspro, prima (sandboxes) or tryton (a real server)"
+    ),
 ) -> None:
     """Run a day of trading through shopbridge on SQLite and the built-in sandboxes, then reconcile."""
     from shopbridge.demo.day import DemoDay, write_report
-
-    if erp != "sage200":
-        console.print(f"[red]--erp {erp}: only the Sage 200 sandbox is wired into the demo so far[/red]")
-        raise typer.Exit(2)
+    from shopbridge.demo.erps import ERPS, ErpUnavailable
     from shopbridge.demo.stack import DemoOptions, DemoStack
+
+    if erp not in ERPS:
+        console.print(f"[red]--erp {erp}: choose one of {', '.join(ERPS)}[/red]")
+        raise typer.Exit(2)
 
     options = DemoOptions(
         workdir=Path(workdir),
@@ -58,9 +61,15 @@ def demo(
         drop_rate=drop_rate,
         duplicate_rate=duplicate_rate,
         port=port,
+        erp=erp,
     )
     keep_serving = _should_serve(serve)
-    with DemoStack(options) as stack:
+    try:
+        stack = DemoStack(options)
+    except ErpUnavailable as exc:
+        console.print(f"[red]--erp {erp}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    with stack:
         day = DemoDay(stack, options)
         _run_phases(day)
         report = day.report()
@@ -84,7 +93,8 @@ def _run_phases(day: DemoDay) -> None:
     with Progress(*columns, console=console, transient=False) as progress:
         overall = progress.add_task("demo", total=len(day.PHASES), visible=False)
         for phase in day.PHASES:
-            task = progress.add_task(_PHASE_TEXT[phase], total=1)
+            text = _PHASE_TEXT[phase].format(erp=day.stack.erp.title)
+            task = progress.add_task(text, total=1)
             getattr(day, phase)()
             progress.update(task, completed=1)
             progress.advance(overall)
@@ -102,7 +112,8 @@ def _print(report: DemoReport, json_path: str, md_path: str) -> None:
     table.add_row("missing after the sweep", str(len(rec["missing_after_sweep"])))
     erp = data["erp"]
     table.add_row(
-        f"ERP {erp['vendor']}", "reachable" if erp["reachable"] and erp["authenticated"] else "DOWN"
+        f"ERP {data['orders'].get('erp', erp['vendor'])}",
+        "reachable" if erp["reachable"] and erp["authenticated"] else "DOWN",
     )
     console.print(table)
     verdict = "[green]AGREE[/green]" if rec["agrees"] else "[red]DISAGREE[/red]"

@@ -4,7 +4,8 @@ The Shopify sandbox trades a day (orders with discounts, taxes and bundles, canc
 refunds, fulfilments, a payout). Its webhooks reach shopbridge's signed intake with some dropped and
 some duplicated on purpose. The reconciliation then compares Shopify's order list with what shopbridge
 holds twice: after the webhooks alone (the dropped ones are missing) and after the order sweep (none
-may be missing). The order flow posts the day's orders into the Sage 200 sandbox; the day adds what
+may be missing). The order flow posts the day's orders into the ERP (Sage 200 unless told otherwise);
+the day adds what
 the ERP side must survive: a SKU the ERP only gets later (quarantine, then release by the items
 sweep), a bundle, edits before the cut-off, an edit after it, a cancellation of a posted order, and
 tax-inclusive and tax-exclusive prices. The order check reads both sandboxes' own state.
@@ -20,7 +21,7 @@ from typing import Any
 
 from shopbridge import admin
 from shopbridge.demo.orders import order_check
-from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack, add_erp_item
+from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
 from shopbridge.intake.reconcile import IntakeReconciliation, reconcile_intake
@@ -152,7 +153,7 @@ class DemoDay:
         services, stack = self.stack.services, self.stack
         assert services is not None and stack.shopify is not None
         name, price = stack.catalogue[LATE_SKU]
-        add_erp_item(stack.sage, LATE_SKU, name, price)
+        stack.erp.add_item(LATE_SKU, name, price)
         with services.store.begin() as conn:
             queue.enqueue(conn, "sweep.erp_items", {}, dedup_key="sweep.erp_items")
         stack.wait_until_idle()
@@ -163,8 +164,7 @@ class DemoDay:
         assert stack.shopify is not None
         state = stack.shopify.state
         rng = random.Random(self.options.seed)
-        with stack.sage.state.lock:
-            posted = {str(r["customer_document_no"]) for r in stack.sage.state.all("sop_orders")}
+        posted = {o.reference for o in stack.erp.orders()}
         with state.lock:
             candidates = [
                 o
@@ -186,7 +186,7 @@ class DemoDay:
                 self.changes["edited_before_cutoff"].append(str(order["name"]))
         if len(picked) > 2:
             order = picked[2]
-            stack.sage.despatch(str(order["name"]), courier="Royal Mail", consignment="RM000000001GB")
+            stack.erp.despatch(str(order["name"]))
             if act.edit(state, rng, order, variants):
                 self.changes["edited_after_cutoff"].append(str(order["name"]))
         if len(picked) > 3 and act.cancel(state, picked[3], restock=True):
@@ -238,7 +238,7 @@ class DemoDay:
         with services.store.begin() as conn:
             return order_check(
                 shopify.state,
-                self.stack.sage,
+                self.stack.erp,
                 conn,
                 cancelled_after_posting=self.changes["cancelled_after_posting"],
             )
@@ -287,7 +287,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def verdict_line(orders: dict[str, Any], erp_name: str = "Sage 200") -> str:
+def verdict_line(orders: dict[str, Any]) -> str:
+    erp_name = orders.get("erp", "the ERP")
     return (
         f"{orders['qualifying']} qualifying orders in Shopify, {orders['in_erp_exactly_once']} in {erp_name}"
         f" exactly once, {orders['duplicates_in_erp']} duplicated, {orders['totals_differ']} totals differ"

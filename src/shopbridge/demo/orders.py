@@ -2,8 +2,11 @@
 
 Shopify's side is the Shopify sandbox's orders as sold (edits applied; refunds are credit notes, not
 changes of the sales order);
-the ERP's side is the Sage 200 sandbox's sales orders, by the reference the adapter writes (the
-Shopify order name in ``customer_document_no``). Only ``quarantined``, ``released``, ``amended`` and
+the ERP's side is the ERP sandbox's own sales orders, by the reference the adapter writes (the
+Shopify order name: Sage 200's ``customer_document_no``, SYSPRO's ``CustomerPoNumber``, Prima's
+``CustomerRef``, Tryton's ``sale.sale`` reference). Where the ERP keeps no tax on a sales order
+(SYSPRO) only the net is compared; where it works tax out itself (Tryton) the difference is listed.
+Only ``quarantined``, ``released``, ``amended`` and
 ``after_cutoff_problems`` come from shopbridge's own store (its trail and problems tables): the ERP
 keeps no record of why an order arrived late or was not amended.
 """
@@ -17,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shopbridge.sandbox.sage200 import Sage200Sandbox
+from shopbridge.demo.erps import DemoErp, ErpOrder
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify.state import ShopState
 
@@ -26,13 +29,20 @@ from shopbridge.sandbox.shopify.state import ShopState
 PAID = frozenset({"PAID", "PARTIALLY_REFUNDED", "REFUNDED"})
 PENNY = Decimal("0.01")
 
-SOURCES = {
-    "in_shopify": "Shopify sandbox orders",
-    "qualifying": "Shopify sandbox: paid, not test, not cancelled before posting, something left to post",
-    "in_erp": "Sage 200 sandbox sales orders by reference",
-    "duplicates_in_erp": "Sage 200 sandbox sales orders by reference",
-    "totals_differ": "Sage 200 sandbox net/tax/gross vs Shopify sandbox totals as sold (edits, not refunds)",
-    "cancelled_in_erp": "Sage 200 sandbox sales orders",
+
+def sources(erp: DemoErp) -> dict[str, str]:
+    return {
+        "in_shopify": "Shopify sandbox orders",
+        "qualifying": "Shopify sandbox: paid, not test, not cancelled before posting, something left to post",
+        "in_erp": f"{erp.title} sales orders by reference",
+        "duplicates_in_erp": f"{erp.title} sales orders by reference",
+        "totals_differ": f"{erp.totals_source} vs Shopify sandbox totals as sold (edits, not refunds)",
+        "cancelled_in_erp": f"{erp.title} sales orders",
+        **_STORE_SOURCES,
+    }
+
+
+_STORE_SOURCES = {
     "quarantined": "shopbridge trail",
     "released": "shopbridge trail",
     "amended": "shopbridge trail",
@@ -59,16 +69,20 @@ def shopify_totals(order: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
     return (gross - tax).quantize(PENNY), tax.quantize(PENNY), gross.quantize(PENNY)
 
 
-def erp_totals(record: dict[str, Any]) -> tuple[Decimal, Decimal, Decimal]:
+def erp_totals(record: ErpOrder) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
     return tuple(  # type: ignore[return-value]
-        Decimal(str(record.get(k) or 0)).quantize(PENNY)
-        for k in ("total_net_value", "total_tax_value", "total_gross_value")
+        None if v is None else v.quantize(PENNY) for v in (record.net, record.tax, record.gross)
     )
+
+
+def _differs(want: tuple[Decimal, Decimal, Decimal], got: tuple[Decimal | None, ...]) -> bool:
+    """Compared figure by figure, skipping those the ERP does not keep."""
+    return any(g is not None and g != w for w, g in zip(want, got, strict=True))
 
 
 def order_check(
     shop: ShopState,
-    sage: Sage200Sandbox,
+    erp: DemoErp,
     conn: sa.Connection,
     *,
     cancelled_after_posting: Iterable[str] = (),
@@ -79,22 +93,22 @@ def order_check(
         qualifying = [o for o in orders if qualifies(o, cancelled)]
         expected = {o["name"]: shopify_totals(o) for o in qualifying}
         ids = {o["id"]: o["name"] for o in orders}
-    with sage.state.lock:
-        erp_orders = [dict(r) for r in sage.state.all("sop_orders")]
-    by_reference = Counter(str(r.get("customer_document_no")) for r in erp_orders)
-    erp_by_name = {str(r.get("customer_document_no")): r for r in erp_orders}
+    erp_orders = erp.orders()
+    by_reference = Counter(r.reference for r in erp_orders)
+    erp_by_name = {r.reference: r for r in erp_orders}
     store = _from_store(conn, ids)
     held = set(store["after_cutoff"])
     differ = []
     for name, want in expected.items():
         record = erp_by_name.get(name)
-        if record is None or record.get("cancelled_status") == "Full" or name in held:
+        if record is None or record.cancelled or name in held:
             continue
         got = erp_totals(record)
-        if got != want:
+        if _differs(want, got):
             differ.append({"order": name, "shopify": [str(v) for v in want], "erp": [str(v) for v in got]})
     in_erp_once = [n for n in expected if by_reference.get(n) == 1]
     return {
+        "erp": erp.title,
         "in_shopify": len(orders),
         "qualifying": len(qualifying),
         "in_erp": sum(1 for n in expected if by_reference.get(n)),
@@ -107,10 +121,10 @@ def order_check(
         "quarantined": len(store["quarantined"]),
         "released": len(store["released"]),
         "amended": len(store["amended"]),
-        "cancelled_in_erp": sum(1 for r in erp_orders if r.get("cancelled_status") == "Full"),
+        "cancelled_in_erp": sum(1 for r in erp_orders if r.cancelled),
         "after_cutoff_problems": len(held),
         "after_cutoff_orders": sorted(held),
-        "sources": SOURCES,
+        "sources": sources(erp),
     }
 
 

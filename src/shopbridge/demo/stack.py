@@ -1,8 +1,9 @@
 """The demo stack: shopbridge wired to the built-in sandboxes, all on 127.0.0.1.
 
 It is an installation like any other (a TOML file, secrets in environment variables, a SQLite
-store, ``build_services``), pointed at the Shopify sandbox and the Sage 200 sandbox instead of the
-real systems. The sandboxes run in this process on free ports; shopbridge's web side, workers and
+store, ``build_services``), pointed at the Shopify sandbox and an ERP sandbox (Sage 200, SYSPRO,
+Prima, or a real Tryton server) instead of the real systems.
+The sandboxes run in this process on free ports; shopbridge's web side, workers and
 the sandboxes talk over real HTTP.
 """
 
@@ -20,8 +21,8 @@ import sqlalchemy as sa
 
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
+from shopbridge.demo.erps import DemoErp, make_erp
 from shopbridge.demo.webhooks import SeededEmitter
-from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.serving import ServerThread
 from shopbridge.sandbox.shopify.seed import BUNDLE
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
@@ -32,9 +33,6 @@ SHOP_NAME = "demo"
 SHOP_DOMAIN = "sandbox.myshopify.com"
 ENV_SHOPIFY_TOKEN = "SHOPBRIDGE_DEMO_SHOPIFY_TOKEN"
 ENV_WEBHOOK_SECRET = "SHOPBRIDGE_DEMO_WEBHOOK_SECRET"
-ENV_SAGE_TOKEN = "SHOPBRIDGE_DEMO_SAGE200_TOKEN"
-ERP_WAREHOUSE = "WAREHOUSE"  # the Sage 200 sandbox's warehouse
-WEB_ACCOUNT = "EXIST01"  # the Sage 200 sandbox's seeded account: guest checkouts post to it
 # Sold during the day but created in the ERP only after the first delivery: its orders are
 # quarantined, then released by the items sweep once the demo creates it.
 LATE_SKU = "BOTTLE-01"
@@ -60,7 +58,7 @@ class DemoStack:
     def __init__(self, options: DemoOptions) -> None:
         self.options = options
         _ensure_secrets()
-        self.sage = Sage200Sandbox(token=os.environ[ENV_SAGE_TOKEN])
+        self.erp: DemoErp = make_erp(options.erp)
         self.shopify: SandboxServer | None = None
         self.services: Services | None = None
         self.web_url = ""
@@ -79,10 +77,10 @@ class DemoStack:
     def start(self) -> None:
         self.options.workdir.mkdir(parents=True, exist_ok=True)
         _remove_database(self.options.workdir)
-        self.sage.start()
+        self.erp.start()
         self.shopify = self._start_shopify()
-        self.catalogue = seed_erp(self.sage, self.shopify)
-        config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.sage, self.shopify)
+        self.catalogue = seed_erp(self.erp, self.shopify)
+        config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.erp, self.shopify)
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
         self._web = ServerThread(create_app(self.services), port=self.options.port, name="shopbridge-web")
@@ -101,7 +99,7 @@ class DemoStack:
             self._runtime.stop(timeout=15)
         if self.shopify is not None:
             self.shopify.stop()
-        self.sage.stop()
+        self.erp.stop()
         if self.services is not None:
             self.services.close()
 
@@ -173,7 +171,7 @@ class DemoStack:
 
 def _ensure_secrets() -> None:
     """Fresh secrets for this run, handed over the way a real installation does: the environment."""
-    for name in (ENV_SHOPIFY_TOKEN, ENV_WEBHOOK_SECRET, ENV_SAGE_TOKEN):
+    for name in (ENV_SHOPIFY_TOKEN, ENV_WEBHOOK_SECRET):
         os.environ.setdefault(name, secrets.token_hex(16))
 
 
@@ -201,26 +199,22 @@ def shop_catalogue(shopify: SandboxServer) -> dict[str, tuple[str, Decimal]]:
         return found
 
 
-def seed_erp(sage: Sage200Sandbox, shopify: SandboxServer) -> dict[str, tuple[str, Decimal]]:
+def seed_erp(erp: DemoErp, shopify: SandboxServer) -> dict[str, tuple[str, Decimal]]:
     """The ERP sells what the shop sells (same SKUs, active, in stock), except :data:`LATE_SKU`."""
     catalogue = shop_catalogue(shopify)
     for sku, (name, price) in sorted(catalogue.items()):
         if sku != LATE_SKU:
-            add_erp_item(sage, sku, name, price)
+            erp.add_item(sku, name, price)
     return catalogue
 
 
-def add_erp_item(sage: Sage200Sandbox, sku: str, name: str, price: Decimal) -> None:
-    sage.add_item(sku, name=name, price=price)
-    sage.set_stock(sku, ERP_WAREHOUSE, Decimal(1000))
-
-
-def write_config(workdir: Path, shopify_url: str, sage: Sage200Sandbox, shopify: SandboxServer) -> Path:
+def write_config(workdir: Path, shopify_url: str, erp: DemoErp, shopify: SandboxServer) -> Path:
     """The demo's shopbridge.toml: an ordinary configuration whose secrets are environment variables."""
     path = workdir / "shopbridge.toml"
     with shopify.state.lock:
         location_ids = sorted(shopify.state.locations)
-    locations = "\n".join(f'"{gid}" = "{ERP_WAREHOUSE}"' for gid in location_ids)
+    locations = "\n".join(f'"{gid}" = "{erp.warehouse}"' for gid in location_ids)
+    tax_codes = "\n".join(f'"{rate}" = "{code}"' for rate, code in erp.tax_codes)
     bundle_sku, parts = BUNDLE[1], BUNDLE[3]
     components = ", ".join(f'"{sku}" = {qty}' for sku, qty in parts)
     path.write_text(
@@ -239,9 +233,8 @@ cap_seconds = 10.0
 order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alone brought in
 erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
 
-[lookups.tax_codes]
-"0.2" = "1"  # UK VAT at 20%: the Sage 200 sandbox's standard-rated code
-"0" = "0"
+[lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
+{tax_codes}
 
 [bundles]
 "{bundle_sku}" = {{ {components} }}
@@ -253,8 +246,8 @@ admin_url = "{shopify_url}"
 access_token = {{ env = "{ENV_SHOPIFY_TOKEN}" }}
 webhook_secrets = [{{ env = "{ENV_WEBHOOK_SECRET}" }}]
 currency = "GBP"
-default_customer_account = "{WEB_ACCOUNT}"
-web_accounts = {{ GBP = "{WEB_ACCOUNT}" }}
+default_customer_account = "{erp.web_account}"
+web_accounts = {{ GBP = "{erp.web_account}" }}
 amendment_cutoff_minutes = 0
 amendment_cutoff_statuses = ["open"]
 
@@ -262,15 +255,10 @@ amendment_cutoff_statuses = ["open"]
 {locations}
 
 [erp]
-vendor = "sage200"
+vendor = "{erp.vendor}"
 max_concurrency = 8
 
-[erp.sage200]
-base_url = "{sage.base_url}"
-site_id = "{sage.site_id}"
-company_id = "{sage.company_id}"
-access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
-""",
+{erp.config()}""",
         encoding="utf-8",
     )
     return path

@@ -4,8 +4,8 @@ The sandbox's emitter draws its faults from one ``random.Random`` in the order e
 demo, events come from the trading day *and* from shopbridge writing ERP numbers back to Shopify on
 worker threads, so that order (and with it which webhook is dropped) changed from run to run. Here
 each decision is a pure function of the seed and the event's content (its topic, its resource and
-its body without the fields that carry wall-clock time or the ERP's numbering), so one seed gives
-the same drops and duplicates every run. Webhook and event ids are derived the same way.
+its body without the fields, at any depth, that carry wall-clock time or the ERP's numbering), so one
+seed gives the same drops and duplicates every run. Webhook and event ids are derived the same way.
 """
 
 from __future__ import annotations
@@ -23,9 +23,23 @@ from shopbridge.sandbox.shopify.webhooks import Delivery, WebhookEmitter
 VOLATILE = frozenset({"updated_at", "tags", "processed_at_wall", "note_attributes", "metafields"})
 
 
+def stable(value: Any) -> Any:
+    """``value`` without volatile fields, at any depth: those in :data:`VOLATILE` and every ``*_at``.
+
+    The simulated day stamps its events with its own clock, but what the demo does around it (the
+    VAT-exclusive order, the edits and the cancellation after posting) happens on the wall clock, and
+    those stamps sit in nested objects too (the order's customer, a refund's transactions, the order
+    edit), so the same day gave different digests, and different drops, from run to run.
+    """
+    if isinstance(value, dict):
+        return {k: stable(v) for k, v in value.items() if k not in VOLATILE and not str(k).endswith("_at")}
+    if isinstance(value, list):
+        return [stable(v) for v in value]
+    return value
+
+
 def event_digest(seed: int | None, topic: str, payload: dict[str, Any]) -> str:
-    stable = {k: v for k, v in payload.items() if k not in VOLATILE}
-    text = json.dumps(stable, sort_keys=True, separators=(",", ":"), default=str)
+    text = json.dumps(stable(payload), sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{seed}|{topic}|{text}".encode()).hexdigest()
 
 

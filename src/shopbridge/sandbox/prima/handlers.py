@@ -108,12 +108,13 @@ def new_order(company: PrimaCompany, data: ET.Element) -> ET.Element:
             raise PrimaError(ORDER_EXISTS, f"Sales Order Header already exists with Order Number {number}")
         account = _customer(company, data)
         lines = _read_lines(company, data, data.get("Warehouse") or DEFAULT_WAREHOUSE, number)
+        charges = [num(c.get("ChargeValue") or "0", "ChargeValue") for c in data.findall("OrderChargeData")]
     except PrimaError as exc:
         answer.set("RequestStatus", "ERROR")
         ET.SubElement(answer, "RequestError", Error=str(exc), UniqueID=data.get("UniqueId", ""))
         return answer
     reference = data.get("CustomerRef") or data.get("TPGUID") or number
-    company.orders[number] = Order(number, reference, account, lines)
+    company.orders[number] = Order(number, reference, account, lines, charges=sum(charges, Decimal(0)))
     _allocate(company, lines, +1)
     answer.set("CustomerCode", account)
     answer.set("RequestStatus", "OK")

@@ -79,6 +79,7 @@ class Order:
     lines: list[Line]
     status: str = "Processing"  # then Part-Despatched, Despatched, Cancelled
     credits: dict[str, str] = field(default_factory=dict)
+    charges: Decimal = Decimal(0)  # the OrderChargeData values (carriage), as Prima keeps no tax on them
 
     @property
     def value(self) -> Decimal:
