@@ -63,11 +63,6 @@ def comparable(report: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in report.items() if k not in VOLATILE}
 
 
-@pytest.mark.xfail(
-    reason="drops now depend on (seed, event), but a write-back event's body still varies run to run"
-    " now and then (one drop in about 200 differed): not yet found",
-    strict=False,
-)
 def test_one_seed_gives_the_same_day_twice(tmp_path: Path) -> None:
     args = ("--orders", "25", "--seed", "7", "--drop-rate", "0.3", "--duplicate-rate", "0.2")
     reports = []
@@ -90,4 +85,29 @@ def test_every_qualifying_order_is_in_the_erp_once(tmp_path: Path) -> None:
     assert orders["totals_differ"] == 0
     assert orders["released"] > 0
     assert orders["after_cutoff_problems"] == 1
+    assert orders["cancelled_in_erp"] == 1
+
+
+SYSPRO_CUSTOMER_RACE = pytest.mark.xfail(
+    reason="connectors/erp/syspro/adapter.py find_or_create_customer: when two workers create the same"
+    " new customer, the loser's ARSSCS 'Customer ... already exists' is a NeedsPerson and its order job"
+    " dies (Sage 200's adapter takes the account found instead); depends on worker timing",
+    strict=False,
+)
+
+
+@pytest.mark.parametrize(
+    ("erp", "title"),
+    [pytest.param("syspro", "SYSPRO", marks=SYSPRO_CUSTOMER_RACE), ("prima", "Prima")],
+)
+def test_every_qualifying_order_is_in_that_erp_once(tmp_path: Path, erp: str, title: str) -> None:
+    result = run_demo(tmp_path, "--erp", erp, "--orders", "20")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"in {title} exactly once" in " ".join(result.stdout.split())
+    orders = json.loads((tmp_path / "report.json").read_text())["orders"]
+    assert orders["erp"] == title
+    assert orders["qualifying"] > 0
+    assert orders["in_erp_exactly_once"] == orders["qualifying"], orders["missing_in_erp"]
+    assert orders["duplicates_in_erp"] == 0
+    assert orders["released"] > 0
     assert orders["cancelled_in_erp"] == 1
