@@ -111,3 +111,11 @@ def test_every_qualifying_order_is_in_that_erp_once(tmp_path: Path, erp: str, ti
     assert orders["duplicates_in_erp"] == 0
     assert orders["released"] > 0
     assert orders["cancelled_in_erp"] == 1
+
+
+def test_tryton_without_its_virtualenv_names_the_fix(tmp_path: Path) -> None:
+    from shopbridge.demo.erps import ErpUnavailable
+    from shopbridge.demo.tryton import tryton_venv
+
+    with pytest.raises(ErpUnavailable, match=r"\.venv-tryton/bin/trytond is missing; run scripts/setup\.sh"):
+        tryton_venv([tmp_path])
