@@ -241,3 +241,15 @@ def test_a_stopped_sage_is_unreachable_to_retry_later(
     sandbox.stop()
     with pytest.raises(RetryLater, match="unreachable"):
         adapter.get_items(["MUG-WHITE"])
+
+
+def test_an_order_created_right_after_its_items_and_customer_were_read_reads_neither_again(
+    adapter: Sage200Adapter, sent: list[httpx.Request]
+) -> None:
+    adapter.get_items(["TSHIRT-RED-M", "MUG-WHITE"])
+    account = adapter.find_or_create_customer(Customer(email="existing@example.com")).account
+    sent.clear()
+    adapter.create_sales_order(order("#RECENT-1", account))
+    paths = [request.url.path.rsplit("/", 1)[-1] for request in sent]
+    assert "products" not in paths and "customer_views" not in paths
+    assert paths.count("sop_orders") == 2  # the look-up before the create, and the create

@@ -193,13 +193,13 @@ class Sage200Adapter:
         existing = self.lookups.order_row(order.reference)
         if existing is not None:
             return _posted(existing, existed=True)
-        customer = self.lookups.account(order.customer_account)
+        customer = self.lookups.recent_account(order.customer_account)  # only its id is used
         body = tr.order_body(order, int(customer["id"]), self._lines(order))
         return _posted(self.client.post("/sop_orders", body), existed=False)
 
     def _lines(self, order: SalesOrderRequest) -> list[JsonObject]:
         skus = [ln.sku for ln in order.lines]
-        products = self.lookups.products_by_code(skus)
+        products = self.lookups.recent_products(skus)
         missing = [sku for sku in dict.fromkeys(skus) if sku not in products]
         if missing:
             raise UnknownSku(missing, reference=order.reference)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -20,13 +22,44 @@ def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + BATCH]
 
 
+# How long a product or customer row read for one call may serve the next. An order job reads its
+# items (get_items) and its customer, then creates the order a moment later: re-reading both would
+# cost two of its eight ERP requests. Short, so a change made in Sage is seen within seconds.
+RECENT_SECONDS = 30.0
+
+
 class Lookups:
-    def __init__(self, client: Sage200Client) -> None:
+    def __init__(self, client: Sage200Client, *, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         self._warehouses: dict[str, int] | None = None
         self._tax_codes: list[JsonObject] | None = None
         self._codes: dict[int, str] = {}
         self._standard_band: int | None = None
+        self._monotonic = monotonic
+        self._recent: dict[tuple[str, str], tuple[float, JsonObject]] = {}
+        self._lock = threading.Lock()
+
+    def _remember(self, kind: str, key: str, row: JsonObject) -> None:
+        with self._lock:
+            self._recent[(kind, key)] = (self._monotonic(), row)
+
+    def _recalled(self, kind: str, key: str) -> JsonObject | None:
+        with self._lock:
+            seen = self._recent.get((kind, key))
+        if seen is None or self._monotonic() - seen[0] > RECENT_SECONDS:
+            return None
+        return seen[1]
+
+    def recent_products(self, skus: Iterable[str]) -> dict[str, JsonObject]:
+        """Products by code as read in the last few seconds, reading only those not read lately."""
+        wanted = sorted(set(skus))
+        found = {sku: row for sku in wanted if (row := self._recalled("product", sku)) is not None}
+        found.update(self.products_by_code([sku for sku in wanted if sku not in found]))
+        return found
+
+    def recent_account(self, account: str) -> JsonObject:
+        """The customer row of ``account`` as read in the last few seconds, or read now."""
+        return self._recalled("customer", account) or self.account(account)
 
     def warehouses(self) -> dict[str, int]:
         if self._warehouses is None:
@@ -46,6 +79,7 @@ class Lookups:
             for row in self.client.get_all("/products", {"$filter": any_of("code", batch)}):
                 found[str(row["code"])] = row
                 self._codes[int(row["id"])] = str(row["code"])
+                self._remember("product", str(row["code"]), row)
         return found
 
     def standard_prices(self, product_ids: Sequence[int]) -> dict[int, Decimal]:
@@ -71,6 +105,8 @@ class Lookups:
     def customer(self, field: str, value: str | int) -> JsonObject | None:
         literal = odata_quote(value) if isinstance(value, str) else str(value)
         rows = self.client.get_list("/customer_views", {"$filter": f"{field} eq {literal}", "$top": "2"})
+        if rows:
+            self._remember("customer", str(rows[0].get("reference")), rows[0])
         return rows[0] if rows else None
 
     def account(self, account: str) -> JsonObject:
