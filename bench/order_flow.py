@@ -71,7 +71,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--orders", type=int, default=300, help="orders in the burst (default 300)")
+    parser.add_argument("--orders", type=int, default=200, help="orders in the burst (default 200)")
     parser.add_argument("--workers-a", type=int, default=8, help="worker threads, scenario A (default 8)")
     parser.add_argument("--workers-b", type=int, default=20, help="worker threads, scenario B (default 20)")
     parser.add_argument("--latency", type=float, default=0.150, help="ERP latency in B, seconds (0.15)")
