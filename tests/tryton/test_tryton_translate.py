@@ -181,3 +181,33 @@ def test_free_stock_is_on_hand_less_what_orders_will_take(
 )
 def test_the_tax_rate_of_a_line(net: Decimal, tax: Decimal, rate: Decimal | None) -> None:
     assert tr.tax_rate(net, tax) == rate
+
+
+def _lookups_with_taxes(rates: dict[str, int]) -> Any:
+    from shopbridge.connectors.erp.tryton.lookups import Lookups
+
+    look = Lookups(rpc=None, warehouse_code="WH", company_id=1)  # type: ignore[arg-type]
+    look.__dict__["taxes"] = {Decimal(rate): tax_id for rate, tax_id in rates.items()}  # the cached read
+    return look
+
+
+@pytest.mark.parametrize(
+    ("net", "tax", "expected"),
+    [
+        ("10.00", "2.00", [20]),
+        ("3.29", "0.66", [20]),  # 3.95 with VAT inside: the amounts read 20.06%
+        ("0.83", "0.17", [20]),  # 1.00 with VAT inside: 20.48%
+        ("10.00", "0.50", [5]),
+        ("10.00", "0.00", []),
+    ],
+)
+def test_a_line_gets_the_tryton_tax_shopify_charged_within_rounding(
+    net: str, tax: str, expected: list[int]
+) -> None:
+    look = _lookups_with_taxes({"0.2000": 20, "0.0500": 5})
+    assert look.tax_for(Decimal(net), Decimal(tax)) == expected
+
+
+def test_a_rate_tryton_does_not_have_needs_finance() -> None:
+    with pytest.raises(NeedsPerson, match=r"no percentage tax near 17\.00%"):
+        _lookups_with_taxes({"0.2000": 20}).tax_for(Decimal("10.00"), Decimal("1.70"))

@@ -170,7 +170,17 @@ class SysproAdapter:
         if rows:
             return CustomerMatch(rows[0]["Customer"], False, xm.customer_conflicts(rows[0], customer))
         code = customer.erp_account or xm.customer_code(customer.email)
-        self._client.setup_add("ARSSCS", xm.arsscs_parameters(), xm.arsscs_xml(code, customer))
+        try:
+            self._client.setup_add("ARSSCS", xm.arsscs_parameters(), xm.arsscs_xml(code, customer))
+        except NeedsPerson:
+            # The code comes from the email, so a worker posting another order of the same new
+            # customer may have added it since our look-up: then it is the account we want.
+            rows = self._find(
+                "ArCustomer", xm.CUSTOMER_COLUMNS, [xm.Condition("Customer", "EQ", code)], rows=1
+            )
+            if not rows:
+                raise
+            return CustomerMatch(code, False, xm.customer_conflicts(rows[0], customer))
         return CustomerMatch(code, True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:

@@ -154,7 +154,14 @@ class TrytonErp:
             "contact_mechanisms": [["create", contacts]],
             "addresses": [["create", [_address(customer)]]],
         }
-        created = self.rpc.model("party.party", "create", [values])
+        try:
+            created = self.rpc.model("party.party", "create", [values])
+        except NeedsPerson as exc:
+            if "unique" not in str(exc).lower():
+                raise
+            # Two workers creating parties at once can draw the same code from Tryton's sequence;
+            # the loser's transaction is rolled back, and the next attempt finds the party or makes it.
+            raise RetryLater(f"Tryton refused a party code taken at the same moment: {exc}") from exc
         rows = self.look.search_read("party.party", [("id", "=", int(created[0]))], ["code"])
         return str(rows[0]["code"])
 

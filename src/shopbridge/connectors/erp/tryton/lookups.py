@@ -16,6 +16,9 @@ from shopbridge.errors import ConfigurationError, NeedsPerson
 ALL = {"active_test": False}
 
 
+_WITHIN_ROUNDING = Decimal("0.02")
+
+
 @dataclass(frozen=True)
 class Warehouse:
     id: int
@@ -104,13 +107,23 @@ class Lookups:
         rows = self.search_read("account.tax", [("type", "=", "percentage"), ("parent", "=", None)], ["rate"])
         return {Decimal(r["rate"]).quantize(Decimal("0.0001")): int(r["id"]) for r in rows}
 
-    def tax_for(self, rate: Decimal | None) -> list[int]:
-        """The Tryton tax of this rate; untaxed lines carry none. An unknown rate needs finance."""
-        if rate is None:
+    def tax_for(self, net: Decimal, tax: Decimal) -> list[int]:
+        """The Tryton tax Shopify charged ``tax`` at on ``net``; untaxed lines carry none.
+
+        Matched within rounding, not by the rate read back from two rounded amounts: VAT worked out
+        of a VAT-inclusive 3.95 is 0.66 on 3.29, which reads 20.06%. Of the rates within two pennies
+        the closest wins; none is a tax finance must add.
+        """
+        if tax == 0 or net == 0:
             return []
-        if rate not in self.taxes:
-            raise NeedsPerson(f"Tryton has no {rate:%} percentage tax; add one so the line's tax is kept")
-        return [self.taxes[rate]]
+        near = sorted(
+            (abs(net * rate - tax), rate) for rate in self.taxes if abs(net * rate - tax) <= _WITHIN_ROUNDING
+        )
+        if not near:
+            raise NeedsPerson(
+                f"Tryton has no percentage tax near {tax / net:.2%}; add one so the line's tax is kept"
+            )
+        return [self.taxes[near[0][1]]]
 
     def accounts(self, codes: Sequence[str]) -> dict[str, int]:
         rows = self.search_read(

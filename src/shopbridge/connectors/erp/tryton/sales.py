@@ -149,7 +149,7 @@ def _shipping_values(look: Lookups, order: SalesOrderRequest, shipping: Money) -
         "quantity": 1.0,
         "unit_price": shipping.amount,
         "description": f"Shipping: {order.shipping_method or 'standard'}",
-        "taxes": [["add", look.tax_for(tr.tax_rate(shipping.amount, tax))]],
+        "taxes": [["add", look.tax_for(shipping.amount, tax)]],
     }
 
 
@@ -162,7 +162,7 @@ def _line_values(look: Lookups, line: SalesOrderLine, product: ProductRef) -> di
         "unit": product.unit,
         "unit_price": line.unit_price.amount,
         "description": line.description or product.sku,
-        "taxes": [["add", look.tax_for(tr.tax_rate(net, line.tax.amount))]],
+        "taxes": [["add", look.tax_for(net, line.tax.amount)]],
     }
 
 
@@ -283,7 +283,7 @@ def _credit_line(
         "unit_price": (net / quantity).quantize(Decimal("0.0001")),
         "account": product.revenue_account,
         "description": f"Refund {sku}",
-        "taxes": [["add", look.tax_for(tr.tax_rate(net, tax))]],
+        "taxes": [["add", look.tax_for(net, tax)]],
     }
     if sku in origin:
         values["origin"] = f"sale.line,{origin[sku]}"
