@@ -211,3 +211,31 @@ def test_a_line_gets_the_tryton_tax_shopify_charged_within_rounding(
 def test_a_rate_tryton_does_not_have_needs_finance() -> None:
     with pytest.raises(NeedsPerson, match=r"no percentage tax near 17\.00%"):
         _lookups_with_taxes({"0.2000": 20}).tax_for(Decimal("10.00"), Decimal("1.70"))
+
+
+@pytest.mark.parametrize(
+    ("base", "tax", "rate", "moved"),
+    [
+        ("51.62", "10.33", "0.2", "0.01"),  # Shopify rounded per line (10.33); the whole base gives 10.32
+        ("51.62", "10.32", "0.2", None),  # already equal: nothing moves
+        ("6.62", "1.33", "0.2", "0.01"),  # 7.95 of shipping with VAT inside: 1.324 rounds to 1.32
+        ("0.05", "0.02", "0.2", "0.03"),  # 0.06 and 0.07 round to 0.01; 0.08 * 0.2 = 0.016 -> 0.02
+        ("10.00", "2.00", "0.2", None),
+    ],
+)
+def test_the_base_moves_by_the_fewest_pennies_that_make_trytons_vat_shopifys(
+    base: str, tax: str, rate: str, moved: str | None
+) -> None:
+    groups = {7: (Decimal(base), Decimal(tax), Decimal(rate))}
+    assert tr.vat_rounding_moves(groups) == ({} if moved is None else {7: Decimal(moved)})
+
+
+def test_tax_groups_add_up_each_taxs_base_and_shopifys_tax() -> None:
+    values = [
+        {"unit_price": Decimal("10.00"), "quantity": 2.0, "taxes": [["add", [7]]]},
+        {"unit_price": Decimal("3.29"), "quantity": 1.0, "taxes": [["add", [7]]]},
+        {"unit_price": Decimal("5.00"), "quantity": 1.0},
+    ]
+    shopify = [Decimal("4.00"), Decimal("0.66"), Decimal("0")]
+    groups = tr.tax_groups(values, shopify, {Decimal("0.2000"): 7})
+    assert groups == {7: (Decimal("23.29"), Decimal("4.66"), Decimal("0.2000"))}

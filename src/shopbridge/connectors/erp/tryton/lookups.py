@@ -103,6 +103,13 @@ class Lookups:
         return rows[0]
 
     @cached_property
+    def tax_rounding(self) -> str:
+        """``document`` (Tryton's default: each tax rounded once per sale) or ``line``, for the company
+        (the RPC context names it, so the configuration answers the company's value)."""
+        rows = self.search_read("account.configuration", [], ["tax_rounding"])
+        return str(rows[0].get("tax_rounding") or "document") if rows else "document"
+
+    @cached_property
     def taxes(self) -> dict[Decimal, int]:
         rows = self.search_read("account.tax", [("type", "=", "percentage"), ("parent", "=", None)], ["rate"])
         return {Decimal(r["rate"]).quantize(Decimal("0.0001")): int(r["id"]) for r in rows}

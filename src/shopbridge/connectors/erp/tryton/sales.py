@@ -113,7 +113,7 @@ def _create_draft(look: Lookups, order: SalesOrderRequest, products: dict[str, P
         "shipment_address": address,
         "warehouse": look.warehouse.id,
         "description": order.note[:200] or order.reference,
-        "lines": [["create", line_values(look, order, products)]],
+        "lines": [["create", with_vat_rounding(look, order, line_values(look, order, products))]],
     }
     created = look.rpc.model("sale.sale", "create", [values])
     if not isinstance(created, list) or len(created) != 1:
@@ -139,6 +139,42 @@ def line_values(
     if order.shipping is not None and not order.shipping.is_zero():
         values.append(_shipping_values(look, order, order.shipping))
     return values
+
+
+def with_vat_rounding(
+    look: Lookups, order: SalesOrderRequest, values: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The lines, plus the pair that keeps Shopify's VAT where Tryton would round it otherwise.
+
+    Tryton (``tax_rounding = document``, its default) adds each tax's base over the sale and rounds
+    once; Shopify rounds each line. Where the two differ, a line on that tax moves the base to the
+    nearest one Tryton rounds to Shopify's VAT, and an untaxed line gives the net back: net, VAT and
+    gross then equal Shopify's. With per-line rounding nothing is moved.
+    """
+    if look.tax_rounding != "document":
+        return values
+    groups = tr.tax_groups(values, _shopify_taxes(order), look.taxes)
+    moves = tr.vat_rounding_moves(groups)
+    extra: list[dict[str, Any]] = []
+    for tax_id, moved in sorted(moves.items()):
+        extra.append(_rounding_line(moved, [tax_id], "VAT rounding: Shopify's VAT kept"))
+        extra.append(_rounding_line(-moved, [], "VAT rounding: net given back"))
+    return [*values, *extra]
+
+
+def _shopify_taxes(order: SalesOrderRequest) -> list[Decimal]:
+    """Shopify's tax per line, in the order :func:`line_values` makes them (items, then shipping)."""
+    taxes = [line.tax.amount for line in order.lines]
+    if order.shipping is not None and not order.shipping.is_zero():
+        taxes.append(order.shipping_tax.amount if order.shipping_tax else Decimal(0))
+    return taxes
+
+
+def _rounding_line(amount: Decimal, taxes: list[int], description: str) -> dict[str, Any]:
+    line: dict[str, Any] = {"type": "line", "quantity": 1.0, "unit_price": amount, "description": description}
+    if taxes:
+        line["taxes"] = [["add", taxes]]
+    return line
 
 
 def _shipping_values(look: Lookups, order: SalesOrderRequest, shipping: Money) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from shopbridge.domain.money import Money
@@ -243,3 +243,45 @@ def tax_rate(net: Decimal, tax: Decimal) -> Decimal | None:
     if tax == 0 or net == 0:
         return None
     return (tax / net).quantize(Decimal("0.0001"))
+
+
+PENNY = Decimal("0.01")
+
+
+def tryton_round(amount: Decimal) -> Decimal:
+    """Tryton's ``currency.round``: to the penny, half to even."""
+    return amount.quantize(PENNY, rounding=ROUND_HALF_EVEN)
+
+
+def tax_groups(
+    values: Sequence[Mapping[str, Any]], shopify_taxes: Sequence[Decimal], taxes: Mapping[Decimal, int]
+) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """Per Tryton tax id: the base Tryton will add up, Shopify's tax on it, and the tax's rate."""
+    rates = {tax_id: rate for rate, tax_id in taxes.items()}
+    groups: dict[int, tuple[Decimal, Decimal, Decimal]] = {}
+    for value, shopify_tax in zip(values, shopify_taxes, strict=True):
+        for tax_id in _tax_ids(value):
+            base, tax, rate = groups.get(tax_id, (Decimal(0), Decimal(0), rates[tax_id]))
+            net = Decimal(str(value["unit_price"])) * Decimal(str(value["quantity"]))
+            groups[tax_id] = (base + net, tax + shopify_tax, rate)
+    return groups
+
+
+def vat_rounding_moves(groups: Mapping[int, tuple[Decimal, Decimal, Decimal]]) -> dict[int, Decimal]:
+    """The base to add to each tax so Tryton's rounding of its VAT gives Shopify's (0: none needed)."""
+    moves: dict[int, Decimal] = {}
+    for tax_id, (base, tax, rate) in groups.items():
+        for pennies in range(0, 51):
+            moved = next(
+                (m for m in (pennies * PENNY, -pennies * PENNY) if tryton_round((base + m) * rate) == tax),
+                None,
+            )
+            if moved is not None:
+                if moved:
+                    moves[tax_id] = moved
+                break
+    return moves
+
+
+def _tax_ids(value: Mapping[str, Any]) -> list[int]:
+    return [int(tax_id) for action, ids in value.get("taxes") or () if action == "add" for tax_id in ids]
