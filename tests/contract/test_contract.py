@@ -21,7 +21,7 @@ from shopbridge.domain.records import (
     SalesOrderStatus,
 )
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater, UnsupportedOperation
-from shopbridge.ports.erp import Capability, CreditLimitExceeded, ErpPort, UnknownSku
+from shopbridge.ports.erp import Capability, CreditLimitExceeded, CustomerMissing, ErpPort, UnknownSku
 
 
 def _require(erp: ErpPort, *capabilities: Capability) -> None:
@@ -87,6 +87,16 @@ def test_a_new_email_creates_a_customer_and_finding_it_again_does_not(erp: ErpPo
     again = erp.find_or_create_customer(newcomer)
     assert created.created and created.account
     assert (again.created, again.account, again.conflicts) == (False, created.account, ())
+
+
+def test_without_creating_a_known_email_is_found_and_an_unknown_one_is_missing(erp: ErpPort) -> None:
+    _require(erp, Capability.CUSTOMERS)
+    known = erp.find_or_create_customer(Customer(email=STANDARD_CUSTOMER_EMAIL), create=False)
+    assert not known.created and known.account
+    stranger = Customer(email="stranger@example.com", first_name="Sam")
+    with pytest.raises(CustomerMissing, match=r"stranger@example\.com"):
+        erp.find_or_create_customer(stranger, create=False)
+    assert erp.find_or_create_customer(stranger).created  # it was not created by the refusal
 
 
 def test_an_existing_email_with_other_details_reports_conflicts(erp: ErpPort) -> None:

@@ -258,3 +258,13 @@ def test_an_erp_refusal_names_the_order_for_the_problem(harness: Harness) -> Non
 def _quarantined(harness: Harness) -> list[Any]:
     with harness.context().uow.begin() as tx:
         return tx.quarantined_orders()
+
+
+def test_with_customer_creation_off_an_unknown_buyer_is_a_problem_for_finance(harness: Harness) -> None:
+    shop = harness.settings.shops[0].model_copy(update={"create_customers": False})
+    harness.settings = harness.settings.model_copy(update={"shops": [shop]})
+    harness.shopify.orders[ORDER_ID] = paid_order()
+    with pytest.raises(NeedsPerson, match="creating customers is turned off") as raised:
+        harness.run()
+    assert (raised.value.kind.value, raised.value.team.value) == ("customer_missing", "finance")
+    assert raised.value.details["order"] == "#1001" and harness.erp.count_sales_orders("#1001") == 0

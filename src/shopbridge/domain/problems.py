@@ -75,6 +75,7 @@ class ProblemKind(StrEnum):
     AMENDMENT_AFTER_CUTOFF = "amendment_after_cutoff"
     FULFILMENT_REJECTED = "fulfilment_rejected"
     ORDER_UNMAPPABLE = "order_unmappable"
+    CUSTOMER_MISSING = "customer_missing"
 
     @property
     def default_team(self) -> Team:
@@ -96,6 +97,13 @@ class ProblemKind(StrEnum):
 
 _T, _S, _R = Team, Severity, Resolution
 _KINDS: dict[ProblemKind, _KindInfo] = {
+    ProblemKind.CUSTOMER_MISSING: _KindInfo(
+        _T.FINANCE,
+        _S.ERROR,
+        _R.PERSON,
+        "Create the customer's account in the ERP (shopbridge may not: create_customers is off), "
+        "then retry the order's job.",
+    ),
     ProblemKind.ORDER_UNMAPPABLE: _KindInfo(
         _T.ECOMMERCE,
         _S.ERROR,

@@ -274,7 +274,7 @@ def _with_kits(rules: OrderRules, kits: Mapping[str, tuple[BundleComponent, ...]
 
 def _customer_account(order: Order, customer: Customer | None, ctx: FlowContext) -> str:
     assert customer is not None  # plan_customer sets exactly one of account and customer
-    match = ctx.erp.find_or_create_customer(customer)
+    match = ctx.erp.find_or_create_customer(customer, create=ctx.shop.create_customers)
     _trail(ctx, order.shopify_id, "customer", {"account": match.account, "created": match.created})
     if match.conflicts:
         _report(

@@ -113,6 +113,17 @@ class UnknownSku(NeedsPerson):
         )
 
 
+class CustomerMissing(NeedsPerson):
+    """No ERP customer has the email, and shopbridge may not create one (``create=False``)."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(
+            f"no ERP customer has the email {email}, and creating customers is turned off",
+            kind=ProblemKind.CUSTOMER_MISSING,
+            details={"email": email},
+        )
+
+
 class CreditLimitExceeded(NeedsPerson):
     def __init__(self, account: str, detail: str = "") -> None:
         super().__init__(
@@ -156,8 +167,10 @@ class ErpPort(Protocol):
         ...
 
     # Customers
-    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+    def find_or_create_customer(self, customer: Customer, *, create: bool = True) -> CustomerMatch:
         """Find by email (then by Shopify id where the ERP stores it) or create.
+
+        With ``create=False`` a customer the ERP does not have raises :class:`CustomerMissing`.
 
         Rule for an existing email with different details: the ERP keeps its record (it owns the
         account) and the differing field names are returned in ``conflicts`` so the flow can raise

@@ -38,6 +38,7 @@ from shopbridge.ports.erp import (
     Capability,
     CreditLimitExceeded,
     CustomerMatch,
+    CustomerMissing,
     ErpHealth,
     Page,
     PostedDocument,
@@ -210,10 +211,12 @@ class MemoryErp:
         )
         return (PriceList(code="RETAIL", currency=self.currency, name="Retail", prices=prices),)
 
-    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+    def find_or_create_customer(self, customer: Customer, *, create: bool = True) -> CustomerMatch:
         self._gate(Capability.CUSTOMERS)
         with self._lock:
             known = self._by_email(customer.email)
+            if known is None and not create:
+                raise CustomerMissing(customer.email)
             if known is None:
                 return CustomerMatch(self.add_customer(replace(customer, erp_account="")), created=True)
             return CustomerMatch(known.erp_account, created=False, conflicts=_conflicts(known, customer))

@@ -28,6 +28,7 @@ from shopbridge.ports.erp import (
     Capability,
     CreditLimitExceeded,
     CustomerMatch,
+    CustomerMissing,
     ErpHealth,
     Page,
     PostedDocument,
@@ -120,10 +121,12 @@ class PrimaAdapter:
         return rq.read_price_lists(self._client.call(rq.price_enquiry()))
 
     # --- customers -------------------------------------------------------------------------
-    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+    def find_or_create_customer(self, customer: Customer, *, create: bool = True) -> CustomerMatch:
         found = rq.read_customer(self._client.call(rq.customer_enquiry(customer.email)))
         if found is not None:
             return CustomerMatch(found["Account"], False, _conflicts(found, customer))
+        if not create:
+            raise CustomerMissing(customer.email)
         account = customer.erp_account or _account_code(customer.email)
         created = self._client.call(rq.new_customer(account, customer))
         return CustomerMatch(rq.read_created(created, "Account"), True)

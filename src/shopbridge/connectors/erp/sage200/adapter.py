@@ -40,6 +40,7 @@ from shopbridge.ports.erp import (
     Capability,
     CreditLimitExceeded,
     CustomerMatch,
+    CustomerMissing,
     ErpHealth,
     Page,
     PostedDocument,
@@ -148,7 +149,7 @@ class Sage200Adapter:
         )
 
     # --- customers ---------------------------------------------------------------------------------
-    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+    def find_or_create_customer(self, customer: Customer, *, create: bool = True) -> CustomerMatch:
         if customer.erp_account:
             row = self.lookups.customer("reference", customer.erp_account)
             if row is not None:
@@ -158,6 +159,8 @@ class Sage200Adapter:
         row = self.lookups.customer("contact_default_email_address", customer.email)
         if row is not None:
             return CustomerMatch(str(row["reference"]), created=False, conflicts=_conflicts(customer, row))
+        if not create:
+            raise CustomerMissing(customer.email)
         body = _customer_body(customer)
         try:
             created = self.client.post("/customers", body)

@@ -47,6 +47,7 @@ from shopbridge.ports.erp import (
     Capability,
     CreditLimitExceeded,
     CustomerMatch,
+    CustomerMissing,
     ErpHealth,
     Page,
     PostedDocument,
@@ -163,12 +164,14 @@ class SysproAdapter:
         ]
 
     # --- customers -------------------------------------------------------------------------
-    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+    def find_or_create_customer(self, customer: Customer, *, create: bool = True) -> CustomerMatch:
         rows = self._find(
             "ArCustomer", xm.CUSTOMER_COLUMNS, [xm.Condition("Email", "EQ", customer.email)], rows=1
         )
         if rows:
             return CustomerMatch(rows[0]["Customer"], False, xm.customer_conflicts(rows[0], customer))
+        if not create:
+            raise CustomerMissing(customer.email)
         code = customer.erp_account or xm.customer_code(customer.email)
         try:
             self._client.setup_add("ARSSCS", xm.arsscs_parameters(), xm.arsscs_xml(code, customer))

@@ -36,7 +36,7 @@ from shopbridge.domain.records import (
     StockLevel,
 )
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, UnsupportedOperation
-from shopbridge.ports.erp import Capability, CustomerMatch, ErpHealth, Page, PostedDocument
+from shopbridge.ports.erp import Capability, CustomerMatch, CustomerMissing, ErpHealth, Page, PostedDocument
 
 CAPABILITIES = frozenset(
     {
@@ -123,12 +123,14 @@ class TrytonErp:
         return feeds.price_lists(self.look)
 
     # --- customers -----------------------------------------------------------------------------
-    def find_or_create_customer(self, customer: Customer) -> CustomerMatch:
+    def find_or_create_customer(self, customer: Customer, *, create: bool = True) -> CustomerMatch:
         party = self._party_by_email(customer.email)
         if party is not None:
             return CustomerMatch(
                 str(party["code"]), created=False, conflicts=tr.party_conflicts(party, customer)
             )
+        if not create:
+            raise CustomerMissing(customer.email)
         return CustomerMatch(self._create_party(customer), created=True)
 
     def _party_by_email(self, email: str) -> dict[str, Any] | None:

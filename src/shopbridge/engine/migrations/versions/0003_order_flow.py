@@ -37,6 +37,7 @@ _PROBLEM_KINDS = (
     "amendment_after_cutoff",
     "fulfilment_rejected",
     "order_unmappable",
+    "customer_missing",
 )
 _SYNC_STATUSES = ("waiting", "skipped", "quarantined", "posted", "cancelled", "manual")
 _Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
@@ -94,4 +95,4 @@ def downgrade() -> None:
     op.drop_index("ix_order_syncs_name", table_name="order_syncs")
     op.drop_index("ix_order_syncs_status", table_name="order_syncs")
     op.drop_table("order_syncs")
-    _problem_kinds(_PROBLEM_KINDS[:-1])
+    _problem_kinds(_PROBLEM_KINDS[:-2])
