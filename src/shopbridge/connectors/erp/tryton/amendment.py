@@ -186,10 +186,12 @@ def amend_sale(look: Lookups, sale: dict[str, Any], order: SalesOrderRequest) ->
     products = sales.require_products(look, order)
     sales.company_currency(look, order)
     values = sales.line_values(look, order, products)
-    wanted = _wanted(values, products)
     if sale.get("state") in AMENDED_STATES:
-        return _amend_processed(look, sale, order.reference, wanted)
-    return _rewrite(look, sale, values, wanted)
+        # An amendment only changes existing lines: the VAT rounding pair of the creation stays as
+        # it was or goes to zero, so a processed sale's VAT may end a penny from Shopify's.
+        return _amend_processed(look, sale, order.reference, _wanted(values, products))
+    rewritten = sales.with_vat_rounding(look, order, values)
+    return _rewrite(look, sale, rewritten, _wanted(rewritten, products))
 
 
 def _wanted(values: Sequence[dict[str, Any]], products: dict[str, ProductRef]) -> list[Wanted]:
