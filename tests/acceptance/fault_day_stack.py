@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from shopbridge.bootstrap import Services, build_services
 from shopbridge.config import load_settings
+from shopbridge.demo.stack import shop_catalogue  # the ERP sells what the shop sells
 from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.sage200.faults import Faults
 from shopbridge.sandbox.serving import ServerThread
@@ -152,25 +153,6 @@ def start(workdir: Path, database: str, *, seed: int) -> FaultDay:
     day = FaultDay(shopify, sage, faults, services, web, config)
     day.emitter.configure({"drop_rate": 0.10, "duplicate_rate": 0.10, "jitter": 0.3, "seed": seed})
     return day
-
-
-def shop_catalogue(shopify: SandboxServer) -> dict[str, tuple[str, Decimal]]:
-    """SKU -> (name, price) of the Shopify sandbox's active products, the bundle left out (the ERP
-    sells what the shop sells)."""
-    state = shopify.state
-    with state.lock:
-        active = {pid: p for pid, p in state.products.items() if p.get("status") == "ACTIVE"}
-        found: dict[str, tuple[str, Decimal]] = {}
-        for variant in state.variants.values():
-            product = active.get(str(variant.get("product_id")))
-            sku = variant.get("sku")
-            if product is None or not sku or variant.get("components") or sku == BUNDLE[1]:
-                continue
-            price = variant.get("price") or "0"
-            amount = price.get("amount", "0") if isinstance(price, dict) else price
-            title = f"{product['title']} {variant.get('title') or ''}".strip()
-            found.setdefault(str(sku), (title, Decimal(amount)))
-        return found
 
 
 def write_config(workdir: Path, database: str, shopify: SandboxServer, sage: Sage200Sandbox) -> Path:
