@@ -17,10 +17,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from shopbridge.config import Settings, ShopSettings
 from shopbridge.domain.money import Money, total
 from shopbridge.domain.order_sync import (
-    Cutoff,
     NextStep,
     OrderSync,
     Step,
@@ -39,15 +37,16 @@ from shopbridge.domain.orders import (
     plan_customer,
     qualify,
 )
-from shopbridge.domain.problems import ProblemKind, ProblemReport, Team
-from shopbridge.domain.records import BundleComponent, Customer, ItemStatus, Order, SalesOrderStatus
+from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.records import BundleComponent, Customer, ItemStatus, Order
 from shopbridge.engine.job import Job
 from shopbridge.errors import NeedsPerson
+from shopbridge.flows.order_settings import cutoff_of, rules_for
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.ports.erp import Capability, UnknownSku
 from shopbridge.ports.shopify import ShopifyPort
 
-__all__ = ["FLOW", "KIND", "TOPICS", "order_entity_key", "rules_for"]
+__all__ = ["FLOW", "KIND", "TOPICS", "order_entity_key"]
 
 KIND = "shopify.order"
 TOPICS = ("orders/create", "orders/paid", "orders/updated", "orders/edited", "orders/cancelled")
@@ -83,39 +82,6 @@ def handle(job: Job, ctx: FlowContext) -> None:
 def order_entity_key(shop: str, order_id: str) -> str:
     """The queue's entity key of an order: its jobs run one at a time, in order."""
     return f"order:{shop}:{order_id.rsplit('/', 1)[-1]}"
-
-
-def rules_for(settings: Settings, shop: ShopSettings) -> OrderRules:
-    """The pure rules' view of the configuration, for one shop."""
-    lookups = settings.lookups_for(shop)
-    web_accounts = dict(shop.web_accounts)
-    if shop.default_customer_account:
-        web_accounts.setdefault(shop.currency, shop.default_customer_account)
-    return OrderRules(
-        trigger=shop.order_trigger,
-        test_orders=shop.test_orders,
-        warehouses=dict(shop.locations),
-        default_warehouse=shop.default_warehouse,
-        payment_methods=dict(lookups.payment_gateways),
-        shipping_methods=dict(lookups.shipping_methods),
-        tax_codes=dict(lookups.tax_codes),
-        web_accounts=web_accounts,
-        company_accounts=dict(shop.company_accounts),
-        account_prefix=shop.customer_account_prefix,
-        create_customers=shop.create_customers,
-        bundles={sku: _components(parts) for sku, parts in settings.bundles.items()},
-        ledger_currencies=frozenset(shop.accounts) if shop.accounts else None,
-        gift_card_sku=shop.gift_card_sku,
-    )
-
-
-def _components(parts: Mapping[str, int]) -> tuple[BundleComponent, ...]:
-    return tuple(BundleComponent(sku, quantity) for sku, quantity in parts.items())
-
-
-def _cutoff(shop: ShopSettings) -> Cutoff:
-    statuses = frozenset(SalesOrderStatus(status) for status in shop.amendment_cutoff_statuses)
-    return Cutoff(minutes=shop.amendment_cutoff_minutes, statuses=statuses)
 
 
 # -- deciding ----------------------------------------------------------------------------------
@@ -339,7 +305,7 @@ def _after_cutoff(
         return True
     erp_order = ctx.erp.find_sales_order(order.name)
     why = cutoff_passed(
-        _cutoff(ctx.shop),
+        cutoff_of(ctx.shop),
         erp_status=erp_order.status if erp_order else None,
         posted_at=sync.posted_at,
         now=ctx.clock.now(),
@@ -365,22 +331,13 @@ def _manual(order: Order, sync: OrderSync, what: str, rules: OrderRules, ctx: Fl
 
 
 def _unmappable(order: Order, exc: OrderUnmappable) -> NeedsPerson:
-    team = _UNMAPPABLE_TEAMS.get(exc.code, Team.ECOMMERCE)
     return NeedsPerson(
         f"order {order.name} cannot be posted: {exc.reason}",
         kind=ProblemKind.ORDER_UNMAPPABLE,
-        team=team,
+        team=exc.team,  # bad order data is ecommerce's, a configuration gap finance's or technical's
         resolution=exc.fix,
         details={"entity_type": ENTITY, "entity_id": order.shopify_id, "order": order.name, "code": exc.code},
     )
-
-
-# Who fixes what: configuration gaps are the integrator's, money gaps finance's, bad orders ecommerce's.
-_UNMAPPABLE_TEAMS = {
-    "no_ledger_accounts": Team.FINANCE,
-    "no_warehouse": Team.TECHNICAL,
-    "gift_card_not_configured": Team.FINANCE,
-}
 
 
 def _sync_of(order: Order, sync: OrderSync | None, ctx: FlowContext, status: SyncStatus) -> OrderSync:
