@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,9 +13,10 @@ import pytest
 from shopbridge.config.erp import PrimaSettings
 from shopbridge.config.secrets import SecretRef
 from shopbridge.connectors.erp.prima import PrimaAdapter
+from shopbridge.connectors.erp.prima import requests as rq
 from shopbridge.connectors.erp.prima.errors import PrimaRejected
 from shopbridge.domain.money import Money
-from shopbridge.domain.records import CreditNote, CreditNoteLine, SalesOrderLine, SalesOrderRequest
+from shopbridge.domain.records import CreditNote, CreditNoteLine, Customer, SalesOrderLine, SalesOrderRequest
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater
 from shopbridge.ports.erp import CreditLimitExceeded
 from shopbridge.sandbox.prima import Login, PrimaSandbox
@@ -206,3 +208,32 @@ def test_an_order_prima_already_holds_is_found_after_e21_even_when_the_first_loo
     assert "E:21" in caught.value.codes  # with every look-up blind, Prima's own refusal still stops it
     adapter.find_sales_order = blind  # type: ignore[method-assign]
     assert sum(o.reference == "#P7" for o in sandbox.state.company.orders.values()) == 1
+
+
+def test_with_a_carriage_product_shipping_is_a_line_that_keeps_its_vat(
+    settings: PrimaSettings, sandbox: PrimaSandbox
+) -> None:
+    sandbox.levers.apply("add_item", {"sku": "CARRIAGE", "description": "Carriage", "price": "0"})
+    adapter = PrimaAdapter(settings.model_copy(update={"carriage_product": "CARRIAGE"}))
+    shipping, vat = Money.of("3.29", "GBP"), Money.of("0.66", "GBP")
+    try:
+        adapter.create_sales_order(replace(_order("#CARRY-1"), shipping=shipping, shipping_tax=vat))
+    finally:
+        adapter.client.close()
+    order = sandbox.state.company.order_by_ref("#CARRY-1")
+    assert order is not None and order.charges == 0  # no charge: a charge would drop the VAT
+    carriage = [(ln.product, ln.quantity, ln.price, ln.tax) for ln in order.lines if ln.product == "CARRIAGE"]
+    assert carriage == [("CARRIAGE", 1, Decimal("3.29"), Decimal("0.66"))]
+
+
+def test_a_customer_created_by_another_worker_meanwhile_is_the_account_found(
+    adapter: PrimaAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    customer = Customer(email="racing@example.com", first_name="Ray")
+    created_by_the_other_worker = adapter.find_or_create_customer(customer).account
+    # Our enquiry by email ran before the other worker's create: it finds nothing, then our create
+    # meets Prima's "already exists".
+    enquiry = rq.customer_enquiry
+    monkeypatch.setattr(rq, "customer_enquiry", lambda email: enquiry("nobody@example.com"))
+    match = adapter.find_or_create_customer(customer)
+    assert (match.account, match.created) == (created_by_the_other_worker, False)

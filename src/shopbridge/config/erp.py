@@ -57,6 +57,11 @@ class PrimaSettings(_Strict):
     password: SecretRef | None = None
     timeout_seconds: float = 30.0
     default_warehouse: str = "MAIN"
+    carriage_product: str = Field(
+        default="",
+        description="a Prima non-stock product that carries shipping as an order line with Shopify's VAT"
+        " (ExtTaxVal); empty: shipping goes as an OrderChargeData charge, which carries no tax",
+    )
 
     @model_validator(mode="after")
     def _credentials_come_in_pairs(self) -> PrimaSettings:

@@ -185,15 +185,17 @@ class PrimaErp(DemoErp):
     web_account = "CUST001"  # the Prima sandbox's seeded customer
     tax_codes = (("0.2", "S"), ("0", "Z"))
     totals_source = (
-        "Prima sandbox order lines (price x qty, ExtTaxVal) and carriage charges"
-        " (Prima keeps no tax on a charge)"
+        "Prima sandbox order lines (price x qty, ExtTaxVal); shipping is a line on the CARRIAGE"
+        " product (a charge would keep no tax)"
     )
+    carriage = "CARRIAGE"
 
     def __init__(self) -> None:
         self.sandbox = PrimaSandbox(Login(password=_secret(ENV_PRIMA_PASSWORD)))
 
     def start(self) -> None:
         self.sandbox.start()
+        self.add_item(self.carriage, "Carriage (non-stock)", Decimal(0))
 
     def stop(self) -> None:
         self.sandbox.stop()
@@ -224,6 +226,7 @@ company_id = "{login.company_id}"
 username = "{login.username}"
 password = {{ env = "{ENV_PRIMA_PASSWORD}" }}
 default_warehouse = "{self.warehouse}"
+carriage_product = "{self.carriage}"
 """
 
 

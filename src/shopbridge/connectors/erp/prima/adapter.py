@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import replace
 
 from shopbridge.config.erp import PrimaSettings
 from shopbridge.connectors.erp.prima import requests as rq
@@ -19,6 +20,7 @@ from shopbridge.domain.records import (
     JournalEntry,
     PriceList,
     SalesOrder,
+    SalesOrderLine,
     SalesOrderRequest,
     SalesOrderStatus,
     StockLevel,
@@ -128,7 +130,15 @@ class PrimaAdapter:
         if not create:
             raise CustomerMissing(customer.email)
         account = customer.erp_account or _account_code(customer.email)
-        created = self._client.call(rq.new_customer(account, customer))
+        try:
+            created = self._client.call(rq.new_customer(account, customer))
+        except PrimaRejected:
+            # The account code comes from the email, so a worker posting another order of the same
+            # new customer may have created it since our enquiry: then it is the account we want.
+            found = rq.read_customer(self._client.call(rq.account_enquiry(account)))
+            if found is None:
+                raise
+            return CustomerMatch(found["Account"], False, _conflicts(found, customer))
         return CustomerMatch(rq.read_created(created, "Account"), True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:
@@ -158,6 +168,7 @@ class PrimaAdapter:
         existing = self.find_sales_order(order.reference)
         if existing is not None:
             return PostedDocument(existing.erp_id, existing.erp_number, existed=True)
+        order = self._carried(order)
         self._require_known_skus(order)
         try:
             response = self._client.call(rq.new_order(order, warehouse=self._wh(order)))
@@ -165,6 +176,21 @@ class PrimaAdapter:
             return self._lost_race_or_raise(order.reference, exc)
         number = rq.read_created(response, "OrderNumber")
         return PostedDocument(number, number)
+
+    def _carried(self, order: SalesOrderRequest) -> SalesOrderRequest:
+        """Shipping as a line on the carriage product, with Shopify's VAT, where one is configured.
+
+        A Prima charge (``OrderChargeData``) has a value and no tax, so shipping sent as a charge
+        loses its VAT; a line carries it in ``ExtTaxVal`` like any other.
+        """
+        product = self._settings.carriage_product
+        if not product or order.shipping is None:
+            return order
+        tax = order.shipping_tax or Money.zero(order.currency)
+        line = SalesOrderLine(
+            sku=product, quantity=1, unit_price=order.shipping, tax=tax, description=order.shipping_method
+        )
+        return replace(order, lines=(*order.lines, line), shipping=None, shipping_tax=None)
 
     def _lost_race_or_raise(self, reference: str, exc: PrimaRejected) -> PostedDocument:
         """Another worker created the order with this number a moment ago: that order is ours."""
@@ -191,6 +217,7 @@ class PrimaAdapter:
 
     def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
         current = self._require_order(order.reference)
+        order = self._carried(order)
         self._require_known_skus(order)
         self._client.call(rq.amend_order(current.erp_id, order, warehouse=self._wh(order)))
         return PostedDocument(current.erp_id, current.erp_number, existed=True)
