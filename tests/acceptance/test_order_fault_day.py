@@ -140,10 +140,17 @@ def _kill_one_worker_mid_job(
         posted = len(day.sage.state.all("sop_orders"))
         if len(children) == 3 and posted >= 40:
             for pid in children:
+                if not _running_jobs_of(day, pid):
+                    continue
+                # Frozen first, so the jobs read next are exactly those it dies holding (a batch it
+                # was about to record would otherwise be counted, though it finished on attempt 1).
+                os.kill(pid, signal.SIGSTOP)
+                time.sleep(0.3)  # a commit already on its way lands; nothing new starts
                 held = _running_jobs_of(day, pid)
                 if held:
                     os.kill(pid, signal.SIGKILL)
                     return pid, held
+                os.kill(pid, signal.SIGCONT)
         time.sleep(0.05)
 
 
