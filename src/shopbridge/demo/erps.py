@@ -125,7 +125,25 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
 """
 
 
-class SysproErp(DemoErp):
+class _LeverErp(DemoErp):
+    """An ERP sandbox driven through the shared clerk levers (``sandbox/levers.py``): SYSPRO, Prima."""
+
+    sandbox: SysproSandbox | PrimaSandbox
+
+    def stop(self) -> None:
+        self.sandbox.stop()
+
+    def add_item(self, sku: str, name: str, price: Decimal) -> None:
+        self.sandbox.levers.apply("add_item", {"sku": sku, "description": name, "price": str(price)})
+        self.sandbox.levers.apply("set_stock", {"sku": sku, "warehouse": self.warehouse, "free": str(STOCK)})
+
+    def despatch(self, reference: str) -> None:
+        body = {"reference": reference, "carrier": "Royal Mail", "tracking": "RM000000001GB"}
+        self.sandbox.levers.apply("despatch", body)
+
+
+class SysproErp(_LeverErp):
+    sandbox: SysproSandbox
     vendor = "syspro"
     title = "SYSPRO"
     warehouse = "FG"
@@ -140,17 +158,6 @@ class SysproErp(DemoErp):
 
     def start(self) -> None:
         self.sandbox.start()
-
-    def stop(self) -> None:
-        self.sandbox.stop()
-
-    def add_item(self, sku: str, name: str, price: Decimal) -> None:
-        self.sandbox.levers.apply("add_item", {"sku": sku, "description": name, "price": str(price)})
-        self.sandbox.levers.apply("set_stock", {"sku": sku, "warehouse": self.warehouse, "free": str(STOCK)})
-
-    def despatch(self, reference: str) -> None:
-        body = {"reference": reference, "carrier": "Royal Mail", "tracking": "RM000000001GB"}
-        self.sandbox.levers.apply("despatch", body)
 
     def orders(self) -> list[ErpOrder]:
         company = self.sandbox.state.company
@@ -178,7 +185,8 @@ default_warehouse = "{self.warehouse}"
 """
 
 
-class PrimaErp(DemoErp):
+class PrimaErp(_LeverErp):
+    sandbox: PrimaSandbox
     vendor = "prima"
     title = "Prima"
     warehouse = "MAIN"
@@ -196,17 +204,6 @@ class PrimaErp(DemoErp):
     def start(self) -> None:
         self.sandbox.start()
         self.add_item(self.carriage, "Carriage (non-stock)", Decimal(0))
-
-    def stop(self) -> None:
-        self.sandbox.stop()
-
-    def add_item(self, sku: str, name: str, price: Decimal) -> None:
-        self.sandbox.levers.apply("add_item", {"sku": sku, "description": name, "price": str(price)})
-        self.sandbox.levers.apply("set_stock", {"sku": sku, "warehouse": self.warehouse, "free": str(STOCK)})
-
-    def despatch(self, reference: str) -> None:
-        body = {"reference": reference, "carrier": "Royal Mail", "tracking": "RM000000001GB"}
-        self.sandbox.levers.apply("despatch", body)
 
     def orders(self) -> list[ErpOrder]:
         company = self.sandbox.state.company
