@@ -76,6 +76,19 @@ class ProblemKind(StrEnum):
     FULFILMENT_REJECTED = "fulfilment_rejected"
     ORDER_UNMAPPABLE = "order_unmappable"
     CUSTOMER_MISSING = "customer_missing"
+    # Dispatches and refunds (issue 10)
+    UNMAPPED_CARRIER = "unmapped_carrier"
+    DISPATCH_UNMATCHED = "dispatch_unmatched"
+    RESTOCK_TASK = "restock_task"
+    CREDIT_NOTE_MANUAL = "credit_note_manual"
+    REFUND_UNMAPPABLE = "refund_unmappable"
+    # Stock and catalogue (issue 11)
+    STOCK_PUSH_HELD = "stock_push_held"
+    PRODUCT_GATED = "product_gated"
+    PRICE_LIST_MISMATCH = "price_list_mismatch"
+    # Finance (issue 12)
+    PAYOUT_CHANGED = "payout_changed"
+    TAX_MISMATCH = "tax_mismatch"
 
     @property
     def default_team(self) -> Team:
@@ -97,6 +110,74 @@ class ProblemKind(StrEnum):
 
 _T, _S, _R = Team, Severity, Resolution
 _KINDS: dict[ProblemKind, _KindInfo] = {
+    ProblemKind.UNMAPPED_CARRIER: _KindInfo(
+        _T.OPERATIONS,
+        _S.WARNING,
+        _R.PERSON,
+        "The ERP carrier has no Shopify name: add it to [lookups] carriers (its parcels went out "
+        "with a custom carrier name and their tracking URL).",
+    ),
+    ProblemKind.DISPATCH_UNMATCHED: _KindInfo(
+        _T.OPERATIONS,
+        _S.ERROR,
+        _R.PERSON,
+        "The ERP dispatch does not match a Shopify order shopbridge posted (or ships more than was "
+        "ordered): correct the dispatch in the ERP or fulfil the order in Shopify by hand.",
+    ),
+    ProblemKind.RESTOCK_TASK: _KindInfo(
+        _T.OPERATIONS,
+        _S.WARNING,
+        _R.PERSON,
+        "The ERP cannot restock through its API: book the listed units back into the named "
+        "warehouse, then resolve this task.",
+    ),
+    ProblemKind.CREDIT_NOTE_MANUAL: _KindInfo(
+        _T.FINANCE,
+        _S.ERROR,
+        _R.PERSON,
+        "The ERP has no credit-note path: key in the credit note from the figures and CSV attached, "
+        "then resolve this problem.",
+    ),
+    ProblemKind.REFUND_UNMAPPABLE: _KindInfo(
+        _T.FINANCE,
+        _S.ERROR,
+        _R.PERSON,
+        "The refund names lines the ERP order does not have: raise the credit note by hand, or "
+        "correct the ERP order and retry the refund's job.",
+    ),
+    ProblemKind.STOCK_PUSH_HELD: _KindInfo(
+        _T.TECHNICAL,
+        _S.CRITICAL,
+        _R.AUTOMATIC_RETRY,
+        "Nothing was pushed to Shopify: the ERP was unreachable or reported an implausible drop. "
+        "Check the ERP's stock; the next sweep pushes once the figures are plausible.",
+    ),
+    ProblemKind.PRODUCT_GATED: _KindInfo(
+        _T.MERCHANDISING,
+        _S.WARNING,
+        _R.RELEASE_WHEN,
+        "The product is kept off sale until every variant's SKU exists and is active in the ERP; "
+        "it is released by itself.",
+    ),
+    ProblemKind.PRICE_LIST_MISMATCH: _KindInfo(
+        _T.ECOMMERCE,
+        _S.ERROR,
+        _R.PERSON,
+        "The ERP price list cannot be synced as it is (its currency differs from the catalog's): "
+        "correct the mapping in [prices] or the list in the ERP.",
+    ),
+    ProblemKind.PAYOUT_CHANGED: _KindInfo(
+        _T.FINANCE,
+        _S.CRITICAL,
+        _R.PERSON,
+        "A payout changed status after it was posted: reverse or correct the entry in the ERP by hand.",
+    ),
+    ProblemKind.TAX_MISMATCH: _KindInfo(
+        _T.FINANCE,
+        _S.ERROR,
+        _R.PERSON,
+        "Shopify's tax and the ERP's tax for the day differ: the detail lists the orders behind it.",
+    ),
     ProblemKind.CUSTOMER_MISSING: _KindInfo(
         _T.FINANCE,
         _S.ERROR,
