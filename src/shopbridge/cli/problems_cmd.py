@@ -63,6 +63,7 @@ def _lines(p: Problem) -> list[tuple[str, str]]:
         ("tried", p.tried or "-"),
         ("resolves by", p.resolution),
         ("advice", ProblemKind(p.kind).advice),
+        ("runbook", ProblemKind(p.kind).runbook),
         ("seen", f"{p.count} times, first {when(p.first_seen)}, last {when(p.last_seen)}"),
         ("note", p.note or "-"),
     ]

@@ -107,8 +107,22 @@ class ProblemKind(StrEnum):
         """What usually fixes this kind, shown beside the problem."""
         return _KINDS[self].advice
 
+    @property
+    def runbook(self) -> str:
+        """The runbook section for this kind: ``docs/runbooks/<team>.md#<kind>``."""
+        return f"docs/runbooks/{_RUNBOOKS[self.default_team]}.md#{self.value}"
+
 
 _T, _S, _R = Team, Severity, Resolution
+
+# Merchandising shares the ecommerce runbook: the same people look after the catalogue and the store.
+_RUNBOOKS: dict[Team, str] = {
+    Team.FINANCE: "finance",
+    Team.OPERATIONS: "operations",
+    Team.ECOMMERCE: "ecommerce",
+    Team.MERCHANDISING: "ecommerce",
+    Team.TECHNICAL: "technical",
+}
 _KINDS: dict[ProblemKind, _KindInfo] = {
     ProblemKind.UNMAPPED_CARRIER: _KindInfo(
         _T.OPERATIONS,
