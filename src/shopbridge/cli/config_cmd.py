@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 import typer
 
 from shopbridge.cli.common import console, settings_of, state_of
 from shopbridge.config import resolve_secrets
+from shopbridge.config.reference import render_reference
 from shopbridge.errors import ConfigurationError
 
 __all__ = ["config_app", "register", "starter_text"]
@@ -47,6 +49,20 @@ def check(ctx: typer.Context) -> None:
     console.print(
         f"[green]OK[/green] {state_of(ctx).config}: shops {shops}; erp {erp}; {len(secrets)} secrets readable"
     )
+
+
+_WRITE = typer.Option(None, "--write", help="write the page here instead of printing it")
+
+
+@config_app.command("reference")
+def reference(write: Path | None = _WRITE) -> None:
+    """Print (or --write) the configuration reference generated from the config model."""
+    text = render_reference()
+    if write is None:
+        typer.echo(text, nl=False)
+        return
+    write.write_text(text, encoding="utf-8")
+    console.print(f"wrote {write}")
 
 
 def register(app: typer.Typer) -> None:
