@@ -46,4 +46,4 @@ class CatalogueSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     gate: GateMode = Field(default=GateMode.DRAFT, description="draft: status DRAFT; unpublish: off channels")
-    page_size: int = Field(default=20, ge=1, le=50, description="products read per Shopify page")
+    page_size: int = Field(default=100, ge=1, le=250, description="variants read per Shopify page")

@@ -73,6 +73,7 @@ class CatalogueProduct:
     status: str
     variants: tuple[CatalogueVariant, ...] = ()
     publications: tuple[str, ...] = ()
+    gift_card: bool = False  # a gift card is a liability, not an ERP item: never gated
 
     @property
     def skus(self) -> tuple[str, ...]:
@@ -144,7 +145,7 @@ def decide(
     ready = not (missing or inactive or unskued)
     if gate is not None:
         return Decision(product, Verdict.RELEASE if ready else Verdict.STILL_GATED, **facts)
-    if product.status not in ON_SALE or not product.variants:
+    if product.status not in ON_SALE or not product.variants or product.gift_card:
         return Decision(product, Verdict.NOT_OURS, **facts)
     if ready:
         return Decision(product, Verdict.SELLABLE, **facts)
