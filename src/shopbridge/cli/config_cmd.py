@@ -1,10 +1,11 @@
-"""``shopbridge init`` and ``shopbridge config check``."""
+"""``shopbridge init``, ``shopbridge config check`` and ``shopbridge config explain ownership``."""
 
 from __future__ import annotations
 
 from importlib import resources
 
 import typer
+from rich.table import Table
 
 from shopbridge.cli.common import console, settings_of, state_of
 from shopbridge.config import resolve_secrets
@@ -13,6 +14,8 @@ from shopbridge.errors import ConfigurationError
 __all__ = ["config_app", "register", "starter_text"]
 
 config_app = typer.Typer(help="Check the configuration file.", no_args_is_help=True)
+explain_app = typer.Typer(help="Explain a setting in force.", no_args_is_help=True)
+config_app.add_typer(explain_app, name="explain")
 
 
 def starter_text() -> str:
@@ -47,6 +50,22 @@ def check(ctx: typer.Context) -> None:
     console.print(
         f"[green]OK[/green] {state_of(ctx).config}: shops {shops}; erp {erp}; {len(secrets)} secrets readable"
     )
+
+
+@explain_app.command("ownership")
+def explain_ownership(ctx: typer.Context) -> None:
+    """The field ownership matrix in force: which system owns each product field."""
+    settings = settings_of(ctx, check_secrets=False)
+    matrix = settings.ownership.matrix()
+    table = Table(title="Product field ownership (from \\[ownership])")
+    for column in ("field", "owner", "what it is", "ERP -> Shopify"):
+        table.add_column(column)
+    for name, owner, note in matrix.rows():
+        pushed = "pushed" if owner == "erp" else "gated" if owner == "shopbridge" else "never"
+        table.add_row(name, owner, note, pushed)
+    console.print(table)
+    gate = settings.catalogue.gate.value if matrix.gating else "off (status owned by shopify)"
+    console.print(f"gating: {gate}")
 
 
 def register(app: typer.Typer) -> None:
