@@ -12,7 +12,8 @@ UPDATE = """mutation($p: ID!, $v: [ProductVariantsBulkInput!]!) {
     userErrors { field message code } } }"""
 TEE = """{ products(first: 1, query: "title:'Classic Tee'") { nodes { id
   variants(first: 5) { nodes { id price barcode } } } } }"""
-MUG = "{ products(first: 1, query: \"title:'Coffee Mug'\") { nodes { id variants(first: 1) { nodes { id } } } } }"
+MUG = """{ products(first: 1, query: "title:'Coffee Mug'") { nodes { id
+  variants(first: 1) { nodes { id } } } } }"""
 
 
 def tee(gql: GraphQL) -> dict[str, Any]:
