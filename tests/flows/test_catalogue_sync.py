@@ -340,3 +340,19 @@ def sync_status(harness: Harness, order_id: str) -> SyncStatus | None:
     with harness.context().uow.begin() as tx:
         sync = tx.order_sync("uk", order_id)
     return None if sync is None else sync.status
+
+
+def test_an_order_held_on_a_duplicate_then_on_a_missing_item_says_only_what_it_waits_for(
+    harness: Harness,
+) -> None:
+    order_id = "gid://shopify/Order/1002"
+    harness.shopify.orders[order_id] = paid_order(order_id, "HAT-01")
+    harness.shopify.add(OLD_MUG, "Hat", "ACTIVE", variant(4, "HAT-01"), variant(5, "HAT-01"))
+    harness.sweep()
+    harness.run_order(order_id)
+    harness.shopify.add(OLD_MUG, "Hat", "ACTIVE", variant(4, "HAT-01"), variant(5, "HAT-02"))
+    harness.sweep()
+    harness.run_order(order_id, topic="orders/updated")  # the ERP has no HAT-01 yet
+    waiting = [(kind, entity) for kind, entity, _ in harness.problems() if entity == order_id]
+    assert waiting == [("unknown_sku", order_id)]
+    assert sync_status(harness, order_id) is SyncStatus.QUARANTINED

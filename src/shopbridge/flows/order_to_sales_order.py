@@ -281,6 +281,8 @@ def _quarantine(
         detail = {"skus": list(skus), **({"reason": "duplicate_sku"} if duplicate else {})}
         tx.add_trail(ctx.shop.name, order.shopify_id, "quarantined", detail)
         tx.report_problem(_problem(ctx, order, kind, message, {"skus": list(skus)}))
+        if not duplicate:  # it waited for a duplicated SKU before: that is fixed, the ERP is next
+            tx.resolve_problems(ProblemKind.DUPLICATE_SKU, ENTITY, order.shopify_id, ctx.shop.name)
 
 
 def _unknown_message(order: Order, skus: tuple[str, ...]) -> tuple[ProblemKind, str]:
