@@ -247,10 +247,13 @@ def test_unpublish_mode_takes_the_product_off_its_channels_and_puts_it_back(harn
     harness.erp.set_item_active("MUG-01", False)
     harness.sweep()
     assert harness.shopify.channels[MUG] == set() and harness.shopify.status(MUG) == "ACTIVE"
+    harness.shopify.channels[MUG] = {ONLINE}  # someone puts it back on the store by hand
+    harness.sweep()
+    assert harness.shopify.channels[MUG] == set()
     harness.erp.set_item_active("MUG-01", True)
     harness.sweep()
     assert harness.shopify.channels[MUG] == {ONLINE}
-    assert harness.shopify.calls == [("unpublish", MUG), ("publish", MUG)]
+    assert harness.shopify.calls == [("unpublish", MUG), ("unpublish", MUG), ("publish", MUG)]
 
 
 def test_with_status_owned_by_shopify_nothing_is_gated(harness: Harness) -> None:

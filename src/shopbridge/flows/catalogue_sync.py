@@ -22,6 +22,7 @@ sweep that fails half way is simply run again; every step it takes is idempotent
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from shopbridge.domain.catalogue import (
@@ -83,11 +84,8 @@ def _take_off_sale(decision: Decision, _gate: Gate | None, ctx: FlowContext) -> 
     """Remember the gate first: if Shopify fails after, the next sweep finds it and applies it again."""
     product, mode = decision.product, ctx.settings.catalogue.gate
     if mode is GateMode.UNPUBLISH:
-        channels = ctx.shopify.product_publications(product.product_id)
-        product = CatalogueProduct(
-            product.product_id, product.title, product.status, product.variants, channels
-        )
-        decision = Decision(product, decision.verdict, decision.missing, decision.inactive, decision.unskued)
+        product = replace(product, publications=ctx.shopify.product_publications(product.product_id))
+        decision = replace(decision, product=product)
     gate = gate_for(decision, mode)
     step = "withdrawn" if gate.withdrawn else "gated"
     with ctx.uow.begin() as tx:
@@ -98,14 +96,17 @@ def _take_off_sale(decision: Decision, _gate: Gate | None, ctx: FlowContext) -> 
 
 
 def _keep_gated(decision: Decision, gate: Gate | None, ctx: FlowContext) -> None:
-    """Still waiting: refresh what it waits for, count the problem again, and re-apply a draft gate
-    someone lifted (shopbridge owns the status while the ERP cannot sell the product)."""
+    """Still waiting: refresh what it waits for, count the problem again, and apply the gate again
+    (shopbridge owns the status while the ERP cannot sell the product): a draft someone lifted, or
+    channels the product went back on. The catalogue does not say which channels a product is on, so
+    an unpublish gate is re-sent on every sweep (idempotent, and gated products are few)."""
     assert gate is not None
-    waiting = Gate(gate.product_id, gate.mode, gate.prior_status, gate.publications, decision.blocking)
     with ctx.uow.begin() as tx:
-        tx.save_gate(ctx.shop.name, waiting)
+        tx.save_gate(ctx.shop.name, replace(gate, blocking=decision.blocking))
         tx.report_problem(_gated_problem(decision, ctx))
-    if gate.mode is GateMode.DRAFT and decision.product.status in ON_SALE:
+    if gate.mode is GateMode.UNPUBLISH:
+        _apply(gate, ctx)
+    elif decision.product.status in ON_SALE:
         _apply(gate, ctx)
         _trail(ctx, gate.product_id, "gated_again", {"status": decision.product.status})
 
