@@ -164,3 +164,28 @@ def test_an_erp_owned_field_reaches_shopify_and_a_shopify_owned_one_does_not(
     seen = product(shopify, pid)
     assert Decimal(seen["variants"]["nodes"][0]["price"]) == Decimal("13.40")  # the ERP owns price
     assert seen["title"] == title  # Shopify owns the title
+
+
+@pytest.mark.parametrize("erp", ALL, indirect=True)
+def test_in_unpublish_mode_an_inactive_items_product_leaves_its_channels_and_comes_back(
+    shopify: Shopify, erp: Erp, make_stack: Any
+) -> None:
+    sku = f"CAT-UNPUB-{erp.vendor}".upper()
+    erp.harness.add_item(sku, price=Decimal("11.00"))
+    pid = new_product(shopify, f"Unpublish test {erp.vendor}", sku)
+    channel = next(iter(shopify.server.state.publications))
+    shopify.server.state.products[pid]["publication_ids"].append(channel)
+    stack = start(make_stack, shopify, erp, '\n[catalogue]\ngate = "unpublish"\n')
+    erp.harness.set_item_active(sku, False)
+    sweep(stack)
+    assert published(shopify, pid, channel) is False
+    assert product(shopify, pid)["status"] == "ACTIVE"  # the status is the merchant's in this mode
+    erp.harness.set_item_active(sku, True)
+    sweep(stack)
+    assert published(shopify, pid, channel) is True
+    assert open_problems(stack, "product_gated", pid) == []
+
+
+def published(shopify: Shopify, product_id: str, channel: str) -> bool:
+    query = "query($id: ID!, $p: ID!) { product(id: $id) { publishedOnPublication(publicationId: $p) } }"
+    return bool(shopify.data(query, {"id": product_id, "p": channel})["product"]["publishedOnPublication"])
