@@ -189,3 +189,21 @@ def test_in_unpublish_mode_an_inactive_items_product_leaves_its_channels_and_com
 def published(shopify: Shopify, product_id: str, channel: str) -> bool:
     query = "query($id: ID!, $p: ID!) { product(id: $id) { publishedOnPublication(publicationId: $p) } }"
     return bool(shopify.data(query, {"id": product_id, "p": channel})["product"]["publishedOnPublication"])
+
+
+@pytest.mark.parametrize("erp", vendor_params("sage200"), indirect=True)
+def test_with_the_default_matrix_sage_200s_barcode_and_weight_reach_shopify_and_its_price_does_not(
+    shopify: Shopify, erp: Erp, make_stack: Any
+) -> None:
+    sku = "CAT-WEIGHED-SAGE200"
+    erp.harness.add_item(sku, price=Decimal("19.99"))
+    erp.harness.sandbox.set_item_details(sku, barcode="5012345678900", weight=Decimal("0.4"))
+    pid = new_product(shopify, "Weighed in Sage", sku, price="11.00")
+    stack = start(make_stack, shopify, erp)
+    sweep(stack)
+    query = """query($id: ID!) { product(id: $id) { variants(first: 1) { nodes { price barcode
+      inventoryItem { measurement { weight { unit value } } } } } } }"""
+    (variant,) = shopify.data(query, {"id": pid})["product"]["variants"]["nodes"]
+    assert variant["barcode"] == "5012345678900"
+    assert variant["inventoryItem"]["measurement"]["weight"] == {"unit": "KILOGRAMS", "value": 0.4}
+    assert Decimal(variant["price"]) == Decimal("11.00")  # Shopify owns the price by default
