@@ -216,3 +216,29 @@ def test_an_unmigrated_database_says_to_run_migrate(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no such table" in result.stderr and "shopbridge migrate" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_config_explain_ownership_prints_the_default_matrix(config: Path) -> None:
+    result = shopbridge(config, "config", "explain", "ownership")
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip(): line for line in result.stdout.splitlines() if line.count("│") >= 4}
+    assert {
+        name: rows[name].split("│")[2].strip() for name in ("title", "barcode", "weight", "price", "status")
+    } == {
+        "title": "shopify",
+        "barcode": "erp",
+        "weight": "erp",
+        "price": "shopify",
+        "status": "shopbridge",
+    }
+    assert "gating: draft" in result.stdout
+
+
+def test_config_explain_ownership_shows_what_the_file_sets(config: Path) -> None:
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[ownership]\nprice = "erp"\nstatus = "shopify"\n'
+    )
+    result = shopbridge(config, "config", "explain", "ownership")
+    assert result.exit_code == 0, result.output
+    price = next(line for line in result.stdout.splitlines() if line.startswith("│ price"))
+    assert "erp" in price and "pushed" in price and "gating: off" in result.stdout

@@ -83,6 +83,23 @@ def test_item_status_from_product_status_type(status: str, allow: bool, expected
     assert item_from_product(row).status is expected
 
 
+@pytest.mark.parametrize(
+    ("barcode", "weight", "expected"),
+    [
+        ("5012345678900", 0.25, ("5012345678900", Decimal("0.25"))),
+        ("", 0.0, ("", None)),  # Sage's defaults: no bar code, not weighed
+        (None, None, ("", None)),
+        (" 5012345678900 ", 1.5, ("5012345678900", Decimal("1.5"))),
+    ],
+)
+def test_item_barcode_and_weight_from_the_product(
+    barcode: str | None, weight: float | None, expected: tuple[str, Decimal | None]
+) -> None:
+    row = {"id": 1, "code": "A", "product_status_type": "Active", "barcode": barcode, "weight": weight}
+    item = item_from_product(row)
+    assert (item.barcode, item.weight_kg) == expected
+
+
 def test_free_stock_is_free_less_reserved() -> None:
     row = {"warehouse_name": "WH", "free_stock_available": 10, "free_stock_available_less_reserved": 7}
     assert stock_from_holding(row, "A").free == Decimal(7)

@@ -1,4 +1,4 @@
-"""``shopbridge init`` and ``shopbridge config check``."""
+"""``shopbridge init``, ``shopbridge config check|reference`` and ``shopbridge config explain ownership``."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from importlib import resources
 from pathlib import Path
 
 import typer
+from rich.table import Table
 
 from shopbridge.cli.common import console, settings_of, state_of
 from shopbridge.config import resolve_secrets
@@ -15,6 +16,8 @@ from shopbridge.errors import ConfigurationError
 __all__ = ["config_app", "register", "starter_text"]
 
 config_app = typer.Typer(help="Check the configuration file.", no_args_is_help=True)
+explain_app = typer.Typer(help="Explain a setting in force.", no_args_is_help=True)
+config_app.add_typer(explain_app, name="explain")
 
 
 def starter_text() -> str:
@@ -63,6 +66,22 @@ def reference(write: Path | None = _WRITE) -> None:
         return
     write.write_text(text, encoding="utf-8")
     console.print(f"wrote {write}")
+
+
+@explain_app.command("ownership")
+def explain_ownership(ctx: typer.Context) -> None:
+    """The field ownership matrix in force: which system owns each product field."""
+    settings = settings_of(ctx, check_secrets=False)
+    matrix = settings.ownership.matrix()
+    table = Table(title="Product field ownership (from \\[ownership])")
+    for column in ("field", "owner", "what it is", "ERP -> Shopify"):
+        table.add_column(column)
+    for name, owner, note in matrix.rows():
+        pushed = "pushed" if owner == "erp" else "gated" if owner == "shopbridge" else "never"
+        table.add_row(name, owner, note, pushed)
+    console.print(table)
+    gate = settings.catalogue.gate.value if matrix.gating else "off (status owned by shopify)"
+    console.print(f"gating: {gate}")
 
 
 def register(app: typer.Typer) -> None:

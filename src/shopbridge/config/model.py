@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shopbridge.config.catalogue import CatalogueSettings, OwnershipSettings
 from shopbridge.config.erp import ErpSettings
 from shopbridge.config.secrets import SecretRef
 
@@ -161,6 +162,7 @@ class ScheduleSettings(_Strict):
     erp_stock: int = Field(default=120, ge=0)
     erp_dispatches: int = Field(default=300, ge=0)
     lease_reaper: int = Field(default=30, ge=0)
+    catalogue: int = Field(default=600, ge=0, description="the catalogue sweep: gating, duplicate SKUs")
 
 
 class FlowSettings(_Strict):
@@ -196,6 +198,8 @@ class Settings(_Strict):
         default_factory=dict,
         description="virtual bundle SKU -> {component SKU: quantity per bundle}; the ERP's kits otherwise",
     )
+    ownership: OwnershipSettings = OwnershipSettings()
+    catalogue: CatalogueSettings = CatalogueSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
+from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
@@ -45,8 +46,12 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    catalogue: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        return self._with_catalogue(self._orders_json())
+
+    def _orders_json(self) -> dict[str, Any]:
         return {
             "trading": self.trading,
             "webhooks": self.webhooks,
@@ -70,6 +75,13 @@ class DemoReport:
             "dashboard": self.dashboard,
         }
 
+    def _with_catalogue(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The catalogue phase's findings, and its counts merged into ``stock``."""
+        if self.catalogue:
+            data["catalogue"] = {k: v for k, v in self.catalogue.items() if k != "stock"}
+            merge_stock(data, self.catalogue["stock"])
+        return data
+
 
 class DemoDay:
     """The demo's phases, in order; each is a method so the CLI can show progress between them."""
@@ -83,6 +95,7 @@ class DemoDay:
         "release",
         "change",
         "redeliver",
+        "catalogue",
         "check_erp",
     )
 
@@ -93,6 +106,7 @@ class DemoDay:
             days=1
         )
         self.summary: Summary | None = None
+        self.catalogue_day = CatalogueDay(stack)
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
@@ -198,6 +212,10 @@ class DemoDay:
         self.sweep()
         self.after = self._reconcile()
 
+    def catalogue(self) -> None:
+        """Products the ERP cannot sell yet are gated, one is released, duplicate SKUs are found."""
+        self.catalogue_day.run()
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -230,6 +248,7 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            catalogue=self.catalogue_day.report(),
         )
 
     def _orders(self) -> dict[str, Any]:
@@ -279,12 +298,24 @@ def render_markdown(data: dict[str, Any]) -> str:
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
         "",
+        *_catalogue_lines(data),
         "## Queue",
         *(f"- {row['kind']} {row['state']}: {row['count']}" for row in data["status"]["queue"]),
         "",
         f"Dashboard: {data['dashboard']}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _catalogue_lines(data: dict[str, Any]) -> list[str]:
+    catalogue = data.get("catalogue")
+    if not catalogue:
+        return []
+    return [
+        "## Catalogue",
+        *(f"- {name.replace('_', ' ')}: {', '.join(value) or 'none'}" for name, value in catalogue.items()),
+        "",
+    ]
 
 
 def verdict_line(orders: dict[str, Any]) -> str:

@@ -58,6 +58,9 @@ class DemoErp:
     def add_item(self, sku: str, name: str, price: Decimal) -> None:
         raise NotImplementedError
 
+    def set_item_active(self, sku: str, active: bool) -> None:
+        raise NotImplementedError
+
     def despatch(self, reference: str) -> None:
         raise NotImplementedError
 
@@ -98,6 +101,9 @@ class SageErp(DemoErp):
         self.sandbox.add_item(sku, name=name, price=price)
         self.sandbox.set_stock(sku, self.warehouse, STOCK)
 
+    def set_item_active(self, sku: str, active: bool) -> None:
+        self.sandbox.set_item_active(sku, active)
+
     def despatch(self, reference: str) -> None:
         self.sandbox.despatch(reference, courier="Royal Mail", consignment="RM000000001GB")
 
@@ -136,6 +142,9 @@ class _LeverErp(DemoErp):
     def add_item(self, sku: str, name: str, price: Decimal) -> None:
         self.sandbox.levers.apply("add_item", {"sku": sku, "description": name, "price": str(price)})
         self.sandbox.levers.apply("set_stock", {"sku": sku, "warehouse": self.warehouse, "free": str(STOCK)})
+
+    def set_item_active(self, sku: str, active: bool) -> None:
+        self.sandbox.levers.apply("set_item_active", {"sku": sku, "active": active})
 
     def despatch(self, reference: str) -> None:
         body = {"reference": reference, "carrier": "Royal Mail", "tracking": "RM000000001GB"}

@@ -95,6 +95,13 @@ class TrytonErp(DemoErp):
         )
         self._call("stock.inventory", "confirm", inventory)
 
+    def set_item_active(self, sku: str, active: bool) -> None:
+        """Salable or not, on the product's template (archiving a product with stock asks a question)."""
+        found = self._call(
+            "product.product", "search_read", [("suffix_code", "=", sku)], 0, 1, None, ["template"]
+        )
+        self._call("product.template", "write", [int(found[0]["template"])], {"salable": active})
+
     def despatch(self, reference: str) -> None:
         sales = self._call(
             "sale.sale", "search_read", [("reference", "=", reference)], 0, None, None, ["shipments"]

@@ -83,6 +83,8 @@ class Item:
     is_kit: bool = False
     components: tuple[BundleComponent, ...] = ()
     updated_at: datetime | None = None
+    barcode: str = ""  # EAN/UPC where the ERP holds one ("" = the ERP has none)
+    weight_kg: Decimal | None = None  # shipping weight where the ERP holds one
 
     def __post_init__(self) -> None:
         if not self.sku.strip():

@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from shopbridge.domain.catalogue import GateMode
 from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemStatus, Severity, Team
 from shopbridge.engine.types import UTCDateTime
@@ -42,8 +43,10 @@ __all__ = [
     "ACTIVE_JOB_STATES",
     "JobState",
     "audit",
+    "catalogue_gates",
     "counters",
     "cursors",
+    "duplicate_skus",
     "erp_slots",
     "inbox_events",
     "jobs",
@@ -314,3 +317,32 @@ trail = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_trail_entity", trail.c.shop, trail.c.entity_id)
+
+# Products the catalogue sweep took off sale (``flows/catalogue_sync.py``): what it did, so it undoes
+# exactly that and never releases a product a person drafted on purpose.
+catalogue_gates = Table(
+    "catalogue_gates",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("product_id", String(255), primary_key=True),
+    Column("mode", String(16), nullable=False),
+    Column("prior_status", String(16), nullable=False),
+    Column("publications", JSON, nullable=False),
+    Column("blocking", JSON, nullable=False),
+    Column("withdrawn", Integer, nullable=False, server_default="0"),
+    Column("gated_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_one_of("mode", (m.value for m in GateMode)), name="mode"),
+)
+
+# SKUs on more than one Shopify variant, as the last catalogue sweep found them; the order flow
+# quarantines orders that touch one rather than guess which product was sold.
+duplicate_skus = Table(
+    "duplicate_skus",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("sku", String(255), primary_key=True),
+    Column("variant_ids", JSON, nullable=False),
+    Column("first_seen", UTCDateTime(), nullable=False),
+    Column("last_seen", UTCDateTime(), nullable=False),
+)

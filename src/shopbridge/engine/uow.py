@@ -14,9 +14,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemReport
-from shopbridge.engine import cursors, links, problems, queue
+from shopbridge.engine import catalogue_state, cursors, links, problems, queue
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
 from shopbridge.engine.sql import upsert_insert
@@ -109,6 +110,21 @@ class StoreTransaction:
 
     def set_cursor(self, name: str, value: str) -> None:
         cursors.set_cursor(self.conn, name, value, now=self.now)
+
+    def catalogue_gates(self, shop: str) -> dict[str, Gate]:
+        return catalogue_state.gates(self.conn, shop)
+
+    def save_gate(self, shop: str, gate: Gate) -> None:
+        catalogue_state.save_gate(self.conn, shop, gate, now=self.now)
+
+    def drop_gate(self, shop: str, product_id: str) -> None:
+        catalogue_state.drop_gate(self.conn, shop, product_id)
+
+    def duplicate_skus(self, shop: str, skus: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+        return catalogue_state.duplicates(self.conn, shop, skus)
+
+    def replace_duplicate_skus(self, shop: str, found: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+        return catalogue_state.replace_duplicates(self.conn, shop, found, now=self.now)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

@@ -148,6 +148,10 @@ def _create(
 ) -> None:
     _trail(ctx, order.shopify_id, "qualified", {"reason": step.reason})
     plan = plan_customer(order, rules)
+    ambiguous = _ambiguous_skus(order, ctx)
+    if ambiguous:
+        _quarantine(order, sync, ambiguous, ctx, duplicate=True)
+        return
     missing = _missing_skus(order, rules, ctx)
     if missing:
         _quarantine(order, sync, missing, ctx)
@@ -225,6 +229,13 @@ def _missing_skus(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[st
     return tuple(sku for sku in wanted if sku not in items or items[sku].status is not ItemStatus.ACTIVE)
 
 
+def _ambiguous_skus(order: Order, ctx: FlowContext) -> tuple[str, ...]:
+    """The order's SKUs that the last catalogue sweep found on several Shopify variants."""
+    skus = sorted({line.sku for line in order.lines if line.sku})
+    with ctx.uow.begin() as tx:
+        return tuple(sorted(tx.duplicate_skus(ctx.shop.name, skus))) if skus else ()
+
+
 def _gross(mapped: MappedOrder) -> Money:
     request = mapped.request
     lines = [line.unit_price * line.quantity + line.tax for line in request.lines]
@@ -260,16 +271,33 @@ def _conflict_message(order: Order, account: str, conflicts: tuple[str, ...]) ->
     )
 
 
-def _quarantine(order: Order, sync: OrderSync | None, skus: tuple[str, ...], ctx: FlowContext) -> None:
+def _quarantine(
+    order: Order, sync: OrderSync | None, skus: tuple[str, ...], ctx: FlowContext, *, duplicate: bool = False
+) -> None:
     quarantined = _sync_of(order, sync, ctx, SyncStatus.QUARANTINED).moved(missing_skus=tuple(skus))
-    message = (
+    kind, message = (_duplicate_message if duplicate else _unknown_message)(order, skus)
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(quarantined)
+        detail = {"skus": list(skus), **({"reason": "duplicate_sku"} if duplicate else {})}
+        tx.add_trail(ctx.shop.name, order.shopify_id, "quarantined", detail)
+        tx.report_problem(_problem(ctx, order, kind, message, {"skus": list(skus)}))
+        if not duplicate:  # it waited for a duplicated SKU before: that is fixed, the ERP is next
+            tx.resolve_problems(ProblemKind.DUPLICATE_SKU, ENTITY, order.shopify_id, ctx.shop.name)
+
+
+def _unknown_message(order: Order, skus: tuple[str, ...]) -> tuple[ProblemKind, str]:
+    return ProblemKind.UNKNOWN_SKU, (
         f"order {order.name} waits for SKU(s) the ERP lacks or holds inactive: {', '.join(skus)}. "
         "Create or activate them in the ERP; the order is released by itself."
     )
-    with ctx.uow.begin() as tx:
-        tx.save_order_sync(quarantined)
-        tx.add_trail(ctx.shop.name, order.shopify_id, "quarantined", {"skus": list(skus)})
-        tx.report_problem(_problem(ctx, order, ProblemKind.UNKNOWN_SKU, message, {"skus": list(skus)}))
+
+
+def _duplicate_message(order: Order, skus: tuple[str, ...]) -> tuple[ProblemKind, str]:
+    return ProblemKind.DUPLICATE_SKU, (
+        f"order {order.name} sells SKU(s) found on more than one Shopify variant: {', '.join(skus)}. "
+        "shopbridge does not guess which product was sold; give each variant its own SKU and the "
+        "order is released by the next catalogue sweep."
+    )
 
 
 def _record_posted(order: Order, sync: OrderSync, *, existed: bool, ctx: FlowContext) -> None:
@@ -281,6 +309,8 @@ def _record_posted(order: Order, sync: OrderSync, *, existed: bool, ctx: FlowCon
         tx.add_trail(ctx.shop.name, order.shopify_id, "posted", detail)
         if tx.resolve_problems(ProblemKind.UNKNOWN_SKU, ENTITY, order.shopify_id, ctx.shop.name):
             tx.add_trail(ctx.shop.name, order.shopify_id, "released", {"skus": "now in the ERP"})
+        if tx.resolve_problems(ProblemKind.DUPLICATE_SKU, ENTITY, order.shopify_id, ctx.shop.name):
+            tx.add_trail(ctx.shop.name, order.shopify_id, "released", {"skus": "no longer duplicated"})
 
 
 def _write_back(order: Order, sync: OrderSync, ctx: FlowContext) -> None:

@@ -36,7 +36,9 @@ def release_ready(ctx: FlowContext, waiting: list[OrderSync], *, hint: set[str])
     wanted = sorted({sku for sync in waiting for sku in sync.missing_skus})
     items = ctx.erp.get_items(wanted)
     active = {sku for sku, item in items.items() if item.status is ItemStatus.ACTIVE}
-    ready = [sync for sync in waiting if set(sync.missing_skus) <= active]
+    with ctx.uow.begin() as tx:  # a SKU on several Shopify variants waits for merchandising
+        ambiguous = {sku for sync in waiting for sku in tx.duplicate_skus(sync.shop, sync.missing_skus)}
+    ready = [sync for sync in waiting if set(sync.missing_skus) <= active - ambiguous]
     with ctx.uow.begin() as tx:
         for sync in ready:
             tx.enqueue(

@@ -10,8 +10,11 @@ Flows of later issues add the methods they need here, one per thing they move.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from shopbridge.domain.catalogue import CatalogueProduct
+from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.records import Order
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
@@ -33,4 +36,30 @@ class ShopifyPort(Protocol):
 
         Idempotent: writing the same number twice changes nothing.
         """
+        ...
+
+    # -- the catalogue (flows/catalogue_sync.py) ----------------------------------------------
+
+    def catalogue(self, *, page_size: int = 100) -> list[CatalogueProduct]:
+        """Every product with all its variants (SKU, price, barcode, weight), read page by page."""
+        ...
+
+    def set_product_status(self, product_id: str, status: str) -> None:
+        """Set a product's status (ACTIVE, DRAFT, ARCHIVED, UNLISTED); setting the same one is a no-op."""
+        ...
+
+    def product_publications(self, product_id: str) -> tuple[str, ...]:
+        """The publication (sales channel) GIDs the product is on now."""
+        ...
+
+    def unpublish_product(self, product_id: str, publications: Sequence[str]) -> None:
+        """Take the product off these sales channels (idempotent)."""
+        ...
+
+    def publish_product(self, product_id: str, publications: Sequence[str]) -> None:
+        """Put the product back on these sales channels (idempotent)."""
+        ...
+
+    def push_product_fields(self, product_id: str, changes: Sequence[FieldChange]) -> None:
+        """Write ERP-owned fields of one product: its title, and its variants' price, barcode, weight."""
         ...

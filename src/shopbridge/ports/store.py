@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
+from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 
@@ -60,6 +61,28 @@ class Transaction(Protocol):
         ...
 
     def set_cursor(self, name: str, value: str) -> None: ...
+
+    # -- the catalogue sweep's memory (flows/catalogue_sync.py) ----------------------------------
+
+    def catalogue_gates(self, shop: str) -> dict[str, Gate]:
+        """The products shopbridge took off sale in this shop, by product GID."""
+        ...
+
+    def save_gate(self, shop: str, gate: Gate) -> None:
+        """Remember a gated product (a repeat keeps what to restore and refreshes what it waits for)."""
+        ...
+
+    def drop_gate(self, shop: str, product_id: str) -> None:
+        """Forget a gate: the product was released."""
+        ...
+
+    def duplicate_skus(self, shop: str, skus: Sequence[str] | None = None) -> dict[str, tuple[str, ...]]:
+        """SKU -> variant GIDs of the SKUs on several variants (with ``skus``: only among those)."""
+        ...
+
+    def replace_duplicate_skus(self, shop: str, found: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+        """Make the shop's duplicate set ``found``; returns the SKUs no longer duplicated."""
+        ...
 
 
 class UnitOfWork(Protocol):

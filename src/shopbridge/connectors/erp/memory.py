@@ -122,6 +122,8 @@ class MemoryErp:
         price: Decimal = Decimal("10.00"),
         active: bool = True,
         free: Decimal | None = None,
+        barcode: str = "",
+        weight_kg: Decimal | None = None,
     ) -> None:
         status = ItemStatus.ACTIVE if active else ItemStatus.INACTIVE
         item = Item(
@@ -130,6 +132,8 @@ class MemoryErp:
             status=status,
             erp_id=f"ITEM-{sku}",
             unit_price=Money(price, self.currency),
+            barcode=barcode,
+            weight_kg=weight_kg,
         )
         with self._lock:
             self._items[sku] = _ItemRow(self._next(), replace(item, updated_at=self.now()))

@@ -17,14 +17,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import orders
+from shopbridge.connectors.shopify import catalogue, orders
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -33,6 +33,8 @@ from shopbridge.connectors.shopify.errors import (
     is_throttled,
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
+from shopbridge.domain.catalogue import CatalogueProduct
+from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.records import Order
 from shopbridge.errors import RetryLater, Throttled
 
@@ -149,6 +151,25 @@ class ShopifyClient:
     def record_erp_order(self, order_id: str, erp_number: str) -> None:
         """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
         orders.record_erp_order(self, order_id, erp_number)
+
+    def catalogue(self, *, page_size: int = 100) -> list[CatalogueProduct]:
+        """Every product with all its variants (``connectors/shopify/catalogue.py``)."""
+        return catalogue.fetch_catalogue(self, page_size=page_size)
+
+    def set_product_status(self, product_id: str, status: str) -> None:
+        catalogue.set_status(self, product_id, status)
+
+    def product_publications(self, product_id: str) -> tuple[str, ...]:
+        return catalogue.product_publications(self, product_id)
+
+    def unpublish_product(self, product_id: str, publications: Sequence[str]) -> None:
+        catalogue.unpublish(self, product_id, publications)
+
+    def publish_product(self, product_id: str, publications: Sequence[str]) -> None:
+        catalogue.publish(self, product_id, publications)
+
+    def push_product_fields(self, product_id: str, changes: Sequence[FieldChange]) -> None:
+        catalogue.push_fields(self, product_id, changes)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

@@ -11,6 +11,7 @@ from shopbridge.sandbox.sage200.state import (
     SageState,
     add_product,
     set_active,
+    set_details,
     set_free_stock,
 )
 
@@ -21,6 +22,7 @@ __all__ = [
     "count_sales_orders",
     "despatch",
     "set_credit_limit",
+    "set_item_details",
 ]
 
 
@@ -33,6 +35,10 @@ def add_item(state: SageState, sku: str, name: str, price: Decimal, active: bool
 
 def set_item_active(state: SageState, sku: str, active: bool) -> None:
     set_active(state, sku, active)
+
+
+def set_item_details(state: SageState, sku: str, *, barcode: str | None, weight: Decimal | None) -> None:
+    set_details(state, sku, barcode=barcode, weight=weight)
 
 
 def set_stock(state: SageState, sku: str, warehouse: str, free: Decimal) -> None:

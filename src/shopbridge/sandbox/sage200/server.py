@@ -56,6 +56,11 @@ class Sage200Sandbox:
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:
         levers.set_stock(self.state, sku, warehouse, free)
 
+    def set_item_details(
+        self, sku: str, *, barcode: str | None = None, weight: Decimal | None = None
+    ) -> None:
+        levers.set_item_details(self.state, sku, barcode=barcode, weight=weight)
+
     def set_credit_limit(self, account: str, limit: Decimal) -> None:
         levers.set_credit_limit(self.state, account, limit)
 

@@ -169,6 +169,8 @@ def add_product(state: SageState, code: str, name: str, price: Decimal, *, activ
                 "tax_code_id": standard_tax["id"] if standard_tax else 0,
                 "allow_sales_order": True,
                 "product_status_type": ACTIVE if active else INACTIVE,
+                "barcode": "",
+                "weight": 0.0,  # kilograms per stock unit; 0 until someone weighs it
             },
         )
         for band in state.all("price_bands"):
@@ -243,6 +245,17 @@ def set_active(state: SageState, code: str, active: bool) -> None:
         product = _require(state.product_by_code(code), f"product {code}")
         product["product_status_type"] = ACTIVE if active else INACTIVE
         product["allow_sales_order"] = active
+        state.touch(product)
+
+
+def set_details(state: SageState, code: str, *, barcode: str | None, weight: Decimal | None) -> None:
+    """The product's bar code and weight per stock unit (kg, 4 dp), as a stock clerk keys them in."""
+    with state.lock:
+        product = _require(state.product_by_code(code), f"product {code}")
+        if barcode is not None:
+            product["barcode"] = barcode
+        if weight is not None:
+            product["weight"] = float(round(weight, 4))
         state.touch(product)
 
 

@@ -81,7 +81,15 @@ def item_from_product(row: Mapping[str, Any], price: Money | None = None) -> Ite
         unit_price=price,
         tax_code=str(row.get("tax_code_id", "")),
         updated_at=parse_time(updated) if updated else None,
+        barcode=str(row.get("barcode") or "").strip(),
+        weight_kg=_weight(row.get("weight")),
     )
+
+
+def _weight(value: Any) -> Decimal | None:
+    """Sage's weight per stock unit, in kilograms; 0 is Sage's "not weighed", not a weight."""
+    weight = dec(value)
+    return weight.normalize() if weight > 0 else None
 
 
 def stock_from_holding(row: Mapping[str, Any], sku: str) -> StockLevel:
