@@ -43,7 +43,7 @@ def run(
 ) -> None:
     """Run the web app, worker threads and the scheduler in one process until SIGINT or SIGTERM."""
     settings = settings_of(ctx, check_secrets=True)
-    host = _loopback_host(settings)
+    host = _listen_host(settings)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = build_services(settings)
     try:
@@ -118,17 +118,24 @@ def worker(
         raise typer.Exit(1)
 
 
-def _loopback_host(settings: Settings) -> str:
+def _listen_host(settings: Settings) -> str:
+    """Loopback always; another address only with a configured session secret.
+
+    Every page and API route needs sign-in either way, but a random per-process session secret
+    (the default) is meant for one person on this machine. TLS is left to a reverse proxy in front
+    (set ``secure_cookies``, or a ``public_url`` starting with https://, so cookies are Secure).
+    """
     host = settings.web.host
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    if not loopback:
+    if not loopback and settings.web.session_secret is None:
         raise ConfigurationError(
-            f"the dashboard has no login, so it only listens on loopback (got {host!r})",
-            key="web.host",
-            fix='set host = "127.0.0.1" and put an authenticating reverse proxy in front',
+            f"listening on {host!r} beyond loopback needs a configured session secret",
+            key="web.session_secret",
+            fix='set [web] session_secret = { env = "SHOPBRIDGE_SESSION_SECRET" } and put a TLS reverse '
+            'proxy in front, or set host = "127.0.0.1"',
         )
     return host
 

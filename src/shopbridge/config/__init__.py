@@ -91,6 +91,8 @@ def resolve_secrets(settings: Settings) -> dict[str, str]:
         for n, ref in enumerate(shop.webhook_secrets):
             key = f"shops[{index}].webhook_secrets[{n}]"
             found[key] = ref.resolve(key)
+    if settings.web.session_secret is not None:
+        found["web.session_secret"] = settings.web.session_secret.resolve("web.session_secret")
     if settings.erp is not None:
         vendor = getattr(settings.erp, settings.erp.vendor)
         for name, value in vendor:

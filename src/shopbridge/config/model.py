@@ -70,6 +70,17 @@ class WebSettings(_Strict):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     public_url: str = Field(default="", description="address Shopify delivers webhooks to")
+    # Sign-in (see docs/decisions.md, "Access"). Without a session secret, each process makes a random
+    # one at start (sessions end on restart) and the dashboard stays on loopback.
+    session_secret: SecretRef | None = Field(
+        default=None, description="signs session cookies; required to listen beyond loopback"
+    )
+    secure_cookies: bool | None = Field(
+        default=None, description="mark cookies Secure; unset: when public_url starts with https://"
+    )
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="a sign-in lasts this long")
+    login_max_failures: int = Field(default=5, ge=1, description="failed sign-ins before refusing more")
+    login_window_minutes: int = Field(default=15, ge=1, description="the window those failures count in")
 
 
 class LookupSettings(_Strict):
