@@ -25,8 +25,9 @@ CARD_REMOVED = "[card data removed]"
 _EMAIL_KEYS = frozenset({"email", "contactemail", "customeremail", "emailaddress", "buyeremail"})
 _PHONE_KEYS = frozenset({"phone", "phonenumber", "mobile", "smsnumber"})
 _NAME_KEYS = frozenset({"firstname", "lastname", "displayname", "fullname", "contactname", "customername"})
-_STREET_KEYS = frozenset(
-    {"address1", "address2", "street", "zip", "postcode", "postalcode", "latitude", "longitude"}
+# Masked whole: street lines, postcodes, coordinates, and the buyer's IP address.
+_WHOLE_KEYS = frozenset(
+    {"address1", "address2", "street", "zip", "postcode", "postalcode", "latitude", "longitude", "browserip"}
 )
 # "name" and "company" are personal only inside a person or an address ("name" is also an order's
 # "#1001" and a product's title).
@@ -86,7 +87,7 @@ def _masker(key: str, in_person: bool) -> Callable[[str], str] | None:
         return _mask_phone
     if key in _NAME_KEYS or (in_person and key in _CONTEXT_NAME_KEYS):
         return _mask_name
-    if key in _STREET_KEYS:
+    if key in _WHOLE_KEYS:
         return _mask_all
     return None
 
@@ -112,7 +113,7 @@ def _field(key: str, value: Any, *, mask: bool, in_person: bool) -> Any:
     masker = _masker(norm, in_person) if mask else None
     if masker is not None and isinstance(value, str):
         return masker(value)
-    if masker is not None and isinstance(value, int | float) and norm in _STREET_KEYS:
+    if masker is not None and isinstance(value, int | float) and norm in _WHOLE_KEYS:
         return MASK  # coordinates
     return _walk(value, mask=mask, in_person=in_person or norm in _PERSON_CONTEXTS)
 
