@@ -29,6 +29,7 @@ from shopbridge.errors import ConfigurationError
 from shopbridge.flows import FLOWS, Flow, FlowContext
 from shopbridge.intake import order_sweep
 from shopbridge.intake.webhooks import TopicRoute, routes_for
+from shopbridge.logs import setup_logging
 from shopbridge.ports.erp import ErpPort
 
 __all__ = [
@@ -212,6 +213,7 @@ def check_pending_kinds(services: Services, registry: Registry) -> None:
 def worker_registry() -> tuple[Registry, Services]:
     """The runner's factory for a worker process: settings from ``$SHOPBRIDGE_CONFIG``."""
     settings = load_settings(os.environ.get("SHOPBRIDGE_CONFIG", "shopbridge.toml"))
+    setup_logging(settings)  # a spawned process: JSON lines, redacted, like its parent
     services = build_services(settings)
     registry = build_registry(services)
     check_pending_kinds(services, registry)

@@ -191,6 +191,13 @@ class BufferSettings(_Strict):
     per_location: dict[str, Decimal] = Field(default_factory=dict)
 
 
+class LoggingSettings(_Strict):
+    """How ``run`` and ``worker`` log: JSON lines (for a collector) or text (for a terminal)."""
+
+    format: Literal["json", "text"] = Field(default="json", description="json: one object per line")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
 class Settings(_Strict):
     """The whole configuration file."""
 
@@ -207,6 +214,7 @@ class Settings(_Strict):
         default_factory=dict,
         description="virtual bundle SKU -> {component SKU: quantity per bundle}; the ERP's kits otherwise",
     )
+    logging: LoggingSettings = LoggingSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:
