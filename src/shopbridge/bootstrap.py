@@ -14,6 +14,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+from shopbridge.alerts import sweep as alert_sweep
 from shopbridge.config import Settings, ShopSettings, database_url, load_settings
 from shopbridge.connectors.erp import build_erp
 from shopbridge.connectors.shopify.client import ShopifyClient
@@ -121,6 +122,8 @@ def build_registry(services: Services) -> Registry:
         registry.register(flow.kind, _run_flow(flow, services), retry=flow.retry)
     for kind in order_sweep.KINDS:
         registry.register(kind, order_sweep.handle_sweep)
+    for kind in alert_sweep.KINDS:
+        registry.register(kind, alert_sweep.handle_sweep)
     _check_every_route_has_a_handler(services.routes, registry)
     return registry
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shopbridge.config.alerts import AlertSettings
 from shopbridge.config.erp import ErpSettings
 from shopbridge.config.secrets import SecretRef
 
@@ -172,6 +173,7 @@ class ScheduleSettings(_Strict):
     erp_stock: int = Field(default=120, ge=0)
     erp_dispatches: int = Field(default=300, ge=0)
     lease_reaper: int = Field(default=30, ge=0)
+    alerts: int = Field(default=60, ge=0, description="send new and changed problems to [alerts] routes")
 
 
 class FlowSettings(_Strict):
@@ -215,6 +217,7 @@ class Settings(_Strict):
         description="virtual bundle SKU -> {component SKU: quantity per bundle}; the ERP's kits otherwise",
     )
     logging: LoggingSettings = LoggingSettings()
+    alerts: AlertSettings = AlertSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:
