@@ -260,3 +260,13 @@ def test_no_page_or_api_answer_renders_a_configured_secret(
             assert response.status_code < 500, path
             for value in configured_secrets.values():
                 assert value not in response.text, path
+
+
+def test_a_sign_in_ends_after_session_hours_however_often_it_is_used(
+    base: str, fake_clock: FakeClock, seeded: Seeded
+) -> None:
+    with signed_in_client(base, "vera") as client:
+        fake_clock.advance(11 * 3600)
+        assert client.get("/api/status").status_code == 200
+        fake_clock.advance(1 * 3600 + 1)  # 12 hours (the default) and a second after signing in
+        assert client.get("/api/status").status_code == 401

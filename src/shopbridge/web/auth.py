@@ -137,10 +137,20 @@ class AccessMiddleware:
         name = request.session.get("user")
         if not isinstance(name, str):
             return None, False, None
+        if self._expired(request.session.get("since")):
+            request.session.clear()
+            return None, False, None
         user = await run_in_threadpool(access.user_by_name, self.services, name)
         if user is None:
             request.session.clear()  # a disabled or deleted user: end the session
         return user, False, None
+
+    def _expired(self, since: object) -> bool:
+        """A sign-in lasts ``session_hours`` from the moment it was made, however often it is used."""
+        if not isinstance(since, int | float):
+            return True
+        lifetime = self.services.settings.web.session_hours * 3600
+        return self.services.clock.now().timestamp() - since > lifetime
 
 
 def _authorise(request: Request, user: User | None) -> Response | None:
