@@ -8,6 +8,7 @@ every sign-in, failed or refused, and every reveal of personal data is written t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -46,9 +47,14 @@ TOKEN_PREFIX = "sbt_"
 _NAME_LIMIT = 128
 _FAILURES_KEPT = timedelta(days=1)
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so an unknown name takes as long as a wrong password
-# (the time would otherwise tell a prober which names exist).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so an unknown name takes as long as a wrong
+    password (the time would otherwise tell a prober which names exist). Made on first use, not at
+    import: hashing costs every CLI command that imports this module time and memory."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 @dataclass(frozen=True)
@@ -161,7 +167,7 @@ def sign_in(services: Services, name: str, password: str, *, client: str, thrott
         _audit_sign_in(services, name, "login.refused", client)
         minutes = max(1, throttle.window_seconds // 60)
         raise SignInRefused(f"too many failed sign-ins; try again in {minutes} minutes")
-    password_ok = _verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+    password_ok = _verify(row.password_hash if row is not None else _dummy_hash(), password)
     if row is None or row.disabled or not password_ok:
         _record_failure(services, name, client)
         raise BadCredentials("wrong user name or password")

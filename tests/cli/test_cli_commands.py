@@ -210,6 +210,15 @@ def test_run_refuses_to_listen_beyond_loopback_without_a_session_secret(tmp_path
     assert "reverse proxy" in result.stderr
 
 
+def test_run_may_listen_beyond_loopback_with_a_session_secret() -> None:
+    from shopbridge.cli.run_cmd import _listen_host
+    from shopbridge.config import parse_settings
+
+    web = {"host": "0.0.0.0", "session_secret": {"env": "ANY_SECRET"}}
+    assert _listen_host(parse_settings({"web": web})) == "0.0.0.0"
+    assert _listen_host(parse_settings({"web": {"host": "::1"}})) == "::1"
+
+
 def test_an_unmigrated_database_says_to_run_migrate(tmp_path: Path) -> None:
     config = tmp_path / "shopbridge.toml"
     config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "empty.db"}"\n', encoding="utf-8")
