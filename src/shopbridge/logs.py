@@ -8,7 +8,8 @@ Before a line is written, :class:`RedactingFilter` removes
   secret), wherever it appears;
 * anything shaped like a credential: Shopify access tokens (``shpat_...``), our API tokens
   (``sbt_...``), ``Bearer ...`` and ``password=...``;
-* email addresses (masked as the dashboard masks them).
+* email addresses (masked as the dashboard masks them), and in a dict or list logged as an
+  argument, every personal field (names, phones, street addresses) as the dashboard masks them.
 
 ``[logging] format = "text"`` keeps the plain one-line format for a person at a terminal.
 """
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from shopbridge.config import Settings, resolve_secrets
-from shopbridge.domain.personal_data import mask_text
+from shopbridge.domain.personal_data import mask_personal_data, mask_text
 from shopbridge.engine.logcontext import current
 from shopbridge.errors import ConfigurationError
 
@@ -60,6 +61,10 @@ class RedactingFilter(logging.Filter):
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):  # a payload logged as an argument: mask it by its field names
+            record.args = tuple(
+                mask_personal_data(a) if isinstance(a, dict | list) else a for a in record.args
+            )
         record.msg = redact(record.getMessage(), self._secrets)
         record.args = None
         if record.exc_info:

@@ -142,7 +142,7 @@ def report(store: Store, clock: FakeClock, n: int, team: Team, severity: Severit
 
 
 def test_each_route_gets_its_teams_problems_once_linked_to_the_dashboard(
-    sqlite_store: Store,
+    store: Store,
     fake_clock: FakeClock,
     settings: Settings,
     mailbox: tuple[Mailbox, int],
@@ -151,11 +151,11 @@ def test_each_route_gets_its_teams_problems_once_linked_to_the_dashboard(
     box, _ = mailbox
     slack, hook, _ = receivers
     finance = report(
-        sqlite_store, fake_clock, 1, Team.FINANCE, Severity.ERROR, "customer jane@example.com paid twice"
+        store, fake_clock, 1, Team.FINANCE, Severity.ERROR, "customer jane@example.com paid twice"
     )
-    ops = report(sqlite_store, fake_clock, 2, Team.OPERATIONS, Severity.WARNING)
+    ops = report(store, fake_clock, 2, Team.OPERATIONS, Severity.WARNING)
 
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    sweep_alerts(store, settings, fake_clock)
 
     (mail,) = box.messages
     body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
@@ -172,88 +172,88 @@ def test_each_route_gets_its_teams_problems_once_linked_to_the_dashboard(
     }
     assert hook.auth == [f"Bearer {HOOK_TOKEN}"]
 
-    sweep_alerts(sqlite_store, settings, fake_clock)  # nothing new: nothing sent
+    sweep_alerts(store, settings, fake_clock)  # nothing new: nothing sent
     assert (len(box.messages), len(slack.bodies), len(hook.bodies)) == (1, 1, 1)
 
 
 def test_a_storm_is_grouped_into_one_message_and_repeats_are_told_only_as_they_double(
-    sqlite_store: Store, fake_clock: FakeClock, settings: Settings, mailbox: tuple[Mailbox, int]
+    store: Store, fake_clock: FakeClock, settings: Settings, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
     for n in range(1, 31):
-        report(sqlite_store, fake_clock, n, Team.FINANCE, Severity.CRITICAL)
-    sweep_alerts(sqlite_store, settings, fake_clock)
+        report(store, fake_clock, n, Team.FINANCE, Severity.CRITICAL)
+    sweep_alerts(store, settings, fake_clock)
     assert len(box.messages) == 1 and "30 problems" in box.messages[0]["Subject"]
 
-    report(sqlite_store, fake_clock, 1, Team.FINANCE, Severity.CRITICAL)  # seen twice now: news
-    sweep_alerts(sqlite_store, settings, fake_clock)
-    report(sqlite_store, fake_clock, 1, Team.FINANCE, Severity.CRITICAL)  # three times: not yet
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    report(store, fake_clock, 1, Team.FINANCE, Severity.CRITICAL)  # seen twice now: news
+    sweep_alerts(store, settings, fake_clock)
+    report(store, fake_clock, 1, Team.FINANCE, Severity.CRITICAL)  # three times: not yet
+    sweep_alerts(store, settings, fake_clock)
     assert len(box.messages) == 2 and "seen 2 times" in box.messages[1].get_payload()
 
 
 def test_a_route_at_its_hourly_limit_holds_news_for_a_later_message(
-    sqlite_store: Store, fake_clock: FakeClock, settings: Settings, mailbox: tuple[Mailbox, int]
+    store: Store, fake_clock: FakeClock, settings: Settings, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
     for n in (1, 2, 3):  # finance-mail may send 2 messages an hour
-        report(sqlite_store, fake_clock, n, Team.FINANCE, Severity.ERROR)
-        sweep_alerts(sqlite_store, settings, fake_clock)
+        report(store, fake_clock, n, Team.FINANCE, Severity.ERROR)
+        sweep_alerts(store, settings, fake_clock)
         fake_clock.advance(60)
     assert len(box.messages) == 2
-    report(sqlite_store, fake_clock, 4, Team.FINANCE, Severity.ERROR)
+    report(store, fake_clock, 4, Team.FINANCE, Severity.ERROR)
     fake_clock.advance(3600)
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    sweep_alerts(store, settings, fake_clock)
     assert len(box.messages) == 3 and "2 problems" in box.messages[2]["Subject"]  # 3 and 4, grouped
 
 
 def test_low_severity_waits_for_the_daily_digest(
-    sqlite_store: Store, fake_clock: FakeClock, settings: Settings, mailbox: tuple[Mailbox, int]
+    store: Store, fake_clock: FakeClock, settings: Settings, mailbox: tuple[Mailbox, int]
 ) -> None:
     box, _ = mailbox
     fake_clock.set(fake_clock.now().replace(hour=6, minute=0))
-    warning = report(sqlite_store, fake_clock, 1, Team.FINANCE, Severity.WARNING)  # below digest_below
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    warning = report(store, fake_clock, 1, Team.FINANCE, Severity.WARNING)  # below digest_below
+    sweep_alerts(store, settings, fake_clock)
     assert box.messages == []
     fake_clock.advance(2 * 3600)  # 08:00, the digest hour
-    sweep_alerts(sqlite_store, settings, fake_clock)
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    sweep_alerts(store, settings, fake_clock)
+    sweep_alerts(store, settings, fake_clock)
     (digest,) = box.messages
     assert "daily digest" in digest["Subject"] and f"/problems/{warning}" in digest.get_payload()
 
 
 def test_a_problem_closed_after_it_was_announced_is_announced_closed(
-    sqlite_store: Store, fake_clock: FakeClock, settings: Settings, receivers: tuple[Receiver, Receiver, str]
+    store: Store, fake_clock: FakeClock, settings: Settings, receivers: tuple[Receiver, Receiver, str]
 ) -> None:
     slack, _, _ = receivers
-    ops = report(sqlite_store, fake_clock, 2, Team.OPERATIONS, Severity.ERROR)
-    sweep_alerts(sqlite_store, settings, fake_clock)
-    with sqlite_store.begin() as conn:
+    ops = report(store, fake_clock, 2, Team.OPERATIONS, Severity.ERROR)
+    sweep_alerts(store, settings, fake_clock)
+    with store.begin() as conn:
         resolve_problem(conn, ops, actor="otto", now=fake_clock.now())
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    sweep_alerts(store, settings, fake_clock)
     assert len(slack.bodies) == 2 and "[resolved]" in slack.bodies[1]["text"]
 
 
 def test_a_failing_webhook_is_counted_and_its_news_sent_by_a_later_sweep(
-    sqlite_store: Store, fake_clock: FakeClock, settings: Settings, receivers: tuple[Receiver, Receiver, str]
+    store: Store, fake_clock: FakeClock, settings: Settings, receivers: tuple[Receiver, Receiver, str]
 ) -> None:
     slack, _, _ = receivers
     slack.status = 503
-    ops = report(sqlite_store, fake_clock, 2, Team.OPERATIONS, Severity.ERROR)
-    sweep_alerts(sqlite_store, settings, fake_clock)
-    with sqlite_store.begin() as conn:
+    ops = report(store, fake_clock, 2, Team.OPERATIONS, Severity.ERROR)
+    sweep_alerts(store, settings, fake_clock)
+    with store.begin() as conn:
         assert counters.read(conn, "alerts.failed.ops-chat") == 1
     slack.status = 200
-    sweep_alerts(sqlite_store, settings, fake_clock)
+    sweep_alerts(store, settings, fake_clock)
     (chat,) = slack.bodies
     assert f"/problems/{ops}" in chat["text"]
 
 
 def test_the_alerts_sweep_is_scheduled_and_handled_by_the_runtime(
-    sqlite_store: Store, fake_clock: FakeClock
+    store: Store, fake_clock: FakeClock
 ) -> None:
     from shopbridge.bootstrap import Runtime, build_services
 
-    runtime = Runtime(build_services(Settings(), store=sqlite_store, clock=fake_clock), threads=1)
+    runtime = Runtime(build_services(Settings(), store=store, clock=fake_clock), threads=1)
     assert "sweep.alerts" in runtime.registry.kinds()
     assert any(schedule.name == "alerts" for schedule in runtime.scheduler.plan.values())

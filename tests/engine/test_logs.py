@@ -148,3 +148,10 @@ def test_redact_removes_credential_shaped_strings(given: str, gone: str) -> None
 
 def test_redact_keeps_ordinary_text() -> None:
     assert redact("order #1001 posted as SO-42 in 120 ms") == "order #1001 posted as SO-42 in 120 ms"
+
+
+def test_a_payload_logged_as_an_argument_has_its_personal_fields_masked(output: io.StringIO) -> None:
+    payload = {"name": "#1001", "shipping_address": {"address1": "12 Acacia Avenue", "zip": "LS1 1AA"}}
+    log.info("order %s", payload)
+    text = output.getvalue()
+    assert "12 Acacia Avenue" not in text and "LS1 1AA" not in text and "#1001" in text
