@@ -61,7 +61,11 @@ class RedactingFilter(logging.Filter):
         self._formatter = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):  # a payload logged as an argument: mask it by its field names
+        # A payload logged as an argument is masked by its field names. (A lone dict argument is
+        # kept by logging as ``args`` itself, for "%(key)s" formats.)
+        if isinstance(record.args, dict):
+            record.args = mask_personal_data(record.args)
+        elif isinstance(record.args, tuple):
             record.args = tuple(
                 mask_personal_data(a) if isinstance(a, dict | list) else a for a in record.args
             )

@@ -155,3 +155,9 @@ def test_a_payload_logged_as_an_argument_has_its_personal_fields_masked(output: 
     log.info("order %s", payload)
     text = output.getvalue()
     assert "12 Acacia Avenue" not in text and "LS1 1AA" not in text and "#1001" in text
+
+
+def test_a_payload_among_other_arguments_is_masked_too(output: io.StringIO) -> None:
+    log.info("order %s for %s", "#1002", [{"customer": {"first_name": "Jane", "phone": "+44 7700 900123"}}])
+    text = output.getvalue()
+    assert "Jane" not in text and "900123" not in text and "#1002" in text
