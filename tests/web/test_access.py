@@ -78,6 +78,7 @@ def test_every_route_but_the_public_ones_refuses_a_stranger(app: Starlette, anon
 
 def test_the_public_routes_answer_strangers_without_sign_in(anonymous: httpx.Client) -> None:
     assert anonymous.get("/healthz").json() == {"ok": True}
+    assert anonymous.get("/healthz", headers={"Authorization": "Bearer junk"}).status_code == 200
     assert anonymous.get("/static/dashboard.css").status_code == 200
     assert 'id="login"' in anonymous.get("/login").text
     assert (
