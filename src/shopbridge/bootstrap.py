@@ -14,6 +14,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 
+from shopbridge.alerts import sweep as alert_sweep
 from shopbridge.config import Settings, ShopSettings, database_url, load_settings
 from shopbridge.connectors.erp import build_erp
 from shopbridge.connectors.shopify.client import ShopifyClient
@@ -29,6 +30,7 @@ from shopbridge.errors import ConfigurationError
 from shopbridge.flows import FLOWS, Flow, FlowContext
 from shopbridge.intake import order_sweep
 from shopbridge.intake.webhooks import TopicRoute, routes_for
+from shopbridge.logs import setup_logging
 from shopbridge.ports.erp import ErpPort
 
 __all__ = [
@@ -120,6 +122,8 @@ def build_registry(services: Services) -> Registry:
         registry.register(flow.kind, _run_flow(flow, services), retry=flow.retry)
     for kind in order_sweep.KINDS:
         registry.register(kind, order_sweep.handle_sweep)
+    for kind in alert_sweep.KINDS:
+        registry.register(kind, alert_sweep.handle_sweep)
     _check_every_route_has_a_handler(services.routes, registry)
     return registry
 
@@ -212,6 +216,7 @@ def check_pending_kinds(services: Services, registry: Registry) -> None:
 def worker_registry() -> tuple[Registry, Services]:
     """The runner's factory for a worker process: settings from ``$SHOPBRIDGE_CONFIG``."""
     settings = load_settings(os.environ.get("SHOPBRIDGE_CONFIG", "shopbridge.toml"))
+    setup_logging(settings)  # a spawned process: JSON lines, redacted, like its parent
     services = build_services(settings)
     registry = build_registry(services)
     check_pending_kinds(services, registry)

@@ -201,12 +201,22 @@ def test_each_present_sandbox_module_is_offered_under_sandbox(name: str) -> None
     assert (f" {name} " in result.stdout) is present
 
 
-def test_run_refuses_to_listen_beyond_loopback(tmp_path: Path) -> None:
+def test_run_refuses_to_listen_beyond_loopback_without_a_session_secret(tmp_path: Path) -> None:
     config = tmp_path / "shopbridge.toml"
     config.write_text('[web]\nhost = "0.0.0.0"\n', encoding="utf-8")
     result = shopbridge(config, "run")
     assert result.exit_code == 2
-    assert "web.host" in result.stderr and "'0.0.0.0'" in result.stderr and "reverse proxy" in result.stderr
+    assert "web.session_secret" in result.stderr and "'0.0.0.0'" in result.stderr
+    assert "reverse proxy" in result.stderr
+
+
+def test_run_may_listen_beyond_loopback_with_a_session_secret() -> None:
+    from shopbridge.cli.run_cmd import _listen_host
+    from shopbridge.config import parse_settings
+
+    web = {"host": "0.0.0.0", "session_secret": {"env": "ANY_SECRET"}}
+    assert _listen_host(parse_settings({"web": web})) == "0.0.0.0"
+    assert _listen_host(parse_settings({"web": {"host": "::1"}})) == "::1"
 
 
 def test_an_unmigrated_database_says_to_run_migrate(tmp_path: Path) -> None:

@@ -80,6 +80,22 @@ def wait_for(condition: object, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def api_token_for_a_new_viewer(config: str) -> str:
+    """``shopbridge users add`` (password from a variable) then ``users token``: the token printed once."""
+    env = {**os.environ, "USER": "ops", "NEW_PASSWORD": "a long enough password"}
+    add = [*SHOPBRIDGE, "--config", config, "users", "add", "scripts", "--password-env", "NEW_PASSWORD"]
+    subprocess.run(add, env=env, check=True, capture_output=True, text=True)
+    made = subprocess.run(
+        [*SHOPBRIDGE, "--config", config, "users", "token", "scripts", "--label", "test"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    assert "a long enough password" not in made.stdout + made.stderr
+    return made.stdout.strip().splitlines()[-1]
+
+
 def healthy(base_url: str) -> bool:
     try:
         return httpx.get(base_url + "/healthz").status_code == 200
@@ -88,13 +104,15 @@ def healthy(base_url: str) -> bool:
 
 
 def test_run_serves_the_web_app_works_jobs_and_stops_on_sigterm(
-    running: tuple[subprocess.Popen[str], str], sqlite_store: Store
+    running: tuple[subprocess.Popen[str], str], sqlite_store: Store, tmp_path: Path
 ) -> None:
     process, base_url = running
     enqueue_placeholder_jobs(sqlite_store, 5)
     wait_for(lambda: healthy(base_url), "the web app")
     wait_for(lambda: states(sqlite_store) == [JobState.DONE] * 5, "the workers to finish the jobs")
-    body = httpx.get(base_url + "/api/status").json()
+    assert httpx.get(base_url + "/api/status").status_code == 401
+    token = api_token_for_a_new_viewer(str(tmp_path / "shopbridge.toml"))  # the config `run` was given
+    body = httpx.get(base_url + "/api/status", headers={"Authorization": f"Bearer {token}"}).json()
     rows = {(row["kind"], row["state"]): row["count"] for row in body["queue"]}
     assert rows[(SWEEP_KIND, "done")] == 5
     process.send_signal(signal.SIGTERM)

@@ -77,6 +77,7 @@ def test_settings_give_one_schedule_per_enabled_sweep() -> None:
     plan = schedules_from_settings(ScheduleSettings(order_sweep=60, erp_items=0))
     assert [(s.name, s.interval_seconds) for s in plan] == [
         ("catalogue", 600),
+        ("alerts", 60),
         ("erp_dispatches", 300),
         ("erp_stock", 120),
         ("order_sweep", 60),

@@ -1,4 +1,4 @@
-"""The JSON API behind the dashboard's buttons, on SQLite and PostgreSQL."""
+"""The JSON API behind the dashboard's buttons, on SQLite and PostgreSQL, signed in as an operator."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import pytest
 
 from cli.live_server import serve
 from cli.seeding import Seeded, seed
+from cli.signing import add_user, signed_in_client
 from shopbridge.bootstrap import build_services
 from shopbridge.config import Settings
+from shopbridge.domain.access import Role
 from shopbridge.engine import audit
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.store import Store
@@ -25,7 +27,8 @@ def seeded(store: Store, fake_clock: FakeClock) -> Seeded:
 @pytest.fixture
 def client(store: Store, fake_clock: FakeClock) -> Iterator[httpx.Client]:
     services = build_services(Settings(), store=store, clock=fake_clock)
-    with serve(create_app(services)) as base_url, httpx.Client(base_url=base_url) as client:
+    add_user(services, "dora", Role.OPERATOR)
+    with serve(create_app(services)) as base_url, signed_in_client(base_url, "dora") as client:
         yield client
 
 
@@ -49,44 +52,43 @@ def test_resolve_closes_the_problem_and_audits_the_actor(
     client: httpx.Client, seeded: Seeded, store: Store
 ) -> None:
     problem_id = seeded.problem_ids["finance"]
-    response = client.post(f"/api/problems/{problem_id}/resolve", json={"actor": "dora", "note": "bank fee"})
+    response = client.post(f"/api/problems/{problem_id}/resolve", json={"note": "bank fee"})
     assert response.status_code == 200, response.text
     assert response.json()["problem"]["status"] == "resolved"
     with store.begin() as conn:
         entry = audit.list_audit(conn, entity_type="problem", entity_id=str(problem_id))[0]
     assert (entry.action, entry.actor, entry.detail["note"]) == ("problem.resolve", "dora", "bank fee")
-    again = client.post(f"/api/problems/{problem_id}/resolve", json={"actor": "dora"})
+    again = client.post(f"/api/problems/{problem_id}/resolve", json={})
     assert again.status_code == 409 and "already resolved" in again.json()["error"]
 
 
 def test_ignore_needs_a_reason(client: httpx.Client, seeded: Seeded) -> None:
     url = f"/api/problems/{seeded.problem_ids['merchandising']}/ignore"
-    assert client.post(url, json={"actor": "eve"}).status_code == 400
-    response = client.post(url, json={"actor": "eve", "reason": "discontinued SKU"})
+    assert client.post(url, json={}).status_code == 400
+    response = client.post(url, json={"reason": "discontinued SKU"})
     assert response.status_code == 200 and response.json()["problem"]["status"] == "ignored"
 
 
 def test_replay_requeues_a_dead_job(client: httpx.Client, seeded: Seeded) -> None:
-    response = client.post(f"/api/jobs/{seeded.dead_id}/replay", json={"actor": "frank"})
+    response = client.post(f"/api/jobs/{seeded.dead_id}/replay", json={})
     assert response.status_code == 200, response.text
     assert response.json()["job"]["state"] == "pending"
     assert client.get("/api/jobs", params={"state": "dead"}).json() == []
-    assert client.post(f"/api/jobs/{seeded.dead_id}/replay", json={"actor": "frank"}).status_code == 409
+    assert client.post(f"/api/jobs/{seeded.dead_id}/replay", json={}).status_code == 409
 
 
 @pytest.mark.parametrize(
     ("kwargs", "status"),
     [
-        ({"json": {}}, 400),  # nobody named as actor
         (
             {"content": b"actor=mallory", "headers": {"content-type": "application/x-www-form-urlencoded"}},
             400,
         ),
         ({"content": b"[1]", "headers": {"content-type": "application/json"}}, 400),
     ],
-    ids=["no actor", "form post from another site", "not an object"],
+    ids=["form post", "not an object"],
 )
-def test_actions_refuse_anonymous_or_non_json_requests(
+def test_actions_refuse_non_json_requests(
     client: httpx.Client, seeded: Seeded, kwargs: dict[str, object], status: int
 ) -> None:
     response = client.post(f"/api/problems/{seeded.problem_ids['finance']}/resolve", **kwargs)  # type: ignore[arg-type]
@@ -94,8 +96,8 @@ def test_actions_refuse_anonymous_or_non_json_requests(
 
 
 def test_unknown_ids_answer_404(client: httpx.Client, seeded: Seeded) -> None:
-    assert client.post("/api/problems/999/resolve", json={"actor": "x"}).status_code == 404
-    assert client.post("/api/jobs/999/replay", json={"actor": "x"}).status_code == 404
+    assert client.post("/api/problems/999/resolve", json={}).status_code == 404
+    assert client.post("/api/jobs/999/replay", json={}).status_code == 404
     assert client.get("/problems/999").status_code == 404
 
 

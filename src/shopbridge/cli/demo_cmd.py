@@ -15,6 +15,7 @@ from shopbridge.cli.common import console, serve_until_stopped
 
 if TYPE_CHECKING:  # the demo pulls in every sandbox: loaded when the command runs, not with the CLI
     from shopbridge.demo.day import DemoDay, DemoReport
+    from shopbridge.demo.stack import DemoStack
 
 _PHASE_TEXT = {
     "trade": "Trading a day in the Shopify sandbox",
@@ -71,6 +72,8 @@ def demo(
         console.print(f"[red]--erp {erp}: {exc}[/red]")
         raise typer.Exit(2) from exc
     with stack:
+        if keep_serving:
+            _print_sign_in(stack)
         day = DemoDay(stack, options)
         _run_phases(day)
         report = day.report()
@@ -81,6 +84,17 @@ def demo(
             serve_until_stopped()
     if not report.after_sweep.agrees:
         raise typer.Exit(1)
+
+
+def _print_sign_in(stack: DemoStack) -> None:
+    """The dashboard and its demo admin; the password is shown here once and written nowhere."""
+    from shopbridge.demo.stack import DEMO_ADMIN
+
+    console.print(
+        f"Dashboard at [bold]{stack.web_url}/[/bold]: sign in as [bold]{DEMO_ADMIN}[/bold] with password "
+        f"[bold]{stack.admin_password}[/bold] (shown once)",
+        highlight=False,
+    )
 
 
 def _should_serve(flag: bool | None) -> bool:

@@ -17,6 +17,7 @@ from shopbridge.cli.common import console, settings_of, state_of
 from shopbridge.config import Settings, database_url
 from shopbridge.engine.runner import run_worker_processes
 from shopbridge.errors import ConfigurationError
+from shopbridge.logs import setup_logging
 from shopbridge.web.app import create_app
 
 __all__ = ["register"]
@@ -43,8 +44,8 @@ def run(
 ) -> None:
     """Run the web app, worker threads and the scheduler in one process until SIGINT or SIGTERM."""
     settings = settings_of(ctx, check_secrets=True)
-    host = _loopback_host(settings)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    host = _listen_host(settings)
+    setup_logging(settings)
     services = build_services(settings)
     try:
         if migrate_first:
@@ -59,7 +60,9 @@ def run(
 def _serve(services: Services, host: str, port: int, threads: int) -> None:
     runtime = Runtime(services, threads=threads)
     runtime.start()
-    server = _Server(uvicorn.Config(create_app(services), host=host, port=port, log_level="info"))
+    # log_config=None: uvicorn's own loggers propagate to ours (JSON, redacted) instead of its handlers.
+    config = uvicorn.Config(create_app(services), host=host, port=port, log_level="info", log_config=None)
+    server = _Server(config)
     # Everything built so far lives as long as the process. Left to the collector, it is rescanned by
     # every full collection, which under webhook load stalls the server 30-60 ms about once a second
     # (measured by bench/webhook_intake.py); frozen, it is never scanned again.
@@ -103,7 +106,7 @@ def worker(
         console.print(
             "[yellow]several processes on SQLite take turns writing; use PostgreSQL to scale[/yellow]"
         )
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    setup_logging(settings)
     # Spawned processes rebuild their registry from the same file (see bootstrap.worker_registry).
     os.environ["SHOPBRIDGE_CONFIG"] = str(state_of(ctx).config.resolve())
     failed = run_worker_processes(
@@ -118,17 +121,24 @@ def worker(
         raise typer.Exit(1)
 
 
-def _loopback_host(settings: Settings) -> str:
+def _listen_host(settings: Settings) -> str:
+    """Loopback always; another address only with a configured session secret.
+
+    Every page and API route needs sign-in either way, but a random per-process session secret
+    (the default) is meant for one person on this machine. TLS is left to a reverse proxy in front
+    (set ``secure_cookies``, or a ``public_url`` starting with https://, so cookies are Secure).
+    """
     host = settings.web.host
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
-    if not loopback:
+    if not loopback and settings.web.session_secret is None:
         raise ConfigurationError(
-            f"the dashboard has no login, so it only listens on loopback (got {host!r})",
-            key="web.host",
-            fix='set host = "127.0.0.1" and put an authenticating reverse proxy in front',
+            f"listening on {host!r} beyond loopback needs a configured session secret",
+            key="web.session_secret",
+            fix='set [web] session_secret = { env = "SHOPBRIDGE_SESSION_SECRET" } and put a TLS reverse '
+            'proxy in front, or set host = "127.0.0.1"',
         )
     return host
 

@@ -91,12 +91,28 @@ def resolve_secrets(settings: Settings) -> dict[str, str]:
         for n, ref in enumerate(shop.webhook_secrets):
             key = f"shops[{index}].webhook_secrets[{n}]"
             found[key] = ref.resolve(key)
+    if settings.web.session_secret is not None:
+        found["web.session_secret"] = settings.web.session_secret.resolve("web.session_secret")
+    found.update(_alert_secrets(settings))
     if settings.erp is not None:
         vendor = getattr(settings.erp, settings.erp.vendor)
         for name, value in vendor:
             if isinstance(value, SecretRef):
                 key = f"erp.{settings.erp.vendor}.{name}"
                 found[key] = value.resolve(key)
+    return found
+
+
+def _alert_secrets(settings: Settings) -> dict[str, str]:
+    alerts, found = settings.alerts, {}
+    if alerts.smtp is not None and alerts.smtp.password is not None:
+        found["alerts.smtp.password"] = alerts.smtp.password.resolve("alerts.smtp.password")
+    for index, route in enumerate(alerts.routes):
+        for name in ("url", "token"):
+            ref = getattr(route, name)
+            if ref is not None:
+                key = f"alerts.routes[{index}].{name}"
+                found[key] = ref.resolve(key)
     return found
 
 

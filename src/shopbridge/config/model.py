@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shopbridge.config.alerts import AlertSettings
 from shopbridge.config.catalogue import CatalogueSettings, OwnershipSettings
 from shopbridge.config.erp import ErpSettings
 from shopbridge.config.secrets import SecretRef
@@ -71,6 +72,17 @@ class WebSettings(_Strict):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body_bytes: int = Field(default=2_000_000, ge=1024)
     public_url: str = Field(default="", description="address Shopify delivers webhooks to")
+    # Sign-in (see docs/decisions.md, "Access"). Without a session secret, each process makes a random
+    # one at start (sessions end on restart) and the dashboard stays on loopback.
+    session_secret: SecretRef | None = Field(
+        default=None, description="signs session cookies; required to listen beyond loopback"
+    )
+    secure_cookies: bool | None = Field(
+        default=None, description="mark cookies Secure; unset: when public_url starts with https://"
+    )
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="a sign-in lasts this long")
+    login_max_failures: int = Field(default=5, ge=1, description="failed sign-ins before refusing more")
+    login_window_minutes: int = Field(default=15, ge=1, description="the window those failures count in")
 
 
 class LookupSettings(_Strict):
@@ -163,6 +175,7 @@ class ScheduleSettings(_Strict):
     erp_dispatches: int = Field(default=300, ge=0)
     lease_reaper: int = Field(default=30, ge=0)
     catalogue: int = Field(default=600, ge=0, description="the catalogue sweep: gating, duplicate SKUs")
+    alerts: int = Field(default=60, ge=0, description="send new and changed problems to [alerts] routes")
 
 
 class FlowSettings(_Strict):
@@ -180,6 +193,13 @@ class BufferSettings(_Strict):
     default: Decimal = Field(default=Decimal(0), ge=0)
     per_sku: dict[str, Decimal] = Field(default_factory=dict)
     per_location: dict[str, Decimal] = Field(default_factory=dict)
+
+
+class LoggingSettings(_Strict):
+    """How ``run`` and ``worker`` log: JSON lines (for a collector) or text (for a terminal)."""
+
+    format: Literal["json", "text"] = Field(default="json", description="json: one object per line")
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
 class Settings(_Strict):
@@ -200,6 +220,8 @@ class Settings(_Strict):
     )
     ownership: OwnershipSettings = OwnershipSettings()
     catalogue: CatalogueSettings = CatalogueSettings()
+    logging: LoggingSettings = LoggingSettings()
+    alerts: AlertSettings = AlertSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

@@ -19,10 +19,12 @@ from types import TracebackType
 
 import sqlalchemy as sa
 
+from shopbridge import access
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
 from shopbridge.demo.erps import DemoErp, make_erp
 from shopbridge.demo.webhooks import SeededEmitter
+from shopbridge.domain.access import Role
 from shopbridge.sandbox.serving import ServerThread
 from shopbridge.sandbox.shopify.seed import BUNDLE
 from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
@@ -36,6 +38,8 @@ ENV_WEBHOOK_SECRET = "SHOPBRIDGE_DEMO_WEBHOOK_SECRET"
 # Sold during the day but created in the ERP only after the first delivery: its orders are
 # quarantined, then released by the items sweep once the demo creates it.
 LATE_SKU = "BOTTLE-01"
+# The dashboard's demo admin; a fresh random password each run, printed once by `shopbridge demo`.
+DEMO_ADMIN = "demo"
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class DemoStack:
         self.shopify: SandboxServer | None = None
         self.services: Services | None = None
         self.web_url = ""
+        self.admin_password = ""
         self._runtime: Runtime | None = None
         self._web: ServerThread | None = None
 
@@ -83,6 +88,8 @@ class DemoStack:
         config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.erp, self.shopify)
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
+        self.admin_password = secrets.token_urlsafe(12)
+        access.add_user(self.services, DEMO_ADMIN, Role.ADMIN, self.admin_password, actor="demo")
         self._web = ServerThread(create_app(self.services), port=self.options.port, name="shopbridge-web")
         self.web_url = self._web.start()
         self._start_webhooks(self.shopify)

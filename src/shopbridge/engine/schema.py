@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from shopbridge.domain.access import Role
 from shopbridge.domain.catalogue import GateMode
 from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemStatus, Severity, Team
@@ -42,6 +43,9 @@ __all__ = [
     "ACTIVE_JOB_PREDICATE",
     "ACTIVE_JOB_STATES",
     "JobState",
+    "alert_deliveries",
+    "alert_messages",
+    "api_tokens",
     "audit",
     "catalogue_gates",
     "counters",
@@ -51,12 +55,14 @@ __all__ = [
     "inbox_events",
     "jobs",
     "links",
+    "login_failures",
     "metadata",
     "order_syncs",
     "problems",
     "schedules",
     "stock_snapshots",
     "trail",
+    "users",
 ]
 
 
@@ -346,3 +352,70 @@ duplicate_skus = Table(
     Column("first_seen", UTCDateTime(), nullable=False),
     Column("last_seen", UTCDateTime(), nullable=False),
 )
+# People who sign in to the dashboard and the API (``shopbridge users``). Passwords are argon2
+# hashes; a disabled user keeps their row (the audit trail names them) but can no longer sign in.
+users = Table(
+    "users",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("disabled", Integer, nullable=False, server_default="0"),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("name"),
+    CheckConstraint(_one_of("role", (r.value for r in Role)), name="role"),
+    CheckConstraint("disabled IN (0, 1)", name="disabled"),
+)
+
+# API tokens for scripts: only the SHA-256 of the token is kept (it is random and long, so a slow
+# hash adds nothing); the token itself is shown once, when it is made.
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("user_name", String(128), nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("label", String(255), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("token_hash"),
+)
+Index("ix_api_tokens_user_name", api_tokens.c.user_name)
+
+# Failed sign-ins, counted per user name and per client address over a sliding window.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("user_name", String(128), nullable=False),
+    Column("client", String(64), nullable=False),
+)
+Index("ix_login_failures_at", login_failures.c.at)
+
+# What each alert route has been told about each problem (its count and status when last sent), so
+# a sweep sends only problems that are new or changed since.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("route", String(128), primary_key=True),
+    Column("problem_id", _Id, primary_key=True, autoincrement=False),
+    Column("count", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+)
+
+# One row per message an alert route sent: the route's rate limit counts these.
+alert_messages = Table(
+    "alert_messages",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("route", String(128), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    Column("problems", Integer, nullable=False),
+    Column("digest", Integer, nullable=False, server_default="0"),
+)
+Index("ix_alert_messages_route", alert_messages.c.route, alert_messages.c.sent_at)

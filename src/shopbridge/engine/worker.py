@@ -37,6 +37,7 @@ from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import queue
 from shopbridge.engine.clock import Clock, SystemClock
 from shopbridge.engine.job import Job
+from shopbridge.engine.logcontext import entity_context
 from shopbridge.engine.retry import RetryPolicy, Uniform
 from shopbridge.engine.store import Store
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater
@@ -243,6 +244,12 @@ class Worker:
         return outcomes, []
 
     def _run(self, job: Job) -> _Outcome:
+        with entity_context(
+            entity=job.entity_key or f"job:{job.id}", job_id=job.id, kind=job.kind, shop=job.shop
+        ):
+            return self._run_handler(job)
+
+    def _run_handler(self, job: Job) -> _Outcome:
         try:
             self.registry.handler(job.kind)(job, self.context)
         except RetryLater as exc:

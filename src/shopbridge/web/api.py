@@ -1,9 +1,14 @@
 """The JSON API the dashboard's buttons (and scripts) call: status, problems, jobs, health.
 
-Errors answer ``{"error": "..."}``: 400 for a bad request, 404 for an unknown id, 409 when the
-action does not apply in the current state. POSTs must be ``application/json``: a browser cannot
-send that cross-site without a CORS preflight (which we never grant), so no page elsewhere can
-make a logged-in operator's browser resolve problems.
+Every route but ``/healthz`` needs sign-in (a session, or ``Authorization: Bearer <API token>``;
+see :mod:`shopbridge.web.auth`); actions need the operator role and are audited with the signed-in
+user's name. Personal data in problems is masked; an admin may ask for it with ``?reveal=1``, and
+each reveal is audited.
+
+Errors answer ``{"error": "..."}``: 400 for a bad request, 401 when not signed in, 403 when the role
+does not allow it or the CSRF token is missing, 404 for an unknown id, 409 when the action does not
+apply in the current state. POSTs must be ``application/json``: a browser cannot send that
+cross-site without a CORS preflight (which we never grant).
 """
 
 from __future__ import annotations
@@ -17,9 +22,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from shopbridge import admin
+from shopbridge import access, admin
+from shopbridge.access import User
 from shopbridge.bootstrap import Services
+from shopbridge.domain.access import Role
+from shopbridge.domain.problems import Problem
 from shopbridge.errors import BadInput
+from shopbridge.web.auth import Forbidden, require
+from shopbridge.web.masking import problem_for
 
 __all__ = ["healthz", "routes"]
 
@@ -37,6 +47,8 @@ def _guarded(action: Callable[[], Any]) -> Response:
     """Run ``action``; map our refusals to their HTTP status."""
     try:
         result = action()
+    except Forbidden as exc:
+        return _error(403, str(exc))
     except admin.NotFound as exc:
         return _error(404, str(exc))
     except admin.Refused as exc:
@@ -56,13 +68,6 @@ async def _body(request: Request) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise BadInput("the body must be a JSON object")
     return data
-
-
-def _actor(body: dict[str, Any]) -> str:
-    actor = str(body.get("actor") or "").strip()
-    if not actor:
-        raise BadInput('say who is acting: {"actor": "name"}')
-    return actor
 
 
 def _limit(request: Request, default: int) -> int:
@@ -91,12 +96,25 @@ def _problems(request: Request) -> list[dict[str, Any]]:
         kind=query.get("kind"),
         limit=_limit(request, 100),
     )
-    return [admin.problem_json(p) for p in found]
+    return [_problem_json(p) for p in found]
+
+
+def _problem_json(problem: Problem) -> dict[str, Any]:
+    return admin.problem_json(problem_for(problem, revealed=False))
 
 
 def get_problem(request: Request) -> Response:
-    problem_id = int(request.path_params["problem_id"])
-    return _guarded(lambda: admin.problem_json(admin.get_problem(services_of(request), problem_id)))
+    return _guarded(lambda: _problem(request))
+
+
+def _problem(request: Request) -> dict[str, Any]:
+    services = services_of(request)
+    problem = admin.get_problem(services, int(request.path_params["problem_id"]))
+    if request.query_params.get("reveal", "") not in ("1", "true"):
+        return _problem_json(problem)
+    user = require(request, Role.ADMIN)
+    access.audit_reveal(services, user, problem.id)
+    return admin.problem_json(problem_for(problem, revealed=True))
 
 
 async def post_resolve(request: Request) -> Response:
@@ -111,31 +129,44 @@ async def post_replay(request: Request) -> Response:
     return await _act(request, _replay)
 
 
-async def _act(
-    request: Request, action: Callable[[Services, int, dict[str, Any]], dict[str, Any]]
-) -> Response:
-    """Parse the body here (async), then run the blocking store call in the thread pool."""
+async def post_retry(request: Request) -> Response:
+    return await _act(request, _retry)
+
+
+_Action = Callable[[Services, int, User, dict[str, Any]], dict[str, Any]]
+
+
+async def _act(request: Request, action: _Action) -> Response:
+    """Check the role, parse the body here (async), then run the blocking store call in the thread pool."""
     try:
+        user = require(request, Role.OPERATOR)
         body = await _body(request)
+    except Forbidden as exc:
+        return _error(403, str(exc))
     except BadInput as exc:
         return _error(400, str(exc))
     item_id = int(next(iter(request.path_params.values())))
     services = services_of(request)
-    return await run_in_threadpool(_guarded, lambda: action(services, item_id, body))
+    return await run_in_threadpool(_guarded, lambda: action(services, item_id, user, body))
 
 
-def _resolve(services: Services, problem_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    admin.resolve_problem(services, problem_id, actor=_actor(body), note=str(body.get("note") or ""))
-    return {"ok": True, "problem": admin.problem_json(admin.get_problem(services, problem_id))}
+def _resolve(services: Services, problem_id: int, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    admin.resolve_problem(services, problem_id, actor=user.name, note=str(body.get("note") or ""))
+    return {"ok": True, "problem": _problem_json(admin.get_problem(services, problem_id))}
 
 
-def _ignore(services: Services, problem_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    admin.ignore_problem(services, problem_id, actor=_actor(body), reason=str(body.get("reason") or ""))
-    return {"ok": True, "problem": admin.problem_json(admin.get_problem(services, problem_id))}
+def _ignore(services: Services, problem_id: int, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    admin.ignore_problem(services, problem_id, actor=user.name, reason=str(body.get("reason") or ""))
+    return {"ok": True, "problem": _problem_json(admin.get_problem(services, problem_id))}
 
 
-def _replay(services: Services, job_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    admin.replay_job(services, job_id, actor=_actor(body))
+def _replay(services: Services, job_id: int, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    admin.replay_job(services, job_id, actor=user.name)
+    return {"ok": True, "job": admin.job_json(admin.get_job(services, job_id))}
+
+
+def _retry(services: Services, job_id: int, user: User, body: dict[str, Any]) -> dict[str, Any]:
+    admin.retry_job(services, job_id, actor=user.name)
     return {"ok": True, "job": admin.job_json(admin.get_job(services, job_id))}
 
 
@@ -176,4 +207,5 @@ def routes() -> list[BaseRoute]:
         ),
         Route("/api/jobs", get_jobs, name="api_jobs"),
         Route("/api/jobs/{job_id:int}/replay", post_replay, methods=["POST"], name="api_job_replay"),
+        Route("/api/jobs/{job_id:int}/retry", post_retry, methods=["POST"], name="api_job_retry"),
     ]

@@ -10,9 +10,12 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.templating import Jinja2Templates
 
-from shopbridge import admin
+from shopbridge import access, admin
+from shopbridge.domain.access import Role
 from shopbridge.domain.problems import ProblemKind
 from shopbridge.web.api import services_of
+from shopbridge.web.auth import Forbidden, forbidden_response, page_context, require
+from shopbridge.web.masking import problem_for
 
 __all__ = ["routes"]
 
@@ -27,7 +30,7 @@ def _templates() -> Jinja2Templates:
     )
     env.filters["age"] = _age
     env.filters["when"] = _when
-    return Jinja2Templates(env=env)
+    return Jinja2Templates(env=env, context_processors=[page_context])
 
 
 def _when(moment: datetime | None) -> str:
@@ -53,20 +56,42 @@ def index(request: Request) -> Response:
     context = {
         "now": report.as_of,
         "queue": report.queue,
-        "problems_by_team": admin.open_problems_by_team(services),
+        "problems_by_team": [
+            (team, [problem_for(p, revealed=False) for p in found])
+            for team, found in admin.open_problems_by_team(services)
+        ],
         "dead_jobs": admin.list_jobs(services, state="dead", limit=_DEAD_JOBS_SHOWN),
-        "actor": "",
     }
     return templates.TemplateResponse(request, "dashboard.html", context)
 
 
 def problem_detail(request: Request) -> Response:
+    return _problem_page(request, revealed=False)
+
+
+def problem_reveal(request: Request) -> Response:
+    """The problem with its personal data shown: admins only, and audited."""
+    try:
+        user = require(request, Role.ADMIN)
+    except Forbidden as exc:
+        return forbidden_response(request, str(exc))
+    response = _problem_page(request, revealed=True)
+    if response.status_code == 200:
+        access.audit_reveal(services_of(request), user, int(request.path_params["problem_id"]))
+    return response
+
+
+def _problem_page(request: Request, *, revealed: bool) -> Response:
     services = services_of(request)
     try:
         problem = admin.get_problem(services, int(request.path_params["problem_id"]))
     except admin.NotFound as exc:
         return Response(str(exc), status_code=404, media_type="text/plain")
-    context = {"problem": problem, "advice": ProblemKind(problem.kind).advice, "actor": ""}
+    context = {
+        "problem": problem_for(problem, revealed=revealed),
+        "revealed": revealed,
+        "advice": ProblemKind(problem.kind).advice,
+    }
     return templates.TemplateResponse(request, "problem.html", context)
 
 
@@ -74,4 +99,5 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/", index, name="dashboard"),
         Route("/problems/{problem_id:int}", problem_detail, name="problem_detail"),
+        Route("/problems/{problem_id:int}/reveal", problem_reveal, methods=["POST"], name="problem_reveal"),
     ]

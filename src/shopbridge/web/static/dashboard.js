@@ -1,31 +1,18 @@
-// The dashboard's buttons: each POSTs to the JSON API with the acting person, then reloads.
+// The dashboard's buttons: each POSTs to the JSON API (as the signed-in user), then reloads.
 "use strict";
 
-// Remember who is acting between page loads (the name is recorded in the audit trail).
-document.addEventListener("DOMContentLoaded", () => {
-  const field = document.getElementById("actor");
-  if (field && !field.value) {
-    field.value = window.localStorage.getItem("shopbridge.actor") || "";
-  }
-  if (field) {
-    field.addEventListener("change", () => window.localStorage.setItem("shopbridge.actor", field.value.trim()));
-  }
-});
-
-function actor() {
-  const field = document.getElementById("actor");
-  const name = field ? field.value.trim() : "";
-  if (name) {
-    window.localStorage.setItem("shopbridge.actor", name);
-  }
-  return name || "dashboard";
+// The session's CSRF token, which every state-changing request must carry (see web/auth.py).
+function csrfToken() {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  return meta ? meta.content : "";
 }
 
 async function post(url, body) {
   const response = await fetch(url, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
     body: JSON.stringify(body),
+    credentials: "same-origin",
   });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -37,9 +24,9 @@ async function post(url, body) {
 function bodyFor(button) {
   if (button.classList.contains("ignore")) {
     const reason = window.prompt("Why ignore this problem?");
-    return reason ? { actor: actor(), reason: reason } : null;
+    return reason ? { reason: reason } : null;
   }
-  return { actor: actor(), note: "" };
+  return { note: "" };
 }
 
 document.addEventListener("click", async (event) => {
