@@ -50,6 +50,7 @@ __all__ = [
     "links",
     "metadata",
     "order_syncs",
+    "price_list_prices",
     "problems",
     "schedules",
     "stock_snapshots",
@@ -314,3 +315,17 @@ trail = Table(
     Column("detail", JSON, nullable=False),
 )
 Index("ix_trail_entity", trail.c.shop, trail.c.entity_id)
+
+# The fixed prices shopbridge last pushed to each Shopify price list (B2B price lists flow): the
+# next sweep sends only what differs from these. Amounts are decimal text (exact on every database).
+price_list_prices = Table(
+    "price_list_prices",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("price_list_id", String(255), primary_key=True),
+    Column("variant_id", String(255), primary_key=True),
+    Column("sku", String(255), nullable=False, server_default=""),
+    Column("amount", String(32), nullable=False),
+    Column("compare_at", String(32), nullable=True),
+    Column("pushed_at", UTCDateTime(), nullable=False),
+)
