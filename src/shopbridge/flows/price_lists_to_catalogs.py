@@ -92,7 +92,16 @@ def _existing(ctx: FlowContext, target: PriceListTarget) -> ShopifyPriceList | N
 
 
 def _create(ctx: FlowContext, target: PriceListTarget) -> ShopifyPriceList:
-    created = ctx.shopify.create_price_list(target.title, target.currency, target.adjustment_percent)
+    try:
+        created = ctx.shopify.create_price_list(target.title, target.currency, target.adjustment_percent)
+    except NeedsPerson:
+        # Names are unique: a sweep running beside this one (a person's and the schedule's) may have
+        # made it since our look-up. Then it is the list we want; otherwise the refusal stands.
+        found = ctx.shopify.price_list_named(target.title)
+        if found is None:
+            raise
+        _link(ctx, target, found, "price_list_adopted")
+        return found
     _link(ctx, target, created, "price_list_created")
     return created
 
