@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
+from shopbridge.demo import prices_day
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
@@ -45,9 +46,11 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    stock: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "stock": self.stock,
             "trading": self.trading,
             "webhooks": self.webhooks,
             "reconciliation": {
@@ -83,6 +86,7 @@ class DemoDay:
         "release",
         "change",
         "redeliver",
+        "prices",
         "check_erp",
     )
 
@@ -102,6 +106,7 @@ class DemoDay:
             "edited_after_cutoff": [],
             "cancelled_after_posting": [],
         }
+        self.stock: dict[str, Any] = {}
 
     def trade(self) -> None:
         """shopbridge was installed before the trading day began: its order watermark starts there.
@@ -198,6 +203,10 @@ class DemoDay:
         self.sweep()
         self.after = self._reconcile()
 
+    def prices(self) -> None:
+        """A price change on the B2B trade list; the price lists sweep carries it to Shopify."""
+        self.stock.update(prices_day.run(self.stack))
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -230,6 +239,7 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            stock=self.stock,
         )
 
     def _orders(self) -> dict[str, Any]:
