@@ -89,6 +89,16 @@ class Sage200Harness:
             assert product is not None and band is not None, f"no Sage 200 product {sku} or band {code}"
             set_price(state, product, band, price)
 
+    def set_customer_price_band(self, account: str, code: str) -> None:
+        """Put the customer account on the price band ``code``, as sales admin would."""
+        state = self._box().state
+        with state.lock:
+            customer = state.first("customers", reference=account)
+            band = state.first("price_bands", name=code)
+            assert customer is not None and band is not None, f"no Sage 200 customer {account} or band {code}"
+            customer["price_band_id"] = band["id"]
+            state.touch(customer)
+
 
 def make_harness() -> Sage200Harness:
     return Sage200Harness()

@@ -164,6 +164,13 @@ class TrytonHarness:
             line = {"price_list": found[0], "product": product, "formula": str(price), "sequence": 0}
             self._call("product.price_list.line", "create", [line])
 
+    def set_customer_price_list(self, account: str, code: str) -> None:
+        """Make the price list named ``code`` the party's sale price list, as sales admin would."""
+        party = self._call("party.party", "search", [("code", "=", account)], 0, 1, None)
+        found = self._call("product.price_list", "search", [("name", "=", code)], 0, 1, None)
+        assert party and found, f"no Tryton party {account} or price list {code}"
+        self._call("party.party", "write", party, {"sale_price_list": found[0]})
+
     def count_sales_orders(self, reference: str) -> int:
         return len(self._call("sale.sale", "search", [("reference", "=", reference)], 0, None, None))
 

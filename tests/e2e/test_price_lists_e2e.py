@@ -36,10 +36,14 @@ def b2b_company(shopify: Shopify, name: str) -> tuple[str, str]:
     return str(company["id"]), str(company["location_ids"][0])
 
 
-def build(make_stack: Any, erp: Erp, company: str, *, title: str, currency: str = "") -> Stack:
-    """A stack with the prices flow on and the vendor's trade list mapped to ``title``."""
+def build(
+    make_stack: Any, erp: Erp, company: str, *, title: str, currency: str = "", by_config: bool = True
+) -> Stack:
+    """A stack with the prices flow on and the vendor's trade list mapped to ``title``; the customer's
+    account is named in ``[prices]`` unless ``by_config`` is false (then the ERP must name it)."""
     code = LIST_CODE[erp.vendor]
-    mapping = f'\n[prices.lists."{code}"]\nname = "{title}"\naccounts = ["{erp.account}"]\n'
+    accounts = f'"{erp.account}"' if by_config else ""
+    mapping = f'\n[prices.lists."{code}"]\nname = "{title}"\naccounts = [{accounts}]\n'
     if currency:
         mapping += f'currency = "{currency}"\n'
     stack: Stack = make_stack(
@@ -130,3 +134,20 @@ def test_a_list_in_another_currency_than_its_catalog_raises_one_problem(
     assert "EUR" in found[0].message and "GBP" in found[0].message
     names = shopify.data("{ priceLists(first: 50) { nodes { name } } }")["priceLists"]["nodes"]
     assert {"name": title} not in names
+
+
+CUSTOMER_LEVER = {"sage200": "set_customer_price_band", "tryton": "set_customer_price_list"}
+
+
+@pytest.mark.parametrize("erp", SAGE_AND_TRYTON, indirect=True)
+def test_a_customer_the_erp_puts_on_the_list_gets_its_catalog(
+    shopify: Shopify, erp: Erp, make_stack: Any
+) -> None:
+    code = LIST_CODE[erp.vendor]
+    erp.harness.set_list_price(code, "TEE-L", Decimal("14.14"))
+    getattr(erp.harness, CUSTOMER_LEVER[erp.vendor])(erp.account, code)
+    company, location = b2b_company(shopify, f"ERP customer {erp.vendor}")
+    title = f"Trade by ERP {erp.vendor}"
+    stack = build(make_stack, erp, company, title=title, by_config=False)
+    sweep(stack)
+    assert catalog_prices(shopify, location, title)["TEE-L"] == Decimal("14.14")
