@@ -25,7 +25,7 @@ from shopbridge.engine.job import Job, JobState
 from shopbridge.engine.schema import problems, trail
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
-from shopbridge.errors import NeedsPerson
+from shopbridge.errors import BadInput, NeedsPerson
 from shopbridge.flows import price_lists_to_catalogs as flow
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.erp import Capability
@@ -332,3 +332,24 @@ def test_no_mapping_no_work(harness: Harness, monkeypatch: pytest.MonkeyPatch) -
     harness.settings = settings_with(monkeypatch, {})
     harness.sweep()
     assert harness.shopify.calls == [] and harness.steps() == []
+
+
+def test_a_price_list_another_sweep_made_meanwhile_is_adopted(harness: Harness) -> None:
+    create = harness.shopify.create_price_list
+    lookups: list[str] = []
+    named = harness.shopify.price_list_named
+
+    def look(name: str) -> ShopifyPriceList | None:
+        lookups.append(name)
+        return named(name)
+
+    def racing(name: str, currency: str, adjustment_percent: Decimal) -> ShopifyPriceList:
+        create(name, currency, adjustment_percent)  # the other sweep wins the race
+        raise BadInput("Shopify refused price_list_create: Name has already been taken (TAKEN)")
+
+    harness.shopify.price_list_named = look  # type: ignore[method-assign]
+    harness.shopify.create_price_list = racing  # type: ignore[method-assign]
+    harness.sweep()
+    assert len(harness.shopify.lists) == 1 and lookups == ["Trade", "Trade"]
+    assert harness.steps()[:2] == ["price_list_adopted", "catalog_created"]
+    assert len(harness.shopify_prices()) == 3

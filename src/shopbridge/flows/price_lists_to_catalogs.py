@@ -19,7 +19,7 @@ from shopbridge.domain.price_lists import PriceListTarget, ShopifyPriceList
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import PriceList
 from shopbridge.engine.job import Job
-from shopbridge.errors import NeedsPerson
+from shopbridge.errors import BadInput, NeedsPerson
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.ports.erp import Capability
 from shopbridge.ports.store import Transaction
@@ -94,9 +94,9 @@ def _existing(ctx: FlowContext, target: PriceListTarget) -> ShopifyPriceList | N
 def _create(ctx: FlowContext, target: PriceListTarget) -> ShopifyPriceList:
     try:
         created = ctx.shopify.create_price_list(target.title, target.currency, target.adjustment_percent)
-    except NeedsPerson:
-        # Names are unique: a sweep running beside this one (a person's and the schedule's) may have
-        # made it since our look-up. Then it is the list we want; otherwise the refusal stands.
+    except (BadInput, NeedsPerson):
+        # Names are unique (Shopify answers TAKEN): a sweep running beside this one may have made it
+        # since our look-up. Then it is the list we want; otherwise the refusal stands.
         found = ctx.shopify.price_list_named(target.title)
         if found is None:
             raise
