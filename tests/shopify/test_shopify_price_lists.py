@@ -13,7 +13,7 @@ from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify import price_lists
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.domain.price_lists import FixedPrice
-from shopbridge.errors import BadInput
+from shopbridge.errors import BadInput, NeedsPerson
 from shopbridge.sandbox.shopify.resolvers.b2b import add_company
 from shopbridge.sandbox.shopify.resolvers.products import add_product, add_variant
 from shopbridge.sandbox.shopify.server import SandboxServer
@@ -106,3 +106,24 @@ def test_a_second_price_list_of_the_same_name_is_refused(client: ShopifyClient) 
 def test_an_unknown_price_list_is_none(client: ShopifyClient) -> None:
     assert client.price_list("gid://shopify/PriceList/999999") is None
     assert client.price_list_named("nobody") is None
+
+
+def test_a_fixed_price_removed_by_hand_is_not_an_error_to_delete(
+    client: ShopifyClient, sandbox: SandboxServer
+) -> None:
+    (small,), (medium,) = client.variant_ids_by_sku(["TEE-S", "TEE-M"]).values()
+    created = client.create_price_list("Trade", "GBP", Decimal(0))
+    prices = [FixedPrice(small, "TEE-S", Decimal("8")), FixedPrice(medium, "TEE-M", Decimal("9"))]
+    client.update_fixed_prices(created.id, "GBP", prices, [])
+    del sandbox.state.price_lists[created.id]["fixed_prices"][medium]  # a merchant removed it
+    client.update_fixed_prices(created.id, "GBP", [FixedPrice(small, "TEE-S", Decimal("7"))], [medium])
+    held = sandbox.state.price_lists[created.id]["fixed_prices"]
+    assert {v: p["price"] for v, p in held.items()} == {small: Decimal("7")}
+
+
+def test_a_refusal_for_another_reason_still_raises(client: ShopifyClient) -> None:
+    (small,) = client.variant_ids_by_sku(["TEE-S"]).values()
+    created = client.create_price_list("Trade", "GBP", Decimal(0))
+    wrong = FixedPrice(small[0], "TEE-S", Decimal("8"))
+    with pytest.raises((BadInput, NeedsPerson), match="PRICE_LIST_CURRENCY_MISMATCH"):
+        client.update_fixed_prices(created.id, "EUR", [wrong], [])

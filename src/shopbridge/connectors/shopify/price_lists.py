@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from shopbridge.connectors.shopify.pagination import iterate_connection
 from shopbridge.connectors.shopify.translate import gid
 from shopbridge.domain.price_lists import MAX_PER_CALL, FixedPrice, ShopifyPriceList
+from shopbridge.errors import BadInput, NeedsPerson
 
 __all__ = [
     "company_location_ids",
@@ -138,7 +139,28 @@ def update_fixed_prices(
         "pricesToAdd": [_price_input(price, currency) for price in upserts],
         "variantIdsToDelete": list(deletes),
     }
-    client.mutate("price_list_fixed_prices_update", variables)
+    try:
+        client.mutate("price_list_fixed_prices_update", variables)
+    except (BadInput, NeedsPerson) as refused:
+        # A fixed price someone removed by hand is refused as VARIANT_NOT_FOUND, and the whole call
+        # with it. It is already what we wanted: send the call again without those deletions.
+        gone = _already_deleted(refused, deletes)
+        if not gone:
+            raise
+        variables["variantIdsToDelete"] = [v for v in deletes if v not in gone]
+        client.mutate("price_list_fixed_prices_update", variables)
+
+
+def _already_deleted(refused: BadInput | NeedsPerson, deletes: Sequence[str]) -> set[str]:
+    """The deletions refused because the list holds no fixed price for them, if those are all."""
+    codes = refused.details.get("codes") or []
+    fields = refused.details.get("fields") or []
+    gone: set[str] = set()
+    for code, field in zip(codes, fields, strict=False):
+        if code != "VARIANT_NOT_FOUND" or not field or field[0] != "variantIdsToDelete" or len(field) < 2:
+            return set()
+        gone.add(deletes[int(field[1])])
+    return gone
 
 
 def _price_input(price: FixedPrice, currency: str) -> dict[str, Any]:
