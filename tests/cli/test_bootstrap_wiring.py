@@ -6,6 +6,7 @@ import pytest
 
 from shopbridge.bootstrap import Runtime, Services, build_registry, build_services
 from shopbridge.config import Settings, parse_settings
+from shopbridge.config.model import FlowSettings
 from shopbridge.engine import queue
 from shopbridge.engine.store import Store
 from shopbridge.errors import ConfigurationError
@@ -44,7 +45,8 @@ def installed(**extra: object) -> Settings:
 
 
 def test_the_registry_holds_every_flow_and_the_order_sweep(memory_store: Store) -> None:
-    registry = build_registry(build_services(installed(), store=memory_store))
+    every_switch_on = {"flows": dict.fromkeys(FlowSettings.model_fields, True)}  # some are off by default
+    registry = build_registry(build_services(installed(**every_switch_on), store=memory_store))
     assert {flow.kind for flow in FLOWS} <= registry.kinds()
     assert {"sweep.orders", "sweep.order_sweep"} <= registry.kinds()
 

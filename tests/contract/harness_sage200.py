@@ -10,6 +10,7 @@ from shopbridge.connectors.erp.sage200 import Sage200Adapter
 from shopbridge.connectors.erp.sage200.client import Sage200Client
 from shopbridge.ports.erp import ErpPort
 from shopbridge.sandbox.sage200 import Sage200Sandbox
+from shopbridge.sandbox.sage200.state import set_price
 
 # Small pages so every paged read in the suite crosses page boundaries.
 PAGE_SIZE = 3
@@ -78,6 +79,25 @@ class Sage200Harness:
 
     def fail_next(self, status: int, times: int = 1) -> None:
         self._box().fail_next(status, times)
+
+    def set_list_price(self, code: str, sku: str, price: Decimal) -> None:
+        """Set the item's price in the price band ``code``, as a pricing clerk would."""
+        state = self._box().state
+        with state.lock:
+            product = state.product_by_code(sku)
+            band = state.first("price_bands", name=code)
+            assert product is not None and band is not None, f"no Sage 200 product {sku} or band {code}"
+            set_price(state, product, band, price)
+
+    def set_customer_price_band(self, account: str, code: str) -> None:
+        """Put the customer account on the price band ``code``, as sales admin would."""
+        state = self._box().state
+        with state.lock:
+            customer = state.first("customers", reference=account)
+            band = state.first("price_bands", name=code)
+            assert customer is not None and band is not None, f"no Sage 200 customer {account} or band {code}"
+            customer["price_band_id"] = band["id"]
+            state.touch(customer)
 
 
 def make_harness() -> Sage200Harness:

@@ -151,6 +151,26 @@ class TrytonHarness:
         assert party, f"no Tryton party {account}"
         self._call("party.party", "write", party, {"credit_limit_amount": limit})
 
+    def set_list_price(self, code: str, sku: str, price: Decimal) -> None:
+        """Give the item a fixed price on the price list named ``code`` (a line with a plain number)."""
+        found = self._call("product.price_list", "search", [("name", "=", code)], 0, 1, None)
+        assert found, f"no Tryton price list {code}"
+        product = self._product(sku)
+        domain = [("price_list", "=", found[0]), ("product", "=", product)]
+        lines = self._call("product.price_list.line", "search", domain, 0, None, None)
+        if lines:
+            self._call("product.price_list.line", "write", lines, {"formula": str(price)})
+        else:
+            line = {"price_list": found[0], "product": product, "formula": str(price), "sequence": 0}
+            self._call("product.price_list.line", "create", [line])
+
+    def set_customer_price_list(self, account: str, code: str) -> None:
+        """Make the price list named ``code`` the party's sale price list, as sales admin would."""
+        party = self._call("party.party", "search", [("code", "=", account)], 0, 1, None)
+        found = self._call("product.price_list", "search", [("name", "=", code)], 0, 1, None)
+        assert party and found, f"no Tryton party {account} or price list {code}"
+        self._call("party.party", "write", party, {"sale_price_list": found[0]})
+
     def count_sales_orders(self, reference: str) -> int:
         return len(self._call("sale.sale", "search", [("reference", "=", reference)], 0, None, None))
 

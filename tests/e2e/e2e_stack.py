@@ -237,7 +237,14 @@ def erp(request: pytest.FixtureRequest) -> Iterator[Erp]:
 
 
 def write_config(
-    workdir: Path, shopify_url: str, *, database: str, shop_extra: str = "", erp: str = "", overlap: int = 600
+    workdir: Path,
+    shopify_url: str,
+    *,
+    database: str,
+    shop_extra: str = "",
+    erp: str = "",
+    overlap: int = 600,
+    flows_extra: str = "",
 ) -> Path:
     path = workdir / "shopbridge.toml"
     path.write_text(
@@ -269,6 +276,7 @@ catalogue = false
 fulfilments = false
 refunds = false
 payouts = false
+{flows_extra}
 
 [[shops]]
 name = "{SHOP}"
@@ -313,6 +321,7 @@ class Stack:
         erp_config: str = "",
         workers: int = 2,
         overlap: int = 600,
+        flows_extra: str = "",
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.shopify = shopify
@@ -324,6 +333,7 @@ class Stack:
             shop_extra=shop_extra,
             erp=erp_config or (_INJECTED_ERP if port is not None else ""),
             overlap=overlap,
+            flows_extra=flows_extra,
         )
         self.services: Services = build_services(load_settings(config))
         self.services.store.migrate()

@@ -76,11 +76,12 @@ def test_sync_applies_a_changed_interval(store: Store, fake_clock: FakeClock) ->
 def test_settings_give_one_schedule_per_enabled_sweep() -> None:
     plan = schedules_from_settings(ScheduleSettings(order_sweep=60, erp_items=0))
     assert [(s.name, s.interval_seconds) for s in plan] == [
-        ("catalogue", 600),
         ("alerts", 60),
+        ("catalogue", 600),
         ("erp_dispatches", 300),
         ("erp_stock", 120),
         ("order_sweep", 60),
+        ("price_lists", 3600),
     ]
 
 

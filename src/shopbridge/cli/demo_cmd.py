@@ -28,6 +28,7 @@ _PHASE_TEXT = {
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
     "catalogue": "Gating products the ERP cannot sell, releasing one, finding duplicate SKUs",
     "check_erp": "Checking the ERP ({erp})",
+    "prices": "Changing a price on the B2B trade list in {erp}; the price lists sweep carries it",
 }
 
 

@@ -176,6 +176,7 @@ class ScheduleSettings(_Strict):
     lease_reaper: int = Field(default=30, ge=0)
     catalogue: int = Field(default=600, ge=0, description="the catalogue sweep: gating, duplicate SKUs")
     alerts: int = Field(default=60, ge=0, description="send new and changed problems to [alerts] routes")
+    price_lists: int = Field(default=3600, ge=0, description="ERP price lists -> B2B catalogs")
 
 
 class FlowSettings(_Strict):
@@ -187,6 +188,29 @@ class FlowSettings(_Strict):
     refunds: bool = True
     payouts: bool = True
     prices: bool = False
+
+
+class PriceListMapping(_Strict):
+    """How one ERP price list appears in each store (see ``[prices]`` in docs/decisions.md)."""
+
+    name: str = Field(default="", description="the Shopify price list's name and catalog's title; '' = code")
+    currency: str = Field(
+        default="", pattern=r"^([A-Z]{3})?$", description="the Shopify price list's currency; '' = the shop's"
+    )
+    accounts: list[str] = Field(
+        default_factory=list, description="ERP accounts buying on this list, besides those the ERP names"
+    )
+    adjustment_percent: Decimal = Field(
+        default=Decimal(0), ge=0, le=100, description="decrease for variants the list does not price"
+    )
+
+
+class PriceSettings(_Strict):
+    """``[prices]``: which ERP price lists become B2B price lists and catalogs (``[flows] prices``)."""
+
+    lists: dict[str, PriceListMapping] = Field(
+        default_factory=dict, description="ERP price list code -> its mapping; lists not named stay out"
+    )
 
 
 class BufferSettings(_Strict):
@@ -222,6 +246,7 @@ class Settings(_Strict):
     catalogue: CatalogueSettings = CatalogueSettings()
     logging: LoggingSettings = LoggingSettings()
     alerts: AlertSettings = AlertSettings()
+    prices: PriceSettings = PriceSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

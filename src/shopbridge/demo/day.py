@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
+from shopbridge.demo import prices_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
@@ -47,12 +48,14 @@ class DemoReport:
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
     catalogue: dict[str, Any] = field(default_factory=dict)
+    stock: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return self._with_catalogue(self._orders_json())
 
     def _orders_json(self) -> dict[str, Any]:
         return {
+            "stock": self.stock,
             "trading": self.trading,
             "webhooks": self.webhooks,
             "reconciliation": {
@@ -96,6 +99,7 @@ class DemoDay:
         "change",
         "redeliver",
         "catalogue",
+        "prices",
         "check_erp",
     )
 
@@ -116,6 +120,7 @@ class DemoDay:
             "edited_after_cutoff": [],
             "cancelled_after_posting": [],
         }
+        self.stock: dict[str, Any] = {}
 
     def trade(self) -> None:
         """shopbridge was installed before the trading day began: its order watermark starts there.
@@ -216,6 +221,10 @@ class DemoDay:
         """Products the ERP cannot sell yet are gated, one is released, duplicate SKUs are found."""
         self.catalogue_day.run()
 
+    def prices(self) -> None:
+        """A price change on the B2B trade list; the price lists sweep carries it to Shopify."""
+        self.stock.update(prices_day.run(self.stack))
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -249,6 +258,7 @@ class DemoDay:
             orders=self._orders(),
             changes=self.changes,
             catalogue=self.catalogue_day.report(),
+            stock=self.stock,
         )
 
     def _orders(self) -> dict[str, Any]:

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from shopbridge import access
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
+from shopbridge.demo import prices_day
 from shopbridge.demo.erps import DemoErp, make_erp
 from shopbridge.demo.webhooks import SeededEmitter
 from shopbridge.domain.access import Role
@@ -85,7 +86,10 @@ class DemoStack:
         self.erp.start()
         self.shopify = self._start_shopify()
         self.catalogue = seed_erp(self.erp, self.shopify)
-        config = write_config(self.options.workdir, self.shopify.sandbox.base_url, self.erp, self.shopify)
+        extra = prices_day.prepare(self.erp, self.shopify)  # the B2B trade list and its customer
+        config = write_config(
+            self.options.workdir, self.shopify.sandbox.base_url, self.erp, self.shopify, extra=extra
+        )
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
         self.admin_password = secrets.token_urlsafe(12)
@@ -215,7 +219,9 @@ def seed_erp(erp: DemoErp, shopify: SandboxServer) -> dict[str, tuple[str, Decim
     return catalogue
 
 
-def write_config(workdir: Path, shopify_url: str, erp: DemoErp, shopify: SandboxServer) -> Path:
+def write_config(
+    workdir: Path, shopify_url: str, erp: DemoErp, shopify: SandboxServer, *, extra: str = ""
+) -> Path:
     """The demo's shopbridge.toml: an ordinary configuration whose secrets are environment variables."""
     path = workdir / "shopbridge.toml"
     with shopify.state.lock:
@@ -266,7 +272,7 @@ amendment_cutoff_statuses = ["open"]
 vendor = "{erp.vendor}"
 max_concurrency = 8
 
-{erp.config()}""",
+{erp.config()}{extra}""",
         encoding="utf-8",
     )
     return path

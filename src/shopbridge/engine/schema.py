@@ -58,6 +58,7 @@ __all__ = [
     "login_failures",
     "metadata",
     "order_syncs",
+    "price_list_prices",
     "problems",
     "schedules",
     "stock_snapshots",
@@ -419,3 +420,16 @@ alert_messages = Table(
     Column("digest", Integer, nullable=False, server_default="0"),
 )
 Index("ix_alert_messages_route", alert_messages.c.route, alert_messages.c.sent_at)
+# The fixed prices shopbridge last pushed to each Shopify price list (B2B price lists flow): the
+# next sweep sends only what differs from these. Amounts are decimal text (exact on every database).
+price_list_prices = Table(
+    "price_list_prices",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("price_list_id", String(255), primary_key=True),
+    Column("variant_id", String(255), primary_key=True),
+    Column("sku", String(255), nullable=False, server_default=""),
+    Column("amount", String(32), nullable=False),
+    Column("compare_at", String(32), nullable=True),
+    Column("pushed_at", UTCDateTime(), nullable=False),
+)

@@ -16,8 +16,10 @@ import sqlalchemy as sa
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
+from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import catalogue_state, cursors, links, problems, queue
+from shopbridge.engine import price_list_prices as pushed
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
 from shopbridge.engine.sql import upsert_insert
@@ -125,6 +127,18 @@ class StoreTransaction:
 
     def replace_duplicate_skus(self, shop: str, found: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
         return catalogue_state.replace_duplicates(self.conn, shop, found, now=self.now)
+
+    def linked_shopify_id(self, entity_type: str, shop: str, erp_id: str) -> str | None:
+        found = links.find(self.conn, entity_type=entity_type, shop=shop, erp_id=erp_id)
+        return None if found is None else found.shopify_id
+
+    def pushed_prices(self, shop: str, price_list_id: str) -> dict[str, FixedPrice]:
+        return pushed.pushed_prices(self.conn, shop, price_list_id)
+
+    def record_pushed_prices(
+        self, shop: str, price_list_id: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
+    ) -> None:
+        pushed.record(self.conn, shop, price_list_id, upserts, deletes, now=self.now)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

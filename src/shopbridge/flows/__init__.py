@@ -6,7 +6,7 @@ list and nothing else; to add a flow, write its module and add its ``FLOW`` here
 
 from __future__ import annotations
 
-from shopbridge.flows import catalogue_sync, order_to_sales_order, quarantine_release
+from shopbridge.flows import catalogue_sync, order_to_sales_order, price_lists_to_catalogs, quarantine_release
 from shopbridge.flows.spec import Flow, FlowContext
 
 __all__ = ["FLOWS", "Flow", "FlowContext"]
@@ -15,4 +15,5 @@ FLOWS: tuple[Flow, ...] = (
     order_to_sales_order.FLOW,
     quarantine_release.FLOW,
     catalogue_sync.FLOW,
+    price_lists_to_catalogs.FLOW,
 )

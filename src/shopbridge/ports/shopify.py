@@ -11,10 +11,12 @@ Flows of later issues add the methods they need here, one per thing they move.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.ownership import FieldChange
+from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import Order
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
@@ -62,4 +64,41 @@ class ShopifyPort(Protocol):
 
     def push_product_fields(self, product_id: str, changes: Sequence[FieldChange]) -> None:
         """Write ERP-owned fields of one product: its title, and its variants' price, barcode, weight."""
+
+    # -- B2B price lists (flows/price_lists_to_catalogs.py) ------------------------------------
+
+    def variant_ids_by_sku(self, skus: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """The variant GIDs carrying each SKU (several where Shopify has the SKU twice); SKUs no
+        variant carries are absent."""
+        ...
+
+    def company_location_ids(self, company_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        """Each company's location GIDs, keyed by the id as given (numeric or GID); unknown
+        companies are absent."""
+        ...
+
+    def price_list(self, price_list_id: str) -> ShopifyPriceList | None:
+        """The price list with its catalog and the catalog's company locations, or ``None``."""
+        ...
+
+    def price_list_named(self, name: str) -> ShopifyPriceList | None:
+        """The price list called ``name`` (names are unique in a store), or ``None``."""
+        ...
+
+    def create_price_list(self, name: str, currency: str, adjustment_percent: Decimal) -> ShopifyPriceList:
+        """A new price list; variants without a fixed price get the store's price less the percentage."""
+        ...
+
+    def create_catalog(self, title: str, price_list_id: str, location_ids: Sequence[str]) -> str:
+        """An active catalog over the price list for these company locations (at least one); its GID."""
+        ...
+
+    def update_catalog_locations(self, catalog_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+        """Assign and unassign company locations (each list at most 250)."""
+        ...
+
+    def update_fixed_prices(
+        self, price_list_id: str, currency: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
+    ) -> None:
+        """Add or replace fixed prices and remove others, in one call (each list at most 250)."""
         ...

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 
 __all__ = ["Transaction", "UnitOfWork"]
@@ -82,6 +83,19 @@ class Transaction(Protocol):
 
     def replace_duplicate_skus(self, shop: str, found: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
         """Make the shop's duplicate set ``found``; returns the SKUs no longer duplicated."""
+
+    def linked_shopify_id(self, entity_type: str, shop: str, erp_id: str) -> str | None:
+        """The Shopify id linked to an ERP id (``link`` wrote it), or ``None``."""
+        ...
+
+    def pushed_prices(self, shop: str, price_list_id: str) -> dict[str, FixedPrice]:
+        """The fixed prices shopbridge last pushed to one Shopify price list, by variant id."""
+        ...
+
+    def record_pushed_prices(
+        self, shop: str, price_list_id: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
+    ) -> None:
+        """Remember what one successful call sent: these prices are now Shopify's, those gone."""
         ...
 
 

@@ -19,12 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
 from shopbridge.connectors.shopify import catalogue, orders
+from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -35,6 +37,7 @@ from shopbridge.connectors.shopify.errors import (
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.ownership import FieldChange
+from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import Order
 from shopbridge.errors import RetryLater, Throttled
 
@@ -170,6 +173,33 @@ class ShopifyClient:
 
     def push_product_fields(self, product_id: str, changes: Sequence[FieldChange]) -> None:
         catalogue.push_fields(self, product_id, changes)
+
+    # B2B price lists: thin delegations to ``connectors/shopify/price_lists.py``
+    def variant_ids_by_sku(self, skus: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return b2b_prices.variant_ids_by_sku(self, skus)
+
+    def company_location_ids(self, company_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        return b2b_prices.company_location_ids(self, company_ids)
+
+    def price_list(self, price_list_id: str) -> ShopifyPriceList | None:
+        return b2b_prices.price_list(self, price_list_id)
+
+    def price_list_named(self, name: str) -> ShopifyPriceList | None:
+        return b2b_prices.price_list_named(self, name)
+
+    def create_price_list(self, name: str, currency: str, adjustment_percent: Decimal) -> ShopifyPriceList:
+        return b2b_prices.create_price_list(self, name, currency, adjustment_percent)
+
+    def create_catalog(self, title: str, price_list_id: str, location_ids: Sequence[str]) -> str:
+        return b2b_prices.create_catalog(self, title, price_list_id, location_ids)
+
+    def update_catalog_locations(self, catalog_id: str, add: Sequence[str], remove: Sequence[str]) -> None:
+        b2b_prices.update_catalog_locations(self, catalog_id, add, remove)
+
+    def update_fixed_prices(
+        self, price_list_id: str, currency: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
+    ) -> None:
+        b2b_prices.update_fixed_prices(self, price_list_id, currency, upserts, deletes)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

@@ -7,7 +7,7 @@ from typing import Any
 from shopbridge.sandbox.sage200.calls import Call, SageError
 from shopbridge.sandbox.sage200.odata import apply_query
 from shopbridge.sandbox.sage200.spec import project
-from shopbridge.sandbox.sage200.state import COMPANY_ID, SITE_ID, Record, SageState
+from shopbridge.sandbox.sage200.state import COMPANY_ID, SITE_ID, Record, SageState, standard_band_id
 
 
 def listing(state: SageState, table: str, schema: str, call: Call, rows: list[Record] | None = None) -> Any:
@@ -89,6 +89,7 @@ def customer_view(customer: Record) -> Record:
         "is_over_credit_limit": 0 < customer.get("credit_limit", 0.0) < customer.get("balance", 0.0),
         "account_is_on_hold": customer.get("on_hold", False),
         "currency_id": customer.get("currency_id", 1),
+        "price_band_id": customer.get("price_band_id"),
         "default_nominal_account_number": customer.get("default_nominal_code_reference", "4000"),
         "contact_name": name or None,
         "contact_first_name": contact.get("first_name"),
@@ -112,6 +113,7 @@ def post_customer(state: SageState, call: Call) -> Any:
     record.setdefault("credit_limit", 0.0)
     record.setdefault("on_hold", False)
     record.setdefault("currency_id", 1)
+    record.setdefault("price_band_id", standard_band_id(state))
     customer = state.insert("customers", record)
     customer["contacts"] = [_contact(state, customer, c) for c in body.get("contacts", [])]
     return project(customer, "customer")

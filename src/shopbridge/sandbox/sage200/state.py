@@ -270,9 +270,16 @@ def add_customer(state: SageState, reference: str, name: str, email: str, person
                 "credit_limit": 0.0,
                 "on_hold": False,
                 "currency_id": 1,
+                "price_band_id": standard_band_id(state),
                 "contacts": [_contact(person, email)],
             },
         )
+
+
+def standard_band_id(state: SageState) -> int | None:
+    """Every Sage 200 customer has a price band; a new one gets the standard band."""
+    band = state.first("price_bands", is_standard_band=True)
+    return int(band["id"]) if band else None
 
 
 def _contact(person: tuple[str, str], email: str) -> Record:

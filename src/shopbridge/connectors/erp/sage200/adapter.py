@@ -126,13 +126,31 @@ class Sage200Adapter:
     def price_lists(self) -> Sequence[PriceList]:
         bands = self.client.get_all("/price_bands")
         prices = self.client.get_all("/product_price_views")
+        buyers = self._band_customers(bands)
         return [
-            self._price_list(band, [p for p in prices if p.get("price_band_id") == band["id"]])
+            self._price_list(
+                band,
+                [p for p in prices if p.get("price_band_id") == band["id"]],
+                buyers.get(int(band["id"]), ()),
+            )
             for band in bands
         ]
 
+    def _band_customers(self, bands: list[JsonObject]) -> dict[int, tuple[str, ...]]:
+        """Customer references per price band, except the standard band: it is every customer's
+        default (Sage gives each new account a band), and its prices are the shop's own."""
+        standard = [int(b["id"]) for b in bands if b.get("is_standard_band")]
+        query = {"$select": "reference,price_band_id"}
+        if standard:
+            query["$filter"] = f"price_band_id ne {standard[0]}"
+        found: dict[int, list[str]] = {}
+        for row in self.client.get_all("/customer_views", query):
+            if row.get("price_band_id") is not None and row.get("reference"):
+                found.setdefault(int(row["price_band_id"]), []).append(str(row["reference"]))
+        return {band: tuple(sorted(refs)) for band, refs in found.items()}
+
     @staticmethod
-    def _price_list(band: JsonObject, rows: list[JsonObject]) -> PriceList:
+    def _price_list(band: JsonObject, rows: list[JsonObject], customers: tuple[str, ...] = ()) -> PriceList:
         prices = tuple(
             Price(
                 sku=str(r["product_code"]),
@@ -146,6 +164,7 @@ class Sage200Adapter:
             currency=tr.BASE_CURRENCY,
             name=str(band.get("description", "")),
             prices=prices,
+            customer_accounts=customers,
         )
 
     # --- customers ---------------------------------------------------------------------------------

@@ -177,9 +177,12 @@ def _dispatches(look: Lookups, shipments: Sequence[Mapping[str, Any]]) -> list[D
 
 def price_lists(look: Lookups) -> list[PriceList]:
     """Tryton price lists are formulas; a line naming a product with a plain number is a fixed price,
-    which is what we read (formulas such as ``unit_price * 0.9`` need Tryton to evaluate them)."""
+    which is what we read (formulas such as ``unit_price * 0.9`` need Tryton to evaluate them).
+
+    A list's customers are the parties whose sale price list it is (``sale_price_list`` module)."""
     _cid, currency = look.currency
     lists = look.search_read("product.price_list", [], ["name"], order=[("id", "ASC")])
+    buyers = _buyers(look)
     lines = look.search_read(
         "product.price_list.line",
         [("product", "!=", None)],
@@ -191,9 +194,23 @@ def price_lists(look: Lookups) -> list[PriceList]:
             currency=currency,
             name=str(pl["name"]),
             prices=tuple(_prices(lines, int(pl["id"]), currency)),
+            customer_accounts=buyers.get(int(pl["id"]), ()),
         )
         for pl in lists
     ]
+
+
+def _buyers(look: Lookups) -> dict[int, tuple[str, ...]]:
+    """The party codes buying on each price list (a party's sale price list, in the company's context;
+    the per-company values' own model is not open to RPC, so parties are read through it)."""
+    rows = look.search_read(
+        "party.party", [("sale_price_lists.sale_price_list", "!=", None)], ["code", "sale_price_list"]
+    )
+    found: dict[int, set[str]] = {}
+    for row in rows:
+        if row.get("code") and row.get("sale_price_list"):
+            found.setdefault(int(row["sale_price_list"]), set()).add(str(row["code"]))
+    return {list_id: tuple(sorted(codes)) for list_id, codes in found.items()}
 
 
 def _prices(lines: Sequence[dict[str, Any]], list_id: int, currency: str) -> list[Price]:

@@ -13,6 +13,7 @@ _MODULES = (
     "customers",
     "b2b",
     "b2b_catalogs",
+    "b2b_prices",
     "bulk",
     "node",
     "shop",
