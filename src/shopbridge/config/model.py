@@ -161,6 +161,7 @@ class ScheduleSettings(_Strict):
     erp_stock: int = Field(default=120, ge=0)
     erp_dispatches: int = Field(default=300, ge=0)
     lease_reaper: int = Field(default=30, ge=0)
+    stock_audit: int = Field(default=86400, ge=0, description="the full stock audit (a bulk read)")
 
 
 class FlowSettings(_Strict):

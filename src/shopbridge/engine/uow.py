@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemReport
-from shopbridge.engine import cursors, links, problems, queue
+from shopbridge.domain.stock_audit import ExpectedLevel  # the stock audit's reads
+from shopbridge.engine import cursors, links, problems, queue, stock_expectations
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
 from shopbridge.engine.sql import upsert_insert
@@ -109,6 +110,11 @@ class StoreTransaction:
 
     def set_cursor(self, name: str, value: str) -> None:
         cursors.set_cursor(self.conn, name, value, now=self.now)
+
+    def expected_stock(
+        self, shop: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], ExpectedLevel]:
+        return stock_expectations.expected_levels(self.conn, shop, keys)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

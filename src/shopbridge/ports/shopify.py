@@ -10,9 +10,11 @@ Flows of later issues add the methods they need here, one per thing they move.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.records import Order
+from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
 
@@ -32,5 +34,31 @@ class ShopifyPort(Protocol):
         """Write the ERP order number back: the ``shopbridge.erp_order`` metafield and an ``ERP:`` tag.
 
         Idempotent: writing the same number twice changes nothing.
+        """
+        ...
+
+    # -- the full stock audit (flows/stock_audit.py) ------------------------------------------
+
+    def start_inventory_read(self) -> str:
+        """Start a bulk operation reading every inventory level's ``available``; returns its id."""
+        ...
+
+    def wait_inventory_read(self, operation_id: str, *, progress: Callable[[int], None] | None = None) -> int:
+        """Poll the read with backoff until it completes; returns how many objects it read.
+
+        ``progress`` gets the object count so far at each poll. A read that ends CANCELED or FAILED,
+        or runs past the deadline, raises :class:`~shopbridge.errors.RetryLater`.
+        """
+        ...
+
+    def inventory_levels(self, operation_id: str) -> Iterator[ShopifyLevel]:
+        """The levels of a completed read, streamed (memory for one line at a time)."""
+        ...
+
+    def repair_inventory_levels(self, drifts: Sequence[Drift], *, key: str) -> int:
+        """Set at most 250 drifted levels back to ``expected``, compare-and-swap on ``shopify``.
+
+        Returns how many were set. Levels that moved again since the read are left alone (Shopify
+        refuses them as stale); the others of the batch are still set. ``key`` is the idempotency key.
         """
         ...

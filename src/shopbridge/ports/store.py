@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from shopbridge.domain.order_sync import OrderSync
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.stock_audit import ExpectedLevel
 
 __all__ = ["Transaction", "UnitOfWork"]
 
@@ -60,6 +61,13 @@ class Transaction(Protocol):
         ...
 
     def set_cursor(self, name: str, value: str) -> None: ...
+
+    def expected_stock(
+        self, shop: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], ExpectedLevel]:
+        """The stock snapshot (last value pushed, SKU) of each (location id, inventory item id) that
+        has one; keys without a snapshot are absent."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -17,14 +17,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import orders
+from shopbridge.connectors.shopify import inventory_audit, orders
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -34,6 +34,7 @@ from shopbridge.connectors.shopify.errors import (
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.records import Order
+from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
@@ -228,6 +229,24 @@ class ShopifyClient:
             self.stats.throttled_seen += seen
             self.stats.throttled_surfaced += surfaced
             self.stats.cost_actual += actual
+
+    # -- the full stock audit (ports/shopify.py; connectors/shopify/inventory_audit.py) ---------
+
+    audit_backoff: inventory_audit.Backoff = inventory_audit.Backoff()  # tests and the bench shorten it
+
+    def start_inventory_read(self) -> str:
+        return inventory_audit.start_read(self)
+
+    def wait_inventory_read(self, operation_id: str, *, progress: Callable[[int], None] | None = None) -> int:
+        return inventory_audit.wait_read(
+            self, operation_id, backoff=self.audit_backoff, progress=progress, sleep=self._sleep
+        )
+
+    def inventory_levels(self, operation_id: str) -> Iterator[ShopifyLevel]:
+        return inventory_audit.read_levels(self, operation_id)
+
+    def repair_inventory_levels(self, drifts: Sequence[Drift], *, key: str) -> int:
+        return inventory_audit.repair(self, drifts, key=key)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
