@@ -66,16 +66,17 @@ def jsonl_from_data(data: Record) -> tuple[str, int, int]:
 
 
 def _execute(state: ShopState, document: DocumentNode) -> Record:
+    # Not under the shop's lock: Shopify keeps serving the shop while a bulk read runs, and a read
+    # of a large shop takes minutes here too; the resolvers take the lock where they copy a collection.
     token = UNBOUNDED.set(True)
     try:
-        with state.lock:
-            result = execute_sync(
-                admin_schema(),
-                document,
-                context_value=RequestContext(state),
-                field_resolver=default_field_resolver,
-                type_resolver=default_type_resolver,
-            )
+        result = execute_sync(
+            admin_schema(),
+            document,
+            context_value=RequestContext(state),
+            field_resolver=default_field_resolver,
+            type_resolver=default_type_resolver,
+        )
     finally:
         UNBOUNDED.reset(token)
     if result.errors:
@@ -110,15 +111,10 @@ def _wait(state: ShopState, op: Record, seconds: float, objects: int, start_coun
 def run_bulk(state: ShopState, op: Record, document: DocumentNode) -> None:
     """Body of the worker thread: CREATED -> RUNNING -> COMPLETED (FAILED, CANCELED), then finish.
 
-    The query is executed at once (a snapshot of the shop), then the operation stays CREATED for
-    half the fixed time and RUNNING for the rest plus the per-object time, objectCount growing as it
-    runs; the file, url and fileSize exist only once COMPLETED. A cancel is honoured at every step.
+    The operation stays CREATED for half the fixed time, then RUNNING while the query is executed
+    and for the rest of the fixed time plus the per-object time, objectCount growing meanwhile; the
+    file, url and fileSize exist only once COMPLETED. A cancel is honoured at every step.
     """
-    try:
-        text, objects, roots = jsonl_from_data(_execute(state, document))
-    except RuntimeError:
-        _finish(state, op, status="FAILED", error_code="INTERNAL_SERVER_ERROR")
-        return
     half = state.bulk_timing.base_s / 2
     if not _wait(state, op, half, 0, 0):
         _finish(state, op, status="CANCELED", error_code=None)
@@ -127,7 +123,15 @@ def run_bulk(state: ShopState, op: Record, document: DocumentNode) -> None:
         started = op["status"] == "CREATED"
         if started:
             op["status"] = "RUNNING"
-    if not started or not _wait(state, op, duration_s(state, objects) - half, objects, 0):
+    if not started:
+        _finish(state, op, status="CANCELED", error_code=None)
+        return
+    try:
+        text, objects, roots = jsonl_from_data(_execute(state, document))
+    except RuntimeError:
+        _finish(state, op, status="FAILED", error_code="INTERNAL_SERVER_ERROR")
+        return
+    if not _wait(state, op, duration_s(state, objects) - half, objects, 0):
         _finish(state, op, status="CANCELED", error_code=None)
         return
     with state.lock:
