@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
+from shopbridge.demo import stock_audit_day
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
@@ -45,6 +46,7 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    stock: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -68,6 +70,7 @@ class DemoReport:
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
+            "stock": self.stock,
         }
 
 
@@ -84,6 +87,7 @@ class DemoDay:
         "change",
         "redeliver",
         "check_erp",
+        "audit_stock",
     )
 
     def __init__(self, stack: DemoStack, options: DemoOptions) -> None:
@@ -96,6 +100,7 @@ class DemoDay:
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
+        self.stock: dict[str, Any] = {}
         self.changes: dict[str, list[str]] = {
             "tax_exclusive": [],
             "edited_before_cutoff": [],
@@ -202,6 +207,10 @@ class DemoDay:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
 
+    def audit_stock(self) -> None:
+        """The full stock audit at the end of the day (demo/stock_audit_day.py)."""
+        self.stock.update(stock_audit_day.audit_stock(self.stack))
+
     def _reconcile(self) -> IntakeReconciliation:
         services = self.stack.services
         assert services is not None
@@ -230,6 +239,7 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            stock=dict(self.stock),
         )
 
     def _orders(self) -> dict[str, Any]:
