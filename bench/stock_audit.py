@@ -98,6 +98,7 @@ def _seed_levels(state: Any, levels: int, locations: int, drift_every: int) -> N
         state.inventory_levels[(item, location)] = {name: 0 for name in names}
         state.inventory_levels[(item, location)]["available"] = drifted(index, drift_every)
         state.level_ids[(item, location)] = f"gid://shopify/InventoryLevel/{index + 1}?inventory_item_id=1"
+        state.level_stamps[(item, location)] = stamp
     state._counters.update(ProductVariant=items, InventoryItem=items, Product=1, InventoryLevel=levels)
 
 

@@ -182,6 +182,18 @@ def test_repairs_go_in_batches_of_at_most_250(harness: Harness) -> None:
     assert all(v == 1 for v in harness.shopify.levels.values())
 
 
+def test_drift_from_several_chunks_fills_whole_batches(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(flow, "CHUNK", 100)  # 3 chunks of compared levels, 1 drift in 2 levels
+    for n in range(1, 301):
+        harness.pushed(n, 1)
+        harness.shopify.levels[(LOC, item(n))] = n % 2
+    report = flow.run_audit(harness.shopify, harness.context().uow, "uk", key="k")
+    assert harness.shopify.repair_calls == [150]  # not 50 + 50 + 50
+    assert report.repaired == 150
+
+
 def test_a_level_that_moves_again_before_the_repair_is_left_alone(harness: Harness) -> None:
     harness.pushed(1, 5)
     harness.pushed(2, 5)

@@ -20,7 +20,14 @@ from itertools import islice
 from typing import TypeVar
 
 from shopbridge.domain.problems import ProblemKind
-from shopbridge.domain.stock_audit import PROBLEM_ENTITY, AuditReport, ShopifyLevel, audit_problem, drifts
+from shopbridge.domain.stock_audit import (
+    PROBLEM_ENTITY,
+    AuditReport,
+    Drift,
+    ShopifyLevel,
+    audit_problem,
+    drifts,
+)
 from shopbridge.engine.job import Job
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.ports.shopify import ShopifyPort
@@ -66,24 +73,31 @@ def run_audit(
     if progress.read_total is not None:
         progress.read_total(total)
     report = AuditReport(shop=shop, worst_limit=worst)
+    pending: list[Drift] = []  # drift waiting for a full batch: at most 249 between chunks
     for chunk in _chunks(shopify.inventory_levels(operation), CHUNK):
-        _audit_chunk(shopify, uow, report, chunk, key=key)
+        pending += _compare_chunk(uow, report, chunk)
+        while len(pending) >= REPAIR_BATCH:
+            _repair(shopify, report, pending[:REPAIR_BATCH], key)
+            del pending[:REPAIR_BATCH]
         if progress.compared is not None:
             progress.compared(report.levels_read)
+    if pending:
+        _repair(shopify, report, pending, key)
     _report(uow, report)
     return report
 
 
-def _audit_chunk(
-    shopify: ShopifyPort, uow: UnitOfWork, report: AuditReport, chunk: list[ShopifyLevel], *, key: str
-) -> None:
+def _compare_chunk(uow: UnitOfWork, report: AuditReport, chunk: list[ShopifyLevel]) -> list[Drift]:
     with uow.begin() as tx:
         expected = tx.expected_stock(report.shop, [level.key for level in chunk])
     found = drifts(chunk, expected)
     report.add_read(len(chunk), sum(1 for level in chunk if level.key in expected))
     report.add_drifts(found)
-    for batch in _chunks(found, REPAIR_BATCH):
-        report.repaired += shopify.repair_inventory_levels(batch, key=key)
+    return found
+
+
+def _repair(shopify: ShopifyPort, report: AuditReport, batch: list[Drift], key: str) -> None:
+    report.repaired += shopify.repair_inventory_levels(batch, key=key)
     report.moved_meanwhile = report.drift_count - report.repaired
 
 
