@@ -159,6 +159,7 @@ def audit_once(client: Any, store: Any) -> dict[str, Any]:
     from shopbridge.flows.stock_audit import AuditProgress, run_audit
 
     marks: dict[str, float] = {}
+    cpu_began = cpu_seconds(resource.RUSAGE_SELF)
     began = time.perf_counter()
     calls_before = client.stats.calls
     progress = AuditProgress(read_total=lambda _n: marks.setdefault("read", time.perf_counter()))
@@ -168,6 +169,7 @@ def audit_once(client: Any, store: Any) -> dict[str, Any]:
     ended = time.perf_counter()
     return {
         "wall_seconds": round(ended - began, 2),
+        "cpu_seconds": round(cpu_seconds(resource.RUSAGE_SELF) - cpu_began, 2),
         "bulk_read_seconds": round(marks.get("read", ended) - began, 2),
         "stream_compare_repair_seconds": round(ended - marks.get("read", ended), 2),
         "levels_read": report.levels_read,
@@ -177,6 +179,11 @@ def audit_once(client: Any, store: Any) -> dict[str, Any]:
         "graphql_calls": client.stats.calls - calls_before,
         "worst": [f"{d.sku} {d.difference:+d}" for d in report.worst[:5]],
     }
+
+
+def cpu_seconds(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def peak_mb(who: int) -> float:
@@ -246,11 +253,14 @@ def run(levels: int, args: argparse.Namespace) -> int:
         " process, state seeded directly; bulk timing 0.5 s + 1 us per object), JSONL streamed, compared"
         " with the stock snapshots in SQLite in chunks of 2000, drift repaired in inventorySetQuantities"
         " batches of 250 (compare-and-swap). Peak memory is the audit process's resident set (ru_maxrss);"
-        " it includes the 300k snapshot rows seeded beforehand in chunks.",
+        " it includes the 300k snapshot rows seeded beforehand in chunks. cpu_seconds is the audit"
+        " process's own CPU time (user + system): robust to a loaded machine, unlike wall time.",
         "audit": first,
         "audit_peak_rss_mb": peak,
         "rss_before_audit_mb": baseline,
         "sandbox_peak_rss_mb": peak_mb(resource.RUSAGE_CHILDREN),
+        "sandbox_cpu_seconds_both_audits": round(cpu_seconds(resource.RUSAGE_CHILDREN), 1),
+        "load_average_at_end": [round(x, 1) for x in os.getloadavg()],
         "expected_drift": expected,
         "repair_mutations": -(-expected // 250),
         "second_audit_drift": second["drift"],
