@@ -26,6 +26,7 @@ _PHASE_TEXT = {
     "change": "Editing posted orders (before and after the cut-off), cancelling one",
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
     "check_erp": "Checking the ERP ({erp})",
+    "audit_stock": "Auditing Shopify's stock against the last values pushed (a bulk read)",
 }
 
 
