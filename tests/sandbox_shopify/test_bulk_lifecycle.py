@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import httpx
 import pytest
 from sandbox_catalog_support import GraphQL, data_of
 from test_bulk import PRODUCTS, RUN, run, wait_finished
@@ -149,3 +150,13 @@ def test_bulk_operation_ids_are_checked(gql: GraphQL, raw_id: str, code: str) ->
 
 def test_an_unknown_bulk_operation_reads_as_null(gql: GraphQL) -> None:
     assert data_of(gql(FULL, {"id": "gid://shopify/BulkOperation/999"}))["bulkOperation"] is None
+
+
+def test_the_bulk_timing_is_a_control_setting_never_instant(
+    sandbox: SandboxServer, client: httpx.Client
+) -> None:
+    answer = client.post("/_sandbox/settings", json={"bulk_base_s": 0.2, "bulk_per_object_s": 0.001}).json()
+    assert (answer["bulk_base_s"], answer["bulk_per_object_s"]) == (0.2, 0.001)
+    assert sandbox.state.bulk_timing.base_s == 0.2
+    assert client.post("/_sandbox/settings", json={"bulk_base_s": 0}).status_code == 400
+    assert sandbox.state.bulk_timing.base_s == 0.2
