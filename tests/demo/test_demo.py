@@ -44,6 +44,7 @@ def test_demo_day_reconciles_every_order_despite_dropped_webhooks(tmp_path: Path
     ]
     assert dead == []
     assert "AGREE" in (tmp_path / "report.md").read_text()
+    assert report["stock"]["drift_after_audit"] == 0  # the audit ran at the end of the day
 
 
 def test_demo_without_a_sweep_would_have_missed_orders(tmp_path: Path) -> None:

@@ -84,12 +84,11 @@ def test_invalid_bulk_query_is_a_user_error(gql: GraphQL) -> None:
 
 
 def test_a_sixth_concurrent_bulk_query_is_refused(sandbox: SandboxServer, gql: GraphQL) -> None:
-    sandbox.state.bulk_delay_s = 1.0  # keep the first five RUNNING while the sixth is asked for
+    sandbox.state.bulk_timing.base_s = 2.0  # keep the first five running while the sixth is asked for
     ids = [run(gql, "{ locations { edges { node { id } } } }")["bulkOperation"]["id"] for _ in range(5)]
     refused = run(gql, "{ locations { edges { node { id } } } }")
     assert refused["bulkOperation"] is None
     assert refused["userErrors"][0]["code"] == "LIMIT_REACHED"
-    sandbox.state.bulk_delay_s = 0.0
     for op_id in ids:
         assert wait_finished(sandbox, gql, op_id)["status"] == "COMPLETED"
 

@@ -104,14 +104,22 @@ def test_missing_change_from_quantity_is_an_error(gql: GraphQL) -> None:
     variables = set_input(item, LOC, 3, None)
     del variables["input"]["quantities"][0]["changeFromQuantity"]
     body = gql(set_doc("k-4"), variables).json()
-    assert "changeFromQuantity" in body["errors"][0]["message"]
+    assert body["errors"][0]["message"] == (
+        "InventoryQuantityInput must include the following argument: changeFromQuantity."
+    )
+    assert body["errors"][0]["extensions"]["code"] == "INVALID_FIELD_ARGUMENTS"
     assert body["data"] == {"inventorySetQuantities": None}
 
 
 def test_missing_idempotent_directive_is_an_error(gql: GraphQL) -> None:
     item = first_item(gql, "BOTTLE-01")
-    body = gql(set_doc(None), set_input(item, LOC, 3, None)).json()
-    assert "@idempotent" in body["errors"][0]["message"]
+    before = quantities(gql, item, LOC)["available"]
+    body = gql(set_doc(None), set_input(item, LOC, before + 3, None)).json()
+    assert body["errors"][0]["message"] == (
+        "The @idempotent directive is required for this mutation but was not provided."
+    )
+    assert body["data"] == {"inventorySetQuantities": None}
+    assert quantities(gql, item, LOC)["available"] == before
 
 
 def test_same_key_same_input_replays_without_applying_twice(gql: GraphQL) -> None:
@@ -171,7 +179,9 @@ def test_concurrent_use_of_a_key_is_refused_while_the_first_runs() -> None:
     assert second["userErrors"][0]["code"] == "IDEMPOTENCY_CONCURRENT_REQUEST"
 
 
-def test_item_must_be_activated_at_a_location_before_it_can_be_set(gql: GraphQL) -> None:
+def test_product_create_stocks_the_item_at_the_default_location_only(gql: GraphQL) -> None:
+    """Shopify stocks a new product's item at the default location (0 available, 0 on hand);
+    another location still needs inventoryActivate before a quantity can be set there."""
     created = data_of(
         gql(
             'mutation { productCreate(product: {title: "New thing"}) { product { variants(first: 1) '
@@ -179,14 +189,18 @@ def test_item_must_be_activated_at_a_location_before_it_can_be_set(gql: GraphQL)
         )
     )
     item = created["productCreate"]["product"]["variants"]["nodes"][0]["inventoryItem"]["id"]
-    refused = data_of(gql(set_doc("a-1"), set_input(item, LOC, 4, None)))["inventorySetQuantities"]
+    assert (quantities(gql, item, LOC)["available"], quantities(gql, item, LOC)["on_hand"]) == (0, 0)
+    accepted = data_of(gql(set_doc("a-0"), set_input(item, LOC, 4, 0)))["inventorySetQuantities"]
+    assert accepted["userErrors"] == []
+    other = "gid://shopify/Location/2"
+    refused = data_of(gql(set_doc("a-1"), set_input(item, other, 4, None)))["inventorySetQuantities"]
     assert refused["userErrors"][0]["code"] == "ITEM_NOT_STOCKED_AT_LOCATION"
     activate = (
         "mutation($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i, "
         "locationId: $l) { inventoryLevel { id } userErrors { message } } }"
     )
-    assert data_of(gql(activate, {"i": item, "l": LOC}))["inventoryActivate"]["userErrors"] == []
-    accepted = data_of(gql(set_doc("a-2"), set_input(item, LOC, 4, 0)))["inventorySetQuantities"]
+    assert data_of(gql(activate, {"i": item, "l": other}))["inventoryActivate"]["userErrors"] == []
+    accepted = data_of(gql(set_doc("a-2"), set_input(item, other, 4, 0)))["inventorySetQuantities"]
     assert accepted["userErrors"] == []
 
 

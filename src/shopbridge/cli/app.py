@@ -18,7 +18,16 @@ from sqlalchemy.exc import DBAPIError
 from typer._click import Context  # the click Typer vendors (typer.Context narrows it)
 from typer.core import TyperGroup
 
-from shopbridge.cli import config_cmd, jobs_cmd, orders_cmd, problems_cmd, run_cmd, status_cmd, sweep_cmd
+from shopbridge.cli import (
+    config_cmd,
+    jobs_cmd,
+    orders_cmd,
+    problems_cmd,
+    run_cmd,
+    status_cmd,
+    stock_audit_cmd,
+    sweep_cmd,
+)
 from shopbridge.cli.common import CliState, err_console
 from shopbridge.errors import ConfigurationError, ShopbridgeError
 
@@ -96,6 +105,7 @@ def _build() -> None:
     app.add_typer(orders_cmd.orders_app, name="orders", help="Follow one order from Shopify to the ERP.")
     app.add_typer(sweep_cmd.sweep_app, name="sweep", help="Sweep orders now, or back-fill from a date.")
     _mount_optional("shopbridge.cli.sandbox_cmd", "sandbox_app", "sandbox", "Run the simulated systems.")
+    app.add_typer(stock_audit_cmd.stock_app, name="stock", help="Audit Shopify's stock against shopbridge's.")
     _mount_optional("shopbridge.cli.erp_cmd", "erp_app", "erp", "Check the ERP connection.")
     _register_optional("shopbridge.cli.demo_cmd")
     _mount_optional("shopbridge.cli.users_cmd", "users_app", "users", "Dashboard users and API tokens.")

@@ -29,6 +29,7 @@ _PHASE_TEXT = {
     "catalogue": "Gating products the ERP cannot sell, releasing one, finding duplicate SKUs",
     "check_erp": "Checking the ERP ({erp})",
     "prices": "Changing a price on the B2B trade list in {erp}; the price lists sweep carries it",
+    "audit_stock": "Auditing Shopify's stock against the last values pushed (a bulk read)",
 }
 
 

@@ -177,6 +177,7 @@ class ScheduleSettings(_Strict):
     catalogue: int = Field(default=600, ge=0, description="the catalogue sweep: gating, duplicate SKUs")
     alerts: int = Field(default=60, ge=0, description="send new and changed problems to [alerts] routes")
     price_lists: int = Field(default=3600, ge=0, description="ERP price lists -> B2B catalogs")
+    stock_audit: int = Field(default=86400, ge=0, description="the full stock audit (a bulk read)")
 
 
 class FlowSettings(_Strict):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
-from shopbridge.demo import prices_day
+from shopbridge.demo import prices_day, stock_audit_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
@@ -101,6 +101,7 @@ class DemoDay:
         "catalogue",
         "prices",
         "check_erp",
+        "audit_stock",
     )
 
     def __init__(self, stack: DemoStack, options: DemoOptions) -> None:
@@ -114,13 +115,13 @@ class DemoDay:
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
+        self.stock: dict[str, Any] = {}
         self.changes: dict[str, list[str]] = {
             "tax_exclusive": [],
             "edited_before_cutoff": [],
             "edited_after_cutoff": [],
             "cancelled_after_posting": [],
         }
-        self.stock: dict[str, Any] = {}
 
     def trade(self) -> None:
         """shopbridge was installed before the trading day began: its order watermark starts there.
@@ -229,6 +230,10 @@ class DemoDay:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
 
+    def audit_stock(self) -> None:
+        """The full stock audit at the end of the day (demo/stock_audit_day.py)."""
+        self.stock.update(stock_audit_day.audit_stock(self.stack))
+
     def _reconcile(self) -> IntakeReconciliation:
         services = self.stack.services
         assert services is not None
@@ -258,7 +263,7 @@ class DemoDay:
             orders=self._orders(),
             changes=self.changes,
             catalogue=self.catalogue_day.report(),
-            stock=self.stock,
+            stock=dict(self.stock),
         )
 
     def _orders(self) -> dict[str, Any]:

@@ -246,6 +246,7 @@ cap_seconds = 10.0
 order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alone brought in
 erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
 catalogue = 0  # and the catalogue sweep, once the day's orders are in
+stock_audit = 0  # the demo runs the stock audit itself, at the end of the day
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}

@@ -18,7 +18,8 @@ from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
-from shopbridge.engine import catalogue_state, cursors, links, problems, queue
+from shopbridge.domain.stock_audit import ExpectedLevel  # the stock audit's reads
+from shopbridge.engine import catalogue_state, cursors, links, problems, queue, stock_expectations
 from shopbridge.engine import price_list_prices as pushed
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
@@ -139,6 +140,11 @@ class StoreTransaction:
         self, shop: str, price_list_id: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
     ) -> None:
         pushed.record(self.conn, shop, price_list_id, upserts, deletes, now=self.now)
+
+    def expected_stock(
+        self, shop: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], ExpectedLevel]:
+        return stock_expectations.expected_levels(self.conn, shop, keys)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

@@ -6,7 +6,13 @@ list and nothing else; to add a flow, write its module and add its ``FLOW`` here
 
 from __future__ import annotations
 
-from shopbridge.flows import catalogue_sync, order_to_sales_order, price_lists_to_catalogs, quarantine_release
+from shopbridge.flows import (
+    catalogue_sync,
+    order_to_sales_order,
+    price_lists_to_catalogs,
+    quarantine_release,
+    stock_audit,
+)
 from shopbridge.flows.spec import Flow, FlowContext
 
 __all__ = ["FLOWS", "Flow", "FlowContext"]
@@ -16,4 +22,5 @@ FLOWS: tuple[Flow, ...] = (
     quarantine_release.FLOW,
     catalogue_sync.FLOW,
     price_lists_to_catalogs.FLOW,
+    stock_audit.FLOW,
 )

@@ -10,7 +10,7 @@ Flows of later issues add the methods they need here, one per thing they move.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -18,6 +18,7 @@ from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import Order
+from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
 
@@ -101,4 +102,29 @@ class ShopifyPort(Protocol):
         self, price_list_id: str, currency: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
     ) -> None:
         """Add or replace fixed prices and remove others, in one call (each list at most 250)."""
+
+    # -- the full stock audit (flows/stock_audit.py) ------------------------------------------
+
+    def start_inventory_read(self) -> str:
+        """Start a bulk operation reading every inventory level's ``available``; returns its id."""
+        ...
+
+    def wait_inventory_read(self, operation_id: str, *, progress: Callable[[int], None] | None = None) -> int:
+        """Poll the read with backoff until it completes; returns how many objects it read.
+
+        ``progress`` gets the object count so far at each poll. A read that ends CANCELED or FAILED,
+        or runs past the deadline, raises :class:`~shopbridge.errors.RetryLater`.
+        """
+        ...
+
+    def inventory_levels(self, operation_id: str) -> Iterator[ShopifyLevel]:
+        """The levels of a completed read, streamed (memory for one line at a time)."""
+        ...
+
+    def repair_inventory_levels(self, drifts: Sequence[Drift], *, key: str) -> int:
+        """Set at most 250 drifted levels back to ``expected``, compare-and-swap on ``shopify``.
+
+        Returns how many were set. Levels that moved again since the read are left alone (Shopify
+        refuses them as stale); the others of the batch are still set. ``key`` is the idempotency key.
+        """
         ...

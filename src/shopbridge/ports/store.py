@@ -16,6 +16,7 @@ from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.stock_audit import ExpectedLevel
 
 __all__ = ["Transaction", "UnitOfWork"]
 
@@ -96,6 +97,12 @@ class Transaction(Protocol):
         self, shop: str, price_list_id: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
     ) -> None:
         """Remember what one successful call sent: these prices are now Shopify's, those gone."""
+
+    def expected_stock(
+        self, shop: str, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], ExpectedLevel]:
+        """The stock snapshot (last value pushed, SKU) of each (location id, inventory item id) that
+        has one; keys without a snapshot are absent."""
         ...
 
 

@@ -17,7 +17,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import catalogue, orders
+from shopbridge.connectors.shopify import catalogue, inventory_audit, orders
 from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
@@ -39,6 +39,7 @@ from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import Order
+from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
@@ -279,6 +280,24 @@ class ShopifyClient:
             self.stats.throttled_seen += seen
             self.stats.throttled_surfaced += surfaced
             self.stats.cost_actual += actual
+
+    # -- the full stock audit (ports/shopify.py; connectors/shopify/inventory_audit.py) ---------
+
+    audit_backoff: inventory_audit.Backoff = inventory_audit.Backoff()  # tests and the bench shorten it
+
+    def start_inventory_read(self) -> str:
+        return inventory_audit.start_read(self)
+
+    def wait_inventory_read(self, operation_id: str, *, progress: Callable[[int], None] | None = None) -> int:
+        return inventory_audit.wait_read(
+            self, operation_id, backoff=self.audit_backoff, progress=progress, sleep=self._sleep
+        )
+
+    def inventory_levels(self, operation_id: str) -> Iterator[ShopifyLevel]:
+        return inventory_audit.read_levels(self, operation_id)
+
+    def repair_inventory_levels(self, drifts: Sequence[Drift], *, key: str) -> int:
+        return inventory_audit.repair(self, drifts, key=key)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

@@ -66,16 +66,17 @@ def jsonl_from_data(data: Record) -> tuple[str, int, int]:
 
 
 def _execute(state: ShopState, document: DocumentNode) -> Record:
+    # Not under the shop's lock: Shopify keeps serving the shop while a bulk read runs, and a read
+    # of a large shop takes minutes here too; the resolvers take the lock where they copy a collection.
     token = UNBOUNDED.set(True)
     try:
-        with state.lock:
-            result = execute_sync(
-                admin_schema(),
-                document,
-                context_value=RequestContext(state),
-                field_resolver=default_field_resolver,
-                type_resolver=default_type_resolver,
-            )
+        result = execute_sync(
+            admin_schema(),
+            document,
+            context_value=RequestContext(state),
+            field_resolver=default_field_resolver,
+            type_resolver=default_type_resolver,
+        )
     finally:
         UNBOUNDED.reset(token)
     if result.errors:
@@ -83,18 +84,55 @@ def _execute(state: ShopState, document: DocumentNode) -> Record:
     return result.data or {}
 
 
-def run_bulk(state: ShopState, op: Record, document: DocumentNode) -> None:
-    """Body of the worker thread: RUNNING -> COMPLETED (or FAILED), then bulk_operations/finish."""
+def duration_s(state: ShopState, objects: int) -> float:
+    """How long an operation over ``objects`` takes: a fixed part plus a part per object."""
+    timing = state.bulk_timing
+    return timing.base_s + timing.per_object_s * objects
+
+
+def _cancelled(state: ShopState, op: Record) -> bool:
     with state.lock:
-        if op["status"] != "CREATED":
-            return
-        op["status"] = "RUNNING"
-    if state.bulk_delay_s > 0:
-        threading.Event().wait(state.bulk_delay_s)
+        return bool(op["status"] in ("CANCELING", "CANCELED"))
+
+
+def _wait(state: ShopState, op: Record, seconds: float, objects: int, start_count: int) -> bool:
+    """Sleep ``seconds`` in steps, raising objectCount towards ``objects``; False once cancelled."""
+    steps = max(1, min(20, int(seconds / 0.01)))
+    pause = threading.Event()
+    for step in range(1, steps + 1):
+        if _cancelled(state, op):
+            return False
+        pause.wait(seconds / steps)
+        with state.lock:
+            op["object_count"] = start_count + (objects - start_count) * step // steps
+    return not _cancelled(state, op)
+
+
+def run_bulk(state: ShopState, op: Record, document: DocumentNode) -> None:
+    """Body of the worker thread: CREATED -> RUNNING -> COMPLETED (FAILED, CANCELED), then finish.
+
+    The operation stays CREATED for half the fixed time, then RUNNING while the query is executed
+    and for the rest of the fixed time plus the per-object time, objectCount growing meanwhile; the
+    file, url and fileSize exist only once COMPLETED. A cancel is honoured at every step.
+    """
+    half = state.bulk_timing.base_s / 2
+    if not _wait(state, op, half, 0, 0):
+        _finish(state, op, status="CANCELED", error_code=None)
+        return
+    with state.lock:
+        started = op["status"] == "CREATED"
+        if started:
+            op["status"] = "RUNNING"
+    if not started:
+        _finish(state, op, status="CANCELED", error_code=None)
+        return
     try:
         text, objects, roots = jsonl_from_data(_execute(state, document))
     except RuntimeError:
         _finish(state, op, status="FAILED", error_code="INTERNAL_SERVER_ERROR")
+        return
+    if not _wait(state, op, duration_s(state, objects) - half, objects, 0):
+        _finish(state, op, status="CANCELED", error_code=None)
         return
     with state.lock:
         op.update(jsonl=text, object_count=objects, root_object_count=roots, file_size=len(text.encode()))

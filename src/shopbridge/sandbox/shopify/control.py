@@ -81,6 +81,8 @@ def _settings_view(sandbox: Sandbox) -> dict[str, Any]:
         "restore_rate": status["restoreRate"],
         "currently_available": status["currentlyAvailable"],
         "webhook_url": sandbox.settings.webhook_url,
+        "bulk_base_s": sandbox.state.bulk_timing.base_s,
+        "bulk_per_object_s": sandbox.state.bulk_timing.per_object_s,
     }
 
 
@@ -99,10 +101,22 @@ async def settings(request: Request) -> Response:
             sandbox.settings.webhook_url = body.pop("webhook_url")
         if "webhook_secret" in body:
             sandbox.settings.webhook_secret = str(body.pop("webhook_secret"))
+        _configure_bulk(sandbox, body)
         sandbox.faults.update(body)
     except (ValueError, TypeError) as exc:
         return json_response({"error": str(exc)}, status=400)
     return json_response(_settings_view(sandbox))
+
+
+def _configure_bulk(sandbox: Sandbox, body: dict[str, Any]) -> None:
+    """How long bulk operations take; never instant (a zero would hide the polling clients need)."""
+    timing = sandbox.state.bulk_timing
+    for key, attr in (("bulk_base_s", "base_s"), ("bulk_per_object_s", "per_object_s")):
+        if key in body:
+            value = float(body.pop(key))
+            if value < 0 or (attr == "base_s" and value == 0):
+                raise ValueError(f"{key} must be positive")
+            setattr(timing, attr, value)
 
 
 def state_view(sandbox: Sandbox) -> dict[str, Any]:

@@ -87,8 +87,7 @@ def _require_key(info: ResolveInfo) -> str:
     key = idempotency_key(info)
     if key is None:
         raise GraphQLError(
-            f"The @idempotent directive is required for the {info.field_name} mutation. "
-            'Add @idempotent(key: "<unique key>") to the field.',
+            "The @idempotent directive is required for this mutation but was not provided.",
             extensions={"code": "BAD_REQUEST"},
         )
     if not key.strip():

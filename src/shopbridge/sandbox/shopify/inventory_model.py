@@ -75,10 +75,10 @@ def adjust_quantity(state: ShopState, item_id: str, location_id: str, name: str,
 
 def item_levels(state: ShopState, item_id: str) -> list[tuple[str, dict[str, int]]]:
     """(location id, quantities) for every location where the item is stocked, in location order."""
+    # By location, not by scanning every level: a bulk read of a large shop asks this once per item.
     with state.lock:
-        found = [(loc, q) for (item, loc), q in state.inventory_levels.items() if item == item_id]
-    order = {loc: i for i, loc in enumerate(state.locations)}
-    return sorted(found, key=lambda pair: order.get(pair[0], 0))
+        levels = state.inventory_levels
+        return [(loc, levels[(item_id, loc)]) for loc in state.locations if (item_id, loc) in levels]
 
 
 def total_available(state: ShopState, item_id: str) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,6 +52,18 @@ def gid_kind(gid: str) -> str:
     return parts[3] if len(parts) > 4 and gid.startswith("gid://shopify/") else ""
 
 
+@dataclass
+class BulkTiming:
+    """A bulk operation's duration: ``base_s`` plus ``per_object_s`` for each object it reads.
+
+    Shopify's bulk operations take from seconds to hours; the defaults keep a demo shop's
+    operations observable (CREATED, RUNNING) yet quick. Tests shrink them, never to zero.
+    """
+
+    base_s: float = 0.5
+    per_object_s: float = 0.00002
+
+
 class ShopState(OrdersStateMixin):
     """One shop. Every mutation of a collection happens under ``self.lock``."""
 
@@ -64,7 +77,7 @@ class ShopState(OrdersStateMixin):
         self.currency = currency
         self.clock = clock
         self.base_url = ""  # set by the server once it listens (bulk result URLs point here)
-        self.bulk_delay_s = 0.0  # how long a bulk operation stays RUNNING (tests can observe it)
+        self.bulk_timing = BulkTiming()  # how long bulk operations take (a sandbox setting)
         self.lock = threading.RLock()
         self.events = EventBus()
         self.reset()

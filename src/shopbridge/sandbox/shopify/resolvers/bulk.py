@@ -6,22 +6,40 @@ LIMIT_REACHED. The result is JSONL served by the sandbox at ``/_sandbox/bulk/<id
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
-from graphql import GraphQLError, parse, validate
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    GraphQLError,
+    TypeInfo,
+    Visitor,
+    get_named_type,
+    parse,
+    validate,
+    visit,
+)
+from graphql.language import OperationDefinitionNode
+from graphql.utilities import TypeInfoVisitor
 
 from .. import bulk_runner
 from ..connection import connection
 from ..errors_shape import validation_error
 from ..registry import ResolveInfo, mutation, query
 from ..schema import admin_schema
-from ..state import ShopState, numeric_id
+from ..state import ShopState, gid_kind, numeric_id
 from .common import user_error
 from .node import node_loader
 
 Record = dict[str, Any]
 MAX_CONCURRENT = 5
 ACTIVE = ("CREATED", "RUNNING", "CANCELING")
+MAX_CONNECTION_DEPTH = 2
+NO_CONNECTION = "Bulk queries must contain at least one connection."
+TOO_DEEP = (
+    f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_CONNECTION_DEPTH}."
+)
 
 
 def bulk_node(state: ShopState, op: Record) -> Record:
@@ -45,6 +63,46 @@ def bulk_node(state: ShopState, op: Record) -> Record:
     }
 
 
+class _ConnectionDepth(Visitor):
+    """The deepest nesting of connection fields (types named ``...Connection``) in a document."""
+
+    def __init__(self, type_info: TypeInfo) -> None:
+        super().__init__()
+        self.type_info = type_info
+        self.open: list[bool] = []
+        self.deepest = 0
+
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        field = self.type_info.get_field_def()
+        is_connection = field is not None and get_named_type(field.type).name.endswith("Connection")
+        self.open.append(is_connection)
+        self.deepest = max(self.deepest, sum(self.open))
+
+    def leave_field(self, node: FieldNode, *_: Any) -> None:
+        self.open.pop()
+
+
+def connection_depth(document: DocumentNode) -> int:
+    """0 when the query reads no connection; 1 for a flat one; 2 for a connection in a connection."""
+    type_info = TypeInfo(admin_schema())
+    counter = _ConnectionDepth(type_info)
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            visit(definition, TypeInfoVisitor(type_info, counter))
+    return counter.deepest
+
+
+def checked_id(state: ShopState, raw: Any) -> str:
+    """A BulkOperation GID, or Shopify's errors for a malformed id and for the id of another type."""
+    gid = str(raw)
+    kind = gid_kind(gid)
+    if not kind or not gid.rsplit("/", 1)[-1].isdigit():
+        raise GraphQLError(f"Invalid global id '{gid}'", extensions={"code": "INVALID_VARIABLE"})
+    if kind != "BulkOperation":
+        raise GraphQLError(f"Invalid id: {gid}", extensions={"code": "RESOURCE_NOT_FOUND"})
+    return gid
+
+
 def _invalid(message: str) -> Record:
     return {"bulkOperation": None, "userErrors": [user_error(["query"], message, "INVALID")]}
 
@@ -59,6 +117,11 @@ def run_query(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     problems = validate(admin_schema(), document)
     if problems:
         return _invalid(f"Invalid bulk query: {validation_error(document, problems[0])['message']}")
+    depth = connection_depth(document)
+    if depth == 0:
+        return _invalid(NO_CONNECTION)
+    if depth > MAX_CONNECTION_DEPTH:
+        return _invalid(TOO_DEEP)
     with state.lock:
         running = [
             op for op in state.bulk_operations.values() if op["type"] == "QUERY" and op["status"] in ACTIVE
@@ -79,8 +142,9 @@ def run_query(state: ShopState, args: Record, info: ResolveInfo) -> Record:
 
 @mutation("bulkOperationCancel")
 def cancel(state: ShopState, args: Record, info: ResolveInfo) -> Record:
+    gid = checked_id(state, args["id"])
     with state.lock:
-        op = state.bulk_operations.get(str(args["id"]))
+        op = state.bulk_operations.get(gid)
         if op is None:
             return {
                 "bulkOperation": None,
@@ -103,14 +167,69 @@ def current(state: ShopState, args: Record, info: ResolveInfo) -> Record | None:
 
 @query("bulkOperation")
 def by_id(state: ShopState, args: Record, info: ResolveInfo) -> Record | None:
-    op = state.bulk_operations.get(str(args["id"]))
+    op = state.bulk_operations.get(checked_id(state, args["id"]))
     return bulk_node(state, op) if op else None
 
 
 @query("bulkOperations")
 def listing(state: ShopState, args: Record, info: ResolveInfo) -> Record:
-    ops = list(state.bulk_operations.values())
+    if args.get("first") is not None and args.get("last") is not None:
+        raise GraphQLError(
+            "Passing both `first` and `last` to paginate the `bulkOperations` connection is not supported.",
+            extensions={"code": "BAD_REQUEST"},
+        )
+    if args.get("first") is None and args.get("last") is None:
+        raise GraphQLError("you must provide one of first or last", extensions={"code": "BAD_REQUEST"})
+    _check_created_at(args.get("query"))
+    with state.lock:
+        ops = [op for op in state.bulk_operations.values() if _matches(op, args.get("query"))]
+    ops.sort(key=lambda op: (op["created_at"], numeric_id(op["id"])))
     return connection(ops, node=lambda op: bulk_node(state, op), **args)
+
+
+def _matches(op: Record, query: str | None) -> bool:
+    """The ``bulkOperations(query:)`` filters: created_at (refused when not a date), status, type."""
+    fields = {"status": op["status"], "operation_type": op["type"]}
+    for term in (query or "").split():
+        name, _, value = term.partition(":")
+        if name == "created_at" and not _created_at_matches(op["created_at"], value):
+            return False
+        if name in fields and fields[name].lower() != value.lower():
+            return False
+    return True
+
+
+def _check_created_at(query: str | None) -> None:
+    """A created_at term that is not a date is refused before anything is listed."""
+    for term in (query or "").split():
+        name, _, value = term.partition(":")
+        if name == "created_at":
+            _bound(value)
+
+
+def _bound(value: str) -> tuple[str, datetime]:
+    comparator = next((c for c in (">=", "<=", ">", "<") if value.startswith(c)), "")
+    raw = value[len(comparator) :].strip("'\"")
+    try:
+        bound = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise GraphQLError(
+            f"Invalid value for created_at: '{raw}'. Expected an ISO 8601 date or date-time.",
+            extensions={"code": "BAD_REQUEST"},
+        ) from None
+    return comparator, bound if bound.tzinfo else bound.replace(tzinfo=UTC)
+
+
+def _created_at_matches(created_at: str, value: str) -> bool:
+    comparator, bound = _bound(value)
+    stamp = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
+    return {
+        ">=": stamp >= bound,
+        "<=": stamp <= bound,
+        ">": stamp > bound,
+        "<": stamp < bound,
+        "": stamp >= bound,  # "created_at:X": operations created after X (the documented filter)
+    }[comparator]
 
 
 @node_loader("BulkOperation")

@@ -156,7 +156,7 @@ def item_node(state: ShopState, item: Record) -> Record:
             "weight": dict(item.get("weight") or {"unit": "KILOGRAMS", "value": 0}),
         },
         "harmonizedSystemCode": item.get("harmonized_system_code"),
-        "duplicateSkuCount": _duplicate_skus(state, item),
+        "duplicateSkuCount": lambda: _duplicate_skus(state, item),  # only when asked: O(variants)
         "createdAt": item["created_at"],
         "updatedAt": item["updated_at"],
         "variant": lambda: variant_node(state, state.variants[item["variant_id"]]),

@@ -79,23 +79,24 @@ def _duplicate_pairs(quantities: list[Record]) -> list[Record]:
     ]
 
 
+def _unknown_ids(state: ShopState, path: list[str], item_id: str, location_id: str) -> list[Record]:
+    """An unknown item and an unknown location are both reported (Shopify checks them apart)."""
+    errors: list[Record] = []
+    if item_id not in state.inventory_items:
+        message = "The specified inventory item could not be found."
+        errors.append(user_error([*path, "inventoryItemId"], message, "INVALID_INVENTORY_ITEM"))
+    if location_id not in state.locations:
+        message = "The specified location could not be found."
+        errors.append(user_error([*path, "locationId"], message, "INVALID_LOCATION"))
+    return errors
+
+
 def _quantity_errors(state: ShopState, name: str, i: int, q: Record) -> list[Record]:
     path = ["input", "quantities", str(i)]
     item_id, location_id = str(q["inventoryItemId"]), str(q["locationId"])
-    if item_id not in state.inventory_items:
-        return [
-            user_error(
-                [*path, "inventoryItemId"],
-                "The specified inventory item could not be found.",
-                "INVALID_INVENTORY_ITEM",
-            )
-        ]
-    if location_id not in state.locations:
-        return [
-            user_error(
-                [*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION"
-            )
-        ]
+    unknown = _unknown_ids(state, path, item_id, location_id)
+    if unknown:
+        return unknown
     levels = inv.level(state, item_id, location_id)
     if levels is None:
         message = "The specified inventory item is not stocked at the location."
@@ -110,15 +111,17 @@ def _quantity_errors(state: ShopState, name: str, i: int, q: Record) -> list[Rec
     return []
 
 
-def require_change_from(quantities: list[Record], field: str) -> None:
-    """Since 2026-04 every quantity must carry changeFromQuantity (null allowed, absence not)."""
-    for i, q in enumerate(quantities):
-        if "changeFromQuantity" not in q:
-            raise GraphQLError(
-                f"The changeFromQuantity argument must be provided for {field}.{i}. "
-                "Pass the expected current quantity, or null to skip the compare-and-swap check.",
-                extensions={"code": "BAD_REQUEST"},
-            )
+def require_change_from(quantities: list[Record], input_type: str) -> None:
+    """Since 2026-04 every quantity must carry changeFromQuantity (null allowed, absence not).
+
+    Shopify answers a top-level error naming the input type (``InventoryQuantityInput`` for a set,
+    ``InventoryChangeInput`` for an adjustment) with code INVALID_FIELD_ARGUMENTS.
+    """
+    if any("changeFromQuantity" not in q for q in quantities):
+        raise GraphQLError(
+            f"{input_type} must include the following argument: changeFromQuantity.",
+            extensions={"code": "INVALID_FIELD_ARGUMENTS"},
+        )
 
 
 def adjustment_group(state: ShopState, data: Record, changes: list[Record]) -> Record:
@@ -196,7 +199,7 @@ def _set_changes(item_id: str, location_id: str, name: str, delta: int, state: S
 @mutation("inventorySetQuantities")
 def inventory_set_quantities(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     data = args["input"]
-    require_change_from(data["quantities"], "input.quantities")
+    require_change_from(data["quantities"], "InventoryQuantityInput")
     return run_idempotent(state, info, args, lambda: _set_quantities(state, data), failed_payload)
 
 
@@ -221,9 +224,9 @@ def announce(state: ShopState, changes: list[Record]) -> None:
 
 def _adjust_errors(state: ShopState, data: Record) -> list[Record]:
     if data["name"] not in ADJUST_NAMES:
-        return [
-            user_error(["input", "name"], "The specified quantity name is invalid.", "INVALID_QUANTITY_NAME")
-        ]
+        valid = ", ".join(ADJUST_NAMES)
+        message = f"The specified quantity name is invalid. Valid values are: {valid}."
+        return [user_error(["input", "name"], message, "INVALID_QUANTITY_NAME")]
     if data["name"] in LEDGER_NAMES and not data.get("referenceDocumentUri") and not _all_ledgers(data):
         message = "A ledger document URI is required except when adjusting available."
         return [
@@ -242,21 +245,13 @@ def _all_ledgers(data: Record) -> bool:
 def _change_errors(state: ShopState, name: str, i: int, c: Record) -> list[Record]:
     path = ["input", "changes", str(i)]
     item_id, location_id = str(c["inventoryItemId"]), str(c["locationId"])
-    if item_id not in state.inventory_items:
-        return [
-            user_error(
-                [*path, "inventoryItemId"],
-                "The specified inventory item could not be found.",
-                "INVALID_INVENTORY_ITEM",
-            )
-        ]
+    unknown = _unknown_ids(state, path, item_id, location_id)
+    if unknown:
+        return unknown
     levels = inv.level(state, item_id, location_id)
-    if location_id not in state.locations or levels is None:
-        return [
-            user_error(
-                [*path, "locationId"], "The specified location could not be found.", "INVALID_LOCATION"
-            )
-        ]
+    if levels is None:
+        message = "The inventory item is not stocked at the location."
+        return [user_error([*path, "locationId"], message, "ITEM_NOT_STOCKED_AT_LOCATION")]
     expected = c.get("changeFromQuantity")
     if expected is not None and expected != inv.quantity(levels, name):
         message = "The changeFromQuantity argument no longer matches the persisted quantity."
@@ -269,23 +264,38 @@ def _adjust_quantities(state: ShopState, data: Record) -> Record:
         errors = _adjust_errors(state, data)
         if errors:
             return {"inventoryAdjustmentGroup": None, "userErrors": errors}
-        changes = [_apply_adjust(state, data["name"], c) for c in data["changes"]]
+        changes = [change for c in data["changes"] for change in _apply_adjust(state, data["name"], c)]
     announce(state, changes)
     return {"inventoryAdjustmentGroup": adjustment_group(state, data, changes), "userErrors": []}
 
 
-def _apply_adjust(state: ShopState, name: str, c: Record) -> Record:
+def _apply_adjust(state: ShopState, name: str, c: Record) -> list[Record]:
+    """The listed changes of one adjustment: adjusting available (or on_hand) moves both by the delta.
+
+    Shopify lists ``available`` and ``on_hand`` with the same delta for an adjustment of available
+    (capture inventory-adjust-then-has-out-of-stock-variants-parity.json), as it does for a set.
+    """
     item_id, location_id, delta = str(c["inventoryItemId"]), str(c["locationId"]), int(c["delta"])
-    after = inv.adjust_quantity(state, item_id, location_id, name, delta)
-    change = {"item_id": item_id, "location_id": location_id, "name": name, "delta": delta, "after": after}
-    change["ledger"] = c.get("ledgerDocumentUri")
-    return change
+    inv.adjust_quantity(state, item_id, location_id, name, delta)
+    levels = inv.level(state, item_id, location_id) or {}
+    names = SET_NAMES if name in SET_NAMES else (name,)
+    return [
+        {
+            "item_id": item_id,
+            "location_id": location_id,
+            "name": n,
+            "delta": delta,
+            "after": inv.quantity(levels, n),
+            "ledger": c.get("ledgerDocumentUri") if n == name else None,
+        }
+        for n in names
+    ]
 
 
 @mutation("inventoryAdjustQuantities")
 def inventory_adjust_quantities(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     data = args["input"]
-    require_change_from(data["changes"], "input.changes")
+    require_change_from(data["changes"], "InventoryChangeInput")
     apply: Callable[[], Record] = lambda: _adjust_quantities(state, data)  # noqa: E731
     return run_idempotent(state, info, args, apply, failed_payload)
 

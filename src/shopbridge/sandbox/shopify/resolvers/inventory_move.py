@@ -92,6 +92,6 @@ def _move(state: ShopState, data: Record) -> Record:
 @mutation("inventoryMoveQuantities")
 def inventory_move_quantities(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     data = args["input"]
-    require_change_from([c["from"] for c in data["changes"]], "input.changes.from")
-    require_change_from([c["to"] for c in data["changes"]], "input.changes.to")
+    require_change_from([c["from"] for c in data["changes"]], "InventoryMoveQuantityTerminalInput")
+    require_change_from([c["to"] for c in data["changes"]], "InventoryMoveQuantityTerminalInput")
     return run_idempotent(state, info, args, lambda: _move(state, data), failed_payload)

@@ -118,9 +118,18 @@ def product_create(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     status = data.get("status") or "ACTIVE"
     fields = {k: data[s] for s, k in _FIELD_MAP.items() if data.get(s) is not None}
     product = add_product(state, str(title), status=status, **fields)
-    add_variant(state, product["id"], sku=None, tracked=False)
+    variant = add_variant(state, product["id"], sku=None, tracked=False)
+    stock_at_default_location(state, variant["inventory_item_id"])
     _publish_event(state, product["id"])
     return {"product": product_node(state, product), "userErrors": [], "shop": {"id": "gid://shopify/Shop/1"}}
+
+
+def stock_at_default_location(state: ShopState, item_id: str) -> None:
+    """Shopify stocks a new product's item at the shop's default (first) location: 0 available, 0 on hand."""
+    with state.lock:
+        default = next(iter(state.locations), None)
+    if default is not None:
+        inv.activate(state, item_id, default)
 
 
 _FIELD_MAP = {
