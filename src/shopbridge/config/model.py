@@ -81,6 +81,20 @@ class LookupSettings(_Strict):
     carriers: dict[str, str] = Field(default_factory=dict, description="ERP courier -> Shopify carrier")
 
 
+# The categories of a payout summary (domain/payouts.Category without suspense, which has its own key).
+PayoutCategory = Literal[
+    "sales",
+    "shipping",
+    "tax",
+    "refunds",
+    "fees",
+    "chargebacks",
+    "adjustments",
+    "reserved_funds",
+    "gift_cards",
+]
+
+
 class CurrencyAccounts(_Strict):
     """The ERP's ledger codes for one store's money in one currency (payout postings use these)."""
 
@@ -88,6 +102,11 @@ class CurrencyAccounts(_Strict):
     clearing: str = Field(default="", description="Shopify Payments clearing (control) account")
     fees: str = Field(default="", description="expense account for card and payout fees")
     suspense: str = Field(default="", description="where unknown balance transaction types wait for finance")
+    payouts: dict[PayoutCategory, str] = Field(
+        default_factory=dict,
+        description="payout category -> nominal code (sales, shipping, tax, refunds, fees, chargebacks, "
+        "adjustments, reserved_funds, gift_cards); a category left out posts to `clearing`",
+    )
 
 
 class CutoffStatus(StrEnum):
@@ -161,6 +180,7 @@ class ScheduleSettings(_Strict):
     erp_stock: int = Field(default=120, ge=0)
     erp_dispatches: int = Field(default=300, ge=0)
     lease_reaper: int = Field(default=30, ge=0)
+    payouts: int = Field(default=3600, ge=0, description="Shopify Payments payouts into the ledger")
 
 
 class FlowSettings(_Strict):
