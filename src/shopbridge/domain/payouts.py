@@ -191,7 +191,7 @@ class PayoutUnbalanced(ValueError):
     def __init__(self, payout: Payout, difference: Money, suspects: Sequence[BalanceTransaction]) -> None:
         self.payout_id = payout.shopify_id
         self.difference = difference
-        self.transactions = tuple(payout.transactions)
+        self.transactions = tuple(tx for tx in payout.transactions if not is_transfer(tx.type))
         self.suspects = tuple(suspects)
         super().__init__(
             f"payout {payout.shopify_id} does not balance: its net {payout.net} differs from its "

@@ -15,8 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
+from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.problems import ProblemKind, ProblemReport
-from shopbridge.engine import cursors, links, problems, queue
+from shopbridge.engine import cursors, links, payouts, problems, queue
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
 from shopbridge.engine.sql import upsert_insert
@@ -109,6 +110,16 @@ class StoreTransaction:
 
     def set_cursor(self, name: str, value: str) -> None:
         cursors.set_cursor(self.conn, name, value, now=self.now)
+
+    def find_link(self, entity_type: str, shop: str, shopify_id: str) -> tuple[str, str] | None:
+        found = links.find(self.conn, entity_type=entity_type, shop=shop, shopify_id=shopify_id)
+        return None if found is None else (found.erp_id, found.erp_reference)
+
+    def payout_record(self, shop: str, payout_id: str) -> PayoutRecord | None:
+        return payouts.find_record(self.conn, shop, payout_id)
+
+    def save_payout_record(self, record: PayoutRecord) -> None:
+        payouts.save_record(self.conn, record, now=self.now)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

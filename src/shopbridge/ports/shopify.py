@@ -10,9 +10,10 @@ Flows of later issues add the methods they need here, one per thing they move.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Protocol, runtime_checkable
 
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import BalanceTransaction, Order, Payout
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
 
@@ -33,4 +34,13 @@ class ShopifyPort(Protocol):
 
         Idempotent: writing the same number twice changes nothing.
         """
+        ...
+
+    def payouts(self, issued_since: date | None) -> list[Payout]:
+        """Shopify Payments payouts issued on or after ``issued_since`` (all when ``None``), oldest
+        first, without their transactions. ``net`` is signed: a withdrawal from the bank is negative."""
+        ...
+
+    def payout_transactions(self, payout_id: str) -> list[BalanceTransaction]:
+        """Every balance transaction the payout settles, its own transfer row included."""
         ...

@@ -13,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
 from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 
 __all__ = ["Transaction", "UnitOfWork"]
@@ -60,6 +61,18 @@ class Transaction(Protocol):
         ...
 
     def set_cursor(self, name: str, value: str) -> None: ...
+
+    def find_link(self, entity_type: str, shop: str, shopify_id: str) -> tuple[str, str] | None:
+        """The ERP id and reference linked to a Shopify record, or ``None``."""
+        ...
+
+    def payout_record(self, shop: str, payout_id: str) -> PayoutRecord | None:
+        """What shopbridge settled of one Shopify Payments payout, or ``None``."""
+        ...
+
+    def save_payout_record(self, record: PayoutRecord) -> None:
+        """Insert or replace a payout's record."""
+        ...
 
 
 class UnitOfWork(Protocol):

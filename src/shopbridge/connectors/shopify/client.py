@@ -19,12 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
 from shopbridge.connectors.shopify import orders
+from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -33,7 +35,7 @@ from shopbridge.connectors.shopify.errors import (
     is_throttled,
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import BalanceTransaction, Order, Payout
 from shopbridge.errors import RetryLater, Throttled
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
@@ -149,6 +151,14 @@ class ShopifyClient:
     def record_erp_order(self, order_id: str, erp_number: str) -> None:
         """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
         orders.record_erp_order(self, order_id, erp_number)
+
+    def payouts(self, issued_since: date | None) -> list[Payout]:
+        """ShopifyPort.payouts: see :mod:`shopbridge.connectors.shopify.payouts`."""
+        return payments.fetch_payouts(self, issued_since)
+
+    def payout_transactions(self, payout_id: str) -> list[BalanceTransaction]:
+        """ShopifyPort.payout_transactions."""
+        return payments.fetch_payout_transactions(self, payout_id)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""
