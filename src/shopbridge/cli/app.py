@@ -19,8 +19,8 @@ from typer._click import Context  # the click Typer vendors (typer.Context narro
 from typer.core import TyperGroup
 
 from shopbridge.cli import config_cmd, jobs_cmd, orders_cmd, problems_cmd, run_cmd, status_cmd, sweep_cmd
-from shopbridge.cli import payouts_cmd
 from shopbridge.cli.common import CliState, err_console
+from shopbridge.cli.payouts_cmd import payouts_app
 from shopbridge.errors import ConfigurationError, ShopbridgeError
 
 __all__ = ["app", "main"]
@@ -96,7 +96,7 @@ def _build() -> None:
     app.add_typer(problems_cmd.problems_app, name="problems", help="List, show, resolve and ignore problems.")
     app.add_typer(orders_cmd.orders_app, name="orders", help="Follow one order from Shopify to the ERP.")
     app.add_typer(sweep_cmd.sweep_app, name="sweep", help="Sweep orders now, or back-fill from a date.")
-    app.add_typer(payouts_cmd.payouts_app, name="payouts", help="Shopify Payments payouts in the ledger.")
+    app.add_typer(payouts_app, name="payouts", help="Shopify Payments payouts in the ledger.")
     _mount_optional("shopbridge.cli.sandbox_cmd", "sandbox_app", "sandbox", "Run the simulated systems.")
     _mount_optional("shopbridge.cli.erp_cmd", "erp_app", "erp", "Check the ERP connection.")
     _register_optional("shopbridge.cli.demo_cmd")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -45,10 +46,12 @@ def list_(
 def show(
     ctx: typer.Context,
     payout_id: str = typer.Argument(..., help="the Shopify payout id (numeric or GID)"),
-    csv_path: Path | None = typer.Option(None, "--csv", help="write the detail report to this CSV file"),
-    journal_path: Path | None = typer.Option(
-        None, "--journal", help="write the summary journal as an import CSV (ERPs without a payout path)"
-    ),
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="write the detail report to this CSV")
+    ] = None,
+    journal_path: Annotated[
+        Path | None, typer.Option("--journal", help="write the summary journal as an import CSV")
+    ] = None,
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """One payout: its summary's outcome and every transaction behind it, with order and ERP order."""
