@@ -13,7 +13,8 @@ from shopbridge.sandbox.shopify.payouts_model import fail_payout, issue_payout, 
 
 QUERY = """{ shopifyPaymentsAccount { balance { amount currencyCode }
   payouts(first: 10) { nodes { id status net { amount } transactionType } }
-  balanceTransactions(first: 50) { nodes { type amount { amount } sourceType associatedPayout { id } } } } }"""
+  balanceTransactions(first: 50) {
+    nodes { type amount { amount } sourceType associatedPayout { id } } } } }"""
 
 
 @pytest.fixture
