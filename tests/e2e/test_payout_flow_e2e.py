@@ -30,7 +30,7 @@ from shopbridge.sandbox.shopify.payouts_model import (
     record_order_payments,
 )
 
-SAGE_AND_TRYTON = vendor_params("sage200", "tryton")
+ALL = vendor_params("sage200", "tryton", "syspro", "prima")
 SUSPENSE = "9999"
 ACCOUNTS = f"""
 [shops.accounts.GBP]
@@ -83,7 +83,26 @@ def _tryton_balance(erp: Erp, code: str) -> Decimal:
     return Decimal(str(row["balance"]))
 
 
-BANK: dict[str, Callable[[Erp], Decimal]] = {"sage200": _sage_bank, "tryton": _tryton_bank}
+def _syspro_ledger(erp: Erp, code: str) -> Decimal:
+    """The GL's debit - credit on ``code``: SYSPRO's ledger postings (GENTJL lines, ARSTPY sides)."""
+    company = erp.harness.sandbox.state.company
+    with company.lock:
+        rows = list(company.table("GenTransaction").values())
+    return sum((Decimal(r["EntryValue"]) for r in rows if r["GlCode"] == code), Decimal(0))
+
+
+def _prima_nominal(erp: Erp, code: str) -> Decimal:
+    company = erp.harness.sandbox.state.company
+    with company.lock:
+        return company.nominal_balances.get(code, Decimal(0))
+
+
+BANK: dict[str, Callable[[Erp], Decimal]] = {
+    "sage200": _sage_bank,
+    "tryton": _tryton_bank,
+    "syspro": lambda erp: _syspro_ledger(erp, "1200"),
+    "prima": lambda erp: _prima_nominal(erp, "1200"),
+}
 
 
 def add_suspense_code(erp: Erp) -> None:
@@ -99,6 +118,10 @@ def add_suspense_code(erp: Erp) -> None:
             (row,) = erp.harness._call("account.account", "read", like, ["type", "parent"])
             account = {"name": "Suspense", "code": SUSPENSE, "type": row["type"], "parent": row["parent"]}
             erp.harness._call("account.account", "create", [account])
+    elif erp.vendor == "syspro":
+        company = erp.harness.sandbox.state.company
+        with company.lock:
+            company.put("GenMaster", SUSPENSE, {"GlCode": SUSPENSE})
 
 
 # -- the trading day -------------------------------------------------------------------------------
@@ -163,7 +186,7 @@ def day_stack(erp: Erp, make_stack: Any) -> Stack:
     return stack
 
 
-@pytest.mark.parametrize("erp", SAGE_AND_TRYTON, indirect=True)
+@pytest.mark.parametrize("erp", ALL, indirect=True)
 def test_a_days_payout_moves_the_erp_bank_by_exactly_its_net_once(
     shopify: Shopify, erp: Erp, day_stack: Stack
 ) -> None:
@@ -187,7 +210,7 @@ def test_a_days_payout_moves_the_erp_bank_by_exactly_its_net_once(
     assert len(charges) == 3 and all(r["erp_order"] for r in charges)  # each order's ERP document
 
 
-@pytest.mark.parametrize("erp", SAGE_AND_TRYTON, indirect=True)
+@pytest.mark.parametrize("erp", ALL, indirect=True)
 def test_a_payout_that_fails_after_posting_raises_payout_changed_and_posts_nothing_more(
     shopify: Shopify, erp: Erp, day_stack: Stack
 ) -> None:
@@ -202,7 +225,7 @@ def test_a_payout_that_fails_after_posting_raises_payout_changed_and_posts_nothi
     assert (problem.team.value, problem.details["now"]) == ("finance", "FAILED")
 
 
-@pytest.mark.parametrize("erp", SAGE_AND_TRYTON, indirect=True)
+@pytest.mark.parametrize("erp", ALL, indirect=True)
 def test_an_unknown_transaction_type_goes_to_suspense_with_a_problem(
     shopify: Shopify, erp: Erp, day_stack: Stack
 ) -> None:
@@ -220,6 +243,10 @@ def _suspense(erp: Erp) -> Decimal:
     """Suspense as a signed credit: what the ERP holds on the code (Sage: the cash-book analysis)."""
     if erp.vendor == "tryton":
         return -_tryton_balance(erp, SUSPENSE)  # Tryton's balance is debit - credit
+    if erp.vendor == "syspro":
+        return -_syspro_ledger(erp, SUSPENSE)
+    if erp.vendor == "prima":
+        return -_prima_nominal(erp, SUSPENSE)
     rows = erp.port.client.get_all("/bank_posted_transactions", {})  # type: ignore[attr-defined]
     total = Decimal(0)
     for row in rows:
@@ -228,3 +255,22 @@ def _suspense(erp: Erp) -> Decimal:
             if item["code"] == SUSPENSE:
                 total += sign * Decimal(str(item["value"]))
     return total
+
+
+@pytest.mark.parametrize("erp", vendor_params("syspro"), indirect=True)
+def test_syspro_without_gl_journals_takes_the_payout_as_cash_book_receipts(
+    shopify: Shopify, erp: Erp, day_stack: Stack
+) -> None:
+    erp.harness.sandbox.levers.apply("faults", {"unlicense": ["GENTJL"]})
+    try:
+        erp.port.check()  # as `shopbridge erp check` and the start-up probe learn it
+        day = trading_day(day_stack, shopify)
+        before = BANK["syspro"](erp)
+        sweep(day_stack)
+        sweep(day_stack)
+        assert BANK["syspro"](erp) - before == day["payout"]["signed_net"]
+        (record,) = payout_report.list_payouts(day_stack.services)
+        assert record.outcome.value == "posted" and record.erp_reference.startswith("SP")
+    finally:
+        erp.harness.sandbox.levers.apply("faults", {"license": ["GENTJL"]})
+        erp.port.check()

@@ -107,6 +107,7 @@ class PrimaCompany:
     despatches: list[Despatch] = field(default_factory=list)
     credits: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
     journals: dict[str, str] = field(default_factory=dict)
+    nominal_balances: dict[str, Decimal] = field(default_factory=dict)  # debit - credit per code (for tests)
     sequence: int = 0
     counters: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
