@@ -94,7 +94,7 @@ def _syspro_ledger(erp: Erp, code: str) -> Decimal:
 def _prima_nominal(erp: Erp, code: str) -> Decimal:
     company = erp.harness.sandbox.state.company
     with company.lock:
-        return company.nominal_balances.get(code, Decimal(0))
+        return company.nominal_balance(code)
 
 
 BANK: dict[str, Callable[[Erp], Decimal]] = {

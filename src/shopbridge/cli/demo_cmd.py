@@ -26,6 +26,7 @@ _PHASE_TEXT = {
     "change": "Editing posted orders (before and after the cut-off), cancelling one",
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
     "check_erp": "Checking the ERP ({erp})",
+    "payouts": "Posting the day's Shopify Payments payouts to {erp}",
 }
 
 
@@ -122,6 +123,13 @@ def _print(report: DemoReport, json_path: str, md_path: str) -> None:
 
     colour = "green" if orders_agree(data["orders"]) else "red"
     console.print(f"[{colour}]ERP: {verdict_line(data['orders'])}[/{colour}]")
+    payouts = data["payouts"]
+    colour = "green" if payouts["balanced"] == payouts["paid"] else "red"
+    console.print(
+        f"[{colour}]Payouts: {payouts['paid']} paid in Shopify, {payouts['posted']} posted,"
+        f" {payouts['balanced']} moving the ERP's bank by exactly their net"
+        f" (difference {payouts['net_difference']})[/{colour}]"
+    )
 
 
 def _trio(hooks: dict[str, int]) -> str:

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
+from shopbridge.demo import payouts_day
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
@@ -45,6 +46,7 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    payouts: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class DemoReport:
             },
             "orders": self.orders,
             "changes": self.changes,
+            "payouts": self.payouts,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -84,6 +87,7 @@ class DemoDay:
         "change",
         "redeliver",
         "check_erp",
+        "payouts",
     )
 
     def __init__(self, stack: DemoStack, options: DemoOptions) -> None:
@@ -93,6 +97,7 @@ class DemoDay:
             days=1
         )
         self.summary: Summary | None = None
+        self.payout_trade: dict[str, Any] = {}
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
@@ -128,6 +133,7 @@ class DemoDay:
             },
         )
         self.changes["tax_exclusive"].append(str(order["name"]))
+        self.payout_trade = payouts_day.trade_payouts(state)  # returns, a chargeback: a refund-heavy payout
         self.stack.start_workers()
 
     def deliver(self) -> None:
@@ -202,6 +208,14 @@ class DemoDay:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
 
+    def payouts(self) -> None:
+        """The payouts sweep, once the day's payouts are issued (a real install: ``[schedules] payouts``)."""
+        services = self.stack.services
+        assert services is not None
+        with services.store.begin() as conn:
+            queue.enqueue(conn, "sweep.payouts", {}, shop=SHOP_NAME, now=services.clock.now())
+        self.stack.wait_until_idle()
+
     def _reconcile(self) -> IntakeReconciliation:
         services = self.stack.services
         assert services is not None
@@ -230,6 +244,7 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            payouts=payouts_day.payout_check(shopify.state, self.stack.erp),
         )
 
     def _orders(self) -> dict[str, Any]:
@@ -276,6 +291,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- {erp['detail']}",
         f"- capabilities: {', '.join(erp['capabilities'])}",
         f"- {verdict_line(data['orders'])}",
+        *(f"- payouts {name}: {value}" for name, value in data.get("payouts", {}).items()),
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
         "",

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
 from shopbridge.demo.erps import DemoErp, make_erp
+from shopbridge.demo.payouts_day import ACCOUNTS as PAYOUT_ACCOUNTS
 from shopbridge.demo.webhooks import SeededEmitter
 from shopbridge.sandbox.serving import ServerThread
 from shopbridge.sandbox.shopify.seed import BUNDLE
@@ -232,6 +233,7 @@ cap_seconds = 10.0
 [schedules]
 order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alone brought in
 erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
+payouts = 0  # the demo sweeps the payouts itself, once the day's payouts are issued
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}
@@ -253,6 +255,7 @@ amendment_cutoff_statuses = ["open"]
 
 [shops.locations]
 {locations}
+{PAYOUT_ACCOUNTS}
 
 [erp]
 vendor = "{erp.vendor}"

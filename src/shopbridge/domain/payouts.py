@@ -46,6 +46,7 @@ __all__ = [
     "category_of",
     "figures_of",
     "is_transfer",
+    "payout_reference",
     "summarise",
 ]
 
