@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shopbridge.domain.money import Money
@@ -332,6 +332,7 @@ KINDS = st.sampled_from(
 CENTS = st.integers(min_value=-500_000, max_value=500_000).map(lambda c: Decimal(c) / 100)
 
 
+@settings(database=None, max_examples=200, deadline=None)
 @given(
     rows=st.lists(st.tuples(KINDS, CENTS, CENTS), min_size=1, max_size=12),
     skew=st.sampled_from([Decimal(0), Decimal(0), Decimal("0.01"), Decimal("-3.20")]),
