@@ -6,12 +6,13 @@ import json
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shopbridge.config.model import PayoutCategory
 from shopbridge.domain.money import Money
 from shopbridge.domain.payouts import (
     BANK,
@@ -354,3 +355,7 @@ def test_the_entry_always_balances_to_the_payout_or_is_refused(
     assert sum(credit.values()) == 0  # debits equal credits
     assert credit.get("1200", Decimal(0)) == -net  # the bank moves by exactly the payout's net
     assert all((ln.debit or ln.credit).amount > 0 for ln in summary.entry.lines)  # type: ignore[union-attr]
+
+
+def test_the_config_names_every_category_but_suspense_which_has_its_own_key() -> None:
+    assert set(get_args(PayoutCategory)) == {c.value for c in Category} - {"suspense"}

@@ -36,6 +36,7 @@ from shopbridge.domain.payout_state import (
     record_of,
 )
 from shopbridge.domain.payouts import (
+    Category,
     OrderFigures,
     PayoutAccounts,
     PayoutSummary,
@@ -139,7 +140,7 @@ def _figures(payout: Payout, ctx: FlowContext) -> dict[str, OrderFigures]:
     figures: dict[str, OrderFigures] = {}
     for tx in payout.transactions:
         order_id = tx.source_order_id
-        if not order_id or order_id in figures or category_of(tx.type).value != "sales":
+        if not order_id or order_id in figures or category_of(tx.type) is not Category.SALES:
             continue
         order = ctx.shopify.order(order_id)
         if order is not None and order.currency == payout.net.currency:
