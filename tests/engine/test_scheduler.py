@@ -81,6 +81,7 @@ def test_settings_give_one_schedule_per_enabled_sweep() -> None:
         ("erp_dispatches", 300),
         ("erp_stock", 120),
         ("order_sweep", 60),
+        ("payouts", 3600),
         ("price_lists", 3600),
         ("stock_audit", 86400),
     ]

@@ -29,6 +29,7 @@ from shopbridge.cli import (
     sweep_cmd,
 )
 from shopbridge.cli.common import CliState, err_console
+from shopbridge.cli.payouts_cmd import payouts_app
 from shopbridge.errors import ConfigurationError, ShopbridgeError
 
 __all__ = ["app", "main"]
@@ -104,6 +105,7 @@ def _build() -> None:
     app.add_typer(problems_cmd.problems_app, name="problems", help="List, show, resolve and ignore problems.")
     app.add_typer(orders_cmd.orders_app, name="orders", help="Follow one order from Shopify to the ERP.")
     app.add_typer(sweep_cmd.sweep_app, name="sweep", help="Sweep orders now, or back-fill from a date.")
+    app.add_typer(payouts_app, name="payouts", help="Shopify Payments payouts in the ledger.")
     _mount_optional("shopbridge.cli.sandbox_cmd", "sandbox_app", "sandbox", "Run the simulated systems.")
     app.add_typer(stock_audit_cmd.stock_app, name="stock", help="Audit Shopify's stock against shopbridge's.")
     _mount_optional("shopbridge.cli.erp_cmd", "erp_app", "erp", "Check the ERP connection.")

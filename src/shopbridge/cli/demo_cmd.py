@@ -30,6 +30,7 @@ _PHASE_TEXT = {
     "check_erp": "Checking the ERP ({erp})",
     "prices": "Changing a price on the B2B trade list in {erp}; the price lists sweep carries it",
     "audit_stock": "Auditing Shopify's stock against the last values pushed (a bulk read)",
+    "payouts": "Posting the day's Shopify Payments payouts to {erp}",
 }
 
 
@@ -139,6 +140,13 @@ def _print(report: DemoReport, json_path: str, md_path: str) -> None:
 
     colour = "green" if orders_agree(data["orders"]) else "red"
     console.print(f"[{colour}]ERP: {verdict_line(data['orders'])}[/{colour}]")
+    payouts = data["payouts"]
+    colour = "green" if payouts["balanced"] == payouts["paid"] else "red"
+    console.print(
+        f"[{colour}]Payouts: {payouts['paid']} paid in Shopify, {payouts['posted']} posted,"
+        f" {payouts['balanced']} moving the ERP's bank by exactly their net"
+        f" (difference {payouts['net_difference']})[/{colour}]"
+    )
 
 
 def _trio(hooks: dict[str, int]) -> str:

@@ -94,6 +94,20 @@ class LookupSettings(_Strict):
     carriers: dict[str, str] = Field(default_factory=dict, description="ERP courier -> Shopify carrier")
 
 
+# The categories of a payout summary (domain/payouts.Category without suspense, which has its own key).
+PayoutCategory = Literal[
+    "sales",
+    "shipping",
+    "tax",
+    "refunds",
+    "fees",
+    "chargebacks",
+    "adjustments",
+    "reserved_funds",
+    "gift_cards",
+]
+
+
 class CurrencyAccounts(_Strict):
     """The ERP's ledger codes for one store's money in one currency (payout postings use these)."""
 
@@ -101,6 +115,11 @@ class CurrencyAccounts(_Strict):
     clearing: str = Field(default="", description="Shopify Payments clearing (control) account")
     fees: str = Field(default="", description="expense account for card and payout fees")
     suspense: str = Field(default="", description="where unknown balance transaction types wait for finance")
+    payouts: dict[PayoutCategory, str] = Field(
+        default_factory=dict,
+        description="payout category -> nominal code (sales, shipping, tax, refunds, fees, chargebacks, "
+        "adjustments, reserved_funds, gift_cards); a category left out posts to `clearing`",
+    )
 
 
 class CutoffStatus(StrEnum):
@@ -178,6 +197,7 @@ class ScheduleSettings(_Strict):
     alerts: int = Field(default=60, ge=0, description="send new and changed problems to [alerts] routes")
     price_lists: int = Field(default=3600, ge=0, description="ERP price lists -> B2B catalogs")
     stock_audit: int = Field(default=86400, ge=0, description="the full stock audit (a bulk read)")
+    payouts: int = Field(default=3600, ge=0, description="Shopify Payments payouts into the ledger")
 
 
 class FlowSettings(_Strict):

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
-from shopbridge.demo import prices_day, stock_audit_day
+from shopbridge.demo import payouts_day, prices_day, stock_audit_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
@@ -49,6 +49,7 @@ class DemoReport:
     changes: dict[str, Any] = field(default_factory=dict)
     catalogue: dict[str, Any] = field(default_factory=dict)
     stock: dict[str, Any] = field(default_factory=dict)
+    payouts: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return self._with_catalogue(self._orders_json())
@@ -73,6 +74,7 @@ class DemoReport:
             },
             "orders": self.orders,
             "changes": self.changes,
+            "payouts": self.payouts,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -102,6 +104,7 @@ class DemoDay:
         "prices",
         "check_erp",
         "audit_stock",
+        "payouts",
     )
 
     def __init__(self, stack: DemoStack, options: DemoOptions) -> None:
@@ -112,6 +115,7 @@ class DemoDay:
         )
         self.summary: Summary | None = None
         self.catalogue_day = CatalogueDay(stack)
+        self.payout_trade: dict[str, Any] = {}
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
@@ -148,6 +152,7 @@ class DemoDay:
             },
         )
         self.changes["tax_exclusive"].append(str(order["name"]))
+        self.payout_trade = payouts_day.trade_payouts(state)  # returns, a chargeback: a refund-heavy payout
         self.stack.start_workers()
 
     def deliver(self) -> None:
@@ -234,6 +239,14 @@ class DemoDay:
         """The full stock audit at the end of the day (demo/stock_audit_day.py)."""
         self.stock.update(stock_audit_day.audit_stock(self.stack))
 
+    def payouts(self) -> None:
+        """The payouts sweep, once the day's payouts are issued (a real install: ``[schedules] payouts``)."""
+        services = self.stack.services
+        assert services is not None
+        with services.store.begin() as conn:
+            queue.enqueue(conn, "sweep.payouts", {}, shop=SHOP_NAME, now=services.clock.now())
+        self.stack.wait_until_idle()
+
     def _reconcile(self) -> IntakeReconciliation:
         services = self.stack.services
         assert services is not None
@@ -264,6 +277,7 @@ class DemoDay:
             changes=self.changes,
             catalogue=self.catalogue_day.report(),
             stock=dict(self.stock),
+            payouts=payouts_day.payout_check(shopify.state, self.stack.erp),
         )
 
     def _orders(self) -> dict[str, Any]:
@@ -310,6 +324,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- {erp['detail']}",
         f"- capabilities: {', '.join(erp['capabilities'])}",
         f"- {verdict_line(data['orders'])}",
+        *(f"- payouts {name}: {value}" for name, value in data.get("payouts", {}).items()),
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
         "",

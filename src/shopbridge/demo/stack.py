@@ -24,6 +24,7 @@ from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
 from shopbridge.demo import prices_day
 from shopbridge.demo.erps import DemoErp, make_erp
+from shopbridge.demo.payouts_day import ACCOUNTS as PAYOUT_ACCOUNTS
 from shopbridge.demo.webhooks import SeededEmitter
 from shopbridge.domain.access import Role
 from shopbridge.sandbox.serving import ServerThread
@@ -247,6 +248,7 @@ order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alo
 erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
 catalogue = 0  # and the catalogue sweep, once the day's orders are in
 stock_audit = 0  # the demo runs the stock audit itself, at the end of the day
+payouts = 0  # the demo sweeps the payouts itself, once the day's payouts are issued
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}
@@ -268,6 +270,7 @@ amendment_cutoff_statuses = ["open"]
 
 [shops.locations]
 {locations}
+{PAYOUT_ACCOUNTS}
 
 [erp]
 vendor = "{erp.vendor}"

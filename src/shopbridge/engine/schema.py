@@ -36,6 +36,7 @@ from sqlalchemy import (
 from shopbridge.domain.access import Role
 from shopbridge.domain.catalogue import GateMode
 from shopbridge.domain.order_sync import SyncStatus
+from shopbridge.domain.payout_state import Outcome as PayoutOutcome
 from shopbridge.domain.problems import ProblemKind, ProblemStatus, Severity, Team
 from shopbridge.engine.types import UTCDateTime
 
@@ -58,6 +59,7 @@ __all__ = [
     "login_failures",
     "metadata",
     "order_syncs",
+    "payout_records",
     "price_list_prices",
     "problems",
     "schedules",
@@ -433,3 +435,28 @@ price_list_prices = Table(
     Column("compare_at", String(32), nullable=True),
     Column("pushed_at", UTCDateTime(), nullable=False),
 )
+# One row per Shopify Payments payout shopbridge has settled (posted, refused as unbalanced, exported
+# as CSV, or changed after posting): the once-only record beside its "payout" link, the status it was
+# settled with, and every transaction behind its summary (the payout detail report). Amounts are
+# decimal text: exact on every database.
+payout_records = Table(
+    "payout_records",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("payout_id", String(255), primary_key=True),
+    Column("issued_at", UTCDateTime(), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("settled_status", String(32), nullable=False, server_default=""),
+    Column("currency", String(3), nullable=False),
+    Column("net", String(40), nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("erp_id", String(255), nullable=False, server_default=""),
+    Column("erp_reference", String(255), nullable=False, server_default=""),
+    Column("difference", String(40), nullable=False, server_default="0"),
+    Column("unknown_types", JSON, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("journal_csv", Text, nullable=False, server_default=""),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    CheckConstraint(_one_of("outcome", (o.value for o in PayoutOutcome)), name="outcome"),
+)
+Index("ix_payout_records_issued", payout_records.c.shop, payout_records.c.issued_at)

@@ -16,10 +16,11 @@ import sqlalchemy as sa
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
+from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.stock_audit import ExpectedLevel  # the stock audit's reads
-from shopbridge.engine import catalogue_state, cursors, links, problems, queue, stock_expectations
+from shopbridge.engine import catalogue_state, cursors, links, payouts, problems, queue, stock_expectations
 from shopbridge.engine import price_list_prices as pushed
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
@@ -145,6 +146,16 @@ class StoreTransaction:
         self, shop: str, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], ExpectedLevel]:
         return stock_expectations.expected_levels(self.conn, shop, keys)
+
+    def find_link(self, entity_type: str, shop: str, shopify_id: str) -> tuple[str, str] | None:
+        found = links.find(self.conn, entity_type=entity_type, shop=shop, shopify_id=shopify_id)
+        return None if found is None else (found.erp_id, found.erp_reference)
+
+    def payout_record(self, shop: str, payout_id: str) -> PayoutRecord | None:
+        return payouts.find_record(self.conn, shop, payout_id)
+
+    def save_payout_record(self, record: PayoutRecord) -> None:
+        payouts.save_record(self.conn, record, now=self.now)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from shopbridge.flows import (
     catalogue_sync,
     order_to_sales_order,
+    payout_to_ledger,
     price_lists_to_catalogs,
     quarantine_release,
     stock_audit,
@@ -23,4 +24,5 @@ FLOWS: tuple[Flow, ...] = (
     catalogue_sync.FLOW,
     price_lists_to_catalogs.FLOW,
     stock_audit.FLOW,
+    payout_to_ledger.FLOW,
 )

@@ -11,13 +11,14 @@ Flows of later issues add the methods they need here, one per thing they move.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import BalanceTransaction, Order, Payout
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
@@ -127,4 +128,12 @@ class ShopifyPort(Protocol):
         Returns how many were set. Levels that moved again since the read are left alone (Shopify
         refuses them as stale); the others of the batch are still set. ``key`` is the idempotency key.
         """
+
+    def payouts(self, issued_since: date | None) -> list[Payout]:
+        """Shopify Payments payouts issued on or after ``issued_since`` (all when ``None``), oldest
+        first, without their transactions. ``net`` is signed: a withdrawal from the bank is negative."""
+        ...
+
+    def payout_transactions(self, payout_id: str) -> list[BalanceTransaction]:
+        """Every balance transaction the payout settles, its own transfer row included."""
         ...

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.stock_audit import ExpectedLevel
@@ -103,6 +104,17 @@ class Transaction(Protocol):
     ) -> dict[tuple[str, str], ExpectedLevel]:
         """The stock snapshot (last value pushed, SKU) of each (location id, inventory item id) that
         has one; keys without a snapshot are absent."""
+
+    def find_link(self, entity_type: str, shop: str, shopify_id: str) -> tuple[str, str] | None:
+        """The ERP id and reference linked to a Shopify record, or ``None``."""
+        ...
+
+    def payout_record(self, shop: str, payout_id: str) -> PayoutRecord | None:
+        """What shopbridge settled of one Shopify Payments payout, or ``None``."""
+        ...
+
+    def save_payout_record(self, record: PayoutRecord) -> None:
+        """Insert or replace a payout's record."""
         ...
 
 

@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
 from shopbridge.connectors.shopify import catalogue, inventory_audit, orders
+from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
@@ -38,7 +40,7 @@ from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import BalanceTransaction, Order, Payout
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
 
@@ -201,6 +203,14 @@ class ShopifyClient:
         self, price_list_id: str, currency: str, upserts: Sequence[FixedPrice], deletes: Sequence[str]
     ) -> None:
         b2b_prices.update_fixed_prices(self, price_list_id, currency, upserts, deletes)
+
+    def payouts(self, issued_since: date | None) -> list[Payout]:
+        """ShopifyPort.payouts: see :mod:`shopbridge.connectors.shopify.payouts`."""
+        return payments.fetch_payouts(self, issued_since)
+
+    def payout_transactions(self, payout_id: str) -> list[BalanceTransaction]:
+        """ShopifyPort.payout_transactions."""
+        return payments.fetch_payout_transactions(self, payout_id)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

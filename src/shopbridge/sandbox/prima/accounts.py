@@ -88,6 +88,9 @@ def journal(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
     if not lines or debit != credit:
         raise PrimaError(UNBALANCED, f"Journal does not balance: debits {debit}, credits {credit}")
     company.journals[ref] = company.next_number("JN")
+    company.journal_lines[ref] = [
+        (n.get("Nominal", ""), num(n.get("Debit"), "Debit") - num(n.get("Credit"), "Credit")) for n in lines
+    ]
     return [data_node(JournalNumber=company.journals[ref], Reference=ref)]
 
 

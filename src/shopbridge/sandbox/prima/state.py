@@ -107,6 +107,14 @@ class PrimaCompany:
     despatches: list[Despatch] = field(default_factory=list)
     credits: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
     journals: dict[str, str] = field(default_factory=dict)
+    # Each journal's lines as (nominal, debit - credit), by reference: what a ledger enquiry would show
+    # (kept for tests and the demo; the wire's JournalEnquiry answers the number only).
+    journal_lines: dict[str, list[tuple[str, Decimal]]] = field(default_factory=dict)
+
+    def nominal_balance(self, code: str) -> Decimal:
+        """Debit - credit on one nominal code over every journal."""
+        return sum((v for lines in self.journal_lines.values() for c, v in lines if c == code), Decimal(0))
+
     sequence: int = 0
     counters: dict[str, int] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)

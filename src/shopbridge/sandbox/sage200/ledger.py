@@ -92,6 +92,9 @@ def _post_bank_entry(state: SageState, call: Call, kind: str) -> Any:
     items = list(body.get("nominal_analysis_items", []))
     _check_nominals(state, items)
     total = sum((_gross(i) for i in items), Decimal(0))
+    # The bank's running ``balance`` (a field of the spec's ``bank``): receipts in, payments out.
+    bank["balance"] = money(dec(bank.get("balance")) + (total if kind == "Receipt" else -total))
+    state.touch(bank)
     posted = state.insert(
         "bank_posted_transactions",
         {

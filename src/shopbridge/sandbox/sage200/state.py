@@ -132,6 +132,7 @@ def seed(state: SageState) -> None:
             "description": "Current account",
             "sort_code": "40-00-00",
             "bank_account_nominal_reference": "1200",
+            "balance": money(Decimal(0)),
         },
     )
     state.insert("price_bands", _band(STANDARD_BAND, "Standard selling prices", standard=True))

@@ -138,3 +138,15 @@ def summarise(transactions: list[dict[str, Any]]) -> dict[str, Decimal]:
         summary[f"{bucket}Gross"] += b["amount"]
         summary[f"{bucket}Fee"] += b["fee"]
     return summary
+
+
+def fail_payout(state: ShopState, payout_id: str) -> dict[str, Any]:
+    """The bank refused the deposit: the payout is FAILED and its net returns to the balance as a
+    TRANSFER_FAILURE balance transaction (Shopify's ``transfer_failure`` type), to be paid out again."""
+    with state.lock:
+        payout = state.payouts[payout_id]
+        payout["status"] = "FAILED"
+        returned = record_balance_transaction(
+            state, "TRANSFER_FAILURE", payout["signed_net"], ZERO, payout["currency"], source_type="TRANSFER"
+        )
+        return returned

@@ -97,6 +97,10 @@ def _post_journal(company: Company, node: ET.Element, item: ET.Element) -> None:
         {"GlYear": year, "GlPeriod": period, "Journal": number, "Reference": reference},
     )
     amounts = [Decimal(text(line, "EntryAmount", "0")) for line in item.findall("JournalDetails")]
+    for line in item.findall("JournalDetails"):  # the ledger's side, as ARSTPY keeps it (for tests)
+        ledger = text(line, "LedgerCode")
+        row = {"GlCode": ledger, "EntryValue": text(line, "EntryAmount", "0"), "Reference": number}
+        company.put("GenTransaction", f"{number}|{ledger}|{len(company.table('GenTransaction'))}", row)
     transaction = sub(node, "Transaction")
     key = sub(transaction, "Key")
     sub(key, "GlYear", year)
