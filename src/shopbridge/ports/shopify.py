@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
+from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments
 from shopbridge.domain.records import Order
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
@@ -33,4 +34,21 @@ class ShopifyPort(Protocol):
 
         Idempotent: writing the same number twice changes nothing.
         """
+        ...
+
+    # -- fulfilments (the dispatch flow) ---------------------------------------------------------
+
+    def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
+        """The order's lines, fulfilment orders and fulfilments as Shopify has them now."""
+        ...
+
+    def move_fulfilment_order(
+        self, fulfilment_order_id: str, location_id: str, lines: tuple[tuple[str, int], ...]
+    ) -> None:
+        """``fulfillmentOrderMove``: these fulfilment order lines (id, quantity) to ``location_id``."""
+        ...
+
+    def create_fulfilment(self, request: FulfilmentRequest) -> str:
+        """``fulfillmentCreate``; returns the fulfilment's GID. Shopify's refusals raise ``NeedsPerson``
+        of kind ``FULFILMENT_REJECTED`` with Shopify's words."""
         ...

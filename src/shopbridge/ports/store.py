@@ -61,6 +61,18 @@ class Transaction(Protocol):
 
     def set_cursor(self, name: str, value: str) -> None: ...
 
+    def order_sync_named(self, shop: str, name: str) -> OrderSync | None:
+        """The sync record of the order called ``name`` (``#1001``) in ``shop``, if shopbridge saw it."""
+        ...
+
+    def linked_shopify_id(self, entity_type: str, shop: str, erp_id: str) -> str | None:
+        """The Shopify id linked to an ERP document, if any."""
+        ...
+
+    def linked_erp_id(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
+        """The ERP id linked to a Shopify record, if any."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Opens transactions over the store."""

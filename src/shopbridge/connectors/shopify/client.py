@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import orders
+from shopbridge.connectors.shopify import fulfilments, orders
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -33,6 +33,7 @@ from shopbridge.connectors.shopify.errors import (
     is_throttled,
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
+from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments
 from shopbridge.domain.records import Order
 from shopbridge.errors import RetryLater, Throttled
 
@@ -149,6 +150,18 @@ class ShopifyClient:
     def record_erp_order(self, order_id: str, erp_number: str) -> None:
         """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
         orders.record_erp_order(self, order_id, erp_number)
+
+    def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
+        """The order's lines, fulfilment orders and fulfilments (``connectors/shopify/fulfilments``)."""
+        return fulfilments.order_fulfilments(self, order_id)
+
+    def move_fulfilment_order(
+        self, fulfilment_order_id: str, location_id: str, lines: tuple[tuple[str, int], ...]
+    ) -> None:
+        fulfilments.move_fulfilment_order(self, fulfilment_order_id, location_id, lines)
+
+    def create_fulfilment(self, request: FulfilmentRequest) -> str:
+        return fulfilments.create_fulfilment(self, request)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

@@ -1,0 +1,448 @@
+"""An ERP dispatch becomes a Shopify fulfilment: which fulfilment order lines, how many, from where.
+
+Pure rules over records. The ERP knows its own SKUs (a bundle sold in Shopify is its components in
+the ERP, as the order flow posted it); Shopify knows line items on fulfilment orders. The plan:
+
+* **Lines.** Dispatched units of a SKU go to the order's plain lines of that SKU first, then to the
+  bundle lines that hold it as a component. A partial or split dispatch fulfils what it carries; what
+  is left stays open in Shopify for the next dispatch.
+* **Bundles.** A bundle line is fulfilled once all of its components are dispatched. Component units
+  dispatched short of a whole bundle are remembered (:data:`BundleProgress`, stored by the flow) and
+  count towards the next dispatch.
+* **Location.** A dispatch from a warehouse that ``[[shops]] locations`` maps to another location than
+  the one Shopify assigned moves the fulfilment order lines there first, as Shopify requires.
+* **Refusals** are typed (:class:`Refusal`): an order cancelled in Shopify, units Shopify no longer has
+  open (fulfilled there already), a SKU the order does not hold, more than was ordered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from shopbridge.domain.records import BundleComponent, Dispatch
+
+__all__ = [
+    "BundleProgress",
+    "Carrier",
+    "FulfilmentOrder",
+    "FulfilmentOrderLine",
+    "FulfilmentPlan",
+    "FulfilmentRequest",
+    "FulfilmentRules",
+    "Move",
+    "OrderFulfilments",
+    "OrderedLine",
+    "Refusal",
+    "RefusalKind",
+    "ShippedFulfilment",
+    "carrier_for",
+    "find_created",
+    "plan_fulfilment",
+]
+
+FULFILLABLE = frozenset({"OPEN", "IN_PROGRESS"})
+HELD = frozenset({"ON_HOLD"})
+
+# line item GID -> component SKU -> units dispatched that are not yet a whole bundle
+BundleProgress = Mapping[str, Mapping[str, int]]
+
+
+# -- records -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderedLine:
+    """One order line as sold now (edits applied): ``quantity`` is Shopify's current quantity."""
+
+    line_item_id: str
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class FulfilmentOrderLine:
+    id: str  # FulfillmentOrderLineItem GID
+    line_item_id: str
+    remaining: int
+
+
+@dataclass(frozen=True)
+class FulfilmentOrder:
+    id: str
+    location_id: str
+    status: str  # Shopify's FulfillmentOrderStatus: OPEN, IN_PROGRESS, ON_HOLD, CLOSED, ...
+    lines: tuple[FulfilmentOrderLine, ...]
+
+
+@dataclass(frozen=True)
+class ShippedFulfilment:
+    """A fulfilment Shopify holds for the order."""
+
+    id: str
+    status: str  # SUCCESS, CANCELLED, ...
+    tracking_numbers: tuple[str, ...]
+    lines: tuple[tuple[str, int], ...]  # (line item GID, quantity)
+
+
+@dataclass(frozen=True)
+class OrderFulfilments:
+    """An order as the dispatch flow reads it from Shopify."""
+
+    order_id: str
+    name: str
+    cancelled: bool
+    lines: tuple[OrderedLine, ...]
+    fulfilment_orders: tuple[FulfilmentOrder, ...]
+    fulfilments: tuple[ShippedFulfilment, ...] = ()
+
+
+@dataclass(frozen=True)
+class FulfilmentRules:
+    """What the plan needs from configuration."""
+
+    bundles: Mapping[str, tuple[BundleComponent, ...]] = field(default_factory=dict)
+    locations: Mapping[str, str] = field(default_factory=dict)  # ERP warehouse -> Shopify location GID
+    carriers: Mapping[str, str] = field(default_factory=dict)  # ERP courier -> Shopify carrier
+    notify_customer: bool = True
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """The carrier as Shopify is told it; ``mapped`` False: a custom name operations should map."""
+
+    company: str
+    mapped: bool
+
+
+@dataclass(frozen=True)
+class Move:
+    """Move these fulfilment order lines (id, quantity) to ``location_id`` before fulfilling."""
+
+    fulfilment_order_id: str
+    location_id: str
+    lines: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class FulfilmentRequest:
+    """``fulfillmentCreate``'s input, in canonical form."""
+
+    groups: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]  # fulfilment order -> (line, qty)
+    company: str
+    numbers: tuple[str, ...]
+    urls: tuple[str, ...]
+    notify_customer: bool
+
+
+@dataclass(frozen=True)
+class FulfilmentPlan:
+    """What to do for one dispatch. No ``request`` (only bundle progress): nothing to fulfil yet."""
+
+    line_units: Mapping[str, int]  # line item GID -> units this fulfilment ships
+    progress: BundleProgress  # the bundle progress once this dispatch counts
+    carrier: Carrier
+    moves: tuple[Move, ...] = ()
+    request: FulfilmentRequest | None = None
+
+
+class RefusalKind(StrEnum):
+    ORDER_CANCELLED = "order_cancelled"  # Shopify: fulfilment rejected
+    ALREADY_FULFILLED = "already_fulfilled"  # Shopify: fulfilment rejected
+    MORE_THAN_LEFT = "more_than_left"  # Shopify: fulfilment rejected
+    ON_HOLD = "on_hold"  # Shopify: fulfilment rejected
+    NOT_ON_ORDER = "not_on_order"  # the dispatch does not match the order
+    MORE_THAN_ORDERED = "more_than_ordered"  # the dispatch does not match the order
+
+    @property
+    def shopify_refuses(self) -> bool:
+        """True: Shopify's state stops it (FULFILMENT_REJECTED); False: the dispatch is wrong."""
+        return self not in (RefusalKind.NOT_ON_ORDER, RefusalKind.MORE_THAN_ORDERED)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: RefusalKind
+    message: str
+    fix: str
+    skus: tuple[str, ...] = ()
+
+
+# -- carrier -------------------------------------------------------------------------------------
+
+
+def carrier_for(erp_carrier: str, carriers: Mapping[str, str]) -> Carrier:
+    """The Shopify carrier name for the ERP's courier; unmapped couriers go as a custom name."""
+    name = erp_carrier.strip()
+    lowered = {key.strip().lower(): value for key, value in carriers.items()}
+    if name.lower() in lowered:
+        return Carrier(lowered[name.lower()], mapped=True)
+    return Carrier(name, mapped=not name)  # no courier at all is nothing to map
+
+
+# -- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where dispatched units of one ERP SKU may go: a plain line (per_bundle 0) or a bundle line."""
+
+    line_item_id: str
+    per_bundle: int
+
+
+def plan_fulfilment(
+    dispatch: Dispatch, order: OrderFulfilments, rules: FulfilmentRules, progress: BundleProgress
+) -> FulfilmentPlan | Refusal:
+    """The fulfilment for ``dispatch`` against the order as Shopify has it now, or why not."""
+    if order.cancelled:
+        return _refusal(RefusalKind.ORDER_CANCELLED, dispatch, order)
+    shipped = _units_by_sku(dispatch)
+    slots = _slots(order, rules.bundles)
+    unmatched = _unmatched(shipped, slots, order, rules.bundles)
+    if unmatched is not None:
+        return _refusal(unmatched[0], dispatch, order, unmatched[1])
+    remaining = _remaining(order)
+    allocated = _allocate(shipped, slots, remaining, progress, rules.bundles, order)
+    if isinstance(allocated, Refusal):
+        return allocated
+    line_units, new_progress = allocated
+    carrier = carrier_for(dispatch.carrier, rules.carriers)
+    if not line_units:
+        return FulfilmentPlan({}, new_progress, carrier)
+    target = rules.locations.get(dispatch.warehouse, "") if dispatch.warehouse else ""
+    picked = _pick_lines(line_units, order, target)
+    if isinstance(picked, Refusal):
+        return picked
+    groups, moves = picked
+    request = FulfilmentRequest(
+        groups=groups,
+        company=carrier.company,
+        numbers=dispatch.tracking_numbers,
+        urls=(dispatch.tracking_url,) if dispatch.tracking_url else (),
+        notify_customer=rules.notify_customer,
+    )
+    return FulfilmentPlan(line_units, new_progress, carrier, moves, request)
+
+
+def _units_by_sku(dispatch: Dispatch) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for line in dispatch.lines:
+        if line.quantity > 0:
+            units[line.sku] = units.get(line.sku, 0) + line.quantity
+    return units
+
+
+def _slots(
+    order: OrderFulfilments, bundles: Mapping[str, tuple[BundleComponent, ...]]
+) -> dict[str, list[_Slot]]:
+    """ERP SKU -> where its units go: plain lines first, then bundle lines holding it, in line order."""
+    plain: dict[str, list[_Slot]] = {}
+    bundled: dict[str, list[_Slot]] = {}
+    for line in order.lines:
+        if line.sku in bundles:
+            for part in bundles[line.sku]:
+                bundled.setdefault(part.sku, []).append(_Slot(line.line_item_id, part.quantity))
+        elif line.sku:
+            plain.setdefault(line.sku, []).append(_Slot(line.line_item_id, 0))
+    return {sku: plain.get(sku, []) + bundled.get(sku, []) for sku in {*plain, *bundled}}
+
+
+def _unmatched(
+    shipped: Mapping[str, int],
+    slots: Mapping[str, list[_Slot]],
+    order: OrderFulfilments,
+    bundles: Mapping[str, tuple[BundleComponent, ...]],
+) -> tuple[RefusalKind, tuple[str, ...]] | None:
+    missing = tuple(sorted(sku for sku in shipped if sku not in slots))
+    if missing:
+        return RefusalKind.NOT_ON_ORDER, missing
+    ordered = _ordered_units(order, slots)
+    over = tuple(sorted(sku for sku, units in shipped.items() if units > ordered.get(sku, 0)))
+    return (RefusalKind.MORE_THAN_ORDERED, over) if over else None
+
+
+def _ordered_units(order: OrderFulfilments, slots: Mapping[str, list[_Slot]]) -> dict[str, int]:
+    quantities = {line.line_item_id: line.quantity for line in order.lines}
+    return {
+        sku: sum(quantities.get(s.line_item_id, 0) * max(s.per_bundle, 1) for s in found)
+        for sku, found in slots.items()
+    }
+
+
+def _remaining(order: OrderFulfilments) -> dict[str, int]:
+    """Units Shopify still has to fulfil per line item (fulfillable and held fulfilment orders)."""
+    left: dict[str, int] = {}
+    for fo in order.fulfilment_orders:
+        if fo.status in FULFILLABLE or fo.status in HELD:
+            for line in fo.lines:
+                left[line.line_item_id] = left.get(line.line_item_id, 0) + line.remaining
+    return left
+
+
+def _allocate(
+    shipped: Mapping[str, int],
+    slots: Mapping[str, list[_Slot]],
+    remaining: Mapping[str, int],
+    progress: BundleProgress,
+    bundles: Mapping[str, tuple[BundleComponent, ...]],
+    order: OrderFulfilments,
+) -> tuple[dict[str, int], dict[str, dict[str, int]]] | Refusal:
+    """Units per line item to fulfil now, and the bundle progress after this dispatch."""
+    line_units: dict[str, int] = {}
+    new_progress = {line: dict(parts) for line, parts in progress.items()}
+    short: list[str] = []
+    for sku, units in sorted(shipped.items()):
+        for slot in slots[sku]:
+            if units == 0:
+                break
+            units -= _fill(slot, sku, units, remaining, line_units, new_progress)
+        if units:
+            short.append(sku)
+    if short:
+        kind = RefusalKind.MORE_THAN_LEFT if any(remaining.values()) else RefusalKind.ALREADY_FULFILLED
+        return Refusal(kind, *_words(kind, order.name), skus=tuple(short))
+    _complete_bundles(order, bundles, new_progress, line_units)
+    return line_units, {line: parts for line, parts in new_progress.items() if any(parts.values())}
+
+
+def _fill(
+    slot: _Slot,
+    sku: str,
+    units: int,
+    remaining: Mapping[str, int],
+    line_units: dict[str, int],
+    progress: dict[str, dict[str, int]],
+) -> int:
+    """Put up to ``units`` into one slot; returns how many it took."""
+    open_units = remaining.get(slot.line_item_id, 0)
+    if slot.per_bundle == 0:
+        taken = min(units, open_units - line_units.get(slot.line_item_id, 0))
+        if taken > 0:
+            line_units[slot.line_item_id] = line_units.get(slot.line_item_id, 0) + taken
+        return max(taken, 0)
+    parts = progress.setdefault(slot.line_item_id, {})
+    room = open_units * slot.per_bundle - parts.get(sku, 0)
+    taken = max(min(units, room), 0)
+    parts[sku] = parts.get(sku, 0) + taken
+    return taken
+
+
+def _complete_bundles(
+    order: OrderFulfilments,
+    bundles: Mapping[str, tuple[BundleComponent, ...]],
+    progress: dict[str, dict[str, int]],
+    line_units: dict[str, int],
+) -> None:
+    """Whole bundles whose every component is dispatched are fulfilled; their units leave progress."""
+    for line in order.lines:
+        parts = progress.get(line.line_item_id)
+        if line.sku not in bundles or not parts:
+            continue
+        whole = min(parts.get(c.sku, 0) // c.quantity for c in bundles[line.sku])
+        if whole:
+            line_units[line.line_item_id] = line_units.get(line.line_item_id, 0) + whole
+            for component in bundles[line.sku]:
+                parts[component.sku] -= whole * component.quantity
+
+
+def _pick_lines(
+    line_units: Mapping[str, int], order: OrderFulfilments, target: str
+) -> tuple[tuple[tuple[str, tuple[tuple[str, int], ...]], ...], tuple[Move, ...]] | Refusal:
+    """Fulfilment order lines for the units, at ``target`` where given (moving them there first)."""
+    groups: dict[str, list[tuple[str, int]]] = {}
+    moves: dict[str, list[tuple[str, int]]] = {}
+    held = False
+    for line_item_id, units in line_units.items():
+        for fo, fo_line in _candidates(order, line_item_id, target):
+            if units == 0:
+                break
+            if fo.status in HELD:
+                held = True
+                continue
+            taken = min(units, fo_line.remaining)
+            units -= taken
+            moved = bool(target) and fo.location_id != target
+            (moves if moved else groups).setdefault(fo.id, []).append((fo_line.id, taken))
+        if units:
+            kind = RefusalKind.ON_HOLD if held else RefusalKind.MORE_THAN_LEFT
+            return Refusal(kind, *_words(kind, order.name))
+    plan_moves = tuple(Move(fo_id, target, tuple(lines)) for fo_id, lines in moves.items())
+    return tuple((fo_id, tuple(lines)) for fo_id, lines in groups.items()), plan_moves
+
+
+def _candidates(
+    order: OrderFulfilments, line_item_id: str, target: str
+) -> list[tuple[FulfilmentOrder, FulfilmentOrderLine]]:
+    """Open fulfilment order lines of the line item; those at ``target`` first, held ones last."""
+    found = [
+        (fo, line)
+        for fo in order.fulfilment_orders
+        if fo.status in FULFILLABLE or fo.status in HELD
+        for line in fo.lines
+        if line.line_item_id == line_item_id and line.remaining > 0
+    ]
+    return sorted(found, key=lambda pair: (pair[0].status in HELD, pair[0].location_id != target))
+
+
+def _refusal(
+    kind: RefusalKind, dispatch: Dispatch, order: OrderFulfilments, skus: Sequence[str] = ()
+) -> Refusal:
+    message, fix = _words(kind, order.name)
+    return Refusal(kind, f"dispatch {dispatch.erp_id}: {message}", fix, tuple(skus))
+
+
+def _words(kind: RefusalKind, name: str) -> tuple[str, str]:
+    """What happened and what to do, in operations' words."""
+    return {
+        RefusalKind.ORDER_CANCELLED: (
+            f"order {name} is cancelled in Shopify, so it cannot be fulfilled there",
+            "the goods have left the warehouse: stop or recall the parcel, or contact the customer",
+        ),
+        RefusalKind.ALREADY_FULFILLED: (
+            f"order {name} is already fulfilled in Shopify for these items",
+            "check whether the order was fulfilled by hand in Shopify; if so, resolve this problem",
+        ),
+        RefusalKind.MORE_THAN_LEFT: (
+            f"order {name} has fewer units left to fulfil in Shopify than the dispatch carries",
+            "check the order's fulfilments in Shopify, fulfil the rest by hand, then resolve this problem",
+        ),
+        RefusalKind.ON_HOLD: (
+            f"order {name} is on hold in Shopify",
+            "release the fulfilment hold in Shopify, then replay the job (shopbridge jobs replay)",
+        ),
+        RefusalKind.NOT_ON_ORDER: (
+            f"the dispatch carries SKU(s) order {name} does not hold",
+            "correct the despatch in the ERP, then fulfil the order by hand in Shopify",
+        ),
+        RefusalKind.MORE_THAN_ORDERED: (
+            f"the dispatch carries more than order {name} ordered",
+            "correct the despatch in the ERP, then fulfil the order by hand in Shopify",
+        ),
+    }[kind]
+
+
+# -- after a timeout -----------------------------------------------------------------------------
+
+
+def find_created(
+    line_units: Mapping[str, int],
+    numbers: Sequence[str],
+    fulfilments: Sequence[ShippedFulfilment],
+    linked: frozenset[str],
+) -> ShippedFulfilment | None:
+    """The fulfilment a create that timed out did make: live, linked to no other dispatch, with the
+    same tracking numbers and the same units per line item."""
+    wanted = {line: units for line, units in line_units.items() if units}
+    for fulfilment in fulfilments:
+        if fulfilment.status != "SUCCESS" or fulfilment.id in linked:
+            continue
+        if set(fulfilment.tracking_numbers) != set(numbers):
+            continue
+        units: dict[str, int] = {}
+        for line, quantity in fulfilment.lines:
+            units[line] = units.get(line, 0) + quantity
+        if units == wanted:
+            return fulfilment
+    return None
