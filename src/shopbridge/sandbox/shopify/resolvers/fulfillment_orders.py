@@ -163,7 +163,10 @@ def _hold_refusal(fo: dict[str, Any], data: dict[str, Any]) -> dict[str, Any] | 
         return _error(["id"], message, "FULFILLMENT_ORDER_HOLD_LIMIT_REACHED")
     handle = data.get("handle") or ""
     if any(h["handle"] == handle for h in holds):
-        message = "The handle provided for the fulfillment hold is already in use by this app for another hold on this fulfillment order."
+        message = (
+            "The handle provided for the fulfillment hold is already in use by this app for another "
+            "hold on this fulfillment order."
+        )
         return _error(["fulfillmentHold", "handle"], message, "DUPLICATE_FULFILLMENT_HOLD_HANDLE")
     return None
 
