@@ -197,9 +197,7 @@ def test_carriers_map_by_lookup_and_unmapped_ones_go_as_custom_names(
     assert (chosen.company, chosen.mapped) == (company, mapped)
 
 
-def test_after_a_timeout_the_created_fulfilment_is_the_live_unowned_one_with_the_same_units_and_tracking() -> (
-    None
-):
+def test_after_a_timeout_the_created_fulfilment_is_the_live_unowned_one_with_the_same_units() -> None:
     made = ShippedFulfilment("F2", "SUCCESS", ("T1",), (("L-TEE-M", 1),))
     fulfilments = [
         ShippedFulfilment("F1", "SUCCESS", ("T1",), (("L-TEE-M", 1),)),  # another dispatch's
