@@ -27,7 +27,7 @@ HERE = "gid://shopify/Location/1"
 THERE = "gid://shopify/Location/2"
 RULES = FulfilmentRules(
     bundles={"KIT": (BundleComponent("TEE-M", 1), BundleComponent("MUG-01", 2))},
-    locations={"MAIN": HERE, "NORTH": THERE},
+    locations={"MAIN": (HERE,), "NORTH": (THERE,), "BOTH": (THERE, HERE)},
     carriers={"DPD UK": "DPD UK", "RM": "Royal Mail"},
 )
 
@@ -118,6 +118,13 @@ def test_once_moved_the_lines_at_the_dispatching_location_are_fulfilled_without_
     plan = planned(plan_fulfilment(dispatch(("TEE-M", 1), warehouse="NORTH"), moved, RULES, {}))
     assert plan.moves == ()
     assert plan.request is not None and plan.request.groups == (("FO-2", (("FL-B", 1),)),)
+
+
+def test_a_warehouse_that_ships_for_several_locations_moves_nothing_assigned_to_one_of_them() -> None:
+    plan = planned(
+        plan_fulfilment(dispatch(("TEE-M", 1), warehouse="BOTH"), order(("TEE-M", 1, 1)), RULES, {})
+    )
+    assert plan.moves == () and plan.request is not None
 
 
 def test_an_unmapped_warehouse_fulfils_from_wherever_shopify_assigned() -> None:

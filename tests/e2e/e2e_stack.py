@@ -237,7 +237,14 @@ def erp(request: pytest.FixtureRequest) -> Iterator[Erp]:
 
 
 def write_config(
-    workdir: Path, shopify_url: str, *, database: str, shop_extra: str = "", erp: str = "", overlap: int = 600
+    workdir: Path,
+    shopify_url: str,
+    *,
+    database: str,
+    shop_extra: str = "",
+    erp: str = "",
+    overlap: int = 600,
+    fulfilments: bool = False,
 ) -> Path:
     path = workdir / "shopbridge.toml"
     path.write_text(
@@ -266,7 +273,7 @@ orders = true
 customers = false
 stock = false
 catalogue = false
-fulfilments = false
+fulfilments = {str(fulfilments).lower()}
 refunds = false
 payouts = false
 
@@ -313,6 +320,7 @@ class Stack:
         erp_config: str = "",
         workers: int = 2,
         overlap: int = 600,
+        fulfilments: bool = False,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.shopify = shopify
@@ -324,6 +332,7 @@ class Stack:
             shop_extra=shop_extra,
             erp=erp_config or (_INJECTED_ERP if port is not None else ""),
             overlap=overlap,
+            fulfilments=fulfilments,
         )
         self.services: Services = build_services(load_settings(config))
         self.services.store.migrate()

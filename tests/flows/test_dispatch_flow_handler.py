@@ -53,6 +53,9 @@ class FakeShopify:
     def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
         return self.state if order_id == self.state.order_id else None
 
+    def fulfilments_made(self, order_id: str) -> tuple[ShippedFulfilment, ...]:
+        return self.state.fulfilments
+
     def move_fulfilment_order(self, fo_id: str, location_id: str, lines: tuple[tuple[str, int], ...]) -> None:
         self.moves += 1
         fos = []

@@ -103,7 +103,8 @@ class FulfilmentRules:
     """What the plan needs from configuration."""
 
     bundles: Mapping[str, tuple[BundleComponent, ...]] = field(default_factory=dict)
-    locations: Mapping[str, str] = field(default_factory=dict)  # ERP warehouse -> Shopify location GID
+    # ERP warehouse -> the Shopify location GIDs it ships for (the first is where lines move to)
+    locations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     carriers: Mapping[str, str] = field(default_factory=dict)  # ERP courier -> Shopify carrier
     notify_customer: bool = True
 
@@ -211,8 +212,8 @@ def plan_fulfilment(
     carrier = carrier_for(dispatch.carrier, rules.carriers)
     if not line_units:
         return FulfilmentPlan({}, new_progress, carrier)
-    target = rules.locations.get(dispatch.warehouse, "") if dispatch.warehouse else ""
-    picked = _pick_lines(line_units, order, target)
+    targets = rules.locations.get(dispatch.warehouse, ()) if dispatch.warehouse else ()
+    picked = _pick_lines(line_units, order, targets)
     if isinstance(picked, Refusal):
         return picked
     groups, moves = picked
@@ -348,14 +349,15 @@ def _complete_bundles(
 
 
 def _pick_lines(
-    line_units: Mapping[str, int], order: OrderFulfilments, target: str
+    line_units: Mapping[str, int], order: OrderFulfilments, targets: tuple[str, ...]
 ) -> tuple[tuple[tuple[str, tuple[tuple[str, int], ...]], ...], tuple[Move, ...]] | Refusal:
-    """Fulfilment order lines for the units, at ``target`` where given (moving them there first)."""
+    """Fulfilment order lines for the units, at one of ``targets`` where given (else moved to the
+    first of them)."""
     groups: dict[str, list[tuple[str, int]]] = {}
     moves: dict[str, list[tuple[str, int]]] = {}
     held = False
     for line_item_id, units in line_units.items():
-        for fo, fo_line in _candidates(order, line_item_id, target):
+        for fo, fo_line in _candidates(order, line_item_id, targets):
             if units == 0:
                 break
             if fo.status in HELD:
@@ -363,19 +365,19 @@ def _pick_lines(
                 continue
             taken = min(units, fo_line.remaining)
             units -= taken
-            moved = bool(target) and fo.location_id != target
+            moved = bool(targets) and fo.location_id not in targets
             (moves if moved else groups).setdefault(fo.id, []).append((fo_line.id, taken))
         if units:
             kind = RefusalKind.ON_HOLD if held else RefusalKind.MORE_THAN_LEFT
             return Refusal(kind, *_words(kind, order.name))
-    plan_moves = tuple(Move(fo_id, target, tuple(lines)) for fo_id, lines in moves.items())
+    plan_moves = tuple(Move(fo_id, targets[0], tuple(lines)) for fo_id, lines in moves.items())
     return tuple((fo_id, tuple(lines)) for fo_id, lines in groups.items()), plan_moves
 
 
 def _candidates(
-    order: OrderFulfilments, line_item_id: str, target: str
+    order: OrderFulfilments, line_item_id: str, targets: tuple[str, ...]
 ) -> list[tuple[FulfilmentOrder, FulfilmentOrderLine]]:
-    """Open fulfilment order lines of the line item; those at ``target`` first, held ones last."""
+    """Open fulfilment order lines of the line item; those at ``targets`` first, held ones last."""
     found = [
         (fo, line)
         for fo in order.fulfilment_orders
@@ -383,7 +385,7 @@ def _candidates(
         for line in fo.lines
         if line.line_item_id == line_item_id and line.remaining > 0
     ]
-    return sorted(found, key=lambda pair: (pair[0].status in HELD, pair[0].location_id != target))
+    return sorted(found, key=lambda pair: (pair[0].status in HELD, pair[0].location_id not in targets))
 
 
 def _refusal(

@@ -138,7 +138,7 @@ def handle(job: Job, ctx: FlowContext) -> None:
         raise _unmatched(dispatch, f"order {dispatch.order_reference} was never posted by shopbridge")
     state = _state(ctx, sync)
     progress = _progress(ctx, sync.order_id)
-    if _found_after_timeout(ctx, dispatch, sync, state):
+    if _found_after_timeout(ctx, dispatch, sync):
         return
     plan = _plan(ctx, dispatch, state, progress)
     if plan.moves:
@@ -191,19 +191,17 @@ def _create(ctx: FlowContext, dispatch: Dispatch, plan: FulfilmentPlan) -> str:
     return ctx.shopify.create_fulfilment(plan.request)
 
 
-def _found_after_timeout(
-    ctx: FlowContext, dispatch: Dispatch, sync: OrderSync, state: OrderFulfilments
-) -> bool:
+def _found_after_timeout(ctx: FlowContext, dispatch: Dispatch, sync: OrderSync) -> bool:
     """A create was attempted before (an intent is on record): link the fulfilment it made, if any."""
     with ctx.uow.begin() as tx:
         raw = tx.cursor(_intent_name(ctx, dispatch))
-        owned = frozenset(
-            f.id for f in state.fulfilments if tx.linked_erp_id(LINK, ctx.shop.name, f.id) is not None
-        )
     if not raw:
         return False
+    made = ctx.shopify.fulfilments_made(sync.order_id)
+    with ctx.uow.begin() as tx:
+        owned = frozenset(f.id for f in made if tx.linked_erp_id(LINK, ctx.shop.name, f.id) is not None)
     intent = json.loads(raw)
-    found = find_created(intent["line_units"], intent["numbers"], state.fulfilments, owned)
+    found = find_created(intent["line_units"], intent["numbers"], made, owned)
     if found is None:
         return False
     plan = _plan_of_intent(ctx, dispatch, intent)
@@ -256,7 +254,7 @@ def _rules(ctx: FlowContext, state: OrderFulfilments) -> FulfilmentRules:
         bundles = {**kits, **bundles}
     return FulfilmentRules(
         bundles=bundles,
-        locations={warehouse: _location_gid(loc) for loc, warehouse in ctx.shop.locations.items()},
+        locations=_locations_of(ctx.shop.locations),
         carriers=dict(ctx.settings.lookups_for(ctx.shop).carriers),
         notify_customer=ctx.shop.notify_customers,
     )
@@ -264,6 +262,14 @@ def _rules(ctx: FlowContext, state: OrderFulfilments) -> FulfilmentRules:
 
 def _components(parts: Mapping[str, int]) -> tuple[BundleComponent, ...]:
     return tuple(BundleComponent(sku, quantity) for sku, quantity in parts.items())
+
+
+def _locations_of(locations: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    """ERP warehouse -> the Shopify locations (GIDs) that config maps to it, in config order."""
+    found: dict[str, tuple[str, ...]] = {}
+    for location, warehouse in locations.items():
+        found[warehouse] = (*found.get(warehouse, ()), _location_gid(location))
+    return found
 
 
 def _location_gid(location: str) -> str:

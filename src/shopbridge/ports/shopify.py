@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments
+from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.records import Order
 
 __all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
@@ -39,7 +39,11 @@ class ShopifyPort(Protocol):
     # -- fulfilments (the dispatch flow) ---------------------------------------------------------
 
     def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
-        """The order's lines, fulfilment orders and fulfilments as Shopify has them now."""
+        """The order's lines and fulfilment orders as Shopify has them now (``fulfilments`` empty)."""
+        ...
+
+    def fulfilments_made(self, order_id: str) -> tuple[ShippedFulfilment, ...]:
+        """The order's fulfilments (status, tracking numbers, units per line item)."""
         ...
 
     def move_fulfilment_order(

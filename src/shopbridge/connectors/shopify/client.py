@@ -33,7 +33,7 @@ from shopbridge.connectors.shopify.errors import (
     is_throttled,
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
-from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments
+from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.records import Order
 from shopbridge.errors import RetryLater, Throttled
 
@@ -154,6 +154,9 @@ class ShopifyClient:
     def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
         """The order's lines, fulfilment orders and fulfilments (``connectors/shopify/fulfilments``)."""
         return fulfilments.order_fulfilments(self, order_id)
+
+    def fulfilments_made(self, order_id: str) -> tuple[ShippedFulfilment, ...]:
+        return fulfilments.fulfilments_made(self, order_id)
 
     def move_fulfilment_order(
         self, fulfilment_order_id: str, location_id: str, lines: tuple[tuple[str, int], ...]

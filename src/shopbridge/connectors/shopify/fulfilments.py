@@ -22,7 +22,7 @@ from shopbridge.domain.fulfilment import (
 from shopbridge.domain.problems import ProblemKind
 from shopbridge.errors import NeedsPerson
 
-__all__ = ["create_fulfilment", "move_fulfilment_order", "order_fulfilments"]
+__all__ = ["create_fulfilment", "fulfilments_made", "move_fulfilment_order", "order_fulfilments"]
 
 
 class _Client(Protocol):
@@ -47,8 +47,14 @@ def order_fulfilments(client: _Client, order_id: str) -> OrderFulfilments | None
         cancelled=node.get("cancelledAt") is not None,
         lines=tuple(_ordered(line) for line in _nodes(node.get("lineItems"))),
         fulfilment_orders=tuple(_fulfilment_order(fo) for fo in _nodes(node.get("fulfillmentOrders"))),
-        fulfilments=tuple(_shipped(f) for f in node.get("fulfillments") or ()),
     )
+
+
+def fulfilments_made(client: _Client, order_id: str) -> tuple[ShippedFulfilment, ...]:
+    """The order's fulfilments (none when Shopify has no such order)."""
+    data = client.execute("order_fulfilments_made", {"id": gid("Order", order_id)})
+    node = (data or {}).get("order") or {}
+    return tuple(_shipped(f) for f in node.get("fulfillments") or ())
 
 
 def move_fulfilment_order(
