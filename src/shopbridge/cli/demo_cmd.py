@@ -26,6 +26,7 @@ _PHASE_TEXT = {
     "change": "Editing posted orders (before and after the cut-off), cancelling one",
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
     "check_erp": "Checking the ERP ({erp})",
+    "despatch": "Despatching in the ERP (a split, a bundle, whole orders); the sweep fulfils them in Shopify",
 }
 
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
+from shopbridge.demo import fulfilments_day
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
@@ -45,6 +46,7 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    fulfilments: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class DemoReport:
             },
             "orders": self.orders,
             "changes": self.changes,
+            "fulfilments": self.fulfilments,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -83,6 +86,7 @@ class DemoDay:
         "release",
         "change",
         "redeliver",
+        "despatch",
         "check_erp",
     )
 
@@ -198,6 +202,24 @@ class DemoDay:
         self.sweep()
         self.after = self._reconcile()
 
+    def despatch(self) -> None:
+        """The warehouse despatches (a split order, the bundle, whole orders); the sweep fulfils them."""
+        edited = {name for names in self.changes.values() for name in names} - set(
+            self.changes["tax_exclusive"]
+        )
+        assert self.stack.shopify is not None
+        done = fulfilments_day.despatch_day(
+            self.stack.erp, self.stack.shopify.state, edited, self._sweep_dispatches
+        )
+        self.changes.update({f"despatched_{kind}": names for kind, names in done.items()})
+
+    def _sweep_dispatches(self) -> None:
+        services = self.stack.services
+        assert services is not None
+        with services.store.begin() as conn:
+            queue.enqueue(conn, "sweep.erp_dispatches", {}, shop=SHOP_NAME, now=services.clock.now())
+        self.stack.wait_until_idle()
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -230,7 +252,14 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            fulfilments=self._fulfilments(),
         )
+
+    def _fulfilments(self) -> dict[str, Any]:
+        services, shopify = self.stack.services, self.stack.shopify
+        assert services is not None and shopify is not None
+        with services.store.begin() as conn:
+            return fulfilments_day.fulfilment_check(self.stack.erp, shopify.state, conn)
 
     def _orders(self) -> dict[str, Any]:
         services, shopify = self.stack.services, self.stack.shopify
@@ -278,6 +307,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- {verdict_line(data['orders'])}",
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
+        *(f"- fulfilments {name}: {value}" for name, value in data.get("fulfilments", {}).items()),
         "",
         "## Queue",
         *(f"- {row['kind']} {row['state']}: {row['count']}" for row in data["status"]["queue"]),

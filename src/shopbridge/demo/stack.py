@@ -232,6 +232,10 @@ cap_seconds = 10.0
 [schedules]
 order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alone brought in
 erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
+erp_dispatches = 0  # the demo sweeps the despatches itself, once the warehouse has shipped
+
+[lookups.carriers]  # the ERP's courier -> Shopify's carrier name
+"Royal Mail" = "Royal Mail"
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}
