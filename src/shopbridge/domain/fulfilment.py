@@ -392,7 +392,7 @@ def _refusal(
     kind: RefusalKind, dispatch: Dispatch, order: OrderFulfilments, skus: Sequence[str] = ()
 ) -> Refusal:
     message, fix = _words(kind, order.name)
-    return Refusal(kind, f"dispatch {dispatch.erp_id}: {message}", fix, tuple(skus))
+    return Refusal(kind, message, fix, tuple(skus))
 
 
 def _words(kind: RefusalKind, name: str) -> tuple[str, str]:

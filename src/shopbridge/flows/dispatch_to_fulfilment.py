@@ -292,10 +292,11 @@ def _intent_name(ctx: FlowContext, dispatch: Dispatch) -> str:
 
 
 def _refused(dispatch: Dispatch, refusal: Refusal) -> NeedsPerson:
+    why = f"{refusal.message} ({', '.join(refusal.skus)})" if refusal.skus else refusal.message
     if not refusal.kind.shopify_refuses:
-        return _unmatched(dispatch, refusal.message, fix=refusal.fix, skus=refusal.skus)
+        return _unmatched(dispatch, why, fix=refusal.fix, skus=refusal.skus)
     return NeedsPerson(
-        f"dispatch {dispatch.erp_id} of order {dispatch.order_reference}: {refusal.message}",
+        f"dispatch {dispatch.erp_id} of order {dispatch.order_reference}: {why}",
         kind=ProblemKind.FULFILMENT_REJECTED,
         resolution=refusal.fix,
         details=_details(dispatch, refusal.kind.value, refusal.skus),
