@@ -41,6 +41,13 @@ def order_fulfilments(client: _Client, order_id: str) -> OrderFulfilments | None
     node = (data or {}).get("order")
     if node is None:
         return None
+    if _truncated(node):
+        raise NeedsPerson(
+            f"order {node.get('name')} has more lines or fulfilment orders than shopbridge reads at once "
+            "(25 lines, 5 fulfilment orders); fulfil its dispatches by hand in Shopify",
+            kind=ProblemKind.FULFILMENT_REJECTED,
+            details={"order": node.get("name"), "order_id": node.get("id")},
+        )
     return OrderFulfilments(
         order_id=str(node["id"]),
         name=str(node.get("name") or ""),
@@ -95,6 +102,12 @@ def _rejected_for_operations(client: _Client, name: str, variables: Mapping[str,
         return client.mutate(name, variables)
     except NeedsPerson as exc:
         raise NeedsPerson(str(exc), kind=ProblemKind.FULFILMENT_REJECTED, details=dict(exc.details)) from exc
+
+
+def _truncated(node: Mapping[str, Any]) -> bool:
+    connections = [node.get("lineItems"), node.get("fulfillmentOrders")]
+    connections += [fo.get("lineItems") for fo in _nodes(node.get("fulfillmentOrders"))]
+    return any(((c or {}).get("pageInfo") or {}).get("hasNextPage") for c in connections)
 
 
 def _nodes(connection: Any) -> list[Mapping[str, Any]]:
