@@ -198,12 +198,12 @@ def plan_fulfilment(
 ) -> FulfilmentPlan | Refusal:
     """The fulfilment for ``dispatch`` against the order as Shopify has it now, or why not."""
     if order.cancelled:
-        return _refusal(RefusalKind.ORDER_CANCELLED, dispatch, order)
+        return _refusal(RefusalKind.ORDER_CANCELLED, order)
     shipped = _units_by_sku(dispatch)
     slots = _slots(order, rules.bundles)
     unmatched = _unmatched(shipped, slots, order, rules.bundles)
     if unmatched is not None:
-        return _refusal(unmatched[0], dispatch, order, unmatched[1])
+        return _refusal(unmatched[0], order, unmatched[1])
     remaining = _remaining(order)
     allocated = _allocate(shipped, slots, remaining, progress, rules.bundles, order)
     if isinstance(allocated, Refusal):
@@ -388,9 +388,7 @@ def _candidates(
     return sorted(found, key=lambda pair: (pair[0].status in HELD, pair[0].location_id not in targets))
 
 
-def _refusal(
-    kind: RefusalKind, dispatch: Dispatch, order: OrderFulfilments, skus: Sequence[str] = ()
-) -> Refusal:
+def _refusal(kind: RefusalKind, order: OrderFulfilments, skus: Sequence[str] = ()) -> Refusal:
     message, fix = _words(kind, order.name)
     return Refusal(kind, message, fix, tuple(skus))
 
