@@ -39,5 +39,13 @@ class LeverHarnessMixin:
     def dispatch(self, reference: str, *, carrier: str, tracking: str) -> None:
         self._lever("despatch", reference=reference, carrier=carrier, tracking=tracking)
 
+    def dispatch_part(
+        self, reference: str, *, carrier: str, tracking: str, quantities: dict[str, int]
+    ) -> None:
+        """A part despatch: only ``quantities`` (SKU -> units) leave the warehouse."""
+        self._lever(
+            "despatch", reference=reference, carrier=carrier, tracking=tracking, quantities=quantities
+        )
+
     def fail_next(self, status: int, times: int = 1) -> None:
         self._lever("faults", fail_status=status, fail_times=times)

@@ -245,6 +245,7 @@ def write_config(
     erp: str = "",
     overlap: int = 600,
     flows_extra: str = "",
+    fulfilments: bool = False,
 ) -> Path:
     path = workdir / "shopbridge.toml"
     path.write_text(
@@ -273,7 +274,7 @@ orders = true
 customers = false
 stock = false
 catalogue = false
-fulfilments = false
+fulfilments = {str(fulfilments).lower()}
 refunds = false
 payouts = false
 {flows_extra}
@@ -322,6 +323,7 @@ class Stack:
         workers: int = 2,
         overlap: int = 600,
         flows_extra: str = "",
+        fulfilments: bool = False,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.shopify = shopify
@@ -334,6 +336,7 @@ class Stack:
             erp=erp_config or (_INJECTED_ERP if port is not None else ""),
             overlap=overlap,
             flows_extra=flows_extra,
+            fulfilments=fulfilments,
         )
         self.services: Services = build_services(load_settings(config))
         self.services.store.migrate()

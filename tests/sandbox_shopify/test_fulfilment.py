@@ -137,5 +137,14 @@ def test_a_paid_order_closes_when_fulfilled_and_a_cancelled_fulfilment_reopens_i
     assert after["fulfillmentOrders"]["nodes"][1]["lineItems"]["nodes"][0]["remainingQuantity"] == 2
     assert stock(shop, "BOTTLE-01")["committed"] == before["committed"]
     assert shop.data(CLOSED, {"id": order["id"]})["order"]["closed"] is False
+
+
+def test_cancelling_a_cancelled_fulfilment_again_is_a_no_op_as_in_shopify(shop: Shop) -> None:
+    order = _order(shop, 2)
+    fulfillment_id = _fulfil(shop, order, 2, {})["fulfillment"]["id"]
+    shop.data(CANCEL, {"id": fulfillment_id})
+    before = read_order(shop, order["id"])
     again = shop.data(CANCEL, {"id": fulfillment_id})["fulfillmentCancel"]
-    assert again["userErrors"] and again["fulfillment"] is None
+    assert again["userErrors"] == []
+    assert (again["fulfillment"]["id"], again["fulfillment"]["status"]) == (fulfillment_id, "CANCELLED")
+    assert read_order(shop, order["id"]) == before  # nothing unshipped twice, no third fulfilment order

@@ -31,6 +31,7 @@ _PHASE_TEXT = {
     "prices": "Changing a price on the B2B trade list in {erp}; the price lists sweep carries it",
     "audit_stock": "Auditing Shopify's stock against the last values pushed (a bulk read)",
     "payouts": "Posting the day's Shopify Payments payouts to {erp}",
+    "despatch": "Despatching in the ERP (a split, a bundle, whole orders); the sweep fulfils them in Shopify",
 }
 
 

@@ -170,6 +170,9 @@ class ShopSettings(_Strict):
     lookups: LookupSettings | None = Field(
         default=None, description="this store's own lookup tables; absent: the global [lookups]"
     )
+    notify_customers: bool = Field(
+        default=True, description="Shopify emails the customer when a dispatch becomes a fulfilment"
+    )
 
     @field_validator("accounts")
     @classmethod

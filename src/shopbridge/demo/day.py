@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from shopbridge import admin
-from shopbridge.demo import payouts_day, prices_day, stock_audit_day
+from shopbridge.demo import fulfilments_day, payouts_day, prices_day, stock_audit_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
@@ -50,6 +50,7 @@ class DemoReport:
     catalogue: dict[str, Any] = field(default_factory=dict)
     stock: dict[str, Any] = field(default_factory=dict)
     payouts: dict[str, Any] = field(default_factory=dict)
+    fulfilments: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return self._with_catalogue(self._orders_json())
@@ -75,6 +76,7 @@ class DemoReport:
             "orders": self.orders,
             "changes": self.changes,
             "payouts": self.payouts,
+            "fulfilments": self.fulfilments,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -102,6 +104,7 @@ class DemoDay:
         "redeliver",
         "catalogue",
         "prices",
+        "despatch",
         "check_erp",
         "audit_stock",
         "payouts",
@@ -231,6 +234,24 @@ class DemoDay:
         """A price change on the B2B trade list; the price lists sweep carries it to Shopify."""
         self.stock.update(prices_day.run(self.stack))
 
+    def despatch(self) -> None:
+        """The warehouse despatches (a split order, the bundle, whole orders); the sweep fulfils them."""
+        edited = {name for names in self.changes.values() for name in names} - set(
+            self.changes["tax_exclusive"]
+        )
+        assert self.stack.shopify is not None
+        done = fulfilments_day.despatch_day(
+            self.stack.erp, self.stack.shopify.state, edited, self._sweep_dispatches
+        )
+        self.changes.update({f"despatched_{kind}": names for kind, names in done.items()})
+
+    def _sweep_dispatches(self) -> None:
+        services = self.stack.services
+        assert services is not None
+        with services.store.begin() as conn:
+            queue.enqueue(conn, "sweep.erp_dispatches", {}, shop=SHOP_NAME, now=services.clock.now())
+        self.stack.wait_until_idle()
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -278,7 +299,14 @@ class DemoDay:
             catalogue=self.catalogue_day.report(),
             stock=dict(self.stock),
             payouts=payouts_day.payout_check(shopify.state, self.stack.erp),
+            fulfilments=self._fulfilments(),
         )
+
+    def _fulfilments(self) -> dict[str, Any]:
+        services, shopify = self.stack.services, self.stack.shopify
+        assert services is not None and shopify is not None
+        with services.store.begin() as conn:
+            return fulfilments_day.fulfilment_check(self.stack.erp, shopify.state, conn)
 
     def _orders(self) -> dict[str, Any]:
         services, shopify = self.stack.services, self.stack.shopify
@@ -327,6 +355,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         *(f"- payouts {name}: {value}" for name, value in data.get("payouts", {}).items()),
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
+        *(f"- fulfilments {name}: {value}" for name, value in data.get("fulfilments", {}).items()),
         "",
         *_catalogue_lines(data),
         "## Queue",

@@ -249,6 +249,10 @@ erp_items = 0  # the demo runs the items sweep itself, when it has created the l
 catalogue = 0  # and the catalogue sweep, once the day's orders are in
 stock_audit = 0  # the demo runs the stock audit itself, at the end of the day
 payouts = 0  # the demo sweeps the payouts itself, once the day's payouts are issued
+erp_dispatches = 0  # the demo sweeps the despatches itself, once the warehouse has shipped
+
+[lookups.carriers]  # the ERP's courier -> Shopify's carrier name
+"Royal Mail" = "Royal Mail"
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}

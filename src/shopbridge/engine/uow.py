@@ -130,6 +130,12 @@ class StoreTransaction:
     def replace_duplicate_skus(self, shop: str, found: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
         return catalogue_state.replace_duplicates(self.conn, shop, found, now=self.now)
 
+    def order_sync_named(self, shop: str, name: str) -> OrderSync | None:
+        row = self.conn.execute(
+            sa.select(order_syncs).where(order_syncs.c.shop == shop, order_syncs.c.name == name)
+        ).first()
+        return None if row is None else sync_from_row(row._mapping)
+
     def linked_shopify_id(self, entity_type: str, shop: str, erp_id: str) -> str | None:
         found = links.find(self.conn, entity_type=entity_type, shop=shop, erp_id=erp_id)
         return None if found is None else found.shopify_id
@@ -156,6 +162,10 @@ class StoreTransaction:
 
     def save_payout_record(self, record: PayoutRecord) -> None:
         payouts.save_record(self.conn, record, now=self.now)
+
+    def linked_erp_id(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
+        found = links.find(self.conn, entity_type=entity_type, shop=shop, shopify_id=shopify_id)
+        return None if found is None else found.erp_id
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

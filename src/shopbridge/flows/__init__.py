@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shopbridge.flows import (
     catalogue_sync,
+    dispatch_to_fulfilment,
     order_to_sales_order,
     payout_to_ledger,
     price_lists_to_catalogs,
@@ -25,4 +26,6 @@ FLOWS: tuple[Flow, ...] = (
     price_lists_to_catalogs.FLOW,
     stock_audit.FLOW,
     payout_to_ledger.FLOW,
+    dispatch_to_fulfilment.SWEEP_FLOW,
+    dispatch_to_fulfilment.FLOW,
 )

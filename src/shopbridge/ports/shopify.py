@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.catalogue import CatalogueProduct
+from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout
@@ -136,4 +137,24 @@ class ShopifyPort(Protocol):
 
     def payout_transactions(self, payout_id: str) -> list[BalanceTransaction]:
         """Every balance transaction the payout settles, its own transfer row included."""
+
+    # -- fulfilments (the dispatch flow) ---------------------------------------------------------
+
+    def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
+        """The order's lines and fulfilment orders as Shopify has them now (``fulfilments`` empty)."""
+        ...
+
+    def fulfilments_made(self, order_id: str) -> tuple[ShippedFulfilment, ...]:
+        """The order's fulfilments (status, tracking numbers, units per line item)."""
+        ...
+
+    def move_fulfilment_order(
+        self, fulfilment_order_id: str, location_id: str, lines: tuple[tuple[str, int], ...]
+    ) -> None:
+        """``fulfillmentOrderMove``: these fulfilment order lines (id, quantity) to ``location_id``."""
+        ...
+
+    def create_fulfilment(self, request: FulfilmentRequest) -> str:
+        """``fulfillmentCreate``; returns the fulfilment's GID. Shopify's refusals raise ``NeedsPerson``
+        of kind ``FULFILMENT_REJECTED`` with Shopify's words."""
         ...

@@ -115,6 +115,13 @@ class Transaction(Protocol):
 
     def save_payout_record(self, record: PayoutRecord) -> None:
         """Insert or replace a payout's record."""
+
+    def order_sync_named(self, shop: str, name: str) -> OrderSync | None:
+        """The sync record of the order called ``name`` (``#1001``) in ``shop``, if shopbridge saw it."""
+        ...
+
+    def linked_erp_id(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
+        """The ERP id linked to a Shopify record, if any."""
         ...
 
 

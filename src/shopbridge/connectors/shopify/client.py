@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import catalogue, inventory_audit, orders
+from shopbridge.connectors.shopify import catalogue, fulfilments, inventory_audit, orders
 from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
@@ -38,6 +38,7 @@ from shopbridge.connectors.shopify.errors import (
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.catalogue import CatalogueProduct
+from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout
@@ -211,6 +212,21 @@ class ShopifyClient:
     def payout_transactions(self, payout_id: str) -> list[BalanceTransaction]:
         """ShopifyPort.payout_transactions."""
         return payments.fetch_payout_transactions(self, payout_id)
+
+    def order_fulfilments(self, order_id: str) -> OrderFulfilments | None:
+        """The order's lines, fulfilment orders and fulfilments (``connectors/shopify/fulfilments``)."""
+        return fulfilments.order_fulfilments(self, order_id)
+
+    def fulfilments_made(self, order_id: str) -> tuple[ShippedFulfilment, ...]:
+        return fulfilments.fulfilments_made(self, order_id)
+
+    def move_fulfilment_order(
+        self, fulfilment_order_id: str, location_id: str, lines: tuple[tuple[str, int], ...]
+    ) -> None:
+        fulfilments.move_fulfilment_order(self, fulfilment_order_id, location_id, lines)
+
+    def create_fulfilment(self, request: FulfilmentRequest) -> str:
+        return fulfilments.create_fulfilment(self, request)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

@@ -174,7 +174,10 @@ class PrimaLevers(ErpLevers):
     def _despatch(self, b: dict[str, Any]) -> dict[str, Any]:
         with self.state.company.lock:
             number = self.state.company.despatch(
-                b["reference"], carrier=b["carrier"], consignment=b["tracking"]
+                b["reference"],
+                carrier=b["carrier"],
+                consignment=b["tracking"],
+                quantities=b.get("quantities"),
             )
         return {"despatch": number}
 

@@ -6,6 +6,7 @@ Every change takes the next ``sequence`` number; the enquiries' ``ChangedSince``
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -153,15 +154,19 @@ class PrimaCompany:
     def order_by_ref(self, reference: str) -> Order | None:
         return next((o for o in self.orders.values() if o.reference == reference), None)
 
-    def despatch(self, reference: str, *, carrier: str, consignment: str) -> str:
+    def despatch(
+        self, reference: str, *, carrier: str, consignment: str, quantities: Mapping[str, int] | None = None
+    ) -> str:
+        """Despatch what is outstanding, or only ``quantities`` (product code -> units)."""
         order = self.order_by_ref(reference)
         if order is None or order.status not in ("Processing", "Part-Despatched"):
             raise KeyError(f"no open order with customer order ref {reference}")
-        sent = [(ln, ln.quantity - ln.despatched) for ln in order.lines if ln.quantity > ln.despatched]
+        sent = _picks(order, quantities)
         for line, qty in sent:
-            line.despatched = line.quantity
+            line.despatched += qty
             self.move(line.product, line.warehouse, on_hand=-Decimal(qty), allocated=-Decimal(qty))
-        order.status = "Despatched"
+        whole = all(ln.despatched >= ln.quantity for ln in order.lines)
+        order.status = "Despatched" if whole else "Part-Despatched"
         number = self.next_number("DN")
         warehouse = sent[0][0].warehouse if sent else DEFAULT_WAREHOUSE
         lines = [(ln.product, qty) for ln, qty in sent]
@@ -171,6 +176,23 @@ class PrimaCompany:
             )
         )
         return number
+
+
+def _picks(order: Order, quantities: Mapping[str, int] | None) -> list[tuple[Line, int]]:
+    """(line, units) to despatch: every outstanding unit, or ``quantities`` per product in line order."""
+    open_lines = [(ln, ln.quantity - ln.despatched) for ln in order.lines if ln.quantity > ln.despatched]
+    if quantities is None:
+        return open_lines
+    wanted = dict(quantities)
+    picks: list[tuple[Line, int]] = []
+    for line, left in open_lines:
+        units = min(left, wanted.get(line.product, 0))
+        if units > 0:
+            picks.append((line, units))
+            wanted[line.product] -= units
+    if any(units > 0 for units in wanted.values()):
+        raise ValueError(f"cannot despatch more than is outstanding on {order.reference}: {wanted}")
+    return picks
 
 
 def seeded() -> PrimaCompany:

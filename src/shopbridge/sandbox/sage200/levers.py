@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from shopbridge.sandbox.sage200 import orders
@@ -53,8 +54,18 @@ def set_credit_limit(state: SageState, account: str, limit: Decimal) -> None:
         customers[0]["credit_limit"] = float(limit)  # Sage answers credit limits as JSON numbers
 
 
-def despatch(state: SageState, reference: str, courier: str, consignment: str) -> Record:
-    return orders.despatch(state, reference, courier=courier, consignment=consignment)
+def despatch(
+    state: SageState,
+    reference: str,
+    courier: str,
+    consignment: str,
+    *,
+    quantities: Mapping[str, int] | None = None,
+    warehouse: str | None = None,
+) -> Record:
+    return orders.despatch(
+        state, reference, courier=courier, consignment=consignment, quantities=quantities, warehouse=warehouse
+    )
 
 
 def count_sales_orders(state: SageState, reference: str) -> int:

@@ -7,6 +7,7 @@ dropped with ``create_cancelled_line`` the order is cancelled (its lines become 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -195,8 +196,18 @@ def get_sop_order_despatch_line_views(state: SageState, call: Call) -> Any:
     return listing(state, "despatch_lines", "sop_order_despatch_line_view", call)
 
 
-def despatch(state: SageState, reference: str, *, courier: str, consignment: str) -> Record:
-    """Despatch every open line of the order carrying ``customer_document_no == reference``."""
+def despatch(
+    state: SageState,
+    reference: str,
+    *,
+    courier: str,
+    consignment: str,
+    quantities: Mapping[str, int] | None = None,
+    warehouse: str | None = None,
+) -> Record:
+    """Despatch the order carrying ``customer_document_no == reference``: every open line, or only
+    ``quantities`` (item code -> units, a part despatch); ``warehouse`` names the warehouse the goods
+    leave from when it is not the one on the lines (the clerk changes the lines' warehouse first)."""
     with state.lock:
         order = state.first("sop_orders", customer_document_no=reference)
         if order is None:
@@ -204,6 +215,9 @@ def despatch(state: SageState, reference: str, *, courier: str, consignment: str
         open_lines = [ln for ln in order.get("lines", []) if _outstanding(ln) > 0]
         if not open_lines:
             raise ValueError(f"sales order {order['document_no']} has nothing left to despatch")
+        picks = _picks(open_lines, quantities)
+        if warehouse is not None:
+            _move_lines(state, [line for line, _qty in picks], warehouse)
         receipt = state.insert(
             "sop_despatch_receipts",
             {
@@ -211,13 +225,14 @@ def despatch(state: SageState, reference: str, *, courier: str, consignment: str
                 "despatched_by": "sandbox",
                 "courier_name": courier,
                 "consignment_no": consignment,
-                "pieces": len(open_lines),
+                "pieces": len(picks),
             },
         )
         receipt["despatch_date"] = receipt["date_time_created"]
-        for line in open_lines:
-            _despatch_line(state, order, line, receipt)
-        order["despatch_receipt_status"] = "Complete"
+        for line, quantity in picks:
+            _despatch_line(state, order, line, receipt, quantity)
+        whole = all(_outstanding(ln) == 0 for ln in order.get("lines", []))
+        order["despatch_receipt_status"] = "Complete" if whole else "Part"
         state.touch(order)
         return receipt
 
@@ -228,12 +243,37 @@ def _outstanding(line: Record) -> Decimal:
     return dec(line.get("line_quantity")) - dec(line.get("despatch_receipt_quantity"))
 
 
-def _despatch_line(state: SageState, order: Record, line: Record, receipt: Record) -> None:
-    quantity = _outstanding(line)
+def _picks(lines: list[Record], quantities: Mapping[str, int] | None) -> list[tuple[Record, Decimal]]:
+    """(line, units) to despatch: all that is outstanding, or ``quantities`` per item code in line order."""
+    if quantities is None:
+        return [(line, _outstanding(line)) for line in lines]
+    wanted = {code: Decimal(units) for code, units in quantities.items()}
+    picks = []
+    for line in lines:
+        units = min(wanted.get(str(line.get("code")), Decimal(0)), _outstanding(line))
+        if units > 0:
+            picks.append((line, units))
+            wanted[str(line.get("code"))] -= units
+    left = {code: units for code, units in wanted.items() if units > 0}
+    if left:
+        raise ValueError(f"cannot despatch more than is outstanding: {left}")
+    return picks
+
+
+def _move_lines(state: SageState, lines: list[Record], warehouse: str) -> None:
+    found = state.warehouse_by_name(warehouse)
+    if found is None:
+        raise KeyError(f"Sage 200 has no warehouse {warehouse!r}")
+    for line in lines:
+        line["warehouse_id"] = found["id"]
+
+
+def _despatch_line(state: SageState, order: Record, line: Record, receipt: Record, quantity: Decimal) -> None:
     holding = state.holding(int(line["product_id"]), int(line["warehouse_id"]))
+    allocated = min(dec(line.get("allocated_quantity")), quantity)
     if holding is not None:
-        adjust_holding(state, holding, stock=-quantity, allocated=-dec(line.get("allocated_quantity")))
-    line["allocated_quantity"] = 0.0
+        adjust_holding(state, holding, stock=-quantity, allocated=-allocated)
+    line["allocated_quantity"] = money(dec(line.get("allocated_quantity")) - allocated)
     line["despatch_receipt_quantity"] = money(dec(line.get("despatch_receipt_quantity")) + quantity)
     customer = state.get("customers", int(order["customer_id"])) or {}
     warehouse = state.get("warehouses", int(line["warehouse_id"])) or {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from shopbridge.sandbox.concurrency import ConcurrencyGate, ConcurrencyStats
@@ -64,8 +65,31 @@ class Sage200Sandbox:
     def set_credit_limit(self, account: str, limit: Decimal) -> None:
         levers.set_credit_limit(self.state, account, limit)
 
-    def despatch(self, reference: str, *, courier: str, consignment: str) -> str:
-        return str(levers.despatch(self.state, reference, courier, consignment)["despatch_no"])
+    def despatch(
+        self,
+        reference: str,
+        *,
+        courier: str,
+        consignment: str,
+        quantities: Mapping[str, int] | None = None,
+        warehouse: str | None = None,
+    ) -> str:
+        """Despatch the order (all that is outstanding, or ``quantities`` per item code)."""
+        receipt = levers.despatch(
+            self.state, reference, courier, consignment, quantities=quantities, warehouse=warehouse
+        )
+        return str(receipt["despatch_no"])
+
+    def add_warehouse(self, name: str) -> None:
+        """A second warehouse, as a site adds one (holdings appear when stock is set there)."""
+        with self.state.lock:
+            if self.state.warehouse_by_name(name) is None:
+                self.state.insert("warehouses", {"name": name, "description": name})
+
+    def dispatch_count(self) -> int:
+        """Despatch receipts recorded so far (the demo's ``dispatches_in_erp``)."""
+        with self.state.lock:
+            return len(self.state.all("sop_despatch_receipts"))
 
     def fail_next(self, status: int, times: int = 1) -> None:
         self.faults.fail_next(status, times)

@@ -236,7 +236,14 @@ def fulfillment_order_view(state: ShopState, fo: dict[str, Any]) -> View:
         },
         "order": {"id": order["id"], "name": order["name"]},
         "lineItems": partial(_fo_lines, state, order, fo, lines),
+        "fulfillmentHolds": _fo_holds(fo),
     }
+
+
+def _fo_holds(fo: dict[str, Any]) -> list[View]:
+    from .resolvers.fulfillment_orders import hold_views
+
+    return hold_views(fo)
 
 
 def _fo_lines(

@@ -143,7 +143,13 @@ class SysproLevers(ErpLevers):
 
     def _despatch(self, b: dict[str, Any]) -> str:
         with self.state.company.lock:
-            return despatch(self.state.company, b["reference"], carrier=b["carrier"], tracking=b["tracking"])
+            return despatch(
+                self.state.company,
+                b["reference"],
+                carrier=b["carrier"],
+                tracking=b["tracking"],
+                quantities=b.get("quantities"),
+            )
 
     def _invoice(self, b: dict[str, Any]) -> str:
         """SYSPRO's invoicing run for one despatched order (then SORQRY answers its LastInvoice)."""

@@ -8,7 +8,7 @@ GENTJL follows its schema (WIRE.md source Z); ARSSCS is still an assumption.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 
 from shopbridge.sandbox.syspro.credits import sortch, sortcl
@@ -26,14 +26,27 @@ def _number(value: str, what: str) -> Decimal:
 
 
 # --- despatch (what the warehouse does in SYSPRO; a lever, not a business object) -------------
-def despatch(company: Company, reference: str, *, carrier: str, tracking: str) -> str:
+def despatch(
+    company: Company,
+    reference: str,
+    *,
+    carrier: str,
+    tracking: str,
+    quantities: Mapping[str, int] | None = None,
+) -> str:
+    """Despatch what is outstanding on the order, or only ``quantities`` (stock code -> units)."""
     orders = [o for o in company.orders_with_po(reference) if o["OrderStatus"] in OPEN_STATUSES]
     if not orders:
         raise KeyError(f"no open sales order with customer PO number {reference}")
     order, note = orders[0], company.new_note_number()
-    for line in company.order_lines(order["SalesOrder"], stocked_only=True):
-        _despatch_line(company, note, line)
-    order["OrderStatus"] = "8"
+    wanted = None if quantities is None else {code: Decimal(units) for code, units in quantities.items()}
+    lines = company.order_lines(order["SalesOrder"], stocked_only=True)
+    for line in lines:
+        _despatch_line(company, note, line, wanted)
+    if wanted is not None and any(units > 0 for units in wanted.values()):
+        raise ValueError(f"cannot despatch more than is outstanding on {reference}: {wanted}")
+    if all(Decimal(ln["ShipQty"]) >= Decimal(ln["OrderQty"]) for ln in lines):
+        order["OrderStatus"] = "8"
     company.stamp(order)
     company.put(
         "MdnMaster",
@@ -51,11 +64,14 @@ def despatch(company: Company, reference: str, *, carrier: str, tracking: str) -
     return note
 
 
-def _despatch_line(company: Company, note: str, line: Row) -> None:
+def _despatch_line(company: Company, note: str, line: Row, wanted: dict[str, Decimal] | None) -> None:
     qty = Decimal(line["OrderQty"]) - Decimal(line["ShipQty"])
+    if wanted is not None:
+        qty = min(qty, wanted.get(line["StockCode"], Decimal(0)))
+        wanted[line["StockCode"]] = wanted.get(line["StockCode"], Decimal(0)) - max(qty, Decimal(0))
     if qty <= 0:
         return
-    line["ShipQty"] = line["OrderQty"]
+    line["ShipQty"] = str(Decimal(line["ShipQty"]) + qty)
     company.move_stock(line["StockCode"], line["Warehouse"], on_hand=-qty, allocated=-qty)
     company.put(
         "MdnDetail",

@@ -233,9 +233,9 @@ class PrimaAdapter:
     def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
         response = self._client.call(rq.changed_since("DespatchEnquiry", cursor, limit))
         nodes = rq.records(response, "Despatch")
-        return Page(
-            tuple(rq.read_despatches(response)), rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit
-        )
+        carriage = self._settings.carriage_product
+        dispatches = tuple(_goods_only(d, carriage) for d in rq.read_despatches(response))
+        return Page(dispatches, rq.last_sequence(nodes, cursor), has_more=len(nodes) >= limit)
 
     def create_credit_note(self, note: CreditNote) -> PostedDocument:
         order = self._require_order(note.order_reference)
@@ -264,3 +264,10 @@ def _conflicts(found: dict[str, str], customer: Customer) -> tuple[str, ...]:
     return tuple(
         name for key, name in _CONFLICT_FIELDS if ours[name] and found.get(key, "") not in ("", ours[name])
     )
+
+
+def _goods_only(dispatch: Dispatch, carriage: str) -> Dispatch:
+    """Prima despatches the order's carriage line with its goods; shipping is no parcel content."""
+    if not carriage:
+        return dispatch
+    return replace(dispatch, lines=tuple(line for line in dispatch.lines if line.sku != carriage))

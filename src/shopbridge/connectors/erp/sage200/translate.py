@@ -403,7 +403,8 @@ def dispatch_from_sage(receipt: Mapping[str, Any], lines: Sequence[Mapping[str, 
             for ln in lines
         ),
         carrier=str(receipt.get("courier_name") or ""),
-        tracking_numbers=(consignment,) if consignment else (),
+        # One consignment field per despatch: several parcels are typed into it comma-separated.
+        tracking_numbers=tuple(part.strip() for part in consignment.split(",") if part.strip()),
         tracking_url=tracking_url,
         warehouse=next((str(ln["warehouse_name"]) for ln in lines if ln.get("warehouse_name")), ""),
     )

@@ -26,6 +26,7 @@ _MODULES = (
     "payouts",
     "order_meta",
     "variants_update",
+    "fulfillment_orders",
 )
 
 

@@ -63,9 +63,8 @@ def resolve_fulfillment_cancel(state: ShopState, args: dict[str, Any], info: Res
                 "fulfillment": None,
                 "userErrors": [{"field": ["id"], "message": "Fulfillment not found."}],
             }
-        if fulfillment["status"] == "CANCELLED":
-            error = {"field": ["id"], "message": "Fulfillment has already been cancelled."}
-            return {"fulfillment": None, "userErrors": [error]}
+        if fulfillment["status"] == "CANCELLED":  # Shopify: a no-op answering the cancelled fulfilment
+            return {"fulfillment": fulfillment_view(state, fulfillment), "userErrors": []}
         order = state.orders[fulfillment["order_id"]]
         cancel_fulfillment(state, order, fulfillment)
         events = [("fulfillments/update", fulfillment_body(state, fulfillment))]
