@@ -138,6 +138,11 @@ class ShopSettings(_Strict):
     lookups: LookupSettings | None = Field(
         default=None, description="this store's own lookup tables; absent: the global [lookups]"
     )
+    saleable_return_locations: list[str] = Field(
+        default_factory=list,
+        description="Shopify locations (numeric id or GID) whose returned items go back on sale: "
+        "a refund restocked there (restock type RETURN) restocks the ERP, or raises a restock task",
+    )
 
     @field_validator("accounts")
     @classmethod
@@ -161,6 +166,7 @@ class ScheduleSettings(_Strict):
     erp_stock: int = Field(default=120, ge=0)
     erp_dispatches: int = Field(default=300, ge=0)
     lease_reaper: int = Field(default=30, ge=0)
+    refunds: int = Field(default=300, ge=0, description="the refunds sweep behind refunds/create")
 
 
 class FlowSettings(_Strict):

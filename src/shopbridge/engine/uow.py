@@ -110,6 +110,10 @@ class StoreTransaction:
     def set_cursor(self, name: str, value: str) -> None:
         cursors.set_cursor(self.conn, name, value, now=self.now)
 
+    def linked(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
+        found = links.find(self.conn, entity_type=entity_type, shop=shop, shopify_id=shopify_id)
+        return None if found is None else found.erp_id
+
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
     return {

@@ -10,14 +10,24 @@ Flows of later issues add the methods they need here, one per thing they move.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import Order, Refund
 
-__all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
+__all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "RefundedOrder", "ShopifyPort"]
 
 ERP_ORDER_METAFIELD = ("shopbridge", "erp_order")  # namespace, key of the ERP number on the order
 ERP_TAG_PREFIX = "ERP:"  # the ERP number as an order tag, searchable in Shopify's admin
+
+
+@dataclass(frozen=True)
+class RefundedOrder:
+    """An order with refunds, as the refunds sweep finds it: its GID and when it last changed."""
+
+    order_id: str
+    updated_at: datetime
 
 
 @runtime_checkable
@@ -33,4 +43,12 @@ class ShopifyPort(Protocol):
 
         Idempotent: writing the same number twice changes nothing.
         """
+        ...
+
+    def order_refunds(self, order_id: str) -> tuple[Refund, ...]:
+        """Every refund of the order, oldest first (none if Shopify no longer has the order)."""
+        ...
+
+    def refunded_orders_since(self, since: datetime) -> tuple[RefundedOrder, ...]:
+        """Orders updated at or after ``since`` that have refunds (for the refunds sweep)."""
         ...

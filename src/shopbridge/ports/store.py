@@ -61,6 +61,10 @@ class Transaction(Protocol):
 
     def set_cursor(self, name: str, value: str) -> None: ...
 
+    def linked(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
+        """The ERP id a Shopify record is linked to, or ``None``: the look-up before every create."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Opens transactions over the store."""

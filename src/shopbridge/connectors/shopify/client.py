@@ -19,12 +19,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import orders
+from shopbridge.connectors.shopify import orders, refunds
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -33,8 +34,9 @@ from shopbridge.connectors.shopify.errors import (
     is_throttled,
 )
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import Order, Refund
 from shopbridge.errors import RetryLater, Throttled
+from shopbridge.ports.shopify import RefundedOrder
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
 
@@ -149,6 +151,14 @@ class ShopifyClient:
     def record_erp_order(self, order_id: str, erp_number: str) -> None:
         """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
         orders.record_erp_order(self, order_id, erp_number)
+
+    def order_refunds(self, order_id: str) -> tuple[Refund, ...]:
+        """Every refund of the order, oldest first."""
+        return refunds.order_refunds(self, order_id)
+
+    def refunded_orders_since(self, since: datetime) -> tuple[RefundedOrder, ...]:
+        """Orders with refunds updated since ``since``."""
+        return refunds.refunded_orders_since(self, since)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""
