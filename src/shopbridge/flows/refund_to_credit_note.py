@@ -13,9 +13,11 @@ order's trail and ends. When the order flow posts a refunded order it enqueues t
 (:func:`after_order_posted`), and the sweep re-reads refunded orders anyway, so the refund is never
 lost and never reaches the ERP before its order.
 
-**No credit-note path.** An ERP without ``CREDIT_NOTE`` gets nothing; finance gets one
-``credit_note_manual`` problem per refund with the figures ready to key (lines, tax, total) and the
-same as CSV in its details. **Restock** (``domain/credit_notes.py`` decides what comes back): an ERP
+**No credit-note path.** An ERP with neither ``CREDIT_NOTE`` nor ``RETURN_ORDER`` gets nothing;
+finance gets one ``credit_note_manual`` problem per refund with the figures ready to key (lines, tax,
+total) and the same as CSV in its details.
+
+**Restock** (``domain/credit_notes.py`` decides what comes back): an ERP
 with ``CREDIT_NOTE_RESTOCK`` or ``RETURN_ORDER`` restocks with the credit note; otherwise operations
 get a ``restock_task`` problem listing SKU, quantity and warehouse.
 """
@@ -94,7 +96,7 @@ def after_order_posted(tx: Transaction, order: Order, shop: str) -> None:
 
 
 def _credit(refund: Refund, ctx: FlowContext) -> None:
-    if Capability.CREDIT_NOTE not in ctx.erp.capabilities:
+    if not {Capability.CREDIT_NOTE, Capability.RETURN_ORDER} & ctx.erp.capabilities:
         _manual(refund, ctx)
         return
     try:
