@@ -261,3 +261,11 @@ def _line_taxes(r: Refund, lines: tuple[object, ...]) -> list[tuple[object, Mone
     plain = [rl for rl in r.lines if rl.sku != "TEASET"]
     notes = [ln for ln in lines if getattr(ln, "sku", "") in {rl.sku for rl in plain}]
     return [(ln, rl.tax) for ln, rl in zip(notes, plain, strict=True)]
+
+
+def test_an_unmapped_location_restocks_where_the_erp_order_sold_the_sku() -> None:
+    rules = replace(RULES, saleable_return_locations=frozenset({"9"}), default_warehouse="SPARE")
+    sold = (replace(erp_line("MUG", 3), warehouse="LEEDS"),)
+    r = refund(line("MUG", 1, "10.00", "2.00", RestockType.RETURN, "gid://shopify/Location/9"), total="12.00")
+    assert map_refund(r, sold, rules).restocks == (Restock("MUG", 1, "LEEDS"),)
+    assert map_refund(r, (erp_line("MUG", 3),), rules).restocks == (Restock("MUG", 1, "SPARE"),)

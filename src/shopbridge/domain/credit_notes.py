@@ -19,7 +19,7 @@ A refund of a SKU the ERP order does not hold (or of more units than it holds) i
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from shopbridge.domain.money import Money, total
@@ -65,7 +65,7 @@ class RefundRules:
     bundles: Mapping[str, tuple[BundleComponent, ...]] = field(default_factory=dict)
     saleable_return_locations: frozenset[str] = frozenset()  # numeric ids or GIDs
     warehouses: Mapping[str, str] = field(default_factory=dict)  # Shopify location -> ERP warehouse
-    default_warehouse: str = ""
+    default_warehouse: str = ""  # where units go when neither the location nor the ERP order says
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,7 @@ def map_refund(
     """The credit note of ``refund`` against the ERP order holding ``order_lines``."""
     lines = tuple(ln for refund_line in refund.lines for ln in _note_lines(refund, refund_line, rules))
     _check_against_order(refund, lines, order_lines)
+    lines = _where_sold(lines, order_lines, rules.default_warehouse)
     shipping_net, shipping_tax = _shipping(refund)
     adjustment_tax = _zero_or(refund.adjustments_tax, refund)
     itemised = total((ln.net + ln.tax for ln in lines), refund.currency) + shipping_net + shipping_tax
@@ -169,10 +170,19 @@ def _restock(line: RefundLine, rules: RefundRules) -> tuple[bool, str]:
 
 
 def _warehouse(location: str, rules: RefundRules) -> str:
+    """The ERP warehouse of a Shopify location; "" when unmapped (then: where the ERP sold it)."""
     for key, warehouse in rules.warehouses.items():
         if location and numeric_id(key) == location:
             return warehouse
-    return rules.default_warehouse
+    return ""
+
+
+def _where_sold(
+    lines: tuple[CreditNoteLine, ...], order_lines: Sequence[SalesOrderLine], default: str
+) -> tuple[CreditNoteLine, ...]:
+    """Lines whose location has no warehouse go back where the ERP order took the SKU from."""
+    sold = {ln.sku: ln.warehouse for ln in order_lines if ln.warehouse}
+    return tuple(ln if ln.warehouse else replace(ln, warehouse=sold.get(ln.sku, default)) for ln in lines)
 
 
 def _shipping(refund: Refund) -> tuple[Money, Money]:
