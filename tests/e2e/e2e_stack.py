@@ -237,7 +237,14 @@ def erp(request: pytest.FixtureRequest) -> Iterator[Erp]:
 
 
 def write_config(
-    workdir: Path, shopify_url: str, *, database: str, shop_extra: str = "", erp: str = "", overlap: int = 600
+    workdir: Path,
+    shopify_url: str,
+    *,
+    database: str,
+    shop_extra: str = "",
+    erp: str = "",
+    overlap: int = 600,
+    refunds: bool = False,
 ) -> Path:
     path = workdir / "shopbridge.toml"
     path.write_text(
@@ -260,6 +267,7 @@ erp_stock = 0
 erp_dispatches = 0
 lease_reaper = 0
 order_sweep_overlap = {overlap}
+refunds = 0
 
 [flows]
 orders = true
@@ -267,7 +275,7 @@ customers = false
 stock = false
 catalogue = false
 fulfilments = false
-refunds = false
+refunds = {"true" if refunds else "false"}
 payouts = false
 
 [[shops]]
@@ -313,6 +321,7 @@ class Stack:
         erp_config: str = "",
         workers: int = 2,
         overlap: int = 600,
+        refunds: bool = False,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.shopify = shopify
@@ -324,6 +333,7 @@ class Stack:
             shop_extra=shop_extra,
             erp=erp_config or (_INJECTED_ERP if port is not None else ""),
             overlap=overlap,
+            refunds=refunds,
         )
         self.services: Services = build_services(load_settings(config))
         self.services.store.migrate()
