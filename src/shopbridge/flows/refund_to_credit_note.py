@@ -300,7 +300,13 @@ SWEEP_KIND = f"sweep.{SCHEDULE}"
 
 
 def sweep(job: Job, ctx: FlowContext) -> None:
-    """Enqueue the refunds job of each order with refunds updated since the watermark (with overlap)."""
+    """Enqueue the refunds job of each order with refunds updated since the watermark (with overlap).
+
+    The scheduler's job names no shop: with several shops it becomes one sweep job per shop.
+    """
+    if not job.shop and len(ctx.settings.shops) > 1:
+        _sweep_each_shop(ctx)
+        return
     cursor_name = f"shopify.refunds.updated_at:{ctx.shop.name}"
     started = ctx.clock.now()
     with ctx.uow.begin() as tx:
@@ -312,6 +318,13 @@ def sweep(job: Job, ctx: FlowContext) -> None:
         for order in found:
             enqueue_refunds(tx, ctx.shop.name, order.order_id, source="sweep", dedup="sweep")
         tx.set_cursor(cursor_name, started.isoformat())
+
+
+def _sweep_each_shop(ctx: FlowContext) -> None:
+    with ctx.uow.begin() as tx:
+        for shop in ctx.settings.shops:
+            key = f"{SWEEP_KIND}:{shop.name}"
+            tx.enqueue(SWEEP_KIND, {"shop": shop.name}, entity_key=key, dedup_key=key, shop=shop.name)
 
 
 FLOW = Flow(switch="refunds", kind=KIND, handle=handle, topics=TOPICS)

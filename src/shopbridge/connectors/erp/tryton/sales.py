@@ -295,10 +295,31 @@ def _credit_lines(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> list
         _credit_line(look, ln.sku, ln.quantity, ln.net.amount, ln.tax.amount, products, origin)
         for ln in note.lines
     ]
-    for description, net, tax in _extras(note):
-        account = _any_revenue(products.values())
-        values.append(_extra_line(description, net, tax, account, look))
-    return values
+    extras = _extras(note)
+    for description, net, tax in extras:
+        values.append(_extra_line(description, net, tax, _any_revenue(products.values()), look))
+    shopify_taxes = [-ln.tax.amount for ln in note.lines] + [-tax for _what, _net, tax in extras]
+    return _credit_vat_rounding(look, values, shopify_taxes, products)
+
+
+def _credit_vat_rounding(
+    look: Lookups, values: list[dict[str, Any]], shopify_taxes: list[Decimal], products: dict[str, ProductRef]
+) -> list[dict[str, Any]]:
+    """The credit's lines, plus the pair keeping Shopify's VAT where Tryton's rounding would not.
+
+    As :func:`with_vat_rounding` does for a sale: the credit's VAT is Shopify's, to the penny.
+    """
+    if look.tax_rounding != "document" or not values:
+        return values
+    moves = tr.vat_rounding_moves(tr.tax_groups(values, shopify_taxes, look.taxes))
+    account = _any_revenue(products.values()) if moves else 0
+    extra: list[dict[str, Any]] = []
+    for tax_id, moved in sorted(moves.items()):
+        extra.append(
+            {**_rounding_line(moved, [tax_id], "VAT rounding: Shopify's VAT kept"), "account": account}
+        )
+        extra.append({**_rounding_line(-moved, [], "VAT rounding: net given back"), "account": account})
+    return [*values, *extra]
 
 
 def _extras(note: CreditNote) -> list[tuple[str, Decimal, Decimal]]:
