@@ -224,7 +224,9 @@ def test_a_refunded_bundle_line_credits_its_components(shopify: Shopify, erp: Er
 
 
 @pytest.mark.parametrize("erp", SAGE_AND_TRYTON, indirect=True)
-def test_a_refund_before_the_order_is_posted_waits_for_it(shopify: Shopify, erp: Erp, make_stack: Any) -> None:
+def test_a_refund_before_the_order_is_posted_waits_for_it(
+    shopify: Shopify, erp: Erp, make_stack: Any
+) -> None:
     sku = f"LATE-{erp.vendor.upper()}-R"
     variant = shopify.new_variant(sku, f"Late item for {erp.vendor}")
     stack = _stack(make_stack, erp, shopify)

@@ -413,3 +413,23 @@ def test_the_sweep_reads_from_its_watermark_less_the_overlap(harness: Harness) -
     harness.clock.advance(600)
     flow.sweep(harness._job(flow.SWEEP_KIND, {}), harness.context())
     assert seen[-1] == first + timedelta(seconds=600) - overlap
+
+
+def test_a_refund_of_an_order_cancelled_in_the_erp_is_not_credited(harness: Harness) -> None:
+    harness.post_order()
+    harness.shopify.orders[ORDER_ID] = paid_order(cancelled_at=datetime(2026, 1, 2, tzinfo=UTC))
+    harness.post_order()  # the cancel reaches the ERP
+    harness.add_refund(refund_of(1, ("TEE-M", 2, "24.00", "4.00"), total="24.00"))
+    harness.refunds_job()
+    assert harness.erp.count_credit_notes("#1001") == 0
+    assert harness.steps()[-1] == "refund_not_credited"
+
+
+def test_the_schedulers_sweep_fans_out_to_each_shop(harness: Harness) -> None:
+    shops = [*harness.settings.shops, harness.settings.shops[0].model_copy(update={"name": "eu"})]
+    harness.settings = harness.settings.model_copy(update={"shops": shops})
+    job = replace(harness._job(flow.SWEEP_KIND, {}), shop="")
+    flow.sweep(job, harness.context())
+    with harness.store.begin() as conn:
+        query = sa.select(jobs.c.shop).where(jobs.c.kind == flow.SWEEP_KIND, jobs.c.state == "pending")
+        assert sorted(row.shop for row in conn.execute(query)) == ["eu", "uk"]

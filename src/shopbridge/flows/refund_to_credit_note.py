@@ -57,6 +57,10 @@ ENTITY = "refund"  # problems concern the refund, by its GID
 _POSTED = (SyncStatus.POSTED, SyncStatus.MANUAL)
 _RESTOCKS = (Capability.CREDIT_NOTE_RESTOCK, Capability.RETURN_ORDER)
 _REFUNDED = ("partially_refunded", "refunded")
+_NOTHING_TO_CREDIT = {
+    SyncStatus.SKIPPED: "the order was never posted to the ERP (skipped), so there is nothing to credit",
+    SyncStatus.CANCELLED: "the ERP order was cancelled, so nothing was invoiced to credit",
+}
 
 
 def handle(job: Job, ctx: FlowContext) -> None:
@@ -158,8 +162,8 @@ def _done(tx: Transaction, shop: str, refund_id: str) -> bool:
 def _wait_or_skip(ctx: FlowContext, order_id: str, sync: OrderSync | None, pending: list[Refund]) -> None:
     ids = [r.shopify_id for r in pending]
     with ctx.uow.begin() as tx:
-        if sync is not None and sync.status is SyncStatus.SKIPPED:
-            reason = "the order was never posted to the ERP (skipped), so there is nothing to credit"
+        if sync is not None and sync.status in _NOTHING_TO_CREDIT:
+            reason = _NOTHING_TO_CREDIT[sync.status]
             tx.add_trail(ctx.shop.name, order_id, "refund_not_credited", {"refunds": ids, "reason": reason})
             return
         status = sync.status.value if sync else "unseen"
