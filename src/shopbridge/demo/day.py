@@ -21,6 +21,7 @@ from typing import Any
 
 from shopbridge import admin
 from shopbridge.demo.orders import order_check
+from shopbridge.demo.refunds_day import RefundsDay
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
@@ -45,6 +46,7 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    refunds: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class DemoReport:
             },
             "orders": self.orders,
             "changes": self.changes,
+            "refunds": self.refunds,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -83,6 +86,7 @@ class DemoDay:
         "release",
         "change",
         "redeliver",
+        "refund",
         "check_erp",
     )
 
@@ -102,6 +106,7 @@ class DemoDay:
             "edited_after_cutoff": [],
             "cancelled_after_posting": [],
         }
+        self.refunds = RefundsDay(stack)
 
     def trade(self) -> None:
         """shopbridge was installed before the trading day began: its order watermark starts there.
@@ -128,6 +133,7 @@ class DemoDay:
             },
         )
         self.changes["tax_exclusive"].append(str(order["name"]))
+        self.refunds.before_posting(order)  # it waits for the late SKU, then for its order
         self.stack.start_workers()
 
     def deliver(self) -> None:
@@ -198,6 +204,10 @@ class DemoDay:
         self.sweep()
         self.after = self._reconcile()
 
+    def refund(self) -> None:
+        """Refunds of posted orders (partial, shipping only, restocked); the refunds sweep behind them."""
+        self.refunds.refund_posted()
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -230,6 +240,7 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            refunds=self.refunds.report(),
         )
 
     def _orders(self) -> dict[str, Any]:
@@ -276,6 +287,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- {erp['detail']}",
         f"- capabilities: {', '.join(erp['capabilities'])}",
         f"- {verdict_line(data['orders'])}",
+        f"- refunds: {json.dumps({k: v for k, v in data['refunds'].items() if k != 'cases'})}",
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
         "",
