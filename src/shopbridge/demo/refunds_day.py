@@ -1,10 +1,11 @@
 """The demo day's refunds, and the refunds object of the report read from the sandboxes' own state.
 
 Besides the refunds the trading day makes by itself, the day makes one of each case the refunds flow
-must handle: a refund made before shopbridge can post its order (on the order that waits for the SKU
-the ERP gets later), then on posted orders a partial refund, a shipping-only refund and a return
-restocked at a location whose returns are saleable. Their ``refunds/create`` webhooks go through the
-same lossy delivery as the day's; the refunds sweep then brings in what was dropped.
+must handle, once the day's orders are posted and changed: on posted orders a partial refund, a
+shipping-only refund and a return restocked at a location whose returns are saleable; and a refund
+made before shopbridge can post its order (an order of an item the ERP gets only afterwards).
+Their ``refunds/create`` webhooks go through the same lossy delivery as the day's; the refunds sweep
+then brings in what was dropped.
 
 The report counts from the sandboxes: the Shopify sandbox's refunds (and what each refunded) against
 the ERP sandbox's credit notes (and the gross each carries, where the ERP keeps one).
@@ -21,12 +22,16 @@ from shopbridge.demo.erps import DemoErp
 from shopbridge.demo.stack import SHOP_NAME, DemoStack
 from shopbridge.engine import queue
 from shopbridge.sandbox.shopify import order_figures as fig
+from shopbridge.sandbox.shopify.checkout import place_order
+from shopbridge.sandbox.shopify.resolvers.products import add_product, add_variant
 from shopbridge.sandbox.shopify.resolvers.refunds import create_refund
 from shopbridge.sandbox.shopify.state import ShopState
 
 __all__ = ["RefundsDay", "refunds_report"]
 
 SWEEP_KIND = "sweep.refunds"
+NEW_SKU = "MUG-TRAVEL"  # sold in Shopify before the ERP has it: its order waits, and so does its refund
+NEW_PRICE = "14.40"
 _CENT = Decimal("0.01")
 
 
@@ -39,25 +44,50 @@ class RefundsDay:
         default_factory=lambda: {"before_posting": [], "partial": [], "shipping_only": [], "with_restock": []}
     )
 
-    def before_posting(self, order: dict[str, Any]) -> None:
-        """One unit of the order's last line back, before shopbridge's workers have even started."""
-        state = self._state()
-        with state.lock:
-            line = state.orders[order["id"]]["line_items"][-1]
-        if _refund(state, order["id"], [(line["id"], 1, "NO_RESTOCK")], shipping=False):
-            self.made["before_posting"].append(str(order["name"]))
-
     def refund_posted(self) -> None:
-        """A partial, a shipping-only and a restocked refund of posted orders, then bring them in."""
+        """A partial, a shipping-only and a restocked refund of posted orders, and one refund made
+        before its order can be posted; then the webhooks, the refunds sweep behind them, and the
+        release of the waiting order (whose refund then follows it into the ERP)."""
         state = self._state()
         picked = iter(_candidates(state, {o.reference for o in self.stack.erp.orders() if not o.cancelled}))
         for case in ("partial", "shipping_only", "with_restock"):
             order = next(picked, None)
             if order is not None and _make(state, case, order):
                 self.made[case].append(str(order["name"]))
-        self.stack.emitter().flush(timeout=120)
-        self.stack.wait_until_idle()
+        self.before_posting()
         self.sweep()
+
+    def before_posting(self) -> None:
+        """An order of an item the ERP does not have yet waits in quarantine; a refund of its other
+        line is made meanwhile; then the ERP gets the item and the items sweep releases the order."""
+        services, stack, state = self.stack.services, self.stack, self._state()
+        assert services is not None
+        product = add_product(state, "Travel mug (new)", status="ACTIVE", vendor="Demo", product_type="Mugs")
+        add_variant(state, product["id"], sku=NEW_SKU, price=NEW_PRICE, title="Default Title")
+        order = place_order(
+            state,
+            {
+                "lines": [{"sku": "TEE-M", "quantity": 2}, {"sku": NEW_SKU, "quantity": 1}],
+                "shipping": {"title": "Standard", "price": "3.95", "code": "STD"},
+                "tax": {"title": "VAT", "rate": "0.2"},
+                "taxes_included": True,
+                "gateway": "shopify_payments",
+                "payment": "paid",
+                "customer": {"email": "early.refund@example.com", "firstName": "Ezra", "lastName": "Early"},
+            },
+        )
+        stack.emitter().flush(timeout=120)
+        stack.wait_until_idle()
+        with state.lock:
+            tee = next(line for line in order["line_items"] if line["sku"] == "TEE-M")
+        if _refund(state, order["id"], [(tee["id"], 1, "NO_RESTOCK")], shipping=False):
+            self.made["before_posting"].append(str(order["name"]))
+        stack.emitter().flush(timeout=120)
+        stack.wait_until_idle()
+        stack.erp.add_item(NEW_SKU, "Travel mug", Decimal(NEW_PRICE))
+        with services.store.begin() as conn:
+            queue.enqueue(conn, "sweep.erp_items", {}, dedup_key="sweep.erp_items", now=services.clock.now())
+        stack.wait_until_idle()
 
     def sweep(self) -> None:
         """The refunds sweep behind the webhooks: what the lossy delivery dropped comes in here."""

@@ -24,6 +24,7 @@ _MODULES = (
     "cancel",
     "payouts",
     "order_meta",
+    "returns",
 )
 
 
