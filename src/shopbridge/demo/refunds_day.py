@@ -192,8 +192,8 @@ def _shipping_cost(order: dict[str, Any]) -> Decimal:
 def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dict[str, Any]:
     """Shopify's refunds against the ERP's credit notes, both read from their sandboxes.
 
-    ``expected`` are the refunds of orders the ERP holds and has not cancelled (a refund of an order
-    never posted, or cancelled in the ERP, has nothing to credit). ``amount_checked`` counts the
+    ``expected`` are the refunds of orders the ERP holds, not cancelled in either system (a refund of
+    an order never posted, or cancelled, has nothing to credit). ``amount_checked`` counts the
     credit notes whose ERP keeps a gross to compare (SYSPRO works its own tax out, Prima keeps none).
     """
     refunds = _shopify_refunds(state)
@@ -201,8 +201,10 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
     by_refund: dict[str, list[Decimal | None]] = {}
     for key, gross in notes:
         by_refund.setdefault(key, []).append(gross)
-    live = {o.reference for o in erp.orders() if not o.cancelled}
-    expected = [key for key, (order_name, _total) in refunds.items() if order_name in live]
+    in_erp = {o.reference for o in erp.orders() if not o.cancelled}
+    with state.lock:
+        cancelled = {str(o["name"]) for o in state.orders.values() if o["cancelled_at"]}
+    expected = [key for key, (name, _total) in refunds.items() if name in in_erp and name not in cancelled]
     checked = [(key, gross) for key, gross in notes if gross is not None and key in refunds]
     return {
         "in_shopify": len(refunds),
