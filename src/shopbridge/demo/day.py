@@ -205,7 +205,7 @@ class DemoDay:
 
     def refund(self) -> None:
         """Refunds of posted orders (partial, shipping only, restocked); the refunds sweep behind them."""
-        self.refunds.refund_posted()
+        self.refunds.refund_posted(avoid={name for names in self.changes.values() for name in names})
 
     def check_erp(self) -> None:
         assert self.stack.services is not None

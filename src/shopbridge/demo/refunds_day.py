@@ -44,12 +44,14 @@ class RefundsDay:
         default_factory=lambda: {"before_posting": [], "partial": [], "shipping_only": [], "with_restock": []}
     )
 
-    def refund_posted(self) -> None:
+    def refund_posted(self, avoid: set[str] | frozenset[str] = frozenset()) -> None:
         """A partial, a shipping-only and a restocked refund of posted orders, and one refund made
         before its order can be posted; then the webhooks, the refunds sweep behind them, and the
-        release of the waiting order (whose refund then follows it into the ERP)."""
+        release of the waiting order (whose refund then follows it into the ERP). Orders named in
+        ``avoid`` (those the day changed: some are held by a problem) are not refunded."""
         state = self._state()
-        picked = iter(_candidates(state, {o.reference for o in self.stack.erp.orders() if not o.cancelled}))
+        posted = {o.reference for o in self.stack.erp.orders() if not o.cancelled} - set(avoid)
+        picked = iter(_candidates(state, posted))
         for case in ("partial", "shipping_only", "with_restock"):
             order = next(picked, None)
             if order is not None and _make(state, case, order):
