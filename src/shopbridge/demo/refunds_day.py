@@ -194,19 +194,20 @@ def _shipping_cost(order: dict[str, Any]) -> Decimal:
 def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dict[str, Any]:
     """Shopify's refunds against the ERP's credit notes, both read from their sandboxes.
 
-    ``expected`` are the refunds of orders the ERP holds, not cancelled in either system (a refund of
-    an order never posted, or cancelled, has nothing to credit). ``amount_checked`` counts the
-    credit notes whose ERP keeps a gross to compare (SYSPRO works its own tax out, Prima keeps none).
+    ``expected`` are the refunds of orders the ERP holds, made before any cancel of the order (a
+    refund of an order never posted, or a cancel's own refund, has nothing to credit).
+    ``amount_checked`` counts the credit notes whose ERP keeps a gross to compare (SYSPRO works its
+    own tax out, Prima keeps none).
     """
     refunds = _shopify_refunds(state)
     notes = erp_credit_notes(erp)
     by_refund: dict[str, list[Decimal | None]] = {}
     for key, gross in notes:
         by_refund.setdefault(key, []).append(gross)
-    in_erp = {o.reference for o in erp.orders() if not o.cancelled}
-    with state.lock:
-        cancelled = {str(o["name"]) for o in state.orders.values() if o["cancelled_at"]}
-    expected = [key for key, (name, _total) in refunds.items() if name in in_erp and name not in cancelled]
+    in_erp = {o.reference for o in erp.orders()}
+    expected = [
+        key for key, (name, _total, before_cancel) in refunds.items() if name in in_erp and before_cancel
+    ]
     checked = [(key, gross) for key, gross in notes if gross is not None and key in refunds]
     return {
         "in_shopify": len(refunds),
@@ -214,6 +215,9 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
         "credit_notes_in_erp": len(notes),
         "credited_exactly_once": sum(1 for key in expected if len(by_refund.get(key, [])) == 1),
         "missing": sorted(f"{refunds[k][0]} refund {k}" for k in expected if k not in by_refund),
+        "not_expected": sorted(
+            f"{refunds[k][0]} refund {k}" for k in by_refund if k in refunds and k not in expected
+        ),
         "duplicates": sum(1 for grosses in by_refund.values() if len(grosses) > 1),
         "amount_checked": len(checked),
         "amount_differs": sum(1 for key, gross in checked if gross != refunds[key][1]),
@@ -221,14 +225,20 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
     }
 
 
-def _shopify_refunds(state: ShopState) -> dict[str, tuple[str, Decimal]]:
-    """Each refund (numeric id) with its order's name and what it refunded (its transactions)."""
-    found: dict[str, tuple[str, Decimal]] = {}
+def _shopify_refunds(state: ShopState) -> dict[str, tuple[str, Decimal, bool]]:
+    """Each refund (numeric id): its order's name, what it refunded (its transactions), and whether it
+    came before any cancel of the order (a cancel's own refund credits nothing: the ERP order goes)."""
+    found: dict[str, tuple[str, Decimal, bool]] = {}
     with state.lock:
         for gid, refund in state.refunds.items():
             order = state.orders[refund["order_id"]]
             paid = [t for t in order["transactions"] if t["id"] in refund["transaction_ids"]]
-            found[_tail(gid)] = (str(order["name"]), sum((t["amount"].shop for t in paid), Decimal(0)))
+            before_cancel = not order["cancelled_at"] or refund["created_at"] < order["cancelled_at"]
+            found[_tail(gid)] = (
+                str(order["name"]),
+                sum((t["amount"].shop for t in paid), Decimal(0)),
+                before_cancel,
+            )
     return found
 
 
