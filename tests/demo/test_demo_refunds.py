@@ -19,7 +19,8 @@ def refunds_of(tmp_path: Path, *args: str) -> dict[str, object]:
     result = run_demo(tmp_path, *args)
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads((tmp_path / "report.json").read_text())
-    dead = [row for row in report["status"]["queue"] if row["state"] == "dead" and row["kind"].endswith("refunds")]
+    queue = report["status"]["queue"]
+    dead = [row for row in queue if row["state"] == "dead" and row["kind"].endswith("refunds")]
     assert dead == []
     refunds: dict[str, object] = report["refunds"]
     return refunds

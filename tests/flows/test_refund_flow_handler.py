@@ -433,3 +433,16 @@ def test_the_schedulers_sweep_fans_out_to_each_shop(harness: Harness) -> None:
     with harness.store.begin() as conn:
         query = sa.select(jobs.c.shop).where(jobs.c.kind == flow.SWEEP_KIND, jobs.c.state == "pending")
         assert sorted(row.shop for row in conn.execute(query)) == ["eu", "uk"]
+
+
+def test_the_refund_of_a_cancel_is_not_credited_even_when_it_arrives_first(harness: Harness) -> None:
+    harness.post_order()
+    cancelled = datetime(2026, 1, 3, tzinfo=UTC)
+    harness.shopify.orders[ORDER_ID] = paid_order(cancelled_at=cancelled)
+    earlier = refund_of(1, ("TEE-M", 1, "12.00", "2.00"), total="12.00")  # before the cancel
+    of_cancel = refund_of(2, ("TEE-M", 1, "12.00", "2.00"), total="12.00", created_at=cancelled)
+    harness.add_refund(earlier)
+    harness.add_refund(of_cancel)
+    harness.refunds_job()  # refunds/create of the cancel came before orders/cancelled
+    assert list(harness.erp.credit_notes()) == ["gid://shopify/Refund/1"]
+    assert "refund_not_credited" in harness.steps()

@@ -19,13 +19,15 @@ RETURN_FIELDS = """id name status closedAt totalQuantity
   reverseFulfillmentOrders(first: 5) { nodes { id status lineItems(first: 5) { nodes { id totalQuantity
     dispositions { type quantity location { id } } fulfillmentLineItem { id } } } } }
   refunds(first: 5) { nodes { id totalRefundedSet { shopMoney { amount } }
-    refundLineItems(first: 5) { nodes { quantity restockType restocked location { id } lineItem { sku } } } } }"""
+    refundLineItems(first: 5) { nodes { quantity restockType restocked location { id }
+      lineItem { sku } } } } }"""
 CREATE = f"""mutation($r: ReturnInput!) {{ returnCreate(returnInput: $r) {{
   return {{ {RETURN_FIELDS} }} userErrors {{ field code message }} }} }}"""
 PROCESS = f"""mutation($i: ReturnProcessInput!) {{ returnProcess(input: $i) {{
   return {{ {RETURN_FIELDS} }} userErrors {{ field code message }} }} }}"""
 READ = f"""query($id: ID!, $rfo: ID!) {{ return(id: $id) {{ {RETURN_FIELDS} }}
-  reverseFulfillmentOrder(id: $rfo) {{ id status order {{ name }} lineItems(first: 5) {{ nodes {{ totalQuantity }} }} }}
+  reverseFulfillmentOrder(id: $rfo) {{ id status order {{ name }}
+    lineItems(first: 5) {{ nodes {{ totalQuantity }} }} }}
   node(id: $id) {{ ... on Return {{ name }} }} }}"""
 
 

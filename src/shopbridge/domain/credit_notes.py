@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 
 from shopbridge.domain.money import Money, total
 from shopbridge.domain.order_mapping import bundle_shares
@@ -41,6 +41,7 @@ __all__ = [
     "Restock",
     "map_refund",
     "numeric_id",
+    "part_of_cancel",
     "restock_rows",
 ]
 
@@ -90,6 +91,15 @@ class MappedRefund:
 def numeric_id(gid: str) -> str:
     """The numeric tail of a GID (``gid://shopify/Location/7`` -> ``7``); a number stays itself."""
     return gid.rsplit("/", 1)[-1]
+
+
+def part_of_cancel(refund: Refund, cancelled_at: datetime | None) -> bool:
+    """Whether the refund belongs to the order's cancellation (made with or after it).
+
+    Such a refund credits nothing: the ERP order is cancelled instead (or operations are told to
+    cancel it), and a credit note on top would reverse the sale twice.
+    """
+    return cancelled_at is not None and refund.created_at >= cancelled_at
 
 
 def refund_total(refund: Refund) -> Money:

@@ -35,6 +35,7 @@ from shopbridge.domain.credit_notes import (
     RefundRules,
     RefundUnmappable,
     map_refund,
+    part_of_cancel,
     restock_rows,
 )
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
@@ -75,8 +76,23 @@ def handle(job: Job, ctx: FlowContext) -> None:
     if sync is None or sync.status not in _POSTED or not sync.erp_number:
         _wait_or_skip(ctx, order_id, sync, pending)
         return
+    pending = _not_of_cancel(ctx, order_id, pending)
     for refund in pending:
         _credit(refund, ctx)
+
+
+def _not_of_cancel(ctx: FlowContext, order_id: str, pending: list[Refund]) -> list[Refund]:
+    """The refunds to credit: not those of the order's cancel (the order job cancels the ERP order;
+    its refund can arrive first). Read the order only when it may matter."""
+    order = ctx.shopify.order(order_id)
+    cancelled_at = order.cancelled_at if order is not None else None
+    of_cancel = [r for r in pending if part_of_cancel(r, cancelled_at)]
+    if of_cancel:
+        reason = "the refund of the order's cancel: the ERP order is cancelled instead"
+        detail = {"refunds": [r.shopify_id for r in of_cancel], "reason": reason}
+        with ctx.uow.begin() as tx:
+            tx.add_trail(ctx.shop.name, order_id, "refund_not_credited", detail)
+    return [r for r in pending if r not in of_cancel]
 
 
 def enqueue_refunds(tx: Transaction, shop: str, order_id: str, *, source: str, dedup: str) -> None:
