@@ -79,6 +79,7 @@ def test_settings_give_one_schedule_per_enabled_sweep() -> None:
         ("erp_dispatches", 300),
         ("erp_stock", 120),
         ("order_sweep", 60),
+        ("refunds", 300),
     ]
 
 
