@@ -446,3 +446,11 @@ def test_the_refund_of_a_cancel_is_not_credited_even_when_it_arrives_first(harne
     harness.refunds_job()  # refunds/create of the cancel came before orders/cancelled
     assert list(harness.erp.credit_notes()) == ["gid://shopify/Refund/1"]
     assert "refund_not_credited" in harness.steps()
+
+
+def test_with_the_refunds_flow_off_posting_a_refunded_order_asks_for_nothing(harness: Harness) -> None:
+    flows = harness.settings.flows.model_copy(update={"refunds": False})
+    harness.settings = harness.settings.model_copy(update={"flows": flows})
+    harness.post_order()
+    assert harness.erp.count_sales_orders("#1001") == 1
+    assert harness.pending_jobs(flow.KIND) == []  # no job that no handler would ever take

@@ -282,7 +282,7 @@ def _record_posted(order: Order, sync: OrderSync, *, existed: bool, ctx: FlowCon
         tx.add_trail(ctx.shop.name, order.shopify_id, "posted", detail)
         if tx.resolve_problems(ProblemKind.UNKNOWN_SKU, ENTITY, order.shopify_id, ctx.shop.name):
             tx.add_trail(ctx.shop.name, order.shopify_id, "released", {"skus": "now in the ERP"})
-        refunds.after_order_posted(tx, order, ctx.shop.name)  # refunds that waited for the order
+        refunds.after_order_posted(tx, order, ctx)  # refunds that waited for the order
 
 
 def _write_back(order: Order, sync: OrderSync, ctx: FlowContext) -> None:

@@ -106,10 +106,11 @@ def enqueue_refunds(tx: Transaction, shop: str, order_id: str, *, source: str, d
     )
 
 
-def after_order_posted(tx: Transaction, order: Order, shop: str) -> None:
-    """The order flow's hook: a refunded order just posted gets its refunds credited now."""
-    if order.financial_status.value in _REFUNDED:
-        enqueue_refunds(tx, shop, order.shopify_id, source="order_posted", dedup="posted")
+def after_order_posted(tx: Transaction, order: Order, ctx: FlowContext) -> None:
+    """The order flow's hook: a refunded order just posted gets its refunds credited now (when the
+    refunds flow is on: a job no handler takes would wait forever)."""
+    if ctx.settings.flows.refunds and order.financial_status.value in _REFUNDED:
+        enqueue_refunds(tx, ctx.shop.name, order.shopify_id, source="order_posted", dedup="posted")
 
 
 # -- one refund --------------------------------------------------------------------------------
