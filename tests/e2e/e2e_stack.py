@@ -246,6 +246,7 @@ def write_config(
     overlap: int = 600,
     flows_extra: str = "",
     fulfilments: bool = False,
+    refunds: bool = False,
 ) -> Path:
     path = workdir / "shopbridge.toml"
     path.write_text(
@@ -268,6 +269,7 @@ erp_stock = 0
 erp_dispatches = 0
 lease_reaper = 0
 order_sweep_overlap = {overlap}
+refunds = 0
 
 [flows]
 orders = true
@@ -275,7 +277,7 @@ customers = false
 stock = false
 catalogue = false
 fulfilments = {str(fulfilments).lower()}
-refunds = false
+refunds = {"true" if refunds else "false"}
 payouts = false
 {flows_extra}
 
@@ -324,6 +326,7 @@ class Stack:
         overlap: int = 600,
         flows_extra: str = "",
         fulfilments: bool = False,
+        refunds: bool = False,
     ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.shopify = shopify
@@ -337,6 +340,7 @@ class Stack:
             overlap=overlap,
             flows_extra=flows_extra,
             fulfilments=fulfilments,
+            refunds=refunds,
         )
         self.services: Services = build_services(load_settings(config))
         self.services.store.migrate()

@@ -36,7 +36,6 @@ def _later_flow(kind: str, *topics: str) -> Flow:
 ROUTES = routes_for(
     [
         *FLOWS,
-        _later_flow("shopify.refund", "refunds/create"),
         _later_flow("shopify.fulfillment", "fulfillments/create", "fulfillments/update"),
         _later_flow("shopify.inventory_level", "inventory_levels/update"),
         _later_flow("shopify.product", "products/update"),
@@ -70,7 +69,7 @@ def all_jobs(store: Store) -> list[dict[str, Any]]:
     [
         ("orders/paid", {"id": 7, "updated_at": "2026-01-01T00:00:00Z"}, "shopify.order", "order:uk:7"),
         ("orders/edited", {"order_edit": {"order_id": 7}}, "shopify.order", "order:uk:7"),
-        ("refunds/create", {"id": 3, "order_id": 7}, "shopify.refund", "order:uk:7"),
+        ("refunds/create", {"id": 3, "order_id": 7}, "shopify.refunds", "order:uk:7"),
         ("fulfillments/update", {"id": 4, "order_id": 7}, "shopify.fulfillment", "order:uk:7"),
         (
             "inventory_levels/update",
@@ -180,14 +179,14 @@ def test_order_body_without_an_id_is_malformed(store: Store, fake_clock: FakeClo
 
 
 def test_a_known_topic_no_flow_owns_is_kept_without_a_job(store: Store, fake_clock: FakeClock) -> None:
-    assert "refunds/create" not in TOPICS  # the refund flow is a later issue
-    outcome = deliver(store, fake_clock, "refunds/create", {"id": 3, "order_id": 7}, "ev-1", routes=TOPICS)
+    assert "companies/update" not in TOPICS  # no flow owns it (yet)
+    outcome = deliver(store, fake_clock, "companies/update", {"id": 3}, "ev-1", routes=TOPICS)
     assert outcome == Outcome.NO_FLOW
     assert all_jobs(store) == []
     with store.begin() as conn:
         [row] = conn.execute(sa.select(inbox_events)).all()
-    assert (row.topic, row.status) == ("refunds/create", "no_flow")
-    assert json.loads(row.payload) == {"id": 3, "order_id": 7}
+    assert (row.topic, row.status) == ("companies/update", "no_flow")
+    assert json.loads(row.payload) == {"id": 3}
 
 
 def test_two_flows_owning_one_topic_is_a_wiring_error() -> None:
@@ -227,7 +226,7 @@ def test_a_batch_decides_as_if_the_deliveries_came_one_by_one(store: Store, fake
         Outcome.UNKNOWN_TOPIC,
     ]
     assert sorted(j["entity_key"] for j in all_jobs(store)) == ["order:eu:7", "order:uk:7", "order:uk:7"]
-    assert sorted(j["kind"] for j in all_jobs(store)) == ["shopify.order", "shopify.order", "shopify.refund"]
+    assert sorted(j["kind"] for j in all_jobs(store)) == ["shopify.order", "shopify.order", "shopify.refunds"]
     with store.begin() as conn:
         query = sa.select(inbox_events.c.event_id, inbox_events.c.status).where(inbox_events.c.shop == "uk")
         statuses = {r.event_id: r.status for r in conn.execute(query)}

@@ -173,6 +173,11 @@ class ShopSettings(_Strict):
     notify_customers: bool = Field(
         default=True, description="Shopify emails the customer when a dispatch becomes a fulfilment"
     )
+    saleable_return_locations: list[str] = Field(
+        default_factory=list,
+        description="Shopify locations (numeric id or GID) whose returned items go back on sale: "
+        "a refund restocked there (restock type RETURN) restocks the ERP, or raises a restock task",
+    )
 
     @field_validator("accounts")
     @classmethod
@@ -201,6 +206,7 @@ class ScheduleSettings(_Strict):
     price_lists: int = Field(default=3600, ge=0, description="ERP price lists -> B2B catalogs")
     stock_audit: int = Field(default=86400, ge=0, description="the full stock audit (a bulk read)")
     payouts: int = Field(default=3600, ge=0, description="Shopify Payments payouts into the ledger")
+    refunds: int = Field(default=300, ge=0, description="the refunds sweep behind refunds/create")
 
 
 class FlowSettings(_Strict):

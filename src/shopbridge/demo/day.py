@@ -23,6 +23,7 @@ from shopbridge import admin
 from shopbridge.demo import fulfilments_day, payouts_day, prices_day, stock_audit_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
+from shopbridge.demo.refunds_day import RefundsDay
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
@@ -51,6 +52,7 @@ class DemoReport:
     stock: dict[str, Any] = field(default_factory=dict)
     payouts: dict[str, Any] = field(default_factory=dict)
     fulfilments: dict[str, Any] = field(default_factory=dict)
+    refunds: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return self._with_catalogue(self._orders_json())
@@ -77,6 +79,7 @@ class DemoReport:
             "changes": self.changes,
             "payouts": self.payouts,
             "fulfilments": self.fulfilments,
+            "refunds": self.refunds,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -105,6 +108,7 @@ class DemoDay:
         "catalogue",
         "prices",
         "despatch",
+        "refund",
         "check_erp",
         "audit_stock",
         "payouts",
@@ -129,6 +133,7 @@ class DemoDay:
             "edited_after_cutoff": [],
             "cancelled_after_posting": [],
         }
+        self.refunds = RefundsDay(stack)
 
     def trade(self) -> None:
         """shopbridge was installed before the trading day began: its order watermark starts there.
@@ -252,6 +257,10 @@ class DemoDay:
             queue.enqueue(conn, "sweep.erp_dispatches", {}, shop=SHOP_NAME, now=services.clock.now())
         self.stack.wait_until_idle()
 
+    def refund(self) -> None:
+        """Refunds of posted orders (partial, shipping only, restocked); the refunds sweep behind them."""
+        self.refunds.refund_posted(avoid={name for names in self.changes.values() for name in names})
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -300,6 +309,7 @@ class DemoDay:
             stock=dict(self.stock),
             payouts=payouts_day.payout_check(shopify.state, self.stack.erp),
             fulfilments=self._fulfilments(),
+            refunds=self.refunds.report(),
         )
 
     def _fulfilments(self) -> dict[str, Any]:
@@ -353,6 +363,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- capabilities: {', '.join(erp['capabilities'])}",
         f"- {verdict_line(data['orders'])}",
         *(f"- payouts {name}: {value}" for name, value in data.get("payouts", {}).items()),
+        f"- refunds: {json.dumps({k: v for k, v in data['refunds'].items() if k != 'cases'})}",
         *(f"- {name}: {value}" for name, value in data["orders"].items() if isinstance(value, int)),
         *(f"- {name}: {', '.join(value)}" for name, value in data["changes"].items()),
         *(f"- fulfilments {name}: {value}" for name, value in data.get("fulfilments", {}).items()),

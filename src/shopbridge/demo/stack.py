@@ -271,6 +271,7 @@ default_customer_account = "{erp.web_account}"
 web_accounts = {{ GBP = "{erp.web_account}" }}
 amendment_cutoff_minutes = 0
 amendment_cutoff_statuses = ["open"]
+saleable_return_locations = [{", ".join(f'"{gid}"' for gid in location_ids)}]  # returns go back on sale
 
 [shops.locations]
 {locations}

@@ -231,13 +231,24 @@ def _bundle_parts(
     line: OrderLine, components: tuple[BundleComponent, ...], net: Money, tax: Money
 ) -> list[tuple[str, Part]]:
     """The bundle line's net and tax shared over its components by their per-bundle quantities."""
-    weights = [c.quantity for c in components]
-    nets, taxes = apportion_last(net, weights), apportion_last(tax, weights)
     return [
         (c.sku, part)
-        for c, c_net, c_tax in zip(components, nets, taxes, strict=True)
+        for c, c_net, c_tax in bundle_shares(components, net, tax)
         for part in exact_parts(c_net, c_tax, line.quantity * c.quantity)
     ]
+
+
+def bundle_shares(
+    components: tuple[BundleComponent, ...], net: Money, tax: Money
+) -> list[tuple[BundleComponent, Money, Money]]:
+    """Each component's share of a bundle's ``net`` and ``tax``, by its per-bundle quantity.
+
+    The one apportioning rule of bundles: the order mapping and the credit notes of refunded bundle
+    lines both use it, so a refunded bundle credits its components exactly as they were charged.
+    """
+    weights = [c.quantity for c in components]
+    nets, taxes = apportion_last(net, weights), apportion_last(tax, weights)
+    return list(zip(components, nets, taxes, strict=True))
 
 
 def _sales_line(sku: str, part: Part, tax_code: str, description: str, warehouse: str) -> SalesOrderLine:

@@ -276,11 +276,17 @@ class Refund:
     adjustments: tuple[Money, ...] = ()
     transactions: tuple[Transaction, ...] = ()
     note: str = ""
+    shipping_tax: Money | None = None  # Shopify's tax on the refunded shipping
+    adjustments_tax: Money | None = None  # Shopify's tax on the order adjustments
+    total: Money | None = None  # what Shopify refunded (``totalRefundedSet``); None: the parts' sum
+    taxes_included: bool = False  # the order's prices include tax, so the refund's subtotals do too
 
     def __post_init__(self) -> None:
         _require_utc("created_at", self.created_at)
         for line in self.lines:
             _require_currency(f"refund line {line.line_id}", line.subtotal, self.currency)
+        if self.total is not None:
+            _require_currency(f"refund {self.shopify_id} total", self.total, self.currency)
 
     @property
     def goods_total(self) -> Money:
@@ -430,11 +436,30 @@ class CreditNote:
     shipping: Money | None = None
     issued_on: date | None = None
     reason: str = ""
+    shipping_tax: Money | None = None
+    adjustment: Money | None = None  # order-level adjustments and refund discrepancy, net of tax
+    adjustment_tax: Money | None = None
+
+    @property
+    def goods_total(self) -> Money:
+        return total((ln.net for ln in self.lines), self.currency)
 
     @property
     def net_total(self) -> Money:
-        goods = total((ln.net for ln in self.lines), self.currency)
-        return goods + (self.shipping or Money.zero(self.currency))
+        """Goods, shipping and adjustment, net of tax."""
+        extras = (m for m in (self.shipping, self.adjustment) if m is not None)
+        return self.goods_total + total(extras, self.currency)
+
+    @property
+    def tax_total(self) -> Money:
+        """The lines' tax, the shipping's and the adjustment's: Shopify's, carried."""
+        extras = (m for m in (self.shipping_tax, self.adjustment_tax) if m is not None)
+        return total((ln.tax for ln in self.lines), self.currency) + total(extras, self.currency)
+
+    @property
+    def total(self) -> Money:
+        """What the customer is credited, tax included."""
+        return self.net_total + self.tax_total
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from shopbridge.flows import (
     payout_to_ledger,
     price_lists_to_catalogs,
     quarantine_release,
+    refund_to_credit_note,
     stock_audit,
 )
 from shopbridge.flows.spec import Flow, FlowContext
@@ -28,4 +29,6 @@ FLOWS: tuple[Flow, ...] = (
     payout_to_ledger.FLOW,
     dispatch_to_fulfilment.SWEEP_FLOW,
     dispatch_to_fulfilment.FLOW,
+    refund_to_credit_note.FLOW,
+    refund_to_credit_note.SWEEP,
 )

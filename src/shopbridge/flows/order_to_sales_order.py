@@ -41,6 +41,7 @@ from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import BundleComponent, Customer, ItemStatus, Order
 from shopbridge.engine.job import Job
 from shopbridge.errors import NeedsPerson
+from shopbridge.flows import refund_to_credit_note as refunds
 from shopbridge.flows.order_settings import cutoff_of, rules_for
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.ports.erp import Capability, UnknownSku
@@ -311,6 +312,7 @@ def _record_posted(order: Order, sync: OrderSync, *, existed: bool, ctx: FlowCon
             tx.add_trail(ctx.shop.name, order.shopify_id, "released", {"skus": "now in the ERP"})
         if tx.resolve_problems(ProblemKind.DUPLICATE_SKU, ENTITY, order.shopify_id, ctx.shop.name):
             tx.add_trail(ctx.shop.name, order.shopify_id, "released", {"skus": "no longer duplicated"})
+        refunds.after_order_posted(tx, order, ctx)  # refunds that waited for the order
 
 
 def _write_back(order: Order, sync: OrderSync, ctx: FlowContext) -> None:

@@ -11,7 +11,8 @@ Flows of later issues add the methods they need here, one per thing they move.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
@@ -19,13 +20,21 @@ from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
-from shopbridge.domain.records import BalanceTransaction, Order, Payout
+from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 
-__all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
+__all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "RefundedOrder", "ShopifyPort"]
 
 ERP_ORDER_METAFIELD = ("shopbridge", "erp_order")  # namespace, key of the ERP number on the order
 ERP_TAG_PREFIX = "ERP:"  # the ERP number as an order tag, searchable in Shopify's admin
+
+
+@dataclass(frozen=True)
+class RefundedOrder:
+    """An order with refunds, as the refunds sweep finds it: its GID and when it last changed."""
+
+    order_id: str
+    updated_at: datetime
 
 
 @runtime_checkable
@@ -157,4 +166,11 @@ class ShopifyPort(Protocol):
     def create_fulfilment(self, request: FulfilmentRequest) -> str:
         """``fulfillmentCreate``; returns the fulfilment's GID. Shopify's refusals raise ``NeedsPerson``
         of kind ``FULFILMENT_REJECTED`` with Shopify's words."""
+
+    def order_refunds(self, order_id: str) -> tuple[Refund, ...]:
+        """Every refund of the order, oldest first (none if Shopify no longer has the order)."""
+        ...
+
+    def refunded_orders_since(self, since: datetime) -> tuple[RefundedOrder, ...]:
+        """Orders updated at or after ``since`` that have refunds (for the refunds sweep)."""
         ...

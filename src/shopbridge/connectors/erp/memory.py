@@ -191,6 +191,11 @@ class MemoryErp:
     def count_credit_notes(self, order_reference: str) -> int:
         return sum(1 for _id, note in self._credit_notes.values() if note.order_reference == order_reference)
 
+    def credit_notes(self) -> dict[str, CreditNote]:
+        """Every credit note made, by refund reference."""
+        with self._lock:
+            return {ref: note for ref, (_number, note) in self._credit_notes.items()}
+
     # --- the port ------------------------------------------------------------------------------
     def check(self) -> ErpHealth:
         self._gate()
@@ -285,6 +290,7 @@ class MemoryErp:
 
     def create_credit_note(self, note: CreditNote) -> PostedDocument:
         self._gate(Capability.CREDIT_NOTE, Capability.RETURN_ORDER)
+        restocks = bool({Capability.CREDIT_NOTE_RESTOCK, Capability.RETURN_ORDER} & self.enabled)
         with self._lock:
             if note.refund_reference in self._credit_notes:
                 number, _note = self._credit_notes[note.refund_reference]
@@ -294,7 +300,7 @@ class MemoryErp:
             number = f"CN{len(self._credit_notes) + 1:05d}"
             self._credit_notes[note.refund_reference] = (number, note)
             for line in note.lines:
-                if line.restock:
+                if line.restock and restocks:  # an ERP that cannot restock credits only
                     self._take_stock(line.sku, -Decimal(line.quantity))
             return PostedDocument(number, number)
 

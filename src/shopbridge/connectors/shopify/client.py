@@ -19,14 +19,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import catalogue, fulfilments, inventory_audit, orders
+from shopbridge.connectors.shopify import catalogue, fulfilments, inventory_audit, orders, refunds
 from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
@@ -41,9 +41,10 @@ from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
-from shopbridge.domain.records import BalanceTransaction, Order, Payout
+from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
+from shopbridge.ports.shopify import RefundedOrder
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
 
@@ -227,6 +228,14 @@ class ShopifyClient:
 
     def create_fulfilment(self, request: FulfilmentRequest) -> str:
         return fulfilments.create_fulfilment(self, request)
+
+    def order_refunds(self, order_id: str) -> tuple[Refund, ...]:
+        """Every refund of the order, oldest first."""
+        return refunds.order_refunds(self, order_id)
+
+    def refunded_orders_since(self, since: datetime) -> tuple[RefundedOrder, ...]:
+        """Orders with refunds updated since ``since``."""
+        return refunds.refunded_orders_since(self, since)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

@@ -30,6 +30,9 @@ class OrdersStateMixin:
         self.payments_account_id: str = "gid://shopify/ShopifyPaymentsAccount/1"
         # Discount codes the checkout accepts: code -> {"kind", "value"} (see scenario.py).
         self.discount_codes: dict[str, dict[str, Any]] = {}
+        # Returns and their reverse fulfillment orders (resolvers/returns.py).
+        self.returns: dict[str, dict[str, Any]] = {}
+        self.reverse_fulfillment_orders: dict[str, dict[str, Any]] = {}
         # The webhook emitter outlives a reset (its subscription is to the event bus, not the data).
         if not hasattr(self, "webhook_emitter"):
             self.webhook_emitter: WebhookEmitter | None = None

@@ -290,18 +290,26 @@ class Sage200Adapter:
             raise NeedsPerson(f"Sage 200 has no sales order {note.order_reference} to credit")
         customer = self.lookups.customer("id", int(order["customer_id"])) or {}
         nominal = str(customer.get("default_nominal_account_number") or DEFAULT_SALES_NOMINAL)
-        body = tr.credit_note_body(note, int(order["customer_id"]), nominal, self._credit_tax_code(note))
+        body = tr.credit_note_body(note, int(order["customer_id"]), nominal, self._credit_tax_codes(note))
         urn = self.client.post("/sales_credit_notes", body).get("urn")
         extra["order_erp_id"] = str(order["id"])
         return PostedDocument(str(urn), reference, existed=False, extra=extra)
 
-    def _credit_tax_code(self, note: CreditNote) -> int:
-        net = sum((ln.net.amount for ln in note.lines), Decimal(0))
-        tax = sum((ln.tax.amount for ln in note.lines), Decimal(0))
-        whole = SalesOrderLine(
-            sku="CREDIT", quantity=1, unit_price=Money(net, note.currency), tax=Money(tax, note.currency)
-        )
-        return tr.tax_code_id(whole, self.lookups.tax_codes())
+    def _credit_tax_codes(self, note: CreditNote) -> list[int]:
+        """The tax code of each part of the note (goods with shipping; the adjustment), by rate."""
+        codes = self.lookups.tax_codes()
+        return [
+            tr.tax_code_id(
+                SalesOrderLine(
+                    sku="CREDIT",
+                    quantity=1,
+                    unit_price=Money(net, note.currency),
+                    tax=Money(tax, note.currency),
+                ),
+                codes,
+            )
+            for net, tax in tr.credit_note_parts(note)
+        ]
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
         bank = self._bank(entry.bank_account or self.settings.bank_account_code)

@@ -419,9 +419,29 @@ def short_reference(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:REFERENCE_MAX].upper()
 
 
-def credit_note_body(note: CreditNote, customer_id: int, nominal: str, tax_code: int) -> JsonObject:
+def credit_note_parts(note: CreditNote) -> list[tuple[Decimal, Decimal]]:
+    """The note's (net, tax) parts to analyse by tax code: goods with shipping, then the adjustment.
+
+    The adjustment (order adjustments, a refund discrepancy, an appeasement) has its own rate, often
+    none, so it is analysed apart rather than diluting the goods' rate. Never empty.
+    """
+    zero = Decimal(0)
+    goods = note.goods_total.amount + (note.shipping.amount if note.shipping else zero)
+    goods_tax = sum((ln.tax.amount for ln in note.lines), zero)
+    goods_tax += note.shipping_tax.amount if note.shipping_tax else zero
+    adjustment = note.adjustment.amount if note.adjustment else zero
+    adjustment_tax = note.adjustment_tax.amount if note.adjustment_tax else zero
+    parts = [(net, tax) for net, tax in ((goods, goods_tax), (adjustment, adjustment_tax)) if net or tax]
+    return parts or [(zero, zero)]
+
+
+def credit_note_body(
+    note: CreditNote, customer_id: int, nominal: str, tax_codes: Sequence[int]
+) -> JsonObject:
+    """``tax_codes`` gives the Sage tax code of each of :func:`credit_note_parts`, in order."""
     goods = note.net_total.amount
-    tax = sum((ln.tax.amount for ln in note.lines), Decimal(0))
+    tax = note.tax_total.amount
+    parts = credit_note_parts(note)
     body: JsonObject = {
         "customer_id": customer_id,
         "reference": short_reference(note.refund_reference),
@@ -431,7 +451,10 @@ def credit_note_body(note: CreditNote, customer_id: int, nominal: str, tax_code:
         "nominal_analysis_items": [
             {"code": nominal, "value": number(goods), "narrative": f"Refund on {note.order_reference}"[:6000]}
         ],
-        "tax_analysis_items": [{"id": tax_code, "goods_amount": number(goods), "tax_amount": number(tax)}],
+        "tax_analysis_items": [
+            {"id": code, "goods_amount": number(net), "tax_amount": number(part_tax)}
+            for code, (net, part_tax) in zip(tax_codes, parts, strict=True)
+        ],
     }
     if note.issued_on is not None:
         body["transaction_date"] = day_start(note.issued_on)

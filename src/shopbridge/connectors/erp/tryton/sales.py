@@ -289,14 +289,51 @@ def _create_invoice(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> in
 def _credit_lines(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> list[dict[str, Any]]:
     lines = sale_lines(look, sale)
     origin = {str((ln.get("product.") or {}).get("suffix_code")): int(ln["id"]) for ln in lines}
-    products = look.products(sorted({ln.sku for ln in note.lines}))
+    sold = {sku for sku in origin if sku and sku != "None"}  # an appeasement credits the sale's revenue
+    products = look.products(sorted({ln.sku for ln in note.lines} | sold))
     values = [
         _credit_line(look, ln.sku, ln.quantity, ln.net.amount, ln.tax.amount, products, origin)
         for ln in note.lines
     ]
-    if note.shipping is not None and not note.shipping.is_zero():
-        values.append(_shipping_line(note.shipping.amount, _any_revenue(products.values())))
-    return values
+    extras = _extras(note)
+    for description, net, tax in extras:
+        values.append(_extra_line(description, net, tax, _any_revenue(products.values()), look))
+    shopify_taxes = [-ln.tax.amount for ln in note.lines] + [-tax for _what, _net, tax in extras]
+    return _credit_vat_rounding(look, values, shopify_taxes, products)
+
+
+def _credit_vat_rounding(
+    look: Lookups, values: list[dict[str, Any]], shopify_taxes: list[Decimal], products: dict[str, ProductRef]
+) -> list[dict[str, Any]]:
+    """The credit's lines, plus the pair keeping Shopify's VAT where Tryton's rounding would not.
+
+    As :func:`with_vat_rounding` does for a sale: the credit's VAT is Shopify's, to the penny.
+    """
+    if look.tax_rounding != "document" or not values:
+        return values
+    moves = tr.vat_rounding_moves(tr.tax_groups(values, shopify_taxes, look.taxes))
+    account = _any_revenue(products.values()) if moves else 0
+    extra: list[dict[str, Any]] = []
+    for tax_id, moved in sorted(moves.items()):
+        extra.append(
+            {**_rounding_line(moved, [tax_id], "VAT rounding: Shopify's VAT kept"), "account": account}
+        )
+        extra.append({**_rounding_line(-moved, [], "VAT rounding: net given back"), "account": account})
+    return [*values, *extra]
+
+
+def _extras(note: CreditNote) -> list[tuple[str, Decimal, Decimal]]:
+    """Refunded shipping and the adjustment (order adjustments, refund discrepancy), with their tax."""
+    zero = Decimal(0)
+    extras = (
+        ("Shipping refund", note.shipping, note.shipping_tax),
+        ("Refund adjustment", note.adjustment, note.adjustment_tax),
+    )
+    return [
+        (description, net.amount if net else zero, tax.amount if tax else zero)
+        for description, net, tax in extras
+        if (net is not None and not net.is_zero()) or (tax is not None and not tax.is_zero())
+    ]
 
 
 def _credit_line(
@@ -326,14 +363,18 @@ def _credit_line(
     return values
 
 
-def _shipping_line(amount: Decimal, account: int) -> dict[str, Any]:
-    return {
+def _extra_line(description: str, net: Decimal, tax: Decimal, account: int, look: Lookups) -> dict[str, Any]:
+    values: dict[str, Any] = {
         "type": "line",
         "quantity": -1.0,
-        "unit_price": amount,
+        "unit_price": net,
         "account": account,
-        "description": "Shipping refund",
+        "description": description,
     }
+    taxes = look.tax_for(net, tax)
+    if taxes:
+        values["taxes"] = [["add", taxes]]
+    return values
 
 
 def _any_revenue(products: Sequence[ProductRef] | Any) -> int:

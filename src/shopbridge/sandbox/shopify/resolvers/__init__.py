@@ -27,6 +27,7 @@ _MODULES = (
     "order_meta",
     "variants_update",
     "fulfillment_orders",
+    "returns",
 )
 
 

@@ -97,11 +97,19 @@ def _amount_errors(order: dict[str, Any], data: dict[str, Any]) -> list[dict[str
     return [{"field": None, "message": message}]
 
 
-def apply_refund(state: ShopState, order: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
-    """Store the refund: lines (with restock), shipping, refund transactions (under the lock)."""
+def apply_refund(
+    state: ShopState, order: dict[str, Any], data: dict[str, Any], *, stock_moved: bool = False
+) -> dict[str, Any]:
+    """Store the refund: lines (with restock), shipping, refund transactions (under the lock).
+
+    ``stock_moved``: the units' stock already moved (a processed return's disposition did it).
+    """
     refund_id = state.new_gid("Refund")
     lines = {line["id"]: line for line in order["line_items"]}
-    items = [_refund_line(state, order, lines[i["lineItemId"]], i) for i in data.get("refundLineItems") or []]
+    items = [
+        _refund_line(state, order, lines[i["lineItemId"]], i, stock_moved=stock_moved)
+        for i in data.get("refundLineItems") or []
+    ]
     refund = {
         "id": refund_id,
         "order_id": order["id"],
@@ -121,7 +129,12 @@ def apply_refund(state: ShopState, order: dict[str, Any], data: dict[str, Any]) 
 
 
 def _refund_line(
-    state: ShopState, order: dict[str, Any], line: dict[str, Any], item: dict[str, Any]
+    state: ShopState,
+    order: dict[str, Any],
+    line: dict[str, Any],
+    item: dict[str, Any],
+    *,
+    stock_moved: bool = False,
 ) -> dict[str, Any]:
     quantity = int(item["quantity"])
     restock_type = str(item.get("restockType") or "NO_RESTOCK")
@@ -131,7 +144,7 @@ def _refund_line(
     line["refunded"] += quantity
     _shrink_fulfillment_orders(state, order, line, from_unfulfilled)
     restocked = restock_type in RESTOCKING
-    if restocked:
+    if restocked and not stock_moved:
         release_stock(state, order, line, from_unfulfilled, location)
         return_stock(state, line, quantity - from_unfulfilled, location or order["location_id"])
     return {

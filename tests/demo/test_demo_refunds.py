@@ -1,0 +1,53 @@
+"""`shopbridge demo`'s refunds: every refund of an order in the ERP is one credit note of its amount.
+
+The counts come from the sandboxes' own state (the report's ``refunds`` object): the Shopify sandbox's
+refunds against the ERP sandbox's credit notes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_demo import run_demo
+
+pytestmark = pytest.mark.slow
+
+
+def refunds_of(tmp_path: Path, *args: str) -> dict[str, object]:
+    result = run_demo(tmp_path, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    queue = report["status"]["queue"]
+    dead = [row for row in queue if row["state"] == "dead" and row["kind"].endswith("refunds")]
+    assert dead == []
+    refunds: dict[str, object] = report["refunds"]
+    return refunds
+
+
+def test_every_refund_becomes_one_credit_note_with_the_refunds_total(tmp_path: Path) -> None:
+    refunds = refunds_of(tmp_path, "--orders", "25", "--drop-rate", "0.3", "--duplicate-rate", "0.3")
+    cases = refunds["cases"]
+    assert isinstance(cases, dict)
+    assert all(len(orders) == 1 for orders in cases.values()), cases  # each case happened
+    assert refunds["expected"] and refunds["credited_exactly_once"] == refunds["expected"], refunds["missing"]
+    assert refunds["credit_notes_in_erp"] == refunds["expected"]
+    assert (refunds["duplicates"], refunds["amount_differs"]) == (0, 0)
+    assert refunds["amount_checked"] == refunds["credit_notes_in_erp"]  # Sage 200 keeps every gross
+    assert refunds["restock_tasks"] >= 1  # Sage 200 cannot restock: the warehouse is told
+
+
+@pytest.mark.parametrize(("erp", "restocks"), [("syspro", False), ("prima", True)])
+def test_syspro_and_prima_credit_every_refund_once(tmp_path: Path, erp: str, restocks: bool) -> None:
+    refunds = refunds_of(tmp_path, "--erp", erp, "--orders", "20")
+    assert refunds["expected"] and refunds["credited_exactly_once"] == refunds["expected"], refunds["missing"]
+    assert (refunds["credit_notes_in_erp"], refunds["duplicates"]) == (refunds["expected"], 0)
+    assert (refunds["restock_tasks"] == 0) is restocks  # Prima restocks with the credit note
+
+
+def test_a_day_on_a_real_tryton_credits_every_refund_once_with_its_total(tmp_path: Path) -> None:
+    refunds = refunds_of(tmp_path, "--erp", "tryton", "--orders", "20")
+    assert refunds["expected"] and refunds["credited_exactly_once"] == refunds["expected"], refunds["missing"]
+    assert (refunds["duplicates"], refunds["amount_differs"]) == (0, 0)
+    assert refunds["amount_checked"] == refunds["credit_notes_in_erp"] == refunds["expected"]
