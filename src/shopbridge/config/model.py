@@ -156,7 +156,9 @@ class ShopSettings(_Strict):
     @field_validator("locations")
     @classmethod
     def _warehouses_named(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        empty = [key for key, codes in value.items() if not codes or (isinstance(codes, list) and "" in codes)]
+        empty = [
+            key for key, codes in value.items() if not codes or (isinstance(codes, list) and "" in codes)
+        ]
         if empty:
             raise ValueError(f"locations {empty} name no ERP warehouse; give a code or a list of codes")
         return value

@@ -24,6 +24,7 @@ __all__ = [
     "BundleMath",
     "PendingLine",
     "StockFigure",
+    "StockItem",
     "available_to_sell",
     "bundle_figure",
     "bundles_containing",
@@ -68,6 +69,16 @@ class StockFigure:
             f"free {self.free} - pending {self.pending} - buffer {self.buffer} ({rule}{mode})"
             f" = {self.quantity}"
         )
+
+
+@dataclass(frozen=True)
+class StockItem:
+    """A Shopify variant as the stock push sees it: its SKU, inventory item and product type."""
+
+    sku: str
+    variant_id: str
+    inventory_item_id: str
+    product_type: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,21 @@ Flows of later issues add the methods they need here, one per thing they move.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.records import Order
+from shopbridge.domain.stock import StockItem
 
-__all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "ShopifyPort"]
+__all__ = [
+    "ERP_ORDER_METAFIELD",
+    "ERP_TAG_PREFIX",
+    "LevelWrite",
+    "ShopifyInventoryPort",
+    "ShopifyPort",
+    "StockItem",
+]
 
 ERP_ORDER_METAFIELD = ("shopbridge", "erp_order")  # namespace, key of the ERP number on the order
 ERP_TAG_PREFIX = "ERP:"  # the ERP number as an order tag, searchable in Shopify's admin
@@ -32,5 +42,41 @@ class ShopifyPort(Protocol):
         """Write the ERP order number back: the ``shopbridge.erp_order`` metafield and an ``ERP:`` tag.
 
         Idempotent: writing the same number twice changes nothing.
+        """
+        ...
+
+
+@dataclass(frozen=True)
+class LevelWrite:
+    """Set ``available`` of one item at one location to ``quantity`` if Shopify still holds ``expected``."""
+
+    inventory_item_id: str
+    location_id: str
+    quantity: int
+    expected: int
+
+
+@runtime_checkable
+class ShopifyInventoryPort(Protocol):
+    """What the stock push needs from a Shopify store (the client implements it with the rest)."""
+
+    def stock_items(self, skus: Sequence[str]) -> list[StockItem]:
+        """Every variant carrying one of ``skus`` (a SKU on two variants gives two)."""
+        ...
+
+    def available_levels(self, inventory_item_ids: Sequence[str], location_id: str) -> dict[str, int | None]:
+        """``available`` per item at the location; ``None`` where the item is not stocked there."""
+        ...
+
+    def activate_inventory(self, inventory_item_id: str, location_id: str) -> int:
+        """Stock the item at the location (``inventoryActivate``); returns its ``available`` there."""
+        ...
+
+    def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]:
+        """One ``inventorySetQuantities`` of at most 250 writes, compare-and-swap on ``expected``.
+
+        Shopify applies all or nothing: the writes it refused as stale (``CHANGE_FROM_QUANTITY_STALE``)
+        come back and none was applied; an empty list means every write was applied. ``key`` is the
+        idempotency key (a retry with changed writes needs a new key).
         """
         ...

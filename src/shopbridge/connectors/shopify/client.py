@@ -17,14 +17,14 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import orders
+from shopbridge.connectors.shopify import inventory, orders
 from shopbridge.connectors.shopify.documents import Document, document
 from shopbridge.connectors.shopify.errors import (
     from_graphql_errors,
@@ -35,6 +35,7 @@ from shopbridge.connectors.shopify.errors import (
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.records import Order
 from shopbridge.errors import RetryLater, Throttled
+from shopbridge.ports.shopify import LevelWrite, StockItem
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
 
@@ -149,6 +150,20 @@ class ShopifyClient:
     def record_erp_order(self, order_id: str, erp_number: str) -> None:
         """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
         orders.record_erp_order(self, order_id, erp_number)
+
+    # -- the stock push (``ports/shopify.ShopifyInventoryPort``; ``connectors/shopify/inventory.py``) --
+
+    def stock_items(self, skus: Sequence[str]) -> list[StockItem]:
+        return inventory.stock_items(self, skus)
+
+    def available_levels(self, inventory_item_ids: Sequence[str], location_id: str) -> dict[str, int | None]:
+        return inventory.available_levels(self, inventory_item_ids, location_id)
+
+    def activate_inventory(self, inventory_item_id: str, location_id: str) -> int:
+        return inventory.activate_inventory(self, inventory_item_id, location_id)
+
+    def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]:
+        return inventory.set_available(self, writes, key=key)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

@@ -33,7 +33,9 @@ def upgrade() -> None:
         sa.Column("location_id", sa.String(length=255), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.CheckConstraint("quantity >= 0", name=op.f("ck_pending_order_units_quantity")),
-        sa.PrimaryKeyConstraint("shop", "order_id", "sku", "location_id", name=op.f("pk_pending_order_units")),
+        sa.PrimaryKeyConstraint(
+            "shop", "order_id", "sku", "location_id", name=op.f("pk_pending_order_units")
+        ),
     )
     op.create_table(
         "stock_items",
