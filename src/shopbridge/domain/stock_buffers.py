@@ -31,6 +31,8 @@ __all__ = [
     "choose_rule",
     "held_units",
     "rules_fingerprint",
+    "rules_from_text",
+    "rules_to_text",
     "skus_affected",
 ]
 
@@ -167,3 +169,23 @@ def skus_affected(
                 changed.add(sku_facts.sku)
                 break
     return changed
+
+
+def rules_to_text(rules: Sequence[BufferRule]) -> str:
+    """The rules as stored text, so the next start can tell which SKUs a change affects."""
+    return json.dumps(_rule_rows(rules))
+
+
+def rules_from_text(text: str) -> list[BufferRule]:
+    rows = json.loads(text)
+    return [
+        BufferRule(
+            scope=BufferScope(scope),
+            key=key,
+            location=location,
+            unit=BufferUnit(unit),
+            amount=Decimal(amount),
+            peak_amount=None if peak == "None" else Decimal(peak),
+        )
+        for scope, key, location, unit, amount, peak in rows
+    ]
