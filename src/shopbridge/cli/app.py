@@ -98,6 +98,7 @@ def _build() -> None:
     _mount_optional("shopbridge.cli.sandbox_cmd", "sandbox_app", "sandbox", "Run the simulated systems.")
     _mount_optional("shopbridge.cli.erp_cmd", "erp_app", "erp", "Check the ERP connection.")
     _register_optional("shopbridge.cli.demo_cmd")
+    _register_optional("shopbridge.cli.stock_cmd")
 
 
 _build()
