@@ -25,6 +25,7 @@ _PHASE_TEXT = {
     "release": "Creating the late SKU in the ERP; the items sweep releases its orders",
     "change": "Editing posted orders (before and after the cut-off), cancelling one",
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
+    "stock": "Moving the ERP's stock; shopbridge pushes only what changed to Shopify",
     "check_erp": "Checking the ERP ({erp})",
 }
 

@@ -22,6 +22,7 @@ from typing import Any
 from shopbridge import admin
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
+from shopbridge.demo.stock_day import run_stock_day
 from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
 from shopbridge.intake.reconcile import IntakeReconciliation, reconcile_intake
@@ -45,6 +46,7 @@ class DemoReport:
     dashboard: str = ""
     orders: dict[str, Any] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
+    stock: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +67,7 @@ class DemoReport:
             },
             "orders": self.orders,
             "changes": self.changes,
+            "stock": self.stock,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -83,6 +86,7 @@ class DemoDay:
         "release",
         "change",
         "redeliver",
+        "stock",
         "check_erp",
     )
 
@@ -96,6 +100,7 @@ class DemoDay:
         self.before: IntakeReconciliation | None = None
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
+        self.stock_counts: dict[str, Any] = {}
         self.changes: dict[str, list[str]] = {
             "tax_exclusive": [],
             "edited_before_cutoff": [],
@@ -198,6 +203,10 @@ class DemoDay:
         self.sweep()
         self.after = self._reconcile()
 
+    def stock(self) -> None:
+        """The ERP's stock moves; shopbridge pushes only what changed (``demo/stock_day.py``)."""
+        self.stock_counts = run_stock_day(self.stack)
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -230,6 +239,7 @@ class DemoDay:
             dashboard=f"{self.stack.web_url}/",
             orders=self._orders(),
             changes=self.changes,
+            stock=self.stock_counts,
         )
 
     def _orders(self) -> dict[str, Any]:

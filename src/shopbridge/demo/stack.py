@@ -210,6 +210,8 @@ def seed_erp(erp: DemoErp, shopify: SandboxServer) -> dict[str, tuple[str, Decim
 
 def write_config(workdir: Path, shopify_url: str, erp: DemoErp, shopify: SandboxServer) -> Path:
     """The demo's shopbridge.toml: an ordinary configuration whose secrets are environment variables."""
+    from shopbridge.demo.stock_day import stock_config  # stock_day drives this stack: imported late
+
     path = workdir / "shopbridge.toml"
     with shopify.state.lock:
         location_ids = sorted(shopify.state.locations)
@@ -232,12 +234,16 @@ cap_seconds = 10.0
 [schedules]
 order_sweep = 0  # the demo sweeps itself, after measuring what the webhooks alone brought in
 erp_items = 0  # the demo runs the items sweep itself, when it has created the late SKU
+erp_stock = 0  # the demo sweeps stock itself (demo/stock_day.py), so the day repeats exactly
+erp_stock_peak = 0
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}
 
 [bundles]
 "{bundle_sku}" = {{ {components} }}
+
+{stock_config()}
 
 [[shops]]
 name = "{SHOP_NAME}"

@@ -17,7 +17,7 @@ from shopbridge.errors import RetryLater
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.shopify import LevelWrite, ShopifyInventoryPort
 
-__all__ = ["PushResult", "push_location"]
+__all__ = ["PushResult", "push"]
 
 BATCH = 250  # Shopify's cap on quantities per inventorySetQuantities
 STALE_ROUNDS = 3  # re-read and resend this often before the job retries later
@@ -31,27 +31,34 @@ class PushResult:
     conflicts: int = 0
 
 
-def push_location(
+def push(
     ctx: FlowContext,
     shopify: ShopifyInventoryPort,
-    location: str,
-    figures: Mapping[str, int],
+    figures: Mapping[tuple[str, str], int],
     items: Mapping[str, StockItem],
     *,
     key: str,
 ) -> PushResult:
-    """Push the figures (SKU -> quantity) that differ from what Shopify holds at one location."""
+    """Push the figures ((SKU, location) -> quantity) that differ from what Shopify holds.
+
+    One call carries up to 250 quantities whatever their locations, so n changes take ceil(n / 250)
+    calls (plus a resend for each batch Shopify finds stale).
+    """
     result = PushResult()
-    known = {sku: items[sku] for sku in figures if sku in items}
-    held = _held_quantities(ctx, shopify, location, known, result)
-    writes = [
-        LevelWrite(item.inventory_item_id, location, figures[sku], held[item.inventory_item_id])
-        for sku, item in sorted(known.items())
-        if held[item.inventory_item_id] != figures[sku]
-    ]
-    skus = {item.inventory_item_id: sku for sku, item in known.items()}
+    writes: list[LevelWrite] = []
+    skus: dict[str, str] = {}
+    for location in sorted({loc for _sku, loc in figures}):
+        at = {sku: q for (sku, loc), q in figures.items() if loc == location and sku in items}
+        known = {sku: items[sku] for sku in at}
+        held = _held_quantities(ctx, shopify, location, known, result)
+        skus.update({item.inventory_item_id: sku for sku, item in known.items()})
+        writes += [
+            LevelWrite(item.inventory_item_id, location, at[sku], held[item.inventory_item_id])
+            for sku, item in sorted(known.items())
+            if held[item.inventory_item_id] != at[sku]
+        ]
     for number, start in enumerate(range(0, len(writes), BATCH)):
-        _send(ctx, shopify, writes[start : start + BATCH], skus, f"{key}:{location}:{number}", result)
+        _send(ctx, shopify, writes[start : start + BATCH], skus, f"{key}:{number}", result)
     return result
 
 
@@ -114,20 +121,21 @@ def _refresh(
     result: PushResult,
 ) -> list[LevelWrite]:
     """Re-read the stale levels; the ERP owns available stock, so our figure stands: log and resend."""
-    location = stale[0].location_id
-    found = shopify.available_levels([w.inventory_item_id for w in stale], location)
-    fixed: dict[str, LevelWrite] = {}
+    found: dict[tuple[str, str], int | None] = {}
+    for location in sorted({w.location_id for w in stale}):
+        ids = [w.inventory_item_id for w in stale if w.location_id == location]
+        found.update({(item, location): q for item, q in shopify.available_levels(ids, location).items()})
+    fixed: dict[tuple[str, str], LevelWrite] = {}
     with ctx.uow.begin() as tx:
         for write in stale:
-            now_held = found.get(write.inventory_item_id) or 0
-            fixed[write.inventory_item_id] = replace(write, expected=now_held)
-            sku = skus[write.inventory_item_id]
+            now_held = found.get((write.inventory_item_id, write.location_id)) or 0
+            fixed[(write.inventory_item_id, write.location_id)] = replace(write, expected=now_held)
             tx.add_trail(
                 ctx.shop.name,
-                f"sku:{sku}",
+                f"sku:{skus[write.inventory_item_id]}",
                 "stock_conflict",
                 {
-                    "location": location,
+                    "location": write.location_id,
                     "expected": write.expected,
                     "found": now_held,
                     "pushed": write.quantity,
@@ -135,7 +143,7 @@ def _refresh(
                 },
             )
             result.conflicts += 1
-    return [fixed.get(w.inventory_item_id, w) for w in batch]
+    return [fixed.get((w.inventory_item_id, w.location_id), w) for w in batch]
 
 
 def _record(ctx: FlowContext, batch: Sequence[LevelWrite], skus: Mapping[str, str]) -> None:

@@ -33,7 +33,7 @@ from shopbridge.domain.stock_guard import DropVerdict, check_drop
 from shopbridge.engine.job import Job
 from shopbridge.errors import ConfigurationError, RetryLater
 from shopbridge.flows.spec import Flow, FlowContext
-from shopbridge.flows.stock_push import PushResult, push_location
+from shopbridge.flows.stock_push import PushResult, push
 from shopbridge.flows.stock_settings import BUFFERS_CURSOR, PEAK_CURSOR, StockRules, location_gid, stock_rules
 from shopbridge.ports.erp import Capability
 from shopbridge.ports.shopify import ShopifyInventoryPort
@@ -113,14 +113,7 @@ def _compute_and_push(
             },
         )
         return None
-    total = PushResult()
-    for location in rules.warehouses:
-        at = {sku: figure.quantity for (sku, loc), figure in figures.items() if loc == location}
-        done = push_location(ctx, shopify, location, at, items, key=key)
-        total.levels += done.levels
-        total.mutations += done.mutations
-        total.activated += done.activated
-        total.conflicts += done.conflicts
+    total = push(ctx, shopify, {key_: figure.quantity for key_, figure in figures.items()}, items, key=key)
     with ctx.uow.begin() as tx:
         tx.resolve_problems(ProblemKind.STOCK_PUSH_HELD, "shop", ctx.shop.name, ctx.shop.name)
     return total
