@@ -11,8 +11,14 @@ import sqlalchemy as sa
 
 from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.stock import PendingLine, StockItem
-from shopbridge.engine import links
-from shopbridge.engine.schema import erp_stock_levels, order_syncs, pending_order_units, stock_items
+from shopbridge.engine import links, snapshots
+from shopbridge.engine.schema import (
+    erp_stock_levels,
+    order_syncs,
+    pending_order_units,
+    stock_items,
+    stock_snapshots,
+)
 from shopbridge.engine.schema import links as links_table
 from shopbridge.engine.sql import upsert_insert
 
@@ -20,14 +26,17 @@ __all__ = [
     "activated_levels",
     "erp_free",
     "keep_erp_levels",
+    "last_pushed",
     "mark_activated",
     "orders_not_in_erp",
     "pending_lines",
+    "pushed_quantities",
     "replace_pending",
     "save_stock_items",
     "stored_stock_items",
 ]
 
+CHUNK = 500  # ids per IN (...): SQLite caps the bound variables of one statement
 ACTIVATED = "inventory_level"  # links entity: an inventory item stocked at a location by shopbridge
 NOT_IN_ERP = (SyncStatus.WAITING.value, SyncStatus.QUARANTINED.value)
 
@@ -35,9 +44,11 @@ NOT_IN_ERP = (SyncStatus.WAITING.value, SyncStatus.QUARANTINED.value)
 def erp_free(conn: sa.Connection, skus: Iterable[str] | None = None) -> dict[tuple[str, str], Decimal]:
     """The kept free stock per (SKU, warehouse); every row when ``skus`` is None."""
     query = sa.select(erp_stock_levels.c.sku, erp_stock_levels.c.warehouse, erp_stock_levels.c.free)
-    if skus is not None:
-        query = query.where(erp_stock_levels.c.sku.in_(sorted(set(skus))))
-    return {(row.sku, row.warehouse): Decimal(row.free) for row in conn.execute(query)}
+    found: dict[tuple[str, str], Decimal] = {}
+    for part in _parts(skus):
+        chosen = query if part is None else query.where(erp_stock_levels.c.sku.in_(part))
+        found.update({(row.sku, row.warehouse): Decimal(row.free) for row in conn.execute(chosen)})
+    return found
 
 
 def keep_erp_levels(conn: sa.Connection, levels: Mapping[tuple[str, str], Decimal], *, now: datetime) -> None:
@@ -101,12 +112,16 @@ def stored_stock_items(
     conn: sa.Connection, shop: str, skus: Iterable[str] | None = None
 ) -> dict[str, StockItem]:
     query = sa.select(stock_items).where(stock_items.c.shop == shop)
-    if skus is not None:
-        query = query.where(stock_items.c.sku.in_(sorted(set(skus))))
-    return {
-        row.sku: StockItem(row.sku, row.variant_id, row.inventory_item_id, row.product_type)
-        for row in conn.execute(query)
-    }
+    found: dict[str, StockItem] = {}
+    for part in _parts(skus):
+        chosen = query if part is None else query.where(stock_items.c.sku.in_(part))
+        found.update(
+            {
+                row.sku: StockItem(row.sku, row.variant_id, row.inventory_item_id, row.product_type)
+                for row in conn.execute(chosen)
+            }
+        )
+    return found
 
 
 def save_stock_items(conn: sa.Connection, shop: str, items: Sequence[StockItem], *, now: datetime) -> None:
@@ -139,18 +154,46 @@ def _level_key(inventory_item_id: str, location_id: str) -> str:
 def activated_levels(conn: sa.Connection, shop: str, location_id: str, item_ids: Iterable[str]) -> set[str]:
     """The items (of ``item_ids``) shopbridge knows are stocked at the location."""
     keys = {_level_key(item, location_id): item for item in item_ids}
-    if not keys:
-        return set()
-    rows = conn.execute(
-        sa.select(links_table.c.shopify_id).where(
-            links_table.c.entity_type == ACTIVATED,
-            links_table.c.shop == shop,
-            links_table.c.shopify_id.in_(sorted(keys)),
-        )
-    ).scalars()
-    return {keys[key] for key in rows}
+    found: set[str] = set()
+    for part in _parts(keys) if keys else []:
+        assert part is not None
+        rows = conn.execute(
+            sa.select(links_table.c.shopify_id).where(
+                links_table.c.entity_type == ACTIVATED,
+                links_table.c.shop == shop,
+                links_table.c.shopify_id.in_(part),
+            )
+        ).scalars()
+        found.update(keys[key] for key in rows)
+    return found
 
 
 def mark_activated(conn: sa.Connection, shop: str, location_id: str, item_id: str, *, now: datetime) -> None:
     key = _level_key(item_id, location_id)
     links.link(conn, entity_type=ACTIVATED, shop=shop, shopify_id=key, erp_id=key, now=now)
+
+
+def pushed_quantities(conn: sa.Connection, shop: str) -> dict[tuple[str, str], int]:
+    """Every last pushed quantity of the shop, per (SKU, location): what Shopify sells now."""
+    query = sa.select(stock_snapshots.c.sku, stock_snapshots.c.location_id, stock_snapshots.c.quantity).where(
+        stock_snapshots.c.shop == shop
+    )
+    return {(row.sku, row.location_id): int(row.quantity) for row in conn.execute(query)}
+
+
+def last_pushed(conn: sa.Connection, shop: str, location_id: str, item_ids: Iterable[str]) -> dict[str, int]:
+    """``snapshots.last_pushed`` a chunk at a time."""
+    found: dict[str, int] = {}
+    for part in _parts(item_ids):
+        found.update(
+            snapshots.last_pushed(conn, shop=shop, location_id=location_id, inventory_item_ids=part or [])
+        )
+    return found
+
+
+def _parts(values: Iterable[str] | None) -> list[list[str] | None]:
+    """``values`` sorted and cut into IN-sized chunks; ``[None]`` (no filter) when ``values`` is None."""
+    if values is None:
+        return [None]
+    ordered = sorted(set(values))
+    return [ordered[start : start + CHUNK] for start in range(0, len(ordered), CHUNK)]

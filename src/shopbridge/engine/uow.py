@@ -138,9 +138,7 @@ class StoreTransaction:
         stock_store.save_stock_items(self.conn, shop, items, now=self.now)
 
     def last_pushed(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> dict[str, int]:
-        return snapshots.last_pushed(
-            self.conn, shop=shop, location_id=location_id, inventory_item_ids=inventory_item_ids
-        )
+        return stock_store.last_pushed(self.conn, shop, location_id, inventory_item_ids)
 
     def record_pushed(
         self, shop: str, location_id: str, inventory_item_id: str, sku: str, quantity: int
@@ -154,6 +152,9 @@ class StoreTransaction:
             sku=sku,
             now=self.now,
         )
+
+    def pushed_quantities(self, shop: str) -> dict[tuple[str, str], int]:
+        return stock_store.pushed_quantities(self.conn, shop)
 
     def activated(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> set[str]:
         return stock_store.activated_levels(self.conn, shop, location_id, inventory_item_ids)

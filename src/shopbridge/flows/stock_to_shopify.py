@@ -252,12 +252,7 @@ def _guard(
     ctx: FlowContext, rules: StockRules, figures: Mapping[tuple[str, str], StockFigure]
 ) -> DropVerdict:
     with ctx.uow.begin() as tx:
-        items = tx.stock_items(ctx.shop.name)
-        last: dict[tuple[str, str], int] = {}
-        for location in rules.warehouses:
-            ids = {item.inventory_item_id: sku for sku, item in items.items()}
-            for item_id, quantity in tx.last_pushed(ctx.shop.name, location, list(ids)).items():
-                last[(ids[item_id], location)] = quantity
+        last = tx.pushed_quantities(ctx.shop.name)
     proposed = {key: figure.quantity for key, figure in figures.items()}
     return check_drop(last, proposed, share=rules.guard_share, min_skus=rules.guard_min_skus)
 

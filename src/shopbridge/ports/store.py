@@ -101,6 +101,10 @@ class Transaction(Protocol):
         self, shop: str, location_id: str, inventory_item_id: str, sku: str, quantity: int
     ) -> None: ...
 
+    def pushed_quantities(self, shop: str) -> dict[tuple[str, str], int]:
+        """Every last pushed quantity of the shop, per (SKU, location)."""
+        ...
+
     def activated(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> set[str]:
         """The items shopbridge knows are stocked at the location (activated, or found stocked)."""
         ...
