@@ -75,14 +75,15 @@ def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResul
         return PushResult()
     with ctx.uow.begin() as tx:
         kept = tx.erp_free()
-    moved = {sku for (sku, wh), free in read.items() if kept.get((sku, wh)) != free}
-    levels = {**kept, **read}
+    fresh = {key: free for key, free in read.items() if kept.get(key) != free}
+    moved = {sku for sku, _warehouse in fresh}
+    levels = {**kept, **fresh}
     pending, pending_moved = _pending(ctx, rules)
     skus = moved | pending_moved | set(extra) | _buffer_moved(ctx, rules)
     skus |= bundles_containing(skus, rules.bundles)
     result = _compute_and_push(ctx, shopify, rules, skus, levels, pending, key=key)
     if result is not None:
-        _keep(ctx, read, cursor)
+        _keep(ctx, fresh, cursor)
     return result or PushResult()
 
 
