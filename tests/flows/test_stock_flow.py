@@ -274,3 +274,13 @@ def test_more_than_250_changes_go_in_batches_of_250(harness: Harness) -> None:
     result = harness.sweep()
     assert [len(batch) for batch in harness.shopify.sets] == [250, 250, 105]
     assert result.mutations == 3
+
+
+def test_a_level_already_at_our_figure_is_recorded_not_logged_as_a_conflict(harness: Harness) -> None:
+    harness.sweep()
+    harness.erp.set_stock("TEE-M", "MAIN", D(4))
+    harness.shopify.interfere("TEE-M", LOC1, 4)  # another sweep (the peak schedule) got there first
+    result = harness.sweep()
+    assert (result.conflicts, harness.trail_of("sku:TEE-M")) == (0, [])
+    assert harness.shopify.held("TEE-M") == 4
+    assert harness.sweep().mutations == 0  # the snapshot knows Shopify holds 4

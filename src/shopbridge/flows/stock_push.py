@@ -100,6 +100,8 @@ def _send(
 ) -> None:
     """One batch, resent with fresh compare values while Shopify finds some stale."""
     for attempt in range(STALE_ROUNDS):
+        if not batch:
+            return
         stale = shopify.set_available(batch, key=f"{key}:{attempt}")
         result.mutations += 1
         if not stale:
@@ -107,9 +109,7 @@ def _send(
             result.levels += len(batch)
             return
         batch = _refresh(ctx, shopify, batch, stale, skus, result)
-    raise RetryLater(
-        f"Shopify's stock kept moving at {batch[0].location_id}; the sweep retries", retry_after=5.0
-    )
+    raise RetryLater("Shopify's stock kept moving under this push; the sweep retries", retry_after=5.0)
 
 
 def _refresh(
@@ -120,30 +120,47 @@ def _refresh(
     skus: Mapping[str, str],
     result: PushResult,
 ) -> list[LevelWrite]:
-    """Re-read the stale levels; the ERP owns available stock, so our figure stands: log and resend."""
-    found: dict[tuple[str, str], int | None] = {}
-    for location in sorted({w.location_id for w in stale}):
-        ids = [w.inventory_item_id for w in stale if w.location_id == location]
-        found.update({(item, location): q for item, q in shopify.available_levels(ids, location).items()})
-    fixed: dict[tuple[str, str], LevelWrite] = {}
+    """Re-read the stale levels; the ERP owns available stock, so our figure stands: log and resend.
+
+    A level that already holds our figure (another sweep got there first) is recorded, not resent.
+    """
+    found = _read_levels(shopify, stale)
+    fixed: dict[tuple[str, str], LevelWrite | None] = {}
     with ctx.uow.begin() as tx:
         for write in stale:
             now_held = found.get((write.inventory_item_id, write.location_id)) or 0
-            fixed[(write.inventory_item_id, write.location_id)] = replace(write, expected=now_held)
-            tx.add_trail(
-                ctx.shop.name,
-                f"sku:{skus[write.inventory_item_id]}",
-                "stock_conflict",
-                {
-                    "location": write.location_id,
-                    "expected": write.expected,
-                    "found": now_held,
-                    "pushed": write.quantity,
-                    "rule": "the ERP owns available stock: shopbridge's figure replaces Shopify's",
-                },
-            )
+            where = (write.inventory_item_id, write.location_id)
+            sku = skus[write.inventory_item_id]
+            if now_held == write.quantity:
+                tx.record_pushed(ctx.shop.name, write.location_id, write.inventory_item_id, sku, now_held)
+                fixed[where] = None
+                continue
+            fixed[where] = replace(write, expected=now_held)
+            tx.add_trail(ctx.shop.name, f"sku:{sku}", "stock_conflict", _conflict(write, now_held))
             result.conflicts += 1
-    return [fixed.get((w.inventory_item_id, w.location_id), w) for w in batch]
+    kept = [fixed.get((w.inventory_item_id, w.location_id), w) for w in batch]
+    return [w for w in kept if w is not None]
+
+
+def _read_levels(
+    shopify: ShopifyInventoryPort, writes: Sequence[LevelWrite]
+) -> dict[tuple[str, str], int | None]:
+    found: dict[tuple[str, str], int | None] = {}
+    for location in sorted({w.location_id for w in writes}):
+        ids = [w.inventory_item_id for w in writes if w.location_id == location]
+        found.update({(item, location): q for item, q in shopify.available_levels(ids, location).items()})
+    return found
+
+
+def _conflict(write: LevelWrite, found: int) -> dict[str, object]:
+    """What the SKU's trail says of a level someone else moved."""
+    return {
+        "location": write.location_id,
+        "expected": write.expected,
+        "found": found,
+        "pushed": write.quantity,
+        "rule": "the ERP owns available stock: shopbridge's figure replaces Shopify's",
+    }
 
 
 def _record(ctx: FlowContext, batch: Sequence[LevelWrite], skus: Mapping[str, str]) -> None:
