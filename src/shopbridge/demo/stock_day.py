@@ -49,6 +49,9 @@ def run_stock_day(stack: DemoStack) -> dict[str, Any]:
     with state.lock:
         made = [g for gid, g in state.adjustment_groups.items() if gid not in groups_before]
     after_erp = _erp_levels(services.erp)
+    # Shopify announces each level set (inventory_levels/update): delivered before the report counts.
+    stack.emitter().flush(timeout=60)
+    stack.wait_until_idle()
     return {
         "erp_changes": sum(1 for key, free in after_erp.items() if before_erp.get(key) != free),
         "levels_pushed": sum(1 for g in made for c in g["changes"] if c["name"] == "available"),
