@@ -78,6 +78,7 @@ def test_settings_give_one_schedule_per_enabled_sweep() -> None:
     assert [(s.name, s.interval_seconds) for s in plan] == [
         ("erp_dispatches", 300),
         ("erp_stock", 120),
+        ("erp_stock_peak", 30),  # runs the stock sweep only while peak mode is on
         ("order_sweep", 60),
     ]
 
