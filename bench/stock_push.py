@@ -73,7 +73,8 @@ def build_shopify(skus: int, locations: int) -> tuple[SandboxServer, list[str], 
     variants: list[tuple[str, str]] = []
     for n in range(skus):
         sku = f"SKU-{n:06d}"
-        product = add_product(state, sku, status="ACTIVE", product_type="Bench")
+        # An explicit handle: the sandbox otherwise scans every product for a free one (quadratic).
+        product = add_product(state, sku, status="ACTIVE", product_type="Bench", handle=sku.lower())
         variant = add_variant(state, product["id"], sku=sku, price="10.00")
         for location in location_ids:
             inv.activate(state, variant["inventory_item_id"], location, START)
