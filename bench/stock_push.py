@@ -105,6 +105,9 @@ def build_services_for(server: SandboxServer, location_ids: list[str], workdir: 
     )
     services = build_services(settings)
     services.store.migrate()
+    # The sandbox answers a 250-quantity set more slowly as the catalogue grows (it looks items up by
+    # scanning): a long timeout, so a large catalogue is measured rather than timed out.
+    services._shopify[SHOP] = ShopifyClient.from_settings(settings.shops[0], timeout=1800.0)
     return services
 
 
