@@ -284,3 +284,27 @@ def test_a_level_already_at_our_figure_is_recorded_not_logged_as_a_conflict(harn
     assert (result.conflicts, harness.trail_of("sku:TEE-M")) == (0, [])
     assert harness.shopify.held("TEE-M") == 4
     assert harness.sweep().mutations == 0  # the snapshot knows Shopify holds 4
+
+
+def test_an_order_taken_while_the_push_is_held_still_comes_off_afterwards(harness: Harness) -> None:
+    harness.sweep()
+    order = Order(
+        shopify_id="gid://shopify/Order/8",
+        name="#8",
+        currency="GBP",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        lines=(OrderLine("l1", "TEE-M", 3, Money.of("5", "GBP"), location_id=LOC1),),
+    )
+    harness.shopify.orders[order.shopify_id] = order
+    with harness.context().uow.begin() as tx:
+        tx.save_order_sync(
+            OrderSync(shop="uk", order_id=order.shopify_id, name="#8", status=SyncStatus.WAITING)
+        )
+    for sku in ("TEE-S", "MUG-01", "BOTTLE-01"):
+        harness.erp.set_stock(sku, "MAIN", D(0))
+    harness.sweep()
+    assert harness.open_problems() == ["stock_push_held"] and harness.shopify.held("TEE-M") == 10
+    for sku in ("TEE-S", "MUG-01", "BOTTLE-01"):
+        harness.erp.set_stock(sku, "MAIN", D(10))
+    harness.sweep()
+    assert harness.shopify.held("TEE-M") == 7

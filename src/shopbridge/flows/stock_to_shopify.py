@@ -15,6 +15,7 @@ the same changes.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -75,15 +76,14 @@ def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResul
         return PushResult()
     with ctx.uow.begin() as tx:
         kept = tx.erp_free()
-    fresh = {key: free for key, free in read.items() if kept.get(key) != free}
-    moved = {sku for sku, _warehouse in fresh}
+    fresh = {level: free for level, free in read.items() if kept.get(level) != free}
     levels = {**kept, **fresh}
-    pending, pending_moved = _pending(ctx, rules)
-    skus = moved | pending_moved | set(extra) | _buffer_moved(ctx, rules)
+    pending = _pending(ctx, rules)
+    skus = {sku for sku, _warehouse in fresh} | pending.moved | set(extra) | _buffer_moved(ctx, rules)
     skus |= bundles_containing(skus, rules.bundles)
-    result = _compute_and_push(ctx, shopify, rules, skus, levels, pending, key=key)
-    if result is not None:
-        _keep(ctx, fresh, cursor)
+    result = _compute_and_push(ctx, shopify, rules, skus, levels, pending.units, key=key)
+    if result is not None:  # held: nothing kept, so the next sweep sees the same changes again
+        _keep(ctx, fresh, cursor, pending)
     return result or PushResult()
 
 
@@ -114,7 +114,8 @@ def _compute_and_push(
             },
         )
         return None
-    total = push(ctx, shopify, {key_: figure.quantity for key_, figure in figures.items()}, items, key=key)
+    quantities = {level: figure.quantity for level, figure in figures.items()}
+    total = push(ctx, shopify, quantities, items, key=key)
     with ctx.uow.begin() as tx:
         tx.resolve_problems(ProblemKind.STOCK_PUSH_HELD, "shop", ctx.shop.name, ctx.shop.name)
     return total
@@ -177,9 +178,10 @@ def _read_erp(ctx: FlowContext) -> tuple[Levels, str | None]:
             return read, None if snapshot else cursor
 
 
-def _keep(ctx: FlowContext, read: Levels, cursor: str | None) -> None:
+def _keep(ctx: FlowContext, read: Levels, cursor: str | None, pending: Pending) -> None:
     with ctx.uow.begin() as tx:
         tx.keep_erp_levels(read)
+        tx.replace_pending(ctx.shop.name, pending.new_orders, pending.waiting)
         if cursor is not None:
             tx.set_cursor(CURSOR, cursor)
         tx.set_cursor(
@@ -187,21 +189,28 @@ def _keep(ctx: FlowContext, read: Levels, cursor: str | None) -> None:
         )
 
 
-def _pending(ctx: FlowContext, rules: StockRules) -> tuple[dict[tuple[str, str], int], set[str]]:
-    """Pending units per (SKU, location), and the SKUs whose pending units changed this sweep."""
+@dataclass(frozen=True)
+class Pending:
+    """Units of orders the ERP does not hold yet, and what changed in them since the last sweep."""
+
+    units: dict[tuple[str, str], int]  # per (SKU, location)
+    moved: set[str]  # SKUs whose pending units changed
+    new_orders: dict[str, list[PendingLine]]  # read this sweep, stored once the sweep pushed
+    waiting: list[str]  # every order still pending (the others are forgotten)
+
+
+def _pending(ctx: FlowContext, rules: StockRules) -> Pending:
     with ctx.uow.begin() as tx:
         waiting = tx.orders_not_in_erp(ctx.shop.name)
         stored = tx.pending_lines(ctx.shop.name)
     fresh = {order_id: _order_lines(ctx, rules, order_id) for order_id in waiting if order_id not in stored}
     gone = {order_id: lines for order_id, lines in stored.items() if order_id not in waiting}
-    with ctx.uow.begin() as tx:
-        tx.replace_pending(ctx.shop.name, fresh, waiting)
     current = [
         line for order_id, lines in {**stored, **fresh}.items() if order_id in waiting for line in lines
     ]
     moved = {line.sku for lines in [*fresh.values(), *gone.values()] for line in lines}
     moved |= {part for sku in moved for part in rules.bundles.get(sku, {})}
-    return pending_units(current, rules.bundles), moved
+    return Pending(pending_units(current, rules.bundles), moved, fresh, waiting)
 
 
 def _order_lines(ctx: FlowContext, rules: StockRules, order_id: str) -> list[PendingLine]:
