@@ -20,6 +20,11 @@ Measured:
   the catalogue (the cost of a call does not depend on how many others there are). Reported: its
   cost points and the ratio to the incremental push (goal >= 50x).
 
+The wall time is mostly the sandbox's: each change in an ``inventorySetQuantities`` answer builds
+its InventoryItem node, which scans every level of the shop (``inventory_model.item_levels``), so a
+250-quantity call takes ~40 s at 100,000 SKUs x 3 locations on 2 shared CPUs (~11 s at 20,000).
+Calls, levels and cost points do not depend on it.
+
 Run: ``.venv/bin/python bench/stock_push.py [--skus 100000] [--quick]`` -> ``bench/results/stock_push.json``.
 """
 
