@@ -80,6 +80,7 @@ def test_settings_give_one_schedule_per_enabled_sweep() -> None:
         ("catalogue", 600),
         ("erp_dispatches", 300),
         ("erp_stock", 120),
+        ("erp_stock_peak", 30),  # runs the stock sweep only while peak mode is on
         ("order_sweep", 60),
         ("payouts", 3600),
         ("price_lists", 3600),

@@ -111,6 +111,7 @@ def _build() -> None:
     _mount_optional("shopbridge.cli.erp_cmd", "erp_app", "erp", "Check the ERP connection.")
     _register_optional("shopbridge.cli.demo_cmd")
     _mount_optional("shopbridge.cli.users_cmd", "users_app", "users", "Dashboard users and API tokens.")
+    _register_optional("shopbridge.cli.stock_cmd")
 
 
 _build()

@@ -28,6 +28,7 @@ _PHASE_TEXT = {
     "redeliver": "Delivering the changes' webhooks, then sweeping again",
     "catalogue": "Gating products the ERP cannot sell, releasing one, finding duplicate SKUs",
     "refund": "Refunding posted orders; refunds become credit notes in {erp}",
+    "move_stock": "Moving the ERP's stock; shopbridge pushes only what changed to Shopify",
     "check_erp": "Checking the ERP ({erp})",
     "prices": "Changing a price on the B2B trade list in {erp}; the price lists sweep carries it",
     "audit_stock": "Auditing Shopify's stock against the last values pushed (a bulk read)",

@@ -142,8 +142,10 @@ class ShopSettings(_Strict):
     currency: str = Field(default="GBP", pattern=r"^[A-Z]{3}$")
     restore_rate: float = Field(default=100.0, gt=0, description="cost points per second (plan)")
     order_trigger: Literal["paid", "authorized"] = "paid"
-    locations: dict[str, str] = Field(
-        default_factory=dict, description="Shopify location id (numeric or GID) -> ERP warehouse code"
+    locations: dict[str, str | list[str]] = Field(
+        default_factory=dict,
+        description="Shopify location id (numeric or GID) -> ERP warehouse code, or a list of codes whose "
+        "free stock adds up for the location (orders from the location post to the first)",
     )
     customer_account_prefix: str = ""
     default_customer_account: str = Field(default="", description="ERP account for guest checkouts")
@@ -191,6 +193,28 @@ class ShopSettings(_Strict):
     def admin_base(self) -> str:
         return (self.admin_url or f"https://{self.domain}").rstrip("/")
 
+    @field_validator("locations")
+    @classmethod
+    def _warehouses_named(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        empty = [
+            key for key, codes in value.items() if not codes or (isinstance(codes, list) and "" in codes)
+        ]
+        if empty:
+            raise ValueError(f"locations {empty} name no ERP warehouse; give a code or a list of codes")
+        return value
+
+    @property
+    def order_warehouses(self) -> dict[str, str]:
+        """Shopify location -> the warehouse its orders post to (the first one listed)."""
+        return {key: codes if isinstance(codes, str) else codes[0] for key, codes in self.locations.items()}
+
+    @property
+    def stock_warehouses(self) -> dict[str, tuple[str, ...]]:
+        """Shopify location -> every warehouse whose free stock feeds it."""
+        return {
+            key: (codes,) if isinstance(codes, str) else tuple(codes) for key, codes in self.locations.items()
+        }
+
 
 class ScheduleSettings(_Strict):
     """How often each sweep runs, in seconds (0 turns a sweep off)."""
@@ -207,6 +231,7 @@ class ScheduleSettings(_Strict):
     stock_audit: int = Field(default=86400, ge=0, description="the full stock audit (a bulk read)")
     payouts: int = Field(default=3600, ge=0, description="Shopify Payments payouts into the ledger")
     refunds: int = Field(default=300, ge=0, description="the refunds sweep behind refunds/create")
+    erp_stock_peak: int = Field(default=30, ge=0, description="the stock sweep's interval in peak mode")
 
 
 class FlowSettings(_Strict):
@@ -243,10 +268,53 @@ class PriceSettings(_Strict):
     )
 
 
+class BufferRuleSettings(_Strict):
+    """One safety buffer rule: what it covers (a SKU, a collection handle, a product type, or none of
+    them: every SKU), optionally at one Shopify location, and how much it holds back (units or percent
+    of the ERP's free stock), with an optional override while peak mode is on."""
+
+    sku: str = ""
+    collection: str = ""
+    product_type: str = ""
+    location: str = Field(default="", description="Shopify location id (numeric or GID); '' = all")
+    units: Decimal | None = Field(default=None, ge=0)
+    percent: Decimal | None = Field(default=None, ge=0, le=100)
+    peak_units: Decimal | None = Field(default=None, ge=0)
+    peak_percent: Decimal | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_target_one_amount(self) -> BufferRuleSettings:
+        targets = [name for name in ("sku", "collection", "product_type") if getattr(self, name)]
+        if len(targets) > 1:
+            raise ValueError(f"a buffer rule covers one of sku, collection, product_type, not {targets}")
+        if (self.units is None) == (self.percent is None):
+            raise ValueError("a buffer rule holds back either units or percent (give exactly one)")
+        if self.units is not None and self.peak_percent is not None:
+            raise ValueError("a buffer rule in units takes peak_units, not peak_percent")
+        if self.percent is not None and self.peak_units is not None:
+            raise ValueError("a buffer rule in percent takes peak_percent, not peak_units")
+        return self
+
+
 class BufferSettings(_Strict):
+    """Safety buffers held in shopbridge. ``rules`` is the full form; ``default``, ``per_sku`` and
+    ``per_location`` (units; a location by Shopify id or by ERP warehouse code) are shorthands kept
+    from earlier configurations. The most specific rule wins (docs/decisions.md)."""
+
     default: Decimal = Field(default=Decimal(0), ge=0)
+    peak_default: Decimal | None = Field(default=None, ge=0, description="units held back in peak mode")
     per_sku: dict[str, Decimal] = Field(default_factory=dict)
     per_location: dict[str, Decimal] = Field(default_factory=dict)
+    rules: list[BufferRuleSettings] = Field(default_factory=list)
+
+
+class StockSettings(_Strict):
+    """The available-to-sell push: when it holds a push that looks like a failure, not a sell-out."""
+
+    drop_guard_share: float = Field(
+        default=0.5, gt=0, le=1, description="hold the push when more than this share of SKUs go to zero"
+    )
+    drop_guard_min_skus: int = Field(default=2, ge=1, description="never hold a drop of fewer SKUs")
 
 
 class LoggingSettings(_Strict):
@@ -277,6 +345,7 @@ class Settings(_Strict):
     logging: LoggingSettings = LoggingSettings()
     alerts: AlertSettings = AlertSettings()
     prices: PriceSettings = PriceSettings()
+    stock: StockSettings = StockSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

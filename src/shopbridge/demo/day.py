@@ -25,6 +25,7 @@ from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.refunds_day import RefundsDay
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
+from shopbridge.demo.stock_day import run_stock_day
 from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
 from shopbridge.intake.reconcile import IntakeReconciliation, reconcile_intake
@@ -59,7 +60,6 @@ class DemoReport:
 
     def _orders_json(self) -> dict[str, Any]:
         return {
-            "stock": self.stock,
             "trading": self.trading,
             "webhooks": self.webhooks,
             "reconciliation": {
@@ -80,6 +80,7 @@ class DemoReport:
             "payouts": self.payouts,
             "fulfilments": self.fulfilments,
             "refunds": self.refunds,
+            "stock": self.stock,
             "status": self.status,
             "counters": self.counters,
             "dashboard": self.dashboard,
@@ -109,6 +110,7 @@ class DemoDay:
         "prices",
         "despatch",
         "refund",
+        "move_stock",
         "check_erp",
         "audit_stock",
         "payouts",
@@ -127,6 +129,7 @@ class DemoDay:
         self.after: IntakeReconciliation | None = None
         self.erp: ErpHealth | None = None
         self.stock: dict[str, Any] = {}
+        self.stock_counts: dict[str, Any] = {}
         self.changes: dict[str, list[str]] = {
             "tax_exclusive": [],
             "edited_before_cutoff": [],
@@ -261,6 +264,10 @@ class DemoDay:
         """Refunds of posted orders (partial, shipping only, restocked); the refunds sweep behind them."""
         self.refunds.refund_posted(avoid={name for names in self.changes.values() for name in names})
 
+    def move_stock(self) -> None:
+        """The ERP's stock moves; shopbridge pushes only what changed (``demo/stock_day.py``)."""
+        self.stock_counts = run_stock_day(self.stack)
+
     def check_erp(self) -> None:
         assert self.stack.services is not None
         self.erp = self.stack.services.erp.check()
@@ -306,7 +313,7 @@ class DemoDay:
             orders=self._orders(),
             changes=self.changes,
             catalogue=self.catalogue_day.report(),
-            stock=dict(self.stock),
+            stock={**self.stock_counts, **self.stock},
             payouts=payouts_day.payout_check(shopify.state, self.stack.erp),
             fulfilments=self._fulfilments(),
             refunds=self.refunds.report(),

@@ -224,6 +224,8 @@ def write_config(
     workdir: Path, shopify_url: str, erp: DemoErp, shopify: SandboxServer, *, extra: str = ""
 ) -> Path:
     """The demo's shopbridge.toml: an ordinary configuration whose secrets are environment variables."""
+    from shopbridge.demo.stock_day import stock_config  # stock_day drives this stack: imported late
+
     path = workdir / "shopbridge.toml"
     with shopify.state.lock:
         location_ids = sorted(shopify.state.locations)
@@ -253,12 +255,16 @@ erp_dispatches = 0  # the demo sweeps the despatches itself, once the warehouse 
 
 [lookups.carriers]  # the ERP's courier -> Shopify's carrier name
 "Royal Mail" = "Royal Mail"
+erp_stock = 0  # the demo sweeps stock itself (demo/stock_day.py), so the day repeats exactly
+erp_stock_peak = 0
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}
 
 [bundles]
 "{bundle_sku}" = {{ {components} }}
+
+{stock_config()}
 
 [[shops]]
 name = "{SHOP_NAME}"

@@ -85,11 +85,15 @@ class TrytonErp(DemoErp):
             "products": [["create", [{"suffix_code": sku}]]],
         }
         self._call("product.template", "create", [values])
+        self.count_stock(sku, STOCK)
+
+    def count_stock(self, sku: str, free: Decimal) -> None:
+        """A stock count (an inventory): the warehouse's storage holds ``free`` units of ``sku``."""
         product = self._call("product.product", "search", [("suffix_code", "=", sku)], 0, 1, None)[0]
         storage = self._call(
             "stock.location", "search_read", [("code", "=", self.warehouse)], 0, 1, None, ["storage_location"]
         )[0]["storage_location"]
-        line = {"product": product, "quantity": float(STOCK)}
+        line = {"product": product, "quantity": float(free)}
         inventory = self._call(
             "stock.inventory", "create", [{"location": storage, "lines": [["create", [line]]]}]
         )

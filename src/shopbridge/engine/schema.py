@@ -53,6 +53,7 @@ __all__ = [
     "cursors",
     "duplicate_skus",
     "erp_slots",
+    "erp_stock_levels",
     "inbox_events",
     "jobs",
     "links",
@@ -60,9 +61,11 @@ __all__ = [
     "metadata",
     "order_syncs",
     "payout_records",
+    "pending_order_units",
     "price_list_prices",
     "problems",
     "schedules",
+    "stock_items",
     "stock_snapshots",
     "trail",
     "users",
@@ -460,3 +463,40 @@ payout_records = Table(
     CheckConstraint(_one_of("outcome", (o.value for o in PayoutOutcome)), name="outcome"),
 )
 Index("ix_payout_records_issued", payout_records.c.shop, payout_records.c.issued_at)
+# The stock flow (``flows/stock_to_shopify.py``). The ERP's latest free stock per SKU and warehouse, as
+# last read: a snapshot ERP (Prima) is compared with it to find what changed, and ``stock explain`` and
+# a changed buffer recompute from it without asking the ERP. ``free`` is a Decimal kept as text.
+erp_stock_levels = Table(
+    "erp_stock_levels",
+    metadata,
+    Column("sku", String(255), primary_key=True),
+    Column("warehouse", String(64), primary_key=True),
+    Column("free", String(64), nullable=False),
+    Column("seen_at", UTCDateTime(), nullable=False),
+)
+
+# Units of orders Shopify took that the ERP does not hold yet (order syncs waiting or quarantined),
+# read once per order; they come off the available figure until the order posts.
+pending_order_units = Table(
+    "pending_order_units",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("order_id", String(255), primary_key=True),
+    Column("sku", String(255), primary_key=True),
+    Column("location_id", String(255), primary_key=True),
+    Column("quantity", Integer, nullable=False),
+    CheckConstraint("quantity >= 0", name="quantity"),
+)
+
+# Shopify's side of a SKU for the stock push: its variant and inventory item, and the product type
+# a buffer rule may match on (from ``productVariants``).
+stock_items = Table(
+    "stock_items",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("sku", String(255), primary_key=True),
+    Column("variant_id", String(255), nullable=False),
+    Column("inventory_item_id", String(255), nullable=False),
+    Column("product_type", String(255), nullable=False, server_default=""),
+    Column("checked_at", UTCDateTime(), nullable=False),
+)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,8 +20,19 @@ from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.domain.stock_audit import ExpectedLevel  # the stock audit's reads
-from shopbridge.engine import catalogue_state, cursors, links, payouts, problems, queue, stock_expectations
+from shopbridge.engine import (
+    catalogue_state,
+    cursors,
+    links,
+    payouts,
+    problems,
+    queue,
+    snapshots,
+    stock_expectations,
+    stock_store,
+)
 from shopbridge.engine import price_list_prices as pushed
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
@@ -166,6 +178,56 @@ class StoreTransaction:
     def linked_erp_id(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
         found = links.find(self.conn, entity_type=entity_type, shop=shop, shopify_id=shopify_id)
         return None if found is None else found.erp_id
+
+    # -- the stock push: delegated to engine/stock_store.py and engine/snapshots.py ----------------
+
+    def erp_free(self, skus: Sequence[str] | None = None) -> dict[tuple[str, str], Decimal]:
+        return stock_store.erp_free(self.conn, skus)
+
+    def keep_erp_levels(self, levels: Mapping[tuple[str, str], Decimal]) -> None:
+        stock_store.keep_erp_levels(self.conn, levels, now=self.now)
+
+    def orders_not_in_erp(self, shop: str) -> list[str]:
+        return stock_store.orders_not_in_erp(self.conn, shop)
+
+    def pending_lines(self, shop: str) -> dict[str, list[PendingLine]]:
+        return stock_store.pending_lines(self.conn, shop)
+
+    def replace_pending(
+        self, shop: str, lines: Mapping[str, Sequence[PendingLine]], keep: Sequence[str]
+    ) -> None:
+        stock_store.replace_pending(self.conn, shop, lines, keep)
+
+    def stock_items(self, shop: str, skus: Sequence[str] | None = None) -> dict[str, StockItem]:
+        return stock_store.stored_stock_items(self.conn, shop, skus)
+
+    def save_stock_items(self, shop: str, items: Sequence[StockItem]) -> None:
+        stock_store.save_stock_items(self.conn, shop, items, now=self.now)
+
+    def last_pushed(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> dict[str, int]:
+        return stock_store.last_pushed(self.conn, shop, location_id, inventory_item_ids)
+
+    def record_pushed(
+        self, shop: str, location_id: str, inventory_item_id: str, sku: str, quantity: int
+    ) -> None:
+        snapshots.record_pushed(
+            self.conn,
+            shop=shop,
+            location_id=location_id,
+            inventory_item_id=inventory_item_id,
+            quantity=quantity,
+            sku=sku,
+            now=self.now,
+        )
+
+    def pushed_quantities(self, shop: str) -> dict[tuple[str, str], int]:
+        return stock_store.pushed_quantities(self.conn, shop)
+
+    def activated(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> set[str]:
+        return stock_store.activated_levels(self.conn, shop, location_id, inventory_item_ids)
+
+    def mark_activated(self, shop: str, location_id: str, inventory_item_id: str) -> None:
+        stock_store.mark_activated(self.conn, shop, location_id, inventory_item_id, now=self.now)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

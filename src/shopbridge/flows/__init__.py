@@ -15,6 +15,7 @@ from shopbridge.flows import (
     quarantine_release,
     refund_to_credit_note,
     stock_audit,
+    stock_to_shopify,
 )
 from shopbridge.flows.spec import Flow, FlowContext
 
@@ -31,4 +32,6 @@ FLOWS: tuple[Flow, ...] = (
     dispatch_to_fulfilment.FLOW,
     refund_to_credit_note.FLOW,
     refund_to_credit_note.SWEEP,
+    stock_to_shopify.FLOW,
+    stock_to_shopify.PEAK_FLOW,
 )

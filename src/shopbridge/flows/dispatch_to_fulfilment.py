@@ -23,7 +23,7 @@ nothing is lost: ``shopbridge jobs replay`` once fixed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -254,7 +254,7 @@ def _rules(ctx: FlowContext, state: OrderFulfilments) -> FulfilmentRules:
         bundles = {**kits, **bundles}
     return FulfilmentRules(
         bundles=bundles,
-        locations=_locations_of(ctx.shop.locations),
+        locations=_locations_of(ctx.shop.stock_warehouses),
         carriers=dict(ctx.settings.lookups_for(ctx.shop).carriers),
         notify_customer=ctx.shop.notify_customers,
     )
@@ -264,11 +264,13 @@ def _components(parts: Mapping[str, int]) -> tuple[BundleComponent, ...]:
     return tuple(BundleComponent(sku, quantity) for sku, quantity in parts.items())
 
 
-def _locations_of(locations: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
-    """ERP warehouse -> the Shopify locations (GIDs) that config maps to it, in config order."""
+def _locations_of(locations: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """ERP warehouse -> the Shopify locations (GIDs) that config maps to it, in config order
+    (a location fed by several warehouses is theirs each)."""
     found: dict[str, tuple[str, ...]] = {}
-    for location, warehouse in locations.items():
-        found[warehouse] = (*found.get(warehouse, ()), _location_gid(location))
+    for location, warehouses in locations.items():
+        for warehouse in warehouses:
+            found[warehouse] = (*found.get(warehouse, ()), _location_gid(location))
     return found
 
 

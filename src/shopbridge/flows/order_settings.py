@@ -25,7 +25,7 @@ def rules_for(settings: Settings, shop: ShopSettings) -> OrderRules:
     return OrderRules(
         trigger=shop.order_trigger,
         test_orders=shop.test_orders,
-        warehouses=dict(shop.locations),
+        warehouses=shop.order_warehouses,
         default_warehouse=shop.default_warehouse,
         payment_methods=dict(lookups.payment_gateways),
         shipping_methods=dict(lookups.shipping_methods),

@@ -58,6 +58,7 @@ class Capability(StrEnum):
     JOURNAL = "journal"  # post a nominal journal
     BANK_RECEIPT = "bank_receipt"  # post a bank receipt/payment with nominal analysis
     KITS = "kits"  # bills of material / kits readable for bundles
+    STOCK_SNAPSHOT = "stock_snapshot"  # stock_changed returns every level each time (no change feed)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,18 @@ from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, Sh
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
+from shopbridge.domain.stock import StockItem
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 
-__all__ = ["ERP_ORDER_METAFIELD", "ERP_TAG_PREFIX", "RefundedOrder", "ShopifyPort"]
+__all__ = [
+    "ERP_ORDER_METAFIELD",
+    "ERP_TAG_PREFIX",
+    "LevelWrite",
+    "RefundedOrder",
+    "ShopifyInventoryPort",
+    "ShopifyPort",
+    "StockItem",
+]
 
 ERP_ORDER_METAFIELD = ("shopbridge", "erp_order")  # namespace, key of the ERP number on the order
 ERP_TAG_PREFIX = "ERP:"  # the ERP number as an order tag, searchable in Shopify's admin
@@ -173,4 +182,40 @@ class ShopifyPort(Protocol):
 
     def refunded_orders_since(self, since: datetime) -> tuple[RefundedOrder, ...]:
         """Orders updated at or after ``since`` that have refunds (for the refunds sweep)."""
+        ...
+
+
+@dataclass(frozen=True)
+class LevelWrite:
+    """Set ``available`` of one item at one location to ``quantity`` if Shopify still holds ``expected``."""
+
+    inventory_item_id: str
+    location_id: str
+    quantity: int
+    expected: int
+
+
+@runtime_checkable
+class ShopifyInventoryPort(Protocol):
+    """What the stock push needs from a Shopify store (the client implements it with the rest)."""
+
+    def stock_items(self, skus: Sequence[str]) -> list[StockItem]:
+        """Every variant carrying one of ``skus`` (a SKU on two variants gives two)."""
+        ...
+
+    def available_levels(self, inventory_item_ids: Sequence[str], location_id: str) -> dict[str, int | None]:
+        """``available`` per item at the location; ``None`` where the item is not stocked there."""
+        ...
+
+    def activate_inventory(self, inventory_item_id: str, location_id: str) -> int:
+        """Stock the item at the location (``inventoryActivate``); returns its ``available`` there."""
+        ...
+
+    def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]:
+        """One ``inventorySetQuantities`` of at most 250 writes, compare-and-swap on ``expected``.
+
+        Shopify applies all or nothing: the writes it refused as stale (``CHANGE_FROM_QUANTITY_STALE``)
+        come back and none was applied; an empty list means every write was applied. ``key`` is the
+        idempotency key (a retry with changed writes needs a new key).
+        """
         ...

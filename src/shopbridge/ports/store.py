@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
+from decimal import Decimal
 from typing import Any, Protocol
 
 from shopbridge.domain.catalogue import Gate
@@ -17,6 +18,7 @@ from shopbridge.domain.order_sync import OrderSync
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.domain.stock_audit import ExpectedLevel
 
 __all__ = ["Transaction", "UnitOfWork"]
@@ -123,6 +125,54 @@ class Transaction(Protocol):
     def linked_erp_id(self, entity_type: str, shop: str, shopify_id: str) -> str | None:
         """The ERP id linked to a Shopify record, if any."""
         ...
+
+    # -- the stock push (flows/stock_to_shopify.py) --------------------------------------------------
+
+    def erp_free(self, skus: Sequence[str] | None = None) -> dict[tuple[str, str], Decimal]:
+        """The ERP's free stock per (SKU, warehouse) as last read; every row when ``skus`` is None."""
+        ...
+
+    def keep_erp_levels(self, levels: Mapping[tuple[str, str], Decimal]) -> None:
+        """Remember the ERP's latest free stock per (SKU, warehouse)."""
+        ...
+
+    def orders_not_in_erp(self, shop: str) -> list[str]:
+        """Ids of the shop's orders Shopify took that the ERP does not hold yet (waiting, quarantined)."""
+        ...
+
+    def pending_lines(self, shop: str) -> dict[str, list[PendingLine]]:
+        """The units of those orders, per order id, as stored."""
+        ...
+
+    def replace_pending(
+        self, shop: str, lines: Mapping[str, Sequence[PendingLine]], keep: Sequence[str]
+    ) -> None:
+        """Store newly read orders' units; forget orders not in ``keep`` (they reached the ERP)."""
+        ...
+
+    def stock_items(self, shop: str, skus: Sequence[str] | None = None) -> dict[str, StockItem]:
+        """Shopify's variant and inventory item per SKU, as last looked up; every SKU when None."""
+        ...
+
+    def save_stock_items(self, shop: str, items: Sequence[StockItem]) -> None: ...
+
+    def last_pushed(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> dict[str, int]:
+        """The last ``available`` shopbridge knows Shopify holds, per item at the location."""
+        ...
+
+    def record_pushed(
+        self, shop: str, location_id: str, inventory_item_id: str, sku: str, quantity: int
+    ) -> None: ...
+
+    def pushed_quantities(self, shop: str) -> dict[tuple[str, str], int]:
+        """Every last pushed quantity of the shop, per (SKU, location)."""
+        ...
+
+    def activated(self, shop: str, location_id: str, inventory_item_ids: Sequence[str]) -> set[str]:
+        """The items shopbridge knows are stocked at the location (activated, or found stocked)."""
+        ...
+
+    def mark_activated(self, shop: str, location_id: str, inventory_item_id: str) -> None: ...
 
 
 class UnitOfWork(Protocol):

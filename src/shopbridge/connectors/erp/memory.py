@@ -46,7 +46,8 @@ from shopbridge.ports.erp import (
 )
 
 T = TypeVar("T")
-ALL_CAPABILITIES = frozenset(Capability)
+# Everything but STOCK_SNAPSHOT: the fake has a real change feed (a test adds the flag to play Prima).
+ALL_CAPABILITIES = frozenset(Capability) - {Capability.STOCK_SNAPSHOT}
 _CONFLICT_FIELDS = ("first_name", "last_name", "phone", "company")
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import catalogue, fulfilments, inventory_audit, orders, refunds
+from shopbridge.connectors.shopify import catalogue, fulfilments, inventory, inventory_audit, orders, refunds
 from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
@@ -44,7 +44,7 @@ from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
-from shopbridge.ports.shopify import RefundedOrder
+from shopbridge.ports.shopify import LevelWrite, RefundedOrder, StockItem
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
 
@@ -236,6 +236,20 @@ class ShopifyClient:
     def refunded_orders_since(self, since: datetime) -> tuple[RefundedOrder, ...]:
         """Orders with refunds updated since ``since``."""
         return refunds.refunded_orders_since(self, since)
+
+    # -- the stock push (``ports/shopify.ShopifyInventoryPort``; ``connectors/shopify/inventory.py``) --
+
+    def stock_items(self, skus: Sequence[str]) -> list[StockItem]:
+        return inventory.stock_items(self, skus)
+
+    def available_levels(self, inventory_item_ids: Sequence[str], location_id: str) -> dict[str, int | None]:
+        return inventory.available_levels(self, inventory_item_ids, location_id)
+
+    def activate_inventory(self, inventory_item_id: str, location_id: str) -> int:
+        return inventory.activate_inventory(self, inventory_item_id, location_id)
+
+    def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]:
+        return inventory.set_available(self, writes, key=key)
 
     def mutate(self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None) -> Any:
         """Run a mutation and return its payload object, raising on ``userErrors``."""

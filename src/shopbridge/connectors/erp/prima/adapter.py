@@ -41,6 +41,7 @@ CAPABILITIES = frozenset(
     {
         Capability.READ_ITEMS,
         Capability.READ_STOCK,
+        Capability.STOCK_SNAPSHOT,
         Capability.READ_PRICE_LISTS,
         Capability.CUSTOMERS,
         Capability.CREDIT_LIMIT_CHECK,

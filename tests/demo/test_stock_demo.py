@@ -1,0 +1,26 @@
+"""The demo's stock phase with each ERP: the ERP's stock moves for three SKUs and shopbridge pushes
+only what changed, in one call, the counts read from the sandboxes (report.json's ``stock``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from test_demo import run_demo  # tests/demo is on the path as pytest imports its modules
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize(
+    "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
+)
+def test_the_days_stock_changes_reach_shopify_in_the_fewest_calls(tmp_path: Path, erp: str) -> None:
+    result = run_demo(tmp_path, "--erp", erp, "--orders", "10")
+    assert result.returncode == 0, result.stdout + result.stderr
+    stock = json.loads((tmp_path / "report.json").read_text())["stock"]
+    # TEE-S, TEE-L and MUG-01 moved in the ERP; MUG-01 is on two Shopify variants (never pushed), so
+    # TEE-S, TEE-L and the Breakfast Set (MUG-01 x 2 + TEE-M) change at both locations: 6 levels, 1 call.
+    assert stock["erp_changes"] == 3
+    assert (stock["levels_pushed"], stock["mutations"]) == (6, 1)
+    assert 0 < stock["cost_points"] < 100
