@@ -252,11 +252,11 @@ catalogue = 0  # and the catalogue sweep, once the day's orders are in
 stock_audit = 0  # the demo runs the stock audit itself, at the end of the day
 payouts = 0  # the demo sweeps the payouts itself, once the day's payouts are issued
 erp_dispatches = 0  # the demo sweeps the despatches itself, once the warehouse has shipped
+erp_stock = 0  # the demo sweeps stock itself (demo/stock_day.py), so the day repeats exactly
+erp_stock_peak = 0
 
 [lookups.carriers]  # the ERP's courier -> Shopify's carrier name
 "Royal Mail" = "Royal Mail"
-erp_stock = 0  # the demo sweeps stock itself (demo/stock_day.py), so the day repeats exactly
-erp_stock_peak = 0
 
 [lookups.tax_codes]  # UK VAT at 20% and zero-rated: the {erp.title} sandbox's codes
 {tax_codes}
