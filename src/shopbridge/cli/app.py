@@ -25,7 +25,6 @@ from shopbridge.cli import (
     problems_cmd,
     run_cmd,
     status_cmd,
-    stock_audit_cmd,
     sweep_cmd,
 )
 from shopbridge.cli.common import CliState, err_console
@@ -107,7 +106,6 @@ def _build() -> None:
     app.add_typer(sweep_cmd.sweep_app, name="sweep", help="Sweep orders now, or back-fill from a date.")
     app.add_typer(payouts_app, name="payouts", help="Shopify Payments payouts in the ledger.")
     _mount_optional("shopbridge.cli.sandbox_cmd", "sandbox_app", "sandbox", "Run the simulated systems.")
-    app.add_typer(stock_audit_cmd.stock_app, name="stock", help="Audit Shopify's stock against shopbridge's.")
     _mount_optional("shopbridge.cli.erp_cmd", "erp_app", "erp", "Check the ERP connection.")
     _register_optional("shopbridge.cli.demo_cmd")
     _mount_optional("shopbridge.cli.users_cmd", "users_app", "users", "Dashboard users and API tokens.")

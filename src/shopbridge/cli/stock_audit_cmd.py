@@ -5,8 +5,7 @@ read so far), then the comparison with the stock snapshots, then a summary per s
 (``[schedules] stock_audit``) does the same on a worker. A read that Shopify cancelled or failed
 ends the command with one red line and exit code 1 (nothing was repaired; run it again).
 
-``register(group)`` adds ``audit`` to any Typer group, so it can join a ``stock`` group written
-elsewhere; :data:`stock_app` is that group when this module is mounted on its own.
+``register(group)`` adds ``audit`` to the ``stock`` group of ``cli/stock_cmd.py``.
 """
 
 from __future__ import annotations
@@ -25,11 +24,9 @@ from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.errors import BadInput
 from shopbridge.flows.stock_audit import AuditProgress, run_audit
 
-__all__ = ["audit", "register", "stock_app"]
+__all__ = ["audit", "register"]
 
 _SHOPS = typer.Option(None, "--shop", help="store name (repeat; default: every store)")
-
-stock_app = typer.Typer(no_args_is_help=True, help="Stock in Shopify: audit it against shopbridge's figures.")
 
 
 def audit(
@@ -99,6 +96,3 @@ def _print(report: AuditReport) -> None:
 
 def register(group: typer.Typer) -> None:
     group.command("audit")(audit)
-
-
-register(stock_app)

@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 
 from shopbridge import stock_admin
+from shopbridge.cli import stock_audit_cmd
 from shopbridge.cli.common import console, default_actor, open_services
 from shopbridge.domain.stock import StockFigure
 
@@ -82,5 +83,6 @@ def peak(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(stock_app, name="stock", help="Available to sell: why Shopify shows a figure.")
+    stock_audit_cmd.register(stock_app)
+    app.add_typer(stock_app, name="stock", help="Stock in Shopify: explain a figure, audit every level.")
     app.command("peak")(peak)
