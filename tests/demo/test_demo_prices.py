@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from test_demo import run_demo
+from demo_days import DayOf
 
 pytestmark = pytest.mark.slow
 
@@ -15,10 +12,8 @@ pytestmark = pytest.mark.slow
 @pytest.mark.parametrize(
     "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
 )
-def test_the_trade_list_with_its_price_change_is_synced_to_shopify(tmp_path: Path, erp: str) -> None:
-    result = run_demo(tmp_path, "--erp", erp, "--orders", "8")
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads((tmp_path / "report.json").read_text())
+def test_the_trade_list_with_its_price_change_is_synced_to_shopify(day_of: DayOf, erp: str) -> None:
+    report = day_of(erp).report
     assert report["stock"]["price_lists_synced"] == 1
     assert report["stock"]["price_change"]["sku"] == "TEE-M"
     sweeps = [row for row in report["status"]["queue"] if row["kind"] == "sweep.price_lists"]

@@ -6,28 +6,24 @@ refunds against the ERP sandbox's credit notes.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
-from test_demo import run_demo
+from demo_days import DayOf, DemoDay
 
 pytestmark = pytest.mark.slow
 
 
-def refunds_of(tmp_path: Path, *args: str) -> dict[str, object]:
-    result = run_demo(tmp_path, *args)
-    assert result.returncode == 0, result.stdout + result.stderr
-    report = json.loads((tmp_path / "report.json").read_text())
-    queue = report["status"]["queue"]
+def refunds_of(day: DemoDay) -> dict[str, object]:
+    queue = day.report["status"]["queue"]
     dead = [row for row in queue if row["state"] == "dead" and row["kind"].endswith("refunds")]
     assert dead == []
-    refunds: dict[str, object] = report["refunds"]
+    refunds: dict[str, object] = day.report["refunds"]
     return refunds
 
 
-def test_every_refund_becomes_one_credit_note_with_the_refunds_total(tmp_path: Path) -> None:
-    refunds = refunds_of(tmp_path, "--orders", "25", "--drop-rate", "0.3", "--duplicate-rate", "0.3")
+def test_every_refund_becomes_one_credit_note_with_the_refunds_total(
+    day_of: DayOf,
+) -> None:
+    refunds = refunds_of(day_of("sage200"))  # its webhooks are dropped and duplicated at 30%
     cases = refunds["cases"]
     assert isinstance(cases, dict)
     assert all(len(orders) == 1 for orders in cases.values()), cases  # each case happened
@@ -39,15 +35,18 @@ def test_every_refund_becomes_one_credit_note_with_the_refunds_total(tmp_path: P
 
 
 @pytest.mark.parametrize(("erp", "restocks"), [("syspro", False), ("prima", True)])
-def test_syspro_and_prima_credit_every_refund_once(tmp_path: Path, erp: str, restocks: bool) -> None:
-    refunds = refunds_of(tmp_path, "--erp", erp, "--orders", "20")
+def test_syspro_and_prima_credit_every_refund_once(day_of: DayOf, erp: str, restocks: bool) -> None:
+    refunds = refunds_of(day_of(erp))
     assert refunds["expected"] and refunds["credited_exactly_once"] == refunds["expected"], refunds["missing"]
     assert (refunds["credit_notes_in_erp"], refunds["duplicates"]) == (refunds["expected"], 0)
     assert (refunds["restock_tasks"] == 0) is restocks  # Prima restocks with the credit note
 
 
-def test_a_day_on_a_real_tryton_credits_every_refund_once_with_its_total(tmp_path: Path) -> None:
-    refunds = refunds_of(tmp_path, "--erp", "tryton", "--orders", "20")
+@pytest.mark.tryton
+def test_a_day_on_a_real_tryton_credits_every_refund_once_with_its_total(
+    day_of: DayOf,
+) -> None:
+    refunds = refunds_of(day_of("tryton"))
     assert refunds["expected"] and refunds["credited_exactly_once"] == refunds["expected"], refunds["missing"]
     assert (refunds["duplicates"], refunds["amount_differs"]) == (0, 0)
     assert refunds["amount_checked"] == refunds["credit_notes_in_erp"] == refunds["expected"]
