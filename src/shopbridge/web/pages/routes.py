@@ -1,0 +1,13 @@
+"""Every page module's routes, in one list for ``create_app`` (a new page adds one line here)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from shopbridge.web.pages import inbox, runbooks, trail
+
+__all__ = ["routes"]
+
+
+def routes() -> list[BaseRoute]:
+    return [*inbox.routes(), *trail.routes(), *runbooks.routes()]
