@@ -15,11 +15,11 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from e2e.e2e_stack import SHOPIFY_SKUS, Shopify, Stack, load_contract, make_stack, shopify
 from playwright.sync_api import Browser, Page
 from test_dashboard_browser import ARTIFACTS, browser, open_page
 
 from cli.signing import add_user
+from e2e.e2e_stack import SHOPIFY_SKUS, Shopify, Stack, load_contract, make_stack, shopify
 from shopbridge import admin
 from shopbridge.domain.access import Role
 from shopbridge.domain.records import Customer
