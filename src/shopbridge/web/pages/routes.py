@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from shopbridge.web.pages import inbox, runbooks, trail
+from shopbridge.web.pages import inbox, overview, payouts, runbooks, stock, trail
 
 __all__ = ["routes"]
 
 
 def routes() -> list[BaseRoute]:
-    return [*inbox.routes(), *trail.routes(), *runbooks.routes()]
+    return [
+        *overview.routes(),
+        *inbox.routes(),
+        *trail.routes(),
+        *stock.routes(),
+        *payouts.routes(),
+        *runbooks.routes(),
+    ]
