@@ -203,4 +203,4 @@ def test_a_bar_chart_escapes_its_labels_and_scales_to_the_highest_value() -> Non
     svg = str(bar_chart([("<b>", 1.0), ("b", 4.0)], title="t<script>"))
     assert "<script>" not in svg and "&lt;b&gt;" in svg
     heights = [float(h.split('"')[0]) for h in svg.split('height="')[1:]]
-    assert heights == [28.0, 112.0]
+    assert heights == [40.0, 160.0]

@@ -10,7 +10,7 @@ from markupsafe import Markup, escape
 
 __all__ = ["bar_chart"]
 
-_W, _H, _PAD = 600, 160, 24
+_W, _H, _PAD = 600, 220, 30
 
 
 def bar_chart(series: list[tuple[str, float]], *, title: str, unit: str = "", css_class: str = "") -> Markup:
@@ -31,9 +31,9 @@ def bar_chart(series: list[tuple[str, float]], *, title: str, unit: str = "", cs
     peak = max((value for _, value in series), default=0)
     svg = (
         f'<svg class="chart {escape(css_class)}" viewBox="0 0 {_W} {_H}" role="img" '
-        f'aria-label="{escape(title)}" preserveAspectRatio="none">'
+        f'aria-label="{escape(title)}">'
         f"<title>{escape(title)}</title>"
-        f'<text x="{_PAD}" y="14" class="chart-title">{escape(title)} (max {peak:g}{escape(unit)})</text>'
+        f'<text x="{_PAD}" y="22" class="chart-title">{escape(title)} (max {peak:g}{escape(unit)})</text>'
         f'<line x1="{_PAD}" y1="{_H - _PAD}" x2="{_W - _PAD}" y2="{_H - _PAD}" class="axis"/>'
         + "".join(bars)
         + f'<text x="{_PAD}" y="{_H - 6}" class="chart-label">{first}</text>'
