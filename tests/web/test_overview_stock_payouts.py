@@ -204,3 +204,21 @@ def test_a_bar_chart_escapes_its_labels_and_scales_to_the_highest_value() -> Non
     assert "<script>" not in svg and "&lt;b&gt;" in svg
     heights = [float(h.split('"')[0]) for h in svg.split('height="')[1:]]
     assert heights == [40.0, 160.0]
+
+
+def test_the_api_serves_the_same_data_as_the_pages(
+    stocked: tuple[str, Services], sqlite_store: Store, fake_clock: FakeClock
+) -> None:
+    base, _ = stocked
+    _finished_jobs(sqlite_store, fake_clock, "stock.push", [10])
+    with signed_in_client(base, "vera") as client:
+        view = client.get("/api/overview").json()
+        stock = client.get("/api/stock").json()
+        assert client.get("/api/payouts").json() == []
+        assert client.get("/api/payouts/1").status_code == 404
+    [flow] = view["flows"]
+    assert (flow["kind"], flow["done_last_hour"], flow["lag_seconds"]) == ("stock.push", 1, 600.0)
+    assert view["peak"] is False and view["reconciliation"] is None
+    assert sum(n for _, n in view["charts"]["jobs_per_hour"]) == 1
+    assert {(b["scope"], b["key"], b["amount"]) for b in stock["buffers"]} >= {("sku", "TEE-L", "5")}
+    assert stock["drift"] == [] and stock["pushes"] == []

@@ -7,6 +7,7 @@ Same rules as :mod:`shopbridge.web.api`: sign-in for everything, the operator ro
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
-from shopbridge import admin, order_trail, problem_actions
+from shopbridge import admin, order_trail, overview, payout_report, problem_actions, stock_admin, stock_report
 from shopbridge.domain.access import Role
 from shopbridge.errors import BadInput
 from shopbridge.web.api import services_of
@@ -135,6 +136,83 @@ def get_orders(request: Request) -> Response:
     return JSONResponse({"matches": [vars(m) for m in matches], "events": events})
 
 
+def get_overview(request: Request) -> Response:
+    """
+    summary: The overview's data - flow health by job kind, peak mode, today's reconciliation or null, charts.
+    responses:
+      "200": {description: "flows, peak and reconciliation; the queue and problem counts are at /api/status"}
+    """
+    services = services_of(request)
+    flows = [
+        {**vars(f), "last_success": f.last_success.isoformat() if f.last_success else None}
+        for f in overview.flow_health(services)
+    ]
+    opened, closed = overview.problems_per_day(services)
+    data = {
+        "flows": flows,
+        "peak": stock_admin.is_peak(services),
+        "reconciliation": overview.reconciliation_today(services),
+        "charts": {
+            "jobs_per_hour": overview.jobs_per_hour(services),
+            "queue_wait_minutes_per_hour": overview.queue_wait_per_hour(services),
+            "problems_opened_per_day": opened,
+            "problems_closed_per_day": closed,
+        },
+    }
+    return JSONResponse(json.loads(json.dumps(data, default=str)))  # dates in a reconciliation row
+
+
+def get_stock(request: Request) -> Response:
+    """
+    summary: The stock page's data - drift by SKU and location from the latest audits, buffers, last pushes.
+    responses:
+      "200": {description: "drift, buffers and pushes"}
+    """
+    services = services_of(request)
+    drift = [
+        {**vars(a), "seen": a.seen.isoformat(), "worst": list(a.worst)}
+        for a in stock_report.latest_drift(services)
+    ]
+    buffers = [
+        {
+            "shop": shop,
+            "scope": str(r.scope),
+            "key": r.key,
+            "location": r.location,
+            "amount": str(r.amount),
+            "unit": str(r.unit),
+            "peak_amount": None if r.peak_amount is None else str(r.peak_amount),
+        }
+        for shop, r in stock_report.buffers_in_force(services.settings)
+    ]
+    pushes = [{**vars(p), "pushed_at": p.pushed_at.isoformat()} for p in stock_report.last_pushes(services)]
+    return JSONResponse({"drift": drift, "buffers": buffers, "pushes": pushes})
+
+
+def get_payouts(request: Request) -> Response:
+    """
+    summary: The payouts settled, newest first (each with its summary entry).
+    responses:
+      "200": {description: "a list of payouts"}
+    """
+    records = payout_report.list_payouts(services_of(request))
+    return JSONResponse([payout_report.payout_json(r) for r in records])
+
+
+def get_payout(request: Request) -> Response:
+    """
+    summary: One payout with the transactions behind it.
+    responses:
+      "200": {description: "the payout and its transactions"}
+      "404": {description: "no such payout"}
+    """
+    try:
+        record = payout_report.payout_detail(services_of(request), request.path_params["payout_id"])
+    except admin.NotFound as exc:
+        return _error(404, str(exc))
+    return JSONResponse(payout_report.payout_json(record, detail=True))
+
+
 def openapi(request: Request) -> Response:
     """
     summary: This document.
@@ -177,5 +255,9 @@ def routes() -> list[BaseRoute]:
         Route("/api/problems/bulk", post_bulk, methods=["POST"], name="api_problems_bulk"),
         Route("/api/inbox", get_inbox, name="api_inbox"),
         Route("/api/orders", get_orders, name="api_orders"),
+        Route("/api/overview", get_overview, name="api_overview"),
+        Route("/api/stock", get_stock, name="api_stock"),
+        Route("/api/payouts", get_payouts, name="api_payouts"),
+        Route("/api/payouts/{payout_id}", get_payout, name="api_payout"),
         Route("/api/openapi.json", openapi, name="api_openapi"),
     ]
