@@ -238,3 +238,13 @@ def test_openapi_documents_every_api_route(app: Starlette, base: str) -> None:
     assert document["paths"]["/api/problems/{problem_id}/retry"]["post"]["summary"].startswith("Retry")
     with httpx.Client(base_url=base) as anonymous:
         assert anonymous.get("/api/openapi.json").status_code == 401
+
+
+def test_a_problems_own_page_links_its_runbook_and_offers_retry_to_operators(
+    base: str, seeded: Seeded, quarantined: int
+) -> None:
+    with signed_in_client(base, "otto") as client:
+        page = client.get(f"/problems/{quarantined}").text
+        no_job = client.get(f"/problems/{seeded.problem_ids['finance']}").text
+    assert 'href="/runbooks/ecommerce#unknown_sku"' in page and "retry now" in page
+    assert 'href="/runbooks/finance#payout_mismatch"' in no_job and "retry now" not in no_job

@@ -21,6 +21,7 @@ from shopbridge.domain.access import Role
 from shopbridge.errors import BadInput
 from shopbridge.web.api import services_of
 from shopbridge.web.auth import Forbidden, require
+from shopbridge.web.links import runbook_url
 from shopbridge.web.masking import problem_for
 from shopbridge.web.pages import inbox, trail
 
@@ -114,7 +115,7 @@ def get_inbox(request: Request) -> Response:
     rows = []
     for problem in found:
         shown = admin.problem_json(problem_for(problem, revealed=False))
-        shown.update(advice=problem.kind.advice, runbook=inbox.runbook_url(problem.kind))
+        shown.update(advice=problem.kind.advice, runbook=runbook_url(problem.kind))
         rows.append(shown)
     return JSONResponse(rows)
 

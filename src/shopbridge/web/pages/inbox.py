@@ -22,9 +22,10 @@ from shopbridge.errors import BadInput
 from shopbridge.web.api import services_of
 from shopbridge.web.auth import Forbidden, forbidden_response, require
 from shopbridge.web.dashboard import templates
+from shopbridge.web.links import runbook_url
 from shopbridge.web.masking import problem_for
 
-__all__ = ["Filters", "routes", "runbook_url"]
+__all__ = ["Filters", "find", "routes"]
 
 _SHOWN = 500
 _FILTER_NAMES = ("team", "severity", "kind", "entity", "status")
@@ -48,13 +49,6 @@ class Filters:
 
     def query(self) -> str:
         return urlencode({name: getattr(self, name) for name in _FILTER_NAMES if getattr(self, name)})
-
-
-def runbook_url(kind: ProblemKind) -> str:
-    """``docs/runbooks/<team>.md#<kind>`` as the dashboard serves it: ``/runbooks/<team>#<kind>``."""
-    path, _, anchor = kind.runbook.partition("#")
-    team = path.rsplit("/", 1)[-1].removesuffix(".md")
-    return f"/runbooks/{team}#{anchor}"
 
 
 def find(services: admin.Services, filters: Filters) -> list[Problem]:
