@@ -248,3 +248,23 @@ def test_a_problems_own_page_links_its_runbook_and_offers_retry_to_operators(
         no_job = client.get(f"/problems/{seeded.problem_ids['finance']}").text
     assert 'href="/runbooks/ecommerce#unknown_sku"' in page and "retry now" in page
     assert 'href="/runbooks/finance#payout_mismatch"' in no_job and "retry now" not in no_job
+
+
+def test_retry_makes_a_waiting_jobs_problem_due_now_through_the_bulk_form(
+    base: str, seeded: Seeded, sqlite_store: Store, fake_clock: FakeClock
+) -> None:
+    waiting = seeded.pending_ids[0]
+    report = ProblemReport(
+        ProblemKind.REMOTE_UNAVAILABLE, "job", str(waiting), "the ERP timed out", shop="uk"
+    )
+    with sqlite_store.begin() as conn:
+        problem_id = report_problem(conn, report, now=fake_clock.now())
+    with signed_in_client(base, "otto") as client:
+        page = client.get("/problems", params={"kind": "remote_unavailable"}).text
+        form = {"csrf_token": csrf_of(page), "action": "retry", "problem_id": str(problem_id)}
+        assert client.post("/problems/bulk", data=form).headers["location"].endswith("done=1&refused=0")
+    with sqlite_store.begin() as conn:
+        job_entries = audit.list_audit(conn, entity_type="job", entity_id=str(waiting))
+        problem_entries = audit.list_audit(conn, entity_type="problem", entity_id=str(problem_id))
+    assert [(e.action, e.actor) for e in job_entries] == [("job.retry_now", "otto")]
+    assert [(e.action, e.detail["job_id"]) for e in problem_entries] == [("problem.retry", waiting)]
