@@ -20,8 +20,9 @@ from starlette.staticfiles import StaticFiles
 
 from shopbridge.bootstrap import Services
 from shopbridge.config.model import WebSettings
-from shopbridge.web import api, dashboard, metrics, signin
+from shopbridge.web import api, api_pages, dashboard, metrics, signin
 from shopbridge.web.auth import AccessMiddleware
+from shopbridge.web.pages import routes as pages
 
 __all__ = ["create_app"]
 
@@ -34,7 +35,9 @@ def create_app(services: Services) -> Starlette:
         *_intake_routes(services),
         *signin.routes(),
         *dashboard.routes(),
+        *api_pages.routes(),  # before api's: /api/problems/bulk is not a problem id
         *api.routes(),
+        *pages.routes(),
         Route("/metrics", metrics.endpoint, name="metrics"),
         Route("/healthz", api.healthz, name="healthz"),
         Mount("/static", app=StaticFiles(packages=[("shopbridge.web", "static")]), name="static"),

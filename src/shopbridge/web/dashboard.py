@@ -13,8 +13,10 @@ from starlette.templating import Jinja2Templates
 from shopbridge import access, admin
 from shopbridge.domain.access import Role
 from shopbridge.domain.problems import ProblemKind
+from shopbridge.problem_actions import retryable
 from shopbridge.web.api import services_of
 from shopbridge.web.auth import Forbidden, forbidden_response, page_context, require
+from shopbridge.web.links import runbook_url
 from shopbridge.web.masking import problem_for
 
 __all__ = ["routes"]
@@ -91,6 +93,8 @@ def _problem_page(request: Request, *, revealed: bool) -> Response:
         "problem": problem_for(problem, revealed=revealed),
         "revealed": revealed,
         "advice": ProblemKind(problem.kind).advice,
+        "runbook": runbook_url(ProblemKind(problem.kind)),
+        "retryable": retryable(problem),
     }
     return templates.TemplateResponse(request, "problem.html", context)
 

@@ -47,3 +47,47 @@ document.addEventListener("click", async (event) => {
     button.disabled = false;
   }
 });
+
+// Live parts: an element with data-refresh-seconds is re-read from the server every so often and
+// swapped in place (the same page, fetched again, keeping the user's ticked boxes).
+function keepTicked(fresh) {
+  document.querySelectorAll("input[type=checkbox][name][value]:checked").forEach((box) => {
+    const twin = fresh.querySelector(`input[name="${box.name}"][value="${box.value}"]`);
+    if (twin) {
+      twin.checked = true;
+    }
+  });
+}
+
+async function refresh(element) {
+  try {
+    const response = await fetch(window.location.href, { credentials: "same-origin" });
+    if (response.ok && response.url === window.location.href) {
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.getElementById(element.id);
+      if (fresh) {
+        keepTicked(fresh);
+        element.innerHTML = fresh.innerHTML;
+      }
+    }
+  } finally {
+    schedule(element);
+  }
+}
+
+function schedule(element) {
+  const seconds = Number(element.dataset.refreshSeconds) || 10;
+  window.setTimeout(() => refresh(element), seconds * 1000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-refresh-seconds][id]").forEach(schedule);
+  const all = document.getElementById("select-all");
+  if (all) {
+    all.addEventListener("change", () => {
+      document.querySelectorAll('input[name="problem_id"]').forEach((box) => {
+        box.checked = all.checked;
+      });
+    });
+  }
+});

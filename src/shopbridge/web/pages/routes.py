@@ -1,0 +1,20 @@
+"""Every page module's routes, in one list for ``create_app`` (a new page adds one line here)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+from shopbridge.web.pages import inbox, overview, payouts, runbooks, stock, trail
+
+__all__ = ["routes"]
+
+
+def routes() -> list[BaseRoute]:
+    return [
+        *overview.routes(),
+        *inbox.routes(),
+        *trail.routes(),
+        *stock.routes(),
+        *payouts.routes(),
+        *runbooks.routes(),
+    ]
