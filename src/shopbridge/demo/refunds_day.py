@@ -21,6 +21,7 @@ from shopbridge import admin
 from shopbridge.demo.erps import DemoErp
 from shopbridge.demo.stack import SHOP_NAME, DemoStack
 from shopbridge.engine import queue
+from shopbridge.intake.order_sweep import enqueue_sweep
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify.checkout import place_order
 from shopbridge.sandbox.shopify.resolvers.products import add_product, add_variant
@@ -79,6 +80,8 @@ class RefundsDay:
             },
         )
         stack.emitter().flush(timeout=120)
+        with services.store.begin() as conn:  # its webhook may be lost: the order sweep brings it in
+            enqueue_sweep(conn, SHOP_NAME, now=services.clock.now())
         stack.wait_until_idle()
         with state.lock:
             tee = next(line for line in order["line_items"] if line["sku"] == "TEE-M")
