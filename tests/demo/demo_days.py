@@ -22,9 +22,9 @@ import pytest
 # The day every flow's demo test reads. Sage 200 gets lossy webhooks on top (the intake is ERP-blind).
 DAY_ARGS: dict[str, tuple[str, ...]] = {
     "sage200": ("--orders", "25", "--drop-rate", "0.3", "--duplicate-rate", "0.3"),
-    "syspro": ("--orders", "20"),
-    "prima": ("--orders", "20"),
-    "tryton": ("--orders", "20"),
+    "syspro": ("--orders", "25"),
+    "prima": ("--orders", "25"),
+    "tryton": ("--orders", "25"),
 }
 
 

@@ -88,7 +88,12 @@ def demo(
         if keep_serving:
             console.print(f"\nDashboard at [bold]{stack.web_url}/[/bold]; Ctrl-C stops.")
             serve_until_stopped()
-    if not report.after_sweep.agrees:
+    from shopbridge.demo.day import disagreements
+
+    problems = disagreements(report.to_json())
+    for line in problems:
+        console.print(f"[red]DISAGREE {line}[/red]")
+    if problems:
         raise typer.Exit(1)
 
 

@@ -17,6 +17,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from shopbridge import admin
@@ -195,7 +196,12 @@ class DemoDay:
         stack.wait_until_idle()
 
     def change(self) -> None:
-        """Edits of posted orders (two before the cut-off, one after despatch), one cancellation."""
+        """Edits of posted orders (two before the cut-off, one after despatch), one cancellation.
+
+        The order edited after despatch gains an item (a customer adding to a parcel already gone):
+        its despatch still fulfils what was shipped, and the added item is the person's task the
+        cut-off raises. (Taking units off a shipped order would make its despatch carry more than
+        the order holds: a real conflict, tested in tests/e2e, not part of the clean day.)"""
         stack = self.stack
         assert stack.shopify is not None
         state = stack.shopify.state
@@ -223,7 +229,7 @@ class DemoDay:
         if len(picked) > 2:
             order = picked[2]
             stack.erp.despatch(str(order["name"]))
-            if act.edit(state, rng, order, variants):
+            if act.edit(state, rng, order, variants, add_only=True):
                 self.changes["edited_after_cutoff"].append(str(order["name"]))
         if len(picked) > 3 and act.cancel(state, picked[3], restock=True):
             self.changes["cancelled_after_posting"].append(str(picked[3]["name"]))
@@ -411,3 +417,38 @@ def orders_agree(orders: dict[str, Any]) -> bool:
         and orders["duplicates_in_erp"] == 0
         and orders["totals_differ"] == 0
     )
+
+
+def disagreements(data: dict[str, Any]) -> list[str]:
+    """What the day's sandboxes disagree on, one line each; empty when Shopify and the ERP agree.
+
+    Each line is a count read from the sandboxes' own state (the report's objects), so the demo's exit
+    code says whether the flows did their work, not only whether the intake saw every order.
+    """
+    found: list[str] = []
+    if not data["reconciliation"]["agrees"]:
+        found.append(f"orders missing in shopbridge: {data['reconciliation']['missing_after_sweep']}")
+    if not orders_agree(data["orders"]):
+        found.append(f"orders: {verdict_line(data['orders'])}")
+    fulfilments = data.get("fulfilments") or {}
+    if fulfilments and (
+        fulfilments["fulfilled_in_shopify"] != fulfilments["dispatches_in_erp"] or fulfilments["duplicates"]
+    ):
+        found.append(f"fulfilments: {fulfilments}")
+    refunds = data.get("refunds") or {}
+    if refunds and (
+        refunds["credited_exactly_once"] != refunds["expected"]
+        or refunds["duplicates"]
+        or refunds["amount_differs"]
+    ):
+        found.append(
+            f"refunds: missing {refunds.get('missing')}, {refunds['duplicates']} duplicated, "
+            f"{refunds['amount_differs']} amounts differ"
+        )
+    payouts = data.get("payouts") or {}
+    if payouts and (payouts["posted"] != payouts["paid"] or Decimal(payouts["net_difference"]) != 0):
+        posted, paid, difference = payouts["posted"], payouts["paid"], payouts["net_difference"]
+        found.append(f"payouts: {posted} of {paid} posted, difference {difference}")
+    if (data.get("stock") or {}).get("drift_after_audit"):
+        found.append(f"stock: {data['stock']['drift_after_audit']} levels drift after the audit")
+    return found

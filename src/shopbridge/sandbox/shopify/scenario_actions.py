@@ -41,13 +41,21 @@ def capture_if_authorized(state: ShopState, order: dict[str, Any]) -> None:
     publish(state, events)
 
 
-def edit(state: ShopState, rng: random.Random, order: dict[str, Any], variants: list[str]) -> bool:
-    """Add a unit of another variant, or take one unit off an unfulfilled line; False if neither."""
+def edit(
+    state: ShopState,
+    rng: random.Random,
+    order: dict[str, Any],
+    variants: list[str],
+    *,
+    add_only: bool = False,
+) -> bool:
+    """Add a unit of another variant, or take one unit off an unfulfilled line (never with
+    ``add_only``); False if neither."""
     if order["cancelled_at"] or any(line["fulfilled"] for line in order["line_items"]):
         return False
     session = resolve_begin(state, {"id": order["id"]}, NO_INFO)["calculatedOrder"]["id"]
     reducible = [line for line in order["line_items"] if fig.current_quantity(line) > 1]
-    if reducible and rng.random() < 0.5:
+    if reducible and not add_only and rng.random() < 0.5:
         line = rng.choice(reducible)
         calculated = f"gid://shopify/CalculatedLineItem/{numeric_id(line['id'])}"
         args = {
