@@ -28,8 +28,20 @@ DAY_ARGS: dict[str, tuple[str, ...]] = {
 }
 
 
+def on_day(erp: str) -> pytest.MarkDecorator:
+    """Tests reading one ERP's day run in one process under ``pytest -n`` (``--dist loadgroup``),
+    so each day is run once, not once per worker."""
+    return pytest.mark.xdist_group(f"demo-{erp}")
+
+
+def erp_param(erp: str, *values: object) -> Any:
+    """A ``parametrize`` value for ``erp`` (and ``values``) with its day's group and marks."""
+    marks = [on_day(erp), *([pytest.mark.tryton] if erp == "tryton" else [])]
+    return pytest.param(erp, *values, marks=marks, id="-".join(str(v) for v in (erp, *values)))
+
+
 # Every ERP, for the tests that check one flow's part of each ERP's day.
-EVERY_ERP = ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
+EVERY_ERP = [erp_param(erp) for erp in DAY_ARGS]
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,12 @@ the report's counts are read from the Shopify sandbox's state."""
 from __future__ import annotations
 
 import pytest
-from demo_days import DayOf
+from demo_days import EVERY_ERP, DayOf
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(
-    "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
-)
+@pytest.mark.parametrize("erp", EVERY_ERP)
 def test_the_day_gates_releases_and_finds_duplicate_skus(day_of: DayOf, erp: str) -> None:
     day = day_of(erp)
     report = day.report

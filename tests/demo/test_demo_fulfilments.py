@@ -4,14 +4,12 @@ becomes a Shopify fulfilment exactly once, counted from both sandboxes' own stat
 from __future__ import annotations
 
 import pytest
-from demo_days import DayOf
+from demo_days import EVERY_ERP, DayOf
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(
-    "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
-)
+@pytest.mark.parametrize("erp", EVERY_ERP)
 def test_every_despatch_of_the_day_is_one_fulfilment_in_shopify(day_of: DayOf, erp: str) -> None:
     day = day_of(erp)
     fulfilments, changes = day.report["fulfilments"], day.report["changes"]

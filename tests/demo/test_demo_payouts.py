@@ -5,14 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from demo_days import DayOf
+from demo_days import EVERY_ERP, DayOf
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(
-    "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
-)
+@pytest.mark.parametrize("erp", EVERY_ERP)
 def test_every_paid_payout_is_in_the_erp_once_and_moves_the_bank_by_its_net(day_of: DayOf, erp: str) -> None:
     payouts = day_of(erp).report["payouts"]
     assert payouts["paid"] == 2  # the day's payout and the refund-heavy one after it

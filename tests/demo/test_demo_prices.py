@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import pytest
-from demo_days import DayOf
+from demo_days import EVERY_ERP, DayOf
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(
-    "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
-)
+@pytest.mark.parametrize("erp", EVERY_ERP)
 def test_the_trade_list_with_its_price_change_is_synced_to_shopify(day_of: DayOf, erp: str) -> None:
     report = day_of(erp).report
     assert report["stock"]["price_lists_synced"] == 1

@@ -7,7 +7,7 @@ refunds against the ERP sandbox's credit notes.
 from __future__ import annotations
 
 import pytest
-from demo_days import DayOf, DemoDay
+from demo_days import DayOf, DemoDay, erp_param, on_day
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +20,7 @@ def refunds_of(day: DemoDay) -> dict[str, object]:
     return refunds
 
 
+@on_day("sage200")
 def test_every_refund_becomes_one_credit_note_with_the_refunds_total(
     day_of: DayOf,
 ) -> None:
@@ -34,7 +35,7 @@ def test_every_refund_becomes_one_credit_note_with_the_refunds_total(
     assert refunds["restock_tasks"] >= 1  # Sage 200 cannot restock: the warehouse is told
 
 
-@pytest.mark.parametrize(("erp", "restocks"), [("syspro", False), ("prima", True)])
+@pytest.mark.parametrize(("erp", "restocks"), [erp_param("syspro", False), erp_param("prima", True)])
 def test_syspro_and_prima_credit_every_refund_once(day_of: DayOf, erp: str, restocks: bool) -> None:
     refunds = refunds_of(day_of(erp))
     assert refunds["expected"] and refunds["credited_exactly_once"] == refunds["expected"], refunds["missing"]
@@ -43,6 +44,7 @@ def test_syspro_and_prima_credit_every_refund_once(day_of: DayOf, erp: str, rest
 
 
 @pytest.mark.tryton
+@on_day("tryton")
 def test_a_day_on_a_real_tryton_credits_every_refund_once_with_its_total(
     day_of: DayOf,
 ) -> None:

@@ -4,14 +4,12 @@ only what changed, in one call, the counts read from the sandboxes (report.json'
 from __future__ import annotations
 
 import pytest
-from demo_days import DayOf
+from demo_days import EVERY_ERP, DayOf
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize(
-    "erp", ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
-)
+@pytest.mark.parametrize("erp", EVERY_ERP)
 def test_the_days_stock_changes_reach_shopify_in_the_fewest_calls(day_of: DayOf, erp: str) -> None:
     stock = day_of(erp).report["stock"]
     # TEE-S, TEE-L and MUG-01 moved in the ERP; MUG-01 is on two Shopify variants (never pushed), so
