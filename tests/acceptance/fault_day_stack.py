@@ -181,6 +181,7 @@ order_sweep = 0
 erp_items = 0
 erp_stock = 0
 erp_dispatches = 0
+refunds = 0
 lease_reaper = 0
 
 [flows]
@@ -188,9 +189,12 @@ orders = true
 customers = false
 stock = false
 catalogue = false
-fulfilments = false
-refunds = false
+fulfilments = true
+refunds = true
 payouts = false
+
+[lookups.carriers]  # the ERP's courier -> Shopify's carrier name
+"Royal Mail" = "Royal Mail"
 
 [lookups.tax_codes]
 "0.2" = "1"
