@@ -146,6 +146,9 @@ def _warehouse_and_refunds(day: FaultDay, log: Path) -> None:
     refunds_before = len(day.shopify.state.refunds)
     with day.shopify.state.lock:  # the trading day fulfilled some orders by hand in Shopify
         by_hand = frozenset(day.shopify.state.fulfillments)
+    # The afternoon is worse: more webhooks lost and doubled, and Shopify fails and throttles too.
+    day.emitter.configure({"drop_rate": 0.2, "duplicate_rate": 0.2})
+    shopify = day.shopify_faults(error_rate=0.03, bucket=600.0, restore_rate=100.0)
 
     # While no worker runs: refunds of new orders (before shopbridge can post them), the warehouse's
     # first despatches, and refunds of posted orders the warehouse leaves alone.
@@ -177,6 +180,7 @@ def _warehouse_and_refunds(day: FaultDay, log: Path) -> None:
         f"second half: despatched { ({k: len(v) for k, v in house.despatched.items()}) },"
         f" refunded { ({k: len(v) for k, v in house.refunded.items()}) }; refunds/create: made={made}"
         f" delivered={len(refund_events)} duplicated={duplicated}; ERP 5xx={failures} hangs={hangs};"
+        f" Shopify 5xx={shopify.failures} throttled={shopify.throttled};"
         f" killed worker pid {victim} holding jobs {held}"
     )
     print("jobs by kind and state:", _jobs_by_kind(day))
@@ -189,6 +193,7 @@ def _warehouse_and_refunds(day: FaultDay, log: Path) -> None:
     assert all(len(names) > 0 for names in house.refunded.values()), house.refunded
     assert made > len(refund_events) and duplicated > 0, "no refunds/create webhook was dropped or duplicated"
     assert failures > 0 and hangs > 0
+    assert shopify.failures > 0 and shopify.throttled > 0
     _assert_reclaimed(day, held)
 
     _assert_every_despatch_fulfilled_once(day, by_hand)
