@@ -3,7 +3,9 @@ with Shopify's totals, through dropped, duplicated and reordered webhooks, an ER
 requests with 5xx or not at all, and a worker process frozen (SIGSTOP) then killed (SIGKILL) while it
 holds jobs.
 
-Then, in the same run with the faults still on, the warehouse and the refunds: the warehouse despatches
+Then, in the same run with the faults still on and worse (more webhooks dropped and duplicated,
+Shopify answering some requests with 5xx and throttling on a smaller cost bucket), the warehouse and
+the refunds: the warehouse despatches
 posted orders in the Sage 200 sandbox (whole, in several parcels, in two parts, and in part only), the
 merchant refunds in Shopify (part of a line, shipping only, a second refund of an order, and refunds
 of new orders before shopbridge can post them), a worker is killed again while it holds jobs, and the
@@ -148,7 +150,7 @@ def _warehouse_and_refunds(day: FaultDay, log: Path) -> None:
         by_hand = frozenset(day.shopify.state.fulfillments)
     # The afternoon is worse: more webhooks lost and doubled, and Shopify fails and throttles too.
     day.emitter.configure({"drop_rate": 0.2, "duplicate_rate": 0.2})
-    shopify = day.shopify_faults(error_rate=0.03, bucket=600.0, restore_rate=100.0)
+    shopify = day.shopify_faults(error_rate=0.03, bucket=1000.0, restore_rate=250.0)
 
     # While no worker runs: refunds of new orders (before shopbridge can post them), the warehouse's
     # first despatches, and refunds of posted orders the warehouse leaves alone.
