@@ -5,14 +5,14 @@ holds jobs.
 
 Then, in the same run with the faults still on and worse (more webhooks dropped and duplicated,
 Shopify answering some requests with 5xx and throttling on a smaller cost bucket), the warehouse and
-the refunds: the warehouse despatches
-posted orders in the Sage 200 sandbox (whole, in several parcels, in two parts, and in part only), the
-merchant refunds in Shopify (part of a line, shipping only, a second refund of an order, and refunds
-of new orders before shopbridge can post them), a worker is killed again while it holds jobs, and the
-dispatch, refunds and order sweeps run until the sandboxes stop changing. Every despatch must be
-exactly one fulfilment with its tracking numbers, carrier and units; every refund of a posted order
-exactly one credit note whose total is the refund's to the penny; every other refund accounted for
-(waiting for its order, or not credited with a reason on the order's trail).
+the refunds: the warehouse despatches posted orders in the Sage 200 sandbox (whole, in several
+parcels, in two parts, and in part only), the merchant refunds in Shopify (part of a line, shipping
+only, a second refund of an order, and refunds of new orders before shopbridge can post them), a
+worker is killed again while it holds jobs, and the dispatch, refunds and order sweeps run until the
+sandboxes stop changing. Every despatch must be exactly one fulfilment with its tracking numbers,
+carrier and units; every refund of a posted order exactly one credit note whose total is the refund's
+to the penny; every other refund accounted for (waiting for its order, or not credited with a reason
+on the order's trail).
 
 Everything is judged from the sandboxes' own state: the Shopify sandbox's orders (as sold),
 fulfilments and refunds; the Sage 200 sandbox's sales orders (by ``customer_document_no``, the Shopify
