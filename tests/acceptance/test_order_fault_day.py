@@ -150,7 +150,7 @@ def _warehouse_and_refunds(day: FaultDay, log: Path) -> None:
         by_hand = frozenset(day.shopify.state.fulfillments)
     # The afternoon is worse: more webhooks lost and doubled, and Shopify fails and throttles too.
     day.emitter.configure({"drop_rate": 0.2, "duplicate_rate": 0.2})
-    shopify = day.shopify_faults(error_rate=0.03, bucket=1000.0, restore_rate=250.0)
+    shopify = day.shopify_faults(error_rate=0.03, bucket=1000.0, restore_rate=200.0)
 
     # While no worker runs: refunds of new orders (before shopbridge can post them), the warehouse's
     # first despatches, and refunds of posted orders the warehouse leaves alone.
