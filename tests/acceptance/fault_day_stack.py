@@ -12,7 +12,8 @@ import random
 import secrets
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -69,6 +70,20 @@ class RateFaults(Faults):
 
 
 @dataclass
+class ShopifyTally:
+    """What the Shopify sandbox served once its faults were on: 5xx answers and THROTTLED answers."""
+
+    failures: int = 0
+    throttled: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, *, failed: bool = False, throttled: bool = False) -> None:
+        with self.lock:
+            self.failures += failed
+            self.throttled += throttled
+
+
+@dataclass
 class FaultDay:
     shopify: SandboxServer
     sage: Sage200Sandbox
@@ -111,6 +126,28 @@ class FaultDay:
         ]
         with log.open("ab") as out:
             return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+
+    def shopify_faults(self, *, error_rate: float, bucket: float, restore_rate: float) -> ShopifyTally:
+        """Shopify answers some requests with a 5xx and has a smaller cost bucket (so it throttles);
+        the tally counts what it served (the sandbox keeps no count of its own)."""
+        sandbox, tally = self.shopify.sandbox, ShopifyTally()
+        should_fail, try_charge = sandbox.faults.should_fail, sandbox.bucket.try_charge
+
+        def failing() -> bool:
+            failed = should_fail()
+            tally.add(failed=failed)
+            return failed
+
+        def charging(cost: int) -> bool:
+            charged = try_charge(cost)
+            tally.add(throttled=not charged)
+            return charged
+
+        sandbox.faults.should_fail = failing  # type: ignore[method-assign]
+        sandbox.bucket.try_charge = charging  # type: ignore[method-assign]
+        sandbox.faults.update({"error_rate": error_rate})
+        sandbox.bucket.configure(maximum=bucket, restore_rate=restore_rate)
+        return tally
 
     def stop(self) -> None:
         self.emitter.flush(timeout=10)
@@ -181,6 +218,7 @@ order_sweep = 0
 erp_items = 0
 erp_stock = 0
 erp_dispatches = 0
+refunds = 0
 lease_reaper = 0
 
 [flows]
@@ -188,9 +226,12 @@ orders = true
 customers = false
 stock = false
 catalogue = false
-fulfilments = false
-refunds = false
+fulfilments = true
+refunds = true
 payouts = false
+
+[lookups.carriers]  # the ERP's courier -> Shopify's carrier name
+"Royal Mail" = "Royal Mail"
 
 [lookups.tax_codes]
 "0.2" = "1"

@@ -63,6 +63,7 @@ CAPABILITIES = frozenset(
     }
 )
 DEFAULT_SALES_NOMINAL = "4000"
+DESPATCHES_PER_LINE_QUERY = 20  # receipts whose lines one GET asks for (an ``or`` of ids: a short URL)
 
 
 class Sage200Adapter:
@@ -269,12 +270,20 @@ class Sage200Adapter:
     # --- dispatches, credit notes, payouts -------------------------------------------------------
     def dispatches_since(self, cursor: str | None, limit: int = 100) -> Page[Dispatch]:
         receipts, next_cursor, more = self.lookups.changes("/sop_despatch_receipts", cursor, limit)
-        dispatches = []
-        for receipt in receipts:
-            query = {"$filter": f"sop_despatch_id eq {int(receipt['id'])}"}
-            lines = self.client.get_all("/sop_order_despatch_line_views", query)
-            dispatches.append(tr.dispatch_from_sage(receipt, lines))
+        lines = self._despatch_lines([int(receipt["id"]) for receipt in receipts])
+        dispatches = [tr.dispatch_from_sage(r, lines.get(int(r["id"]), [])) for r in receipts]
         return Page(tuple(dispatches), next_cursor, more)
+
+    def _despatch_lines(self, receipt_ids: Sequence[int]) -> dict[int, list[JsonObject]]:
+        """The lines of a page of receipts, a few receipts to a request: a page is a handful of GETs,
+        not one per receipt (each is a chance for a 5xx that makes the sweep read the page again)."""
+        found: dict[int, list[JsonObject]] = {}
+        for start in range(0, len(receipt_ids), DESPATCHES_PER_LINE_QUERY):
+            chunk = receipt_ids[start : start + DESPATCHES_PER_LINE_QUERY]
+            query = {"$filter": " or ".join(f"sop_despatch_id eq {rid}" for rid in chunk)}
+            for line in self.client.get_all("/sop_order_despatch_line_views", query):
+                found.setdefault(int(line["sop_despatch_id"]), []).append(line)
+        return found
 
     def create_credit_note(self, note: CreditNote) -> PostedDocument:
         reference = tr.short_reference(note.refund_reference)
