@@ -10,4 +10,6 @@ echo "== ruff"
 echo "== mypy --strict (package)"
 .venv/bin/mypy
 echo "== pytest"
-.venv/bin/pytest -p no:cacheprovider "$@"
+# On every core: most tests wait on sandboxes, servers and processes, so one worker more than the
+# cores keeps them busy. Each ERP's demo day is one --dist loadgroup group (it runs once).
+.venv/bin/pytest -p no:cacheprovider -n "${SHOPBRIDGE_TEST_WORKERS:-3}" --dist loadgroup "$@"

@@ -14,7 +14,7 @@ posted at once. Tryton invoices do not move stock: restocking is the returns pro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -279,11 +279,31 @@ def _create_invoice(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> in
         "account": look.default_receivable(),
         "journal": look.journal("revenue"),
         "currency": currency_id,
-        "invoice_date": note.issued_on or datetime.now(UTC).date(),
+        "invoice_date": _invoice_date(look, note.issued_on or datetime.now(UTC).date()),
         "lines": [["create", _credit_lines(look, note, sale)]],
     }
     created = look.rpc.model("account.invoice", "create", [values])
     return int(created[0])
+
+
+def _invoice_date(look: Lookups, wanted: date) -> date:
+    """The refund's date, or the latest customer invoice date already numbered if that is later.
+
+    Tryton numbers customer invoices and credit notes from one sequence whose dates may not go
+    backwards ("you must set an invoice date after ..."): a refund credited after a later one was
+    posted (a sweep finding it late, a retry) is dated on that later day, not refused.
+    """
+    later = look.search_read(
+        "account.invoice",
+        [("type", "=", "out"), ("number", "!=", None), ("invoice_date", ">", wanted.isoformat())],
+        ["invoice_date"],
+        order=[["invoice_date", "DESC"]],
+        limit=1,
+    )
+    if not later:
+        return wanted
+    found = later[0]["invoice_date"]
+    return found if isinstance(found, date) else date.fromisoformat(str(found)[:10])
 
 
 def _credit_lines(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> list[dict[str, Any]]:
