@@ -60,13 +60,14 @@ class Sandbox:
         return self.state.base_url
 
     def start_webhooks(self) -> None:
-        """Deliver events to ``settings.webhook_url`` through D2's emitter, when both exist."""
-        if not self.settings.webhook_url:
-            return
+        """Start the emitter, signing with the app's secret: it delivers to the subscriptions the app
+        registers, or (none registered) to the legacy ``settings.webhook_url`` when one is set."""
         from .webhooks import emitter_for
 
-        address, secret = self.settings.webhook_url, self.settings.webhook_secret
-        emitter_for(self.state).configure({"address": address, "secret": secret})
+        changes: dict[str, object] = {"secret": self.settings.webhook_secret}
+        if self.settings.webhook_url:
+            changes["address"] = self.settings.webhook_url
+        emitter_for(self.state).configure(changes)
 
     def stop_webhooks(self) -> None:
         emitter = getattr(self.state, "webhook_emitter", None)
