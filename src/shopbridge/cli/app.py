@@ -112,6 +112,7 @@ def _build() -> None:
     _register_optional("shopbridge.cli.demo_cmd")
     _mount_optional("shopbridge.cli.users_cmd", "users_app", "users", "Dashboard users and API tokens.")
     _register_optional("shopbridge.cli.stock_cmd")
+    _mount_optional("shopbridge.cli.connect_cmd", "connect_app", "connect", "Connect Shopify and the ERP.")
 
 
 _build()
