@@ -84,6 +84,7 @@ class ShopState(OrdersStateMixin):
         from .subscriptions import DEFAULT_GRANTED_SCOPES
 
         self.granted_scopes: list[str] = list(DEFAULT_GRANTED_SCOPES)
+        self.app_secret = ""  # the app's client secret: signs deliveries to subscriptions
         self.reset()
 
     def reset(self) -> None:

@@ -332,6 +332,15 @@ def emitter_for(state: ShopState) -> WebhookEmitter:
         return emitter
 
 
+def ensure_emitter(state: ShopState) -> WebhookEmitter:
+    """The shop's emitter, started when the first subscription is made; signs with the app's secret
+    unless a secret was configured already."""
+    emitter = emitter_for(state)
+    if not emitter.settings.secret and state.app_secret:
+        emitter.configure({"secret": state.app_secret})
+    return emitter
+
+
 def webhook_routes() -> list[Any]:
     """Control routes to configure deliveries (mounted by the control API)."""
     from .webhook_control import routes

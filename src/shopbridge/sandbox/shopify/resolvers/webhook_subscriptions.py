@@ -16,6 +16,7 @@ from ..subscriptions import (
     subscriptions,
     taken,
 )
+from ..webhooks import ensure_emitter
 from .common import sorted_records, user_error
 
 API_VERSION = "2026-07"
@@ -86,6 +87,7 @@ def create(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> dict[st
     }
     _apply(sub, given)
     subscriptions(state)[sub["id"]] = sub
+    ensure_emitter(state)
     return {"webhookSubscription": view(sub), "userErrors": []}
 
 
