@@ -41,7 +41,9 @@ def shopify(
             show_default="the config's shops.access_token",
         ),
     ] = "",
-    shop: Annotated[str, typer.Option(help="only this [[shops]] name", show_default="every store")] = "",
+    shop: Annotated[
+        str, typer.Option(help="only the store with this shops.name", show_default="every store")
+    ] = "",
     check: Annotated[bool, typer.Option("--check", help="report drift only; change nothing")] = False,
     force: Annotated[
         bool, typer.Option("--force", help="re-point subscriptions that point elsewhere")
