@@ -16,7 +16,7 @@ from shopbridge.cli.common import console, open_services, settings_of
 from shopbridge.config.model import SHOPIFY_API_VERSION, Settings, ShopSettings
 from shopbridge.config.secrets import SecretRef
 from shopbridge.errors import ConfigurationError
-from shopbridge.onboarding import connect
+from shopbridge.onboarding import connect, lookups_check
 from shopbridge.ports.store import UnitOfWork
 
 __all__ = ["connect_app"]
@@ -148,4 +148,45 @@ def _subscription_table(report: connect.ShopReport) -> Table:
     for sub in report.subscriptions:
         colour = "green" if sub.status in (connect.OK, connect.CREATED, connect.UPDATED) else "red"
         table.add_row(sub.topic, f"[{colour}]{sub.status}[/{colour}]", escape(sub.uri), escape(sub.detail))
+    return table
+
+
+@connect_app.command("erp")
+def erp(ctx: typer.Context) -> None:
+    """Run `erp check`, then look up every code the config names (warehouses, tax codes, nominal
+    codes, price lists, carriers, web-sales and B2B accounts) in the ERP."""
+    from shopbridge.cli import erp_cmd
+    from shopbridge.connectors.erp import build_erp
+
+    erp_cmd.check(ctx)  # exits 1 or 2 itself when the ERP cannot be reached or refuses us
+    settings = settings_of(ctx)
+    assert settings.erp is not None  # erp check refused a config without one
+    port = build_erp(settings.erp)
+    try:
+        results = lookups_check.check_lookups(port, lookups_check.config_lookups(settings))
+    finally:
+        close = getattr(port, "close", None)
+        if callable(close):
+            close()
+    console.print(_lookup_table(results))
+    missing = [r for r in results if r.status == lookups_check.MISSING]
+    if missing:
+        names = ", ".join(f"{r.lookup.kind} {r.lookup.code} ({r.lookup.key})" for r in missing)
+        console.print(f"[red]missing in the ERP:[/red] {escape(names)}")
+        raise typer.Exit(EXIT_DRIFT)
+
+
+def _lookup_table(results: list[lookups_check.LookupResult]) -> Table:
+    table = Table(title="config lookups in the ERP")
+    for column in ("kind", "code", "config key", "status", "detail"):
+        table.add_column(column)
+    colours = {
+        lookups_check.FOUND: "green",
+        lookups_check.MISSING: "red",
+        lookups_check.NOT_CHECKABLE: "yellow",
+    }
+    for r in results:
+        colour = colours[r.status]
+        status = f"[{colour}]{r.status}[/{colour}]"
+        table.add_row(r.lookup.kind, escape(r.lookup.code), escape(r.lookup.key), status, escape(r.detail))
     return table
