@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
+import re
+import typing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -110,9 +113,42 @@ def _build() -> None:
     _register_optional("shopbridge.cli.demo_cmd")
     _mount_optional("shopbridge.cli.users_cmd", "users_app", "users", "Dashboard users and API tokens.")
     _register_optional("shopbridge.cli.stock_cmd")
+    _mount_optional("shopbridge.cli.connect_cmd", "connect_app", "connect", "Connect Shopify and the ERP.")
+    _mount_optional("shopbridge.cli.link_cmd", "link_app", "link", "Link the catalogue to the ERP.")
+
+
+_UNESCAPED_BRACKET = re.compile(r"(?<!\\)\[")  # every "[" not escaped already ("[[shops]]" too)
+
+
+def _escape_help_markup(typer_app: typer.Typer) -> None:
+    """Help is printed as Rich markup, which swallows ``[engine]`` as a tag ("(default:  workers)").
+
+    Every option's and argument's help (across sub-apps too) is escaped once here, so the config
+    keys shown in brackets print as written, whoever wrote the command.
+    """
+    callbacks = [info.callback for info in typer_app.registered_commands]
+    if typer_app.registered_callback is not None:
+        callbacks.append(typer_app.registered_callback.callback)
+    for callback in callbacks:
+        if callback is not None:
+            _escape_parameters(callback)
+    for group in typer_app.registered_groups:
+        if group.typer_instance is not None:
+            _escape_help_markup(group.typer_instance)
+
+
+def _escape_parameters(callback: Any) -> None:
+    hints = typing.get_type_hints(callback, include_extras=True)
+    for name, parameter in inspect.signature(callback).parameters.items():
+        infos = [parameter.default, *getattr(hints.get(name), "__metadata__", ())]
+        for info in infos:
+            help_text = getattr(info, "help", None)
+            if isinstance(info, typer.models.ParameterInfo) and isinstance(help_text, str):
+                info.help = _UNESCAPED_BRACKET.sub(r"\\[", help_text)
 
 
 _build()
+_escape_help_markup(app)
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ import gc
 import ipaddress
 import logging
 import os
+import socket
 from collections.abc import Iterator
 
 import typer
@@ -45,19 +46,38 @@ def run(
     """Run the web app, worker threads and the scheduler in one process until SIGINT or SIGTERM."""
     settings = settings_of(ctx, check_secrets=True)
     host = _listen_host(settings)
+    # Claimed before anything starts or is announced: a taken port is refused with the keys to change.
+    listener = claim_port(host, settings.web.port if port is None else port)
     setup_logging(settings)
     services = build_services(settings)
     try:
         if migrate_first:
             services.store.migrate()
-        _serve(
-            services, host, settings.web.port if port is None else port, workers or settings.engine.workers
-        )
+        _serve(services, listener, workers or settings.engine.workers)
     finally:
+        listener.close()
         services.close()
 
 
-def _serve(services: Services, host: str, port: int, threads: int) -> None:
+def claim_port(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``; a port in use is a configuration error naming the fix."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another shopbridge running?)",
+            key="web.port",
+            fix="stop what holds the port, or choose a free one: set [web] port = N or pass --port N",
+        ) from exc
+    return sock
+
+
+def _serve(services: Services, listener: socket.socket, threads: int) -> None:
+    host, port = listener.getsockname()[:2]
     runtime = Runtime(services, threads=threads)
     runtime.start()
     # log_config=None: uvicorn's own loggers propagate to ours (JSON, redacted) instead of its handlers.
@@ -69,7 +89,7 @@ def _serve(services: Services, host: str, port: int, threads: int) -> None:
     gc.freeze()
     console.print(f"shopbridge on http://{host}:{port}/ with {threads} workers; Ctrl-C stops")
     try:
-        server.run()  # returns on SIGINT/SIGTERM once the web side has shut down
+        server.run(sockets=[listener])  # returns on SIGINT/SIGTERM once the web side has shut down
     finally:
         runtime.stop()  # workers finish the job in hand, then leave
     console.print("stopped")

@@ -64,7 +64,7 @@ class SeededEmitter(WebhookEmitter):
             occurrences = self.__dict__.setdefault("_occurrences", {})
             nth = occurrences[digest] = occurrences.get(digest, 0) + 1
             key = f"{digest}#{nth}"
-            delivery = self._new_delivery(topic, payload)
+            delivery = self._new_delivery(topic, payload, str(s.address), None)  # the legacy target
             delivery.webhook_id = str(uuid.UUID(bytes=hashlib.sha256(f"{key}|w".encode()).digest()[:16]))
             delivery.event_id = str(uuid.UUID(bytes=hashlib.sha256(f"{key}|e".encode()).digest()[:16]))
             if fraction(key, "drop") < s.drop_rate:

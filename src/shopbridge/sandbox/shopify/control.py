@@ -17,6 +17,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from .subscriptions import set_granted_scopes
+
 if TYPE_CHECKING:
     from .server import Sandbox
 
@@ -83,6 +85,7 @@ def _settings_view(sandbox: Sandbox) -> dict[str, Any]:
         "webhook_url": sandbox.settings.webhook_url,
         "bulk_base_s": sandbox.state.bulk_timing.base_s,
         "bulk_per_object_s": sandbox.state.bulk_timing.per_object_s,
+        "granted_scopes": list(sandbox.state.granted_scopes),
     }
 
 
@@ -101,6 +104,8 @@ async def settings(request: Request) -> Response:
             sandbox.settings.webhook_url = body.pop("webhook_url")
         if "webhook_secret" in body:
             sandbox.settings.webhook_secret = str(body.pop("webhook_secret"))
+        if "granted_scopes" in body:
+            set_granted_scopes(sandbox.state, body.pop("granted_scopes"))
         _configure_bulk(sandbox, body)
         sandbox.faults.update(body)
     except (ValueError, TypeError) as exc:
@@ -140,6 +145,7 @@ def state_view(sandbox: Sandbox) -> dict[str, Any]:
                 "price_lists",
                 "publications",
                 "bulk_operations",
+                "webhook_subscriptions",
             )
         }
         view["inventory_levels"] = levels

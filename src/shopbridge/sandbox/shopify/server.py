@@ -50,6 +50,7 @@ class Sandbox:
         self.bucket = LeakyBucket(self.settings.bucket_size, self.settings.restore_rate)
         self.faults = Faults(seed=self.settings.seed)
         self.executor = Executor(self.state, self.bucket)
+        self.state.app_secret = self.settings.webhook_secret
         if self.settings.seed_catalogue:
             from .seed import seed_catalogue
 
@@ -60,7 +61,12 @@ class Sandbox:
         return self.state.base_url
 
     def start_webhooks(self) -> None:
-        """Deliver events to ``settings.webhook_url`` through D2's emitter, when both exist."""
+        """Deliver events to the legacy ``settings.webhook_url`` through D2's emitter, when set.
+
+        Without one the emitter starts with the first ``webhookSubscriptionCreate`` (signing with
+        ``state.app_secret``), so a caller may still install its own emitter before that.
+        """
+        self.state.app_secret = self.settings.webhook_secret
         if not self.settings.webhook_url:
             return
         from .webhooks import emitter_for

@@ -80,6 +80,11 @@ class ShopState(OrdersStateMixin):
         self.bulk_timing = BulkTiming()  # how long bulk operations take (a sandbox setting)
         self.lock = threading.RLock()
         self.events = EventBus()
+        # The scopes the app was granted (a setting: reset keeps it). subscriptions.py holds the default.
+        from .subscriptions import DEFAULT_GRANTED_SCOPES
+
+        self.granted_scopes: list[str] = list(DEFAULT_GRANTED_SCOPES)
+        self.app_secret = ""  # the app's client secret: signs deliveries to subscriptions
         self.reset()
 
     def reset(self) -> None:
@@ -110,6 +115,7 @@ class ShopState(OrdersStateMixin):
             self.payouts: dict[str, dict[str, Any]] = {}
             self.balance_transactions: dict[str, dict[str, Any]] = {}
             self.metafields: dict[tuple[str, str, str], dict[str, Any]] = {}  # (owner, namespace, key)
+            self.webhook_subscriptions: dict[str, dict[str, Any]] = {}  # GID -> subscriptions.py record
             self._init_orders_state()
 
     def new_gid(self, kind: str) -> str:

@@ -14,6 +14,12 @@ over 4 hours, exponential (see :func:`retry_delays`), always with the original b
 When the 8th retry fails too, the subscription is deleted (Shopify's rule for API-created
 subscriptions after 8 consecutive failures). ``time_compression`` divides every delay, so a test
 can run the whole schedule in a fraction of a second.
+
+Where deliveries go: once any subscription exists (``webhookSubscriptionCreate``, kept by
+``subscriptions.py``), each event goes to the subscriptions of its topic and nowhere else, and a
+subscription that exhausts its retries is deleted from the shop. With no subscription at all, the
+legacy single target of the settings (``address`` + ``topics``) still receives every topic it names,
+so demos and tests that configure only that keep working (FIDELITY.md, "Webhook subscriptions").
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from typing import Any
 import httpx
 
 from .state import ShopState
+from .subscriptions import any_registered, matching, remove_after_failures, tunnelled
 
 API_VERSION = "2026-07"
 RETRIES = 8
@@ -66,6 +73,8 @@ class WebhookSettings:
     seed: int | None = None
     connect_timeout: float = 1.0
     timeout: float = 5.0
+    # public https:// prefix -> local http:// base: what a tunnel or reverse proxy does for a real shop
+    tunnels: dict[str, str] = field(default_factory=dict)
 
     def update(self, changes: dict[str, Any]) -> None:
         names = {f.name for f in fields(self)}
@@ -87,6 +96,7 @@ class Delivery:
     triggered_at: str
     attempt: int = 0  # attempts made so far
     duplicate: bool = False
+    subscription_id: str | None = None  # None: the legacy settings target
 
 
 @dataclass
@@ -111,6 +121,7 @@ class Stats:
     failed_attempts: int = 0
     abandoned: int = 0
     subscription_deleted: bool = False
+    subscriptions_deleted: list[str] = field(default_factory=list)
     attempts: list[Attempt] = field(default_factory=list)
 
 
@@ -158,26 +169,41 @@ class WebhookEmitter:
 
     # intake from the event bus ---------------------------------------------------------------
     def on_event(self, topic: str, payload: dict[str, Any]) -> None:
+        # The shop's lock before the emitter's, never the other way round (see _attempt).
+        registered = [(s["uri"], s["id"]) for s in matching(self.state, topic)]
+        has_subscriptions = any_registered(self.state)
         with self._cond:
-            s = self.settings
-            if not s.address or (s.topics is not None and topic not in s.topics):
-                return
-            self.stats.triggered += 1
-            delivery = self._new_delivery(topic, payload)
-            if self._rng.random() < s.drop_rate:
-                self.stats.dropped += 1
-                return
-            self._push(delivery, self._first_delay())
-            if self._rng.random() < s.duplicate_rate:
-                self.stats.duplicated += 1
-                copy = Delivery(**{**asdict(delivery), "duplicate": True})
-                self._push(copy, self._first_delay())
+            targets = registered if has_subscriptions else self._legacy_targets(topic)
+            for address, subscription_id in targets:
+                self._emit(topic, payload, address, subscription_id)
 
-    def _new_delivery(self, topic: str, payload: dict[str, Any]) -> Delivery:
+    def _legacy_targets(self, topic: str) -> list[tuple[str, str | None]]:
+        s = self.settings
+        if not s.address or (s.topics is not None and topic not in s.topics):
+            return []
+        return [(s.address, None)]
+
+    def _emit(self, topic: str, payload: dict[str, Any], address: str, subscription_id: str | None) -> None:
+        s = self.settings
+        self.stats.triggered += 1
+        delivery = self._new_delivery(topic, payload, address, subscription_id)
+        if self._rng.random() < s.drop_rate:
+            self.stats.dropped += 1
+            return
+        self._push(delivery, self._first_delay())
+        if self._rng.random() < s.duplicate_rate:
+            self.stats.duplicated += 1
+            copy = Delivery(**{**asdict(delivery), "duplicate": True})
+            self._push(copy, self._first_delay())
+
+    def _new_delivery(
+        self, topic: str, payload: dict[str, Any], address: str, subscription_id: str | None
+    ) -> Delivery:
         return Delivery(
             topic=topic,
             body=json.dumps(payload, separators=(",", ":")).encode(),
-            address=str(self.settings.address),
+            address=address,
+            subscription_id=subscription_id,
             secret=self.settings.secret,
             webhook_id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
             event_id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
@@ -222,6 +248,7 @@ class WebhookEmitter:
         delivery.attempt += 1
         status = self._post(client, delivery)
         ok = status is not None and 200 <= status < 300
+        removed: str | None = None
         with self._cond:
             self._in_flight -= 1
             self.stats.attempts.append(
@@ -235,26 +262,36 @@ class WebhookEmitter:
                     delivery.duplicate,
                 )
             )
-            self._settle(delivery, ok)
+            removed = self._settle(delivery, ok)
             self._cond.notify_all()
+        # Outside the emitter's lock: taking the shop's lock inside it could deadlock with on_event.
+        if removed is not None and remove_after_failures(self.state, removed):
+            with self._cond:
+                self.stats.subscriptions_deleted.append(removed)
 
-    def _settle(self, delivery: Delivery, ok: bool) -> None:
+    def _settle(self, delivery: Delivery, ok: bool) -> str | None:
+        """Count the attempt and queue its retry; the subscription to delete when retries ran out."""
         if ok:
             self.stats.delivered += 1
-            return
+            return None
         self.stats.failed_attempts += 1
         if delivery.attempt <= RETRIES:
             delay = retry_delays()[delivery.attempt - 1] / self.settings.time_compression
             self._push(delivery, delay)
-            return
+            return None
         self.stats.abandoned += 1
         self.stats.subscription_deleted = True
+        if delivery.subscription_id is not None:
+            return delivery.subscription_id
         self.settings.address = None  # Shopify deletes the subscription after 8 failed retries
+        return None
 
     def _post(self, client: httpx.Client, delivery: Delivery) -> int | None:
         try:
             response = client.post(
-                delivery.address, content=delivery.body, headers=headers_for(self.state, delivery)
+                tunnelled(delivery.address, self.settings.tunnels),
+                content=delivery.body,
+                headers=headers_for(self.state, delivery),
             )
         except httpx.HTTPError:
             return None
@@ -293,6 +330,15 @@ def emitter_for(state: ShopState) -> WebhookEmitter:
         if emitter is None:
             emitter = state.webhook_emitter = WebhookEmitter(state).start()
         return emitter
+
+
+def ensure_emitter(state: ShopState) -> WebhookEmitter:
+    """The shop's emitter, started when the first subscription is made; signs with the app's secret
+    unless a secret was configured already."""
+    emitter = emitter_for(state)
+    if not emitter.settings.secret and state.app_secret:
+        emitter.configure({"secret": state.app_secret})
+    return emitter
 
 
 def webhook_routes() -> list[Any]:

@@ -77,6 +77,10 @@ class PrimaAdapter:
     def client(self) -> PrimaClient:
         return self._client
 
+    def close(self) -> None:
+        """Close the HTTP pool (commands and services close their ERP when done)."""
+        self._client.close()
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         return CAPABILITIES

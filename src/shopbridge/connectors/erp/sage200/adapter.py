@@ -102,6 +102,17 @@ class Sage200Adapter:
             self.vendor, reachable=True, authenticated=True, detail=detail, capabilities=CAPABILITIES
         )
 
+    def lookup_exists(self, kind: str, code: str) -> bool | None:
+        """Whether a code the config names exists (``connect erp``); None for kinds Sage 200's API
+        as served here cannot list (nominal codes, couriers)."""
+        if kind == "warehouse":
+            return code in self.lookups.warehouses()
+        if kind == "tax_code":
+            return any(code in (str(r.get("code")), str(r.get("id"))) for r in self.lookups.tax_codes())
+        if kind == "customer_account":
+            return self.lookups.customer("reference", code) is not None
+        return None
+
     # --- items, stock, prices --------------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
         rows, next_cursor, more = self.lookups.changes("/products", cursor, limit)

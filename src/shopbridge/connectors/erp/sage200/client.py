@@ -107,11 +107,15 @@ class Sage200Client:
             response = self.http.request(method, path, params=dict(params or {}), json=json_body)
         except httpx.TimeoutException as exc:
             raise RetryLater(
-                f"Sage 200 did not answer {where} within {self.settings.timeout_seconds}s"
+                f"Sage 200 at {self.settings.base_url} did not answer {where} within "
+                f"{self.settings.timeout_seconds}s (config key erp.sage200.base_url)",
+                details={"url": self.settings.base_url},
             ) from exc
         except httpx.TransportError as exc:
             raise RetryLater(
-                f"Sage 200 is unreachable for {where}: {exc}", details={"url": self.settings.base_url}
+                f"Sage 200 at {self.settings.base_url} is unreachable for {where} ({exc}); is the API "
+                "running and is erp.sage200.base_url right?",
+                details={"url": self.settings.base_url},
             ) from exc
         raise_for_status(response, where)
         return decode_json(response, where)

@@ -98,6 +98,10 @@ class SysproAdapter:
     def client(self) -> SysproClient:
         return self._client
 
+    def close(self) -> None:
+        """Log off and close the HTTP pool (commands and services close their ERP when done)."""
+        self._client.close()
+
     @property
     def capabilities(self) -> frozenset[Capability]:
         return _BASE | self._payouts.capabilities()

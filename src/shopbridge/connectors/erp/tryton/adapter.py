@@ -81,6 +81,16 @@ class TrytonErp:
                 f"{capability.value.replace('_', ' ')}; activate it in Tryton and run erp check again"
             )
 
+    def lookup_exists(self, kind: str, code: str) -> bool | None:
+        """Whether a code the config names exists (``connect erp``): warehouses by location code,
+        customer accounts by party code; None for the kinds not asked of Tryton yet."""
+        if kind == "warehouse":
+            domain = [("code", "=", code), ("type", "=", "warehouse")]
+            return bool(self.look.search_read("stock.location", domain, ["code"]))
+        if kind == "customer_account":
+            return bool(self.look.search_read("party.party", [("code", "=", code)], ["code"]))
+        return None
+
     def check(self) -> ErpHealth:
         try:
             self.rpc.login()

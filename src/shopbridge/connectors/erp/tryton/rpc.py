@@ -168,7 +168,8 @@ class TrytonRpc:
             raise RetryLater(f"Tryton at {self.endpoint} timed out on {method}") from exc
         except httpx.HTTPError as exc:
             raise RetryLater(
-                f"Tryton at {self.endpoint} is unreachable ({exc}); is trytond running?"
+                f"Tryton at {self.endpoint} is unreachable ({exc}); is trytond running and is "
+                "erp.tryton.url right?"
             ) from exc
         return self._answer(method, response, logged_in=session is not None)
 

@@ -28,6 +28,7 @@ _MODULES = (
     "variants_update",
     "fulfillment_orders",
     "returns",
+    "webhook_subscriptions",
 )
 
 

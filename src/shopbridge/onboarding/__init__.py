@@ -1,0 +1,1 @@
+"""Onboarding: connect a store and an ERP, link the catalogue (issue 14)."""
