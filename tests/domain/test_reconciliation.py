@@ -23,6 +23,7 @@ from shopbridge.domain.reconciliation import (
     check_stock,
     check_tax,
     parity_confirmed,
+    snap_rate,
     tax_buckets,
 )
 
@@ -145,3 +146,16 @@ def test_a_day_passes_only_when_every_checkpoint_passes() -> None:
 )
 def test_parity(days: list[tuple[str, bool]], needed: int, confirmed: bool) -> None:
     assert parity_confirmed(days, needed) is confirmed
+
+
+@pytest.mark.parametrize(
+    ("net", "tax", "rate"),
+    [
+        (D("3.29"), D("0.66"), D("0.2")),  # rounding: 20.06% is Shopify's 20%
+        (D("100"), D("5"), D("0.05")),  # the ERP charged another rate: its own bucket
+        (D("0"), D("0"), D("0")),
+        (D("10"), D("0.55"), D("0.055")),
+    ],
+)
+def test_snap_rate(net: Decimal, tax: Decimal, rate: Decimal) -> None:
+    assert snap_rate(net, tax, {D("0.2")}) == rate

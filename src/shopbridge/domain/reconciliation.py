@@ -11,6 +11,8 @@ A checkpoint whose facts one side cannot give (an ERP without a way to read cred
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +25,7 @@ __all__ = [
     "CHECKPOINTS",
     "CheckpointResult",
     "DayReport",
+    "DaySummary",
     "DispatchFact",
     "ErpOrderFact",
     "ExpectedOrder",
@@ -39,7 +42,10 @@ __all__ = [
     "check_refunds",
     "check_stock",
     "check_tax",
+    "csv_text",
     "parity_confirmed",
+    "snap_rate",
+    "tax_buckets",
 ]
 
 CENT = Decimal("0.01")
@@ -268,6 +274,22 @@ def tax_buckets(parts: Iterable[tuple[str, Decimal, Decimal]]) -> dict[TaxKey, D
     return dict(buckets)
 
 
+def snap_rate(net: Decimal, tax: Decimal, known: Iterable[Decimal]) -> Decimal:
+    """The VAT rate an ERP line was charged at, read back from its rounded amounts.
+
+    Two rounded amounts rarely give the rate exactly (0.66 on 3.29 is 20.06%), so the nearest of the
+    rates Shopify charged on the order is taken when within half a percent; otherwise the rate read
+    back, to a tenth of a percent (a line the ERP taxed at another rate shows as its own bucket).
+    """
+    if net == 0:
+        return Decimal(0)
+    implied = tax / net
+    nearest = min(known, key=lambda rate: abs(rate - implied), default=None)
+    if nearest is not None and abs(nearest - implied) <= Decimal("0.005"):
+        return nearest.normalize()
+    return implied.quantize(Decimal("0.001")).normalize()
+
+
 def check_tax(shopify: Mapping[TaxKey, Decimal], erp: Mapping[TaxKey, Decimal]) -> CheckpointResult:
     mismatches: list[Mismatch] = []
     for country, rate in sorted(set(shopify) | set(erp)):
@@ -347,6 +369,23 @@ class DayReport:
             if not c.mismatches:
                 rows.append((c.name, c.verdict.value, "", "", c.note))
         return rows
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    """One stored day: its verdicts, for the trend and the go-live gate."""
+
+    day: str
+    passed: bool
+    verdicts: Mapping[str, str]
+
+
+def csv_text(report: DayReport) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("checkpoint", "verdict", "key", "what", "message"))
+    writer.writerows(report.csv_rows())
+    return out.getvalue()
 
 
 def parity_confirmed(passed_by_day: Sequence[tuple[str, bool]], needed: int) -> bool:
