@@ -112,6 +112,7 @@ def _build() -> None:
     _register_optional("shopbridge.cli.demo_cmd")
     _mount_optional("shopbridge.cli.users_cmd", "users_app", "users", "Dashboard users and API tokens.")
     _register_optional("shopbridge.cli.stock_cmd")
+    _register_optional("shopbridge.cli.reconcile_cmd")
 
 
 _build()

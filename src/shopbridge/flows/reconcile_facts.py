@@ -76,16 +76,14 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts:
     for order in orders:
         if not qualify(order, rules).qualifies:
             continue
-        country = _country(order)
-        rates = {tl.rate.normalize() for line in _live(order) for tl in line.tax_lines}
-        shopify_parts += [
-            (country, tl.rate, tl.amount.amount) for line in _live(order) for tl in line.tax_lines
-        ]
         expected, skus = _expected(order, rules, ctx)
         facts.expected.append(expected)
         held = ctx.erp.find_sales_order(order.name)
         if held is None:
-            continue
+            continue  # the orders checkpoint's finding; tax compares the orders both sides hold
+        country = _country(order)
+        rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
+        shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
         fact, parts = _held(held, skus, country, rates)
         facts.found.setdefault(order.name, []).append(fact)
         erp_parts += parts
