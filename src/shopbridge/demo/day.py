@@ -248,9 +248,8 @@ class DemoDay:
 
     def despatch(self) -> None:
         """The warehouse despatches (a split order, the bundle, whole orders); the sweep fulfils them."""
-        edited = {name for names in self.changes.values() for name in names} - set(
-            self.changes["tax_exclusive"]
-        )
+        # Every changed order, by change (the tax-exclusive order is no change, but it may be edited too).
+        edited = {name for kind, names in self.changes.items() if kind != "tax_exclusive" for name in names}
         assert self.stack.shopify is not None
         done = fulfilments_day.despatch_day(
             self.stack.erp, self.stack.shopify.state, edited, self._sweep_dispatches

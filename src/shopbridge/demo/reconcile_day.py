@@ -12,7 +12,7 @@ from collections import Counter
 from typing import Any
 
 from shopbridge.demo.stack import SHOP_NAME, DemoStack
-from shopbridge.domain.reconciliation import DayReport
+from shopbridge.domain.reconciliation import DayReport, Mismatch
 from shopbridge.flows.daily_reconciliation import PROBLEM_KINDS, reconcile_day
 
 __all__ = ["reconcile_ledger", "summary"]
@@ -31,5 +31,15 @@ def summary(report: DayReport) -> dict[str, Any]:
     return {
         "checkpoints": report.verdicts(),
         "problems_by_owner": dict(sorted(owners.items())),
-        "mismatches": [m.message for m in report.mismatches],
+        "mismatches": [
+            {"checkpoint": m.checkpoint, "key": m.key, "order": _order_of(m), "message": m.message}
+            for m in report.mismatches
+        ],
     }
+
+
+def _order_of(mismatch: Mismatch) -> str:
+    """The Shopify order a mismatch concerns, where it concerns one ("" for payouts, tax, stock)."""
+    if mismatch.key.startswith("order:"):
+        return mismatch.key.removeprefix("order:")
+    return str(mismatch.details.get("order", ""))

@@ -171,13 +171,14 @@ def check_refunds(refunds: Sequence[RefundFact]) -> CheckpointResult:
         key = f"refund:{refund.refund_id}"
         if refund.credit_note is None:
             message = f"refund {refund.refund_id} of {refund.order_name} has no credit note"
-            mismatches.append(Mismatch("refunds", key, "missing", message))
+            mismatches.append(Mismatch("refunds", key, "missing", message, {"order": refund.order_name}))
         elif _differs(refund.credit_note, refund.value):
             message = (
                 f"refund of {refund.order_name}: Shopify {_money(refund.value)}, credit note "
                 f"{refund.credit_note_number} {_money(refund.credit_note)}"
             )
             details = {"shopify": _money(refund.value), "erp": _money(refund.credit_note)}
+            details["order"] = refund.order_name
             mismatches.append(Mismatch("refunds", key, "different", message, details))
     return _result("refunds", len(refunds), mismatches)
 
