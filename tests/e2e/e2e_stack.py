@@ -270,6 +270,7 @@ erp_dispatches = 0
 lease_reaper = 0
 order_sweep_overlap = {overlap}
 refunds = 0
+reconcile = 0
 
 [flows]
 orders = true

@@ -84,6 +84,7 @@ def test_settings_give_one_schedule_per_enabled_sweep() -> None:
         ("order_sweep", 60),
         ("payouts", 3600),
         ("price_lists", 3600),
+        ("reconcile", 86400),
         ("refunds", 300),
         ("stock_audit", 86400),
     ]

@@ -33,6 +33,7 @@ _PHASE_TEXT = {
     "prices": "Changing a price on the B2B trade list in {erp}; the price lists sweep carries it",
     "audit_stock": "Auditing Shopify's stock against the last values pushed (a bulk read)",
     "payouts": "Posting the day's Shopify Payments payouts to {erp}",
+    "reconcile_ledger": "Reconciling the day: Shopify, shopbridge and {erp} checkpoint by checkpoint",
     "despatch": "Despatching in the ERP (a split, a bundle, whole orders); the sweep fulfils them in Shopify",
 }
 

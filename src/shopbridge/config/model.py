@@ -232,6 +232,7 @@ class ScheduleSettings(_Strict):
     payouts: int = Field(default=3600, ge=0, description="Shopify Payments payouts into the ledger")
     refunds: int = Field(default=300, ge=0, description="the refunds sweep behind refunds/create")
     erp_stock_peak: int = Field(default=30, ge=0, description="the stock sweep's interval in peak mode")
+    reconcile: int = Field(default=86400, ge=0, description="the daily reconciliation of the day before")
 
 
 class FlowSettings(_Strict):
@@ -243,6 +244,7 @@ class FlowSettings(_Strict):
     refunds: bool = True
     payouts: bool = True
     prices: bool = False
+    reconcile: bool = True
 
 
 class PriceListMapping(_Strict):
@@ -324,6 +326,14 @@ class LoggingSettings(_Strict):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
 
+class ReconcileSettings(_Strict):
+    """``[reconcile]``: the daily proof that Shopify, shopbridge and the ledger agree."""
+
+    parity_days: int = Field(
+        default=7, ge=1, description="consecutive passing days before parity is confirmed (go-live gate)"
+    )
+
+
 class Settings(_Strict):
     """The whole configuration file."""
 
@@ -346,6 +356,7 @@ class Settings(_Strict):
     alerts: AlertSettings = AlertSettings()
     prices: PriceSettings = PriceSettings()
     stock: StockSettings = StockSettings()
+    reconcile: ReconcileSettings = ReconcileSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from shopbridge import admin
-from shopbridge.demo import fulfilments_day, payouts_day, prices_day, stock_audit_day
+from shopbridge.demo import fulfilments_day, payouts_day, prices_day, reconcile_day, stock_audit_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.refunds_day import RefundsDay
@@ -55,6 +55,7 @@ class DemoReport:
     payouts: dict[str, Any] = field(default_factory=dict)
     fulfilments: dict[str, Any] = field(default_factory=dict)
     refunds: dict[str, Any] = field(default_factory=dict)
+    ledger: dict[str, Any] = field(default_factory=dict)  # the daily reconciliation's checkpoints
 
     def to_json(self) -> dict[str, Any]:
         return self._with_catalogue(self._orders_json())
@@ -68,6 +69,7 @@ class DemoReport:
                 "missing_after_webhooks": sorted(self.before_sweep.missing),
                 "missing_after_sweep": sorted(self.after_sweep.missing),
                 "agrees": self.after_sweep.agrees,
+                **self.ledger,
             },
             "erp": {
                 "vendor": self.erp.vendor,
@@ -115,6 +117,7 @@ class DemoDay:
         "check_erp",
         "audit_stock",
         "payouts",
+        "reconcile_ledger",
     )
 
     def __init__(self, stack: DemoStack, options: DemoOptions) -> None:
@@ -138,6 +141,7 @@ class DemoDay:
             "cancelled_after_posting": [],
         }
         self.refunds = RefundsDay(stack)
+        self.ledger: dict[str, Any] = {}
 
     def trade(self) -> None:
         """shopbridge was installed before the trading day began: its order watermark starts there.
@@ -290,6 +294,10 @@ class DemoDay:
             queue.enqueue(conn, "sweep.payouts", {}, shop=SHOP_NAME, now=services.clock.now())
         self.stack.wait_until_idle()
 
+    def reconcile_ledger(self) -> None:
+        """The daily reconciliation of the day just traded (demo/reconcile_day.py)."""
+        self.ledger = reconcile_day.reconcile_ledger(self.stack)
+
     def _reconcile(self) -> IntakeReconciliation:
         services = self.stack.services
         assert services is not None
@@ -323,6 +331,7 @@ class DemoDay:
             payouts=payouts_day.payout_check(shopify.state, self.stack.erp),
             fulfilments=self._fulfilments(),
             refunds=self.refunds.report(),
+            ledger=self.ledger,
         )
 
     def _fulfilments(self) -> dict[str, Any]:

@@ -64,6 +64,7 @@ __all__ = [
     "pending_order_units",
     "price_list_prices",
     "problems",
+    "reconcile_reports",
     "schedules",
     "stock_items",
     "stock_snapshots",
@@ -499,4 +500,18 @@ stock_items = Table(
     Column("inventory_item_id", String(255), nullable=False),
     Column("product_type", String(255), nullable=False, server_default=""),
     Column("checked_at", UTCDateTime(), nullable=False),
+)
+
+# The daily reconciliation (``flows/daily_reconciliation.py``): one report per shop and day, with the
+# verdict of each checkpoint (``verdicts``: name -> pass/fail/not_checkable), the whole as JSON and CSV.
+reconcile_reports = Table(
+    "reconcile_reports",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("passed", Integer, nullable=False),
+    Column("verdicts", JSON, nullable=False),
+    Column("report", JSON, nullable=False),
+    Column("csv", Text, nullable=False, server_default=""),
+    Column("created_at", UTCDateTime(), nullable=False),
 )

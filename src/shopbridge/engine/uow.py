@@ -20,6 +20,7 @@ from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.reconciliation import DayReport, DaySummary, csv_text
 from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.domain.stock_audit import ExpectedLevel  # the stock audit's reads
 from shopbridge.engine import (
@@ -29,6 +30,7 @@ from shopbridge.engine import (
     payouts,
     problems,
     queue,
+    reconcile_reports,
     snapshots,
     stock_expectations,
     stock_store,
@@ -228,6 +230,24 @@ class StoreTransaction:
 
     def mark_activated(self, shop: str, location_id: str, inventory_item_id: str) -> None:
         stock_store.mark_activated(self.conn, shop, location_id, inventory_item_id, now=self.now)
+
+    # -- the daily reconciliation: engine/reconcile_reports.py ---------------------------------------
+
+    def save_reconcile_report(self, report: DayReport) -> None:
+        reconcile_reports.save_report(
+            self.conn,
+            shop=report.shop,
+            day=report.day,
+            passed=report.passed,
+            verdicts=report.verdicts(),
+            report=report.as_dict(),
+            csv=csv_text(report),
+            now=self.now,
+        )
+
+    def reconcile_trend(self, shop: str, days: int) -> list[DaySummary]:
+        stored = reconcile_reports.trend(self.conn, shop, days=days)
+        return [DaySummary(r.day, r.passed, r.verdicts) for r in stored]
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from shopbridge.flows import (
     catalogue_sync,
+    daily_reconciliation,
     dispatch_to_fulfilment,
     order_to_sales_order,
     payout_to_ledger,
@@ -34,4 +35,5 @@ FLOWS: tuple[Flow, ...] = (
     refund_to_credit_note.SWEEP,
     stock_to_shopify.FLOW,
     stock_to_shopify.PEAK_FLOW,
+    daily_reconciliation.FLOW,
 )

@@ -104,10 +104,16 @@ def _repair(shopify: ShopifyPort, report: AuditReport, batch: list[Drift], key: 
 def _report(uow: UnitOfWork, report: AuditReport) -> None:
     problem = audit_problem(report)
     with uow.begin() as tx:
+        tx.set_cursor(latest_cursor(report.shop), str(report.drift_count))  # the reconciliation's stock fact
         if problem is None:
             tx.resolve_problems(ProblemKind.STOCK_MISMATCH, PROBLEM_ENTITY, report.shop, report.shop)
         else:
             tx.report_problem(problem)
+
+
+def latest_cursor(shop: str) -> str:
+    """The cursor holding the drift count of the shop's latest completed audit."""
+    return f"stock_audit.latest_drift:{shop}"
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:

@@ -216,3 +216,16 @@ class ErpPort(Protocol):
         """Post a balanced payout summary (as a journal, or bank receipt + payment where no journal
         POST exists); idempotent on ``entry.reference``."""
         ...
+
+
+@runtime_checkable
+class ErpReconcileReads(Protocol):
+    """What the daily reconciliation reads back from an ERP that can answer it.
+
+    An adapter without a way to read a credit note back does not implement this, and the refunds
+    checkpoint says "not checkable" for it rather than passing.
+    """
+
+    def credit_note_value(self, refund_reference: str, order_reference: str) -> tuple[str, Money] | None:
+        """The credit note posted for this Shopify refund: its number and gross value, or ``None``."""
+        ...

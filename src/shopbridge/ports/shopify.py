@@ -219,3 +219,12 @@ class ShopifyInventoryPort(Protocol):
         idempotency key (a retry with changed writes needs a new key).
         """
         ...
+
+
+@runtime_checkable
+class ShopifyReconcileReads(Protocol):
+    """What the daily reconciliation reads besides the port above (``connectors/shopify/reconcile_reads``)."""
+
+    def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
+        """The GIDs of the orders created at or after ``start`` and before ``end``, page by page."""
+        ...

@@ -18,6 +18,7 @@ from shopbridge.domain.order_sync import OrderSync
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.domain.reconciliation import DayReport, DaySummary
 from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.domain.stock_audit import ExpectedLevel
 
@@ -173,6 +174,15 @@ class Transaction(Protocol):
         ...
 
     def mark_activated(self, shop: str, location_id: str, inventory_item_id: str) -> None: ...
+
+    # -- the daily reconciliation (flows/daily_reconciliation.py) ----------------------------------
+
+    def save_reconcile_report(self, report: DayReport) -> None:
+        """Keep the day's report (verdicts, JSON, CSV); a re-run of the day replaces it."""
+
+    def reconcile_trend(self, shop: str, days: int) -> list[DaySummary]:
+        """The latest ``days`` stored days of the shop, oldest first."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -26,7 +26,15 @@ from typing import Any
 import httpx
 
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
-from shopbridge.connectors.shopify import catalogue, fulfilments, inventory, inventory_audit, orders, refunds
+from shopbridge.connectors.shopify import (
+    catalogue,
+    fulfilments,
+    inventory,
+    inventory_audit,
+    orders,
+    reconcile_reads,
+    refunds,
+)
 from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
 from shopbridge.connectors.shopify.documents import Document, document
@@ -347,6 +355,12 @@ class ShopifyClient:
 
     def repair_inventory_levels(self, drifts: Sequence[Drift], *, key: str) -> int:
         return inventory_audit.repair(self, drifts, key=key)
+
+    # -- the daily reconciliation (``ports/shopify.ShopifyReconcileReads``) --------------------------
+
+    def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
+        """The GIDs of the orders created in ``[start, end)``."""
+        return reconcile_reads.orders_created_between(self, start, end)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

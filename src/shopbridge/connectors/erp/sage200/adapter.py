@@ -315,6 +315,16 @@ class Sage200Adapter:
         extra["order_erp_id"] = str(order["id"])
         return PostedDocument(str(urn), reference, existed=False, extra=extra)
 
+    def credit_note_value(self, refund_reference: str, order_reference: str) -> tuple[str, Money] | None:
+        """The posted credit note of a refund (``ports/erp.ErpReconcileReads``): its URN and gross value."""
+        reference = tr.short_reference(refund_reference)
+        query = {"$filter": f"reference eq {odata_quote(reference)}"}
+        for row in self.client.get_all("/sales_posted_transactions", query):
+            if row.get("second_reference") == order_reference[: tr.REFERENCE_MAX]:
+                number = str(row.get("urn", row.get("id")))
+                return number, Money(tr.dec(row.get("document_gross_value")), tr.BASE_CURRENCY)
+        return None
+
     def _credit_tax_codes(self, note: CreditNote) -> list[int]:
         """The tax code of each part of the note (goods with shipping; the adjustment), by rate."""
         codes = self.lookups.tax_codes()

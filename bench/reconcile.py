@@ -1,0 +1,249 @@
+"""The daily reconciliation (issue 12) on one trading day: wall time, peak memory, Shopify cost points.
+
+The Shopify sandbox runs in-process on 127.0.0.1 and holds the day: paid orders with 20% VAT, full
+refunds of some, payouts settling them. The ERP is the in-memory ERP, seeded directly with the sales
+order the order flow would post for each order (``map_order`` of the order as read) and a credit
+note of each refund's value, so the day reconciles clean; shopbridge's store is a throwaway
+PostgreSQL cluster (``tests/pgcluster.py``) holding the order syncs and the payout records. Seeding
+is not measured: only ``reconcile_day``.
+
+Reported: the reconciliation's wall time (goal < 60 s for 50,000 orders), the process's peak RSS
+growth during it (goal < 500 MB), the Shopify cost points it spent and its calls, and the verdicts.
+
+Run: ``.venv/bin/python bench/reconcile.py [--orders 50000] [--refunds 5000] [--payouts 20]``
+-> ``bench/results/reconcile.json``. The default day is small (see the report in docs/decisions.md:
+the Shopify side reads each order once, so cost points, not our code, bound a large day).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import secrets
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+RESULTS = ROOT / "bench" / "results" / "reconcile.json"
+SKUS = ("TEE-S", "TEE-M", "TEE-L", "MUG-01", "BOTTLE-01")
+SHOP = "bench"
+ENV_TOKEN, ENV_SECRET = "SHOPBRIDGE_BENCH_SHOPIFY_TOKEN", "SHOPBRIDGE_BENCH_WEBHOOK_SECRET"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--refunds", type=int, default=100)
+    parser.add_argument("--payouts", type=int, default=20)
+    parser.add_argument("--restore-rate", type=float, default=1000.0, help="Shopify Plus: 1000 points/s")
+    args = parser.parse_args()
+    from pgcluster import PgCluster
+
+    cluster = PgCluster().start()
+    try:
+        result = run(
+            cluster.url(cluster.create_database()), args.orders, args.refunds, args.payouts, args.restore_rate
+        )
+    finally:
+        cluster.stop()
+    report = {
+        "benchmark": "reconcile",
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
+        "goal": {"wall_seconds": 60, "peak_mb": 500, "orders": 50000, "refunds": 5000, "payouts": 20},
+        "day": {"orders": args.orders, "refunds": args.refunds, "payouts": args.payouts},
+        "store": "postgresql",
+        "result": result,
+    }
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+def run(database: str, orders: int, refunds: int, payouts: int, restore_rate: float) -> dict[str, Any]:
+    from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
+
+    os.environ.setdefault(ENV_TOKEN, secrets.token_hex(16))
+    os.environ.setdefault(ENV_SECRET, secrets.token_hex(16))
+    server = SandboxServer(
+        SandboxSettings(
+            access_token=os.environ[ENV_TOKEN],
+            webhook_secret=os.environ[ENV_SECRET],
+            seed_catalogue=True,
+            seed=7,
+        )
+    )
+    server.start()
+    try:
+        placed = trade(server, orders, refunds, payouts)
+        with tempfile.TemporaryDirectory() as folder:
+            return measure(server, placed, database, Path(folder), restore_rate)
+    finally:
+        server.stop()
+
+
+def trade(server: Any, count: int, refunds: int, payouts: int) -> list[str]:
+    """The day in the sandbox, in-process: orders, full refunds of every n-th, payouts over them."""
+    from shopbridge.sandbox.shopify import scenario_actions as act
+    from shopbridge.sandbox.shopify.checkout import place_order
+    from shopbridge.sandbox.shopify.payouts_model import FeePlan, issue_payout, record_order_payments
+
+    state = server.state
+    with state.lock:
+        for quantities in state.inventory_levels.values():
+            quantities["available"] = quantities.get("available", 0) + count * 4
+    made = []
+    for n in range(count):
+        order = place_order(
+            state,
+            {
+                "lines": [{"sku": SKUS[n % len(SKUS)], "quantity": 1 + n % 2}],
+                "tax": {"title": "VAT", "rate": "0.2"},
+                "taxes_included": True,
+                "payment": "paid",
+                "gateway": "shopify_payments",
+                "customer": {"email": f"bench{n}@example.com", "firstName": "Bench", "lastName": str(n)},
+                "shipping_address": {"countryCode": "GB", "city": "London", "address1": "1 High St"},
+            },
+        )
+        made.append(str(order["id"]))
+    step = max(count // max(refunds, 1), 1)
+    for order_id in made[::step][:refunds]:
+        act.refund_full(state, state.orders[order_id], restock=False)
+    per = -(-count // max(payouts, 1))
+    for start in range(0, count, per):
+        with state.lock:
+            for order_id in made[start : start + per]:
+                record_order_payments(state, state.orders[order_id], FeePlan())
+            issue_payout(state, "GBP")
+    return made
+
+
+@dataclass
+class Seeded:
+    services: Any
+    erp: Any
+
+
+def seed(server: Any, made: list[str], database: str, folder: Path) -> Seeded:
+    """shopbridge and the ERP as the flows would have left them after the day (not measured)."""
+    from shopbridge.bootstrap import build_services
+    from shopbridge.config import load_settings
+    from shopbridge.domain.money import Money
+    from shopbridge.domain.order_sync import OrderSync, SyncStatus
+    from shopbridge.domain.orders import map_order
+    from shopbridge.domain.payout_state import Outcome, record_of
+    from shopbridge.domain.records import CreditNote, CreditNoteLine, Customer
+    from shopbridge.flows.order_settings import rules_for
+
+    services = build_services(load_settings(write_config(folder, server.sandbox.base_url, database)))
+    services.store.migrate()
+    erp = ReadBackErp()
+    for sku in SKUS:
+        erp.add_item(sku, price=Decimal("15.00"))
+    account = erp.find_or_create_customer(Customer(email="bench@example.com")).account
+    services._erp = erp
+    client = services.shopify(SHOP)
+    shop = services.settings.shop_by_name(SHOP)
+    rules = replace(rules_for(services.settings, shop), limits=erp.field_limits)
+    uow = services.flow_context(SHOP).uow
+    for order_id in made:
+        order = client.order(order_id)
+        assert order is not None
+        erp.create_sales_order(replace(map_order(order, rules, customer_account=account).request))
+        with uow.begin() as tx:
+            tx.save_order_sync(OrderSync(SHOP, order_id, order.name, SyncStatus.POSTED, erp_id=order.name))
+        for refund in client.order_refunds(order_id):
+            value = refund.total or Money(Decimal(0), "GBP")
+            line = CreditNoteLine("REFUND", 1, value, Money(Decimal(0), value.currency))
+            erp.create_credit_note(CreditNote(refund.shopify_id, order.name, value.currency, (line,)))
+    with uow.begin() as tx:
+        for payout in client.payouts(None):
+            tx.save_payout_record(record_of(SHOP, payout, Outcome.POSTED, erp_reference="JNL"))
+    return Seeded(services, erp)
+
+
+def measure(server: Any, made: list[str], database: str, folder: Path, restore_rate: float) -> dict[str, Any]:
+    from shopbridge.flows.daily_reconciliation import reconcile_day
+
+    seeded = seed(server, made, database, folder)
+    bucket = server.sandbox.bucket
+    bucket.configure(maximum=restore_rate * 2, restore_rate=restore_rate)
+    bucket.refill_fully()
+    client = seeded.services.shopify(SHOP)
+    before_points, before_calls = client.stats.cost_actual, client.stats.calls
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    report = reconcile_day(seeded.services.flow_context(SHOP), datetime.now(UTC).date())
+    seconds = time.monotonic() - started
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seeded.services.close()
+    return {
+        "wall_seconds": round(seconds, 1),
+        "peak_rss_growth_mb": round((rss_after - rss_before) / 1024, 1),
+        "peak_rss_mb": round(rss_after / 1024, 1),
+        "shopify_cost_points": round(client.stats.cost_actual - before_points, 1),
+        "shopify_calls": client.stats.calls - before_calls,
+        "restore_rate": restore_rate,
+        "verdicts": report.verdicts(),
+        "mismatches": len(report.mismatches),
+        "checked": {c.name: c.checked for c in report.checkpoints},
+    }
+
+
+class ReadBackErp:
+    """The in-memory ERP, able to read a credit note back (``ErpReconcileReads``)."""
+
+    def __new__(cls) -> Any:
+        from shopbridge.connectors.erp.memory import MemoryErp
+        from shopbridge.domain.money import Money
+
+        class _Erp(MemoryErp):
+            def credit_note_value(
+                self, refund_reference: str, order_reference: str
+            ) -> tuple[str, Money] | None:
+                found = self._credit_notes.get(refund_reference)
+                return None if found is None else (found[0], found[1].total)
+
+        return _Erp()
+
+
+def write_config(folder: Path, admin_url: str, database: str) -> Path:
+    path = folder / "shopbridge.toml"
+    path.write_text(
+        f"""[database]
+url = "{database}"
+
+[[shops]]
+name = "{SHOP}"
+domain = "bench.myshopify.com"
+admin_url = "{admin_url}"
+access_token = {{ env = "{ENV_TOKEN}" }}
+webhook_secrets = [{{ env = "{ENV_SECRET}" }}]
+currency = "GBP"
+
+[erp]
+vendor = "tryton"
+
+[erp.tryton]
+url = "http://127.0.0.1:9"
+database = "replaced-by-the-bench-erp"
+password = {{ env = "{ENV_SECRET}" }}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,223 @@
+"""The daily reconciliation's reads: each side's facts for one day, through the ports, as domain records.
+
+Shopify is read through the Shopify port (the day's orders by ``created_at``, page by page; the
+refunds of the orders refunded since the day began; the fulfilments of the orders dispatched), the
+ERP through the ERP port (``find_sales_order`` per order, ``dispatches_since``, and the credit notes
+where the adapter offers :class:`~shopbridge.ports.erp.ErpReconcileReads`), shopbridge's own state
+(syncs, links, payout records, the latest stock audit) through the unit of work.
+
+A side that cannot answer gives ``None`` and its checkpoint is "not checkable", never a pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from shopbridge.domain.order_sync import SyncStatus
+from shopbridge.domain.orders import OrderRules, OrderUnmappable, map_order, qualify
+from shopbridge.domain.reconciliation import (
+    DispatchFact,
+    ErpOrderFact,
+    ExpectedOrder,
+    PayoutFact,
+    PayoutPosting,
+    RefundFact,
+    StockFact,
+    TaxKey,
+    snap_rate,
+    tax_buckets,
+)
+from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund, SalesOrder
+from shopbridge.flows.order_settings import rules_for
+from shopbridge.flows.spec import FlowContext
+from shopbridge.ports.erp import Capability, ErpReconcileReads
+from shopbridge.ports.shopify import ShopifyReconcileReads
+
+__all__ = ["OrderFacts", "day_bounds", "dispatch_facts", "order_facts", "payout_facts", "refund_facts"]
+
+FULFILMENT_LINK = "fulfilment"  # flows/dispatch_to_fulfilment.LINK
+CREDIT_NOTE_LINK = "credit_note"  # flows/refund_to_credit_note.LINK
+NO_FULFILMENT = "components:"  # a dispatch that only moved bundle progress: no fulfilment is due
+_CREDITABLE = (SyncStatus.POSTED, SyncStatus.MANUAL)
+_DEAD_FULFILMENT = {"CANCELLED", "ERROR", "FAILURE"}
+_RECONCILE_ACCOUNT = "RECONCILE"  # mapping needs an account; totals do not depend on it
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = datetime.combine(day, time(0), tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    expected: list[ExpectedOrder]
+    found: dict[str, list[ErpOrderFact]]
+    shopify_tax: dict[TaxKey, Decimal]
+    erp_tax: dict[TaxKey, Decimal]
+
+
+def shopify_orders(ctx: FlowContext, day: date) -> list[Order] | None:
+    if not isinstance(ctx.shopify, ShopifyReconcileReads):
+        return None
+    start, end = day_bounds(day)
+    found = (ctx.shopify.order(order_id) for order_id in ctx.shopify.orders_created_between(start, end))
+    return [order for order in found if order is not None]
+
+
+def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts:
+    """Each qualifying order as the ERP should hold it (mapped) and as it does, with tax per rate."""
+    rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
+    facts = OrderFacts([], {}, {}, {})
+    shopify_parts: list[tuple[str, Decimal, Decimal]] = []
+    erp_parts: list[tuple[str, Decimal, Decimal]] = []
+    for order in orders:
+        if not qualify(order, rules).qualifies:
+            continue
+        expected, skus = _expected(order, rules, ctx)
+        facts.expected.append(expected)
+        held = ctx.erp.find_sales_order(order.name)
+        if held is None:
+            continue  # the orders checkpoint's finding; tax compares the orders both sides hold
+        country = _country(order)
+        rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
+        shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
+        fact, parts = _held(held, skus, country, rates)
+        facts.found.setdefault(order.name, []).append(fact)
+        erp_parts += parts
+    facts.shopify_tax.update(tax_buckets(shopify_parts))
+    facts.erp_tax.update(tax_buckets(erp_parts))
+    return facts
+
+
+def _live(order: Order) -> Iterator[OrderLine]:
+    for line in order.lines:
+        if line.quantity > 0 and not line.is_gift_card:
+            yield line
+
+
+def _country(order: Order) -> str:
+    address = order.shipping_address or order.billing_address
+    return address.country_code if address is not None else ""
+
+
+def _expected(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[ExpectedOrder, set[str]]:
+    """The mapped goods lines' net and tax (shipping is not read back by every adapter: left out)."""
+    try:
+        mapped = map_order(order, rules, customer_account=_RECONCILE_ACCOUNT, kits=_kits(order, rules, ctx))
+    except OrderUnmappable:  # already a problem of its own; the ERP cannot hold it
+        net = sum((ln.unit_price.amount * ln.quantity for ln in _live(order)), Decimal(0))
+        return ExpectedOrder(order.name, net, order.tax_total.amount), {ln.sku for ln in order.lines}
+    lines = mapped.request.lines
+    net = sum((ln.unit_price.amount * ln.quantity for ln in lines), Decimal(0))
+    tax = sum((ln.tax.amount for ln in lines), Decimal(0))
+    return ExpectedOrder(order.name, net, tax), {ln.sku for ln in lines}
+
+
+def _kits(order: Order, rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
+    """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define."""
+    if Capability.KITS not in ctx.erp.capabilities:
+        return {}
+    asked = sorted({line.sku for line in order.lines if line.sku and line.sku not in rules.bundles})
+    items = ctx.erp.get_items(asked) if asked else {}
+    return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
+
+
+def _held(
+    held: SalesOrder, skus: set[str], country: str, rates: set[Decimal]
+) -> tuple[ErpOrderFact, list[tuple[str, Decimal, Decimal]]]:
+    goods = [ln for ln in held.lines if ln.sku in skus]
+    net = sum((ln.unit_price.amount * ln.quantity for ln in goods), Decimal(0))
+    tax = sum((ln.tax.amount for ln in goods), Decimal(0))
+    parts = [
+        (country, snap_rate(ln.unit_price.amount * ln.quantity, ln.tax.amount, rates), ln.tax.amount)
+        for ln in goods
+    ]
+    return ErpOrderFact(held.reference, held.erp_number or held.erp_id, net, tax), parts
+
+
+def refund_facts(ctx: FlowContext, day: date) -> list[RefundFact] | None:
+    """The day's refunds of orders in the ERP, each with its credit note's value (or ``None``)."""
+    if not isinstance(ctx.erp, ErpReconcileReads):
+        return None
+    reader: ErpReconcileReads = ctx.erp
+    start, end = day_bounds(day)
+    facts: list[RefundFact] = []
+    for refunded in ctx.shopify.refunded_orders_since(start):
+        with ctx.uow.begin() as tx:
+            sync = tx.order_sync(ctx.shop.name, refunded.order_id)
+        if sync is None or sync.status not in _CREDITABLE:
+            continue  # never in the ERP: nothing to credit (the refund flow says so itself)
+        for refund in ctx.shopify.order_refunds(refunded.order_id):
+            if not start <= refund.created_at < end:
+                continue
+            value = refund.total.amount if refund.total is not None else _parts(refund)
+            note = reader.credit_note_value(refund.shopify_id, refund.order_name)
+            number, credited = (note[0], note[1].amount) if note is not None else ("", None)
+            facts.append(RefundFact(refund.shopify_id, refund.order_name, value, credited, number))
+    return facts
+
+
+def _parts(refund: Refund) -> Decimal:
+    """Shopify's refunded value from its parts, when ``totalRefundedSet`` was not read."""
+    extras = [m.amount for m in (refund.shipping, refund.shipping_tax, refund.adjustments_tax) if m]
+    adjustments = [m.amount for m in refund.adjustments]
+    return refund.goods_total.amount + refund.tax_total.amount + sum(extras + adjustments, Decimal(0))
+
+
+def dispatch_facts(ctx: FlowContext, day: date) -> list[DispatchFact]:
+    """The ERP's dispatches of the day, each with whether Shopify holds its (live) fulfilment."""
+    start, end = day_bounds(day)
+    return [_dispatch_fact(ctx, d) for d in _dispatches(ctx) if start <= d.dispatched_at < end]
+
+
+def _dispatches(ctx: FlowContext) -> Iterator[Dispatch]:
+    """Every dispatch the ERP reports, from the beginning (cursors are the adapter's: opaque)."""
+    cursor: str | None = None
+    while True:
+        page = ctx.erp.dispatches_since(cursor, limit=200)
+        yield from page.items
+        if not page.has_more or page.next_cursor == cursor:
+            return
+        cursor = page.next_cursor
+
+
+def _dispatch_fact(ctx: FlowContext, dispatch: Dispatch) -> DispatchFact:
+    with ctx.uow.begin() as tx:
+        fulfilment = tx.linked_shopify_id(FULFILMENT_LINK, ctx.shop.name, dispatch.erp_id)
+        sync = tx.order_sync_named(ctx.shop.name, dispatch.order_reference)
+    if fulfilment is not None and fulfilment.startswith(NO_FULFILMENT):
+        return DispatchFact(dispatch.erp_id, dispatch.order_reference, True)
+    if fulfilment is None or sync is None:
+        return DispatchFact(dispatch.erp_id, dispatch.order_reference, False)
+    made = ctx.shopify.fulfilments_made(sync.order_id)
+    live = any(f.id == fulfilment and f.status.upper() not in _DEAD_FULFILMENT for f in made)
+    return DispatchFact(dispatch.erp_id, dispatch.order_reference, live)
+
+
+def payout_facts(ctx: FlowContext, day: date) -> tuple[list[PayoutFact], dict[str, PayoutPosting]]:
+    """The payouts issued on the day, and what shopbridge settled of each."""
+    payouts = [p for p in ctx.shopify.payouts(day) if p.issued_at.date() == day]
+    postings: dict[str, PayoutPosting] = {}
+    with ctx.uow.begin() as tx:
+        for payout in payouts:
+            record = tx.payout_record(ctx.shop.name, payout.shopify_id)
+            if record is not None:
+                postings[payout.shopify_id] = PayoutPosting(
+                    payout.shopify_id,
+                    record.outcome.value,
+                    record.net,
+                    record.difference,
+                    record.unknown_types,
+                    record.erp_reference,
+                )
+    facts = [PayoutFact(p.shopify_id, p.status, p.net.amount) for p in payouts]
+    return facts, postings
+
+
+def stock_fact(ctx: FlowContext, cursor_name: str) -> StockFact | None:
+    with ctx.uow.begin() as tx:
+        latest = tx.cursor(cursor_name)
+    return None if latest is None else StockFact(int(latest))
