@@ -110,3 +110,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     yield store
     store.close()
     cluster.drop_database(name)
+
+
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's console is made once, at import, with the width of whatever terminal (or none) the
+    first importer had; tests read whole table rows (CLI, onboarding): make it wide, whatever ran first."""
+    from shopbridge.cli.common import console
+
+    monkeypatch.setattr(console, "width", 200)

@@ -19,12 +19,3 @@ def seeded(store: Store, fake_clock: FakeClock) -> Seeded:
 @pytest.fixture
 def config(tmp_path: Path, store: Store) -> Path:
     return write_config(tmp_path / "shopbridge.toml", store)
-
-
-@pytest.fixture(autouse=True)
-def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's console is made once, at import, with the width of whatever terminal (or none) the
-    first importer had; tests read whole table rows, so give it a wide one whatever ran first."""
-    from shopbridge.cli.common import console
-
-    monkeypatch.setattr(console, "width", 200)

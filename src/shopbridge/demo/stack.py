@@ -109,11 +109,11 @@ class DemoStack:
             self._web.stop()
         if self._runtime is not None:
             self._runtime.stop(timeout=15)
+        if self.services is not None:  # shopbridge logs off the ERP before the ERP goes down
+            self.services.close()
         if self.shopify is not None:
             self.shopify.stop()
         self.erp.stop()
-        if self.services is not None:
-            self.services.close()
 
     def wait_until_idle(self, timeout: float = 120.0) -> bool:
         """Wait until no job can run any more; False if ``timeout`` passes first.

@@ -83,8 +83,12 @@ class SysproClient:
             self._get("/Logoff", {"UserId": user_id}, business_object="Logoff")
 
     def close(self) -> None:
+        """Log off if still logged on, then close the pool. A SYSPRO that is already gone has ended
+        the session itself: closing never fails for that."""
         try:
             self.logoff()
+        except RetryLater:
+            pass
         finally:
             self._http.close()
 
