@@ -2,7 +2,7 @@
 
 The adjustment expectation comes from the real capture
 ``tests/fixtures/shopify/captures-2025-01/products/inventory-adjust-then-has-out-of-stock-variants-parity.json``
-(copied from /work/shared/reference/shopify/captures-2025-01/products/): adjusting ``available`` by
+(copied from shared/reference/shopify/captures-2025-01/products/): adjusting ``available`` by
 -1 answers two changes, ``available`` and ``on_hand``, both with delta -1.
 """
 

@@ -35,6 +35,10 @@ from shopbridge.web.app import create_app
 
 SHOP_NAME = "demo"
 SHOP_DOMAIN = "sandbox.myshopify.com"
+# The demo shop is on Shopify Plus (its cost budget: 1,000 points a second, a 20,000-point bucket), so a
+# day of trading runs in under a minute; bench/order_flow.py measures the Standard plan's ceiling.
+PLUS_BUCKET = 20_000.0
+PLUS_RESTORE_RATE = 1_000.0
 ENV_SHOPIFY_TOKEN = "SHOPBRIDGE_DEMO_SHOPIFY_TOKEN"
 ENV_WEBHOOK_SECRET = "SHOPBRIDGE_DEMO_WEBHOOK_SECRET"
 # Sold during the day but created in the ERP only after the first delivery: its orders are
@@ -156,6 +160,8 @@ class DemoStack:
             seed=self.options.seed,
             seed_catalogue=True,
             webhook_secret=os.environ[ENV_WEBHOOK_SECRET],
+            bucket_size=PLUS_BUCKET,
+            restore_rate=PLUS_RESTORE_RATE,
         )
         server = SandboxServer(settings)
         server.start()
@@ -273,6 +279,7 @@ admin_url = "{shopify_url}"
 access_token = {{ env = "{ENV_SHOPIFY_TOKEN}" }}
 webhook_secrets = [{{ env = "{ENV_WEBHOOK_SECRET}" }}]
 currency = "GBP"
+restore_rate = {PLUS_RESTORE_RATE}  # the demo shop is on Shopify Plus
 default_customer_account = "{erp.web_account}"
 web_accounts = {{ GBP = "{erp.web_account}" }}
 amendment_cutoff_minutes = 0
