@@ -253,17 +253,47 @@ def create_credit_note(look: Lookups, note: CreditNote) -> PostedDocument:
     found = look.search_read(
         "account.invoice",
         [("type", "=", "out"), ("reference", "=", note.refund_reference), ("state", "!=", "cancelled")],
-        ["number"],
+        ["number", "state"],
     )
-    if found:
+    if found and found[0].get("state") != "draft":
         return PostedDocument(str(found[0]["id"]), str(found[0].get("number") or ""), existed=True)
-    sale = find_sale(look, note.order_reference)
-    if sale is None:
-        raise NeedsPerson(f"credit note {note.refund_reference}: Tryton has no sale {note.order_reference}")
-    invoice_id = _create_invoice(look, note, sale)
-    look.rpc.model("account.invoice", "post", [invoice_id])
+    if found:  # an earlier attempt created it but its post was refused or cut off: finish it
+        invoice_id = int(found[0]["id"])
+    else:
+        sale = find_sale(look, note.order_reference)
+        if sale is None:
+            raise NeedsPerson(
+                f"credit note {note.refund_reference}: Tryton has no sale {note.order_reference}"
+            )
+        invoice_id = _create_invoice(look, note, sale)
+    _post_in_sequence(look, invoice_id, note.issued_on or datetime.now(UTC).date())
     posted = look.search_read("account.invoice", [("id", "=", invoice_id)], ["number"])
-    return PostedDocument(str(invoice_id), str(posted[0].get("number") or ""))
+    return PostedDocument(str(invoice_id), str(posted[0].get("number") or ""), existed=bool(found))
+
+
+_SEQUENCE_ATTEMPTS = 5
+
+
+def _post_in_sequence(look: Lookups, invoice_id: int, wanted: date) -> None:
+    """Post the invoice, dated no earlier than the latest one Tryton has numbered.
+
+    Two workers may post credit notes at once: one can number a later-dated invoice between our
+    reading the latest date and our post, and Tryton then refuses ours ("you must set an invoice
+    date after ..."). That refusal is about timing, not the refund, so re-date and post again.
+    """
+    for attempt in range(_SEQUENCE_ATTEMPTS):
+        dated = _invoice_date(look, wanted)
+        look.rpc.model("account.invoice", "write", [invoice_id], {"invoice_date": dated})
+        try:
+            look.rpc.model("account.invoice", "post", [invoice_id])
+            return
+        except NeedsPerson as refused:
+            if not _is_sequence_date_refusal(refused) or attempt == _SEQUENCE_ATTEMPTS - 1:
+                raise
+
+
+def _is_sequence_date_refusal(refused: NeedsPerson) -> bool:
+    return "invoice date after" in str(refused.details.get("tryton_message", refused))
 
 
 def _create_invoice(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> int:
@@ -279,7 +309,7 @@ def _create_invoice(look: Lookups, note: CreditNote, sale: dict[str, Any]) -> in
         "account": look.default_receivable(),
         "journal": look.journal("revenue"),
         "currency": currency_id,
-        "invoice_date": _invoice_date(look, note.issued_on or datetime.now(UTC).date()),
+        "invoice_date": note.issued_on or datetime.now(UTC).date(),
         "lines": [["create", _credit_lines(look, note, sale)]],
     }
     created = look.rpc.model("account.invoice", "create", [values])
