@@ -108,5 +108,6 @@ def test_the_compose_configuration_is_valid_and_keeps_secrets_out() -> None:
     assert settings.web.session_secret is not None and settings.web.session_secret.file
     assert all(shop.access_token.file for shop in settings.shops)
     mounted = set(_compose()["secrets"])  # type: ignore[arg-type]
-    referenced = set(re.findall(r'file = "/run/secrets/([a-z0-9_]+)"', (DEPLOY / "shopbridge.toml").read_text()))
+    toml = (DEPLOY / "shopbridge.toml").read_text(encoding="utf-8")
+    referenced = set(re.findall(r'file = "/run/secrets/([a-z0-9_]+)"', toml))
     assert referenced <= mounted, referenced - mounted
