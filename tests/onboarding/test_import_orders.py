@@ -151,3 +151,9 @@ def test_since_a_date_after_every_order_reads_none(shop: Shop, erp: DemoErp, con
     result = invoke(config, "import", "orders", "--since", "2999-01-01")
     assert result.exit_code == 0, result.output
     assert _counts(result.output)["orders"] == 0
+
+
+def test_a_since_that_is_not_a_date_is_refused_naming_it(config: Path) -> None:
+    result = invoke(config, "import", "orders", "--since", "last tuesday")
+    assert result.exit_code == 1
+    assert "--since 'last tuesday' is not an ISO date" in result.output

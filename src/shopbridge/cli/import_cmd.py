@@ -11,22 +11,21 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from shopbridge.bootstrap import Services
 from shopbridge.cli.common import console, default_actor, open_services
 from shopbridge.cli.sweep_cmd import parse_since
-from shopbridge.engine import audit
-from shopbridge.engine.store import Store
-from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.errors import BadInput
-from shopbridge.intake.webhooks import enqueue_order_version, graphql_order_state
 from shopbridge.onboarding import order_import
 from shopbridge.ports.shopify import OrderHeader, ShopifyOrderHistory
+
+if TYPE_CHECKING:  # the engine is imported when the command runs, not whenever the CLI starts
+    from shopbridge.bootstrap import Services
+    from shopbridge.engine.store import Store
 
 __all__ = ["import_app"]
 
@@ -74,6 +73,8 @@ def orders(
 
 
 def _link(services: Services, shop: str, since: datetime) -> order_import.ImportReport:
+    from shopbridge.engine.uow import StoreUnitOfWork
+
     shopify = services.shopify(shop)
     assert isinstance(shopify, ShopifyOrderHistory)
     headers: list[OrderHeader] = []
@@ -100,6 +101,8 @@ def _confirm(count: int, *, yes: bool) -> None:
 
 
 def _post(services: Services, report: order_import.ImportReport, actor: str) -> None:
+    from shopbridge.engine import audit
+
     with _progress() as progress:
         task = progress.add_task(f"posting {report.shop}'s missing orders", total=len(report.missing))
         order_import.post_missing(
@@ -122,6 +125,7 @@ def _post(services: Services, report: order_import.ImportReport, actor: str) -> 
 
 def _enqueuer(store: Store, shop: str, now: datetime) -> Callable[[OrderHeader], bool]:
     """The order job of one version, deduplicated exactly as the sweep's and the webhooks' are."""
+    from shopbridge.intake.webhooks import enqueue_order_version, graphql_order_state
 
     def enqueue(order: OrderHeader) -> bool:
         node = {
