@@ -38,7 +38,7 @@ fees = "9999"
 
 [lookups]
 tax_codes = {{ "0.2" = "{standard}", "0.05" = "TAX-NOPE" }}
-carriers = {{ DPD = "DPD" }}
+carriers = {{ DPD = "DPD", Yodel = "Yodel" }}
 
 [prices.lists.NO-SUCH-LIST]
 
@@ -72,7 +72,10 @@ def test_connect_erp_names_each_missing_lookup_and_what_it_cannot_check(tmp_path
         )
         assert any(r.startswith("tax_code TAX-NOPE lookups.tax_codes.'0.05' missing") for r in rows)
         assert f"tax_code {erp.tax_codes[0][1]} lookups.tax_codes.'0.2' found" in rows
-        assert any(r.startswith("carrier DPD lookups.carriers not checkable") for r in rows)
+        assert "nominal_code 1200 shops[uk].accounts.GBP.bank found" in rows  # GET /nominal_codes
+        assert any(r.startswith("nominal_code 9999 shops[uk].accounts.GBP.fees missing") for r in rows)
+        assert "carrier DPD lookups.carriers found" in rows  # GET /couriers
+        assert any(r.startswith("carrier Yodel lookups.carriers missing") for r in rows)
     if erp.vendor == "syspro":  # COMFND on InvWhControl, AdmTax, GenMaster, ArCustomer
         assert f"warehouse {erp.warehouse} shops[uk].locations.1 found" in rows
         assert any(r.startswith("warehouse NO-SUCH-WH shops[uk].locations.2 missing") for r in rows)
