@@ -12,7 +12,7 @@ from onboarding_support import invoke
 from shopbridge.demo.erps import DemoErp, make_erp
 
 
-@pytest.fixture(params=["sage200", "syspro"])
+@pytest.fixture(params=["sage200", "syspro", "prima"])
 def erp(request: pytest.FixtureRequest) -> Iterator[DemoErp]:
     sandbox = make_erp(request.param)
     sandbox.start()
@@ -34,10 +34,11 @@ default_customer_account = "NOSUCH99"
 
 [shops.accounts.GBP]
 bank = "1200"
+fees = "9999"
 
 [lookups]
 tax_codes = {{ "0.2" = "{standard}", "0.05" = "TAX-NOPE" }}
-carriers = {{ DPD = "DPD" }}
+carriers = {{ DPD = "DPD", Yodel = "Yodel" }}
 
 [prices.lists.NO-SUCH-LIST]
 
@@ -71,9 +72,36 @@ def test_connect_erp_names_each_missing_lookup_and_what_it_cannot_check(tmp_path
         )
         assert any(r.startswith("tax_code TAX-NOPE lookups.tax_codes.'0.05' missing") for r in rows)
         assert f"tax_code {erp.tax_codes[0][1]} lookups.tax_codes.'0.2' found" in rows
+        assert "nominal_code 1200 shops[uk].accounts.GBP.bank found" in rows  # GET /nominal_codes
+        assert any(r.startswith("nominal_code 9999 shops[uk].accounts.GBP.fees missing") for r in rows)
+        assert "carrier DPD lookups.carriers found" in rows  # GET /couriers
+        assert any(r.startswith("carrier Yodel lookups.carriers missing") for r in rows)
+    if erp.vendor == "syspro":  # COMFND on InvWhControl, AdmTax, GenMaster, ArCustomer
+        assert f"warehouse {erp.warehouse} shops[uk].locations.1 found" in rows
+        assert any(r.startswith("warehouse NO-SUCH-WH shops[uk].locations.2 missing") for r in rows)
+        assert f"customer_account {erp.web_account} shops[uk].web_accounts.GBP found" in rows
+        assert any(
+            r.startswith("customer_account NOSUCH99 shops[uk].default_customer_account missing") for r in rows
+        )
+        assert f"tax_code {erp.tax_codes[0][1]} lookups.tax_codes.'0.2' found" in rows
+        assert any(r.startswith("tax_code TAX-NOPE lookups.tax_codes.'0.05' missing") for r in rows)
+        assert "nominal_code 1200 shops[uk].accounts.GBP.bank found" in rows
+        assert any(r.startswith("nominal_code 9999 shops[uk].accounts.GBP.fees missing") for r in rows)
         assert any(r.startswith("carrier DPD lookups.carriers not checkable") for r in rows)
-    else:  # SYSPRO's adapter has no lookup method yet: said so, never assumed present
-        assert any(r.startswith("warehouse NO-SUCH-WH shops[uk].locations.2 not checkable") for r in rows)
+    if erp.vendor == "prima":  # only customer accounts can be asked (CustomerEnquiry)
+        assert f"customer_account {erp.web_account} shops[uk].web_accounts.GBP found" in rows
+        assert any(
+            r.startswith("customer_account NOSUCH99 shops[uk].default_customer_account missing") for r in rows
+        )
+        for row in (
+            "warehouse NO-SUCH-WH shops[uk].locations.2",
+            f"tax_code {erp.tax_codes[0][1]} lookups.tax_codes.'0.2'",
+            "nominal_code 1200 shops[uk].accounts.GBP.bank",
+            "carrier DPD lookups.carriers",
+        ):
+            assert any(r.startswith(f"{row} not checkable") for r in rows), row
+    missing = " ".join(result.output.split()).split("missing in the ERP:")[1]
+    assert "NOSUCH99" in missing  # every ERP names the missing account
 
 
 def test_connect_erp_against_an_erp_nothing_answers_stops_at_the_check(tmp_path: Path) -> None:

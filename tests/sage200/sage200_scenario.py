@@ -89,3 +89,5 @@ def walk_every_operation(adapter: Sage200Adapter, sandbox: Sage200Sandbox) -> No
     adapter.dispatches_since(None, 10)
     adapter.create_credit_note(credit_note("gid://shopify/Refund/77", "#W1"))
     adapter.post_payout(payout("PAYOUT-1"))
+    adapter.lookup_exists("nominal_code", "1200")  # connect erp: GET /nominal_codes
+    adapter.lookup_exists("carrier", "DPD")  # connect erp: GET /couriers

@@ -228,3 +228,26 @@ class ShopifyReconcileReads(Protocol):
     def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
         """The GIDs of the orders created at or after ``start`` and before ``end``, page by page."""
         ...
+
+
+@dataclass(frozen=True)
+class OrderHeader:
+    """One order as Shopify's order listing shows it: enough to find it in the ERP by its name and to
+    enqueue the order job for this version (``updated_at`` and the state, as the sweep spells them)."""
+
+    shopify_id: str  # the order's GID
+    name: str  # "#1001": the reference the ERP order carries
+    created_at: datetime
+    updated_at: str
+    cancelled_at: str | None = None
+    financial_status: str = ""
+    current_total: str = ""
+
+
+@runtime_checkable
+class ShopifyOrderHistory(Protocol):
+    """What ``shopbridge import orders`` reads (``connectors/shopify/order_history.py``)."""
+
+    def orders_since(self, since: datetime, *, page_size: int = 100) -> Iterator[list[OrderHeader]]:
+        """The orders created at or after ``since``, oldest first, one list per page read."""
+        ...

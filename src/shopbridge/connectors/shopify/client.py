@@ -31,6 +31,7 @@ from shopbridge.connectors.shopify import (
     fulfilments,
     inventory,
     inventory_audit,
+    order_history,
     orders,
     reconcile_reads,
     refunds,
@@ -52,7 +53,7 @@ from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
-from shopbridge.ports.shopify import LevelWrite, RefundedOrder, StockItem
+from shopbridge.ports.shopify import LevelWrite, OrderHeader, RefundedOrder, StockItem
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
 
@@ -361,6 +362,12 @@ class ShopifyClient:
     def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
         """The GIDs of the orders created in ``[start, end)``."""
         return reconcile_reads.orders_created_between(self, start, end)
+
+    # -- historic orders (``ports/shopify.ShopifyOrderHistory``; ``shopbridge import orders``) -------
+
+    def orders_since(self, since: datetime, *, page_size: int = 100) -> Iterator[list[OrderHeader]]:
+        """The orders created at or after ``since``, oldest first, one list per page."""
+        return order_history.orders_since(self, since, page_size=page_size)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

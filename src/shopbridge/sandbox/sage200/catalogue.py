@@ -43,6 +43,14 @@ def get_tax_codes(state: SageState, call: Call) -> Any:
     return listing(state, "tax_codes", "tax_code", call)
 
 
+def get_nominal_codes(state: SageState, call: Call) -> Any:
+    return listing(state, "nominal_codes", "nominal_code", call)
+
+
+def get_couriers(state: SageState, call: Call) -> Any:
+    return listing(state, "couriers", "courier", call)
+
+
 def get_price_bands(state: SageState, call: Call) -> Any:
     return listing(state, "price_bands", "price_band", call)
 

@@ -30,6 +30,8 @@ IMPLEMENTED: dict[tuple[str, str], Handler] = {
     ("POST", "/bank_receipt"): ledger.post_bank_receipt,
     ("POST", "/bank_payment"): ledger.post_bank_payment,
     ("GET", "/bank_posted_transactions"): ledger.get_bank_posted_transactions,
+    ("GET", "/nominal_codes"): catalogue.get_nominal_codes,
+    ("GET", "/couriers"): catalogue.get_couriers,
 }
 
 # Operations a client calls before it knows its site and company: no X-Site/X-Company needed.

@@ -39,6 +39,7 @@ SEED_NOMINALS: tuple[tuple[str, str], ...] = (
     ("4000", "Sales"),
     ("2200", "VAT output"),
 )
+SEED_COURIERS = ("Royal Mail", "DPD", "DHL", "Parcelforce")  # GET /couriers (general.json)
 SEED_TAX_CODES: tuple[tuple[int, str, Decimal], ...] = (
     (0, "Zero rated", Decimal(0)),
     (1, "Standard rated", Decimal(20)),
@@ -124,7 +125,10 @@ def seed(state: SageState) -> None:
     for tax_code, tax_name, rate in SEED_TAX_CODES:
         state.insert("tax_codes", {"code": tax_code, "name": tax_name, "tax_rate": money(rate)})
     for reference, name in SEED_NOMINALS:
-        state.insert("nominal_codes", {"reference": reference, "name": name})
+        # report_category_id is required by the spec's nominal_code (a financial report category).
+        state.insert("nominal_codes", {"reference": reference, "name": name, "report_category_id": 1})
+    for courier in SEED_COURIERS:
+        state.insert("couriers", {"name": courier})
     state.insert(
         "banks",
         {

@@ -41,6 +41,7 @@ FINDABLE = (
     "InvWhControl",
     "AdmTax",
     "SalShippingInstr",
+    "GenMaster",
 )
 
 

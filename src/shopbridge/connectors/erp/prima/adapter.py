@@ -97,6 +97,15 @@ class PrimaAdapter:
         detail = f"{self._client.operation} answered"
         return ErpHealth(self.vendor, True, True, detail=detail, capabilities=self.capabilities)
 
+    def lookup_exists(self, kind: str, code: str) -> bool | None:
+        """Whether a code the config names exists (``connect erp``). Only customer accounts can be
+        asked (``CustomerEnquiry`` by ``Account``, the request the customer lookup already sends):
+        no Prima request type, sourced or assumed, reads warehouses, tax codes, nominal codes or
+        carrier services (WIRE.md), so those are None (not checkable)."""
+        if kind != "customer_account":
+            return None
+        return rq.read_customer(self._client.call(rq.account_enquiry(code))) is not None
+
     # --- items, stock, prices --------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
         response = self._client.call(rq.changed_since("ProductEnquiry", cursor, limit))

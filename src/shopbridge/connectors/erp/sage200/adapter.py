@@ -103,8 +103,12 @@ class Sage200Adapter:
         )
 
     def lookup_exists(self, kind: str, code: str) -> bool | None:
-        """Whether a code the config names exists (``connect erp``); None for kinds Sage 200's API
-        as served here cannot list (nominal codes, couriers)."""
+        """Whether a code the config names exists (``connect erp``): warehouses, tax codes, customer
+        accounts, nominal codes (``GET /nominal_codes``) and couriers (``GET /couriers``)."""
+        if kind == "nominal_code":
+            return code in self.lookups.nominal_references()
+        if kind == "carrier":
+            return code in self.lookups.courier_names()
         if kind == "warehouse":
             return code in self.lookups.warehouses()
         if kind == "tax_code":

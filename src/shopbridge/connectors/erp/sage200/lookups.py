@@ -72,6 +72,14 @@ class Lookups:
             self._tax_codes = self.client.get_all("/tax_codes", {"$select": "id,code,name,tax_rate"})
         return self._tax_codes
 
+    def nominal_references(self) -> set[str]:
+        """Every nominal code's reference (``GET /nominal_codes``), for ``connect erp``; not cached."""
+        return {str(r["reference"]) for r in self.client.get_all("/nominal_codes", {"$select": "reference"})}
+
+    def courier_names(self) -> set[str]:
+        """Every courier's name (``GET /couriers``), for ``connect erp``; not cached."""
+        return {str(r["name"]) for r in self.client.get_all("/couriers", {"$select": "name"})}
+
     def products_by_code(self, skus: Iterable[str]) -> dict[str, JsonObject]:
         wanted = sorted(set(skus))
         found: dict[str, JsonObject] = {}

@@ -115,6 +115,16 @@ class SysproAdapter:
         detail = self._payouts.probe()  # GENTJL and ARSTPY, validate-only
         return ErpHealth(self.vendor, True, True, detail=detail, capabilities=self.capabilities)
 
+    def lookup_exists(self, kind: str, code: str) -> bool | None:
+        """Whether a code the config names exists (``connect erp``), found through COMFND in the
+        table that holds it (``LOOKUP_TABLES``); None for carriers, which SORTOI takes as free-text
+        ``ShippingInstrs`` with no code table established (WIRE.md)."""
+        where = xm.LOOKUP_TABLES.get(kind)
+        if where is None:
+            return None
+        table, column = where
+        return bool(self._find(table, [column], [xm.Condition(column, "EQ", code)], rows=1))
+
     # --- items, stock, prices --------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
         rows = self._find("InvMaster", xm.ITEM_COLUMNS, xm.since(cursor), rows=limit, order_by="TimeStamp")

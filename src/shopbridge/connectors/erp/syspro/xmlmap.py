@@ -273,3 +273,16 @@ def journal_id(row: dict[str, str]) -> str:
 def utc_date(text: str) -> datetime:
     """A SYSPRO date (YYYY-MM-DD, the company's day) as midnight UTC."""
     return datetime.fromisoformat(text.strip()[:10]).replace(tzinfo=UTC)
+
+
+# --- Config lookups (``connect erp``): the table and key column COMFND finds each kind in ----------
+# InvWhControl.Warehouse, AdmTax.TaxCode and GenMaster.GlCode are SYSPRO's own tables and keys, as
+# integrators' SQL against live SYSPRO databases names them (WIRE.md, source Q2); ArCustomer.Customer
+# is the customer master the customer lookup already reads. Carriers have no entry: SORTOI takes
+# ShippingInstrs as free text and no public source names a table of shipping-instruction codes.
+LOOKUP_TABLES: dict[str, tuple[str, str]] = {
+    "warehouse": ("InvWhControl", "Warehouse"),
+    "tax_code": ("AdmTax", "TaxCode"),
+    "nominal_code": ("GenMaster", "GlCode"),
+    "customer_account": ("ArCustomer", "Customer"),
+}
