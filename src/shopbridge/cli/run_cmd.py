@@ -42,6 +42,9 @@ def run(
     workers: int | None = typer.Option(None, min=1, help="worker threads (default: [engine] workers)"),
     port: int | None = typer.Option(None, min=0, max=65535, help="web port (default: [web] port)"),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="upgrade the schema first"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="every flow reads only; each write is recorded as a would-do on the trail"
+    ),
 ) -> None:
     """Run the web app, worker threads and the scheduler in one process until SIGINT or SIGTERM."""
     settings = settings_of(ctx, check_secrets=True)
@@ -50,6 +53,7 @@ def run(
     listener = claim_port(host, settings.web.port if port is None else port)
     setup_logging(settings)
     services = build_services(settings)
+    services.dry_run = dry_run
     try:
         if migrate_first:
             services.store.migrate()
