@@ -1,4 +1,4 @@
-"""A dry-run day against the Shopify sandbox and the Sage 200 sandbox, then the go-live gates.
+"""A dry-run day against the Shopify sandbox and the Sage 200 and SYSPRO sandboxes, then the go-live gates.
 
 The day is the demo's trading (orders, refunds, payouts) with every flow in dry run
 (``shopbridge run --dry-run``). The sandboxes' own state proves that nothing was written to either
@@ -48,9 +48,10 @@ SHOPIFY_WRITABLE = (
 )
 
 
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[DemoStack]:
-    options = DemoOptions(workdir=tmp_path, orders=8, drop_rate=0.0, duplicate_rate=0.0, workers=2)
+@pytest.fixture(params=["sage200", "syspro"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DemoStack]:
+    erp = str(request.param)
+    options = DemoOptions(workdir=tmp_path, orders=8, drop_rate=0.0, duplicate_rate=0.0, workers=2, erp=erp)
     with DemoStack(options) as running:
         yield running
 
@@ -62,10 +63,22 @@ def _shopify_state(stack: DemoStack) -> dict[str, Any]:
         return {name: copy.deepcopy(getattr(state, name)) for name in SHOPIFY_WRITABLE}
 
 
-def _sage_state(stack: DemoStack) -> tuple[int, dict[str, Any]]:
-    sage = stack.erp.sandbox.state  # type: ignore[attr-defined]
-    with sage.lock:
-        return sage.tables.next_id, copy.deepcopy(sage.tables.rows)
+def _erp_state(stack: DemoStack) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """The ERP sandbox's record counters (every insert moves one) and its tables, from its own state."""
+    if stack.options.erp == "sage200":
+        sage = stack.erp.sandbox.state  # type: ignore[attr-defined]
+        with sage.lock:
+            return (sage.tables.next_id,), copy.deepcopy(sage.tables.rows)
+    company = stack.erp.sandbox.state.company  # type: ignore[attr-defined]
+    with company.lock:
+        counters = (
+            company.rowversion,
+            company.next_order,
+            company.next_note,
+            company.next_journal,
+            company.next_invoice,
+        )
+        return counters, copy.deepcopy(company.tables)
 
 
 def _changed(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
@@ -156,14 +169,14 @@ def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_
     services = stack.services
     assert services is not None
     _dry_run_day(stack)
-    shopify_before, sage_before = _shopify_state(stack), _sage_state(stack)
+    shopify_before, erp_before = _shopify_state(stack), _erp_state(stack)
 
     _run_flows(stack)
 
     # 0 writes in either sandbox, counted from their own state.
     assert _shopify_state(stack) == shopify_before
-    assert _changed(_sage_state(stack)[1], sage_before[1]) == {}
-    assert _sage_state(stack)[0] == sage_before[0]  # no record inserted
+    assert _changed(_erp_state(stack)[1], erp_before[1]) == {}
+    assert _erp_state(stack)[0] == erp_before[0]  # no record inserted or changed
     assert stack.erp.orders() == []
 
     # Every would-be write is on the trail, with its full payload.
