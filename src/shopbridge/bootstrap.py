@@ -134,7 +134,7 @@ def _run_flow(flow: Flow, services: Services) -> Handler:
     def run(job: Job, _ctx: HandlerContext) -> None:
         context = services.flow_context(job.shop)
         if runs_dry(services.settings, services.store, flow.switch, forced=services.dry_run):
-            context = dry_run_context(context, services.store, services.clock, flow.switch)
+            context = dry_run_context(context, services.store, services.clock, flow.switch, job)
         flow.handle(job, context)
 
     run.__name__ = f"run_{flow.kind.replace('.', '_')}"

@@ -187,8 +187,10 @@ def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_
     assert kinds["shopify.set_product_status"] >= 1, kinds  # the SKU the ERP lacks is gated
     assert all(w["payload"] and w["flow"] for w in done)
     orders = [w for w in done if w["kind"] == "erp.create_sales_order"]
-    assert all(w["payload"]["order"]["lines"] and w["entity"].startswith("#") for w in orders)
-    assert len({w["entity"] for w in orders}) == len(orders)  # recorded once each, though swept twice
+    # On the Shopify order's trail (where `orders show` looks), the ERP reference in the detail.
+    assert all(w["payload"]["order"]["lines"] and w["reference"].startswith("#") for w in orders)
+    assert all(w["entity"].startswith("gid://shopify/Order/") for w in orders)
+    assert len({w["reference"] for w in orders}) == len(orders)  # recorded once each, though swept twice
 
     # Nothing stored that would stop the live run from really writing.
     with services.store.begin() as conn:
@@ -234,7 +236,7 @@ def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_
         status = {row.name: row.status for row in conn.execute(sa.select(order_syncs))}
     assert posted == {name for name, state in status.items() if state == "posted"} and len(posted) >= 2
     # The rest wait for a person for a reason the dry run found meanwhile (a duplicate SKU), not for it.
-    for name in {w["entity"] for w in orders} - posted:
+    for name in {w["reference"] for w in orders} - posted:
         assert status[name] == "quarantined", _debug(stack)
 
 

@@ -14,6 +14,7 @@ from shopbridge.dryrun.recorder import StoreRecorder
 from shopbridge.dryrun.uow import DryRunUnitOfWork
 from shopbridge.engine import golive_state
 from shopbridge.engine.clock import Clock
+from shopbridge.engine.job import Job
 from shopbridge.engine.store import Store
 from shopbridge.flows import FLOWS
 from shopbridge.flows.spec import FlowContext
@@ -39,9 +40,10 @@ def runs_dry(settings: Settings, store: Store, switch: str, *, forced: bool = Fa
     return switch in dry_run_flows(settings, store)
 
 
-def dry_run_context(context: FlowContext, store: Store, clock: Clock, flow: str) -> FlowContext:
+def dry_run_context(context: FlowContext, store: Store, clock: Clock, flow: str, job: Job) -> FlowContext:
     """``context`` with its ports and unit of work seen through the dry-run wrappers."""
-    recorder = StoreRecorder(store, clock, shop=context.shop.name, flow=flow)
+    subject = str(job.payload.get("order_id") or job.payload.get("shopify_id") or "")
+    recorder = StoreRecorder(store, clock, shop=context.shop.name, flow=flow, subject=subject)
     shopify: ShopifyPort = DryRunShopify(context.shopify, recorder)
     return replace(
         context,

@@ -21,6 +21,8 @@ from shopbridge.engine.store import Store
 
 __all__ = ["StoreRecorder", "WouldDo", "would_dos"]
 
+ERP_KIND = "erp."
+
 
 @dataclass(frozen=True)
 class WouldDo:
@@ -32,20 +34,32 @@ class WouldDo:
     flow: str
     kind: str
     payload: dict[str, Any]
+    reference: str = ""
 
 
 class StoreRecorder:
     """Records the would-dos of one flow for one shop on the trail."""
 
-    def __init__(self, store: Store, clock: Clock, *, shop: str, flow: str) -> None:
+    def __init__(self, store: Store, clock: Clock, *, shop: str, flow: str, subject: str = "") -> None:
         self.store = store
         self.clock = clock
         self.shop = shop
         self.flow = flow
+        self.subject = subject  # the Shopify order the job concerns, when it names one
 
     def record(self, kind: str, entity_id: str, payload: dict[str, Any]) -> None:
+        """Onto ``entity_id``'s trail; an ERP document of a job about one Shopify order goes onto that
+        order's trail (where ``orders show`` finds it), its ERP reference kept in the detail."""
         fingerprint = digest({"kind": kind, "payload": payload})
-        detail = {"flow": self.flow, "kind": kind, "payload": payload, "digest": fingerprint}
+        detail = {
+            "flow": self.flow,
+            "kind": kind,
+            "reference": entity_id,
+            "payload": payload,
+            "digest": fingerprint,
+        }
+        if self.subject and kind.startswith(ERP_KIND):
+            entity_id = self.subject
         with self.store.begin() as conn:
             if fingerprint in _digests(conn, self.shop, entity_id):
                 return
@@ -82,4 +96,5 @@ def _would_do(row: sa.RowMapping) -> WouldDo:
         flow=str(detail.get("flow", "")),
         kind=str(detail.get("kind", "")),
         payload=dict(detail.get("payload", {})),
+        reference=str(detail.get("reference", "")),
     )

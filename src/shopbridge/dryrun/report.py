@@ -77,8 +77,9 @@ def dry_run_report(conn: sa.Connection, start: date, end: date) -> DryRunReport:
     for w in would_dos(conn, low, high):
         found = counts.setdefault((w.flow, w.kind), WriteCount(w.flow, w.kind))
         found.count += 1
-        if w.entity_id not in found.entities:
-            found.entities.append(w.entity_id)
+        entity = w.reference or w.entity_id  # an order's name reads better than its GID
+        if entity not in found.entities:
+            found.entities.append(entity)
     writes = sorted(counts.values(), key=lambda c: (c.flow, c.kind))
     by_kind: dict[str, int] = defaultdict(int)
     for count in writes:
