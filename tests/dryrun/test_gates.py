@@ -43,27 +43,27 @@ def hook() -> Iterator[tuple[list[dict[str, Any]], str]]:
         yield received, base_url
 
 
-def test_owners_gate_names_each_team_without_an_owner(sqlite_store: Store, fake_clock: FakeClock) -> None:
-    some = services_of(sqlite_store, fake_clock, golive={"owners": {"finance": "Ann", "technical": "Raj"}})
+def test_owners_gate_names_each_team_without_an_owner(store: Store, fake_clock: FakeClock) -> None:
+    some = services_of(store, fake_clock, golive={"owners": {"finance": "Ann", "technical": "Raj"}})
     gate = gates.owners_gate(some)
     assert not gate.passed and gate.detail == "no owner for operations, ecommerce, merchandising"
-    every = services_of(sqlite_store, fake_clock, golive={"owners": {t.value: "Ann" for t in Team}})
+    every = services_of(store, fake_clock, golive={"owners": {t.value: "Ann" for t in Team}})
     assert gates.owners_gate(every).passed
 
 
 def test_the_dry_run_gate_needs_n_days_without_dead_jobs_or_problems(
-    sqlite_store: Store, fake_clock: FakeClock
+    store: Store, fake_clock: FakeClock
 ) -> None:
-    services = services_of(sqlite_store, fake_clock, dryrun={"flows": ["orders"], "clean_days": 3})
+    services = services_of(store, fake_clock, dryrun={"flows": ["orders"], "clean_days": 3})
     assert "never ran" in gates.dry_run_gate(services, ["orders"]).detail
-    with sqlite_store.begin() as conn:
+    with store.begin() as conn:
         queue.enqueue(conn, "shopify.order", {}, dedup_key="o1", now=fake_clock.now())
     fake_clock.advance(86400)
     young = gates.dry_run_gate(services, ["orders"])
     assert not young.passed and "under 3 days ago" in young.detail
     fake_clock.advance(3 * 86400)
     assert gates.dry_run_gate(services, ["orders"]).passed
-    with sqlite_store.begin() as conn:
+    with store.begin() as conn:
         conn.execute(sa.update(jobs).values(state="dead", updated_at=fake_clock.now()))
         report_problem(
             conn,
@@ -77,7 +77,7 @@ def test_the_dry_run_gate_needs_n_days_without_dead_jobs_or_problems(
 
 
 def test_alert_routes_pass_once_a_test_was_delivered_through_each(
-    sqlite_store: Store,
+    store: Store,
     fake_clock: FakeClock,
     hook: tuple[list[dict[str, Any]], str],
     monkeypatch: pytest.MonkeyPatch,
@@ -89,7 +89,7 @@ def test_alert_routes_pass_once_a_test_was_delivered_through_each(
         {"name": "good", "channel": "webhook", "url": {"env": "T_GOOD"}},
         {"name": "bad", "channel": "webhook", "url": {"env": "T_BAD"}},
     ]
-    services = services_of(sqlite_store, fake_clock, alerts={"routes": routes})
+    services = services_of(store, fake_clock, alerts={"routes": routes})
     assert gates.alerts_gate(services).detail == "good: never tested; bad: never tested"
     results = {r.route: r for r in send_test_alerts(services)}
     assert results["good"].ok and not results["bad"].ok
@@ -101,9 +101,9 @@ def test_alert_routes_pass_once_a_test_was_delivered_through_each(
 
 
 def test_enable_is_refused_while_a_gate_fails_and_an_override_needs_a_reason(
-    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+    store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    services = services_of(sqlite_store, fake_clock, dryrun={"flows": ["orders"]})
+    services = services_of(store, fake_clock, dryrun={"flows": ["orders"]})
     verdicts = [Gate("one", True, "fine"), Gate("two", False, "broken", "mend it")]
     monkeypatch.setattr("shopbridge.golive.switch.check_gates", lambda _s, _f: verdicts)
     with pytest.raises(Refused, match="gate\\(s\\) failing: two"):
@@ -114,12 +114,12 @@ def test_enable_is_refused_while_a_gate_fails_and_an_override_needs_a_reason(
         enable_flow(services, "order", actor="ann")
     from shopbridge.dryrun.mode import runs_dry
 
-    assert runs_dry(services.settings, sqlite_store, "orders")
+    assert runs_dry(services.settings, store, "orders")
     switched = enable_flow(services, "orders", actor="ann", override=True, reason="pilot")
-    assert switched.override and not runs_dry(services.settings, sqlite_store, "orders")
+    assert switched.override and not runs_dry(services.settings, store, "orders")
     verdicts[1] = Gate("two", True, "mended")
     enable_flow(services, "orders", actor="raj")  # every gate passes: no override recorded
-    with sqlite_store.begin() as conn:
+    with store.begin() as conn:
         entries = conn.execute(sa.select(audit).order_by(audit.c.id)).all()
     assert [(e.actor, e.detail["override"], e.detail["reason"]) for e in entries] == [
         ("ann", True, "pilot"),
