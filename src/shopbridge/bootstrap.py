@@ -35,6 +35,7 @@ from shopbridge.logs import setup_logging
 from shopbridge.ports.erp import ErpPort
 
 __all__ = [
+    "DRY_RUN_ENV",
     "REGISTRY_FACTORY",
     "Runtime",
     "Services",
@@ -47,6 +48,7 @@ __all__ = [
 
 # What `shopbridge worker` hands the engine runner, so each spawned process wires itself.
 REGISTRY_FACTORY = "shopbridge.bootstrap:worker_registry"
+DRY_RUN_ENV = "SHOPBRIDGE_DRY_RUN"  # "1": spawned workers run every flow dry (`worker --dry-run`)
 
 
 @dataclass
@@ -223,6 +225,7 @@ def worker_registry() -> tuple[Registry, Services]:
     settings = load_settings(os.environ.get("SHOPBRIDGE_CONFIG", "shopbridge.toml"))
     setup_logging(settings)  # a spawned process: JSON lines, redacted, like its parent
     services = build_services(settings)
+    services.dry_run = os.environ.get(DRY_RUN_ENV) == "1"  # `shopbridge worker --dry-run`
     registry = build_registry(services)
     check_pending_kinds(services, registry)
     return registry, services

@@ -212,6 +212,7 @@ def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_
     assert "fail" in lines["alert routes tested"] and "no [[alerts.routes]]" in lines["alert routes tested"]
     assert "fail" in lines["an owner for each team"] and "finance" in lines["an owner for each team"]
     assert "pass" in lines["lookups complete"], lines["lookups complete"]
+    assert "fail" in lines["connection and scopes"] and "public_url" in lines["connection and scopes"]
 
     # Enabling is refused while gates fail; allowed with an override, which is audited.
     refused = _cli(config, "golive", "enable", "orders")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,3 +126,22 @@ def test_enable_is_refused_while_a_gate_fails_and_an_override_needs_a_reason(
         ("ann", True, "pilot"),
         ("raj", False, ""),
     ]
+
+
+def test_spawned_workers_run_dry_when_asked(
+    tmp_path: Path, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from shopbridge.bootstrap import DRY_RUN_ENV, worker_registry
+
+    config = tmp_path / "shopbridge.toml"
+    url = store.engine.url.render_as_string(hide_password=False)
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    monkeypatch.setenv("SHOPBRIDGE_CONFIG", str(config))
+    monkeypatch.setattr("shopbridge.bootstrap.setup_logging", lambda _settings: None)  # keep pytest's
+    for flag, dry in (("1", True), ("0", False)):
+        monkeypatch.setenv(DRY_RUN_ENV, flag)
+        _registry, services = worker_registry()
+        try:
+            assert services.dry_run is dry
+        finally:
+            services.close()
