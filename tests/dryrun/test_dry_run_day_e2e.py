@@ -9,6 +9,7 @@ switched live, really post (a dry run leaves nothing behind that stops the live 
 from __future__ import annotations
 
 import copy
+import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -202,6 +203,11 @@ def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_
     report = _cli(config, "dryrun", "report", "--from", "2020-01-01", "--to", "2099-12-31", "--json")
     assert report.exit_code == 0, report.output
     assert '"erp.create_sales_order"' in report.output and '"current_process"' in report.output
+    one = _cli(config, "dryrun", "show", orders[0]["entity"])  # one order's trail: its would-dos in full
+    assert one.exit_code == 0, one.output
+    assert {"erp.create_sales_order", "shopify.record_erp_order"} <= {
+        r["kind"] for r in json.loads(one.output)
+    }
 
     # The gates: which fail, and why.
     check = _cli(config, "golive", "check", "--flow", "orders")

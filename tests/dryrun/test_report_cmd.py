@@ -75,3 +75,15 @@ def test_the_table_and_bad_dates(tmp_path: Path) -> None:
     assert backwards.exit_code == 1 and "--to 2026-03-01 is before --from 2026-03-02" in backwards.output
     wrong = cli(config, "dryrun", "report", "--from", "March", "--to", "2026-03-01")
     assert wrong.exit_code == 1 and "--from 'March' is not a date; give YYYY-MM-DD" in wrong.output
+
+
+def test_show_prints_one_entitys_would_dos_with_their_payloads(tmp_path: Path) -> None:
+    config = seeded(tmp_path)
+    result = cli(config, "dryrun", "show", "#1001")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [(r["kind"], r["payload"]) for r in rows] == [
+        ("erp.create_sales_order", {"order": {"reference": "#1001"}})
+    ]
+    missing = cli(config, "dryrun", "show", "#9999")
+    assert missing.exit_code == 1 and "no would-do is recorded for '#9999'" in missing.output

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from shopbridge.cli.common import console, open_services
+from shopbridge.dryrun.recorder import would_dos_of
 from shopbridge.dryrun.report import DryRunReport, dry_run_report
 from shopbridge.errors import BadInput
 
@@ -44,6 +45,24 @@ def report(
         console.print_json(json.dumps(found.as_dict()))
         return
     _print(found)
+
+
+@dryrun_app.command("show")
+def show(
+    ctx: typer.Context,
+    key: Annotated[
+        str, typer.Argument(help="a Shopify GID, or an ERP reference such as an order name (#1001)")
+    ],
+) -> None:
+    """Every write the dry run would have made for one entity, with its full payload (JSON)."""
+    with open_services(ctx) as services, services.store.begin() as conn:
+        found = would_dos_of(conn, key)
+    if not found:
+        raise BadInput(
+            f"no would-do is recorded for {key!r} (the dry run wrote nothing for it, or it never ran)"
+        )
+    rows = [{"at": w.at.isoformat(), **{k: v for k, v in vars(w).items() if k != "at"}} for w in found]
+    console.print_json(json.dumps(rows))
 
 
 def _day(text: str, option: str) -> date:

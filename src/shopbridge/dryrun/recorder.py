@@ -19,7 +19,7 @@ from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import trail
 from shopbridge.engine.store import Store
 
-__all__ = ["StoreRecorder", "WouldDo", "would_dos"]
+__all__ = ["StoreRecorder", "WouldDo", "would_dos", "would_dos_of"]
 
 ERP_KIND = "erp."
 
@@ -98,3 +98,10 @@ def _would_do(row: sa.RowMapping) -> WouldDo:
         payload=dict(detail.get("payload", {})),
         reference=str(detail.get("reference", "")),
     )
+
+
+def would_dos_of(conn: sa.Connection, key: str) -> list[WouldDo]:
+    """Every would-do on ``key``'s trail (a GID), or carrying ``key`` as its reference (``#1001``)."""
+    query = sa.select(trail).where(trail.c.step == WOULD_DO_STEP).order_by(trail.c.id)
+    found = [_would_do(row._mapping) for row in conn.execute(query)]
+    return [w for w in found if key in (w.entity_id, w.reference)]
