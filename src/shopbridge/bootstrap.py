@@ -18,6 +18,7 @@ from shopbridge.alerts import sweep as alert_sweep
 from shopbridge.config import Settings, ShopSettings, database_url, load_settings
 from shopbridge.connectors.erp import build_erp
 from shopbridge.connectors.shopify.client import ShopifyClient
+from shopbridge.dryrun.mode import dry_run_context, runs_dry
 from shopbridge.engine import queue_admin
 from shopbridge.engine.clock import Clock, SystemClock
 from shopbridge.engine.job import Job, JobState
@@ -34,6 +35,7 @@ from shopbridge.logs import setup_logging
 from shopbridge.ports.erp import ErpPort
 
 __all__ = [
+    "DRY_RUN_ENV",
     "REGISTRY_FACTORY",
     "Runtime",
     "Services",
@@ -46,6 +48,7 @@ __all__ = [
 
 # What `shopbridge worker` hands the engine runner, so each spawned process wires itself.
 REGISTRY_FACTORY = "shopbridge.bootstrap:worker_registry"
+DRY_RUN_ENV = "SHOPBRIDGE_DRY_RUN"  # "1": spawned workers run every flow dry (`worker --dry-run`)
 
 
 @dataclass
@@ -58,6 +61,7 @@ class Services:
     _shopify: dict[str, ShopifyClient] = field(default_factory=dict, repr=False)
     _erp: ErpPort | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    dry_run: bool = False  # `shopbridge run --dry-run`: every flow reads only (shopbridge.dryrun)
 
     def shopify(self, shop: str) -> ShopifyClient:
         """The Shopify client of the store named ``shop`` (built on first use, then shared)."""
@@ -130,7 +134,10 @@ def build_registry(services: Services) -> Registry:
 
 def _run_flow(flow: Flow, services: Services) -> Handler:
     def run(job: Job, _ctx: HandlerContext) -> None:
-        flow.handle(job, services.flow_context(job.shop))
+        context = services.flow_context(job.shop)
+        if runs_dry(services.settings, services.store, flow.switch, forced=services.dry_run):
+            context = dry_run_context(context, services.store, services.clock, flow.switch, job)
+        flow.handle(job, context)
 
     run.__name__ = f"run_{flow.kind.replace('.', '_')}"
     return run
@@ -218,6 +225,7 @@ def worker_registry() -> tuple[Registry, Services]:
     settings = load_settings(os.environ.get("SHOPBRIDGE_CONFIG", "shopbridge.toml"))
     setup_logging(settings)  # a spawned process: JSON lines, redacted, like its parent
     services = build_services(settings)
+    services.dry_run = os.environ.get(DRY_RUN_ENV) == "1"  # `shopbridge worker --dry-run`
     registry = build_registry(services)
     check_pending_kinds(services, registry)
     return registry, services

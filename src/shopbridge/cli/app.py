@@ -117,6 +117,9 @@ def _build() -> None:
     _mount_optional("shopbridge.cli.link_cmd", "link_app", "link", "Link the catalogue to the ERP.")
     _register_optional("shopbridge.cli.reconcile_cmd")
     _mount_optional("shopbridge.cli.import_cmd", "import_app", "import", "Bring historic orders in.")
+    _mount_optional("shopbridge.cli.dryrun_cmd", "dryrun_app", "dryrun", "Dry-run reports.")
+    _mount_optional("shopbridge.cli.golive_cmd", "golive_app", "golive", "Go-live gates; switch flows live.")
+    _mount_optional("shopbridge.cli.alerts_cmd", "alerts_app", "alerts", "Test the alert routes.")
 
 
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)\[")  # every "[" not escaped already ("[[shops]]" too)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import typer
 import uvicorn
 
-from shopbridge.bootstrap import REGISTRY_FACTORY, Runtime, Services, build_services
+from shopbridge.bootstrap import DRY_RUN_ENV, REGISTRY_FACTORY, Runtime, Services, build_services
 from shopbridge.cli.common import console, settings_of, state_of
 from shopbridge.config import Settings, database_url
 from shopbridge.engine.runner import run_worker_processes
@@ -42,6 +42,9 @@ def run(
     workers: int | None = typer.Option(None, min=1, help="worker threads (default: [engine] workers)"),
     port: int | None = typer.Option(None, min=0, max=65535, help="web port (default: [web] port)"),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="upgrade the schema first"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="every flow reads only; each write is recorded as a would-do on the trail"
+    ),
 ) -> None:
     """Run the web app, worker threads and the scheduler in one process until SIGINT or SIGTERM."""
     settings = settings_of(ctx, check_secrets=True)
@@ -50,6 +53,7 @@ def run(
     listener = claim_port(host, settings.web.port if port is None else port)
     setup_logging(settings)
     services = build_services(settings)
+    services.dry_run = dry_run
     try:
         if migrate_first:
             services.store.migrate()
@@ -119,6 +123,9 @@ def worker(
     stop_after_idle: float | None = typer.Option(
         None, min=0, help="exit once every worker has been idle this many seconds (batch runs)"
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="every flow reads only; each write is recorded as a would-do on the trail"
+    ),
 ) -> None:
     """Run only workers (several processes, on any number of machines sharing one PostgreSQL)."""
     settings = settings_of(ctx, check_secrets=True)
@@ -129,6 +136,7 @@ def worker(
     setup_logging(settings)
     # Spawned processes rebuild their registry from the same file (see bootstrap.worker_registry).
     os.environ["SHOPBRIDGE_CONFIG"] = str(state_of(ctx).config.resolve())
+    os.environ[DRY_RUN_ENV] = "1" if dry_run else "0"
     failed = run_worker_processes(
         database_url(settings),
         REGISTRY_FACTORY,

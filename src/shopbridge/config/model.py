@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from shopbridge.config.alerts import AlertSettings
 from shopbridge.config.catalogue import CatalogueSettings, OwnershipSettings
 from shopbridge.config.erp import ErpSettings
+from shopbridge.config.golive import DryRunSettings, GoLiveSettings
 from shopbridge.config.secrets import SecretRef
 
 SHOPIFY_API_VERSION = "2026-07"
@@ -357,6 +358,8 @@ class Settings(_Strict):
     prices: PriceSettings = PriceSettings()
     stock: StockSettings = StockSettings()
     reconcile: ReconcileSettings = ReconcileSettings()
+    dryrun: DryRunSettings = DryRunSettings()
+    golive: GoLiveSettings = GoLiveSettings()
 
     @model_validator(mode="after")
     def _unique_shops(self) -> Settings:

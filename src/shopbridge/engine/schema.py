@@ -46,6 +46,7 @@ __all__ = [
     "JobState",
     "alert_deliveries",
     "alert_messages",
+    "alert_tests",
     "api_tokens",
     "audit",
     "catalogue_gates",
@@ -54,6 +55,7 @@ __all__ = [
     "duplicate_skus",
     "erp_slots",
     "erp_stock_levels",
+    "golive_flows",
     "inbox_events",
     "jobs",
     "links",
@@ -515,3 +517,27 @@ reconcile_reports = Table(
     Column("csv", Text, nullable=False, server_default=""),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Go-live (``golive/``): each flow switched from dry run to live, with who, when and whether the gates
+# were overridden (the reason is audited too), and each test alert sent through a route.
+golive_flows = Table(
+    "golive_flows",
+    metadata,
+    Column("flow", String(64), primary_key=True),
+    Column("live", Integer, nullable=False),
+    Column("changed_at", UTCDateTime(), nullable=False),
+    Column("actor", String(255), nullable=False),
+    Column("override", Integer, nullable=False, server_default="0"),
+    Column("reason", Text, nullable=False, server_default=""),
+)
+
+alert_tests = Table(
+    "alert_tests",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("route", String(128), nullable=False),
+    Column("sent_at", UTCDateTime(), nullable=False),
+    Column("ok", Integer, nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+)
+Index("ix_alert_tests_route", alert_tests.c.route)

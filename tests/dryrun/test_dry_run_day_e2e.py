@@ -1,0 +1,256 @@
+"""A dry-run day against the Shopify sandbox and the Sage 200 and SYSPRO sandboxes, then the go-live gates.
+
+The day is the demo's trading (orders, refunds, payouts) with every flow in dry run
+(``shopbridge run --dry-run``). The sandboxes' own state proves that nothing was written to either
+system; the trail holds every write the flows would have made; the same orders, once the flow is
+switched live, really post (a dry run leaves nothing behind that stops the live run).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner, Result
+
+from shopbridge.cli.app import app
+from shopbridge.demo import payouts_day
+from shopbridge.demo.stack import SHOP_NAME, DemoOptions, DemoStack
+from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
+from shopbridge.engine import queue
+from shopbridge.engine.schema import audit, golive_flows, jobs, links, order_syncs, trail
+from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
+from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
+from shopbridge.sandbox.shopify.scenario import run_day
+
+# What shopbridge could write in the Shopify sandbox (reads may add bulk operations and counters).
+SHOPIFY_WRITABLE = (
+    "products",
+    "variants",
+    "inventory_items",
+    "inventory_levels",
+    "orders",
+    "refunds",
+    "fulfillment_orders",
+    "fulfillments",
+    "metafields",
+    "catalogs",
+    "price_lists",
+    "publications",
+    "companies",
+    "company_locations",
+    "customers",
+)
+
+
+@pytest.fixture(params=["sage200", "syspro"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DemoStack]:
+    erp = str(request.param)
+    options = DemoOptions(workdir=tmp_path, orders=8, drop_rate=0.0, duplicate_rate=0.0, workers=2, erp=erp)
+    with DemoStack(options) as running:
+        yield running
+
+
+def _shopify_state(stack: DemoStack) -> dict[str, Any]:
+    assert stack.shopify is not None
+    state = stack.shopify.state
+    with state.lock:
+        return {name: copy.deepcopy(getattr(state, name)) for name in SHOPIFY_WRITABLE}
+
+
+def _erp_state(stack: DemoStack) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """The ERP sandbox's record counters (every insert moves one) and its tables, from its own state."""
+    if stack.options.erp == "sage200":
+        sage = stack.erp.sandbox.state  # type: ignore[attr-defined]
+        with sage.lock:
+            return (sage.tables.next_id,), copy.deepcopy(sage.tables.rows)
+    company = stack.erp.sandbox.state.company  # type: ignore[attr-defined]
+    with company.lock:
+        counters = (
+            company.rowversion,
+            company.next_order,
+            company.next_note,
+            company.next_journal,
+            company.next_invoice,
+        )
+        return counters, copy.deepcopy(company.tables)
+
+
+def _changed(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """Table -> the records that differ (both sides), to say what was written."""
+    diff = {}
+    for table in sorted(set(after) | set(before)):
+        rows_after, rows_before = after.get(table, {}), before.get(table, {})
+        changed = {k for k in set(rows_after) | set(rows_before) if rows_after.get(k) != rows_before.get(k)}
+        if changed:
+            diff[table] = [(rows_before.get(k), rows_after.get(k)) for k in sorted(changed)][:3]
+    return diff
+
+
+def _sweep(stack: DemoStack, kind: str) -> None:
+    services = stack.services
+    assert services is not None
+    with services.store.begin() as conn:
+        queue.enqueue(conn, kind, {}, shop=SHOP_NAME, now=services.clock.now())
+    assert stack.wait_until_idle(120)
+
+
+def _dry_run_day(stack: DemoStack) -> None:
+    services = stack.services
+    assert services is not None and stack.shopify is not None
+    services.dry_run = True  # what `shopbridge run --dry-run` sets
+    start_watermark(services.store, SHOP_NAME, services.clock.now().replace(hour=0, minute=0))
+    run_day(stack.shopify.state, seed=2026, orders=8)
+    payouts_day.trade_payouts(stack.shopify.state)
+
+
+def _run_flows(stack: DemoStack) -> None:
+    services = stack.services
+    assert services is not None
+    stack.start_workers()
+    stack.emitter().flush(timeout=120)
+    assert stack.wait_until_idle(120)
+    with services.store.begin() as conn:
+        enqueue_sweep(conn, SHOP_NAME, now=services.clock.now())
+    assert stack.wait_until_idle(120)
+    for kind in ("sweep.catalogue", "sweep.erp_stock", "sweep.payouts", "sweep.erp_dispatches"):
+        _sweep(stack, kind)
+
+
+def _order_jobs_again(stack: DemoStack) -> None:
+    services = stack.services
+    assert services is not None
+    with services.store.begin() as conn:
+        done = conn.execute(sa.select(jobs).where(jobs.c.kind == ORDER_KIND).order_by(jobs.c.id)).all()
+        latest = {job.entity_key: job for job in done}
+        for key, job in latest.items():
+            queue.enqueue(
+                conn,
+                ORDER_KIND,
+                job.payload,
+                entity_key=key,
+                dedup_key=f"live:{key}",
+                shop=job.shop,
+                now=services.clock.now(),
+            )
+    assert stack.wait_until_idle(120)
+
+
+def _debug(stack: DemoStack) -> str:
+    assert stack.services is not None
+    with stack.services.store.begin() as conn:
+        syncs = conn.execute(sa.select(order_syncs)).all()
+        steps = conn.execute(
+            sa.select(trail.c.entity_id, trail.c.step, trail.c.detail).order_by(trail.c.id)
+        ).all()
+        js = conn.execute(sa.select(jobs.c.kind, jobs.c.state, jobs.c.entity_key, jobs.c.last_error)).all()
+    return "\n".join(map(str, [*syncs, *steps[-60:], *js]))
+
+
+def _would_dos(stack: DemoStack) -> list[dict[str, Any]]:
+    assert stack.services is not None
+    with stack.services.store.begin() as conn:
+        rows = conn.execute(sa.select(trail).where(trail.c.step == WOULD_DO_STEP)).all()
+    return [{"entity": row.entity_id, **row.detail} for row in rows]
+
+
+def _cli(config: Path, *args: str) -> Result:
+    return CliRunner().invoke(app, ["--config", str(config), *args], env={"COLUMNS": "200"})
+
+
+def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_live(
+    stack: DemoStack,
+) -> None:
+    services = stack.services
+    assert services is not None
+    _dry_run_day(stack)
+    shopify_before, erp_before = _shopify_state(stack), _erp_state(stack)
+
+    _run_flows(stack)
+
+    # 0 writes in either sandbox, counted from their own state.
+    assert _shopify_state(stack) == shopify_before
+    assert _changed(_erp_state(stack)[1], erp_before[1]) == {}
+    assert _erp_state(stack)[0] == erp_before[0]  # no record inserted or changed
+    assert stack.erp.orders() == []
+
+    # Every would-be write is on the trail, with its full payload.
+    done = _would_dos(stack)
+    kinds = Counter(w["kind"] for w in done)
+    assert kinds["erp.create_sales_order"] >= 5, kinds
+    assert kinds["shopify.set_available"] >= 1, kinds
+    assert kinds["shopify.set_product_status"] >= 1, kinds  # the SKU the ERP lacks is gated
+    assert all(w["payload"] and w["flow"] for w in done)
+    orders = [w for w in done if w["kind"] == "erp.create_sales_order"]
+    # On the Shopify order's trail (where `orders show` looks), the ERP reference in the detail.
+    assert all(w["payload"]["order"]["lines"] and w["reference"].startswith("#") for w in orders)
+    assert all(w["entity"].startswith("gid://shopify/Order/") for w in orders)
+    assert len({w["reference"] for w in orders}) == len(orders)  # recorded once each, though swept twice
+
+    # Nothing stored that would stop the live run from really writing.
+    with services.store.begin() as conn:
+        assert conn.execute(sa.select(links).where(links.c.erp_id.like(f"{DRY_RUN_PREFIX}%"))).all() == []
+        dry_syncs = sa.select(order_syncs).where(order_syncs.c.erp_id.like(f"{DRY_RUN_PREFIX}%"))
+        assert conn.execute(dry_syncs).all() == []
+
+    config = stack.options.workdir / "shopbridge.toml"
+    report = _cli(config, "dryrun", "report", "--from", "2020-01-01", "--to", "2099-12-31", "--json")
+    assert report.exit_code == 0, report.output
+    assert '"erp.create_sales_order"' in report.output and '"current_process"' in report.output
+    one = _cli(config, "dryrun", "show", orders[0]["entity"])  # one order's trail: its would-dos in full
+    assert one.exit_code == 0, one.output
+    assert {"erp.create_sales_order", "shopify.record_erp_order"} <= {
+        r["kind"] for r in json.loads(one.output)
+    }
+
+    # The gates: which fail, and why.
+    check = _cli(config, "golive", "check", "--flow", "orders")
+    assert check.exit_code == 1, check.output
+    lines = {line.split("│")[1].strip(): line for line in check.output.splitlines() if line.count("│") > 3}
+    assert "fail" in lines["dry run clean 7 days"] and "under 7 days ago" in lines["dry run clean 7 days"]
+    assert "fail" in lines["reconciliation parity 7 days"]
+    assert "fail" in lines["alert routes tested"] and "no [[alerts.routes]]" in lines["alert routes tested"]
+    assert "fail" in lines["an owner for each team"] and "finance" in lines["an owner for each team"]
+    assert "pass" in lines["lookups complete"], lines["lookups complete"]
+    assert "fail" in lines["connection and scopes"] and "public_url" in lines["connection and scopes"]
+
+    # Enabling is refused while gates fail; allowed with an override, which is audited.
+    refused = _cli(config, "golive", "enable", "orders")
+    assert refused.exit_code == 1 and "orders stays in dry run" in refused.output
+    allowed = _cli(
+        config, "golive", "enable", "orders", "--override", "--reason", "pilot week", "--by", "ann"
+    )
+    assert allowed.exit_code == 0, allowed.output
+    with services.store.begin() as conn:
+        entry = conn.execute(sa.select(audit).where(audit.c.action == "golive_enable")).one()
+        switched = conn.execute(sa.select(golive_flows)).one()
+    assert (entry.actor, entry.entity_id, entry.detail["reason"]) == ("ann", "orders", "pilot week")
+    assert entry.detail["override"] and entry.detail["failed_gates"]
+    assert (switched.flow, switched.live, switched.override) == ("orders", 1, 1)
+
+    # Live now: seen again (here: their jobs run once more), the orders the dry run would have posted
+    # really post; nothing it stored stops them.
+    services.dry_run = False
+    _order_jobs_again(stack)
+    posted = {order.reference for order in stack.erp.orders()}
+    with services.store.begin() as conn:
+        status = {row.name: row.status for row in conn.execute(sa.select(order_syncs))}
+    assert posted == {name for name, state in status.items() if state == "posted"} and len(posted) >= 2
+    # The rest wait for a person for a reason the dry run found meanwhile (a duplicate SKU), not for it.
+    for name in {w["reference"] for w in orders} - posted:
+        assert status[name] == "quarantined", _debug(stack)
+
+
+def test_enabling_an_unknown_flow_names_the_flows(tmp_path: Path) -> None:
+    config = tmp_path / "shopbridge.toml"
+    config.write_text(f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n', encoding="utf-8")
+    result = _cli(config, "golive", "enable", "order")
+    assert result.exit_code == 1
+    assert "no flow is named 'order'" in result.output
+    assert "orders, stock, catalogue, fulfilments, refunds, payouts, prices, reconcile" in result.output
