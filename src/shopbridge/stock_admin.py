@@ -54,7 +54,7 @@ def set_peak(services: Services, settings: Settings, on: bool, *, actor: str) ->
                 sku
                 for sku, item in items.items()
                 for location in rules.warehouses
-                if _peak_differs(choose_rule(rules.rules, SkuFacts(sku, item.product_type), location))
+                if _peak_differs(choose_rule(rules.rules, _facts_of(item), location))
             )
             if skus:
                 payload = {"skus": sorted(set(skus)), "source": "peak"}
@@ -72,6 +72,10 @@ def set_peak(services: Services, settings: Settings, on: bool, *, actor: str) ->
             now=now,
         )
     return queued
+
+
+def _facts_of(item: StockItem) -> SkuFacts:
+    return SkuFacts(item.sku, item.product_type, item.collections)
 
 
 def _peak_differs(rule: BufferRule | None) -> bool:

@@ -153,7 +153,9 @@ def compute_figures(
 
 def _facts(sku: str, items: Mapping[str, StockItem]) -> SkuFacts:
     item = items.get(sku)
-    return SkuFacts(sku, product_type=item.product_type if item else "")
+    if item is None:
+        return SkuFacts(sku)
+    return SkuFacts(sku, product_type=item.product_type, collections=item.collections)
 
 
 def _inventory(ctx: FlowContext) -> ShopifyInventoryPort:
