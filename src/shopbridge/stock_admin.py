@@ -18,6 +18,7 @@ from shopbridge.domain.stock_buffers import BufferRule, SkuFacts, choose_rule
 from shopbridge.engine import audit, queue
 from shopbridge.engine.uow import StoreTransaction, StoreUnitOfWork
 from shopbridge.errors import BadInput
+from shopbridge.flows.stock_kits import stored_kits, with_kits
 from shopbridge.flows.stock_settings import PEAK_CURSOR, stock_rules
 from shopbridge.flows.stock_to_shopify import KIND, compute_figures
 
@@ -87,7 +88,8 @@ def explain(services: Services, settings: Settings, sku: str) -> list[LocationEx
     peak = is_peak(services)
     found: list[LocationExplanation] = []
     for shop in settings.shops:
-        rules = stock_rules(settings, shop)
+        with StoreUnitOfWork(services.store, services.clock).begin() as tx:
+            rules = with_kits(stock_rules(settings, shop), stored_kits(tx, shop.name))
         parts = tuple(sorted(rules.bundles.get(sku, {})))
         with StoreUnitOfWork(services.store, services.clock).begin() as tx:
             items = tx.stock_items(shop.name)
