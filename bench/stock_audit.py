@@ -254,7 +254,8 @@ def run(levels: int, args: argparse.Namespace) -> int:
         " with the stock snapshots in SQLite in chunks of 2000, drift repaired in inventorySetQuantities"
         " batches of 250 (compare-and-swap). Peak memory is the audit process's resident set (ru_maxrss);"
         " it includes the 300k snapshot rows seeded beforehand in chunks. cpu_seconds is the audit"
-        " process's own CPU time (user + system): robust to a loaded machine, unlike wall time.",
+        " process's own CPU time (user + system): robust to a loaded machine, unlike wall time. The"
+        " sandbox streams the bulk file root by root (sandbox/shopify/bulk_fast.py).",
         "audit": first,
         "audit_peak_rss_mb": peak,
         "rss_before_audit_mb": baseline,

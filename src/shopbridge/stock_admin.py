@@ -18,6 +18,7 @@ from shopbridge.domain.stock_buffers import BufferRule, SkuFacts, choose_rule
 from shopbridge.engine import audit, queue
 from shopbridge.engine.uow import StoreTransaction, StoreUnitOfWork
 from shopbridge.errors import BadInput
+from shopbridge.flows.stock_kits import stored_kits, with_kits
 from shopbridge.flows.stock_settings import PEAK_CURSOR, stock_rules
 from shopbridge.flows.stock_to_shopify import KIND, compute_figures
 
@@ -54,7 +55,7 @@ def set_peak(services: Services, settings: Settings, on: bool, *, actor: str) ->
                 sku
                 for sku, item in items.items()
                 for location in rules.warehouses
-                if _peak_differs(choose_rule(rules.rules, SkuFacts(sku, item.product_type), location))
+                if _peak_differs(choose_rule(rules.rules, _facts_of(item), location))
             )
             if skus:
                 payload = {"skus": sorted(set(skus)), "source": "peak"}
@@ -74,6 +75,10 @@ def set_peak(services: Services, settings: Settings, on: bool, *, actor: str) ->
     return queued
 
 
+def _facts_of(item: StockItem) -> SkuFacts:
+    return SkuFacts(item.sku, item.product_type, item.collections)
+
+
 def _peak_differs(rule: BufferRule | None) -> bool:
     return rule is not None and rule.peak_amount is not None
 
@@ -83,7 +88,8 @@ def explain(services: Services, settings: Settings, sku: str) -> list[LocationEx
     peak = is_peak(services)
     found: list[LocationExplanation] = []
     for shop in settings.shops:
-        rules = stock_rules(settings, shop)
+        with StoreUnitOfWork(services.store, services.clock).begin() as tx:
+            rules = with_kits(stock_rules(settings, shop), stored_kits(tx, shop.name))
         parts = tuple(sorted(rules.bundles.get(sku, {})))
         with StoreUnitOfWork(services.store, services.clock).begin() as tx:
             items = tx.stock_items(shop.name)

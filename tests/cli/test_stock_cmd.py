@@ -122,3 +122,21 @@ def test_peak_on_is_kept_audited_and_queues_the_skus_whose_buffer_changes(
 
 def test_peak_takes_only_on_or_off(stock_config: Path) -> None:
     assert shopbridge(stock_config, "peak", "maybe").exit_code == 2
+
+
+def test_explain_shows_a_collection_rule_where_the_product_is_in_the_collection(
+    stock_config: Path, stocked: None, store: Store, fake_clock: FakeClock
+) -> None:
+    text = stock_config.read_text(encoding="utf-8").replace(
+        "[bundles]", '[[buffers.rules]]\ncollection = "fragile"\nunits = 3\n\n[bundles]'
+    )
+    stock_config.write_text(text, encoding="utf-8")
+    fragile_mug = StockItem(MUG.sku, MUG.variant_id, MUG.inventory_item_id, "Mugs", ("fragile", "kitchen"))
+    with StoreUnitOfWork(store, fake_clock).begin() as tx:
+        tx.save_stock_items("uk", [fragile_mug])
+        assert tx.stock_items("uk", [MUG.sku])[MUG.sku].collections == ("fragile", "kitchen")
+    mug = shopbridge(stock_config, "stock", "explain", "MUG-01")
+    assert mug.exit_code == 0, mug.output
+    assert "free 7 - pending 0 - buffer 3 (buffer collection fragile: 3 units) = 4" in mug.stdout
+    tee = shopbridge(stock_config, "stock", "explain", "TEE-S")  # in no collection: its own rules
+    assert "collection fragile" not in tee.stdout

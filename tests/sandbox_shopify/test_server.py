@@ -79,10 +79,11 @@ def test_unimplemented_root_field_names_it_instead_of_returning_null(gql: GraphQ
 
 
 def test_unimplemented_object_field_names_type_and_field(gql: GraphQL) -> None:
-    body = gql("{ products(first: 1) { nodes { id collections(first: 1) { nodes { id } } } } }").json()
+    body = gql("{ products(first: 1) { nodes { id sellingPlanGroups(first: 1) { nodes { id } } } } }").json()
     messages = [e["message"] for e in body["errors"]]
-    assert "Field 'Product.collections' is not implemented by the shopbridge Shopify sandbox" in messages
-    assert body["errors"][0]["path"] == ["products", "nodes", 0, "collections"]
+    expected = "Field 'Product.sellingPlanGroups' is not implemented by the shopbridge Shopify sandbox"
+    assert expected in messages
+    assert body["errors"][0]["path"] == ["products", "nodes", 0, "sellingPlanGroups"]
 
 
 @pytest.mark.parametrize(

@@ -79,6 +79,7 @@ class StockItem:
     variant_id: str
     inventory_item_id: str
     product_type: str = ""
+    collections: tuple[str, ...] = ()  # the handles of its product's collections
 
 
 @dataclass(frozen=True)

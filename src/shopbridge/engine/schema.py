@@ -502,6 +502,7 @@ stock_items = Table(
     Column("inventory_item_id", String(255), nullable=False),
     Column("product_type", String(255), nullable=False, server_default=""),
     Column("checked_at", UTCDateTime(), nullable=False),
+    Column("collections", Text(), nullable=False, server_default=""),  # handles, comma-separated
 )
 
 # The daily reconciliation (``flows/daily_reconciliation.py``): one report per shop and day, with the

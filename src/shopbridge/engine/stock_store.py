@@ -117,7 +117,13 @@ def stored_stock_items(
         chosen = query if part is None else query.where(stock_items.c.sku.in_(part))
         found.update(
             {
-                row.sku: StockItem(row.sku, row.variant_id, row.inventory_item_id, row.product_type)
+                row.sku: StockItem(
+                    row.sku,
+                    row.variant_id,
+                    row.inventory_item_id,
+                    row.product_type,
+                    tuple(h for h in (row.collections or "").split(",") if h),
+                )
                 for row in conn.execute(chosen)
             }
         )
@@ -130,6 +136,7 @@ def save_stock_items(conn: sa.Connection, shop: str, items: Sequence[StockItem],
             "variant_id": item.variant_id,
             "inventory_item_id": item.inventory_item_id,
             "product_type": item.product_type,
+            "collections": ",".join(item.collections),  # handles never hold a comma
             "checked_at": now,
         }
         stmt = upsert_insert(conn, stock_items).values(shop=shop, sku=item.sku, **values)

@@ -41,7 +41,7 @@ from shopbridge.domain.ownership import field_changes
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import Item
 from shopbridge.engine.job import Job
-from shopbridge.flows import quarantine_release
+from shopbridge.flows import quarantine_release, stock_kits
 from shopbridge.flows.spec import Flow, FlowContext
 
 __all__ = ["FLOW", "KIND", "PRODUCT", "SKU"]
@@ -56,6 +56,7 @@ def handle(job: Job, ctx: FlowContext) -> None:
     """One sweep of one shop: gate and release, duplicates, ERP-owned fields."""
     products = ctx.shopify.catalogue(page_size=ctx.settings.catalogue.page_size)
     items = _erp_items(products, ctx)
+    stock_kits.learn(ctx, items)  # the ERP's kits, for the stock push's bundles
     if ctx.settings.ownership.matrix().gating:
         _gate_and_release(products, items, ctx)
     _flag_duplicates(products, ctx)

@@ -33,6 +33,7 @@ from shopbridge.domain.stock_buffers import SkuFacts, rules_from_text, rules_to_
 from shopbridge.domain.stock_guard import DropVerdict, check_drop
 from shopbridge.engine.job import Job
 from shopbridge.errors import ConfigurationError, RetryLater
+from shopbridge.flows import stock_kits
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.flows.stock_push import PushResult, push
 from shopbridge.flows.stock_settings import BUFFERS_CURSOR, PEAK_CURSOR, StockRules, location_gid, stock_rules
@@ -68,7 +69,9 @@ def is_peak(ctx: FlowContext) -> bool:
 def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResult:
     """Read, compute, guard, push; returns what was pushed (empty when held)."""
     shopify = _inventory(ctx)
-    rules = stock_rules(ctx.settings, ctx.shop)
+    with ctx.uow.begin() as tx:
+        kits = stock_kits.stored_kits(tx, ctx.shop.name)
+    rules = stock_kits.with_kits(stock_rules(ctx.settings, ctx.shop), kits)
     try:
         read, cursor = _read_erp(ctx)
     except RetryLater as exc:
@@ -80,10 +83,12 @@ def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResul
     levels = {**kept, **fresh}
     pending = _pending(ctx, rules)
     skus = {sku for sku, _warehouse in fresh} | pending.moved | set(extra) | _buffer_moved(ctx, rules)
+    skus |= stock_kits.kits_moved(ctx, kits)
     skus |= bundles_containing(skus, rules.bundles)
     result = _compute_and_push(ctx, shopify, rules, skus, levels, pending.units, key=key)
     if result is not None:  # held: nothing kept, so the next sweep sees the same changes again
         _keep(ctx, fresh, cursor, pending)
+        stock_kits.keep_pushed(ctx, kits)
     return result or PushResult()
 
 
@@ -153,7 +158,9 @@ def compute_figures(
 
 def _facts(sku: str, items: Mapping[str, StockItem]) -> SkuFacts:
     item = items.get(sku)
-    return SkuFacts(sku, product_type=item.product_type if item else "")
+    if item is None:
+        return SkuFacts(sku)
+    return SkuFacts(sku, product_type=item.product_type, collections=item.collections)
 
 
 def _inventory(ctx: FlowContext) -> ShopifyInventoryPort:

@@ -19,6 +19,7 @@ from typing import TypeVar
 from shopbridge.domain.money import Money, total
 from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.records import (
+    BundleComponent,
     CreditNote,
     Customer,
     Dispatch,
@@ -146,6 +147,14 @@ class MemoryErp:
             row = self._items[sku]
             status = ItemStatus.ACTIVE if active else ItemStatus.INACTIVE
             row.item = replace(row.item, status=status, updated_at=self.now())
+            row.seq = self._next()
+
+    def set_kit(self, sku: str, components: dict[str, int]) -> None:
+        """Make ``sku`` a kit of ``components`` (SKU -> units per kit) as a BOM does; empty: not a kit."""
+        parts = tuple(BundleComponent(c, q) for c, q in components.items())
+        with self._lock:
+            row = self._items[sku]
+            row.item = replace(row.item, is_kit=bool(parts), components=parts, updated_at=self.now())
             row.seq = self._next()
 
     def set_stock(self, sku: str, warehouse: str, free: Decimal) -> None:

@@ -32,6 +32,9 @@ class Client(Protocol):
     ) -> Any: ...
 
 
+VARIANTS_PAGE = 50  # with ten collections each, the largest page under the 1,000-point query limit
+
+
 def stock_items(client: Client, skus: Sequence[str]) -> list[StockItem]:
     """Every variant carrying one of ``skus``: one search per SKU when few, else the catalogue paged."""
     wanted = set(skus)
@@ -43,7 +46,7 @@ def stock_items(client: Client, skus: Sequence[str]) -> list[StockItem]:
     found: list[StockItem] = []
     for query in queries:
         for node in iterate_connection(
-            client, "stock_variants", {"query": query}, ("productVariants",), page_size=250
+            client, "stock_variants", {"query": query}, ("productVariants",), page_size=VARIANTS_PAGE
         ):
             item = _stock_item(node)
             if item is not None and item.sku in wanted:
@@ -60,7 +63,13 @@ def _stock_item(node: Mapping[str, Any]) -> StockItem | None:
         variant_id=str(node["id"]),
         inventory_item_id=str(inventory["id"]),
         product_type=str((node.get("product") or {}).get("productType") or ""),
+        collections=_collection_handles(node.get("product") or {}),
     )
+
+
+def _collection_handles(product: Mapping[str, Any]) -> tuple[str, ...]:
+    nodes = (product.get("collections") or {}).get("nodes") or []
+    return tuple(sorted({str(n["handle"]) for n in nodes if n and n.get("handle")}))
 
 
 def available_levels(

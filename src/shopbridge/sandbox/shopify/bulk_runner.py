@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from graphql import DocumentNode, execute_sync
 
+from . import bulk_fast
 from .connection import UNBOUNDED
 from .payloads_catalog import bulk_operation_payload
 from .registry import RequestContext, default_field_resolver, default_type_resolver
@@ -20,6 +21,7 @@ from .schema import admin_schema
 from .state import ShopState
 
 Record = dict[str, Any]
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps without its per-call encoder
 
 
 def _connection_nodes(value: Any) -> list[Any] | None:
@@ -52,17 +54,25 @@ def _lines(node: Any, parent_id: str | None) -> Iterator[Record]:
             yield from _lines(child, node.get("id"))
 
 
-def jsonl_from_data(data: Record) -> tuple[str, int, int]:
-    """(JSONL text, object count, root object count) for a bulk query's result data."""
+def jsonl_from_roots(roots: Iterable[Any]) -> tuple[str, int, int]:
+    """(JSONL text, object count, root object count) for root objects' completed results."""
     out: list[str] = []
-    roots = 0
+    count = 0
+    for count, root in enumerate(roots, start=1):  # noqa: B007 (the count is the loop's result)
+        out += [_encode(line) for line in _lines(root, None)]
+    text = "".join(f"{line}\n" for line in out)
+    return text, len(out), count
+
+
+def _data_roots(data: Record) -> Iterator[Any]:
     for value in data.values():
         nodes = _connection_nodes(value)
-        for root in nodes if nodes is not None else [value]:
-            roots += 1
-            out += [json.dumps(line, separators=(",", ":")) for line in _lines(root, None)]
-    text = "".join(f"{line}\n" for line in out)
-    return text, len(out), roots
+        yield from nodes if nodes is not None else [value]
+
+
+def jsonl_from_data(data: Record) -> tuple[str, int, int]:
+    """(JSONL text, object count, root object count) for a bulk query's result data."""
+    return jsonl_from_roots(_data_roots(data))
 
 
 def _execute(state: ShopState, document: DocumentNode) -> Record:
@@ -82,6 +92,28 @@ def _execute(state: ShopState, document: DocumentNode) -> Record:
     if result.errors:
         raise RuntimeError("; ".join(e.message for e in result.errors))
     return result.data or {}
+
+
+def executed_jsonl(state: ShopState, document: DocumentNode) -> tuple[str, int, int]:
+    """The JSONL through graphql-core's executor: the reference the streamed path must equal."""
+    return jsonl_from_data(_execute(state, document))
+
+
+def streamed_jsonl(state: ShopState, document: DocumentNode) -> tuple[str, int, int]:
+    """The JSONL streamed root by root (:mod:`bulk_fast`); NotFast where the executor is needed."""
+    token = UNBOUNDED.set(True)
+    try:
+        return jsonl_from_roots(bulk_fast.root_objects(state, bulk_fast.plan(document)))
+    finally:
+        UNBOUNDED.reset(token)
+
+
+def build_jsonl(state: ShopState, document: DocumentNode) -> tuple[str, int, int]:
+    """The operation's file: streamed where the query allows, else through the executor."""
+    try:
+        return streamed_jsonl(state, document)
+    except bulk_fast.NotFast:
+        return executed_jsonl(state, document)
 
 
 def duration_s(state: ShopState, objects: int) -> float:
@@ -127,7 +159,7 @@ def run_bulk(state: ShopState, op: Record, document: DocumentNode) -> None:
         _finish(state, op, status="CANCELED", error_code=None)
         return
     try:
-        text, objects, roots = jsonl_from_data(_execute(state, document))
+        text, objects, roots = build_jsonl(state, document)
     except RuntimeError:
         _finish(state, op, status="FAILED", error_code="INTERNAL_SERVER_ERROR")
         return

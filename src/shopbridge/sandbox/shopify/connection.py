@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextvars import ContextVar
+from functools import partial
 from typing import Any
 
 from graphql import GraphQLError
@@ -66,12 +67,36 @@ def connection(
     _check_window(first, last)
     ordered = list(reversed(items)) if reverse else list(items)
     start, end = _slice(len(ordered), first, after, last, before)
-    nodes = [node(item) for item in ordered[start:end]]
-    edges = [{"cursor": encode_cursor(start + i), "node": n} for i, n in enumerate(nodes)]
+    window = ordered[start:end]
+    nodes: Iterable[Any]
+    edges: Iterable[Any]
+    if UNBOUNDED.get():
+        # A bulk read: each node is built as the reader reaches it, not all at once (a shop's
+        # whole catalogue of node views would sit in memory while the file is written).
+        nodes = _Lazy(lambda: (node(item) for item in window))
+        edges = _Lazy(lambda: (_edge(start + i, node(item)) for i, item in enumerate(window)))
+    else:
+        nodes = [node(item) for item in window]
+        edges = [_edge(start + i, n) for i, n in enumerate(nodes)]
     page_info = {
         "hasNextPage": end < len(ordered),
         "hasPreviousPage": start > 0,
-        "startCursor": edges[0]["cursor"] if edges else None,
-        "endCursor": edges[-1]["cursor"] if edges else None,
+        "startCursor": encode_cursor(start) if window else None,
+        "endCursor": encode_cursor(end - 1) if window else None,
     }
     return {"edges": edges, "nodes": nodes, "pageInfo": page_info}
+
+
+def _edge(position: int, node: Any) -> dict[str, Any]:
+    # The cursor only when asked (a callable field): a bulk read of a large shop never selects it.
+    return {"cursor": partial(encode_cursor, position), "node": node}
+
+
+class _Lazy:
+    """An iterable that can be iterated more than once, each time from a fresh generator."""
+
+    def __init__(self, make: Callable[[], Iterator[Any]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._make()

@@ -116,6 +116,7 @@ class ShopState(OrdersStateMixin):
             self.balance_transactions: dict[str, dict[str, Any]] = {}
             self.metafields: dict[tuple[str, str, str], dict[str, Any]] = {}  # (owner, namespace, key)
             self.webhook_subscriptions: dict[str, dict[str, Any]] = {}  # GID -> subscriptions.py record
+            self.collections: dict[str, dict[str, Any]] = {}  # GID -> resolvers/collections.py record
             self._init_orders_state()
 
     def new_gid(self, kind: str) -> str:

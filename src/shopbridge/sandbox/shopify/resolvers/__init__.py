@@ -29,6 +29,7 @@ _MODULES = (
     "fulfillment_orders",
     "returns",
     "webhook_subscriptions",
+    "collections",
 )
 
 

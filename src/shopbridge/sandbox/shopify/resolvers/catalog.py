@@ -35,7 +35,7 @@ def location_node(state: ShopState, loc: Record) -> Record:
         "isFulfillmentService": False,
         "fulfillsOnlineOrders": loc.get("fulfills_online_orders", True),
         "shipsInventory": True,
-        "hasActiveInventory": any(key[1] == gid for key in state.inventory_levels),
+        "hasActiveInventory": lambda: any(key[1] == gid for key in state.inventory_levels),  # O(levels)
         "address": _address(loc),
         "createdAt": loc["created_at"],
         "updatedAt": loc["created_at"],
@@ -181,7 +181,7 @@ def _maybe_level(state: ShopState, item_id: str, location_id: str) -> Record | N
 
 def level_node(state: ShopState, item_id: str, location_id: str) -> Record:
     key = inv.level_key(item_id, location_id)
-    stamp = state.level_stamps.get(key, state.now_iso())
+    stamp = state.level_stamps.get(key) or state.now_iso()
 
     def quantities(names: list[str], **_: Any) -> list[Record]:
         levels = inv.level(state, item_id, location_id) or {}

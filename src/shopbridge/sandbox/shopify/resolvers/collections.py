@@ -1,0 +1,141 @@
+"""Custom collections: ``collectionCreate``, ``collectionAddProducts``, the ``collections`` queries and
+``Product.collections`` (what a stock buffer rule on a collection matches; see FIDELITY.md).
+
+Only manual (custom) collections: a product is in one because it was added. Smart collections
+(rule sets) are not modelled, and ``collectionCreate`` refuses a ``ruleSet`` rather than ignore it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..connection import connection
+from ..registry import ResolveInfo, mutation, object_field, query
+from ..state import ShopState, numeric_id
+from .catalog import count, product_node
+from .common import user_error
+from .products import handleize
+
+Record = dict[str, Any]
+
+
+def add_collection(state: ShopState, title: str, *, handle: str | None = None) -> Record:
+    """A custom collection (no products yet); its handle from the title when none is given."""
+    with state.lock:
+        gid = state.new_gid("Collection")
+        now = state.now_iso()
+        taken = {c["handle"] for c in state.collections.values()}
+        base = handle or handleize(title)
+        chosen, n = base, 1
+        while chosen in taken:
+            chosen, n = f"{base}-{n}", n + 1
+        record = {"id": gid, "title": title, "handle": chosen, "product_ids": [], "created_at": now}
+        record["updated_at"] = now
+        state.collections[gid] = record
+        return record
+
+
+def add_products(state: ShopState, collection_id: str, product_ids: list[str]) -> None:
+    with state.lock:
+        record = state.collections[collection_id]
+        record["product_ids"] += [p for p in product_ids if p not in record["product_ids"]]
+        record["updated_at"] = state.now_iso()
+
+
+def collection_node(state: ShopState, record: Record) -> Record:
+    gid = record["id"]
+    return {
+        "__typename": "Collection",
+        "id": gid,
+        "legacyResourceId": str(numeric_id(gid)),
+        "title": record["title"],
+        "handle": record["handle"],
+        "descriptionHtml": record.get("description_html", ""),
+        "description": record.get("description_html", ""),
+        "sortOrder": "MANUAL",
+        "ruleSet": None,  # a custom collection
+        "templateSuffix": None,
+        "updatedAt": record["updated_at"],
+        "productsCount": lambda **_: count(len(record["product_ids"])),
+        "hasProduct": lambda id, **_: str(id) in record["product_ids"],
+        "products": lambda **kw: connection(
+            [state.products[p] for p in record["product_ids"] if p in state.products],
+            node=lambda p: product_node(state, p),
+            **{k: v for k, v in kw.items() if k not in ("query", "sortKey")},
+        ),
+    }
+
+
+@object_field("Product", "collections")
+def product_collections(state: ShopState, product: Record, args: Record) -> Record:
+    """The collections holding the product, oldest first (Shopify's default order)."""
+    with state.lock:
+        holding = [c for c in state.collections.values() if product["id"] in c["product_ids"]]
+    return connection(holding, node=lambda c: collection_node(state, c), **_window(args))
+
+
+@object_field("Product", "inCollection")
+def product_in_collection(state: ShopState, product: Record, args: Record) -> bool:
+    record = state.collections.get(str(args["id"]))
+    return bool(record and product["id"] in record["product_ids"])
+
+
+def _window(args: Record) -> Record:
+    return {k: args.get(k) for k in ("first", "after", "last", "before", "reverse") if k in args}
+
+
+@query("collections")
+def resolve_collections(state: ShopState, args: Record, info: ResolveInfo) -> Record:
+    with state.lock:
+        records = list(state.collections.values())
+    wanted = _handle_filter(args.get("query"))
+    found = [c for c in records if wanted is None or c["handle"] == wanted]
+    return connection(found, node=lambda c: collection_node(state, c), **_window(args))
+
+
+def _handle_filter(text: Any) -> str | None:
+    """``handle:<h>`` (the one search term the sandbox reads); anything else lists every collection."""
+    if isinstance(text, str) and text.startswith("handle:"):
+        return text.removeprefix("handle:").strip("'\"")
+    return None
+
+
+@query("collection")
+def resolve_collection(state: ShopState, args: Record, info: ResolveInfo) -> Record | None:
+    record = state.collections.get(str(args["id"]))
+    return collection_node(state, record) if record else None
+
+
+@query("collectionByHandle")
+def resolve_collection_by_handle(state: ShopState, args: Record, info: ResolveInfo) -> Record | None:
+    record = next((c for c in state.collections.values() if c["handle"] == args["handle"]), None)
+    return collection_node(state, record) if record else None
+
+
+@mutation("collectionCreate")
+def collection_create(state: ShopState, args: Record, info: ResolveInfo) -> Record:
+    data = args.get("collection") or args.get("input") or {}
+    if data.get("ruleSet") or data.get("sources"):
+        message = "Smart collections are not modelled by the shopbridge Shopify sandbox"
+        return {"collection": None, "userErrors": [user_error(["ruleSet"], message)]}
+    title = (data.get("title") or "").strip()
+    if not title:
+        return {"collection": None, "userErrors": [user_error(["title"], "Title can't be blank")]}
+    unknown = [p for p in data.get("products") or [] if str(p) not in state.products]
+    if unknown:
+        return {"collection": None, "userErrors": [user_error(["products"], "Product does not exist")]}
+    record = add_collection(state, title, handle=data.get("handle") or None)
+    add_products(state, record["id"], [str(p) for p in data.get("products") or []])
+    return {"collection": collection_node(state, record), "userErrors": []}
+
+
+@mutation("collectionAddProducts")
+def collection_add_products(state: ShopState, args: Record, info: ResolveInfo) -> Record:
+    gid = str(args["id"])
+    if gid not in state.collections:
+        return {"collection": None, "userErrors": [user_error(["id"], "Collection does not exist")]}
+    products = [str(p) for p in args["productIds"]]
+    if any(p not in state.products for p in products):
+        return {"collection": None, "userErrors": [user_error(["productIds"], "Product does not exist")]}
+    add_products(state, gid, products)
+    return {"collection": collection_node(state, state.collections[gid]), "userErrors": []}
