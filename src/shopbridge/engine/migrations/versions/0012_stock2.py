@@ -1,7 +1,7 @@
 """The collections of a stock item's product (what a collection buffer rule matches on).
 
 Revision ID: 0012_stock2
-Revises: 0010_reconcile
+Revises: 0011_dryrun
 Create Date: 2026-12-06
 """
 
