@@ -16,7 +16,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
-from shopbridge import admin, order_trail, overview, payout_report, problem_actions, stock_admin, stock_report
+from shopbridge import (
+    admin,
+    order_trail,
+    overview,
+    payout_report,
+    problem_actions,
+    reconciliation_view,
+    stock_admin,
+    stock_report,
+)
 from shopbridge.domain.access import Role
 from shopbridge.errors import BadInput
 from shopbridge.web.api import services_of
@@ -24,6 +33,7 @@ from shopbridge.web.auth import Forbidden, require
 from shopbridge.web.links import runbook_url
 from shopbridge.web.masking import problem_for
 from shopbridge.web.pages import inbox, trail
+from shopbridge.web.pages import reconciliation as reconciliation_page
 
 __all__ = ["routes"]
 
@@ -214,6 +224,22 @@ def get_payout(request: Request) -> Response:
     return JSONResponse(payout_report.payout_json(record, detail=True))
 
 
+def get_reconciliation(request: Request) -> Response:
+    """
+    summary: A kept day of the daily reconciliation (?date=YYYY-MM-DD, default the latest; ?shop=); trend.
+    description: Each checkpoint with its verdict and owning team, each mismatch with its problem.
+    responses:
+      "200": {description: "the day's report, previous and next kept days, and the trend"}
+      "400": {description: "date is not YYYY-MM-DD"}
+      "404": {description: "no report kept for that day"}
+    """
+    found = reconciliation_page.kept_day(request)
+    if isinstance(found, Response):
+        return found
+    days = reconciliation_view.trend(services_of(request), found.shop)
+    return JSONResponse({**found.as_json(), "trend": [vars(d) for d in days]})
+
+
 def openapi(request: Request) -> Response:
     """
     summary: This document.
@@ -261,4 +287,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/payouts", get_payouts, name="api_payouts"),
         Route("/api/payouts/{payout_id}", get_payout, name="api_payout"),
         Route("/api/openapi.json", openapi, name="api_openapi"),
+        Route("/api/reconciliation", get_reconciliation, name="api_reconciliation"),
     ]
