@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
 from shopbridge import (
+    access,
     admin,
     order_trail,
     overview,
@@ -240,6 +241,26 @@ def get_reconciliation(request: Request) -> Response:
     return JSONResponse({**found.as_json(), "trend": [vars(d) for d in days]})
 
 
+async def post_revoke_sessions(request: Request) -> Response:
+    """
+    summary: End every dashboard session of a user at once (their copied cookies too). Admin; audited.
+    responses:
+      "200": {description: "how many live sessions were ended"}
+      "403": {description: "not an admin"}
+      "404": {description: "no such user"}
+    """
+    try:
+        user = require(request, Role.ADMIN)
+    except Forbidden as exc:
+        return _error(403, str(exc))
+    name = request.path_params["name"]
+    try:
+        ended = await run_in_threadpool(access.revoke_sessions, services_of(request), name, actor=user.name)
+    except admin.NotFound as exc:
+        return _error(404, str(exc))
+    return JSONResponse({"user": name, "sessions_ended": ended})
+
+
 def openapi(request: Request) -> Response:
     """
     summary: This document.
@@ -288,4 +309,10 @@ def routes() -> list[BaseRoute]:
         Route("/api/payouts/{payout_id}", get_payout, name="api_payout"),
         Route("/api/openapi.json", openapi, name="api_openapi"),
         Route("/api/reconciliation", get_reconciliation, name="api_reconciliation"),
+        Route(
+            "/api/users/{name}/revoke-sessions",
+            post_revoke_sessions,
+            methods=["POST"],
+            name="api_user_revoke_sessions",
+        ),
     ]

@@ -49,11 +49,16 @@ async def login(request: Request) -> Response:
         return _form(request, str(exc), 429, name)
     except access.BadCredentials as exc:
         return _form(request, str(exc), 401, name)
-    start_session(request, user, now=services.clock.now().timestamp())
+    session_id = await run_in_threadpool(access.start_session, services, user)
+    start_session(request, user, now=services.clock.now().timestamp(), session_id=session_id)
     return RedirectResponse(_next_page(form.get("next")), status_code=303)
 
 
-def logout(request: Request) -> Response:
+async def logout(request: Request) -> Response:
+    """Sign out: the session's record is revoked, so a copy of this cookie stops working too."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str) and session_id:
+        await run_in_threadpool(access.end_session, services_of(request), session_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
