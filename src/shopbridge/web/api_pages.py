@@ -142,8 +142,7 @@ def get_orders(request: Request) -> Response:
     events: list[dict[str, Any]] = []
     if len(matches) == 1:
         story = trail.masked_story(services, matches[0].order_id.rsplit("/", 1)[-1])
-        admin_base = trail.shopify_admin_of(services, story.sync.shop)
-        for e in order_trail.story_events(story, shopify_admin=admin_base):
+        for e in trail.story_events_linked(services, story):
             events.append({**vars(e), "at": e.at.isoformat()})
     return JSONResponse({"matches": [vars(m) for m in matches], "events": events})
 
