@@ -43,7 +43,7 @@ def bar_chart(series: list[tuple[str, float]], *, title: str, unit: str = "", cs
 
 
 _VERDICT_FILL = {"pass": "#2e7d32", "fail": "#b00020", "not_checkable": "#e0a000"}
-_ROW_H, _LABEL_W = 26, 110
+_ROW_H, _LABEL_W = 26, 140
 
 
 def verdict_grid(days: list[tuple[str, dict[str, str]]], rows: list[str], *, title: str) -> Markup:
