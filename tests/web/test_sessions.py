@@ -81,3 +81,25 @@ def test_a_validly_signed_cookie_without_a_live_session_is_refused(
     with httpx.Client(base_url=base) as client:
         assert sign_in(client, "ada").status_code == 303
         assert client.get("/api/status").status_code == 200
+
+
+def test_the_users_page_lets_an_admin_end_a_user_s_sessions_with_a_button(base: str) -> None:
+    with (
+        signed_in_client(base, "vera") as vera,
+        signed_in_client(base, "ada") as admin,
+        signed_in_client(base, "otto") as operator,
+    ):
+        page = admin.get("/users").text
+        assert 'data-user="vera"' in page and '/users">users</a>' in page  # admins see it in the nav
+        form = page.split('data-user="vera"')[1].split("</form>")[0]
+        assert 'action="http://' in form and '/users/vera/revoke-sessions"' in form and "csrf_token" in form
+        assert operator.get("/users").status_code == 403 and '/users">users</a>' not in operator.get("/").text
+        assert operator.post("/users/vera/revoke-sessions").status_code == 403
+        assert vera.get("/api/status").status_code == 200
+        forged = httpx.post(f"{base}/users/vera/revoke-sessions", cookies=admin.cookies, data={})
+        assert forged.status_code == 403 and vera.get("/api/status").status_code == 200  # no CSRF token
+        token = form.split('name="csrf_token" value="')[1].split('"')[0]
+        done = admin.post("/users/vera/revoke-sessions", data={"csrf_token": token})
+        assert done.status_code == 303 and done.headers["location"] == "/users?user=vera&ended=1"
+        assert "Ended 1 session of vera." in admin.get(done.headers["location"]).text
+        assert vera.get("/api/status").status_code == 401

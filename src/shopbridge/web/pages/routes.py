@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from shopbridge.web.pages import inbox, overview, payouts, reconciliation, runbooks, stock, trail
+from shopbridge.web.pages import inbox, overview, payouts, reconciliation, runbooks, stock, trail, users
 
 __all__ = ["routes"]
 
@@ -18,4 +18,5 @@ def routes() -> list[BaseRoute]:
         *payouts.routes(),
         *runbooks.routes(),
         *reconciliation.routes(),
+        *users.routes(),
     ]
