@@ -279,11 +279,18 @@ def audit_reveal(services: Services, user: User, problem_id: int) -> None:
 # the SHA-256 of the random id the cookie carries, so a session can be ended on the server.
 
 
-def start_session(services: Services, user: User) -> str:
-    """A new server-side session for ``user``; returns its id (for the signed cookie only)."""
+def start_session(services: Services, user: User, *, lifetime: timedelta | None = None) -> str:
+    """A new server-side session for ``user``; returns its id (for the signed cookie only).
+
+    With ``lifetime`` (``[web] session_hours``), sessions older than that are forgotten on the way,
+    so the table holds only the sessions that could still be used.
+    """
     session_id = secrets.token_urlsafe(32)
+    now = services.clock.now()
     with services.store.begin() as conn:
-        web_sessions.add_session(conn, _token_hash(session_id), user.name, now=services.clock.now())
+        if lifetime is not None:
+            web_sessions.prune(conn, started_before=now - lifetime)
+        web_sessions.add_session(conn, _token_hash(session_id), user.name, now=now)
     return session_id
 
 

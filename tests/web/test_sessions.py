@@ -8,12 +8,14 @@ import json
 
 import httpx
 import itsdangerous
+import sqlalchemy as sa
 
 from cli.signing import sign_in, signed_in_client
 from shopbridge import access
 from shopbridge.bootstrap import Services
 from shopbridge.engine import audit
 from shopbridge.engine.clock import FakeClock
+from shopbridge.engine.schema import web_sessions
 
 
 def copy_of(client: httpx.Client, base: str) -> httpx.Client:
@@ -103,3 +105,14 @@ def test_the_users_page_lets_an_admin_end_a_user_s_sessions_with_a_button(base: 
         assert done.status_code == 303 and done.headers["location"] == "/users?user=vera&ended=1"
         assert "Ended 1 session of vera." in admin.get(done.headers["location"]).text
         assert vera.get("/api/status").status_code == 401
+
+
+def test_signing_in_forgets_sessions_past_their_lifetime(
+    base: str, services: Services, fake_clock: FakeClock
+) -> None:
+    with signed_in_client(base, "vera") as old:
+        fake_clock.advance((services.settings.web.session_hours + 1) * 3600)
+        assert old.get("/api/status").status_code == 401  # expired, as before
+        with signed_in_client(base, "otto"), services.store.begin() as conn:
+            kept = conn.execute(sa.select(web_sessions.c.user_name)).scalars().all()
+    assert kept == ["otto"]

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from shopbridge.engine.schema import web_sessions
 
-__all__ = ["add_session", "is_live", "revoke_session", "revoke_user_sessions"]
+__all__ = ["add_session", "is_live", "prune", "revoke_session", "revoke_user_sessions"]
 
 
 def add_session(conn: sa.Connection, id_hash: str, user_name: str, *, now: datetime) -> None:
@@ -45,3 +45,8 @@ def revoke_user_sessions(conn: sa.Connection, user_name: str, *, now: datetime) 
         .values(revoked_at=now)
     )
     return int(conn.execute(stmt).rowcount)
+
+
+def prune(conn: sa.Connection, *, started_before: datetime) -> int:
+    """Forget sessions started before ``started_before`` (past their lifetime: refused anyway)."""
+    return int(conn.execute(web_sessions.delete().where(web_sessions.c.created_at < started_before)).rowcount)

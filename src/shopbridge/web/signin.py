@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -49,7 +51,8 @@ async def login(request: Request) -> Response:
         return _form(request, str(exc), 429, name)
     except access.BadCredentials as exc:
         return _form(request, str(exc), 401, name)
-    session_id = await run_in_threadpool(access.start_session, services, user)
+    lifetime = timedelta(hours=services.settings.web.session_hours)
+    session_id = await run_in_threadpool(access.start_session, services, user, lifetime=lifetime)
     start_session(request, user, now=services.clock.now().timestamp(), session_id=session_id)
     return RedirectResponse(_next_page(form.get("next")), status_code=303)
 
