@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from shopbridge.admin import NotFound, Refused, Services
 from shopbridge.domain.access import LoginThrottle, Role
-from shopbridge.engine import audit
+from shopbridge.engine import audit, web_sessions
 from shopbridge.engine import users as user_store
 from shopbridge.errors import BadInput
 
@@ -33,11 +33,15 @@ __all__ = [
     "audit_reveal",
     "disable_user",
     "enable_user",
+    "end_session",
     "issue_token",
     "list_users",
+    "revoke_sessions",
     "revoke_token",
+    "session_user",
     "set_password",
     "sign_in",
+    "start_session",
     "user_by_name",
     "user_for_token",
 ]
@@ -135,6 +139,8 @@ def _set_disabled(services: Services, name: str, disabled: bool, *, actor: str) 
     with services.store.begin() as conn:
         if not user_store.set_disabled(conn, name, disabled, now=now):
             raise NotFound(f"there is no user {name!r}")
+        if disabled:  # enabling again must not bring an old session back
+            web_sessions.revoke_user_sessions(conn, name, now=now)
         audit.record(conn, actor=actor, action=action, entity_type="user", entity_id=name, now=now)
 
 
@@ -266,3 +272,57 @@ def audit_reveal(services: Services, user: User, problem_id: int) -> None:
             entity_id=str(problem_id),
             now=services.clock.now(),
         )
+
+
+# --- dashboard sessions ----------------------------------------------------------------------------
+# The cookie is signed, but a signature cannot be taken back: each sign-in is also a row, found by
+# the SHA-256 of the random id the cookie carries, so a session can be ended on the server.
+
+
+def start_session(services: Services, user: User, *, lifetime: timedelta | None = None) -> str:
+    """A new server-side session for ``user``; returns its id (for the signed cookie only).
+
+    With ``lifetime`` (``[web] session_hours``), sessions older than that are forgotten on the way,
+    so the table holds only the sessions that could still be used.
+    """
+    session_id = secrets.token_urlsafe(32)
+    now = services.clock.now()
+    with services.store.begin() as conn:
+        if lifetime is not None:
+            web_sessions.prune(conn, started_before=now - lifetime)
+        web_sessions.add_session(conn, _token_hash(session_id), user.name, now=now)
+    return session_id
+
+
+def session_user(services: Services, name: str, session_id: str) -> User | None:
+    """The enabled user of a live session (None: signed out, revoked, disabled, or not theirs)."""
+    with services.store.begin() as conn:
+        if not web_sessions.is_live(conn, _token_hash(session_id), name):
+            return None
+        row = user_store.get_user(conn, name)
+    return User(row.name, row.role) if row is not None and not row.disabled else None
+
+
+def end_session(services: Services, session_id: str) -> None:
+    """Signing out: this session ends here and for any copy of its cookie."""
+    with services.store.begin() as conn:
+        web_sessions.revoke_session(conn, _token_hash(session_id), now=services.clock.now())
+
+
+def revoke_sessions(services: Services, name: str, *, actor: str) -> int:
+    """End every live dashboard session of ``name`` at once (audited); returns how many there were."""
+    now = services.clock.now()
+    with services.store.begin() as conn:
+        if user_store.get_user(conn, name) is None:
+            raise NotFound(f"there is no user {name!r}")
+        ended = web_sessions.revoke_user_sessions(conn, name, now=now)
+        audit.record(
+            conn,
+            actor=actor,
+            action="user.revoke_sessions",
+            entity_type="user",
+            entity_id=name,
+            now=now,
+            detail={"sessions": ended},
+        )
+    return ended

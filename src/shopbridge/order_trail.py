@@ -84,8 +84,9 @@ def _by_email(services: Services, email: str) -> list[Found]:
     return [Found(s.shop, s.name, s.order_id, str(s.status), s.erp_number) for s in syncs]
 
 
-def story_events(story: trail_store.OrderStory, *, shopify_admin: str) -> list[Event]:
-    """Every recorded thing about the order, oldest first, the link to Shopify's admin on top."""
+def story_events(story: trail_store.OrderStory, *, shopify_admin: str, erp_document: str = "") -> list[Event]:
+    """Every recorded thing about the order, oldest first, the link to Shopify's admin on top, and the
+    ERP's sales order linked to ``erp_document`` when the ERP has an address for it."""
     events = [Event(step.at, _side(step.step), step.step, _flat(step.detail)) for step in story.steps]
     for job in story.jobs:
         tries = f"{job.attempts} attempt{'s' if job.attempts != 1 else ''}"
@@ -101,7 +102,8 @@ def story_events(story: trail_store.OrderStory, *, shopify_admin: str) -> list[E
         )
     sync = story.sync
     if sync.posted_at is not None and sync.erp_number:
-        events.append(Event(sync.posted_at, "erp", f"sales order {sync.erp_number}", f"ERP id {sync.erp_id}"))
+        what, detail = f"sales order {sync.erp_number}", f"ERP id {sync.erp_id}"
+        events.append(Event(sync.posted_at, "erp", what, detail, link=erp_document))
     for p in story.problems:  # masked by the caller for its audience
         title = f"problem {p.kind} ({p.status})"
         events.append(Event(p.first_seen, "shopbridge", title, p.message, problem_id=p.id))

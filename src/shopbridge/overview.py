@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from shopbridge.admin import Services
 from shopbridge.engine.schema import jobs, problems
+from shopbridge.reconciliation_view import checkpoints_today
 
 __all__ = [
     "FlowHealth",
@@ -28,7 +29,6 @@ __all__ = [
 ]
 
 Series = list[tuple[str, float]]
-_RECONCILIATION_TABLE = "reconciliation_checkpoints"
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,6 @@ def _per_day(moments: list[Any], first: date, days: int) -> Series:
 
 
 def reconciliation_today(services: Services) -> list[dict[str, Any]] | None:
-    """Today's reconciliation checkpoints (name, passed, detail), or None when no report exists yet.
-
-    The reconciliation store is built separately; until its table is in this store, this says "no
-    report yet". When it lands, this is the one function to point at it.
-    """
-    with services.store.begin() as conn:
-        if not sa.inspect(conn).has_table(_RECONCILIATION_TABLE):
-            return None
-        table = sa.Table(_RECONCILIATION_TABLE, sa.MetaData(), autoload_with=conn)
-        query = sa.select(table)
-        if "day" in table.c:
-            query = query.where(table.c.day == services.clock.now().date())
-        rows = [dict(row._mapping) for row in conn.execute(query)]
-    return rows or None
+    """Today's reconciliation checkpoints (shop, day, checkpoint, verdict, mismatches), or None when
+    no report is kept for today or yesterday (:func:`shopbridge.reconciliation_view.checkpoints_today`)."""
+    return checkpoints_today(services)

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
+from cli.live_server import serve
+from cli.signing import signed_in_client
 from shopbridge import access
 from shopbridge.bootstrap import build_services
 from shopbridge.cli.app import app
@@ -15,6 +17,7 @@ from shopbridge.config import Settings
 from shopbridge.domain.access import LoginThrottle
 from shopbridge.engine import audit
 from shopbridge.engine.store import Store
+from shopbridge.web.app import create_app
 
 SECRET_PASSWORD = "a long and secret password"
 
@@ -109,3 +112,20 @@ def test_token_is_printed_once_works_and_can_be_revoked(config: Path, store: Sto
     assert shopbridge(config, "users", "revoke", token_id).exit_code == 0
     assert access.user_for_token(services, token) is None
     assert shopbridge(config, "users", "token", "nobody").exit_code == 1
+
+
+def test_disable_and_revoke_sessions_end_a_live_dashboard_session(config: Path, store: Store) -> None:
+    for name in ("otto", "vera"):
+        shopbridge(config, "users", "add", name, "--password-env", "PW", PW=SECRET_PASSWORD)
+    with (
+        serve(create_app(build_services(Settings(), store=store))) as base,
+        signed_in_client(base, "otto", SECRET_PASSWORD) as otto,
+        signed_in_client(base, "vera", SECRET_PASSWORD) as vera,
+    ):
+        assert otto.get("/api/status").status_code == 200
+        assert shopbridge(config, "users", "disable", "otto").exit_code == 0
+        assert otto.get("/api/status").status_code == 401
+        revoked = shopbridge(config, "users", "revoke-sessions", "vera")
+        assert revoked.exit_code == 0 and "ended 1 session of vera" in revoked.stdout
+        assert vera.get("/api/status").status_code == 401
+    assert shopbridge(config, "users", "revoke-sessions", "nobody").exit_code == 1

@@ -4,11 +4,14 @@ a screenshot of each is kept in ``tests/web/artifacts`` (git-ignored) as the tes
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from playwright.sync_api import Browser
 from test_dashboard_browser import ARTIFACTS, browser
 from test_inbox_and_trail import quarantined
 from test_overview_stock_payouts import stocked
+from test_reconciliation_page import keep
 
 from cli.seeding import seed
 from cli.signing import PASSWORD
@@ -29,6 +32,7 @@ PAGES = {
     "stock": "/stock",
     "payouts": "/payouts",
     "runbook": "/runbooks/ecommerce",
+    "reconciliation": "/reconciliation",
 }
 
 
@@ -43,6 +47,8 @@ def test_every_page_fits_the_screen_and_is_kept_as_a_screenshot(
 ) -> None:
     base, _ = stocked
     seed(sqlite_store, fake_clock)
+    for back in range(4, 0, -1):  # kept days for the trend; the latest fails with a mismatch to show
+        keep(sqlite_store, fake_clock, fake_clock.now().date() - timedelta(days=back), failing=back in (1, 3))
     w, h = WIDTHS[width]
     page = browser.new_context(viewport={"width": w, "height": h}).new_page()
     errors: list[str] = []

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
+from rich import box
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -156,6 +157,19 @@ def _print(report: DemoReport, json_path: str, md_path: str) -> None:
         f" {payouts['balanced']} moving the ERP's bank by exactly their net"
         f" (difference {payouts['net_difference']})[/{colour}]"
     )
+    _print_closing(data["summary"])
+
+
+def _print_closing(summary: dict[str, Any]) -> None:
+    """The closing summary (``report.json``'s ``summary``): the day in a few lines."""
+    from shopbridge.demo.closing import summary_rows
+
+    table = Table(title="Closing summary", box=box.SIMPLE)
+    table.add_column("the day")
+    table.add_column("figure")
+    for what, figure in summary_rows(summary):
+        table.add_row(what, figure)
+    console.print(table)
 
 
 def _trio(hooks: dict[str, int]) -> str:

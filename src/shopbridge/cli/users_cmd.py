@@ -1,4 +1,4 @@
-"""``shopbridge users add|list|disable|enable|password|token|revoke``: who may sign in, and as what.
+"""``shopbridge users add|list|disable|enable|password|token|revoke|revoke-sessions``: who may sign in.
 
 Passwords are never taken on the command line (it would land in the shell history and in ``ps``):
 ``add`` and ``password`` prompt for one without echoing it, or read it from ``--password-file``
@@ -84,6 +84,14 @@ def disable(ctx: typer.Context, name: str = typer.Argument(...), actor: str | No
     with open_services(ctx) as services:
         access.disable_user(services, name, actor=actor or default_actor())
     console.print(f"disabled {name}")
+
+
+@users_app.command("revoke-sessions")
+def revoke_sessions(ctx: typer.Context, name: str = typer.Argument(...), actor: str | None = _ACTOR) -> None:
+    """End every dashboard session of a user at once (a copied session cookie stops working too)."""
+    with open_services(ctx) as services:
+        ended = access.revoke_sessions(services, name, actor=actor or default_actor())
+    console.print(f"ended {ended} session{'' if ended == 1 else 's'} of {name}")
 
 
 @users_app.command("enable")

@@ -82,6 +82,10 @@ class TrytonSettings(_Strict):
     timeout_seconds: float = 30.0
     company_id: int = 1
     warehouse_code: str = "WH"
+    web_url: str = Field(
+        default="",
+        description="Tryton's web client (sao), for links to its documents on the dashboard; empty: url",
+    )
 
 
 class ErpSettings(_Strict):
@@ -108,10 +112,25 @@ class ErpSettings(_Strict):
         ge=0,
         description="how long a request waits for a free slot before its job is retried later",
     )
+    document_url_template: str = Field(
+        default="",
+        description="link to an ERP document on the dashboard, with {kind} (sales_order, credit_note,"
+        " payout_entry), {erp_id} and {number}; empty: the adapter's own link (Tryton's web client) or none",
+    )
     sage200: Sage200Settings | None = None
     syspro: SysproSettings | None = None
     prima: PrimaSettings | None = None
     tryton: TrytonSettings | None = None
+
+    @model_validator(mode="after")
+    def _document_url_template_names_known_fields(self) -> ErpSettings:
+        try:
+            self.document_url_template.format(kind="sales_order", erp_id="1", number="SO1")
+        except (KeyError, IndexError, ValueError) as exc:
+            raise ValueError(
+                f"erp.document_url_template may use {{kind}}, {{erp_id}} and {{number}} only ({exc!r})"
+            ) from exc
+        return self
 
     @model_validator(mode="after")
     def _lease_outlasts_a_request(self) -> ErpSettings:

@@ -23,6 +23,7 @@ from typing import Any
 from shopbridge import admin
 from shopbridge.demo import fulfilments_day, payouts_day, prices_day, reconcile_day, stock_audit_day
 from shopbridge.demo.catalogue_day import CatalogueDay, merge_stock
+from shopbridge.demo.closing import closing_summary, summary_rows
 from shopbridge.demo.orders import order_check
 from shopbridge.demo.refunds_day import RefundsDay
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME, DemoOptions, DemoStack
@@ -90,10 +91,12 @@ class DemoReport:
         }
 
     def _with_catalogue(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The catalogue phase's findings, and its counts merged into ``stock``."""
+        """The catalogue phase's findings, and its counts merged into ``stock``; then the closing
+        summary, read from the sections above (``demo/closing.py``)."""
         if self.catalogue:
             data["catalogue"] = {k: v for k, v in self.catalogue.items() if k != "stock"}
             merge_stock(data, self.catalogue["stock"])
+        data["summary"] = closing_summary(data)
         return data
 
 
@@ -372,6 +375,7 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"{len(rec['missing_after_webhooks'])} missing after webhooks alone, "
         f"{len(rec['missing_after_sweep'])} missing after the sweep.",
         "",
+        *_summary_lines(data),
         "## Webhooks",
         *(f"- {name}: {value}" for name, value in hooks.items()),
         "",
@@ -397,6 +401,17 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Dashboard: {data['dashboard']}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _summary_lines(data: dict[str, Any]) -> list[str]:
+    """The closing summary, as the demo printed it."""
+    if "summary" not in data:
+        return []
+    return [
+        "## Closing summary",
+        *(f"- {what}: {figure}" for what, figure in summary_rows(data["summary"])),
+        "",
+    ]
 
 
 def _catalogue_lines(data: dict[str, Any]) -> list[str]:

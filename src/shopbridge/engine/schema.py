@@ -72,6 +72,7 @@ __all__ = [
     "stock_snapshots",
     "trail",
     "users",
+    "web_sessions",
 ]
 
 
@@ -542,3 +543,15 @@ alert_tests = Table(
     Column("detail", Text, nullable=False, server_default=""),
 )
 Index("ix_alert_tests_route", alert_tests.c.route)
+# Dashboard sign-ins, server side: the session cookie carries a random id whose SHA-256 is kept here,
+# so signing out, disabling the user or an admin's revoke ends a session even though its cookie is
+# still validly signed (a copied cookie stops working with it).
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("user_name", String(128), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+Index("ix_web_sessions_user_name", web_sessions.c.user_name)

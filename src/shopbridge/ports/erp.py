@@ -229,3 +229,28 @@ class ErpReconcileReads(Protocol):
     def credit_note_value(self, refund_reference: str, order_reference: str) -> tuple[str, Money] | None:
         """The credit note posted for this Shopify refund: its number and gross value, or ``None``."""
         ...
+
+
+# The kinds of ERP document shopbridge links to from the dashboard (the order trail).
+DOCUMENT_SALES_ORDER = "sales_order"
+DOCUMENT_CREDIT_NOTE = "credit_note"
+DOCUMENT_PAYOUT_ENTRY = "payout_entry"
+
+
+@runtime_checkable
+class ErpDocumentLinks(Protocol):
+    """An ERP whose documents have a web address a person can open (Tryton's web client does).
+
+    Optional: an adapter without one does not implement this, and :func:`document_url` gives None.
+    """
+
+    def document_url(self, kind: str, erp_id: str) -> str | None:
+        """The address of the ERP's document of ``kind`` (``DOCUMENT_*``) and id, or None."""
+        ...
+
+
+def document_url(erp: object, kind: str, erp_id: str) -> str | None:
+    """The adapter's link to its document, or None when it has none (the port's default)."""
+    if not erp_id or not isinstance(erp, ErpDocumentLinks):
+        return None
+    return erp.document_url(kind, erp_id)

@@ -16,7 +16,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.schemas import SchemaGenerator
 
-from shopbridge import admin, order_trail, overview, payout_report, problem_actions, stock_admin, stock_report
+from shopbridge import (
+    access,
+    admin,
+    order_trail,
+    overview,
+    payout_report,
+    problem_actions,
+    reconciliation_view,
+    stock_admin,
+    stock_report,
+)
 from shopbridge.domain.access import Role
 from shopbridge.errors import BadInput
 from shopbridge.web.api import services_of
@@ -24,6 +34,7 @@ from shopbridge.web.auth import Forbidden, require
 from shopbridge.web.links import runbook_url
 from shopbridge.web.masking import problem_for
 from shopbridge.web.pages import inbox, trail
+from shopbridge.web.pages import reconciliation as reconciliation_page
 
 __all__ = ["routes"]
 
@@ -131,8 +142,7 @@ def get_orders(request: Request) -> Response:
     events: list[dict[str, Any]] = []
     if len(matches) == 1:
         story = trail.masked_story(services, matches[0].order_id.rsplit("/", 1)[-1])
-        admin_base = trail.shopify_admin_of(services, story.sync.shop)
-        for e in order_trail.story_events(story, shopify_admin=admin_base):
+        for e in trail.story_events_linked(services, story):
             events.append({**vars(e), "at": e.at.isoformat()})
     return JSONResponse({"matches": [vars(m) for m in matches], "events": events})
 
@@ -214,6 +224,42 @@ def get_payout(request: Request) -> Response:
     return JSONResponse(payout_report.payout_json(record, detail=True))
 
 
+def get_reconciliation(request: Request) -> Response:
+    """
+    summary: A kept day of the daily reconciliation (?date=YYYY-MM-DD, default the latest; ?shop=); trend.
+    description: Each checkpoint with its verdict and owning team, each mismatch with its problem.
+    responses:
+      "200": {description: "the day's report, previous and next kept days, and the trend"}
+      "400": {description: "date is not YYYY-MM-DD"}
+      "404": {description: "no report kept for that day"}
+    """
+    found = reconciliation_page.kept_day(request)
+    if isinstance(found, Response):
+        return found
+    days = reconciliation_view.trend(services_of(request), found.shop)
+    return JSONResponse({**found.as_json(), "trend": [vars(d) for d in days]})
+
+
+async def post_revoke_sessions(request: Request) -> Response:
+    """
+    summary: End every dashboard session of a user at once (their copied cookies too). Admin; audited.
+    responses:
+      "200": {description: "how many live sessions were ended"}
+      "403": {description: "not an admin"}
+      "404": {description: "no such user"}
+    """
+    try:
+        user = require(request, Role.ADMIN)
+    except Forbidden as exc:
+        return _error(403, str(exc))
+    name = request.path_params["name"]
+    try:
+        ended = await run_in_threadpool(access.revoke_sessions, services_of(request), name, actor=user.name)
+    except admin.NotFound as exc:
+        return _error(404, str(exc))
+    return JSONResponse({"user": name, "sessions_ended": ended})
+
+
 def openapi(request: Request) -> Response:
     """
     summary: This document.
@@ -261,4 +307,11 @@ def routes() -> list[BaseRoute]:
         Route("/api/payouts", get_payouts, name="api_payouts"),
         Route("/api/payouts/{payout_id}", get_payout, name="api_payout"),
         Route("/api/openapi.json", openapi, name="api_openapi"),
+        Route("/api/reconciliation", get_reconciliation, name="api_reconciliation"),
+        Route(
+            "/api/users/{name}/revoke-sessions",
+            post_revoke_sessions,
+            methods=["POST"],
+            name="api_user_revoke_sessions",
+        ),
     ]

@@ -8,7 +8,9 @@ static files and the sign-in page itself) are served to nobody in particular. Ev
   HttpOnly, SameSite=Lax, Secure when configured), set by signing in at ``/login``; or
 * an ``Authorization: Bearer <token>`` header carrying an API token (``shopbridge users token``).
 
-The user is looked up on every request, so disabling a user ends their sessions at once. A state-
+Each session is also kept server side (``web_sessions``): the cookie carries its id, and it is looked
+up with the user on every request, so signing out, disabling the user or an admin's "revoke
+sessions" ends it at once, even for a copy of the cookie whose signature is still valid. A state-
 changing request (any method but GET, HEAD, OPTIONS) needs the operator role, and, when it rides on
 the session cookie, the session's CSRF token in the ``X-CSRF-Token`` header or a ``csrf_token`` form
 field (the synchroniser-token pattern). Bearer requests need no CSRF token: a browser never adds
@@ -84,10 +86,16 @@ def csrf_token(request: HTTPConnection) -> str:
     return token
 
 
-def start_session(request: Request, user: User, *, now: float) -> None:
-    """A fresh session for ``user``: the old one (and its CSRF token) is dropped, not upgraded."""
+def start_session(request: Request, user: User, *, now: float, session_id: str = "") -> None:
+    """A fresh session for ``user``: the old one (and its CSRF token) is dropped, not upgraded.
+
+    ``session_id`` names its server-side record (:func:`shopbridge.access.start_session`); a cookie
+    without one is refused, however well signed.
+    """
     request.session.clear()
-    request.session.update({"user": user.name, "since": now, "csrf": secrets.token_urlsafe(32)})
+    request.session.update(
+        {"user": user.name, "since": now, "csrf": secrets.token_urlsafe(32), "sid": session_id}
+    )
 
 
 def page_context(request: Request) -> dict[str, object]:
@@ -140,9 +148,12 @@ class AccessMiddleware:
         if self._expired(request.session.get("since")):
             request.session.clear()
             return None, False, None
-        user = await run_in_threadpool(access.user_by_name, self.services, name)
+        session_id = request.session.get("sid")
+        user = None
+        if isinstance(session_id, str) and session_id:
+            user = await run_in_threadpool(access.session_user, self.services, name, session_id)
         if user is None:
-            request.session.clear()  # a disabled or deleted user: end the session
+            request.session.clear()  # signed out, revoked, or a disabled or deleted user: end it
         return user, False, None
 
     def _expired(self, since: object) -> bool:

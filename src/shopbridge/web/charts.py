@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-__all__ = ["bar_chart"]
+__all__ = ["bar_chart", "verdict_grid"]
 
 _W, _H, _PAD = 600, 220, 30
 
@@ -40,3 +40,41 @@ def bar_chart(series: list[tuple[str, float]], *, title: str, unit: str = "", cs
         f'<text x="{_W - _PAD}" y="{_H - 6}" text-anchor="end" class="chart-label">{last}</text></svg>'
     )
     return Markup(svg)  # every value interpolated above is a number or escaped
+
+
+_VERDICT_FILL = {"pass": "#2e7d32", "fail": "#b00020", "not_checkable": "#e0a000"}
+_ROW_H, _LABEL_W = 26, 140
+
+
+def verdict_grid(days: list[tuple[str, dict[str, str]]], rows: list[str], *, title: str) -> Markup:
+    """One row per checkpoint, one column per day: green pass, red fail, amber not checkable, grey none.
+
+    Each cell has a ``<title>`` ("2026-11-02 orders: fail") so the colour is never the only signal.
+    """
+    width = (_W - _LABEL_W - _PAD) / max(len(days), 1)
+    height = 40 + _ROW_H * len(rows) + 24
+    cells, labels = [], []
+    for r, name in enumerate(rows):
+        y = 40 + r * _ROW_H
+        labels.append(f'<text x="4" y="{y + _ROW_H * 0.65:.1f}" class="chart-label">{escape(name)}</text>')
+        for n, (day, verdicts) in enumerate(days):
+            verdict = verdicts.get(name, "none")
+            fill = _VERDICT_FILL.get(verdict, "#ddd")
+            x = _LABEL_W + n * width
+            cells.append(
+                f'<rect x="{x:.1f}" y="{y + 2}" width="{max(width - 2, 1):.1f}" height="{_ROW_H - 4}" '
+                f'fill="{fill}" class="verdict-{escape(verdict)}"><title>{escape(f"{day} {name}: {verdict}")}'
+                "</title></rect>"
+            )
+    first = escape(days[0][0]) if days else ""
+    last = escape(days[-1][0]) if days else ""
+    svg = (
+        f'<svg class="chart verdicts" viewBox="0 0 {_W} {height}" role="img" aria-label="{escape(title)}">'
+        f"<title>{escape(title)}</title>"
+        f'<text x="4" y="22" class="chart-title">{escape(title)}</text>'
+        + "".join(labels)
+        + "".join(cells)
+        + f'<text x="{_LABEL_W}" y="{height - 6}" class="chart-label">{first}</text>'
+        f'<text x="{_W - _PAD}" y="{height - 6}" text-anchor="end" class="chart-label">{last}</text></svg>'
+    )
+    return Markup(svg)  # every value interpolated above is a number, a fixed colour or escaped

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -49,11 +51,17 @@ async def login(request: Request) -> Response:
         return _form(request, str(exc), 429, name)
     except access.BadCredentials as exc:
         return _form(request, str(exc), 401, name)
-    start_session(request, user, now=services.clock.now().timestamp())
+    lifetime = timedelta(hours=services.settings.web.session_hours)
+    session_id = await run_in_threadpool(access.start_session, services, user, lifetime=lifetime)
+    start_session(request, user, now=services.clock.now().timestamp(), session_id=session_id)
     return RedirectResponse(_next_page(form.get("next")), status_code=303)
 
 
-def logout(request: Request) -> Response:
+async def logout(request: Request) -> Response:
+    """Sign out: the session's record is revoked, so a copy of this cookie stops working too."""
+    session_id = request.session.get("sid")
+    if isinstance(session_id, str) and session_id:
+        await run_in_threadpool(access.end_session, services_of(request), session_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from shopbridge.web.pages import inbox, overview, payouts, runbooks, stock, trail
+from shopbridge.web.pages import inbox, overview, payouts, reconciliation, runbooks, stock, trail, users
 
 __all__ = ["routes"]
 
@@ -17,4 +17,6 @@ def routes() -> list[BaseRoute]:
         *stock.routes(),
         *payouts.routes(),
         *runbooks.routes(),
+        *reconciliation.routes(),
+        *users.routes(),
     ]

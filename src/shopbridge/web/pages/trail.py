@@ -12,11 +12,13 @@ from shopbridge import order_trail
 from shopbridge.admin import NotFound, Services, order_story
 from shopbridge.bootstrap import Services as AppServices
 from shopbridge.engine.trail import OrderStory
+from shopbridge.erp_links import erp_document_url
+from shopbridge.ports.erp import DOCUMENT_SALES_ORDER
 from shopbridge.web.api import services_of
 from shopbridge.web.dashboard import templates
 from shopbridge.web.masking import problem_for
 
-__all__ = ["masked_story", "routes", "shopify_admin_of"]
+__all__ = ["masked_story", "routes", "shopify_admin_of", "story_events_linked"]
 
 
 def shopify_admin_of(services: AppServices, shop: str) -> str:
@@ -25,6 +27,14 @@ def shopify_admin_of(services: AppServices, shop: str) -> str:
         if configured.name == shop:
             return f"https://{configured.domain}"
     return ""
+
+
+def story_events_linked(services: AppServices, story: OrderStory) -> list[order_trail.Event]:
+    """The story's events with their links: the order in Shopify's admin, the ERP's sales order."""
+    sync = story.sync
+    erp_link = erp_document_url(services, DOCUMENT_SALES_ORDER, sync.erp_id, sync.erp_number)
+    admin_base = shopify_admin_of(services, sync.shop)
+    return order_trail.story_events(story, shopify_admin=admin_base, erp_document=erp_link)
 
 
 def masked_story(services: Services, key: str) -> OrderStory:
@@ -43,8 +53,7 @@ def orders_page(request: Request) -> Response:
         except NotFound:
             story = None
         if story is not None:
-            admin_base = shopify_admin_of(services, story.sync.shop)
-            events = order_trail.story_events(story, shopify_admin=admin_base)
+            events = story_events_linked(services, story)
     context = {"query": query, "matches": matches, "story": story, "events": events}
     return templates.TemplateResponse(request, "trail.html", context)
 

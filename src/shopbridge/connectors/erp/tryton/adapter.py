@@ -36,7 +36,17 @@ from shopbridge.domain.records import (
     StockLevel,
 )
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, UnsupportedOperation
-from shopbridge.ports.erp import Capability, CustomerMatch, CustomerMissing, ErpHealth, Page, PostedDocument
+from shopbridge.ports.erp import (
+    DOCUMENT_CREDIT_NOTE,
+    DOCUMENT_PAYOUT_ENTRY,
+    DOCUMENT_SALES_ORDER,
+    Capability,
+    CustomerMatch,
+    CustomerMissing,
+    ErpHealth,
+    Page,
+    PostedDocument,
+)
 
 CAPABILITIES = frozenset(
     {
@@ -61,12 +71,23 @@ OPTIONAL_MODULES = {
 }
 
 
+# The Tryton model behind each kind of document shopbridge links to (ports.erp DOCUMENT_*).
+_DOCUMENT_MODELS = {
+    DOCUMENT_SALES_ORDER: "sale.sale",
+    DOCUMENT_CREDIT_NOTE: "account.invoice",
+    DOCUMENT_PAYOUT_ENTRY: "account.move",
+}
+
+
 class TrytonErp:
     vendor = "tryton"
     field_limits = FieldLimits()  # Tryton's char fields have no length limit
 
-    def __init__(self, rpc: TrytonRpc, *, warehouse_code: str = "WH", company_id: int = 1) -> None:
+    def __init__(
+        self, rpc: TrytonRpc, *, warehouse_code: str = "WH", company_id: int = 1, web_url: str = ""
+    ) -> None:
         self.rpc = rpc
+        self.web_url = web_url  # the web client (sao) with its database: <root>/#<database>
         self.look = Lookups(rpc, warehouse_code, company_id)
         self._lacking: frozenset[Capability] = frozenset()  # learnt by check()
 
@@ -238,6 +259,13 @@ class TrytonErp:
             ["number", "description"],
         )
         return next((r for r in rows if tr.is_payout(str(r.get("description") or ""), reference)), None)
+
+    def document_url(self, kind: str, erp_id: str) -> str | None:
+        """The record in Tryton's web client: ``<web url>/#<database>/model/<model>/<id>``."""
+        model = _DOCUMENT_MODELS.get(kind)
+        if not self.web_url or model is None or not erp_id.isdigit():
+            return None
+        return f"{self.web_url}/model/{model}/{erp_id}"
 
     # --- for tests and tools ---------------------------------------------------------------------
     def count_credit_notes(self, order_reference: str) -> int:
