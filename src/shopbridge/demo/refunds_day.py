@@ -28,7 +28,7 @@ from shopbridge.sandbox.shopify.resolvers.products import add_product, add_varia
 from shopbridge.sandbox.shopify.resolvers.refunds import create_refund
 from shopbridge.sandbox.shopify.state import ShopState
 
-__all__ = ["RefundsDay", "refunds_report"]
+__all__ = ["RefundsDay", "line_cost", "make_refund", "refunds_report", "shipping_cost"]
 
 SWEEP_KIND = "sweep.refunds"
 NEW_SKU = "MUG-TRAVEL"  # sold in Shopify before the ERP has it: its order waits, and so does its refund
@@ -85,7 +85,7 @@ class RefundsDay:
         stack.wait_until_idle()
         with state.lock:
             tee = next(line for line in order["line_items"] if line["sku"] == "TEE-M")
-        if _refund(state, order["id"], [(tee["id"], 1, "NO_RESTOCK")], shipping=False):
+        if make_refund(state, order["id"], [(tee["id"], 1, "NO_RESTOCK")], shipping=False):
             self.made["before_posting"].append(str(order["name"]))
         stack.emitter().flush(timeout=120)
         stack.wait_until_idle()
@@ -136,30 +136,42 @@ def _make(state: ShopState, case: str, order: dict[str, Any]) -> bool:
     with state.lock:
         line = max(order["line_items"], key=_left)
     if case == "shipping_only":
-        return _refund(state, order["id"], [], shipping=True)
+        return make_refund(state, order["id"], [], shipping=True)
     restock = "RETURN" if case == "with_restock" else "NO_RESTOCK"
-    return _refund(state, order["id"], [(line["id"], 1, restock)], shipping=False)
+    return make_refund(state, order["id"], [(line["id"], 1, restock)], shipping=False)
 
 
 def _left(line: dict[str, Any]) -> int:
     return fig.refundable_quantity(line)
 
 
-def _refund(state: ShopState, order_id: str, lines: list[tuple[str, int, str]], *, shipping: bool) -> bool:
-    """``refundCreate`` with what those units (and the shipping) cost the customer; False if refused."""
+def make_refund(
+    state: ShopState,
+    order_id: str,
+    lines: list[tuple[str, int, str]],
+    *,
+    shipping: bool,
+    note: str = "demo refund",
+    at_order_location: bool = True,
+) -> bool:
+    """``refundCreate`` with what those units (and the shipping) cost the customer; False if refused.
+
+    ``lines`` are (line item id, quantity, restock type); each is returned at the order's location
+    unless ``at_order_location`` is false (then Shopify is given no location).
+    """
     with state.lock:
         order = state.orders[order_id]
         by_id = {line["id"]: line for line in order["line_items"]}
-        owed = sum((_line_cost(order, by_id[i], qty) for i, qty, _r in lines), Decimal(0))
+        owed = sum((line_cost(order, by_id[i], qty) for i, qty, _r in lines), Decimal(0))
         if shipping:
-            owed += _shipping_cost(order)
+            owed += shipping_cost(order)
         sale = next(t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE"))
-        location = order["location_id"]
+        location = {"locationId": order["location_id"]} if at_order_location else {}
     data: dict[str, Any] = {
         "orderId": order_id,
-        "note": "demo refund",
+        "note": note,
         "refundLineItems": [
-            {"lineItemId": i, "quantity": qty, "restockType": restock, "locationId": location}
+            {"lineItemId": i, "quantity": qty, "restockType": restock, **location}
             for i, qty, restock in lines
         ],
         "transactions": [
@@ -177,14 +189,16 @@ def _refund(state: ShopState, order_id: str, lines: list[tuple[str, int, str]], 
     return not create_refund(state, data)["userErrors"]
 
 
-def _line_cost(order: dict[str, Any], line: dict[str, Any], quantity: int) -> Decimal:
+def line_cost(order: dict[str, Any], line: dict[str, Any], quantity: int) -> Decimal:
+    """What ``quantity`` units of ``line`` cost the customer (tax included), to the penny."""
     whole = line["unit"].scale(line["quantity"]) - line["discount"]
     tax = sum((t.price.shop for t in line["tax_lines"]), Decimal(0))
     paid = Decimal(whole.shop) if order["taxes_included"] else Decimal(whole.shop) + tax
     return (paid * quantity / int(line["quantity"])).quantize(_CENT)
 
 
-def _shipping_cost(order: dict[str, Any]) -> Decimal:
+def shipping_cost(order: dict[str, Any]) -> Decimal:
+    """What the order's shipping cost the customer, tax included."""
     ship = order["shipping_lines"][0]
     left = Decimal((ship["price"] - ship["discount"]).shop)
     tax = sum((t.price.shop for t in ship["tax_lines"]), Decimal(0))
