@@ -229,3 +229,17 @@ class ErpReconcileReads(Protocol):
     def credit_note_value(self, refund_reference: str, order_reference: str) -> tuple[str, Money] | None:
         """The credit note posted for this Shopify refund: its number and gross value, or ``None``."""
         ...
+
+
+@runtime_checkable
+class ErpCreditExactness(Protocol):
+    """An ERP whose credit-note format cannot carry every refund to the penny says which it cannot.
+
+    The refunds flow asks before posting; a note the ERP would post inexactly is not posted (finance
+    keys it from the figures instead). An adapter without this posts every note exactly.
+    """
+
+    def credit_note_gap(self, note: CreditNote) -> str:
+        """``""`` when the ERP can post ``note`` exactly (lines, shipping, adjustment, each with
+        Shopify's tax); otherwise what its format cannot carry, in words finance can act on."""
+        ...

@@ -24,6 +24,7 @@ from shopbridge.connectors.erp.syspro.client import SysproClient
 from shopbridge.connectors.erp.syspro.payouts import SysproPayouts
 from shopbridge.domain.money import Money
 from shopbridge.domain.orders import FieldLimits
+from shopbridge.domain.problems import ProblemKind
 from shopbridge.domain.records import (
     CreditNote,
     Customer,
@@ -290,6 +291,13 @@ class SysproAdapter:
         existing = self._order_number(reference)
         if existing is not None and self._has_lines(existing):
             return PostedDocument(existing, existing, existed=True, extra=_restock_task(note))
+        gap = xc.credit_gap(note)
+        if gap:  # the flow asks first; an inexact note is never posted
+            raise NeedsPerson(
+                f"SYSPRO cannot credit refund {note.refund_reference} exactly: {gap}",
+                kind=ProblemKind.CREDIT_NOTE_MANUAL,
+                details={"refund": note.refund_reference, "order_reference": note.order_reference},
+            )
         order = self._order_to_credit(note)
         taken_from = {ln.sku: ln.warehouse for ln in order.lines if ln.warehouse}
         lines = xc.credit_lines(note, warehouse=self._settings.default_warehouse, by_sku=taken_from)
@@ -302,6 +310,10 @@ class SysproAdapter:
         number = self._post_credit_header(note, reference, order)
         self._post_credit_lines(number, lines)
         return PostedDocument(number, number, extra=_restock_task(note))
+
+    def credit_note_gap(self, note: CreditNote) -> str:
+        """What SORTCL cannot post exactly (``ports/erp.ErpCreditExactness``); "" when it can."""
+        return xc.credit_gap(note)
 
     def _order_to_credit(self, note: CreditNote) -> SalesOrder:
         order = self.find_sales_order(note.order_reference)
