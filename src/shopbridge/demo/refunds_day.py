@@ -108,7 +108,10 @@ class RefundsDay:
         services = self.stack.services
         assert services is not None
         tasks = admin.list_problems(services, kind="restock_task", status=None)
-        return {**refunds_report(self._state(), self.stack.erp, restock_tasks=len(tasks)), "cases": self.made}
+        manual = admin.list_problems(services, kind="credit_note_manual", status=None, limit=1000)
+        by_hand = {_tail(p.entity_id) for p in manual}
+        report = refunds_report(self._state(), self.stack.erp, restock_tasks=len(tasks), by_hand=by_hand)
+        return {**report, "cases": self.made}
 
     def _state(self) -> ShopState:
         assert self.stack.shopify is not None
@@ -208,13 +211,17 @@ def shipping_cost(order: dict[str, Any]) -> Decimal:
 # --- the report, from the sandboxes' own state --------------------------------------------------
 
 
-def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dict[str, Any]:
+def refunds_report(
+    state: ShopState, erp: DemoErp, *, restock_tasks: int, by_hand: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Shopify's refunds against the ERP's credit notes, both read from their sandboxes.
 
     ``expected`` are the refunds of orders the ERP holds, made before any cancel of the order (a
-    refund of an order never posted, or a cancel's own refund, has nothing to credit).
+    refund of an order never posted, or a cancel's own refund, has nothing to credit), less those
+    the ERP cannot credit exactly: ``handled_manually`` counts those, each given to finance as a
+    ``credit_note_manual`` problem (``by_hand``: their numeric ids) and never posted.
     ``amount_checked`` counts the credit notes whose ERP keeps a gross to compare (SYSPRO works its
-    own tax out, Prima keeps none).
+    own tax out; Prima's is what the adapter sent).
     """
     refunds = _shopify_refunds(state)
     notes = erp_credit_notes(erp)
@@ -222,9 +229,10 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
     for key, gross in notes:
         by_refund.setdefault(key, []).append(gross)
     in_erp = {o.reference for o in erp.orders()}
-    expected = [
+    creditable = [
         key for key, (name, _total, before_cancel) in refunds.items() if name in in_erp and before_cancel
     ]
+    expected = [key for key in creditable if key not in by_hand]
     checked = [(key, gross) for key, gross in notes if gross is not None and key in refunds]
     return {
         "in_shopify": len(refunds),
@@ -239,6 +247,7 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
         "amount_checked": len(checked),
         "amount_differs": sum(1 for key, gross in checked if gross != refunds[key][1]),
         "restock_tasks": restock_tasks,
+        "handled_manually": sum(1 for key in creditable if key in by_hand),
     }
 
 
@@ -294,9 +303,15 @@ def _syspro(erp: Any) -> list[tuple[str, Decimal | None]]:
 
 
 def _prima(erp: Any) -> list[tuple[str, Decimal | None]]:
+    """Each credit's gross as the adapter sent it: every line's net ``Price`` and ``ExtTaxVal``, and
+    any ``Carriage`` (which carries no tax)."""
     company = erp.sandbox.state.company
     with company.lock:
-        return [(_tail(ref), None) for order in company.orders.values() for ref in order.credits]
+        return [
+            (_tail(ref), sum((net + tax for _p, net, tax in company.credit_values[number]), Decimal(0)))
+            for order in company.orders.values()
+            for ref, number in order.credits.items()
+        ]
 
 
 def _tail(gid: str) -> str:
