@@ -338,14 +338,28 @@ def test_a_refund_of_a_line_the_erp_order_lacks_is_a_problem_and_nothing_else_is
     ]
 
 
-def test_restock_on_an_erp_that_restocks_moves_the_stock(harness: Harness) -> None:
+@pytest.mark.parametrize(
+    "without",
+    [
+        frozenset(),
+        # RETURN_ORDER alone is a credit-note path that restocks: the one document returns the goods
+        # into their warehouse and credits the customer, so no restock task and no manual note.
+        frozenset({Capability.CREDIT_NOTE, Capability.CREDIT_NOTE_RESTOCK}),
+    ],
+    ids=["credit_note_restock", "return_order"],
+)
+def test_restock_on_an_erp_that_restocks_moves_the_stock(
+    harness: Harness, without: frozenset[Capability]
+) -> None:
+    harness.erp.enabled = harness.erp.enabled - without
     harness.erp.set_stock("TEE-M", harness.erp.warehouse, Decimal(10))
     harness.post_order()
     before = harness.erp._stock[("TEE-M", harness.erp.warehouse)].level.free
     harness.add_refund(refund_of(1, ("TEE-M", 1, "12.00", "2.00"), total="12.00", restock=RestockType.RETURN))
     harness.refunds_job()
     note = harness.erp.credit_notes()["gid://shopify/Refund/1"]
-    assert note.lines[0].restock and note.lines[0].warehouse == "MAIN"
+    assert [(ln.sku, ln.restock, ln.warehouse) for ln in note.lines] == [("TEE-M", True, "MAIN")]
+    assert note.total == gbp("12.00")
     assert harness.erp._stock[("TEE-M", harness.erp.warehouse)].level.free == before + 1
     assert harness.open_problems() == []
 
@@ -520,21 +534,4 @@ def test_an_erp_that_can_post_the_note_exactly_gets_it_posted(harness: Harness) 
     harness.add_refund(refund_of(1, ("TEE-M", 1, "12.00", "2.00"), total="12.00"))
     harness.refunds_job()
     assert list(erp.credit_notes()) == ["gid://shopify/Refund/1"]
-    assert harness.open_problems() == []
-
-
-def test_a_return_order_erp_restocks_through_the_return_and_credits_with_it(harness: Harness) -> None:
-    """RETURN_ORDER is a credit-note path that restocks: the one document returns the goods into
-    their warehouse and credits the customer, so no restock task and no manual note."""
-    harness.erp.enabled = harness.erp.enabled - {Capability.CREDIT_NOTE, Capability.CREDIT_NOTE_RESTOCK}
-    assert Capability.RETURN_ORDER in harness.erp.capabilities
-    harness.erp.set_stock("TEE-M", harness.erp.warehouse, Decimal(10))
-    harness.post_order()
-    before = harness.erp._stock[("TEE-M", harness.erp.warehouse)].level.free
-    harness.add_refund(refund_of(1, ("TEE-M", 1, "12.00", "2.00"), total="12.00", restock=RestockType.RETURN))
-    harness.refunds_job()
-    note = harness.erp.credit_notes()["gid://shopify/Refund/1"]
-    assert [(ln.sku, ln.restock, ln.warehouse) for ln in note.lines] == [("TEE-M", True, "MAIN")]
-    assert note.total == gbp("12.00")
-    assert harness.erp._stock[("TEE-M", harness.erp.warehouse)].level.free == before + 1
     assert harness.open_problems() == []

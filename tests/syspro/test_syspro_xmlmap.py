@@ -245,22 +245,18 @@ def test_a_despatch_note_becomes_a_dispatch_with_tracking() -> None:
     assert [(ln.sku, ln.quantity) for ln in dispatch.lines] == [("MUG-WHITE", 2)]
 
 
-def test_a_despatch_of_several_parcels_reads_every_parcels_tracking_number() -> None:
-    note = {
-        "DispatchNote": "0000010002",
-        "CustomerPoNumber": "#1002",
-        "DispatchDate": "2026-11-22",
-        "ShippingInstrs": "DPD",
-        "Waybill": "15501234, 15501235,15501236",
-        "Warehouse": "FG",
-    }
-    dispatch = xo.dispatch_from_rows(note, [{"MStockCode": "MUG-WHITE", "MQtyToDispatch": "3.000"}])
-    assert dispatch.tracking_numbers == ("15501234", "15501235", "15501236")
-
-
-def test_a_despatch_without_a_waybill_has_no_tracking_number() -> None:
-    note = {"DispatchNote": "0000010003", "CustomerPoNumber": "#1003", "DispatchDate": "2026-11-22"}
-    assert xo.dispatch_from_rows(note, []).tracking_numbers == ()
+@pytest.mark.parametrize(
+    ("waybill", "numbers"),
+    [
+        ("15501234, 15501235,15501236", ("15501234", "15501235", "15501236")),  # several parcels
+        ("", ()),
+    ],
+)
+def test_every_parcels_tracking_number_is_read_from_the_waybill(
+    waybill: str, numbers: tuple[str, ...]
+) -> None:
+    note = {"DispatchNote": "0000010002", "DispatchDate": "2026-11-22", "Waybill": waybill}
+    assert xo.dispatch_from_rows(note, []).tracking_numbers == numbers
 
 
 def test_a_number_syspro_garbled_is_reported_not_guessed() -> None:

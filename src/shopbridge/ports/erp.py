@@ -243,3 +243,14 @@ class ErpCreditExactness(Protocol):
         """``""`` when the ERP can post ``note`` exactly (lines, shipping, adjustment, each with
         Shopify's tax); otherwise what its format cannot carry, in words finance can act on."""
         ...
+
+
+class InexactCreditNote(NeedsPerson):
+    """The ERP would post this credit note inexactly, so it posts nothing: finance keys it by hand."""
+
+    def __init__(self, vendor: str, note: CreditNote, gap: str) -> None:
+        super().__init__(
+            f"{vendor} cannot credit refund {note.refund_reference} exactly: {gap}",
+            kind=ProblemKind.CREDIT_NOTE_MANUAL,
+            details={"refund": note.refund_reference, "order_reference": note.order_reference, "gap": gap},
+        )

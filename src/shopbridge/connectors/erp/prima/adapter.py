@@ -12,7 +12,6 @@ from shopbridge.connectors.erp.prima.client import PrimaClient
 from shopbridge.connectors.erp.prima.errors import PrimaRejected
 from shopbridge.domain.money import Money
 from shopbridge.domain.orders import FieldLimits
-from shopbridge.domain.problems import ProblemKind
 from shopbridge.domain.records import (
     CreditNote,
     CreditNoteLine,
@@ -34,6 +33,7 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    InexactCreditNote,
     Page,
     PostedDocument,
     UnknownSku,
@@ -251,11 +251,7 @@ class PrimaAdapter:
             return PostedDocument(existing, existing, existed=True)
         gap = self.credit_note_gap(note)
         if gap:  # the flow asks first; an inexact note is never posted
-            raise NeedsPerson(
-                f"Prima cannot credit refund {note.refund_reference} exactly: {gap}",
-                kind=ProblemKind.CREDIT_NOTE_MANUAL,
-                details={"refund": note.refund_reference, "order_reference": note.order_reference},
-            )
+            raise InexactCreditNote(self.vendor, note, gap)
         request = rq.new_credit(order.erp_id, self._carried_credit(note))
         number = rq.read_created(self._client.call(request), "CreditNumber")
         return PostedDocument(number, number, extra={"order": order.erp_id})

@@ -24,7 +24,6 @@ from shopbridge.connectors.erp.syspro.client import SysproClient
 from shopbridge.connectors.erp.syspro.payouts import SysproPayouts
 from shopbridge.domain.money import Money
 from shopbridge.domain.orders import FieldLimits
-from shopbridge.domain.problems import ProblemKind
 from shopbridge.domain.records import (
     CreditNote,
     Customer,
@@ -50,6 +49,7 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    InexactCreditNote,
     Page,
     PostedDocument,
     UnknownSku,
@@ -293,11 +293,7 @@ class SysproAdapter:
             return PostedDocument(existing, existing, existed=True, extra=_restock_task(note))
         gap = xc.credit_gap(note)
         if gap:  # the flow asks first; an inexact note is never posted
-            raise NeedsPerson(
-                f"SYSPRO cannot credit refund {note.refund_reference} exactly: {gap}",
-                kind=ProblemKind.CREDIT_NOTE_MANUAL,
-                details={"refund": note.refund_reference, "order_reference": note.order_reference},
-            )
+            raise InexactCreditNote(self.vendor, note, gap)
         order = self._order_to_credit(note)
         taken_from = {ln.sku: ln.warehouse for ln in order.lines if ln.warehouse}
         lines = xc.credit_lines(note, warehouse=self._settings.default_warehouse, by_sku=taken_from)
