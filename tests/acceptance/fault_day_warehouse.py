@@ -17,9 +17,9 @@ from typing import Any
 
 from fault_day_stack import FaultDay
 
+from shopbridge.demo.refunds_day import make_refund
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify.checkout import place_order
-from shopbridge.sandbox.shopify.resolvers.refunds import create_refund
 from shopbridge.sandbox.shopify.seed import BUNDLE
 
 COURIER = "Royal Mail"
@@ -179,47 +179,15 @@ def _paid_open_orders(day: FaultDay) -> list[dict[str, Any]]:
 
 def _refund(day: FaultDay, order_id: str, lines: list[tuple[str, int]], *, shipping: bool) -> bool:
     """``refundCreate`` of what those units (and the shipping) cost the customer; False if refused."""
-    state = day.shopify.state
-    with state.lock:
-        order = state.orders[order_id]
-        by_id = {line["id"]: line for line in order["line_items"]}
-        owed = sum((_line_cost(order, by_id[i], qty) for i, qty in lines), Decimal(0))
-        if shipping:
-            owed += _shipping_cost(order)
-        sale = next(t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE"))
-    data: dict[str, Any] = {
-        "orderId": order_id,
-        "note": "fault day refund",
-        "refundLineItems": [
-            {"lineItemId": i, "quantity": qty, "restockType": "NO_RESTOCK"} for i, qty in lines
-        ],
-        "transactions": [
-            {
-                "amount": str(owed),
-                "gateway": sale["gateway"],
-                "kind": "REFUND",
-                "orderId": order_id,
-                "parentId": sale["id"],
-            }
-        ],
-    }
-    if shipping:
-        data["shipping"] = {"fullRefund": True}
-    return not create_refund(state, data)["userErrors"]
-
-
-def _line_cost(order: dict[str, Any], line: dict[str, Any], quantity: int) -> Decimal:
-    whole = line["unit"].scale(line["quantity"]) - line["discount"]
-    tax = sum((t.price.shop for t in line["tax_lines"]), Decimal(0))
-    paid = Decimal(whole.shop) if order["taxes_included"] else Decimal(whole.shop) + tax
-    return (paid * quantity / int(line["quantity"])).quantize(PENNY)
-
-
-def _shipping_cost(order: dict[str, Any]) -> Decimal:
-    ship = order["shipping_lines"][0]
-    left = Decimal((ship["price"] - ship["discount"]).shop)
-    tax = sum((t.price.shop for t in ship["tax_lines"]), Decimal(0))
-    return left if order["taxes_included"] else left + tax
+    no_restock = [(line_id, qty, "NO_RESTOCK") for line_id, qty in lines]
+    return make_refund(
+        day.shopify.state,
+        order_id,
+        no_restock,
+        shipping=shipping,
+        note="fault day refund",
+        at_order_location=False,
+    )
 
 
 # --- reading the sandboxes -------------------------------------------------------------------------

@@ -43,6 +43,23 @@ def test_syspro_and_prima_credit_every_refund_once(day_of: DayOf, erp: str, rest
     assert (refunds["restock_tasks"] == 0) is restocks  # Prima restocks with the credit note
 
 
+@pytest.mark.parametrize(("erp", "by_hand"), [erp_param("syspro", True), erp_param("prima", False)])
+def test_a_shipping_only_refund_is_credited_exactly_or_keyed_by_finance_never_inexactly(
+    day_of: DayOf, erp: str, by_hand: bool
+) -> None:
+    """The demo's shipping carries VAT. SYSPRO's credit line takes no tax amount, so finance keys that
+    refund (one credit_note_manual problem, no credit note); Prima credits it on the carriage product
+    with its VAT, and its credit notes' gross equals each refund's."""
+    refunds = refunds_of(day_of(erp))
+    cases = refunds["cases"]
+    assert isinstance(cases, dict) and len(cases["shipping_only"]) == 1, cases
+    assert (refunds["handled_manually"] >= 1) is by_hand
+    assert refunds["not_expected"] == []  # nothing handed to finance was posted as well
+    if erp == "prima":
+        assert refunds["amount_checked"] == refunds["credit_notes_in_erp"]
+        assert refunds["amount_differs"] == 0
+
+
 @pytest.mark.tryton
 @on_day("tryton")
 def test_a_day_on_a_real_tryton_credits_every_refund_once_with_its_total(

@@ -252,7 +252,7 @@ def test_a_part_despatch_fulfils_part_and_the_rest_follows_with_the_next(
 # -- Sage 200 and Tryton: every case ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("erp", SAGE_AND_TRYTON, indirect=True)
+@pytest.mark.parametrize("erp", vendor_params("sage200", "syspro", "tryton"), indirect=True)
 def test_several_parcels_are_several_tracking_numbers_on_one_fulfilment(
     shopify: Shopify, erp: Erp, make_stack: Any
 ) -> None:

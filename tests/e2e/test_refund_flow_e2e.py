@@ -1,7 +1,8 @@
 """Issue 10 (refunds), end to end: an order posted through the real stack, a refund made in the Shopify
 sandbox with ``refundCreate`` over HTTP, its signed ``refunds/create`` webhook into shopbridge's intake,
 the refunds flow on ``Runtime`` workers, and the credit note in the ERP (each ERP through its contract
-harness). Sage 200 and real Tryton take every case; SYSPRO and Prima a plain and a partial refund.
+harness). Sage 200 and real Tryton take every case; SYSPRO and Prima a plain and a partial refund,
+and a shipping-only and an appeasement refund (credited exactly, or keyed by finance).
 
 Assertions read the ERP's own state: its credit notes for the order (count, and for Sage 200 and
 Tryton the gross total each carries) against what Shopify says it refunded.
@@ -190,6 +191,49 @@ def test_a_full_and_a_partial_refund_each_become_one_credit_note(
         assert_credited(stack, erp, plain, whole)
         assert_credited(stack, erp, partial, some)
     assert [p.kind.value for p in stack.problems() if p.entity_id in (whole["id"], some["id"])] == []
+
+
+# --- SYSPRO and Prima: exact credit notes, or finance keys them ----------------------------------
+# A shipping-only refund carries Shopify's shipping VAT; an appeasement of 5.00 is an untaxed
+# adjustment. SYSPRO's SORTCL line takes no tax amount (an untaxed adjustment fits, taxed shipping
+# does not); Prima's NewCredit has no adjustment, and its Carriage no tax (no carriage product here).
+BY_HAND = {"syspro": {"shipping"}, "prima": {"shipping", "appeasement"}}
+
+
+@pytest.mark.parametrize("erp", vendor_params("syspro", "prima"), indirect=True)
+def test_a_shipping_only_and_an_appeasement_refund_are_credited_exactly_or_keyed_by_finance(
+    shopify: Shopify, erp: Erp, make_stack: Any
+) -> None:
+    stack = _stack(make_stack, erp, shopify)
+    order = posted(stack, shopify, erp, [("TEE-L", 1)])
+    made = {"shipping": refund(shopify, order, shipping=True)}
+    made["appeasement"] = refund(shopify, order, amount=Decimal("5.00"))
+    stack.settle()
+    sweep_refunds(stack)  # the sweep behind the webhooks does not retry what finance was given
+    stack.settle()
+    by_hand = {
+        shape
+        for shape, r in made.items()
+        for p in stack.problems("credit_note_manual")
+        if p.entity_id == r["id"]
+    }
+    assert by_hand == BY_HAND[erp.vendor]
+    assert erp.harness.count_credit_notes(order["name"]) == len(made) - len(by_hand)
+    for problem in stack.problems("credit_note_manual"):
+        refunded = next(r for r in made.values() if r["id"] == problem.entity_id)
+        assert (problem.team.value, problem.details["total"]) == ("finance", str(refunded["total"]))
+        assert problem.details["erp_order"] and problem.count == 1
+    on_refunds = [p.kind.value for p in stack.problems() if p.entity_id in {r["id"] for r in made.values()}]
+    assert sorted(on_refunds) == ["credit_note_manual"] * len(by_hand)
+    if erp.vendor == "syspro":  # the appeasement: one untaxed non-stocked line of its amount
+        company = erp.harness.sandbox.state.company
+        with company.lock:
+            (note,) = company.credit_notes_for(order["name"])
+            lines = [
+                (ln["StockCode"], Decimal(ln["Price"]), ln["StockNotTaxable"])
+                for ln in company.order_lines(note["SalesOrder"])
+            ]
+        assert lines == [("ADJUSTMENT", Decimal("5.00"), "Y")]
 
 
 # --- Sage 200 and Tryton: every case --------------------------------------------------------------

@@ -21,6 +21,7 @@ from shopbridge.config import Settings, parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import (
+    CreditNote,
     Customer,
     FinancialStatus,
     Order,
@@ -337,14 +338,28 @@ def test_a_refund_of_a_line_the_erp_order_lacks_is_a_problem_and_nothing_else_is
     ]
 
 
-def test_restock_on_an_erp_that_restocks_moves_the_stock(harness: Harness) -> None:
+@pytest.mark.parametrize(
+    "without",
+    [
+        frozenset(),
+        # RETURN_ORDER alone is a credit-note path that restocks: the one document returns the goods
+        # into their warehouse and credits the customer, so no restock task and no manual note.
+        frozenset({Capability.CREDIT_NOTE, Capability.CREDIT_NOTE_RESTOCK}),
+    ],
+    ids=["credit_note_restock", "return_order"],
+)
+def test_restock_on_an_erp_that_restocks_moves_the_stock(
+    harness: Harness, without: frozenset[Capability]
+) -> None:
+    harness.erp.enabled = harness.erp.enabled - without
     harness.erp.set_stock("TEE-M", harness.erp.warehouse, Decimal(10))
     harness.post_order()
     before = harness.erp._stock[("TEE-M", harness.erp.warehouse)].level.free
     harness.add_refund(refund_of(1, ("TEE-M", 1, "12.00", "2.00"), total="12.00", restock=RestockType.RETURN))
     harness.refunds_job()
     note = harness.erp.credit_notes()["gid://shopify/Refund/1"]
-    assert note.lines[0].restock and note.lines[0].warehouse == "MAIN"
+    assert [(ln.sku, ln.restock, ln.warehouse) for ln in note.lines] == [("TEE-M", True, "MAIN")]
+    assert note.total == gbp("12.00")
     assert harness.erp._stock[("TEE-M", harness.erp.warehouse)].level.free == before + 1
     assert harness.open_problems() == []
 
@@ -454,3 +469,69 @@ def test_with_the_refunds_flow_off_posting_a_refunded_order_asks_for_nothing(har
     harness.post_order()
     assert harness.erp.count_sales_orders("#1001") == 1
     assert harness.pending_jobs(flow.KIND) == []  # no job that no handler would ever take
+
+
+# --- an ERP that cannot post some notes exactly (ports/erp.ErpCreditExactness) -------------------
+
+
+class InexactErp(MemoryErp):
+    """A MemoryErp whose credit-note format has no place for shipping tax or an adjustment."""
+
+    def credit_note_gap(self, note: CreditNote) -> str:
+        gaps = []
+        if note.shipping_tax is not None:
+            gaps.append("no field for shipping tax")
+        if note.adjustment is not None:
+            gaps.append("no place for an adjustment")
+        return "; ".join(gaps)
+
+
+def _inexact(harness: Harness) -> InexactErp:
+    erp = InexactErp()
+    for sku in ("TEE-M", "MUG-01"):
+        erp.add_item(sku, price=Decimal("10.00"))
+    harness.erp = erp
+    return erp
+
+
+SHIPPING_ONLY = {"total": "4.80", "shipping": gbp("4.80"), "shipping_tax": gbp("0.80")}
+APPEASEMENT = {"total": "5.00"}  # no lines, no shipping: all of it is the note's adjustment
+
+
+@pytest.mark.parametrize(
+    ("shape", "figures"),
+    [
+        (SHIPPING_ONLY, {"shipping": "4.00", "shipping_tax": "0.80", "adjustment": "0", "net": "4.00"}),
+        (APPEASEMENT, {"shipping": "0", "shipping_tax": "0", "adjustment": "5.00", "net": "5.00"}),
+    ],
+)
+def test_a_note_the_erp_cannot_post_exactly_is_keyed_by_finance_and_never_posted_or_retried(
+    harness: Harness, shape: dict[str, Any], figures: dict[str, str]
+) -> None:
+    erp = _inexact(harness)
+    harness.post_order()
+    harness.add_refund(refund_of(1, **shape))
+    harness.refunds_job()
+    harness.refunds_job()  # a later job (the sweep's) does not try it again
+    assert erp.credit_notes() == {}
+    assert harness.open_problems() == [("credit_note_manual", "finance", "gid://shopify/Refund/1")]
+    details = harness.problem_details("credit_note_manual")
+    erp_order = erp.find_sales_order("#1001")
+    assert erp_order is not None and details["erp_order"] == erp_order.erp_number
+    assert {key: details[key] for key in figures} == figures
+    assert details["total"] == shape["total"] and "memory" in str(details["reason"]).lower()
+    assert harness.steps().count("credit_note_manual") == 1
+    with harness.store.begin() as conn:
+        count = conn.execute(
+            sa.select(problems.c.count).where(problems.c.kind == "credit_note_manual")
+        ).scalar()
+    assert count == 1
+
+
+def test_an_erp_that_can_post_the_note_exactly_gets_it_posted(harness: Harness) -> None:
+    erp = _inexact(harness)
+    harness.post_order()
+    harness.add_refund(refund_of(1, ("TEE-M", 1, "12.00", "2.00"), total="12.00"))
+    harness.refunds_job()
+    assert list(erp.credit_notes()) == ["gid://shopify/Refund/1"]
+    assert harness.open_problems() == []

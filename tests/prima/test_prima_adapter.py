@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -237,3 +238,58 @@ def test_a_customer_created_by_another_worker_meanwhile_is_the_account_found(
     monkeypatch.setattr(rq, "customer_enquiry", lambda email: enquiry("nobody@example.com"))
     match = adapter.find_or_create_customer(customer)
     assert (match.account, match.created) == (created_by_the_other_worker, False)
+
+
+# --- exact or not at all: shipping-only and appeasement credits ----------------------------------
+def _gbp(value: str) -> Money:
+    return Money.of(value, "GBP")
+
+
+def _shipping_only(refund: str, order: str) -> CreditNote:
+    return CreditNote(refund, order, "GBP", (), shipping=_gbp("4.00"), shipping_tax=_gbp("0.80"))
+
+
+def _appeasement(refund: str, order: str) -> CreditNote:
+    return CreditNote(refund, order, "GBP", (), adjustment=_gbp("5.00"))
+
+
+def test_with_a_carriage_product_a_shipping_only_credit_is_a_carriage_line_with_its_vat(
+    settings: PrimaSettings, sandbox: PrimaSandbox
+) -> None:
+    adapter = PrimaAdapter(settings.model_copy(update={"carriage_product": "CARRIAGE"}))
+    try:
+        adapter.create_sales_order(_order("#CARRY-2"))
+        note = _shipping_only("gid://shopify/Refund/21", "#CARRY-2")
+        assert adapter.credit_note_gap(note) == ""
+        posted = adapter.create_credit_note(note)
+    finally:
+        adapter.client.close()
+    assert sandbox.state.company.credit_values[posted.erp_id] == [
+        ("CARRIAGE", Decimal("4.00"), Decimal("0.80"))
+    ]
+
+
+@pytest.mark.parametrize(
+    ("make", "gap"),
+    [(_shipping_only, "Carriage carries no tax"), (_appeasement, "no adjustment")],
+)
+def test_a_credit_prima_cannot_carry_exactly_is_refused_to_finance_and_nothing_is_created(
+    adapter: PrimaAdapter, sandbox: PrimaSandbox, make: Any, gap: str
+) -> None:
+    adapter.create_sales_order(_order("#P20"))
+    note = make("gid://shopify/Refund/22", "#P20")
+    assert gap in adapter.credit_note_gap(note)
+    with pytest.raises(NeedsPerson, match=r"cannot credit refund .* exactly") as refused:
+        adapter.create_credit_note(note)
+    assert (refused.value.kind.value, refused.value.team.value) == ("credit_note_manual", "finance")
+    assert sandbox.state.company.credit_values == {}
+
+
+def test_even_with_a_carriage_product_an_appeasement_has_no_place_in_a_prima_credit(
+    settings: PrimaSettings,
+) -> None:
+    adapter = PrimaAdapter(settings.model_copy(update={"carriage_product": "CARRIAGE"}))
+    try:
+        assert "no adjustment" in adapter.credit_note_gap(_appeasement("gid://shopify/Refund/23", "#P21"))
+    finally:
+        adapter.client.close()

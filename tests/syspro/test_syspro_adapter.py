@@ -107,6 +107,16 @@ def test_a_despatched_order_cannot_be_amended_and_syspro_says_why(
         adapter.amend_sales_order(_order("#E6", qty=3))
 
 
+def test_a_despatch_of_several_parcels_is_one_dispatch_with_every_tracking_number(
+    adapter: SysproAdapter, sandbox: SysproSandbox
+) -> None:
+    adapter.create_sales_order(_order("#E7"))
+    parcels = ["JD0001", "JD0002", "JD0003"]
+    sandbox.levers.apply("despatch", {"reference": "#E7", "carrier": "DPD", "tracking": parcels})
+    dispatches = [d for d in adapter.dispatches_since(None).items if d.order_reference == "#E7"]
+    assert [(d.carrier, d.tracking_numbers) for d in dispatches] == [("DPD", tuple(parcels))]
+
+
 @pytest.mark.parametrize(
     ("sku", "echoed"),
     [("MUG-WHITE", False), ("CAP-BLACK", True)],  # CAP-BLACK has no free stock: a back-order warning

@@ -324,3 +324,92 @@ def test_a_refund_that_credits_nothing_is_bad_input_and_creates_nothing(
         adapter.create_credit_note(empty)
     with sandbox.state.company.lock:
         assert sandbox.state.company.credit_notes_for("#E13") == []
+
+
+# --- exact or not at all: shipping-only and appeasement notes ------------------------------------
+def _extras(
+    refund: str,
+    order: str,
+    *,
+    shipping: Money | None = None,
+    shipping_tax: Money | None = None,
+    adjustment: Money | None = None,
+    adjustment_tax: Money | None = None,
+) -> CreditNote:
+    """A note with no goods lines: a shipping-only refund, or an appeasement (an adjustment)."""
+    return CreditNote(
+        refund,
+        order,
+        "GBP",
+        (),
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        adjustment=adjustment,
+        adjustment_tax=adjustment_tax,
+    )
+
+
+@pytest.mark.parametrize(
+    ("parts", "gap"),
+    [
+        ({"shipping": gbp("4.00"), "shipping_tax": gbp("0.80")}, "shipping tax 0.80"),
+        ({"adjustment": gbp("5.00"), "adjustment_tax": gbp("1.00")}, "adjustment tax 1.00"),
+        ({"adjustment": gbp("-0.02")}, "negative adjustment"),
+        ({"shipping": gbp("3.95")}, ""),
+        ({"adjustment": gbp("5.00")}, ""),
+    ],
+)
+def test_sortcl_cannot_carry_a_tax_amount_so_only_untaxed_extras_are_exact(
+    adapter: SysproAdapter, parts: dict[str, Money], gap: str
+) -> None:
+    found = adapter.credit_note_gap(_extras("gid://shopify/Refund/90", "#E20", **parts))
+    assert (gap in found and bool(found)) if gap else found == ""
+
+
+@pytest.mark.parametrize(
+    ("parts", "line"),
+    [
+        ({"shipping": gbp("3.95")}, ("SHIPPING", "**", "1", "3.95", "Y")),
+        ({"adjustment": gbp("5.00")}, ("ADJUSTMENT", "**", "1", "5.00", "Y")),
+    ],
+)
+def test_an_untaxed_shipping_only_or_appeasement_note_is_one_untaxed_non_stocked_line(
+    adapter: SysproAdapter, sandbox: SysproSandbox, parts: dict[str, Money], line: tuple[str, ...]
+) -> None:
+    adapter.create_sales_order(_order("#E21"))
+    posted = adapter.create_credit_note(_extras("gid://shopify/Refund/91", "#E21", **parts))
+    company = sandbox.state.company
+    with company.lock:
+        lines = [
+            (ln["StockCode"], ln["Warehouse"], ln["OrderQty"], ln["Price"], ln["StockNotTaxable"])
+            for ln in company.order_lines(posted.erp_id)
+        ]
+    assert lines == [line]
+
+
+@pytest.mark.parametrize(
+    "parts",
+    [
+        {"shipping": gbp("4.00"), "shipping_tax": gbp("0.80")},
+        {"adjustment": gbp("5.00"), "adjustment_tax": gbp("1.00")},
+    ],
+)
+def test_a_note_syspro_cannot_post_exactly_is_refused_to_finance_and_nothing_is_created(
+    adapter: SysproAdapter, sandbox: SysproSandbox, parts: dict[str, Money]
+) -> None:
+    adapter.create_sales_order(_order("#E22"))
+    with pytest.raises(NeedsPerson, match=r"cannot credit refund .* exactly") as refused:
+        adapter.create_credit_note(_extras("gid://shopify/Refund/92", "#E22", **parts))
+    assert (refused.value.kind.value, refused.value.team.value) == ("credit_note_manual", "finance")
+    with sandbox.state.company.lock:
+        assert sandbox.state.company.credit_notes_for("#E22") == []
+
+
+def test_the_sandbox_refuses_a_stock_not_taxable_flag_outside_the_schemas_enum(enet: Enet) -> None:
+    number = _header(enet)
+    doc = _lines_of(number)
+    flag = doc.findall("Item")[1].find("StockNotTaxable")
+    assert flag is not None
+    flag.text = "X"
+    answer = fromstring(enet.post("SORTCL", "sortcl-params.xml", doc))
+    assert any("StockNotTaxable 'X'" in (node.text or "") for node in answer.iter("ErrorDescription"))

@@ -245,6 +245,20 @@ def test_a_despatch_note_becomes_a_dispatch_with_tracking() -> None:
     assert [(ln.sku, ln.quantity) for ln in dispatch.lines] == [("MUG-WHITE", 2)]
 
 
+@pytest.mark.parametrize(
+    ("waybill", "numbers"),
+    [
+        ("15501234, 15501235,15501236", ("15501234", "15501235", "15501236")),  # several parcels
+        ("", ()),
+    ],
+)
+def test_every_parcels_tracking_number_is_read_from_the_waybill(
+    waybill: str, numbers: tuple[str, ...]
+) -> None:
+    note = {"DispatchNote": "0000010002", "DispatchDate": "2026-11-22", "Waybill": waybill}
+    assert xo.dispatch_from_rows(note, []).tracking_numbers == numbers
+
+
 def test_a_number_syspro_garbled_is_reported_not_guessed() -> None:
     with pytest.raises(ValueError, match="where a number belongs"):
         xm.decimal_of("12,5")

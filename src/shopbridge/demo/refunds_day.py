@@ -28,7 +28,7 @@ from shopbridge.sandbox.shopify.resolvers.products import add_product, add_varia
 from shopbridge.sandbox.shopify.resolvers.refunds import create_refund
 from shopbridge.sandbox.shopify.state import ShopState
 
-__all__ = ["RefundsDay", "refunds_report"]
+__all__ = ["RefundsDay", "line_cost", "make_refund", "refunds_report", "shipping_cost"]
 
 SWEEP_KIND = "sweep.refunds"
 NEW_SKU = "MUG-TRAVEL"  # sold in Shopify before the ERP has it: its order waits, and so does its refund
@@ -85,7 +85,7 @@ class RefundsDay:
         stack.wait_until_idle()
         with state.lock:
             tee = next(line for line in order["line_items"] if line["sku"] == "TEE-M")
-        if _refund(state, order["id"], [(tee["id"], 1, "NO_RESTOCK")], shipping=False):
+        if make_refund(state, order["id"], [(tee["id"], 1, "NO_RESTOCK")], shipping=False):
             self.made["before_posting"].append(str(order["name"]))
         stack.emitter().flush(timeout=120)
         stack.wait_until_idle()
@@ -108,7 +108,10 @@ class RefundsDay:
         services = self.stack.services
         assert services is not None
         tasks = admin.list_problems(services, kind="restock_task", status=None)
-        return {**refunds_report(self._state(), self.stack.erp, restock_tasks=len(tasks)), "cases": self.made}
+        manual = admin.list_problems(services, kind="credit_note_manual", status=None, limit=1000)
+        by_hand = {_tail(p.entity_id) for p in manual}
+        report = refunds_report(self._state(), self.stack.erp, restock_tasks=len(tasks), by_hand=by_hand)
+        return {**report, "cases": self.made}
 
     def _state(self) -> ShopState:
         assert self.stack.shopify is not None
@@ -136,30 +139,42 @@ def _make(state: ShopState, case: str, order: dict[str, Any]) -> bool:
     with state.lock:
         line = max(order["line_items"], key=_left)
     if case == "shipping_only":
-        return _refund(state, order["id"], [], shipping=True)
+        return make_refund(state, order["id"], [], shipping=True)
     restock = "RETURN" if case == "with_restock" else "NO_RESTOCK"
-    return _refund(state, order["id"], [(line["id"], 1, restock)], shipping=False)
+    return make_refund(state, order["id"], [(line["id"], 1, restock)], shipping=False)
 
 
 def _left(line: dict[str, Any]) -> int:
     return fig.refundable_quantity(line)
 
 
-def _refund(state: ShopState, order_id: str, lines: list[tuple[str, int, str]], *, shipping: bool) -> bool:
-    """``refundCreate`` with what those units (and the shipping) cost the customer; False if refused."""
+def make_refund(
+    state: ShopState,
+    order_id: str,
+    lines: list[tuple[str, int, str]],
+    *,
+    shipping: bool,
+    note: str = "demo refund",
+    at_order_location: bool = True,
+) -> bool:
+    """``refundCreate`` with what those units (and the shipping) cost the customer; False if refused.
+
+    ``lines`` are (line item id, quantity, restock type); each is returned at the order's location
+    unless ``at_order_location`` is false (then Shopify is given no location).
+    """
     with state.lock:
         order = state.orders[order_id]
         by_id = {line["id"]: line for line in order["line_items"]}
-        owed = sum((_line_cost(order, by_id[i], qty) for i, qty, _r in lines), Decimal(0))
+        owed = sum((line_cost(order, by_id[i], qty) for i, qty, _r in lines), Decimal(0))
         if shipping:
-            owed += _shipping_cost(order)
+            owed += shipping_cost(order)
         sale = next(t for t in order["transactions"] if t["kind"] in ("SALE", "CAPTURE"))
-        location = order["location_id"]
+        location = {"locationId": order["location_id"]} if at_order_location else {}
     data: dict[str, Any] = {
         "orderId": order_id,
-        "note": "demo refund",
+        "note": note,
         "refundLineItems": [
-            {"lineItemId": i, "quantity": qty, "restockType": restock, "locationId": location}
+            {"lineItemId": i, "quantity": qty, "restockType": restock, **location}
             for i, qty, restock in lines
         ],
         "transactions": [
@@ -177,14 +192,16 @@ def _refund(state: ShopState, order_id: str, lines: list[tuple[str, int, str]], 
     return not create_refund(state, data)["userErrors"]
 
 
-def _line_cost(order: dict[str, Any], line: dict[str, Any], quantity: int) -> Decimal:
+def line_cost(order: dict[str, Any], line: dict[str, Any], quantity: int) -> Decimal:
+    """What ``quantity`` units of ``line`` cost the customer (tax included), to the penny."""
     whole = line["unit"].scale(line["quantity"]) - line["discount"]
     tax = sum((t.price.shop for t in line["tax_lines"]), Decimal(0))
     paid = Decimal(whole.shop) if order["taxes_included"] else Decimal(whole.shop) + tax
     return (paid * quantity / int(line["quantity"])).quantize(_CENT)
 
 
-def _shipping_cost(order: dict[str, Any]) -> Decimal:
+def shipping_cost(order: dict[str, Any]) -> Decimal:
+    """What the order's shipping cost the customer, tax included."""
     ship = order["shipping_lines"][0]
     left = Decimal((ship["price"] - ship["discount"]).shop)
     tax = sum((t.price.shop for t in ship["tax_lines"]), Decimal(0))
@@ -194,13 +211,17 @@ def _shipping_cost(order: dict[str, Any]) -> Decimal:
 # --- the report, from the sandboxes' own state --------------------------------------------------
 
 
-def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dict[str, Any]:
+def refunds_report(
+    state: ShopState, erp: DemoErp, *, restock_tasks: int, by_hand: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Shopify's refunds against the ERP's credit notes, both read from their sandboxes.
 
     ``expected`` are the refunds of orders the ERP holds, made before any cancel of the order (a
-    refund of an order never posted, or a cancel's own refund, has nothing to credit).
+    refund of an order never posted, or a cancel's own refund, has nothing to credit), less those
+    the ERP cannot credit exactly: ``handled_manually`` counts those, each given to finance as a
+    ``credit_note_manual`` problem (``by_hand``: their numeric ids) and never posted.
     ``amount_checked`` counts the credit notes whose ERP keeps a gross to compare (SYSPRO works its
-    own tax out, Prima keeps none).
+    own tax out; Prima's is what the adapter sent).
     """
     refunds = _shopify_refunds(state)
     notes = erp_credit_notes(erp)
@@ -208,9 +229,10 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
     for key, gross in notes:
         by_refund.setdefault(key, []).append(gross)
     in_erp = {o.reference for o in erp.orders()}
-    expected = [
+    creditable = [
         key for key, (name, _total, before_cancel) in refunds.items() if name in in_erp and before_cancel
     ]
+    expected = [key for key in creditable if key not in by_hand]
     checked = [(key, gross) for key, gross in notes if gross is not None and key in refunds]
     return {
         "in_shopify": len(refunds),
@@ -225,6 +247,7 @@ def refunds_report(state: ShopState, erp: DemoErp, *, restock_tasks: int) -> dic
         "amount_checked": len(checked),
         "amount_differs": sum(1 for key, gross in checked if gross != refunds[key][1]),
         "restock_tasks": restock_tasks,
+        "handled_manually": sum(1 for key in creditable if key in by_hand),
     }
 
 
@@ -280,9 +303,15 @@ def _syspro(erp: Any) -> list[tuple[str, Decimal | None]]:
 
 
 def _prima(erp: Any) -> list[tuple[str, Decimal | None]]:
+    """Each credit's gross as the adapter sent it: every line's net ``Price`` and ``ExtTaxVal``, and
+    any ``Carriage`` (which carries no tax)."""
     company = erp.sandbox.state.company
     with company.lock:
-        return [(_tail(ref), None) for order in company.orders.values() for ref in order.credits]
+        return [
+            (_tail(ref), sum((net + tax for _p, net, tax in company.credit_values[number]), Decimal(0)))
+            for order in company.orders.values()
+            for ref, number in order.credits.items()
+        ]
 
 
 def _tail(gid: str) -> str:

@@ -17,6 +17,12 @@ lost and never reaches the ERP before its order.
 finance gets one ``credit_note_manual`` problem per refund with the figures ready to key (lines, tax,
 total) and the same as CSV in its details.
 
+**No exact credit note.** An ERP whose credit-note format cannot carry a refund to the penny (its
+adapter offers :class:`~shopbridge.ports.erp.ErpCreditExactness` and names the gap: e.g. SYSPRO
+cannot set Shopify's tax on shipping) is not given an inexact note: finance gets the same
+``credit_note_manual`` problem, with the figures to key and the ERP order's number, and the refund
+is marked handled by hand so later jobs and sweeps do not try it again.
+
 **Restock** (``domain/credit_notes.py`` decides what comes back): an ERP
 with ``CREDIT_NOTE_RESTOCK`` or ``RETURN_ORDER`` restocks with the credit note; otherwise operations
 get a ``restock_task`` problem listing SKU, quantity and warehouse.
@@ -45,7 +51,7 @@ from shopbridge.engine.job import Job
 from shopbridge.errors import NeedsPerson
 from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.spec import Flow, FlowContext
-from shopbridge.ports.erp import Capability
+from shopbridge.ports.erp import Capability, ErpCreditExactness
 from shopbridge.ports.store import Transaction
 
 __all__ = ["FLOW", "KIND", "SWEEP", "after_order_posted", "credit_note_csv", "enqueue_refunds"]
@@ -78,7 +84,7 @@ def handle(job: Job, ctx: FlowContext) -> None:
         return
     pending = _not_of_cancel(ctx, order_id, pending)
     for refund in pending:
-        _credit(refund, ctx)
+        _credit(refund, sync.erp_number, ctx)
 
 
 def _not_of_cancel(ctx: FlowContext, order_id: str, pending: list[Refund]) -> list[Refund]:
@@ -116,16 +122,20 @@ def after_order_posted(tx: Transaction, order: Order, ctx: FlowContext) -> None:
 # -- one refund --------------------------------------------------------------------------------
 
 
-def _credit(refund: Refund, ctx: FlowContext) -> None:
-    if not {Capability.CREDIT_NOTE, Capability.RETURN_ORDER} & ctx.erp.capabilities:
-        _manual(refund, ctx)
-        return
+def _credit(refund: Refund, erp_order: str, ctx: FlowContext) -> None:
     try:
         mapped = _mapped(refund, ctx)
     except RefundUnmappable as exc:
         _unmappable(refund, exc, ctx)
         return
-    erp_restocks = any(capability in ctx.erp.capabilities for capability in _RESTOCKS)
+    if not {Capability.CREDIT_NOTE, Capability.RETURN_ORDER} & ctx.erp.capabilities:
+        _manual(refund, mapped, erp_order, f"{ctx.erp.vendor} has no credit-note API", ctx)
+        return
+    gap = _inexact(mapped.note, ctx)
+    if gap:
+        _manual(refund, mapped, erp_order, f"{ctx.erp.vendor} cannot post it exactly ({gap})", ctx)
+        return
+    erp_restocks = _erp_restocks(ctx)
     posted = ctx.erp.create_credit_note(mapped.note)
     with ctx.uow.begin() as tx:
         tx.link(LINK, ctx.shop.name, refund.shopify_id, posted.erp_id, posted.number or posted.erp_id)
@@ -136,6 +146,15 @@ def _credit(refund: Refund, ctx: FlowContext) -> None:
             tx.add_trail(
                 ctx.shop.name, refund.order_id, "restock_task", {"rows": restock_rows(mapped.restocks)}
             )
+
+
+def _inexact(note: CreditNote, ctx: FlowContext) -> str:
+    """What the ERP's credit-note format cannot carry of ``note`` exactly; "" when it can."""
+    return ctx.erp.credit_note_gap(note) if isinstance(ctx.erp, ErpCreditExactness) else ""
+
+
+def _erp_restocks(ctx: FlowContext) -> bool:
+    return any(capability in ctx.erp.capabilities for capability in _RESTOCKS)
 
 
 def _mapped(refund: Refund, ctx: FlowContext) -> MappedRefund:
@@ -208,30 +227,40 @@ def _unmappable(refund: Refund, exc: RefundUnmappable, ctx: FlowContext) -> None
         )
 
 
-def _manual(refund: Refund, ctx: FlowContext) -> None:
-    """No credit-note path in this ERP: finance keys the note from the figures, once per refund."""
-    try:
-        mapped = _mapped(refund, ctx)
-    except RefundUnmappable as exc:
-        _unmappable(refund, exc, ctx)
-        return
+def _manual(refund: Refund, mapped: MappedRefund, erp_order: str, why: str, ctx: FlowContext) -> None:
+    """No (exact) credit-note path: finance keys the note from the figures, once per refund.
+
+    The ``credit_note_manual`` link marks the refund handled by hand, so no later job posts it. Goods
+    that come back still need booking in where the ERP cannot restock through its API.
+    """
     note = mapped.note
     report = ProblemReport(
         kind=ProblemKind.CREDIT_NOTE_MANUAL,
         entity_type=ENTITY,
         entity_id=refund.shopify_id,
         message=(
-            f"refund {refund.shopify_id} on {refund.order_name}: {ctx.erp.vendor} has no credit-note API. "
-            f"Key a credit note of {note.total.rounded()} against {refund.order_name} from the figures "
-            "(details: lines, tax, total, csv), then resolve this problem."
+            f"refund {refund.shopify_id} on {refund.order_name}: {why}. Key a credit note of "
+            f"{note.total.rounded()} against ERP order {erp_order} ({refund.order_name}) from the "
+            "figures (details: lines, shipping, adjustment, net, tax, total, csv), then resolve this problem."
         ),
-        details={"order": refund.order_name, **_figures(note), "csv": credit_note_csv(note)},
+        details={
+            "order": refund.order_name,
+            "erp_order": erp_order,
+            "reason": why,
+            **_figures(note),
+            "restock": restock_rows(mapped.restocks),
+            "csv": credit_note_csv(note),
+        },
         shop=ctx.shop.name,
     )
     with ctx.uow.begin() as tx:
         tx.report_problem(report)
         tx.link(MANUAL_LINK, ctx.shop.name, refund.shopify_id, refund.shopify_id, refund.order_name)
-        tx.add_trail(ctx.shop.name, refund.order_id, "credit_note_manual", {"refund": refund.shopify_id})
+        tx.add_trail(
+            ctx.shop.name, refund.order_id, "credit_note_manual", {"refund": refund.shopify_id, "reason": why}
+        )
+        if mapped.restocks and not _erp_restocks(ctx):
+            tx.report_problem(_restock_task(refund, mapped, ctx))
 
 
 def _restock_task(refund: Refund, mapped: MappedRefund, ctx: FlowContext) -> ProblemReport:
@@ -286,7 +315,9 @@ def _figures(note: CreditNote) -> dict[str, Any]:
             for ln in note.lines
         ],
         "shipping": str(note.shipping.amount) if note.shipping else "0",
+        "shipping_tax": str(note.shipping_tax.amount) if note.shipping_tax else "0",
         "adjustment": str(note.adjustment.amount) if note.adjustment else "0",
+        "adjustment_tax": str(note.adjustment_tax.amount) if note.adjustment_tax else "0",
         "net": str(note.net_total.amount),
         "tax": str(note.tax_total.amount),
         "total": str(note.total.amount),

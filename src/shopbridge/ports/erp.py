@@ -254,3 +254,28 @@ def document_url(erp: object, kind: str, erp_id: str) -> str | None:
     if not erp_id or not isinstance(erp, ErpDocumentLinks):
         return None
     return erp.document_url(kind, erp_id)
+
+
+@runtime_checkable
+class ErpCreditExactness(Protocol):
+    """An ERP whose credit-note format cannot carry every refund to the penny says which it cannot.
+
+    The refunds flow asks before posting; a note the ERP would post inexactly is not posted (finance
+    keys it from the figures instead). An adapter without this posts every note exactly.
+    """
+
+    def credit_note_gap(self, note: CreditNote) -> str:
+        """``""`` when the ERP can post ``note`` exactly (lines, shipping, adjustment, each with
+        Shopify's tax); otherwise what its format cannot carry, in words finance can act on."""
+        ...
+
+
+class InexactCreditNote(NeedsPerson):
+    """The ERP would post this credit note inexactly, so it posts nothing: finance keys it by hand."""
+
+    def __init__(self, vendor: str, note: CreditNote, gap: str) -> None:
+        super().__init__(
+            f"{vendor} cannot credit refund {note.refund_reference} exactly: {gap}",
+            kind=ProblemKind.CREDIT_NOTE_MANUAL,
+            details={"refund": note.refund_reference, "order_reference": note.order_reference, "gap": gap},
+        )

@@ -65,6 +65,7 @@ def new_credit(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
 
 
 def _post_credit(company: PrimaCompany, order: Order, data: ET.Element) -> str:
+    values = _credit_values(data)  # a bad number refuses the credit before anything moves
     number = company.next_number("CN")
     lines = []
     for node in data.findall("CreditLineData"):
@@ -75,7 +76,18 @@ def _post_credit(company: PrimaCompany, order: Order, data: ET.Element) -> str:
         lines.append((node.get("Product", ""), qty, restock))
     order.credits[data.get("CreditRef", "")] = number
     company.credits[number] = lines
+    company.credit_values[number] = values
     return number
+
+
+def _credit_values(data: ET.Element) -> list[tuple[str, Decimal, Decimal]]:
+    values = [
+        (node.get("Product", ""), num(node.get("Price"), "Price"), num(node.get("ExtTaxVal"), "ExtTaxVal"))
+        for node in data.findall("CreditLineData")
+    ]
+    if data.get("Carriage"):
+        values.append(("Carriage", num(data.get("Carriage"), "Carriage"), Decimal(0)))
+    return values
 
 
 def journal(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:

@@ -107,6 +107,9 @@ class PrimaCompany:
     orders: dict[str, Order] = field(default_factory=dict)
     despatches: list[Despatch] = field(default_factory=list)
     credits: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
+    # Each credit's money as sent, by credit number: (product, Price, ExtTaxVal) per CreditLineData and
+    # ("Carriage", value, 0) for its Carriage (kept for tests and the demo; no enquiry answers it).
+    credit_values: dict[str, list[tuple[str, Decimal, Decimal]]] = field(default_factory=dict)
     journals: dict[str, str] = field(default_factory=dict)
     # Each journal's lines as (nominal, debit - credit), by reference: what a ledger enquiry would show
     # (kept for tests and the demo; the wire's JournalEnquiry answers the number only).

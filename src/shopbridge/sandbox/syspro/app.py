@@ -147,7 +147,7 @@ class SysproLevers(ErpLevers):
                 self.state.company,
                 b["reference"],
                 carrier=b["carrier"],
-                tracking=b["tracking"],
+                tracking=_waybill(b["tracking"]),
                 quantities=b.get("quantities"),
             )
 
@@ -169,3 +169,9 @@ class SysproLevers(ErpLevers):
 
 def create_app(state: SysproState) -> Starlette:
     return Starlette(routes=[*_enet_routes(state), lever_route(SysproLevers(state))])
+
+
+def _waybill(tracking: str | list[str]) -> str:
+    """One parcel's tracking number, or several parcels' (a list) keyed comma-separated into the
+    one waybill field, as a warehouse keys a multi-parcel despatch (WIRE.md: assumed)."""
+    return tracking if isinstance(tracking, str) else ", ".join(tracking)

@@ -8,7 +8,9 @@ What the public evidence shows (WIRE.md, sources Z, W, N) and this module does:
 - SORTCL ``SOCreditNoteLine/Item`` (one per line): ``CreditNoteNumber`` must be an existing credit
   note; a stocked line (``NonStockedLine`` N) needs a stock code and warehouse on file, a
   non-stocked line the warehouse ``**``; a zero quantity needs ``AllowZeroQty`` Y; with no price
-  the item's default price is used. ``ApplyIfEntireDocumentValid`` Y applies all lines or none.
+  the item's default price is used; ``StockNotTaxable`` is N, Y or empty (the schema's enum) and Y
+  marks the line untaxed. A line carries no tax amount: SYSPRO works tax out from the tax code.
+  ``ApplyIfEntireDocumentValid`` Y applies all lines or none.
 What is our assumption: that SYSPRO keeps a credit note as a sales-order document (``SorMaster``
 with ``DocumentType`` C, numbered from the sales order sequence), the ``Status`` wording, the
 rejection shape (``ErrorMessages/ErrorDescription``), and that posting lines moves no stock.
@@ -145,6 +147,8 @@ def _line_problems(company: Company, item: ET.Element) -> list[str]:
     price = text(item, "Price")
     if price and decimal_or_none(price) is None:
         problems.append(f"Price '{price}' is not numeric")
+    if text(item, "StockNotTaxable").upper() not in ("", "N", "Y"):
+        problems.append(f"StockNotTaxable '{text(item, 'StockNotTaxable')}' is not valid for line '{code}'")
     return problems
 
 
@@ -164,6 +168,7 @@ def _add_line(company: Company, item: ET.Element) -> None:
         "OrderQty": text(item, "OrderQty", "0"),
         "ShipQty": "0",
         "Price": text(item, "Price") or _default_price(company, code),
+        "StockNotTaxable": text(item, "StockNotTaxable").upper() or "N",
     }
     company.put("SorDetail", f"{number}|{line}", row)
 

@@ -14,6 +14,7 @@ from shopbridge.domain.money import Money
 from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.records import (
     CreditNote,
+    CreditNoteLine,
     Customer,
     Dispatch,
     Item,
@@ -32,6 +33,7 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    InexactCreditNote,
     Page,
     PostedDocument,
     UnknownSku,
@@ -256,8 +258,42 @@ class PrimaAdapter:
         existing = order.extra.get(f"credit:{note.refund_reference}")
         if existing:
             return PostedDocument(existing, existing, existed=True)
-        number = rq.read_created(self._client.call(rq.new_credit(order.erp_id, note)), "CreditNumber")
+        gap = self.credit_note_gap(note)
+        if gap:  # the flow asks first; an inexact note is never posted
+            raise InexactCreditNote(self.vendor, note, gap)
+        request = rq.new_credit(order.erp_id, self._carried_credit(note))
+        number = rq.read_created(self._client.call(request), "CreditNumber")
         return PostedDocument(number, number, extra={"order": order.erp_id})
+
+    def credit_note_gap(self, note: CreditNote) -> str:
+        """What ``NewCredit`` cannot carry exactly (``ports/erp.ErpCreditExactness``); "" when it can.
+
+        Its lines (``CreditLineData``) carry a product, a net price and Shopify's tax (``ExtTaxVal``);
+        its ``Carriage`` a value and no tax. So an adjustment (no product) has no place, and taxed
+        shipping fits only as a line on the carriage product (``erp.prima.carriage_product``).
+        """
+        gaps = []
+        if note.adjustment is not None or note.adjustment_tax is not None:
+            adjustment = note.adjustment or Money.zero(note.currency)
+            gaps.append(
+                f"an adjustment of {adjustment.rounded()}: NewCredit has no adjustment, only product lines"
+            )
+        taxed = note.shipping_tax is not None and not note.shipping_tax.is_zero()
+        if taxed and not self._settings.carriage_product:
+            gaps.append(
+                "shipping tax: NewCredit's Carriage carries no tax (set erp.prima.carriage_product to "
+                "credit shipping as a line with its VAT)"
+            )
+        return "; ".join(gaps)
+
+    def _carried_credit(self, note: CreditNote) -> CreditNote:
+        """Refunded shipping as a line on the carriage product, with Shopify's VAT (as orders carry it)."""
+        product = self._settings.carriage_product
+        if not product or note.shipping is None:
+            return note
+        tax = note.shipping_tax or Money.zero(note.currency)
+        line = CreditNoteLine(sku=product, quantity=1, net=note.shipping, tax=tax)
+        return replace(note, lines=(*note.lines, line), shipping=None, shipping_tax=None)
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
         found = rq.records(self._client.call(rq.journal_enquiry(entry.reference)), "Journal")

@@ -49,6 +49,7 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    InexactCreditNote,
     Page,
     PostedDocument,
     UnknownSku,
@@ -300,6 +301,9 @@ class SysproAdapter:
         existing = self._order_number(reference)
         if existing is not None and self._has_lines(existing):
             return PostedDocument(existing, existing, existed=True, extra=_restock_task(note))
+        gap = xc.credit_gap(note)
+        if gap:  # the flow asks first; an inexact note is never posted
+            raise InexactCreditNote(self.vendor, note, gap)
         order = self._order_to_credit(note)
         taken_from = {ln.sku: ln.warehouse for ln in order.lines if ln.warehouse}
         lines = xc.credit_lines(note, warehouse=self._settings.default_warehouse, by_sku=taken_from)
@@ -312,6 +316,10 @@ class SysproAdapter:
         number = self._post_credit_header(note, reference, order)
         self._post_credit_lines(number, lines)
         return PostedDocument(number, number, extra=_restock_task(note))
+
+    def credit_note_gap(self, note: CreditNote) -> str:
+        """What SORTCL cannot post exactly (``ports/erp.ErpCreditExactness``); "" when it can."""
+        return xc.credit_gap(note)
 
     def _order_to_credit(self, note: CreditNote) -> SalesOrder:
         order = self.find_sales_order(note.order_reference)

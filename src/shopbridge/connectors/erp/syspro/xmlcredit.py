@@ -23,6 +23,7 @@ from shopbridge.errors import NeedsPerson
 _MAX_PO = 30  # CustomerPoNumber's width in SYSPRO's sales order schemas
 _REFUND_GID = "gid://shopify/Refund/"
 SHIPPING_CODE = "SHIPPING"  # our non-stocked code for a refunded delivery charge
+ADJUSTMENT_CODE = "ADJUSTMENT"  # our non-stocked code for an untaxed refund adjustment
 NON_STOCKED_WAREHOUSE = "**"  # SORTCL's schema: the warehouse of a non-stocked line
 _CENT = Decimal("0.01")
 
@@ -86,12 +87,35 @@ class CreditLine:
     price: Decimal
     description: str = ""
     stocked: bool = True
+    taxable: bool = True  # False: ``StockNotTaxable`` Y, SYSPRO adds no tax of its own
+
+
+def credit_gap(note: CreditNote) -> str:
+    """What SORTCL cannot carry of ``note`` exactly; "" when every part of it fits.
+
+    SORTCL's line takes a price and a tax code (``StockTaxCode``) or ``StockNotTaxable`` Y, never a
+    tax amount (the schema lists every element): SYSPRO works the tax out itself. Goods lines credit
+    under their item's own tax code, as the sale was taxed. Shipping and an adjustment have no item
+    and no tax code of Shopify's to give, so they fit only untaxed (a non-stocked line with
+    ``StockNotTaxable`` Y), and only as a positive amount (a credit line's price).
+    """
+    gaps = []
+    if note.shipping_tax is not None and not note.shipping_tax.is_zero():
+        gaps.append(f"shipping tax {note.shipping_tax.rounded()}: a SORTCL line cannot carry a tax amount")
+    if note.adjustment_tax is not None and not note.adjustment_tax.is_zero():
+        gaps.append(
+            f"adjustment tax {note.adjustment_tax.rounded()}: a SORTCL line cannot carry a tax amount"
+        )
+    if note.adjustment is not None and note.adjustment.amount < 0:
+        gaps.append(f"a negative adjustment {note.adjustment.rounded()}: a credit line's price is positive")
+    return "; ".join(gaps)
 
 
 def credit_lines(
     note: CreditNote, *, warehouse: str, by_sku: Mapping[str, str] | None = None
 ) -> list[CreditLine]:
-    """The note's goods lines at exact unit prices, and a non-stocked line for refunded shipping.
+    """The note's goods lines at exact unit prices, and untaxed non-stocked lines for refunded
+    shipping and an adjustment (:func:`credit_gap` says when those cannot be exact).
 
     A line's warehouse is its own, else the one the original order took that SKU from
     (``by_sku``), else ``warehouse``.
@@ -100,18 +124,20 @@ def credit_lines(
     for line in note.lines:
         where = line.warehouse or (by_sku or {}).get(line.sku) or warehouse
         lines.extend(_priced(line.sku, where, line.quantity, line.net.amount))
-    if note.shipping is not None and note.shipping.amount:
-        lines.append(
-            CreditLine(
-                SHIPPING_CODE,
-                NON_STOCKED_WAREHOUSE,
-                1,
-                note.shipping.amount,
-                description="Shipping refund",
-                stocked=False,
-            )
-        )
+    extras = (
+        (SHIPPING_CODE, note.shipping, "Shipping refund"),
+        (ADJUSTMENT_CODE, note.adjustment, "Refund adjustment"),
+    )
+    for code, money, description in extras:
+        if money is not None and money.amount:
+            lines.append(_non_stocked(code, money.amount, description))
     return lines
+
+
+def _non_stocked(code: str, price: Decimal, description: str) -> CreditLine:
+    return CreditLine(
+        code, NON_STOCKED_WAREHOUSE, 1, price, description=description, stocked=False, taxable=False
+    )
 
 
 def _priced(sku: str, warehouse: str, quantity: int, net: Decimal) -> Iterator[CreditLine]:
@@ -156,6 +182,8 @@ def sortcl_xml(credit_note: str, lines: list[CreditLine]) -> str:
         sub(item, "Warehouse", line.warehouse)
         sub(item, "OrderQty", str(line.quantity))
         sub(item, "Price", amount(line.price))
+        if not line.taxable:
+            sub(item, "StockNotTaxable", "Y")
     return to_text(root)
 
 

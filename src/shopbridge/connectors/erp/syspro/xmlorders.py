@@ -237,6 +237,8 @@ def dispatch_from_rows(note: dict[str, str], lines: Sequence[dict[str, str]]) ->
 
     ``Waybill`` is our assumption: neither SORQRY nor the dispatch-note query (SORQDN) shows any
     tracking field in the public evidence, so a site may keep tracking numbers elsewhere (WIRE.md).
+    A despatch of several parcels carries each parcel's number in it, comma-separated (as Sage 200's
+    consignment does): one fulfilment with every tracking number.
     """
     waybill = note.get("Waybill", "")
     return Dispatch(
@@ -247,6 +249,6 @@ def dispatch_from_rows(note: dict[str, str], lines: Sequence[dict[str, str]]) ->
             DispatchLine(sku=ln["MStockCode"], quantity=int(decimal_of(ln["MQtyToDispatch"]))) for ln in lines
         ),
         carrier=note.get("ShippingInstrs", ""),
-        tracking_numbers=(waybill,) if waybill else (),
+        tracking_numbers=tuple(part.strip() for part in waybill.split(",") if part.strip()),
         warehouse=note.get("Warehouse", ""),
     )
