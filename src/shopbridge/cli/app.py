@@ -116,6 +116,7 @@ def _build() -> None:
     _mount_optional("shopbridge.cli.connect_cmd", "connect_app", "connect", "Connect Shopify and the ERP.")
     _mount_optional("shopbridge.cli.link_cmd", "link_app", "link", "Link the catalogue to the ERP.")
     _register_optional("shopbridge.cli.reconcile_cmd")
+    _register_optional("shopbridge.cli.rehearse_cmd")
 
 
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)\[")  # every "[" not escaped already ("[[shops]]" too)

@@ -1,0 +1,117 @@
+"""A rehearsal from start to verdict: the stack, the demo's day with the scenario's peak in it, the
+drain, the ground truth, and the figures.
+
+The demo's phases (``DemoDay``) run unchanged on a :class:`RehearsalStack`; the peak goes in after
+the day's trade (the workers are running by then), and month end's refunds after the demo's own.
+Everything the verdict says is read from the sandboxes (see :mod:`shopbridge.rehearse.truth`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shopbridge.demo.day import DemoDay
+from shopbridge.rehearse import metrics
+from shopbridge.rehearse.month_end import month_end
+from shopbridge.rehearse.peak import Peak, extend_catalogue
+from shopbridge.rehearse.sampler import Sampler
+from shopbridge.rehearse.scenario import Scenario
+from shopbridge.rehearse.stack import RehearsalStack, StackSpec
+from shopbridge.rehearse.truth import Finding, check_ground_truth
+
+__all__ = ["Rehearsal", "RehearsalState"]
+
+
+@dataclass
+class RehearsalState:
+    """What the live display shows; the runner updates it as it goes."""
+
+    phase: str = "starting"
+    orders_placed: int = 0
+    orders_total: int = 0
+    sampler: Sampler | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Rehearsal:
+    def __init__(self, scenario: Scenario, spec: StackSpec) -> None:
+        self.scenario, self.spec = scenario, spec
+        self.state = RehearsalState(orders_total=scenario.trade.orders)
+        self.phases: dict[str, tuple[float, float]] = {}
+
+    def run(self) -> dict[str, Any]:
+        """Run the scenario; the result (figures, findings) as ``rehearsal.json`` holds it."""
+        with RehearsalStack(self.scenario, self.spec) as stack:
+            sampler = Sampler(stack)
+            self.state.sampler = sampler
+            sampler.start()
+            try:
+                return self._run(stack, sampler)
+            finally:
+                sampler.stop()
+
+    def _run(self, stack: RehearsalStack, sampler: Sampler) -> dict[str, Any]:
+        trade = self.scenario.trade
+        day = DemoDay(stack, stack.options)
+        skus = self._timed("catalogue size", sampler, lambda: extend_catalogue(stack, trade.catalogue_size))
+        self._timed("trade", sampler, day.trade)
+        peak = Peak(stack, self.scenario, skus, sampler.now)
+        self.state.events = peak.events
+        self._timed("peak", sampler, lambda: peak.run(self._placed))
+        drained = self._timed("drain", sampler, lambda: self._drain(stack))
+        peak.end_faults()
+        extra: dict[str, Any] = {}
+        for phase in DemoDay.PHASES[1:]:
+            self._timed(phase, sampler, getattr(day, phase))
+            if phase == "refund" and (trade.refunds or trade.chargebacks):
+                extra = self._timed(
+                    "month end",
+                    sampler,
+                    lambda: month_end(
+                        stack,
+                        day.refunds,
+                        peak.names,
+                        count=trade.refunds,
+                        chargebacks=trade.chargebacks,
+                        seed=self.scenario.seed,
+                    ),
+                )
+        self.state.phase = "checking"
+        data = day.report().to_json()
+        findings = check_ground_truth(data, [o.reference for o in stack.erp.orders()])
+        findings += self._run_findings(stack, drained)
+        time.sleep(0.6)  # one more sample after the last phase
+        return metrics.result(
+            self.scenario, self.spec, stack, sampler, peak, self.phases, data, findings, extra
+        )
+
+    def _drain(self, stack: RehearsalStack) -> bool:
+        stack.emitter().flush(timeout=min(120.0, self.scenario.drain_timeout_seconds))
+        return stack.wait_until_idle(timeout=self.scenario.drain_timeout_seconds)
+
+    def _run_findings(self, stack: RehearsalStack, drained: bool) -> list[Finding]:
+        found = []
+        if not drained:
+            found.append(
+                Finding("drain", f"the queue did not drain within {self.scenario.drain_timeout_seconds:g} s")
+            )
+        died = stack.pool.died() if stack.pool is not None else []
+        if died:
+            found.append(
+                Finding("workers", "worker processes exited by themselves", [f"pid {p}" for p in died])
+            )
+        return found
+
+    def _placed(self, n: int) -> None:
+        self.state.orders_placed = n
+
+    def _timed(self, name: str, sampler: Sampler, action: Callable[[], Any]) -> Any:
+        self.state.phase = name
+        began = sampler.now()
+        try:
+            return action()
+        finally:
+            self.phases[name] = (began, sampler.now())
