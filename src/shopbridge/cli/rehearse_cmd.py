@@ -36,7 +36,7 @@ def rehearse(
         None, help="an empty PostgreSQL URL of the rehearsal's own (default: SQLite in the workdir)"
     ),
     erp: str = typer.Option("sage200", help="sage200, syspro, prima (sandboxes) or tryton (a real server)"),
-    workdir: Path = typer.Option(Path("var/rehearsal"), help="config, store, logs and the reports"),
+    workdir: str = typer.Option("var/rehearsal", help="config, store, logs and the reports"),
     live: bool = typer.Option(True, "--live/--no-live", help="show progress while it runs"),
 ) -> None:
     """Rehearse a peak or a bad day on the sandboxes; exit 1 naming what was lost or doubled."""
@@ -51,9 +51,10 @@ def rehearse(
         console.print(f"[red]--erp {erp}: choose one of {', '.join(ERPS)}[/red]")
         raise typer.Exit(2)
     chosen = load_scenario(scenario).scaled(orders)
-    workdir.mkdir(parents=True, exist_ok=True)
-    clear_reports(workdir)
-    spec = StackSpec(workdir, erp, prepare_database(database, workdir), workers, threads)
+    folder = Path(workdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    clear_reports(folder)
+    spec = StackSpec(folder, erp, prepare_database(database, folder), workers, threads)
     rehearsal = Rehearsal(chosen, spec)
     try:
         with _sigterm_as_interrupt(), _display(rehearsal, live):
@@ -66,7 +67,7 @@ def rehearse(
             "[yellow]rehearsal interrupted: every process it started is stopped; no report[/yellow]"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    json_path, html_path = write_reports(workdir, result)
+    json_path, html_path = write_reports(folder, result)
     _summary(result, json_path, html_path)
     if not result["ok"]:
         raise typer.Exit(EXIT_FINDINGS)
@@ -97,7 +98,8 @@ def _display(rehearsal: object, live: bool) -> Iterator[None]:
 
 def _progress(rehearsal: object) -> Table:
     state = rehearsal.state  # type: ignore[attr-defined]
-    table = Table(title=f"shopbridge rehearse: {rehearsal.scenario.name}", show_header=False)  # type: ignore[attr-defined]
+    name = rehearsal.scenario.name  # type: ignore[attr-defined]
+    table = Table(title=f"shopbridge rehearse: {name}", show_header=False)
     table.add_row("phase", state.phase)
     table.add_row("peak orders placed", f"{state.orders_placed} of {state.orders_total}")
     sample = state.sampler.latest() if state.sampler else None
@@ -117,7 +119,8 @@ def _summary(result: dict[str, object], json_path: Path, html_path: Path) -> Non
         f"{peak['orders_placed']} peak orders, {peak['orders_per_second_sustained']} orders/s sustained,"
         f" peak backlog {peak['peak_backlog']} jobs, oldest {peak['peak_queue_age_seconds']} s,"
         f" drained in {peak['time_to_drain_seconds']} s; ERP concurrency used"
-        f" {limits['erp_concurrency_share_used']:.0%}, Shopify budget {limits['shopify_budget_share_used']:.0%}"
+        f" {limits['erp_concurrency_share_used']:.0%},"
+        f" Shopify budget {limits['shopify_budget_share_used']:.0%}"
         f" (bound by {limits['bound_by']})",
         highlight=False,
     )

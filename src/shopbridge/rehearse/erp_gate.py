@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import httpx
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -52,7 +53,9 @@ class ErpGate:
         self._outage_until = 0.0
         self._upstream = ""
         self._slots: asyncio.Semaphore | None = None
-        self._client: httpx.AsyncClient | None = None
+        # A blocking client run on the server's thread pool: closed by stop() from any thread (an
+        # async client would have to be closed on the server's own event loop).
+        self._client = httpx.Client(timeout=120)
         self._server = ServerThread(
             Starlette(routes=[Route("/{path:path}", self._answer, methods=_METHODS)]),
             name="rehearse-erp-gate",
@@ -66,6 +69,7 @@ class ErpGate:
 
     def stop(self) -> None:
         self._server.stop()
+        self._client.close()
 
     def outage(self, seconds: float) -> None:
         """The ERP is down for ``seconds`` from now: every request is refused with 503."""
@@ -88,8 +92,6 @@ class ErpGate:
             return refusal
         if self._slots is None:  # made on the server's own event loop
             self._slots = asyncio.Semaphore(self.concurrency)
-            self._client = httpx.AsyncClient(timeout=120)
-        assert self._client is not None
         body = await request.body()
         async with self._slots:
             started = time.monotonic()
@@ -97,10 +99,10 @@ class ErpGate:
             try:
                 if self.latency:
                     await asyncio.sleep(self.latency)
-                upstream = await self._client.request(
+                upstream = await run_in_threadpool(
+                    self._client.request,
                     request.method,
-                    f"{self._upstream}{request.url.path}",
-                    params=request.query_params.multi_items(),
+                    _target(self._upstream, request),
                     content=body,
                     headers={k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP},
                 )
@@ -132,6 +134,12 @@ class ErpGate:
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _target(upstream: str, request: Request) -> str:
+    """The ERP's address for this request, its query string as sent (OData's ``$filter`` intact)."""
+    query = request.url.query
+    return f"{upstream}{request.url.path}" + (f"?{query}" if query else "")
 
 
 def _unavailable() -> Response:

@@ -9,6 +9,7 @@ Shares of the limits are over the peak window (the first peak order to the drain
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from shopbridge.rehearse.peak import Peak
@@ -109,7 +110,7 @@ def throughput(samples: list[Sample]) -> dict[str, list[list[float]]]:
     """Jobs done per second per kind, between consecutive samples: {kind: [[at, per second], ...]}."""
     kinds = sorted({kind for s in samples for kind in s.done})
     series: dict[str, list[list[float]]] = {kind: [] for kind in kinds}
-    for before, after in zip(samples, samples[1:], strict=False):
+    for before, after in pairwise(samples):
         span = max(after.at - before.at, 1e-9)
         for kind in kinds:
             rate = (after.done.get(kind, 0) - before.done.get(kind, 0)) / span

@@ -86,8 +86,8 @@ svg.chart{{width:100%;height:auto}} svg.chart rect{{fill:#3a6ea5}} .axis{{stroke
 .chart-title,.chart-label{{font-size:12px}} th{{text-align:left;padding-right:1rem}}
 .pass{{color:#17692b}} .fail{{color:#a11}}</style></head><body>
 <h1>{title}</h1>
-<p class="{verdict.lower()}"><strong>{verdict}</strong>: {len(result["findings"])} findings against the sandboxes'
-own state; {result["workers"]} worker processes on {escape(result["database"])}.</p>
+<p class="{verdict.lower()}"><strong>{verdict}</strong>: {len(result["findings"])} findings against
+the sandboxes' own state; {result["workers"]} worker processes on {escape(result["database"])}.</p>
 <h2>Findings</h2><ul>{findings}</ul>
 <h2>Figures</h2><table>{table}</table>
 <h2>Oversells</h2><table><tr><th>SKU</th><th>ERP stock</th><th>sold</th><th>oversold</th><th>cause</th></tr>

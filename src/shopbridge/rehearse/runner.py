@@ -44,7 +44,8 @@ class Rehearsal:
 
     def run(self) -> dict[str, Any]:
         """Run the scenario; the result (figures, findings) as ``rehearsal.json`` holds it."""
-        with RehearsalStack(self.scenario, self.spec) as stack:
+        stack = RehearsalStack(self.scenario, self.spec)
+        with stack:
             sampler = Sampler(stack)
             self.state.sampler = sampler
             sampler.start()

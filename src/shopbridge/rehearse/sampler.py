@@ -8,6 +8,7 @@ slot-seconds so far.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,10 +71,8 @@ class Sampler:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            try:
+            with contextlib.suppress(Exception):  # a sample missed (say the store is busy) is a gap
                 self.samples.append(self.take())
-            except Exception:  # a sample missed (the store restarting, say) is a gap, not a failure
-                pass
             self._stop.wait(SAMPLE_SECONDS)
 
     def take(self) -> Sample:

@@ -107,9 +107,9 @@ def _refunds(refunds: dict[str, Any]) -> list[Finding]:
 def _payouts(payouts: dict[str, Any]) -> list[Finding]:
     if not payouts:
         return []
-    if payouts["posted"] == payouts["paid"] and payouts["balanced"] == payouts["paid"]:
-        if Decimal(str(payouts["net_difference"])) == 0:
-            return []
+    paid = payouts["paid"]
+    if payouts["posted"] == paid == payouts["balanced"] and Decimal(str(payouts["net_difference"])) == 0:
+        return []
     return [
         Finding(
             "payouts",
