@@ -23,14 +23,18 @@ import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-ORDERS = 60  # peak orders (the issue's example is 300; 60 keeps both ERPs' runs near a minute each)
+# Peak orders, on top of the demo's day of 20: the issue's example is 300; 40 (20 on Tryton, whose
+# real server posts an order in several seconds on a loaded machine) keeps the runs near a minute each
+# on an idle machine. Under CI's load they take several, hence the longer test timeout.
+ORDERS = {"sage200": 40, "tryton": 20}
 TIMEOUT = 600
 
 
 def command(workdir: Path, url: str, erp: str) -> list[str]:
     return [
-        sys.executable, "-m", "shopbridge.cli", "rehearse", "--scenario", "bad-day", "--orders", str(ORDERS),
-        "--workers", "3", "--database", url, "--erp", erp, "--workdir", str(workdir), "--no-live",
+        sys.executable, "-m", "shopbridge.cli", "rehearse", "--scenario", "bad-day",
+        "--orders", str(ORDERS[erp]), "--workers", "3", "--database", url, "--erp", erp,
+        "--workdir", str(workdir), "--no-live",
     ]  # fmt: skip
 
 
@@ -73,10 +77,11 @@ def assert_bad_day_happened(report: dict[str, Any]) -> None:
         "worker killed (SIGKILL)",
     }
     orders = report["ground_truth"]["orders"]
-    assert orders["in_erp_exactly_once"] == orders["qualifying"] >= ORDERS
-    assert report["peak"]["orders_placed"] == ORDERS
+    assert orders["in_erp_exactly_once"] == orders["qualifying"] >= ORDERS[report["erp"]]
+    assert report["peak"]["orders_placed"] == ORDERS[report["erp"]]
 
 
+@pytest.mark.timeout(TIMEOUT)
 @pytest.mark.xdist_group("rehearse-sage200")
 def test_bad_day_on_sage200_stopped_by_sigterm_then_run_again_passes(tmp_path: Path, pg_url: Any) -> None:
     url, workdir = pg_url.empty(), tmp_path / "rehearsal"
@@ -104,6 +109,7 @@ def test_bad_day_on_sage200_stopped_by_sigterm_then_run_again_passes(tmp_path: P
 
 
 @pytest.mark.tryton
+@pytest.mark.timeout(TIMEOUT)
 @pytest.mark.xdist_group("rehearse-tryton")
 def test_bad_day_on_real_tryton_passes(tmp_path: Path, pg_url: Any) -> None:
     _result, report = rehearse(tmp_path / "rehearsal", pg_url.empty(), "tryton")

@@ -45,7 +45,8 @@ class Rehearsal:
     def run(self) -> dict[str, Any]:
         """Run the scenario; the result (figures, findings) as ``rehearsal.json`` holds it."""
         stack = RehearsalStack(self.scenario, self.spec)
-        with stack:
+        try:  # not ``with``: a start cut short (Ctrl-C while Tryton starts) must stop what it started too
+            stack.start()
             sampler = Sampler(stack)
             self.state.sampler = sampler
             sampler.start()
@@ -53,6 +54,8 @@ class Rehearsal:
                 return self._run(stack, sampler)
             finally:
                 sampler.stop()
+        finally:
+            stack.stop()
 
     def _run(self, stack: RehearsalStack, sampler: Sampler) -> dict[str, Any]:
         trade = self.scenario.trade

@@ -8,6 +8,8 @@ it held waits for its lease to run out and another worker takes it over.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
@@ -17,6 +19,16 @@ from pathlib import Path
 __all__ = ["WorkerPool"]
 
 STOP_GRACE_SECONDS = 20.0
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child before it runs: SIGTERM it if the rehearsal dies (even by SIGKILL), on Linux.
+
+    A worker outliving its rehearsal would go on claiming jobs from a store the next run empties.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 class WorkerPool:
@@ -74,6 +86,11 @@ class WorkerPool:
         log = self.logs / f"worker-{self.started}.log"
         with log.open("ab") as out:
             process = subprocess.Popen(
-                command, stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ), start_new_session=True
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ),
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         self.running.append(process)
