@@ -81,7 +81,8 @@ def result(
             "queue": [[round(s.at, 2), s.pending + s.running, round(s.oldest_age, 2)] for s in samples],
             "throughput": throughput(samples),
         },
-        "month_end": extra,
+        "month_end": extra.get("month_end", {}),
+        "dead_jobs": extra.get("dead_jobs", []),
         "ground_truth": {
             "orders": {
                 k: v for k, v in data["orders"].items() if k not in ("sources", "totals_differ_orders")

@@ -77,6 +77,10 @@ def render_html(result: dict[str, Any]) -> str:
     events = "".join(
         f"<li>{e['at']} s: {escape(e['event'])} {escape(e['detail'])}</li>" for e in peak["events"]
     )
+    dead = "".join(
+        f"<li>{escape(j['kind'])} {escape(j['entity'])}: {escape(j['error'])}</li>"
+        for j in result.get("dead_jobs", [])
+    )
     title = escape(f"shopbridge rehearsal: {result['scenario']['name']} on {result['erp']}")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -92,6 +96,7 @@ the sandboxes' own state; {result["workers"]} worker processes on {escape(result
 <h2>Figures</h2><table>{table}</table>
 <h2>Oversells</h2><table><tr><th>SKU</th><th>ERP stock</th><th>sold</th><th>oversold</th><th>cause</th></tr>
 {oversold}</table><p>{escape(over.get("note", ""))}</p>
+<h2>Dead jobs</h2><ul>{dead or "<li>none</li>"}</ul>
 <h2>Faults</h2><ul>{events or "<li>none</li>"}</ul>
 <h2>Over time</h2>{Markup("").join(charts)}
 </body></html>

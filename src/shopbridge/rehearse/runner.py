@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from shopbridge import admin
 from shopbridge.demo.day import DemoDay
 from shopbridge.rehearse import metrics
 from shopbridge.rehearse.month_end import month_end
@@ -67,11 +68,11 @@ class Rehearsal:
         self._timed("peak", sampler, lambda: peak.run(self._placed))
         drained = self._timed("drain", sampler, lambda: self._drain(stack))
         peak.end_faults()
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {}  # month end's cases, and the dead jobs (why a finding happened)
         for phase in DemoDay.PHASES[1:]:
             self._timed(phase, sampler, getattr(day, phase))
             if phase == "refund" and (trade.refunds or trade.chargebacks):
-                extra = self._timed(
+                extra["month_end"] = self._timed(
                     "month end",
                     sampler,
                     lambda: month_end(
@@ -87,6 +88,7 @@ class Rehearsal:
         data = day.report().to_json()
         findings = check_ground_truth(data, [o.reference for o in stack.erp.orders()])
         findings += self._run_findings(stack, drained)
+        extra["dead_jobs"] = dead_jobs(stack)
         time.sleep(0.6)  # one more sample after the last phase
         return metrics.result(
             self.scenario, self.spec, stack, sampler, peak, self.phases, data, findings, extra
@@ -119,3 +121,12 @@ class Rehearsal:
             return action()
         finally:
             self.phases[name] = (began, sampler.now())
+
+
+def dead_jobs(stack: RehearsalStack) -> list[dict[str, str]]:
+    """The jobs that gave up (their last error says why an order was lost, say); the first 50."""
+    assert stack.services is not None
+    return [
+        {"kind": job.kind, "entity": job.entity_key or "", "error": job.last_error[:300]}
+        for job in admin.list_jobs(stack.services, state="dead", limit=50)
+    ]
