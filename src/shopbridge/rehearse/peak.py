@@ -29,6 +29,14 @@ from shopbridge.sandbox.shopify.state import ShopState
 __all__ = ["Peak", "extend_catalogue"]
 
 STOCK_SWEEP_SECONDS = 1.0
+ADDRESS = {
+    "firstName": "Pat",
+    "lastName": "Peak",
+    "address1": "1 High Street",
+    "city": "London",
+    "zip": "E1 1AA",
+    "countryCode": "GB",
+}
 EXTRA_PRICE = Decimal("12.00")
 
 
@@ -109,6 +117,8 @@ class Peak:
                 "gateway": "shopify_payments",
                 "payment": "paid",
                 "customer": {"email": f"peak{n}@example.com", "firstName": "Pat", "lastName": f"Peak{n}"},
+                # Where it ships: an ERP that works tax out by the customer's country (Tryton) needs it.
+                "shipping_address": {**ADDRESS, "lastName": f"Peak{n}"},
             },
         )
         self.names.append(str(order["name"]))
