@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.demo.stack import SHOP_NAME
+from shopbridge.demo.stack import LATE_SKU, SHOP_NAME
 from shopbridge.demo.stock_day import set_erp_stock
 from shopbridge.engine import queue
 from shopbridge.flows.stock_to_shopify import KIND as STOCK_SWEEP
@@ -41,9 +41,10 @@ EXTRA_PRICE = Decimal("12.00")
 
 
 def extend_catalogue(stack: RehearsalStack, size: int) -> list[str]:
-    """The peak's SKUs: the demo shop's own, and new products in both systems up to ``size``."""
+    """The peak's SKUs: the demo shop's own (bar the one its ERP only gets later in the day), and new
+    products in both systems up to ``size``."""
     assert stack.shopify is not None
-    skus = sorted(stack.catalogue)[:size]
+    skus = sorted(sku for sku in stack.catalogue if sku != LATE_SKU)[:size]  # the ERP gets it later
     for n in range(len(skus), size):
         sku = f"RH-{n:04d}"
         product = add_product(stack.shopify.state, f"Rehearsal item {n}", status="ACTIVE", vendor="Rehearsal")
