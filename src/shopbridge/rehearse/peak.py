@@ -29,6 +29,7 @@ from shopbridge.sandbox.shopify.state import ShopState
 __all__ = ["Peak", "extend_catalogue"]
 
 STOCK_SWEEP_SECONDS = 1.0
+ALIGN_TIMEOUT = 120.0
 ADDRESS = {
     "firstName": "Pat",
     "lastName": "Peak",
@@ -77,6 +78,7 @@ class Peak:
             for sku in bestsellers:
                 set_erp_stock(self.stack.erp, sku, Decimal(trade.bestseller_stock))
         self._queue_stock_sweep()
+        self.stack.wait_until_idle(timeout=ALIGN_TIMEOUT)  # Shopify shows the ERP's levels as the peak opens
         self.stack.gate.error_rate = faults.erp_error_rate
         cues = self._cues()
         begin = time.monotonic()
