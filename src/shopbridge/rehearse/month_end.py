@@ -46,8 +46,8 @@ def month_end(
         by_name[n] for n in peak_names if n in posted and n in by_name and not by_name[n]["cancelled_at"]
     ]
     rng = random.Random(seed)
-    refunded = candidates[:count]
-    disputed = candidates[count : count + chargebacks]
+    disputed = candidates[:chargebacks]  # first, so a small run has chargebacks as well as refunds
+    refunded = candidates[chargebacks : chargebacks + count]
     for order in refunded:
         act.refund_partial(state, rng, order)
     with state.lock:

@@ -69,6 +69,7 @@ class Peak:
     events: list[dict[str, Any]] = field(default_factory=list)
     started_at: float = 0.0
     placed_at: float = 0.0
+    _sweeps: int = 0
 
     def run(self, progress: Callable[[int], None]) -> None:
         trade, faults = self.scenario.trade, self.scenario.faults
@@ -186,10 +187,12 @@ class Peak:
     def _queue_stock_sweep(self) -> None:
         services = self.stack.services
         assert services is not None
+        # A key per sweep, as the scheduler's per-slot keys: one key for all would give every sweep
+        # the same Shopify idempotency key, refused once the levels differ (a dead sweep).
+        self._sweeps += 1
+        key = f"{STOCK_SWEEP}:rehearsal:{self._sweeps}"
         with services.store.begin() as conn:
-            queue.enqueue(
-                conn, STOCK_SWEEP, {}, shop=SHOP_NAME, dedup_key=STOCK_SWEEP, now=services.clock.now()
-            )
+            queue.enqueue(conn, STOCK_SWEEP, {}, shop=SHOP_NAME, dedup_key=key, now=services.clock.now())
 
     def _state(self) -> ShopState:
         assert self.stack.shopify is not None

@@ -62,15 +62,14 @@ class Rehearsal:
         trade = self.scenario.trade
         day = DemoDay(stack, stack.options)
         skus = self._timed("catalogue size", sampler, lambda: extend_catalogue(stack, trade.catalogue_size))
-        self._timed("trade", sampler, day.trade)
         peak = Peak(stack, self.scenario, skus, sampler.now)
         self.state.events = peak.events
-        self._timed("peak", sampler, lambda: peak.run(self._placed))
-        drained = self._timed("drain", sampler, lambda: self._drain(stack))
-        peak.end_faults()
+        drained = True
         extra: dict[str, Any] = {}  # month end's cases, and the dead jobs (why a finding happened)
-        for phase in DemoDay.PHASES[1:]:
+        for phase in DemoDay.PHASES:
             self._timed(phase, sampler, getattr(day, phase))
+            if phase == "redeliver":  # after the day's own edits: those never pick a peak order
+                drained = self._peak(stack, sampler, day, peak)
             if phase == "refund" and (trade.refunds or trade.chargebacks):
                 extra["month_end"] = self._timed(
                     "month end",
@@ -93,6 +92,17 @@ class Rehearsal:
         return metrics.result(
             self.scenario, self.spec, stack, sampler, peak, self.phases, data, findings, extra
         )
+
+    def _peak(self, stack: RehearsalStack, sampler: Sampler, day: DemoDay, peak: Peak) -> bool:
+        """The peak with its faults, the drain, then the order sweep for the webhooks it dropped."""
+        self._timed("peak", sampler, lambda: peak.run(self._placed))
+        try:
+            drained = bool(self._timed("drain", sampler, lambda: self._drain(stack)))
+        finally:
+            peak.end_faults()
+        self._timed("sweep after the peak", sampler, day.sweep)
+        day.reconcile_sweep()
+        return drained
 
     def _drain(self, stack: RehearsalStack) -> bool:
         stack.emitter().flush(timeout=min(120.0, self.scenario.drain_timeout_seconds))
