@@ -68,3 +68,12 @@ def test_long_lists_are_cut_in_the_line_but_kept_whole() -> None:
     day["orders"]["missing_in_erp"] = [f"#{n}" for n in range(25)]
     finding = check_ground_truth(day, [])[0]
     assert len(finding.entities) == 25 and finding.line().endswith("(+5 more)")
+
+
+def test_drift_the_audit_repaired_is_not_a_finding_but_drift_it_left_is() -> None:
+    day = clean_day()
+    day["reconciliation"]["mismatches"].append({"checkpoint": "stock", "key": "stock:audit", "order": ""})
+    assert check_ground_truth(day, []) == []
+    day["stock"]["drift_after_audit"] = 2
+    checks = {f.check: f.entities for f in check_ground_truth(day, [])}
+    assert checks == {"reconciliation": ["stock stock:audit"], "stock": []}
