@@ -173,3 +173,8 @@ def test_reports_are_written_whole_and_cleared_on_the_next_start(tmp_path: Path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(REPORT_FILES)  # no partial file left
     clear_reports(tmp_path)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_phase_mark_just_after_a_sample_makes_no_rate_spike() -> None:
+    samples = [sample(0, {"k": 0}), sample(0.01, {"k": 1}), sample(0.5, {"k": 5})]
+    assert throughput(samples) == {"k": [[0.5, 10.0]]}

@@ -9,7 +9,6 @@ Shares of the limits are over the peak window (the first peak order to the drain
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import Any
 
 from shopbridge.rehearse.peak import Peak
@@ -20,6 +19,7 @@ from shopbridge.rehearse.truth import Finding
 
 __all__ = ["bound_by", "result", "throughput"]
 
+MIN_SPAN_SECONDS = 0.25
 BOUND_SHARE = 0.8  # a limit used this much or more is the one that bounds the throughput
 
 
@@ -34,7 +34,7 @@ def result(
     findings: list[Finding],
     extra: dict[str, Any],
 ) -> dict[str, Any]:
-    samples = list(sampler.samples)
+    samples = sorted(sampler.samples, key=lambda s: s.at)  # the sampler's and the phases' marks
     start, end = phases["peak"][0], phases["drain"][1]
     window = max(end - start, 1e-9)
     erp_share = _delta(samples, start, end, "erp_busy_slot_seconds") / (scenario.erp.concurrency * window)
@@ -111,11 +111,16 @@ def throughput(samples: list[Sample]) -> dict[str, list[list[float]]]:
     """Jobs done per second per kind, between consecutive samples: {kind: [[at, per second], ...]}."""
     kinds = sorted({kind for s in samples for kind in s.done})
     series: dict[str, list[list[float]]] = {kind: [] for kind in kinds}
-    for before, after in pairwise(samples):
-        span = max(after.at - before.at, 1e-9)
+    before = samples[0] if samples else None
+    for after in samples[1:]:
+        assert before is not None
+        span = after.at - before.at
+        if span < MIN_SPAN_SECONDS:  # a phase's mark just after a sample: a rate over no time
+            continue
         for kind in kinds:
             rate = (after.done.get(kind, 0) - before.done.get(kind, 0)) / span
             series[kind].append([round(after.at, 2), round(max(rate, 0.0), 2)])
+        before = after
     return {kind: points for kind, points in series.items() if any(rate for _, rate in points)}
 
 
@@ -145,10 +150,13 @@ def oversells(scenario: Scenario, peak: Peak) -> dict[str, Any]:
 
 
 def _delta(samples: list[Sample], start: float, end: float, name: str) -> float:
-    inside = [s for s in samples if start <= s.at <= end] or samples[-1:]
-    before = [s for s in samples if s.at < start]
-    first = getattr(before[-1], name) if before else 0
-    return float(getattr(inside[-1], name) - first) if inside else 0.0
+    """How much counter ``name`` grew from ``start`` to ``end`` (each read from the last sample by then)."""
+    return max(0.0, float(_at(samples, end, name) - _at(samples, start, name)))
+
+
+def _at(samples: list[Sample], when: float, name: str) -> float:
+    taken = [s for s in samples if s.at <= when + 1e-6]
+    return float(getattr(max(taken, key=lambda s: s.at), name)) if taken else 0.0
 
 
 def _shopify_share(scenario: Scenario, samples: list[Sample], start: float, end: float) -> float:

@@ -126,11 +126,21 @@ class Rehearsal:
 
     def _timed(self, name: str, sampler: Sampler, action: Callable[[], Any]) -> Any:
         self.state.phase = name
-        began = sampler.now()
+        began = _mark(sampler)
         try:
             return action()
         finally:
-            self.phases[name] = (began, sampler.now())
+            self.phases[name] = (began, _mark(sampler))
+
+
+def _mark(sampler: Sampler) -> float:
+    """A sample now, so a phase's counters are read at its very start and end; returns its time."""
+    try:
+        sample = sampler.take()
+    except Exception:  # the figures lose a boundary, the rehearsal goes on
+        return sampler.now()
+    sampler.samples.append(sample)
+    return sample.at
 
 
 def dead_jobs(stack: RehearsalStack) -> list[dict[str, str]]:
