@@ -120,6 +120,7 @@ def _build() -> None:
     _mount_optional("shopbridge.cli.dryrun_cmd", "dryrun_app", "dryrun", "Dry-run reports.")
     _mount_optional("shopbridge.cli.golive_cmd", "golive_app", "golive", "Go-live gates; switch flows live.")
     _mount_optional("shopbridge.cli.alerts_cmd", "alerts_app", "alerts", "Test the alert routes.")
+    _register_optional("shopbridge.cli.rehearse_cmd")
 
 
 _UNESCAPED_BRACKET = re.compile(r"(?<!\\)\[")  # every "[" not escaped already ("[[shops]]" too)

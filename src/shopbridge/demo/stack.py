@@ -95,6 +95,7 @@ class DemoStack:
         config = write_config(
             self.options.workdir, self.shopify.sandbox.base_url, self.erp, self.shopify, extra=extra
         )
+        self.configure(config)
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
         self.admin_password = secrets.token_urlsafe(12)
@@ -102,6 +103,9 @@ class DemoStack:
         self._web = ServerThread(create_app(self.services), port=self.options.port, name="shopbridge-web")
         self.web_url = self._web.start()
         self._start_webhooks(self.shopify)
+
+    def configure(self, config: Path) -> None:
+        """A subclass's last word on the written configuration before it is loaded (the rehearsal's)."""
 
     def start_workers(self) -> None:
         """Workers start once the day is traded, so shopbridge's write-backs follow the day's events."""

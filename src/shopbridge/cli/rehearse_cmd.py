@@ -1,0 +1,138 @@
+"""``shopbridge rehearse``: run a peak or failure scenario against the built-in sandboxes (issue 15).
+
+A thin command: the work is in :mod:`shopbridge.rehearse`. SIGTERM is handled like Ctrl-C: the
+rehearsal stops every process it started (workers first, then the web intake and the sandboxes) and
+writes no report; the next run starts clean.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from shopbridge.cli.common import console
+
+__all__ = ["register"]
+
+EXIT_FINDINGS = 1
+EXIT_INTERRUPTED = 130
+
+
+def rehearse(
+    scenario: str = typer.Option(
+        "bad-day", help="a preset (black-friday, bad-day, month-end) or the path of a scenario TOML file"
+    ),
+    orders: int | None = typer.Option(None, min=1, help="peak orders (default: the scenario's)"),
+    workers: int = typer.Option(3, min=1, max=32, help="worker processes (`shopbridge worker`)"),
+    threads: int = typer.Option(2, min=1, max=32, help="worker threads in each process"),
+    database: str | None = typer.Option(
+        None, help="an empty PostgreSQL URL of the rehearsal's own (default: SQLite in the workdir)"
+    ),
+    erp: str = typer.Option("sage200", help="sage200, syspro, prima (sandboxes) or tryton (a real server)"),
+    workdir: str = typer.Option("var/rehearsal", help="config, store, logs and the reports"),
+    live: bool = typer.Option(True, "--live/--no-live", help="show progress while it runs"),
+) -> None:
+    """Rehearse a peak or a bad day on the sandboxes; exit 1 naming what was lost or doubled."""
+    from shopbridge.demo.erps import ERPS, ErpUnavailable
+    from shopbridge.rehearse.database import prepare_database
+    from shopbridge.rehearse.report import clear_reports, write_reports
+    from shopbridge.rehearse.runner import Rehearsal
+    from shopbridge.rehearse.scenario import load_scenario
+    from shopbridge.rehearse.stack import StackSpec
+
+    if erp not in ERPS:
+        console.print(f"[red]--erp {erp}: choose one of {', '.join(ERPS)}[/red]")
+        raise typer.Exit(2)
+    chosen = load_scenario(scenario).scaled(orders)
+    folder = Path(workdir)
+    folder.mkdir(parents=True, exist_ok=True)
+    clear_reports(folder)
+    spec = StackSpec(folder, erp, prepare_database(database, folder), workers, threads)
+    rehearsal = Rehearsal(chosen, spec)
+    try:
+        with _sigterm_as_interrupt(), _display(rehearsal, live):
+            result = rehearsal.run()
+    except ErpUnavailable as exc:
+        console.print(f"[red]--erp {erp}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    except KeyboardInterrupt:
+        console.print(
+            "[yellow]rehearsal interrupted: every process it started is stopped; no report[/yellow]"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    json_path, html_path = write_reports(folder, result)
+    _summary(result, json_path, html_path)
+    if not result["ok"]:
+        raise typer.Exit(EXIT_FINDINGS)
+
+
+@contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+@contextmanager
+def _display(rehearsal: object, live: bool) -> Iterator[None]:
+    if not live:
+        yield
+        return
+    with Live(
+        get_renderable=lambda: _progress(rehearsal), console=console, refresh_per_second=2, transient=True
+    ):
+        yield
+
+
+def _progress(rehearsal: object) -> Table:
+    state = rehearsal.state  # type: ignore[attr-defined]
+    name = rehearsal.scenario.name  # type: ignore[attr-defined]
+    table = Table(title=f"shopbridge rehearse: {name}", show_header=False)
+    table.add_row("phase", state.phase)
+    table.add_row("peak orders placed", f"{state.orders_placed} of {state.orders_total}")
+    sample = state.sampler.latest() if state.sampler else None
+    if sample is not None:
+        table.add_row("queue", f"{sample.pending} pending, {sample.running} running")
+        table.add_row("oldest job", f"{sample.oldest_age:.1f} s")
+        table.add_row("Shopify THROTTLED so far", str(sample.shopify_throttled))
+    for event in state.events[-3:]:
+        table.add_row("fault", f"{event['at']} s: {event['event']}")
+    return table
+
+
+def _summary(result: dict[str, object], json_path: Path, html_path: Path) -> None:
+    peak, limits = result["peak"], result["limits"]
+    assert isinstance(peak, dict) and isinstance(limits, dict)
+    console.print(
+        f"{peak['orders_placed']} peak orders, {peak['orders_per_second_sustained']} orders/s sustained,"
+        f" peak backlog {peak['peak_backlog']} jobs, oldest {peak['peak_queue_age_seconds']} s,"
+        f" drained in {peak['time_to_drain_seconds']} s; ERP concurrency used"
+        f" {limits['erp_concurrency_share_used']:.0%},"
+        f" Shopify budget {limits['shopify_budget_share_used']:.0%}"
+        f" (bound by {limits['bound_by']})",
+        highlight=False,
+    )
+    findings = result["findings"]
+    assert isinstance(findings, list)
+    for finding in findings:
+        named = f": {', '.join(finding['entities'][:20])}" if finding["entities"] else ""
+        console.print(f"[red]FAIL {finding['check']}: {finding['detail']}{named}[/red]", highlight=False)
+    if not findings:
+        console.print("[green]PASS: nothing lost, nothing doubled, the books balance[/green]")
+    console.print(f"report: {json_path} and {html_path}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rehearse")(rehearse)
