@@ -211,7 +211,7 @@ url = "sqlite:///{database}"
 pool_size = {min(self.options.workers + 10, 100)}
 
 [engine]
-poll_seconds = 0.05
+poll_seconds = 0.5
 
 [engine.retry]
 base_seconds = 0.2

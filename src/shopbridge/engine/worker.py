@@ -40,6 +40,7 @@ from shopbridge.engine.job import Job
 from shopbridge.engine.logcontext import entity_context
 from shopbridge.engine.retry import RetryPolicy, Uniform
 from shopbridge.engine.store import Store
+from shopbridge.engine.wakeups import note_new_work
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater
 
 __all__ = ["Handler", "HandlerContext", "Registry", "Worker", "default_worker_name"]
@@ -198,7 +199,8 @@ class Worker:
             idle_since = idle_since if idle_since is not None else time.monotonic()
             if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                 return
-            stop.wait(self.settings.poll_seconds)
+            if not stop.is_set():  # woken at once by new work this process commits (wakeups.py)
+                self.store.wakeups.wait(self.settings.poll_seconds)
 
     def claim(self) -> list[Job]:
         """Claim up to ``batch_size`` jobs of the registered kinds."""
@@ -269,6 +271,8 @@ class Worker:
             done = [o.job for o in outcomes if isinstance(o, _Done)]
             queue.complete(conn, done, worker=self.name, now=now)
             queue.release(conn, unstarted, worker=self.name, now=now)
+            # the next job of each finished entity may run now, and released ones again: wake as many
+            note_new_work(len([job for job in done if job.entity_key]) + len(unstarted))
             for outcome in outcomes:
                 if isinstance(outcome, _Retry):
                     self._retry_or_bury(conn, outcome, now)

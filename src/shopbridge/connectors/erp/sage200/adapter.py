@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from shopbridge.connectors.erp.sage200 import translate as tr
 from shopbridge.connectors.erp.sage200.client import JsonObject, Sage200Client, odata_quote
-from shopbridge.connectors.erp.sage200.lookups import Lookups
+from shopbridge.connectors.erp.sage200.lookups import FRESH_ACCOUNT_SECONDS, Lookups
 from shopbridge.connectors.erp.sage200.payouts import PAYMENT_MARK, RECEIPT_MARK, payout_entries
 from shopbridge.domain.money import Money
 from shopbridge.domain.orders import FieldLimits
@@ -116,10 +116,18 @@ class Sage200Adapter:
     # --- items, stock, prices --------------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
         rows, next_cursor, more = self.lookups.changes("/products", cursor, limit)
+        self.lookups.forget_products(rows)  # what get_items remembers of them is out of date
         return Page(tuple(self._items(rows)), next_cursor, more)
 
     def get_items(self, skus: Sequence[str]) -> dict[str, Item]:
-        return {item.sku: item for item in self._items(list(self.lookups.products_by_code(skus).values()))}
+        """Items by SKU. Active products read in the last few seconds (``lookups.RECENT_SECONDS``)
+        are not read again, nor their prices: a burst of orders sells the same SKUs, and each order
+        would otherwise spend two of its ERP requests on them. A product remembered inactive is read
+        again, so an item activated in Sage releases its quarantined orders at once."""
+        remembered = self.lookups.recent_products(skus, reread=_inactive)
+        rows = list(remembered.values())
+        prices = self.lookups.recent_standard_prices([int(r["id"]) for r in rows]) if rows else {}
+        return {str(r["code"]): tr.item_from_product(r, _gbp(prices.get(int(r["id"])))) for r in rows}
 
     def _items(self, rows: list[JsonObject]) -> list[Item]:
         prices = self.lookups.standard_prices([int(r["id"]) for r in rows]) if rows else {}
@@ -205,7 +213,9 @@ class Sage200Adapter:
         return CustomerMatch(str(created["reference"]), created=True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:
-        row = self.lookups.account(account)
+        # The row the order's own customer look-up read a moment ago, if it did: balance and hold as
+        # fresh as a second GET would give them (a sales order moves neither; invoices and receipts do).
+        row = self.lookups.recent_account(account, within=FRESH_ACCOUNT_SECONDS)
         if row.get("account_is_on_hold"):
             raise CreditLimitExceeded(account, "the account is on hold in Sage 200")
         limit = tr.dec(row.get("credit_limit"))
@@ -383,6 +393,10 @@ def _require_open(row: JsonObject, verb: str) -> None:
             f"cannot {verb} Sage 200 order {row.get('document_no')} ({reference}): it is {status}",
             kind=ProblemKind.AMENDMENT_AFTER_CUTOFF,
         )
+
+
+def _inactive(row: JsonObject) -> bool:
+    return tr.item_from_product(row).status is not ItemStatus.ACTIVE
 
 
 def _gbp(amount: Decimal | None) -> Money | None:
