@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
 import pytest
 
 from shopbridge.engine import queue
+from shopbridge.engine.batch import NewJob, enqueue_jobs
 from shopbridge.engine.store import Store
 from shopbridge.engine.wakeups import Wakeups
 
@@ -58,3 +60,13 @@ def test_wake_all_releases_every_waiter_without_a_token() -> None:
     for waiter in waiters:
         waiter.join(timeout=60)
     assert results == [False, False, False]
+
+
+def test_a_batch_of_jobs_wakes_one_worker_per_job_inserted(store: Store) -> None:
+    jobs = [NewJob(kind="t.a", payload={}, dedup_key=key) for key in ("k1", "k2", "k1")]
+    with store.begin() as conn:
+        enqueue_jobs(conn, jobs, now=datetime.now(UTC))
+    assert [store.wakeups.wait(0) for _ in range(3)] == [True, True, False]
+    with store.begin() as conn:
+        enqueue_jobs(conn, jobs[:1], now=datetime.now(UTC))  # k1 is pending already
+    assert store.wakeups.wait(0) is False

@@ -122,10 +122,13 @@ def enqueue_jobs(conn: sa.Connection, new_jobs: Sequence[NewJob], *, now: dateti
         return
     statements = _statements(conn)
     if statements.job_records is None:
-        conn.execute(statements.jobs, [_job_row(job, now) for job in new_jobs])
+        result = conn.execute(statements.jobs, [_job_row(job, now) for job in new_jobs])
     else:
-        conn.execute(statements.job_records, {"rows": _job_records(new_jobs), "now": now})
-    note_new_work(len(new_jobs))  # idle workers of this process wake when it commits (wakeups.py)
+        result = conn.execute(statements.job_records, {"rows": _job_records(new_jobs), "now": now})
+    # Idle workers of this process wake when it commits (wakeups.py), one per job inserted: a
+    # redelivered webhook whose job is already pending wakes nobody.
+    inserted = result.rowcount
+    note_new_work(inserted if inserted >= 0 else len(new_jobs))
 
 
 def insert_job(conn: sa.Connection, job: NewJob, *, now: datetime) -> int | None:

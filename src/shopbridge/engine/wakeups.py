@@ -10,6 +10,11 @@ by polling.
 The note is thread-local: a thread has at most one transaction open (``Store.begin`` refuses a nested
 one), so what the thread noted since its transaction began belongs to that transaction. A transaction
 that rolls back wakes nobody.
+
+Polling for the rest (other processes' work, retries coming due) needs only one idle worker per
+process: the first to go idle polls every ``poll_seconds``, the others wait longer for a wake-up
+(``Wakeups.wait``'s ``others``). A worker that claims something wakes one more (``Worker.run_once``),
+so work found by polling draws in as many workers as it needs, one claim each.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Wakeups:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self._tokens = 0
+        self._polling = False  # an idle waiter waits the short timeout; the others the long one
 
     def signal(self, count: int) -> None:
         if count <= 0:
@@ -53,11 +59,19 @@ class Wakeups:
         with self._cond:
             self._cond.notify_all()
 
-    def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` for a token; True if one was taken (there is new work to claim)."""
+    def wait(self, timeout: float, *, others: float | None = None) -> bool:
+        """Wait for a token; True if one was taken (there is new work to claim). The one waiter that
+        polls waits up to ``timeout``; while it does, the others wait up to ``others`` (default
+        ``timeout``)."""
         with self._cond:
             if self._tokens == 0:
-                self._cond.wait(timeout)
+                polls = not self._polling
+                self._polling = self._polling or polls
+                try:
+                    self._cond.wait(timeout if polls or others is None else others)
+                finally:
+                    if polls:
+                        self._polling = False
             if self._tokens == 0:
                 return False
             self._tokens -= 1

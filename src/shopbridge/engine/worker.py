@@ -45,6 +45,10 @@ from shopbridge.errors import BadInput, NeedsPerson, RetryLater
 
 __all__ = ["Handler", "HandlerContext", "Registry", "Worker", "default_worker_name"]
 
+# While one idle worker of the process polls every poll_seconds, the others look this many times
+# less often; new work wakes them at once (engine/wakeups.py).
+IDLE_POLL_FACTOR = 10
+
 log = logging.getLogger(__name__)
 
 _MAX_ERROR_CHARS = 4000
@@ -177,6 +181,7 @@ class Worker:
         batch = self.claim()
         if not batch:
             return 0
+        self.store.wakeups.signal(1)  # there may be more: one more idle worker looks (wakeups.py)
         with _Heartbeat(self, batch, self.settings.heartbeat_seconds):
             outcomes, unstarted = self._run_batch(batch, stop)
         self._record(outcomes, unstarted)
@@ -200,7 +205,10 @@ class Worker:
             if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                 return
             if not stop.is_set():  # woken at once by new work this process commits (wakeups.py)
-                self.store.wakeups.wait(self.settings.poll_seconds)
+                longer = self.settings.poll_seconds * IDLE_POLL_FACTOR
+                if idle_timeout is not None:
+                    longer = min(longer, max(0.0, idle_since + idle_timeout - time.monotonic()))
+                self.store.wakeups.wait(self.settings.poll_seconds, others=longer)
 
     def claim(self) -> list[Job]:
         """Claim up to ``batch_size`` jobs of the registered kinds."""
