@@ -116,18 +116,13 @@ class Sage200Adapter:
     # --- items, stock, prices --------------------------------------------------------------------
     def items_changed(self, cursor: str | None, limit: int = 100) -> Page[Item]:
         rows, next_cursor, more = self.lookups.changes("/products", cursor, limit)
-        self.lookups.forget_products(rows)  # what get_items remembers of them is out of date
         return Page(tuple(self._items(rows)), next_cursor, more)
 
     def get_items(self, skus: Sequence[str]) -> dict[str, Item]:
-        """Items by SKU. Active products read in the last few seconds (``lookups.RECENT_SECONDS``)
-        are not read again, nor their prices: a burst of orders sells the same SKUs, and each order
-        would otherwise spend two of its ERP requests on them. A product remembered inactive is read
-        again, so an item activated in Sage releases its quarantined orders at once."""
-        remembered = self.lookups.recent_products(skus, reread=_inactive)
-        rows = list(remembered.values())
-        prices = self.lookups.recent_standard_prices([int(r["id"]) for r in rows]) if rows else {}
-        return {str(r["code"]): tr.item_from_product(r, _gbp(prices.get(int(r["id"])))) for r in rows}
+        # Always read: the catalogue sweep gates products on what this returns, and must see an item
+        # deactivated a moment ago (a 30 s memory of products, tried for the order burst, kept a
+        # deactivated item's product on sale until it ran out).
+        return {item.sku: item for item in self._items(list(self.lookups.products_by_code(skus).values()))}
 
     def _items(self, rows: list[JsonObject]) -> list[Item]:
         prices = self.lookups.standard_prices([int(r["id"]) for r in rows]) if rows else {}
@@ -393,10 +388,6 @@ def _require_open(row: JsonObject, verb: str) -> None:
             f"cannot {verb} Sage 200 order {row.get('document_no')} ({reference}): it is {status}",
             kind=ProblemKind.AMENDMENT_AFTER_CUTOFF,
         )
-
-
-def _inactive(row: JsonObject) -> bool:
-    return tr.item_from_product(row).status is not ItemStatus.ACTIVE
 
 
 def _gbp(amount: Decimal | None) -> Money | None:

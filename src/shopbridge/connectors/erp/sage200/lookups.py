@@ -22,10 +22,9 @@ def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + BATCH]
 
 
-# How long a product, price or customer row read for one call may serve the next. An order job reads
-# its items (get_items) and its customer, then creates the order a moment later: re-reading both would
-# cost two of its eight ERP requests; and a burst of orders sells the same few SKUs over and over.
-# Short, so a change made in Sage is seen within seconds.
+# How long a product or customer row read for one call may serve the next. An order job reads its
+# items (get_items) and its customer, then creates the order a moment later: re-reading both would
+# cost two of its eight ERP requests. Short, so a change made in Sage is seen within seconds.
 RECENT_SECONDS = 30.0
 # The credit check's customer row (balance, on hold) may be this old: the row the same job read a
 # moment before by email, not one from another order half a minute ago.
@@ -54,43 +53,16 @@ class Lookups:
             return None
         return seen[1]
 
-    def recent_products(
-        self, skus: Iterable[str], *, reread: Callable[[JsonObject], bool] = lambda _row: False
-    ) -> dict[str, JsonObject]:
-        """Products by code as read in the last few seconds, reading only those not read lately (and
-        those whose remembered row ``reread`` says to read again)."""
+    def recent_products(self, skus: Iterable[str]) -> dict[str, JsonObject]:
+        """Products by code as read in the last few seconds, reading only those not read lately."""
         wanted = sorted(set(skus))
-        found = {
-            sku: row
-            for sku in wanted
-            if (row := self._recalled("product", sku)) is not None and not reread(row)
-        }
+        found = {sku: row for sku in wanted if (row := self._recalled("product", sku)) is not None}
         found.update(self.products_by_code([sku for sku in wanted if sku not in found]))
         return found
 
     def recent_account(self, account: str, within: float = RECENT_SECONDS) -> JsonObject:
         """The customer row of ``account`` as read in the last ``within`` seconds, or read now."""
         return self._recalled("customer", account, within) or self.account(account)
-
-    def recent_standard_prices(self, product_ids: Sequence[int]) -> dict[int, Decimal]:
-        """Standard-band prices as read in the last few seconds, reading only those not read lately."""
-        found: dict[int, Decimal] = {}
-        unread: list[int] = []
-        for pid in sorted(set(product_ids)):
-            row = self._recalled("price", str(pid))
-            if row is None:
-                unread.append(pid)
-            elif "price" in row:  # remembered as having no standard price otherwise
-                found[pid] = row["price"]
-        found.update(self.standard_prices(unread) if unread else {})
-        return found
-
-    def forget_products(self, rows: Iterable[JsonObject]) -> None:
-        """Drop what is remembered of these products and their prices (the items feed saw them change)."""
-        with self._lock:
-            for row in rows:
-                self._recent.pop(("product", str(row.get("code"))), None)
-                self._recent.pop(("price", str(row.get("id"))), None)
 
     def warehouses(self) -> dict[str, int]:
         if self._warehouses is None:
@@ -123,8 +95,6 @@ class Lookups:
             flt = f"price_band_id eq {self._standard_band} and ({any_id('product_id', batch)})"
             for row in self.client.get_all("/product_price_views", {"$filter": flt}):
                 prices[int(row["product_id"])] = dec(row.get("product_price_price"))
-            for pid in batch:  # a product without a standard price is remembered as such too
-                self._remember("price", str(pid), {"price": prices[pid]} if pid in prices else {})
         return prices
 
     def product_codes(self, ids: Iterable[int]) -> dict[int, str]:
