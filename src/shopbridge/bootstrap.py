@@ -177,6 +177,7 @@ class Runtime:
     def stop(self, timeout: float | None = None) -> None:
         """Workers finish the job in hand, then leave; the scheduler stops."""
         self._stop.set()
+        self.services.store.wakeups.wake_all()  # idle workers leave now, not after poll_seconds
         for thread in self._threads:
             if thread.is_alive():
                 thread.join(timeout)

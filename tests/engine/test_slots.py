@@ -15,7 +15,7 @@ import pytest
 from pgcluster import PgCluster, postgres_available
 from shopbridge.engine.clock import FakeClock, SystemClock
 from shopbridge.engine.schema import erp_slots
-from shopbridge.engine.slots import Slots
+from shopbridge.engine.slots import Lease, Slots
 from shopbridge.engine.store import Store
 from shopbridge.errors import RetryLater
 
@@ -176,7 +176,7 @@ def test_a_pool_needs_a_slot() -> None:
 # --- several processes on PostgreSQL --------------------------------------------------------------
 _CHILD = """
 import sys, threading, time
-from shopbridge.engine.slots import Slots
+from shopbridge.engine.slots import Lease, Slots
 from shopbridge.engine.store import Store
 
 url, limit, threads, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
@@ -263,3 +263,28 @@ def _env(src: str) -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+class CountedSlots(Slots):
+    """Slots that count their looks in the store (each one a write transaction)."""
+
+    looks = 0
+
+    def try_acquire(self) -> Lease | None:
+        self.looks += 1
+        return super().try_acquire()
+
+
+def test_while_its_process_holds_every_slot_a_waiter_does_not_look_in_the_store(store: Store) -> None:
+    # Backing off from 1 ms to 2 ms, a waiter that looked would look a hundred times in 0.2 s.
+    slots = CountedSlots(store, limit=2, base_delay=0.001, max_delay=0.002, wait_seconds=3600)
+    held = [slots.acquire(), slots.acquire()]
+    slots.looks = 0
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(slots.acquire().slot))
+    waiter.start()
+    threading.Event().wait(0.2)
+    slots.release(held[0])
+    waiter.join(timeout=60)
+    assert got == [held[0].slot]
+    assert slots.looks <= 3  # the one after the release (plus one a second while still full, if slow)

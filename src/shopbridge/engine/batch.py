@@ -40,6 +40,7 @@ import sqlalchemy as sa
 from shopbridge.engine.schema import ACTIVE_JOB_PREDICATE, JobState, inbox_events, jobs
 from shopbridge.engine.sql import PerDialect, dialect_insert
 from shopbridge.engine.types import UTCDateTime
+from shopbridge.engine.wakeups import note_new_work
 
 __all__ = [
     "EventKey",
@@ -121,15 +122,22 @@ def enqueue_jobs(conn: sa.Connection, new_jobs: Sequence[NewJob], *, now: dateti
         return
     statements = _statements(conn)
     if statements.job_records is None:
-        conn.execute(statements.jobs, [_job_row(job, now) for job in new_jobs])
+        result = conn.execute(statements.jobs, [_job_row(job, now) for job in new_jobs])
     else:
-        conn.execute(statements.job_records, {"rows": _job_records(new_jobs), "now": now})
+        result = conn.execute(statements.job_records, {"rows": _job_records(new_jobs), "now": now})
+    # Idle workers of this process wake when it commits (wakeups.py), one per job inserted: a
+    # redelivered webhook whose job is already pending wakes nobody.
+    inserted = result.rowcount
+    note_new_work(inserted if inserted >= 0 else len(new_jobs))
 
 
 def insert_job(conn: sa.Connection, job: NewJob, *, now: datetime) -> int | None:
     """Insert one job with the insert of :func:`enqueue_jobs`; None if an active job holds its key."""
     row = conn.execute(_statements(conn).job, _job_row(job, now)).first()
-    return None if row is None else int(row.id)
+    if row is None:
+        return None
+    note_new_work()
+    return int(row.id)
 
 
 def mark_events(conn: sa.Connection, event_ids: Sequence[int], *, status: str, now: datetime) -> None:

@@ -135,6 +135,9 @@ def _run_threads(workers: Sequence[Worker], stop: threading.Event, stop_after_id
     for thread in pool:
         while thread.is_alive():
             thread.join(0.2)
+            if stop.is_set():  # idle workers wait for new work, not for the stop: wake them
+                for worker in workers:
+                    worker.store.wakeups.wake_all()
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

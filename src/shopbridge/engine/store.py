@@ -21,6 +21,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 
+from shopbridge.engine.wakeups import Wakeups, take_noted
+
 __all__ = ["Store", "normalise_url"]
 
 _SQLITE_BUSY_MS = 30_000
@@ -43,6 +45,14 @@ class Store:
         self.engine = engine
         self.dialect: str = engine.dialect.name
         self._local = threading.local()
+        # SQLite allows one writer, and every transaction here is a writer (BEGIN IMMEDIATE). Threads
+        # of this process queue for it on a lock that hands over the moment a transaction ends;
+        # queued in SQLite's busy handler instead, they would sleep in steps of up to 100 ms and find
+        # the database free only when they next woke (measured: workers waited on the store about as
+        # long as on the ERP, and the ERP's slots stood idle meanwhile). Other processes still wait
+        # in the busy handler.
+        self._writer = threading.Lock() if self.dialect == "sqlite" else None
+        self.wakeups = Wakeups()  # idle workers of this process, woken when a commit adds work
 
     @classmethod
     def connect(cls, url: str, *, pool_size: int = 5) -> Store:
@@ -82,11 +92,21 @@ class Store:
                 "nested Store.begin() in one thread deadlocks on SQLite; pass the connection down"
             )
         self._local.open = True
+        queued = self._writer is not None and self._writer.acquire(timeout=_SQLITE_BUSY_MS / 1000)
+        take_noted()  # anything left from a transaction that did not commit
+        committed = False
         try:
             with self.engine.begin() as conn:
                 yield conn
+            committed = True
         finally:
+            noted = take_noted()
+            if queued:
+                assert self._writer is not None
+                self._writer.release()
             self._local.open = False
+        if committed:
+            self.wakeups.signal(noted)
 
     def close(self) -> None:
         """Close every pooled connection."""

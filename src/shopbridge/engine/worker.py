@@ -40,9 +40,14 @@ from shopbridge.engine.job import Job
 from shopbridge.engine.logcontext import entity_context
 from shopbridge.engine.retry import RetryPolicy, Uniform
 from shopbridge.engine.store import Store
+from shopbridge.engine.wakeups import note_new_work
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater
 
 __all__ = ["Handler", "HandlerContext", "Registry", "Worker", "default_worker_name"]
+
+# While one idle worker of the process polls every poll_seconds, the others look this many times
+# less often; new work wakes them at once (engine/wakeups.py).
+IDLE_POLL_FACTOR = 10
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +181,7 @@ class Worker:
         batch = self.claim()
         if not batch:
             return 0
+        self.store.wakeups.signal(1)  # there may be more: one more idle worker looks (wakeups.py)
         with _Heartbeat(self, batch, self.settings.heartbeat_seconds):
             outcomes, unstarted = self._run_batch(batch, stop)
         self._record(outcomes, unstarted)
@@ -198,7 +204,11 @@ class Worker:
             idle_since = idle_since if idle_since is not None else time.monotonic()
             if idle_timeout is not None and time.monotonic() - idle_since >= idle_timeout:
                 return
-            stop.wait(self.settings.poll_seconds)
+            if not stop.is_set():  # woken at once by new work this process commits (wakeups.py)
+                longer = self.settings.poll_seconds * IDLE_POLL_FACTOR
+                if idle_timeout is not None:
+                    longer = min(longer, max(0.0, idle_since + idle_timeout - time.monotonic()))
+                self.store.wakeups.wait(self.settings.poll_seconds, others=longer)
 
     def claim(self) -> list[Job]:
         """Claim up to ``batch_size`` jobs of the registered kinds."""
@@ -269,6 +279,8 @@ class Worker:
             done = [o.job for o in outcomes if isinstance(o, _Done)]
             queue.complete(conn, done, worker=self.name, now=now)
             queue.release(conn, unstarted, worker=self.name, now=now)
+            # the next job of each finished entity may run now, and released ones again: wake as many
+            note_new_work(len([job for job in done if job.entity_key]) + len(unstarted))
             for outcome in outcomes:
                 if isinstance(outcome, _Retry):
                     self._retry_or_bury(conn, outcome, now)

@@ -139,6 +139,7 @@ class WebhookEmitter:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._more_threads: list[threading.Thread] = []
 
     # lifecycle -------------------------------------------------------------------------------
     def start(self) -> WebhookEmitter:
@@ -147,13 +148,22 @@ class WebhookEmitter:
         self._thread.start()
         return self
 
+    def deliver_in_parallel(self, threads: int) -> None:
+        """Deliver up to ``threads`` webhooks at once (one by default). Shopify delivers a shop's
+        webhooks concurrently and in no guaranteed order; one at a time, a burst of orders reaches the
+        app no faster than the app answers one request after another (benchmarks need the burst)."""
+        for index in range(len(self._more_threads) + 1, threads):
+            thread = threading.Thread(target=self._run, name=f"sandbox-webhooks-{index}", daemon=True)
+            self._more_threads.append(thread)
+            thread.start()
+
     def stop(self) -> None:
         self.state.events.unsubscribe(self.on_event)
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        for thread in ([self._thread] if self._thread is not None else []) + self._more_threads:
+            thread.join(timeout=10)
 
     def configure(self, changes: dict[str, Any]) -> None:
         with self._cond:

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from shopbridge.connectors.erp.sage200 import translate as tr
 from shopbridge.connectors.erp.sage200.client import JsonObject, Sage200Client, odata_quote
-from shopbridge.connectors.erp.sage200.lookups import Lookups
+from shopbridge.connectors.erp.sage200.lookups import FRESH_ACCOUNT_SECONDS, Lookups
 from shopbridge.connectors.erp.sage200.payouts import PAYMENT_MARK, RECEIPT_MARK, payout_entries
 from shopbridge.domain.money import Money
 from shopbridge.domain.orders import FieldLimits
@@ -123,6 +123,9 @@ class Sage200Adapter:
         return Page(tuple(self._items(rows)), next_cursor, more)
 
     def get_items(self, skus: Sequence[str]) -> dict[str, Item]:
+        # Always read: the catalogue sweep gates products on what this returns, and must see an item
+        # deactivated a moment ago (a 30 s memory of products, tried for the order burst, kept a
+        # deactivated item's product on sale until it ran out).
         return {item.sku: item for item in self._items(list(self.lookups.products_by_code(skus).values()))}
 
     def _items(self, rows: list[JsonObject]) -> list[Item]:
@@ -209,7 +212,9 @@ class Sage200Adapter:
         return CustomerMatch(str(created["reference"]), created=True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:
-        row = self.lookups.account(account)
+        # The row the order's own customer look-up read a moment ago, if it did: balance and hold as
+        # fresh as a second GET would give them (a sales order moves neither; invoices and receipts do).
+        row = self.lookups.recent_account(account, within=FRESH_ACCOUNT_SECONDS)
         if row.get("account_is_on_hold"):
             raise CreditLimitExceeded(account, "the account is on hold in Sage 200")
         limit = tr.dec(row.get("credit_limit"))

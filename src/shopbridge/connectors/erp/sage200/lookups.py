@@ -26,6 +26,9 @@ def _batches(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
 # items (get_items) and its customer, then creates the order a moment later: re-reading both would
 # cost two of its eight ERP requests. Short, so a change made in Sage is seen within seconds.
 RECENT_SECONDS = 30.0
+# The credit check's customer row (balance, on hold) may be this old: the row the same job read a
+# moment before by email, not one from another order half a minute ago.
+FRESH_ACCOUNT_SECONDS = 5.0
 
 
 class Lookups:
@@ -43,10 +46,10 @@ class Lookups:
         with self._lock:
             self._recent[(kind, key)] = (self._monotonic(), row)
 
-    def _recalled(self, kind: str, key: str) -> JsonObject | None:
+    def _recalled(self, kind: str, key: str, within: float = RECENT_SECONDS) -> JsonObject | None:
         with self._lock:
             seen = self._recent.get((kind, key))
-        if seen is None or self._monotonic() - seen[0] > RECENT_SECONDS:
+        if seen is None or self._monotonic() - seen[0] > within:
             return None
         return seen[1]
 
@@ -57,9 +60,9 @@ class Lookups:
         found.update(self.products_by_code([sku for sku in wanted if sku not in found]))
         return found
 
-    def recent_account(self, account: str) -> JsonObject:
-        """The customer row of ``account`` as read in the last few seconds, or read now."""
-        return self._recalled("customer", account) or self.account(account)
+    def recent_account(self, account: str, within: float = RECENT_SECONDS) -> JsonObject:
+        """The customer row of ``account`` as read in the last ``within`` seconds, or read now."""
+        return self._recalled("customer", account, within) or self.account(account)
 
     def warehouses(self) -> dict[str, int]:
         if self._warehouses is None:
