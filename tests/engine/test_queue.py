@@ -275,6 +275,23 @@ def test_the_idempotency_key_is_stable_across_retries_and_differs_between_jobs(
     assert len({j.idempotency_key for j in first_claim}) == 2
 
 
+def test_each_run_of_a_schedule_has_its_own_run_key_and_keeps_it_across_retries(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    """A schedule enqueues every run under one dedup key: the runs share ``idempotency_key`` but a
+    sweep's writes are new work each run, so they key on ``run_idempotency_key``."""
+    enqueue(store, fake_clock, kind="sweep.s", dedup_key="sweep.s")
+    (first,) = claim(store, fake_clock)
+    with store.begin() as conn:
+        retried = queue.get_job(conn, first.id)
+    complete(store, fake_clock, [first])
+    enqueue(store, fake_clock, kind="sweep.s", dedup_key="sweep.s")
+    (second,) = claim(store, fake_clock)
+    assert retried is not None and retried.run_idempotency_key == first.run_idempotency_key
+    assert first.idempotency_key == second.idempotency_key
+    assert first.run_idempotency_key != second.run_idempotency_key
+
+
 def test_dedup_holds_once_the_database_prepares_the_statement(store: Store, fake_clock: FakeClock) -> None:
     # psycopg prepares a statement after five runs; the partial-index match must survive that.
     ids = [enqueue(store, fake_clock, dedup_key=f"order:{n % 3}") for n in range(12)]

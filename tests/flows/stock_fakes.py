@@ -27,6 +27,7 @@ class FakeInventory:
     activations: list[tuple[str, str]] = field(default_factory=list)
     stale_answers: int = 0
     written: list[tuple[str, str]] = field(default_factory=list)
+    keys: dict[str, tuple[list[LevelWrite], list[LevelWrite]]] = field(default_factory=dict)
 
     def add_variant(self, sku: str, product_type: str = "") -> StockItem:
         number = len(self.variants) + 1
@@ -68,7 +69,18 @@ class FakeInventory:
         return self.levels.setdefault((inventory_item_id, location_id), 0)
 
     def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]:
+        """As Shopify's ``@idempotent``: a key seen before replays its first answer, and is refused
+        with other variables (IDEMPOTENCY_KEY_PARAMETER_MISMATCH)."""
         assert len(writes) <= 250
+        if key in self.keys:
+            sent, answer = self.keys[key]
+            assert sent == list(writes), f"IDEMPOTENCY_KEY_PARAMETER_MISMATCH: key {key} reused"
+            return answer
+        answer = self._apply(writes)
+        self.keys[key] = (list(writes), answer)
+        return answer
+
+    def _apply(self, writes: Sequence[LevelWrite]) -> list[LevelWrite]:
         self.sets.append(list(writes))
         for w in writes:
             assert (w.inventory_item_id, w.location_id) in self.levels, "ITEM_NOT_STOCKED_AT_LOCATION"

@@ -22,6 +22,7 @@ from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.records import Order, OrderLine
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.job import Job, JobState
+from shopbridge.engine.scheduler import sweep_kind
 from shopbridge.engine.schema import problems, trail
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
@@ -62,11 +63,11 @@ class Harness:
             attempts=1,
             max_attempts=None,
             shop="uk",
-            dedup_key=f"sweep-{self.jobs}",
+            dedup_key=sweep_kind(flow.SCHEDULE),  # as the scheduler enqueues every run
             created_at=self.clock.now(),
             state=JobState.RUNNING,
         )
-        return flow.sweep(self.context(), key=job.idempotency_key, extra=tuple(payload.get("skus") or ()))
+        return flow.sweep(self.context(), key=job.run_idempotency_key, extra=tuple(payload.get("skus") or ()))
 
     def open_problems(self) -> list[str]:
         with self.store.begin() as conn:

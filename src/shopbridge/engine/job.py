@@ -44,6 +44,17 @@ class Job:
         basis = self.dedup_key if self.dedup_key is not None else f"id:{self.id}"
         return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{self.kind}\x1f{basis}"))
 
+    @property
+    def run_idempotency_key(self) -> str:
+        """A UUID for this run of the work: identical on every retry of this job, new for each job.
+
+        A schedule enqueues every run of a sweep under one dedup key (so that only one is active at a
+        time), which makes :attr:`idempotency_key` the same for each run. A sweep's writes are new
+        work each run, and Shopify replays a key's first answer (or refuses it with other
+        variables) for a day: a sweep must key its writes with this instead.
+        """
+        return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{self.kind}\x1f{self.dedup_key}\x1fid:{self.id}"))
+
 
 def job_from_row(row: Row[Any]) -> Job:
     """Build a :class:`Job` from a full ``jobs`` row."""
