@@ -4,6 +4,7 @@ drift is the stock checkpoint."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from shopbridge.flows import FLOWS
 from shopbridge.flows import daily_reconciliation as flow
 from shopbridge.flows.spec import FlowContext
 from shopbridge.flows.stock_audit import latest_cursor
+from shopbridge.ports.erp import ErpReconcileReads
 from shopbridge.ports.shopify import RefundedOrder, ShopifyReconcileReads
 
 
@@ -93,10 +95,10 @@ def test_the_scheduled_run_reconciles_the_day_before_and_keeps_it(
     assert (start.isoformat(), end.isoformat()) == ("2025-12-31T00:00:00+00:00", "2026-01-01T00:00:00+00:00")
     gate = flow.parity(ctx.uow, "uk", 1)
     assert [d.day for d in gate.days] == ["2025-12-31"]
-    # the memory ERP cannot read credit notes back, and no stock audit has run: not a pass
+    # no stock audit has run: not a pass
     assert dict(gate.days[0].verdicts) == {
         "orders": "pass",
-        "refunds": "not_checkable",
+        "refunds": "pass",
         "fulfilments": "pass",
         "payouts": "pass",
         "tax": "pass",
@@ -113,6 +115,32 @@ def test_a_shopify_port_that_cannot_list_the_day_leaves_orders_and_tax_unchecked
     )
     assert report.verdicts()["orders"] == "not_checkable" and report.verdicts()["tax"] == "not_checkable"
     assert not report.passed
+
+
+class ErpWithoutReads:
+    """An ERP port that cannot read its orders and credit notes back (no ``ErpReconcileReads``)."""
+
+    def __init__(self) -> None:
+        self._erp = MemoryErp()
+        self.vendor, self.field_limits = "blind", self._erp.field_limits
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("orders_held", "credit_notes_held"):
+            raise AttributeError(name)
+        return getattr(self._erp, name)
+
+
+def test_an_erp_that_cannot_read_back_leaves_orders_refunds_and_tax_unchecked(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = replace(context(sqlite_store, fake_clock, ListingShopify(), monkeypatch), erp=ErpWithoutReads())
+    assert not isinstance(ctx.erp, ErpReconcileReads) and isinstance(MemoryErp(), ErpReconcileReads)
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    verdicts = report.verdicts()
+    assert {name: verdicts[name] for name in ("orders", "refunds", "tax")} == dict.fromkeys(
+        ("orders", "refunds", "tax"), "not_checkable"
+    )
+    assert "blind" in {c.name: c.note for c in report.checkpoints}["refunds"]
 
 
 @pytest.mark.parametrize(("drift", "verdict", "problems"), [("0", "pass", 0), ("4", "fail", 1)])

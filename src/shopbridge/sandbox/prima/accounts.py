@@ -75,7 +75,16 @@ def _post_credit(company: PrimaCompany, order: Order, data: ET.Element) -> str:
         lines.append((node.get("Product", ""), qty, restock))
     order.credits[data.get("CreditRef", "")] = number
     company.credits[number] = lines
+    company.credit_values[number] = _credit_value(data)
     return number
+
+
+def _credit_value(data: ET.Element) -> tuple[Decimal, Decimal]:
+    lines = data.findall("CreditLineData")
+    net = sum(
+        (num(n.get("Price") or "0", "Price") for n in lines), num(data.get("Carriage") or "0", "Carriage")
+    )
+    return net, sum((num(n.get("ExtTaxVal") or "0", "ExtTaxVal") for n in lines), Decimal(0))
 
 
 def journal(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:

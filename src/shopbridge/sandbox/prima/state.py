@@ -107,6 +107,9 @@ class PrimaCompany:
     orders: dict[str, Order] = field(default_factory=dict)
     despatches: list[Despatch] = field(default_factory=list)
     credits: dict[str, list[tuple[str, int, bool]]] = field(default_factory=dict)
+    # Each credit's (net, VAT) as posted: its lines' Price (the line's net, as sent) and Carriage,
+    # and their ExtTaxVal; OrderStatus shows them on the order's Credit element.
+    credit_values: dict[str, tuple[Decimal, Decimal]] = field(default_factory=dict)
     journals: dict[str, str] = field(default_factory=dict)
     # Each journal's lines as (nominal, debit - credit), by reference: what a ledger enquiry would show
     # (kept for tests and the demo; the wire's JournalEnquiry answers the number only).

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from shopbridge.config.erp import PrimaSettings
+from shopbridge.connectors.erp.prima import reconcile_reads
 from shopbridge.connectors.erp.prima import requests as rq
 from shopbridge.connectors.erp.prima.client import PrimaClient
 from shopbridge.connectors.erp.prima.errors import PrimaRejected
@@ -32,6 +33,8 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
     Page,
     PostedDocument,
     UnknownSku,
@@ -249,6 +252,12 @@ class PrimaAdapter:
             return PostedDocument(existing, existing, existed=True)
         number = rq.read_created(self._client.call(rq.new_credit(order.erp_id, note)), "CreditNumber")
         return PostedDocument(number, number, extra={"order": order.erp_id})
+
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return reconcile_reads.credit_notes_held(self._client.call, refunds, self._currency)
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return reconcile_reads.orders_held(self._client.call, references, self._currency)
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
         found = rq.records(self._client.call(rq.journal_enquiry(entry.reference)), "Journal")

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.connectors.erp.tryton import amendment, cancellation, credit, feeds, sales
+from shopbridge.connectors.erp.tryton import amendment, cancellation, credit, feeds, reconcile_reads, sales
 from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups
 from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
@@ -36,7 +36,16 @@ from shopbridge.domain.records import (
     StockLevel,
 )
 from shopbridge.errors import ConfigurationError, NeedsPerson, RetryLater, UnsupportedOperation
-from shopbridge.ports.erp import Capability, CustomerMatch, CustomerMissing, ErpHealth, Page, PostedDocument
+from shopbridge.ports.erp import (
+    Capability,
+    CustomerMatch,
+    CustomerMissing,
+    ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
+    Page,
+    PostedDocument,
+)
 
 CAPABILITIES = frozenset(
     {
@@ -240,6 +249,12 @@ class TrytonErp:
         return next((r for r in rows if tr.is_payout(str(r.get("description") or ""), reference)), None)
 
     # --- for tests and tools ---------------------------------------------------------------------
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return reconcile_reads.credit_notes_held(self.look, refunds)
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return reconcile_reads.orders_held(self.look, references)
+
     def count_credit_notes(self, order_reference: str) -> int:
         return sales.count_credit_notes(self.look, order_reference)
 
