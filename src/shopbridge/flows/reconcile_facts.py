@@ -1,6 +1,7 @@
 """The daily reconciliation's reads: each side's facts for one day, through the ports, as domain records.
 
-Shopify is read through the Shopify port (the day's orders by ``created_at``, page by page; the
+Shopify is read through the Shopify port (the day's orders by ``created_at``, in one bulk operation
+where the port offers it, else listed page by page and read one by one; the
 refunds of the orders refunded since the day began; the fulfilments of the orders dispatched), the
 ERP through the ERP port (:class:`~shopbridge.ports.erp.ErpReconcileReads`: every order carrying
 each of the day's names, so a duplicate shows, and the credit note of each refund, a batch at a
@@ -39,7 +40,7 @@ from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLin
 from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.erp import Capability, ErpReconcileReads, HeldCreditNote, HeldOrder
-from shopbridge.ports.shopify import ShopifyReconcileReads
+from shopbridge.ports.shopify import ShopifyBulkDayReads, ShopifyReconcileReads
 
 __all__ = ["OrderFacts", "day_bounds", "dispatch_facts", "order_facts", "payout_facts", "refund_facts"]
 
@@ -66,9 +67,12 @@ class OrderFacts:
 
 
 def shopify_orders(ctx: FlowContext, day: date) -> list[Order] | None:
+    """The day's orders: in one bulk operation where the port offers it, else listed and read one by one."""
+    start, end = day_bounds(day)
+    if isinstance(ctx.shopify, ShopifyBulkDayReads):
+        return ctx.shopify.orders_created_in_bulk(start, end)
     if not isinstance(ctx.shopify, ShopifyReconcileReads):
         return None
-    start, end = day_bounds(day)
     found = (ctx.shopify.order(order_id) for order_id in ctx.shopify.orders_created_between(start, end))
     return [order for order in found if order is not None]
 

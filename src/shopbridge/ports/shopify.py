@@ -29,6 +29,7 @@ __all__ = [
     "ERP_TAG_PREFIX",
     "LevelWrite",
     "RefundedOrder",
+    "ShopifyBulkDayReads",
     "ShopifyInventoryPort",
     "ShopifyPort",
     "StockItem",
@@ -227,4 +228,14 @@ class ShopifyReconcileReads(Protocol):
 
     def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
         """The GIDs of the orders created at or after ``start`` and before ``end``, page by page."""
+        ...
+
+
+@runtime_checkable
+class ShopifyBulkDayReads(Protocol):
+    """The day's orders in one bulk operation (``connectors/shopify/reconcile_bulk``): a large day's
+    reconciliation then costs one bulk run, not one ``order`` read per order."""
+
+    def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
+        """The orders created in ``[start, end)``, read as sold (as ``order`` reads one)."""
         ...

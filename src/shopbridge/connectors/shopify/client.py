@@ -32,6 +32,7 @@ from shopbridge.connectors.shopify import (
     inventory,
     inventory_audit,
     orders,
+    reconcile_bulk,
     reconcile_reads,
     refunds,
 )
@@ -361,6 +362,10 @@ class ShopifyClient:
     def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
         """The GIDs of the orders created in ``[start, end)``."""
         return reconcile_reads.orders_created_between(self, start, end)
+
+    def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
+        """The orders created in ``[start, end)``, read as sold, through one bulk operation."""
+        return reconcile_bulk.orders_created_in_bulk(self, start, end)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
