@@ -38,10 +38,9 @@ Query = Callable[[str, str], ET.Element]  # (business object, XmlIn) -> the answ
 
 
 def po_numbers_xml(po_numbers: Sequence[str]) -> str:
-    where = [
-        xm.Condition("CustomerPoNumber", "EQ", po, "Or" if n else "And") for n, po in enumerate(po_numbers)
-    ]
-    return xm.find_xml("SorMaster", COLUMNS, where, rows=len(po_numbers) * 5)
+    return xm.find_xml(
+        "SorMaster", COLUMNS, xm.any_of("CustomerPoNumber", po_numbers), rows=len(po_numbers) * 5
+    )
 
 
 def documents(query: Query, po_numbers: Sequence[str]) -> dict[str, list[str]]:
