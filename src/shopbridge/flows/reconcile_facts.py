@@ -86,11 +86,12 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
     rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
     qualifying = [order for order in orders if qualify(order, rules).qualifies]
     held = _orders_held(ctx.erp, [order.name for order in qualifying])
+    kits = _kits(qualifying, rules, ctx)
     facts = OrderFacts([], {}, {}, {})
     shopify_parts: list[tuple[str, Decimal, Decimal]] = []
     erp_parts: list[tuple[str, Decimal, Decimal]] | None = []
     for order in qualifying:
-        expected, skus = _expected(order, rules, ctx)
+        expected, skus = _expected(order, rules, kits)
         facts.expected.append(expected)
         found = held.get(order.name, [])
         if not found:
@@ -126,10 +127,12 @@ def _country(order: Order) -> str:
     return address.country_code if address is not None else ""
 
 
-def _expected(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[ExpectedOrder, set[str]]:
+def _expected(
+    order: Order, rules: OrderRules, kits: dict[str, tuple[BundleComponent, ...]]
+) -> tuple[ExpectedOrder, set[str]]:
     """The mapped order's net and tax as the order flow posts it: goods lines and shipping."""
     try:
-        mapped = map_order(order, rules, customer_account=_RECONCILE_ACCOUNT, kits=_kits(order, rules, ctx))
+        mapped = map_order(order, rules, customer_account=_RECONCILE_ACCOUNT, kits=kits)
     except OrderUnmappable:  # already a problem of its own; the ERP cannot hold it
         net = sum((ln.unit_price.amount * ln.quantity for ln in _live(order)), Decimal(0))
         return ExpectedOrder(order.name, net, order.tax_total.amount), {ln.sku for ln in order.lines}
@@ -141,11 +144,13 @@ def _expected(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[Expect
     return ExpectedOrder(order.name, net, tax), {ln.sku for ln in request.lines}
 
 
-def _kits(order: Order, rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
-    """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define."""
+def _kits(orders: list[Order], rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
+    """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define; asked
+    once for the whole day's SKUs (the adapter batches), not once per order."""
     if Capability.KITS not in ctx.erp.capabilities:
         return {}
-    asked = sorted({line.sku for line in order.lines if line.sku and line.sku not in rules.bundles})
+    sold = {line.sku for order in orders for line in order.lines}
+    asked = sorted(sku for sku in sold if sku and sku not in rules.bundles)
     items = ctx.erp.get_items(asked) if asked else {}
     return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
 
