@@ -4,22 +4,38 @@ drift is the stock checkpoint."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from shopbridge.config import parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
-from shopbridge.domain.records import Order, Payout, Refund
+from shopbridge.domain.money import Money
+from shopbridge.domain.orders import map_order
+from shopbridge.domain.records import (
+    Address,
+    Customer,
+    FinancialStatus,
+    Order,
+    OrderLine,
+    Payout,
+    Refund,
+    ShippingLine,
+    TaxLine,
+)
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.job import Job, JobState
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.flows import FLOWS
 from shopbridge.flows import daily_reconciliation as flow
+from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.spec import FlowContext
 from shopbridge.flows.stock_audit import latest_cursor
+from shopbridge.ports.erp import ErpReconcileReads
 from shopbridge.ports.shopify import RefundedOrder, ShopifyReconcileReads
 
 
@@ -93,10 +109,10 @@ def test_the_scheduled_run_reconciles_the_day_before_and_keeps_it(
     assert (start.isoformat(), end.isoformat()) == ("2025-12-31T00:00:00+00:00", "2026-01-01T00:00:00+00:00")
     gate = flow.parity(ctx.uow, "uk", 1)
     assert [d.day for d in gate.days] == ["2025-12-31"]
-    # the memory ERP cannot read credit notes back, and no stock audit has run: not a pass
+    # no stock audit has run: not a pass
     assert dict(gate.days[0].verdicts) == {
         "orders": "pass",
-        "refunds": "not_checkable",
+        "refunds": "pass",
         "fulfilments": "pass",
         "payouts": "pass",
         "tax": "pass",
@@ -115,6 +131,32 @@ def test_a_shopify_port_that_cannot_list_the_day_leaves_orders_and_tax_unchecked
     assert not report.passed
 
 
+class ErpWithoutReads:
+    """An ERP port that cannot read its orders and credit notes back (no ``ErpReconcileReads``)."""
+
+    def __init__(self) -> None:
+        self._erp = MemoryErp()
+        self.vendor, self.field_limits = "blind", self._erp.field_limits
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("orders_held", "credit_notes_held"):
+            raise AttributeError(name)
+        return getattr(self._erp, name)
+
+
+def test_an_erp_that_cannot_read_back_leaves_orders_refunds_and_tax_unchecked(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ctx = replace(context(sqlite_store, fake_clock, ListingShopify(), monkeypatch), erp=ErpWithoutReads())
+    assert not isinstance(ctx.erp, ErpReconcileReads) and isinstance(MemoryErp(), ErpReconcileReads)
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    verdicts = report.verdicts()
+    assert {name: verdicts[name] for name in ("orders", "refunds", "tax")} == dict.fromkeys(
+        ("orders", "refunds", "tax"), "not_checkable"
+    )
+    assert "blind" in {c.name: c.note for c in report.checkpoints}["refunds"]
+
+
 @pytest.mark.parametrize(("drift", "verdict", "problems"), [("0", "pass", 0), ("4", "fail", 1)])
 def test_the_latest_stock_audit_is_the_stock_checkpoint(
     sqlite_store: Store,
@@ -131,3 +173,80 @@ def test_the_latest_stock_audit_is_the_stock_checkpoint(
     assert report.verdicts()["stock"] == verdict
     stock = [m for m in report.mismatches if m.checkpoint == "stock"]
     assert len(stock) == problems
+
+
+class OneOrderShopify(ListingShopify):
+    """A Shopify store whose day holds one paid order with taxed shipping."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__()
+        self.sold = order
+
+    def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]:
+        return (self.sold.shopify_id,)
+
+    def order(self, order_id: str) -> Order | None:
+        return self.sold if order_id == self.sold.shopify_id else None
+
+
+def _paid_order_with_shipping() -> Order:
+    gbp = "GBP"
+    line = OrderLine(
+        "gid://shopify/LineItem/1",
+        "MUG",
+        2,
+        Money.of("12.00", gbp),
+        title="Mug",
+        tax_lines=(TaxLine("VAT", Decimal("0.2"), Money.of("4.00", gbp)),),
+    )
+    shipping = ShippingLine(
+        "Standard", Money.of("4.80", gbp), tax_lines=(TaxLine("VAT", Decimal("0.2"), Money.of("0.80", gbp)),)
+    )
+    home = Address("1 High Street", city="Leeds", postcode="LS1 1AA", country_code="GB", name="Ann Lee")
+    return Order(
+        "gid://shopify/Order/1",
+        "#1001",
+        gbp,
+        datetime(2025, 12, 31, 9, 0, tzinfo=UTC),
+        (line,),
+        shipping_address=home,
+        taxes_included=True,
+        shipping_lines=(shipping,),
+        financial_status=FinancialStatus.PAID,
+    )
+
+
+@pytest.mark.parametrize(
+    ("plant", "found"),
+    [
+        pytest.param("none", [], id="the order as posted agrees, shipping included"),
+        pytest.param("duplicate", [("order:#1001", "duplicated")], id="a second ERP order is a duplicate"),
+        pytest.param(
+            "no-shipping", [("order:#1001", "different")], id="an ERP order without shipping differs"
+        ),
+    ],
+)
+def test_the_orders_checkpoint_counts_erp_orders_and_compares_shipping(
+    sqlite_store: Store,
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    plant: str,
+    found: list[tuple[str, str]],
+) -> None:
+    order = _paid_order_with_shipping()
+    ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.add_item("MUG", price=Decimal("10.00"))
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    assert request.shipping == Money.of("4.00", "GBP")  # the mapping carries shipping, net
+    erp.create_sales_order(
+        replace(request, shipping=None, shipping_tax=None) if plant == "no-shipping" else request
+    )
+    if plant == "duplicate":
+        erp.duplicate_order("#1001")
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    orders = {c.name: c for c in report.checkpoints}["orders"]
+    assert orders.checked == 1
+    assert [(m.key, m.what) for m in orders.mismatches] == found

@@ -101,7 +101,8 @@ def _differs(a: Decimal, b: Decimal) -> bool:
 
 @dataclass(frozen=True)
 class ExpectedOrder:
-    """A qualifying Shopify order of the day, as the ERP should hold it (mapped: net of tax)."""
+    """A qualifying Shopify order of the day, as the ERP should hold it (mapped: net of tax, goods
+    and shipping)."""
 
     name: str
     net: Decimal
@@ -110,12 +111,13 @@ class ExpectedOrder:
 
 @dataclass(frozen=True)
 class ErpOrderFact:
-    """One ERP sales order carrying a Shopify reference, as read back."""
+    """One ERP sales order carrying a Shopify reference, as read back (``tax`` ``None``: the ERP's
+    read gives no tax, so net alone is compared)."""
 
     reference: str
     erp_number: str
     net: Decimal
-    tax: Decimal
+    tax: Decimal | None
 
 
 def check_orders(
@@ -136,17 +138,15 @@ def _order_mismatches(order: ExpectedOrder, erp: Sequence[ErpOrderFact]) -> list
         numbers = ", ".join(e.erp_number for e in erp)
         return [Mismatch("orders", key, "duplicated", f"{order.name} has {len(erp)} ERP orders: {numbers}")]
     held = erp[0]
-    if _differs(held.net, order.net) or _differs(held.tax, order.tax):
+    tax_differs = held.tax is not None and _differs(held.tax, order.tax)
+    if _differs(held.net, order.net) or tax_differs:
+        erp_tax = "unknown" if held.tax is None else _money(held.tax)
         message = (
             f"{order.name}: Shopify net {_money(order.net)} tax {_money(order.tax)}, "
-            f"ERP {held.erp_number} net {_money(held.net)} tax {_money(held.tax)}"
+            f"ERP {held.erp_number} net {_money(held.net)} tax {erp_tax}"
         )
         details = {"erp_number": held.erp_number, "shopify_net": _money(order.net)}
-        details |= {
-            "erp_net": _money(held.net),
-            "shopify_tax": _money(order.tax),
-            "erp_tax": _money(held.tax),
-        }
+        details |= {"erp_net": _money(held.net), "shopify_tax": _money(order.tax), "erp_tax": erp_tax}
         return [Mismatch("orders", key, "different", message, details)]
     return []
 

@@ -47,6 +47,8 @@ from shopbridge.ports.erp import (
     ErpHealth,
     ErpPort,
     ErpReconcileReads,
+    HeldCreditNote,
+    HeldOrder,
     Page,
     PostedDocument,
 )
@@ -189,8 +191,12 @@ class DryRunReconcilableErp(DryRunErp):
         self.reconcile_reads: ErpReconcileReads = inner
 
     @_reads
-    def credit_note_value(self, refund_reference: str, order_reference: str) -> tuple[str, Money] | None:
-        return self.reconcile_reads.credit_note_value(refund_reference, order_reference)
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return self.reconcile_reads.credit_notes_held(refunds)
+
+    @_reads
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return self.reconcile_reads.orders_held(references)
 
 
 def dry_run_erp(inner: ErpPort, recorder: WouldDoRecorder) -> DryRunErp:

@@ -71,14 +71,7 @@ def reconcile_day(ctx: FlowContext, day: date) -> DayReport:
 
 
 def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:
-    orders = facts.shopify_orders(ctx, day)
-    if orders is None:
-        why = "the Shopify port cannot list the day's orders"
-        orders_result, tax_result = not_checkable("orders", why), not_checkable("tax", why)
-    else:
-        found = facts.order_facts(ctx, orders)
-        orders_result = check_orders(found.expected, found.found)
-        tax_result = check_tax(found.shopify_tax, found.erp_tax)
+    orders_result, tax_result = _orders_and_tax(ctx, day)
     refunds = facts.refund_facts(ctx, day)
     refunds_result = (
         not_checkable("refunds", f"{ctx.erp.vendor} cannot read credit notes back")
@@ -94,6 +87,19 @@ def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:
         tax_result,
         check_stock(facts.stock_fact(ctx, latest_cursor(ctx.shop.name))),
     )
+
+
+def _orders_and_tax(ctx: FlowContext, day: date) -> tuple[CheckpointResult, CheckpointResult]:
+    orders = facts.shopify_orders(ctx, day)
+    found = None if orders is None else facts.order_facts(ctx, orders)
+    if found is None:
+        side = "the Shopify port cannot list the day's orders" if orders is None else ""
+        why = side or f"{ctx.erp.vendor} cannot read its orders back"
+        return not_checkable("orders", why), not_checkable("tax", why)
+    orders_result = check_orders(found.expected, found.found)
+    if found.erp_tax is None:
+        return orders_result, not_checkable("tax", f"{ctx.erp.vendor}'s order read gives no tax")
+    return orders_result, check_tax(found.shopify_tax, found.erp_tax)
 
 
 def _problem(shop: str, day: date, mismatch: Mismatch) -> ProblemReport:

@@ -1,10 +1,16 @@
 """The daily reconciliation's reads: each side's facts for one day, through the ports, as domain records.
 
-Shopify is read through the Shopify port (the day's orders by ``created_at``, page by page; the
+Shopify is read through the Shopify port (the day's orders by ``created_at``, in one bulk operation
+where the port offers it, else listed page by page and read one by one; the
 refunds of the orders refunded since the day began; the fulfilments of the orders dispatched), the
-ERP through the ERP port (``find_sales_order`` per order, ``dispatches_since``, and the credit notes
-where the adapter offers :class:`~shopbridge.ports.erp.ErpReconcileReads`), shopbridge's own state
-(syncs, links, payout records, the latest stock audit) through the unit of work.
+ERP through the ERP port (:class:`~shopbridge.ports.erp.ErpReconcileReads`: every order carrying
+each of the day's names, so a duplicate shows, and the credit note of each refund, a batch at a
+time; ``dispatches_since``), shopbridge's own state (syncs, links, payout records, the latest stock
+audit) through the unit of work.
+
+Orders compare the whole order as the order flow posts it, shipping included, with the ERP's own
+totals (rounding lines and all). Where an ERP's read gives no tax (SYSPRO), net is compared with
+net and the tax checkpoint is not checkable.
 
 A side that cannot answer gives ``None`` and its checkpoint is "not checkable", never a pass.
 """
@@ -30,11 +36,11 @@ from shopbridge.domain.reconciliation import (
     snap_rate,
     tax_buckets,
 )
-from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund, SalesOrder
+from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund
 from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.spec import FlowContext
-from shopbridge.ports.erp import Capability, ErpReconcileReads
-from shopbridge.ports.shopify import ShopifyReconcileReads
+from shopbridge.ports.erp import Capability, ErpReconcileReads, HeldCreditNote, HeldOrder
+from shopbridge.ports.shopify import ShopifyBulkDayReads, ShopifyReconcileReads
 
 __all__ = ["OrderFacts", "day_bounds", "dispatch_facts", "order_facts", "payout_facts", "refund_facts"]
 
@@ -44,6 +50,7 @@ NO_FULFILMENT = "components:"  # a dispatch that only moved bundle progress: no 
 _CREDITABLE = (SyncStatus.POSTED, SyncStatus.MANUAL)
 _DEAD_FULFILMENT = {"CANCELLED", "ERROR", "FAILURE"}
 _RECONCILE_ACCOUNT = "RECONCILE"  # mapping needs an account; totals do not depend on it
+ERP_BATCH = 500  # references handed to one ERP read (each adapter batches its own requests within)
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -56,40 +63,57 @@ class OrderFacts:
     expected: list[ExpectedOrder]
     found: dict[str, list[ErpOrderFact]]
     shopify_tax: dict[TaxKey, Decimal]
-    erp_tax: dict[TaxKey, Decimal]
+    erp_tax: dict[TaxKey, Decimal] | None  # None: the ERP's read gives no tax (not checkable)
 
 
 def shopify_orders(ctx: FlowContext, day: date) -> list[Order] | None:
+    """The day's orders: in one bulk operation where the port offers it, else listed and read one by one."""
+    start, end = day_bounds(day)
+    if isinstance(ctx.shopify, ShopifyBulkDayReads):
+        return ctx.shopify.orders_created_in_bulk(start, end)
     if not isinstance(ctx.shopify, ShopifyReconcileReads):
         return None
-    start, end = day_bounds(day)
     found = (ctx.shopify.order(order_id) for order_id in ctx.shopify.orders_created_between(start, end))
     return [order for order in found if order is not None]
 
 
-def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts:
-    """Each qualifying order as the ERP should hold it (mapped) and as it does, with tax per rate."""
+def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
+    """Each qualifying order as the ERP should hold it (mapped) and as it does, with tax per rate.
+
+    ``None`` when the ERP port cannot read its orders back in bulk (``ErpReconcileReads``)."""
+    if not isinstance(ctx.erp, ErpReconcileReads):
+        return None
     rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
+    qualifying = [order for order in orders if qualify(order, rules).qualifies]
+    held = _orders_held(ctx.erp, [order.name for order in qualifying])
+    kits = _kits(qualifying, rules, ctx)
     facts = OrderFacts([], {}, {}, {})
     shopify_parts: list[tuple[str, Decimal, Decimal]] = []
-    erp_parts: list[tuple[str, Decimal, Decimal]] = []
-    for order in orders:
-        if not qualify(order, rules).qualifies:
-            continue
-        expected, skus = _expected(order, rules, ctx)
+    erp_parts: list[tuple[str, Decimal, Decimal]] | None = []
+    for order in qualifying:
+        expected, skus = _expected(order, rules, kits)
         facts.expected.append(expected)
-        held = ctx.erp.find_sales_order(order.name)
-        if held is None:
+        found = held.get(order.name, [])
+        if not found:
             continue  # the orders checkpoint's finding; tax compares the orders both sides hold
+        facts.found[order.name] = [_fact(h) for h in found]
         country = _country(order)
         rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
         shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
-        fact, parts = _held(held, skus, country, rates)
-        facts.found.setdefault(order.name, []).append(fact)
-        erp_parts += parts
+        if erp_parts is not None and found[0].tax is not None:
+            erp_parts += _goods_parts(found[0], skus, country, rates)
+        else:
+            erp_parts = None
     facts.shopify_tax.update(tax_buckets(shopify_parts))
-    facts.erp_tax.update(tax_buckets(erp_parts))
-    return facts
+    erp_tax = None if erp_parts is None else tax_buckets(erp_parts)
+    return replace(facts, erp_tax=erp_tax)
+
+
+def _orders_held(erp: ErpReconcileReads, names: list[str]) -> dict[str, list[HeldOrder]]:
+    held: dict[str, list[HeldOrder]] = {}
+    for start in range(0, len(names), ERP_BATCH):
+        held.update(erp.orders_held(names[start : start + ERP_BATCH]))
+    return held
 
 
 def _live(order: Order) -> Iterator[OrderLine]:
@@ -103,61 +127,94 @@ def _country(order: Order) -> str:
     return address.country_code if address is not None else ""
 
 
-def _expected(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[ExpectedOrder, set[str]]:
-    """The mapped goods lines' net and tax (shipping is not read back by every adapter: left out)."""
+def _expected(
+    order: Order, rules: OrderRules, kits: dict[str, tuple[BundleComponent, ...]]
+) -> tuple[ExpectedOrder, set[str]]:
+    """The mapped order's net and tax as the order flow posts it: goods lines and shipping."""
     try:
-        mapped = map_order(order, rules, customer_account=_RECONCILE_ACCOUNT, kits=_kits(order, rules, ctx))
+        mapped = map_order(order, rules, customer_account=_RECONCILE_ACCOUNT, kits=kits)
     except OrderUnmappable:  # already a problem of its own; the ERP cannot hold it
         net = sum((ln.unit_price.amount * ln.quantity for ln in _live(order)), Decimal(0))
         return ExpectedOrder(order.name, net, order.tax_total.amount), {ln.sku for ln in order.lines}
-    lines = mapped.request.lines
-    net = sum((ln.unit_price.amount * ln.quantity for ln in lines), Decimal(0))
-    tax = sum((ln.tax.amount for ln in lines), Decimal(0))
-    return ExpectedOrder(order.name, net, tax), {ln.sku for ln in lines}
+    request = mapped.request
+    shipping = request.shipping.amount if request.shipping is not None else Decimal(0)
+    shipping_tax = request.shipping_tax.amount if request.shipping_tax is not None else Decimal(0)
+    net = sum((ln.unit_price.amount * ln.quantity for ln in request.lines), shipping)
+    tax = sum((ln.tax.amount for ln in request.lines), shipping_tax)
+    return ExpectedOrder(order.name, net, tax), {ln.sku for ln in request.lines}
 
 
-def _kits(order: Order, rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
-    """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define."""
+def _kits(orders: list[Order], rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
+    """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define; asked
+    once for the whole day's SKUs (the adapter batches), not once per order."""
     if Capability.KITS not in ctx.erp.capabilities:
         return {}
-    asked = sorted({line.sku for line in order.lines if line.sku and line.sku not in rules.bundles})
+    sold = {line.sku for order in orders for line in order.lines}
+    asked = sorted(sku for sku in sold if sku and sku not in rules.bundles)
     items = ctx.erp.get_items(asked) if asked else {}
     return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
 
 
-def _held(
-    held: SalesOrder, skus: set[str], country: str, rates: set[Decimal]
-) -> tuple[ErpOrderFact, list[tuple[str, Decimal, Decimal]]]:
-    goods = [ln for ln in held.lines if ln.sku in skus]
-    net = sum((ln.unit_price.amount * ln.quantity for ln in goods), Decimal(0))
-    tax = sum((ln.tax.amount for ln in goods), Decimal(0))
-    parts = [
+def _fact(held: HeldOrder) -> ErpOrderFact:
+    tax = None if held.tax is None else held.tax.amount
+    return ErpOrderFact(held.reference, held.number, held.net.amount, tax)
+
+
+def _goods_parts(
+    held: HeldOrder, skus: set[str], country: str, rates: set[Decimal]
+) -> list[tuple[str, Decimal, Decimal]]:
+    """The goods lines' tax per (country, rate read back): shipping and rounding lines are left to
+    the orders checkpoint's totals."""
+    goods = [ln for ln in held.goods if ln.sku in skus]
+    return [
         (country, snap_rate(ln.unit_price.amount * ln.quantity, ln.tax.amount, rates), ln.tax.amount)
         for ln in goods
     ]
-    return ErpOrderFact(held.reference, held.erp_number or held.erp_id, net, tax), parts
 
 
 def refund_facts(ctx: FlowContext, day: date) -> list[RefundFact] | None:
-    """The day's refunds of orders in the ERP, each with its credit note's value (or ``None``)."""
+    """The day's refunds of orders in the ERP, each with its credit note's value (or ``None``).
+
+    Gross with gross where the ERP's read gives the note's tax; net with Shopify's net where not.
+    """
     if not isinstance(ctx.erp, ErpReconcileReads):
         return None
-    reader: ErpReconcileReads = ctx.erp
-    start, end = day_bounds(day)
+    refunds = _creditable_refunds(ctx, day)
+    notes = _credit_notes_held(ctx.erp, [(r.shopify_id, r.order_name) for r in refunds])
     facts: list[RefundFact] = []
+    for refund in refunds:
+        value = refund.total.amount if refund.total is not None else _parts(refund)
+        note = notes.get(refund.shopify_id)
+        if note is not None and note.tax is None:
+            value -= _tax(refund)
+        number, credited = (note.number, note.total.amount) if note is not None else ("", None)
+        facts.append(RefundFact(refund.shopify_id, refund.order_name, value, credited, number))
+    return facts
+
+
+def _creditable_refunds(ctx: FlowContext, day: date) -> list[Refund]:
+    start, end = day_bounds(day)
+    found: list[Refund] = []
     for refunded in ctx.shopify.refunded_orders_since(start):
         with ctx.uow.begin() as tx:
             sync = tx.order_sync(ctx.shop.name, refunded.order_id)
         if sync is None or sync.status not in _CREDITABLE:
             continue  # never in the ERP: nothing to credit (the refund flow says so itself)
-        for refund in ctx.shopify.order_refunds(refunded.order_id):
-            if not start <= refund.created_at < end:
-                continue
-            value = refund.total.amount if refund.total is not None else _parts(refund)
-            note = reader.credit_note_value(refund.shopify_id, refund.order_name)
-            number, credited = (note[0], note[1].amount) if note is not None else ("", None)
-            facts.append(RefundFact(refund.shopify_id, refund.order_name, value, credited, number))
-    return facts
+        found += [r for r in ctx.shopify.order_refunds(refunded.order_id) if start <= r.created_at < end]
+    return found
+
+
+def _credit_notes_held(erp: ErpReconcileReads, pairs: list[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+    held: dict[str, HeldCreditNote] = {}
+    for start in range(0, len(pairs), ERP_BATCH):
+        held.update(erp.credit_notes_held(pairs[start : start + ERP_BATCH]))
+    return held
+
+
+def _tax(refund: Refund) -> Decimal:
+    """Shopify's tax on the refund: its lines', the shipping's and the adjustments'."""
+    extras = [m.amount for m in (refund.shipping_tax, refund.adjustments_tax) if m]
+    return refund.tax_total.amount + sum(extras, Decimal(0))
 
 
 def _parts(refund: Refund) -> Decimal:

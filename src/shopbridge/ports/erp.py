@@ -32,6 +32,7 @@ from shopbridge.domain.records import (
     JournalEntry,
     PriceList,
     SalesOrder,
+    SalesOrderLine,
     SalesOrderRequest,
     StockLevel,
 )
@@ -222,12 +223,20 @@ class ErpPort(Protocol):
 class ErpReconcileReads(Protocol):
     """What the daily reconciliation reads back from an ERP that can answer it.
 
-    An adapter without a way to read a credit note back does not implement this, and the refunds
-    checkpoint says "not checkable" for it rather than passing.
+    Every adapter implements it (the contract suite holds each to it). A port without it (a test
+    double) makes the refunds checkpoint "not checkable" rather than a pass, and the orders
+    checkpoint falls back to ``find_sales_order`` per order (which cannot see a duplicate).
     """
 
-    def credit_note_value(self, refund_reference: str, order_reference: str) -> tuple[str, Money] | None:
-        """The credit note posted for this Shopify refund: its number and gross value, or ``None``."""
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        """The credit notes posted for these (refund reference, order reference) pairs, by refund
+        reference; a refund without one is absent. Adapters read them a batch at a time where they can."""
+        ...
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        """Every live (not cancelled) sales order carrying each Shopify reference: two are a duplicate.
+
+        A reference without an order is absent. Adapters read a batch at a time where they can."""
         ...
 
 
@@ -279,3 +288,37 @@ class InexactCreditNote(NeedsPerson):
             kind=ProblemKind.CREDIT_NOTE_MANUAL,
             details={"refund": note.refund_reference, "order_reference": note.order_reference, "gap": gap},
         )
+
+
+@dataclass(frozen=True)
+class HeldCreditNote:
+    """A credit note as the ERP holds it, read back for the daily reconciliation.
+
+    ``tax`` is ``None`` where the ERP works the tax out itself and the read cannot give it (SYSPRO's
+    SORQRY gives net prices only): the reconciliation then compares net with Shopify's net.
+    """
+
+    refund_reference: str
+    number: str
+    net: Money
+    tax: Money | None
+
+    @property
+    def total(self) -> Money:
+        return self.net if self.tax is None else self.net + self.tax
+
+
+@dataclass(frozen=True)
+class HeldOrder:
+    """A sales order as the ERP holds it, read back for the daily reconciliation.
+
+    ``net`` and ``tax`` are the whole order's as the ERP totals it: goods, shipping and any rounding
+    line (``tax`` ``None`` where the read cannot give it). ``goods`` are the item lines, with tax
+    where known, for the tax checkpoint's per-rate buckets.
+    """
+
+    reference: str
+    number: str
+    net: Money
+    tax: Money | None
+    goods: tuple[SalesOrderLine, ...] = ()

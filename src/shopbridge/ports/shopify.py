@@ -29,6 +29,7 @@ __all__ = [
     "ERP_TAG_PREFIX",
     "LevelWrite",
     "RefundedOrder",
+    "ShopifyBulkDayReads",
     "ShopifyInventoryPort",
     "ShopifyPort",
     "StockItem",
@@ -250,4 +251,13 @@ class ShopifyOrderHistory(Protocol):
 
     def orders_since(self, since: datetime, *, page_size: int = 100) -> Iterator[list[OrderHeader]]:
         """The orders created at or after ``since``, oldest first, one list per page read."""
+
+
+@runtime_checkable
+class ShopifyBulkDayReads(Protocol):
+    """The day's orders in one bulk operation (``connectors/shopify/reconcile_bulk``): a large day's
+    reconciliation then costs one bulk run, not one ``order`` read per order."""
+
+    def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
+        """The orders created in ``[start, end)``, read as sold (as ``order`` reads one)."""
         ...

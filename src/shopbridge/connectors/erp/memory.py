@@ -41,6 +41,8 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
     Page,
     PostedDocument,
     UnknownSku,
@@ -82,6 +84,7 @@ class _OrderRow:
     order: SalesOrder
     currency: str
     dispatched: bool = False
+    shipping: tuple[Decimal, Decimal] = (Decimal(0), Decimal(0))  # (net, tax) as the request said
 
 
 @dataclass
@@ -110,6 +113,7 @@ class MemoryErp:
     _journals: dict[str, tuple[str, JournalEntry]] = field(default_factory=dict)
     _faults: _Faults = field(default_factory=_Faults)
     _lock: threading.RLock = field(default_factory=threading.RLock)
+    _duplicates: list[_OrderRow] = field(default_factory=list)  # orders keyed in by hand twice
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -271,7 +275,7 @@ class MemoryErp:
                 lines=order.lines,
                 erp_number=number,
             )
-            self._orders[order.reference] = _OrderRow(made, order.currency)
+            self._orders[order.reference] = _OrderRow(made, order.currency, shipping=_shipping(order))
             return _posted(made)
 
     def amend_sales_order(self, order: SalesOrderRequest) -> PostedDocument:
@@ -280,6 +284,7 @@ class MemoryErp:
             row = self._open_order(order.reference)
             self._require_skus(order)
             row.order = replace(row.order, lines=order.lines)
+            row.shipping = _shipping(order)
             return _posted(row.order)
 
     def cancel_sales_order(self, reference: str, reason: str = "") -> PostedDocument:
@@ -380,6 +385,35 @@ class MemoryErp:
         if row is not None:
             self.set_stock(sku, self.warehouse, row.level.free - quantity)
 
+    # --- the reconciliation's reads (ports/erp.ErpReconcileReads) --------------------------------
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        self._gate()
+        with self._lock:
+            found = {ref: self._credit_notes[ref] for ref, _order in refunds if ref in self._credit_notes}
+        return {
+            ref: HeldCreditNote(ref, number, note.net_total, note.tax_total)
+            for ref, (number, note) in found.items()
+        }
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        self._gate()
+        wanted = set(references)
+        held: dict[str, list[HeldOrder]] = {}
+        with self._lock:
+            for row in [*self._orders.values(), *self._duplicates]:
+                if row.order.reference in wanted and row.order.status != SalesOrderStatus.CANCELLED:
+                    held.setdefault(row.order.reference, []).append(_held(row))
+        return held
+
+    def duplicate_order(self, reference: str) -> str:
+        """Lever: a clerk keys the order in again by hand (the ERP now holds two for one reference)."""
+        with self._lock:
+            row = self._orders[reference]
+            number = f"SO{len(self._orders) + len(self._duplicates) + 1:05d}"
+            copy = replace(row.order, erp_id=number, erp_number=number)
+            self._duplicates.append(_OrderRow(copy, row.currency, shipping=row.shipping))
+            return number
+
 
 def _page(rows: Iterable[R], cursor: str | None, limit: int, pick: Callable[[R], T]) -> Page[T]:
     after = int(cursor) if cursor else 0
@@ -387,6 +421,19 @@ def _page(rows: Iterable[R], cursor: str | None, limit: int, pick: Callable[[R],
     chunk = newer[:limit]
     last = chunk[-1].seq if chunk else after
     return Page(tuple(pick(r) for r in chunk), str(last), has_more=len(newer) > limit)
+
+
+def _shipping(order: SalesOrderRequest) -> tuple[Decimal, Decimal]:
+    net = order.shipping.amount if order.shipping is not None else Decimal(0)
+    return net, order.shipping_tax.amount if order.shipping_tax is not None else Decimal(0)
+
+
+def _held(row: _OrderRow) -> HeldOrder:
+    lines = row.order.lines
+    net = sum((ln.unit_price.amount * ln.quantity for ln in lines), row.shipping[0])
+    tax = sum((ln.tax.amount for ln in lines), row.shipping[1])
+    number = row.order.erp_number
+    return HeldOrder(row.order.reference, number, Money(net, row.currency), Money(tax, row.currency), lines)
 
 
 def _posted(order: SalesOrder, *, existed: bool = False) -> PostedDocument:

@@ -33,6 +33,7 @@ from shopbridge.connectors.shopify import (
     inventory_audit,
     order_history,
     orders,
+    reconcile_bulk,
     reconcile_reads,
     refunds,
 )
@@ -368,6 +369,10 @@ class ShopifyClient:
     def orders_since(self, since: datetime, *, page_size: int = 100) -> Iterator[list[OrderHeader]]:
         """The orders created at or after ``since``, oldest first, one list per page."""
         return order_history.orders_since(self, since, page_size=page_size)
+
+    def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
+        """The orders created in ``[start, end)``, read as sold, through one bulk operation."""
+        return reconcile_bulk.orders_created_in_bulk(self, start, end)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from shopbridge.connectors.shopify.translate import gid, order_from_graphql
 from shopbridge.domain.records import Order
 from shopbridge.ports.shopify import ERP_ORDER_METAFIELD, ERP_TAG_PREFIX
 
-__all__ = ["fetch_order", "record_erp_order"]
+__all__ = ["fetch_order", "record_erp_order", "refunded_order", "refunded_units"]
 
 
 class _Client(Protocol):
@@ -38,11 +38,15 @@ def fetch_order(client: _Client, order_id: str) -> Order | None:
     node = (data or {}).get("order")
     if node is None:
         return None
-    refunded = _refunded_units(client, node) if node.get("displayFinancialStatus") in _REFUNDED else {}
+    refunded = refunded_units(client, node) if refunded_order(node) else {}
     return order_from_graphql(node, shop=client.shop_domain, refunded_units=refunded)
 
 
-def _refunded_units(client: _Client, node: Mapping[str, Any]) -> dict[str, int]:
+def refunded_order(node: Mapping[str, Any]) -> bool:
+    return node.get("displayFinancialStatus") in _REFUNDED
+
+
+def refunded_units(client: _Client, node: Mapping[str, Any]) -> dict[str, int]:
     """Units refunded per line item GID, over every refund of the order."""
     data = client.execute("order_refunds", {"id": node["id"]})
     units: dict[str, int] = {}

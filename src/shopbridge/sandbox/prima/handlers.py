@@ -133,8 +133,19 @@ def order_status(company: PrimaCompany, data: ET.Element) -> list[ET.Element]:
         CustomerCode=order.customer,
     )
     answer.extend(_line_node("OrderLineData", ln, n) for n, ln in enumerate(order.lines, start=1))
-    answer.extend(ET.Element("Credit", CreditRef=ref, CreditNumber=num) for ref, num in order.credits.items())
+    if order.charges:
+        answer.append(ET.Element("OrderChargeData", ChargeValue=f"{order.charges:.2f}"))
+    answer.extend(_credit_node(company, ref, number) for ref, number in order.credits.items())
     return [answer]
+
+
+def _credit_node(company: PrimaCompany, ref: str, number: str) -> ET.Element:
+    values = company.credit_values.get(number, [])
+    net = sum((value for _product, value, _tax in values), Decimal(0))
+    tax = sum((tax for _product, _value, tax in values), Decimal(0))
+    return ET.Element(
+        "Credit", CreditRef=ref, CreditNumber=number, NetValue=f"{net:.2f}", TaxValue=f"{tax:.2f}"
+    )
 
 
 def _open_order(company: PrimaCompany, number: str, action: str) -> Order:

@@ -159,6 +159,7 @@ def sorqry(company: Company, root: ET.Element) -> str:
     wanted = {
         "1": text(root, "Option/IncludeStockedLines", "Y").upper() != "N",
         "4": text(root, "Option/IncludeFreightLines", "Y").upper() != "N",
+        "7": text(root, "Option/IncludeNonStockedLines", "Y").upper() != "N",
     }
     for line in company.order_lines(number):
         if wanted.get(line["LineType"], False):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from shopbridge.config.erp import PrimaSettings
+from shopbridge.connectors.erp.prima import reconcile_reads
 from shopbridge.connectors.erp.prima import requests as rq
 from shopbridge.connectors.erp.prima.client import PrimaClient
 from shopbridge.connectors.erp.prima.errors import PrimaRejected
@@ -33,6 +34,8 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
     InexactCreditNote,
     Page,
     PostedDocument,
@@ -294,6 +297,12 @@ class PrimaAdapter:
         tax = note.shipping_tax or Money.zero(note.currency)
         line = CreditNoteLine(sku=product, quantity=1, net=note.shipping, tax=tax)
         return replace(note, lines=(*note.lines, line), shipping=None, shipping_tax=None)
+
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return reconcile_reads.credit_notes_held(self._client.call, refunds, self._currency)
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return reconcile_reads.orders_held(self._client.call, references, self._currency)
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
         found = rq.records(self._client.call(rq.journal_enquiry(entry.reference)), "Journal")

@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from decimal import Decimal
 
+from shopbridge.connectors.erp.sage200 import reconcile_reads
 from shopbridge.connectors.erp.sage200 import translate as tr
 from shopbridge.connectors.erp.sage200.client import JsonObject, Sage200Client, odata_quote
 from shopbridge.connectors.erp.sage200.lookups import FRESH_ACCOUNT_SECONDS, Lookups
@@ -42,6 +43,8 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
     Page,
     PostedDocument,
     UnknownSku,
@@ -333,6 +336,12 @@ class Sage200Adapter:
                 number = str(row.get("urn", row.get("id")))
                 return number, Money(tr.dec(row.get("document_gross_value")), tr.BASE_CURRENCY)
         return None
+
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return reconcile_reads.credit_notes_held(self.client, refunds)
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return reconcile_reads.orders_held(self.client, references)
 
     def _credit_tax_codes(self, note: CreditNote) -> list[int]:
         """The tax code of each part of the note (goods with shipping; the adjustment), by rate."""

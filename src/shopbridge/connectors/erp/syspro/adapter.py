@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shopbridge.config.erp import SysproSettings
+from shopbridge.connectors.erp.syspro import reconcile_reads
 from shopbridge.connectors.erp.syspro import xmlcredit as xc
 from shopbridge.connectors.erp.syspro import xmlmap as xm
 from shopbridge.connectors.erp.syspro import xmlorders as xo
@@ -49,6 +50,8 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
     InexactCreditNote,
     Page,
     PostedDocument,
@@ -352,6 +355,13 @@ class SysproAdapter:
     def _has_lines(self, number: str) -> bool:
         where = [xm.Condition("SalesOrder", "EQ", number)]
         return bool(self._find("SorDetail", ("SalesOrder", "SalesOrderLine"), where, rows=1))
+
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        """COMFND by our refund key, then SORQRY: net only (SORQRY gives no tax)."""
+        return reconcile_reads.credit_notes_held(self._client.query, refunds, self._currency)
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return reconcile_reads.orders_held(self._client.query, references, self._currency)
 
     def post_payout(self, entry: JournalEntry) -> PostedDocument:
         """GENTJL while licensed, else ARSTPY receipts into the cash book; once per reference."""

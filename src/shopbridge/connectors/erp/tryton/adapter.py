@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.connectors.erp.tryton import amendment, cancellation, credit, feeds, sales
+from shopbridge.connectors.erp.tryton import amendment, cancellation, credit, feeds, reconcile_reads, sales
 from shopbridge.connectors.erp.tryton import translate as tr
 from shopbridge.connectors.erp.tryton.lookups import Lookups
 from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
@@ -44,6 +44,8 @@ from shopbridge.ports.erp import (
     CustomerMatch,
     CustomerMissing,
     ErpHealth,
+    HeldCreditNote,
+    HeldOrder,
     Page,
     PostedDocument,
 )
@@ -268,6 +270,12 @@ class TrytonErp:
         return f"{self.web_url}/model/{model}/{erp_id}"
 
     # --- for tests and tools ---------------------------------------------------------------------
+    def credit_notes_held(self, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return reconcile_reads.credit_notes_held(self.look, refunds)
+
+    def orders_held(self, references: Sequence[str]) -> dict[str, list[HeldOrder]]:
+        return reconcile_reads.orders_held(self.look, references)
+
     def count_credit_notes(self, order_reference: str) -> int:
         return sales.count_credit_notes(self.look, order_reference)
 

@@ -1,0 +1,112 @@
+"""SYSPRO's answers to the daily reconciliation (``ports/erp.ErpReconcileReads``) over e.net queries.
+
+Which documents: COMFND on ``SorMaster`` by ``CustomerPoNumber``, a batch of references joined by
+``Or`` (the same lookup the adapter makes before every create): the Shopify order name for orders,
+our refund key (``xmlcredit.credit_reference``) for credit notes, which SYSPRO keeps as sales-order
+documents. Cancelled orders (``OrderStatus`` ``\\``) are left out; two live orders for one name are
+a duplicate.
+
+Their value: SORQRY per document, with stocked, non-stocked and freight lines (``IncludeNonStockedLines``
+is among SORQRY's options: R, and the query classes of Z). A line's value is ``MOrderQty`` x
+``MPrice`` (a non-stocked line, such as our ``SHIPPING`` credit line, is a ``Merchandise`` line
+too), a freight line's ``NMscChargeValue``. SORQRY's lines carry no tax (Z's ``SORQRYOUT``:
+``Merchandise`` has ``OrderLineValue`` and prices, no tax element): SYSPRO works tax out from each
+stock code's tax code, so the read gives net only (``tax`` ``None``) and the reconciliation compares
+net with Shopify's net and calls the tax checkpoint not checkable.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+
+from shopbridge.connectors.erp.syspro import xmlcredit as xc
+from shopbridge.connectors.erp.syspro import xmlmap as xm
+from shopbridge.connectors.erp.syspro.xmlmap import decimal_of, sub, text_of, to_text
+from shopbridge.domain.money import Money
+from shopbridge.domain.records import SalesOrderLine
+from shopbridge.ports.erp import HeldCreditNote, HeldOrder
+
+__all__ = ["PER_FIND", "held_credit_note", "held_order", "po_numbers_xml", "sorqry_all_lines_xml"]
+
+PER_FIND = 20  # customer PO numbers one COMFND asks for (``Or``-joined expressions)
+CANCELLED = "\\"
+COLUMNS = ("SalesOrder", "CustomerPoNumber", "OrderStatus")
+
+Query = Callable[[str, str], ET.Element]  # (business object, XmlIn) -> the answer's root
+
+
+def po_numbers_xml(po_numbers: Sequence[str]) -> str:
+    return xm.find_xml(
+        "SorMaster", COLUMNS, xm.any_of("CustomerPoNumber", po_numbers), rows=len(po_numbers) * 5
+    )
+
+
+def documents(query: Query, po_numbers: Sequence[str]) -> dict[str, list[str]]:
+    """The live SorMaster documents carrying each customer PO number, by PO number."""
+    found: dict[str, list[str]] = {}
+    unique = list(dict.fromkeys(po_numbers))
+    for start in range(0, len(unique), PER_FIND):
+        for row in xm.find_rows(query("COMFND", po_numbers_xml(unique[start : start + PER_FIND]))):
+            if row.get("OrderStatus") != CANCELLED:
+                found.setdefault(row["CustomerPoNumber"], []).append(row["SalesOrder"])
+    return found
+
+
+def sorqry_all_lines_xml(sales_order: str) -> str:
+    """SORQRY with every priced line: stocked, non-stocked and freight, completed ones too."""
+    root = ET.Element("Query")
+    sub(sub(root, "Key"), "SalesOrder", sales_order)
+    option = sub(root, "Option")
+    sub(option, "IncludeStockedLines", "Y")
+    sub(option, "IncludeNonStockedLines", "Y")
+    sub(option, "IncludeFreightLines", "Y")
+    sub(option, "IncludeCompletedLines", "Y")
+    return to_text(root)
+
+
+def _lines(root: ET.Element, currency: str) -> tuple[tuple[SalesOrderLine, ...], Decimal]:
+    """The ``Merchandise`` lines, and the document's net: those lines' values plus freight."""
+    goods = tuple(
+        SalesOrderLine(
+            sku=text_of(node, "MStockCode"),
+            quantity=int(decimal_of(text_of(node, "MOrderQty", "0"))),
+            unit_price=Money.of(decimal_of(text_of(node, "MPrice", "0")), currency),
+            tax=Money.zero(currency),
+        )
+        for node in root.findall("SalesOrderLine/Merchandise")
+    )
+    freight = sum(
+        (decimal_of(text_of(n, "NMscChargeValue", "0")) for n in root.findall("SalesOrderLine/Freight")),
+        Decimal(0),
+    )
+    return goods, sum((ln.unit_price.amount * ln.quantity for ln in goods), freight)
+
+
+def held_order(query: Query, reference: str, number: str, currency: str) -> HeldOrder:
+    goods, net = _lines(query("SORQRY", sorqry_all_lines_xml(number)), currency)
+    return HeldOrder(reference, number, Money.of(net, currency), None, goods)
+
+
+def held_credit_note(query: Query, refund: str, number: str, currency: str) -> HeldCreditNote:
+    _goods, net = _lines(query("SORQRY", sorqry_all_lines_xml(number)), currency)
+    return HeldCreditNote(refund, number, Money.of(net, currency), None)
+
+
+def orders_held(query: Query, references: Sequence[str], currency: str) -> dict[str, list[HeldOrder]]:
+    return {
+        ref: [held_order(query, ref, number, currency) for number in numbers]
+        for ref, numbers in documents(query, references).items()
+    }
+
+
+def credit_notes_held(
+    query: Query, refunds: Sequence[tuple[str, str]], currency: str
+) -> dict[str, HeldCreditNote]:
+    keys = {xc.credit_reference(refund): refund for refund, _order in refunds}
+    return {
+        keys[po]: held_credit_note(query, keys[po], numbers[0], currency)
+        for po, numbers in documents(query, list(keys)).items()
+        if po in keys
+    }

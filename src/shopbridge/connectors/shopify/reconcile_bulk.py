@@ -1,0 +1,113 @@
+"""The daily reconciliation's Shopify orders in one bulk operation, instead of one ``order`` read each.
+
+The bulk query asks, for the orders created in the day (the same search as ``reconcile_reads``),
+what ``queries/order_by_id.graphql`` asks of one order, its fragments included. Its three nested
+connections (line items, shipping lines, fulfilment orders; four with ``orders``, within Shopify's
+five, two levels deep) come back as JSONL lines of their own naming their order in ``__parentId``;
+each order is put back together in the shape ``order_by_id`` answers and translated by the same
+``order_from_graphql``. Refunds cannot ride along: ``refundLineItems`` is a connection inside the
+``refunds`` list, which bulk queries do not take; so a refunded order's refunded units (to read it
+as sold) are read per order, as ``fetch_order`` does, for those orders only.
+
+Outside the cost limit: the bulk run costs one mutation and a few polls, whatever the day's size.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from importlib import resources
+from typing import Any, Protocol
+
+from shopbridge.connectors.shopify.bulk import GraphQLClient, start_bulk_query, stream_jsonl, wait_for_bulk
+from shopbridge.connectors.shopify.orders import refunded_order, refunded_units
+from shopbridge.connectors.shopify.reconcile_reads import created_query
+from shopbridge.connectors.shopify.translate import order_from_graphql
+from shopbridge.domain.records import Order
+
+__all__ = ["day_orders_query", "orders_created_in_bulk", "orders_from_lines"]
+
+# The nested connections, by the type their nodes' GIDs name, and the key order_by_id puts them under.
+_CHILDREN = {
+    "LineItem": "lineItems",
+    "ShippingLine": "shippingLines",
+    "FulfillmentOrder": "fulfillmentOrders",
+}
+
+_ORDER_FIELDS = """
+    id name email note createdAt updatedAt cancelledAt currencyCode presentmentCurrencyCode test
+    taxesIncluded displayFinancialStatus displayFulfillmentStatus
+    totalPriceSet { ...Bag } subtotalPriceSet { ...Bag } totalTaxSet { ...Bag } totalDiscountsSet { ...Bag }
+    purchasingEntity { __typename ... on PurchasingCompany { company { id } } }
+    retailLocation { id }
+    fulfillmentOrders { edges { node { id assignedLocation { location { id } } } } }
+    customer { id firstName lastName defaultEmailAddress { emailAddress } defaultPhoneNumber { phoneNumber } }
+    shippingAddress { ...Address }
+    billingAddress { ...Address }
+    lineItems { edges { node {
+        id sku title quantity currentQuantity requiresShipping isGiftCard variant { id }
+        originalUnitPriceSet { ...Bag } taxLines { ...Tax } discountAllocations { ...Discount }
+    } } }
+    shippingLines { edges { node {
+        id title code originalPriceSet { ...Bag } taxLines { ...Tax } discountAllocations { ...Discount }
+    } } }
+    transactions(first: 20) { id kind status gateway amountSet { ...Bag } }
+"""
+
+
+def _fragments() -> str:
+    """order_by_id's fragments (Money, Bag, Tax, Discount, Address): one definition of each."""
+    text = (
+        resources.files("shopbridge.connectors.shopify").joinpath("queries/order_by_id.graphql").read_text()
+    )
+    return text[text.index("fragment ") :]
+
+
+def day_orders_query(start: datetime, end: datetime) -> str:
+    search = created_query(start, end).replace('"', '\\"')
+    return f'{{ orders(query: "{search}") {{ edges {{ node {{ {_ORDER_FIELDS} }} }} }} }}\n{_fragments()}'
+
+
+def orders_from_lines(lines: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The orders of a bulk result, each shaped as ``order_by_id`` answers it.
+
+    Shopify writes a child's line after its parent's but not necessarily next to it, so every order
+    is held until the file ends (the day's orders, not the shop's)."""
+    orders: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        parent = line.get("__parentId")
+        if parent is None:
+            order = dict(line)
+            for key in _CHILDREN.values():
+                order[key] = {"nodes": [], "pageInfo": {"hasNextPage": False, "endCursor": None}}
+            orders[str(line["id"])] = order
+            continue
+        kind = str(line.get("id", "")).removeprefix("gid://shopify/").split("/", 1)[0]
+        child = {k: v for k, v in line.items() if k != "__parentId"}
+        orders[str(parent)][_CHILDREN[kind]]["nodes"].append(child)
+    yield from orders.values()
+
+
+class _Client(GraphQLClient, Protocol):
+    shop_domain: str
+
+
+def orders_created_in_bulk(
+    client: _Client,
+    start: datetime,
+    end: datetime,
+    *,
+    interval: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[Order]:
+    """The day's orders, read as sold: one bulk query, then the refunded ones' refunds."""
+    operation = start_bulk_query(client, day_orders_query(start, end))
+    done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
+    if not done.url:  # no order that day: Shopify writes no file
+        return []
+    found: list[Order] = []
+    for node in orders_from_lines(stream_jsonl(done.url)):
+        units = refunded_units(client, node) if refunded_order(node) else {}
+        found.append(order_from_graphql(node, shop=client.shop_domain, refunded_units=units))
+    return found

@@ -1,0 +1,83 @@
+"""The daily reconciliation's orders in one bulk operation read the same as one ``order`` read each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from graphql import GraphQLSchema, parse, validate
+
+from shopbridge.config import ShopSettings
+from shopbridge.connectors.shopify.client import ShopifyClient
+from shopbridge.connectors.shopify.reconcile_bulk import day_orders_query, orders_from_lines
+from shopbridge.sandbox.shopify import scenario_actions as act
+from shopbridge.sandbox.shopify.checkout import place_order
+from shopbridge.sandbox.shopify.server import SandboxServer
+
+DAY = (datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def client(sandbox_shop: ShopSettings) -> Iterator[ShopifyClient]:
+    with ShopifyClient.from_settings(sandbox_shop) as shopify:
+        yield shopify
+
+
+def _trade(sandbox: SandboxServer) -> list[str]:
+    state = sandbox.state
+    made = []
+    for n, sku in enumerate(("TEE-M", "MUG-01", "TEE-L")):
+        order = place_order(
+            state,
+            {
+                "lines": [{"sku": sku, "quantity": 1 + n}, {"sku": "MUG-01", "quantity": 1}],
+                "tax": {"title": "VAT", "rate": "0.2"},
+                "taxes_included": True,
+                "payment": "paid",
+                "shipping": {"title": "Standard", "price": "4.80", "code": "STD"},
+                "shipping_address": {"countryCode": "GB", "city": "Leeds", "address1": "1 High St"},
+            },
+        )
+        made.append(str(order["id"]))
+    act.refund_full(state, state.orders[made[1]], restock=False)  # read as sold: its units come back
+    return made
+
+
+def test_the_bulk_query_is_valid_against_the_admin_schema(admin_schema: GraphQLSchema) -> None:
+    assert validate(admin_schema, parse(day_orders_query(*DAY))) == []
+
+
+def test_bulk_orders_equal_the_orders_read_one_by_one(sandbox: SandboxServer, client: ShopifyClient) -> None:
+    sandbox.state.bulk_timing.base_s = 0.05
+    made = _trade(sandbox)
+    one_by_one = [client.order(order_id) for order_id in client.orders_created_between(*DAY)]
+    in_bulk = client.orders_created_in_bulk(*DAY)
+    assert sorted(o.shopify_id for o in in_bulk) == sorted(made)
+    assert sorted(in_bulk, key=lambda o: o.shopify_id) == sorted(
+        (o for o in one_by_one if o is not None), key=lambda o: o.shopify_id
+    )
+    assert all(o.shipping_lines and len(o.lines) == 2 for o in in_bulk)
+
+
+def test_a_day_without_orders_is_empty(sandbox: SandboxServer, client: ShopifyClient) -> None:
+    sandbox.state.bulk_timing.base_s = 0.05
+    _trade(sandbox)
+    later = datetime.now(UTC) + timedelta(days=2)
+    assert client.orders_created_in_bulk(later, later + timedelta(days=1)) == []
+
+
+def test_children_are_put_back_under_their_order_wherever_they_come_in_the_file() -> None:
+    lines = [
+        {"id": "gid://shopify/Order/1", "name": "#1"},
+        {"id": "gid://shopify/Order/2", "name": "#2"},
+        {"id": "gid://shopify/LineItem/9", "sku": "A", "__parentId": "gid://shopify/Order/2"},
+        {"id": "gid://shopify/ShippingLine/5", "title": "Std", "__parentId": "gid://shopify/Order/1"},
+        {"id": "gid://shopify/LineItem/8", "sku": "B", "__parentId": "gid://shopify/Order/1"},
+        {"id": "gid://shopify/FulfillmentOrder/3", "__parentId": "gid://shopify/Order/1"},
+    ]
+    first, second = orders_from_lines(lines)
+    assert [n["sku"] for n in first["lineItems"]["nodes"]] == ["B"]
+    assert [n["title"] for n in first["shippingLines"]["nodes"]] == ["Std"]
+    assert len(first["fulfillmentOrders"]["nodes"]) == 1
+    assert [n["sku"] for n in second["lineItems"]["nodes"]] == ["A"] and not second["shippingLines"]["nodes"]
