@@ -202,8 +202,11 @@ def test_the_reconcile_reads_are_offered_only_where_the_adapter_has_them() -> No
         field_limits = None
 
     class Reconcilable(Plain):
-        def credit_note_value(self, refund_reference: str, order_reference: str) -> None:
-            return None
+        def credit_notes_held(self, refunds: object) -> dict[str, object]:
+            return {}
+
+        def orders_held(self, references: object) -> dict[str, object]:
+            return {}
 
     assert not isinstance(dry_run_erp(Plain(), Recorder()), ErpReconcileReads)  # type: ignore[arg-type]
     assert isinstance(dry_run_erp(Reconcilable(), Recorder()), ErpReconcileReads)  # type: ignore[arg-type]
