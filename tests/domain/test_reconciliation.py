@@ -71,6 +71,14 @@ def test_refunds(credit: Decimal | None, verdict: Verdict, whats: list[str]) -> 
     assert (result.verdict, [m.what for m in result.mismatches]) == (verdict, whats)
 
 
+def test_a_refund_handed_to_finance_is_counted_until_its_note_is_keyed_then_compared() -> None:
+    awaiting = RefundFact("gid://shopify/Refund/2", "#1002", D("5.00"), None, manual=True)
+    keyed_wrong = RefundFact("gid://shopify/Refund/3", "#1003", D("5.00"), D("4.00"), "CN9", manual=True)
+    result = check_refunds([awaiting, keyed_wrong])
+    assert [(m.key, m.what) for m in result.mismatches] == [("refund:gid://shopify/Refund/3", "different")]
+    assert "1 awaiting a credit note keyed by hand" in result.note
+
+
 @pytest.mark.parametrize(("fulfilled", "verdict"), [(True, Verdict.PASS), (False, Verdict.FAIL)])
 def test_fulfilments(fulfilled: bool, verdict: Verdict) -> None:
     result = check_fulfilments([DispatchFact("D7", "#1001", fulfilled)])

@@ -10,11 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from shopbridge.config import parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
 from shopbridge.domain.orders import map_order
+from shopbridge.domain.reconciliation import CheckpointResult, DayReport, Verdict, not_checkable
 from shopbridge.domain.records import (
     Address,
     Customer,
@@ -28,6 +30,7 @@ from shopbridge.domain.records import (
 )
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.job import Job, JobState
+from shopbridge.engine.schema import problems
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.flows import FLOWS
@@ -250,3 +253,42 @@ def test_the_orders_checkpoint_counts_erp_orders_and_compares_shipping(
     orders = {c.name: c for c in report.checkpoints}["orders"]
     assert orders.checked == 1
     assert [(m.key, m.what) for m in orders.mismatches] == found
+
+
+def test_a_rerun_of_the_day_closes_the_mismatches_that_no_longer_hold(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reconciled while the order was still in the queue, the day finds it missing; reconciled again
+    once it is posted, that problem closes (and one still true would stay open)."""
+    order = _paid_order_with_shipping()
+    ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.add_item("MUG", price=Decimal("10.00"))
+    first = flow.reconcile_day(ctx, date(2025, 12, 31))
+    assert [(m.key, m.what) for m in first.mismatches] == [("order:#1001", "missing")]
+    assert _open_reconciliation_problems(sqlite_store) == ["order:#1001"]
+
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    erp.create_sales_order(
+        map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    )
+    again = flow.reconcile_day(ctx, date(2025, 12, 31))
+    assert again.mismatches == ()
+    assert _open_reconciliation_problems(sqlite_store) == []
+
+
+def test_a_checkpoint_not_checkable_on_the_rerun_closes_nothing() -> None:
+    before = {("refunds", "refund:gid://shopify/Refund/1"), ("tax", "tax:GB:0.2")}
+    checked = (not_checkable("refunds", "no read"), CheckpointResult("tax", Verdict.PASS, 3))
+    assert flow.agreed_since(before, DayReport("uk", "2025-12-31", checked)) == []
+
+
+def _open_reconciliation_problems(store: Store) -> list[str]:
+    with store.begin() as conn:
+        rows = conn.execute(
+            sa.select(problems.c.entity_id).where(
+                problems.c.entity_type == flow.ENTITY, problems.c.status == "open"
+            )
+        )
+        return sorted(r.entity_id for r in rows)

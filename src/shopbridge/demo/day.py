@@ -298,8 +298,8 @@ class DemoDay:
         self.stack.wait_until_idle()
 
     def reconcile_ledger(self) -> None:
-        """The daily reconciliation of the day just traded (demo/reconcile_day.py)."""
-        self.ledger = reconcile_day.reconcile_ledger(self.stack)
+        """The daily reconciliation of each date the day's trading touched (demo/reconcile_day.py)."""
+        self.ledger = reconcile_day.reconcile_ledger(self.stack, self.day_start.date())
 
     def _reconcile(self) -> IntakeReconciliation:
         services = self.stack.services

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from shopbridge.engine.schema import reconcile_reports
 from shopbridge.engine.sql import upsert_insert
 
-__all__ = ["StoredReport", "find_report", "save_report", "trend"]
+__all__ = ["StoredReport", "find_report", "mismatch_keys", "save_report", "trend"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,16 @@ def find_report(conn: sa.Connection, shop: str, day: str) -> StoredReport | None
         sa.select(reconcile_reports).where(reconcile_reports.c.shop == shop, reconcile_reports.c.day == day)
     ).first()
     return None if row is None else _stored(row._mapping)
+
+
+def mismatch_keys(stored: StoredReport) -> set[tuple[str, str]]:
+    """(checkpoint, key) of every mismatch the stored report lists (``DayReport.as_dict``'s shape)."""
+    checkpoints = stored.report.get("checkpoints") or {}
+    return {
+        (str(name), str(mismatch.get("key")))
+        for name, checkpoint in checkpoints.items()
+        for mismatch in (checkpoint or {}).get("mismatches") or ()
+    }
 
 
 def trend(conn: sa.Connection, shop: str, *, days: int = 30) -> list[StoredReport]:

@@ -249,6 +249,10 @@ class StoreTransaction:
         stored = reconcile_reports.trend(self.conn, shop, days=days)
         return [DaySummary(r.day, r.passed, r.verdicts) for r in stored]
 
+    def reconciled_mismatches(self, shop: str, day: str) -> set[tuple[str, str]]:
+        stored = reconcile_reports.find_report(self.conn, shop, day)
+        return set() if stored is None else reconcile_reports.mismatch_keys(stored)
+
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
     return {

@@ -21,6 +21,7 @@ from shopbridge.domain.reconciliation import (
     DayReport,
     DaySummary,
     Mismatch,
+    Verdict,
     check_fulfilments,
     check_orders,
     check_payouts,
@@ -37,7 +38,7 @@ from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.flows.stock_audit import latest_cursor
 from shopbridge.ports.store import UnitOfWork
 
-__all__ = ["FLOW", "KIND", "PROBLEM_KINDS", "Parity", "parity", "reconcile_day"]
+__all__ = ["FLOW", "KIND", "PROBLEM_KINDS", "Parity", "agreed_since", "parity", "reconcile_day"]
 
 SCHEDULE = "reconcile"
 KIND = f"sweep.{SCHEDULE}"
@@ -64,10 +65,35 @@ def reconcile_day(ctx: FlowContext, day: date) -> DayReport:
     """Run every checkpoint for ``day``, raise a problem per mismatch, keep the report; return it."""
     report = DayReport(ctx.shop.name, day.isoformat(), _checkpoints(ctx, day))
     with ctx.uow.begin() as tx:
+        found_before = tx.reconciled_mismatches(ctx.shop.name, report.day)
         for mismatch in report.mismatches:
             tx.report_problem(_problem(ctx.shop.name, day, mismatch))
+        for checkpoint, key in agreed_since(found_before, report):
+            tx.resolve_problems(PROBLEM_KINDS[checkpoint], ENTITY, key, ctx.shop.name)
         tx.save_reconcile_report(report)
     return report
+
+
+# Checkpoints whose keys name one thing (an order, a refund, a dispatch, a payout). A tax bucket's key
+# ("tax:GB:0.2") is shared by every day and the stock audit owns its problem: neither closes here.
+_CLOSES_ON_AGREEMENT = frozenset({"orders", "refunds", "fulfilments", "payouts"})
+
+
+def agreed_since(found_before: set[tuple[str, str]], report: DayReport) -> list[tuple[str, str]]:
+    """Mismatches an earlier run of the same day found that this run, checking again, does not.
+
+    A day reconciled before its orders were all posted (a scheduled run at midnight while the queue
+    was still busy, a re-run after a fix) leaves problems that no longer hold; they close, as the
+    problems of the other flows close when their condition clears. A checkpoint that could not be
+    checked this time closes nothing.
+    """
+    checked = {c.name for c in report.checkpoints if c.verdict is not Verdict.NOT_CHECKABLE}
+    still = {(m.checkpoint, m.key) for m in report.mismatches}
+    return sorted(
+        (checkpoint, key)
+        for checkpoint, key in found_before - still
+        if checkpoint in checked and checkpoint in _CLOSES_ON_AGREEMENT
+    )
 
 
 def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:

@@ -38,6 +38,7 @@ from shopbridge.domain.reconciliation import (
 )
 from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund
 from shopbridge.flows.order_settings import rules_for
+from shopbridge.flows.refund_to_credit_note import MANUAL_LINK
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.erp import Capability, ErpReconcileReads, HeldCreditNote, HeldOrder
 from shopbridge.ports.shopify import ShopifyBulkDayReads, ShopifyReconcileReads
@@ -188,8 +189,15 @@ def refund_facts(ctx: FlowContext, day: date) -> list[RefundFact] | None:
         if note is not None and note.tax is None:
             value -= _tax(refund)
         number, credited = (note.number, note.total.amount) if note is not None else ("", None)
-        facts.append(RefundFact(refund.shopify_id, refund.order_name, value, credited, number))
+        manual = note is None and _keyed_by_hand(ctx, refund.shopify_id)
+        facts.append(RefundFact(refund.shopify_id, refund.order_name, value, credited, number, manual))
     return facts
+
+
+def _keyed_by_hand(ctx: FlowContext, refund_id: str) -> bool:
+    """The refunds flow handed the refund to finance (``credit_note_manual``): it is not posted by us."""
+    with ctx.uow.begin() as tx:
+        return tx.linked_erp_id(MANUAL_LINK, ctx.shop.name, refund_id) is not None
 
 
 def _creditable_refunds(ctx: FlowContext, day: date) -> list[Refund]:

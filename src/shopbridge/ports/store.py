@@ -184,6 +184,10 @@ class Transaction(Protocol):
         """The latest ``days`` stored days of the shop, oldest first."""
         ...
 
+    def reconciled_mismatches(self, shop: str, day: str) -> set[tuple[str, str]]:
+        """(checkpoint, key) of each mismatch in the day's stored report; empty if none is stored."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Opens transactions over the store."""
