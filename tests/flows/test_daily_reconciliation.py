@@ -292,3 +292,28 @@ def _open_reconciliation_problems(store: Store) -> list[str]:
             )
         )
         return sorted(r.entity_id for r in rows)
+
+
+def test_an_order_at_one_rate_compares_its_whole_tax_so_a_rounding_line_is_not_a_tax_mismatch(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tryton rounds VAT over the document and shopbridge adds a rounding line to keep Shopify's: the
+    goods lines then carry a penny less than Shopify's and the order's total tax is still equal."""
+    order = _paid_order_with_shipping()
+    ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.add_item("MUG", price=Decimal("10.00"))
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    (line,) = request.lines
+    penny = Money.of("0.01", "GBP")
+    assert request.shipping_tax is not None
+    erp.create_sales_order(
+        replace(
+            request, lines=(replace(line, tax=line.tax - penny),), shipping_tax=request.shipping_tax + penny
+        )
+    )
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    assert {c.name: c.verdict for c in report.checkpoints}["tax"] is Verdict.PASS
+    assert report.mismatches == ()

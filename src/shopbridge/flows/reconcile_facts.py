@@ -36,7 +36,7 @@ from shopbridge.domain.reconciliation import (
     snap_rate,
     tax_buckets,
 )
-from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund
+from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund, TaxLine
 from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.refund_to_credit_note import MANUAL_LINK
 from shopbridge.flows.spec import FlowContext
@@ -100,6 +100,16 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
         facts.found[order.name] = [_fact(h) for h in found]
         country = _country(order)
         rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
+        one_rate = _one_rate(order)
+        if one_rate is not None and found[0].tax is not None:
+            # The whole order is taxed at one rate: compare its whole tax, so that an ERP's rounding
+            # line (Tryton's, Sage's) and the shipping's tax fall in the bucket they belong to.
+            shopify_parts.append(
+                (country, one_rate, sum((t.amount.amount for t in _taxes(order)), Decimal(0)))
+            )
+            if erp_parts is not None:
+                erp_parts.append((country, one_rate, found[0].tax.amount))
+            continue
         shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
         if erp_parts is not None and found[0].tax is not None:
             erp_parts += _goods_parts(found[0], skus, country, rates)
@@ -121,6 +131,19 @@ def _live(order: Order) -> Iterator[OrderLine]:
     for line in order.lines:
         if line.quantity > 0 and not line.is_gift_card:
             yield line
+
+
+def _taxes(order: Order) -> list[TaxLine]:
+    """Shopify's tax lines on the goods sold and on the shipping."""
+    return [t for ln in _live(order) for t in ln.tax_lines] + [
+        t for shipping in order.shipping_lines for t in shipping.tax_lines
+    ]
+
+
+def _one_rate(order: Order) -> Decimal | None:
+    """The one rate every taxed line of the order (shipping too) carries; None for several or none."""
+    rates = {t.rate.normalize() for t in _taxes(order)}
+    return rates.pop() if len(rates) == 1 else None
 
 
 def _country(order: Order) -> str:
