@@ -35,6 +35,14 @@ def test_demo_day_reconciles_every_order_despite_dropped_webhooks(day_of: DayOf)
     assert report["stock"]["drift_after_audit"] == 0  # the audit ran at the end of the day
 
 
+@on_day("sage200")
+def test_without_serving_the_demo_says_how_to_serve_and_links_no_stopped_dashboard(day_of: DayOf) -> None:
+    day = day_of("sage200")  # run with --no-serve
+    assert "shopbridge demo --serve" in " ".join(day.output.split())
+    assert "http://" not in day.markdown
+    assert "Dashboard: not kept running" in day.markdown
+
+
 def test_demo_without_a_sweep_would_have_missed_orders(tmp_path: Path) -> None:
     # With every webhook dropped nothing arrives by webhook; the sweep alone must bring all orders in.
     result = run_demo(tmp_path, "--orders", "10", "--drop-rate", "1.0")

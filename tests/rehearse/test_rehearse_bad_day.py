@@ -110,13 +110,6 @@ def test_bad_day_on_sage200_stopped_by_sigterm_then_run_again_passes(tmp_path: P
 
 @pytest.mark.tryton
 @pytest.mark.timeout(TIMEOUT)
-@pytest.mark.xfail(
-    strict=True,
-    reason="found by this rehearsal, not fixed yet (see the report of branch rehearse): on Tryton the"
-    " peak's orders are posted with no tax (ERP tax 0.00 against Shopify's 20%: the reconciliation's"
-    " orders and tax checkpoints fail), and a 503 between creating a sale and adding its lines leaves"
-    " the retry on the amendment path ('cannot amend Tryton sale ... no line is free'): orders lost",
-)
 @pytest.mark.xdist_group("rehearse-tryton")
 def test_bad_day_on_real_tryton_passes(tmp_path: Path, pg_url: Any) -> None:
     _result, report = rehearse(tmp_path / "rehearsal", pg_url.empty(), "tryton")

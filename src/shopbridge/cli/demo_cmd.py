@@ -85,11 +85,16 @@ def demo(
         day = DemoDay(stack, options)
         _run_phases(day)
         report = day.report()
-        json_path, md_path = write_report(report, options)
+        json_path, md_path = write_report(report, options, serving=keep_serving)
         _print(report, json_path, md_path)
         if keep_serving:
             console.print(f"\nDashboard at [bold]{stack.web_url}/[/bold]; Ctrl-C stops.")
             serve_until_stopped()
+        else:
+            console.print(
+                "\nThe dashboard stops with the demo (no terminal, or --no-serve): run "
+                "`shopbridge demo --serve` to keep it up and sign in."
+            )
     from shopbridge.demo.day import disagreements
 
     problems = disagreements(report.to_json())

@@ -355,13 +355,21 @@ class DemoDay:
             )
 
 
-def write_report(report: DemoReport, options: DemoOptions) -> tuple[str, str]:
-    """Write ``report.json`` and ``report.md`` into the demo's folder; returns both paths."""
+NOT_SERVING = "not kept running (`shopbridge demo --serve` keeps it up until Ctrl-C)"
+
+
+def write_report(report: DemoReport, options: DemoOptions, *, serving: bool = True) -> tuple[str, str]:
+    """Write ``report.json`` and ``report.md`` into the demo's folder; returns both paths.
+
+    ``report.md`` links the dashboard only while the demo keeps it up: a link to a dashboard that
+    stopped with the demo would lead nowhere."""
     data = report.to_json()
     json_path = options.workdir / "report.json"
     json_path.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     md_path = options.workdir / "report.md"
-    md_path.write_text(render_markdown(data), encoding="utf-8")
+    md_path.write_text(
+        render_markdown(data if serving else {**data, "dashboard": NOT_SERVING}), encoding="utf-8"
+    )
     return str(json_path), str(md_path)
 
 

@@ -23,6 +23,12 @@ from shopbridge.rehearse.workers import WorkerPool
 __all__ = ["BudgetMeter", "RehearsalStack"]
 
 LEASE_SECONDS = 6.0  # a killed worker's job is taken over this soon (the default is a minute)
+# The demo's retry schedule is compressed (1 s doubling to 10 s), as the scenarios' outages are (a
+# 5-minute outage rehearsed in 20 s). Ten attempts then span about 65 s, so a 20 s outage followed
+# by 5% of ERP calls failing (a Tryton order takes about seven calls) could use them all up and kill
+# an order job, which the default schedule (5 s doubling to an hour: ~40 minutes over ten attempts)
+# never would for a 5-minute outage. Twenty attempts keep the compressed budget in that proportion.
+RETRY_ATTEMPTS = 20
 _ERP_URL = re.compile(r'^(?:base_url|url) = "(http[^"]+)"', re.MULTILINE)
 
 
@@ -119,6 +125,9 @@ class RehearsalStack(DemoStack):
         text = _replace(text, f"restore_rate = {PLUS_RESTORE_RATE}", f"restore_rate = {plan.restore_rate}")
         text = re.sub(
             r'^url = "sqlite:[^"]*"', f'url = "{self.spec.database_url}"', text, count=1, flags=re.M
+        )
+        text = _replace(
+            text, "cap_seconds = 10.0\n", f"cap_seconds = 10.0\nmax_attempts = {RETRY_ATTEMPTS}\n"
         )
         text = _replace(
             text,
