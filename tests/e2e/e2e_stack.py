@@ -14,6 +14,7 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -352,8 +353,20 @@ class Stack:
         self.web = ServerThread(create_app(self.services), port=0, name="e2e-web")
         self.web_url = self.web.start()
         shopify.deliver_to(f"{self.web_url}/webhooks/shopify")
+        self._workers = workers
         self.runtime = Runtime(self.services, threads=workers, name="e2e-")
         self.runtime.start()
+
+    @contextmanager
+    def workers_paused(self) -> Iterator[None]:
+        """No job runs inside the block (webhooks still arrive and are queued): a person's action in
+        the ERP then surely comes before shopbridge's."""
+        self.runtime.stop(timeout=30)
+        try:
+            yield
+        finally:
+            self.runtime = Runtime(self.services, threads=self._workers, name="e2e-")
+            self.runtime.start()
 
     def stop(self) -> None:
         self.shopify.emitter.flush(timeout=10)

@@ -170,17 +170,18 @@ def _wrong_credit_note(
             note["document_gross_value"] = float(Decimal(str(note["document_gross_value"])) - Decimal("1"))
         return str(refunded["id"])
     # Tryton posts for good: the clerk keys the refund's note by hand first, a pound (net) short
-    made = refund(shopify, order, [("TEE-L", 1)])  # the order's other unit
-    ctx = stack.services.flow_context(SHOP)
-    (mine,) = [r for r in ctx.shopify.order_refunds(order["id"]) if r.shopify_id == made["id"]]
-    keyed = refund_flow._mapped(mine, ctx).note  # what shopbridge would post ...
-    line, pound, vat = (
-        keyed.lines[0],
-        Money(Decimal("1"), keyed.currency),
-        Money(Decimal("0.20"), keyed.currency),
-    )
-    short = replace(line, net=line.net - pound, tax=line.tax - vat)  # a pound short, and its VAT
-    erp.port.create_credit_note(replace(keyed, lines=(short, *keyed.lines[1:])))  # ... a pound short
+    with stack.workers_paused():  # first for sure: shopbridge's refund job waits in the queue
+        made = refund(shopify, order, [("TEE-L", 1)])  # the order's other unit
+        ctx = stack.services.flow_context(SHOP)
+        (mine,) = [r for r in ctx.shopify.order_refunds(order["id"]) if r.shopify_id == made["id"]]
+        keyed = refund_flow._mapped(mine, ctx).note  # what shopbridge would post ...
+        line, pound, vat = (
+            keyed.lines[0],
+            Money(Decimal("1"), keyed.currency),
+            Money(Decimal("0.20"), keyed.currency),
+        )
+        short = replace(line, net=line.net - pound, tax=line.tax - vat)  # a pound short, and its VAT
+        erp.port.create_credit_note(replace(keyed, lines=(short, *keyed.lines[1:])))  # ... a pound short
     stack.settle()
     return str(made["id"])
 

@@ -63,6 +63,7 @@ PASS_THROUGH = frozenset(
         "activated",
         "save_reconcile_report",
         "reconcile_trend",
+        "reconciled_mismatches",
     }
 )
 

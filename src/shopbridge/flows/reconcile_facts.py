@@ -101,18 +101,18 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
         country = _country(order)
         rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
         one_rate = _one_rate(order)
-        if one_rate is not None and found[0].tax is not None:
-            # The whole order is taxed at one rate: compare its whole tax, so that an ERP's rounding
-            # line (Tryton's, Sage's) and the shipping's tax fall in the bucket they belong to.
-            shopify_parts.append(
-                (country, one_rate, sum((t.amount.amount for t in _taxes(order)), Decimal(0)))
-            )
-            if erp_parts is not None:
+        erp_lines = None if found[0].tax is None else _goods_parts(found[0], skus, country, rates)
+        if one_rate is not None and erp_lines is not None and _all_at(erp_lines, one_rate):
+            # Both sides tax the whole order at one rate: compare its whole tax, so that an ERP's
+            # rounding line (Tryton's, Sage's) and the shipping's tax fall in that rate's bucket.
+            charged = sum((t.amount.amount for t in _taxes(order)), Decimal(0))
+            shopify_parts.append((country, one_rate, charged))
+            if erp_parts is not None and found[0].tax is not None:
                 erp_parts.append((country, one_rate, found[0].tax.amount))
             continue
         shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
-        if erp_parts is not None and found[0].tax is not None:
-            erp_parts += _goods_parts(found[0], skus, country, rates)
+        if erp_parts is not None and erp_lines is not None:
+            erp_parts += erp_lines
         else:
             erp_parts = None
     facts.shopify_tax.update(tax_buckets(shopify_parts))
@@ -144,6 +144,11 @@ def _one_rate(order: Order) -> Decimal | None:
     """The one rate every taxed line of the order (shipping too) carries; None for several or none."""
     rates = {t.rate.normalize() for t in _taxes(order)}
     return rates.pop() if len(rates) == 1 else None
+
+
+def _all_at(parts: list[tuple[str, Decimal, Decimal]], rate: Decimal) -> bool:
+    """Every ERP goods line reads back at ``rate`` (a line at another rate is a wrong tax code)."""
+    return all(line_rate.normalize() == rate for _country, line_rate, _tax in parts)
 
 
 def _country(order: Order) -> str:
