@@ -317,3 +317,27 @@ def test_an_order_at_one_rate_compares_its_whole_tax_so_a_rounding_line_is_not_a
     report = flow.reconcile_day(ctx, date(2025, 12, 31))
     assert {c.name: c.verdict for c in report.checkpoints}["tax"] is Verdict.PASS
     assert report.mismatches == ()
+
+
+def test_a_line_an_edit_reduced_is_taxed_at_its_sold_quantity(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Shopify keeps an edited line's tax lines at the quantity first ordered: 3 mugs taxed 6.00,
+    edited down to 2 before the cut-off, are 4.00 of tax in Shopify's current figures and in the ERP."""
+    order = _paid_order_with_shipping()
+    (line,) = order.lines
+    edited = replace(
+        line, ordered_quantity=3, tax_lines=(TaxLine("VAT", Decimal("0.2"), Money.of("6.00", "GBP")),)
+    )
+    order = replace(order, lines=(edited,))
+    ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.add_item("MUG", price=Decimal("10.00"))
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    assert request.lines[0].tax == Money.of("4.00", "GBP")
+    erp.create_sales_order(request)
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    assert {c.name: c.verdict for c in report.checkpoints}["tax"] is Verdict.PASS
+    assert report.mismatches == ()

@@ -483,4 +483,17 @@ def disagreements(data: dict[str, Any]) -> list[str]:
         found.append(f"payouts: {posted} of {paid} posted, difference {difference}")
     if (data.get("stock") or {}).get("drift_after_audit"):
         found.append(f"stock: {data['stock']['drift_after_audit']} levels drift after the audit")
+    found += _failed_checkpoints(data["reconciliation"])
     return found
+
+
+def _failed_checkpoints(reconciliation: dict[str, Any]) -> list[str]:
+    """A reconciliation checkpoint that fails is a disagreement the demo must not exit 0 on."""
+    checkpoints = reconciliation.get("checkpoints") or {}
+    mismatches = reconciliation.get("mismatches") or []
+    return [
+        f"reconciliation {name} fails: "
+        + "; ".join(m["message"] for m in mismatches if m["checkpoint"] == name)
+        for name, verdict in checkpoints.items()
+        if verdict == "fail"
+    ]

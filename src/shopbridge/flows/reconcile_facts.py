@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
+from shopbridge.domain.order_mapping import as_sold
 from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.orders import OrderRules, OrderUnmappable, map_order, qualify
 from shopbridge.domain.reconciliation import (
@@ -128,9 +129,12 @@ def _orders_held(erp: ErpReconcileReads, names: list[str]) -> dict[str, list[Hel
 
 
 def _live(order: Order) -> Iterator[OrderLine]:
+    """The goods lines still sold, their taxes at the sold quantity: an edit that removed units
+    leaves the line's tax lines at the quantity first ordered (Shopify's way), so they are prorated
+    as the order flow posts them."""
     for line in order.lines:
         if line.quantity > 0 and not line.is_gift_card:
-            yield line
+            yield as_sold(line)
 
 
 def _taxes(order: Order) -> list[TaxLine]:
