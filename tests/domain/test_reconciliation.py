@@ -54,6 +54,23 @@ def test_orders(found: dict[str, list[ErpOrderFact]], verdict: Verdict, whats: l
     assert result.checked == 1
 
 
+@pytest.mark.parametrize(
+    ("found", "whats"),
+    [
+        ({"#1001": [erp(net="80.00", tax="16.00")]}, []),
+        ({}, ["missing"]),
+        ({"#1001": [erp(), erp(number="SO2")]}, ["duplicated"]),
+    ],
+)
+def test_an_order_held_at_the_cut_off_is_counted_not_compared(
+    found: dict[str, list[ErpOrderFact]], whats: list[str]
+) -> None:
+    held = ExpectedOrder("#1001", D("100.00"), D("20.00"), held_for_person=True)
+    result = check_orders([held], found)
+    assert [m.what for m in result.mismatches] == whats
+    assert "#1001" in result.note
+
+
 def test_orders_of_an_empty_day_pass() -> None:
     assert check_orders([], {"#9": [erp()]}).verdict is Verdict.PASS
 

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from shopbridge.config import parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
+from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.orders import map_order
 from shopbridge.domain.reconciliation import CheckpointResult, DayReport, Verdict, not_checkable
 from shopbridge.domain.records import (
@@ -341,3 +342,43 @@ def test_a_line_an_edit_reduced_is_taxed_at_its_sold_quantity(
     report = flow.reconcile_day(ctx, date(2025, 12, 31))
     assert {c.name: c.verdict for c in report.checkpoints}["tax"] is Verdict.PASS
     assert report.mismatches == ()
+
+
+@pytest.mark.parametrize(
+    ("status", "erp_unit", "verdict", "note"),
+    [
+        pytest.param(SyncStatus.POSTED, "", Verdict.PASS, "", id="posted and amended: compared, equal"),
+        pytest.param(SyncStatus.POSTED, "9.00", Verdict.FAIL, "", id="posted, not amended: different"),
+        pytest.param(
+            SyncStatus.MANUAL, "9.00", Verdict.PASS, "#1001", id="after the cut-off: counted, noted"
+        ),
+    ],
+)
+def test_an_order_posted_then_edited_to_a_balance_due_is_still_reconciled(
+    sqlite_store: Store,
+    fake_clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    status: SyncStatus,
+    erp_unit: str,
+    verdict: Verdict,
+    note: str,
+) -> None:
+    """An edit that adds a line leaves a balance due: Shopify says partially paid, the order no longer
+    qualifies, and the ERP still holds it. It is checked like any posted order, unless a person
+    carries the change (after the cut-off), when only its ERP order is counted."""
+    order = replace(_paid_order_with_shipping(), financial_status=FinancialStatus.PARTIALLY_PAID)
+    ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.add_item("MUG", price=Decimal("10.00"))
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    (line,) = request.lines
+    unit = Money.of(erp_unit, "GBP") if erp_unit else line.unit_price
+    erp.create_sales_order(replace(request, lines=(replace(line, unit_price=unit),)))
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(OrderSync("uk", order.shopify_id, order.name, status, erp_id="SO1"))
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    orders = {c.name: c for c in report.checkpoints}["orders"]
+    assert (orders.checked, orders.verdict) == (1, verdict)
+    assert note in orders.note

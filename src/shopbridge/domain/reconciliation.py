@@ -107,6 +107,9 @@ class ExpectedOrder:
     name: str
     net: Decimal
     tax: Decimal
+    # Changed in Shopify after the cut-off: a person carries the change to the ERP (its
+    # amendment_after_cutoff problem says so), so the amounts are not compared, only the count.
+    held_for_person: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,11 +126,14 @@ class ErpOrderFact:
 def check_orders(
     expected: Sequence[ExpectedOrder], found: Mapping[str, Sequence[ErpOrderFact]]
 ) -> CheckpointResult:
-    """Every qualifying order has exactly one ERP order with equal totals and tax."""
+    """Every qualifying order has exactly one ERP order with equal totals and tax (the amounts of an
+    order held at the cut-off for a person are not compared: its own problem is open)."""
     mismatches: list[Mismatch] = []
     for order in expected:
         mismatches += _order_mismatches(order, found.get(order.name, ()))
-    return _result("orders", len(expected), mismatches)
+    held = [order.name for order in expected if order.held_for_person]
+    note = f"amounts not compared, changed after the cut-off for a person: {', '.join(held)}" if held else ""
+    return _result("orders", len(expected), mismatches, note)
 
 
 def _order_mismatches(order: ExpectedOrder, erp: Sequence[ErpOrderFact]) -> list[Mismatch]:
@@ -138,6 +144,8 @@ def _order_mismatches(order: ExpectedOrder, erp: Sequence[ErpOrderFact]) -> list
         numbers = ", ".join(e.erp_number for e in erp)
         return [Mismatch("orders", key, "duplicated", f"{order.name} has {len(erp)} ERP orders: {numbers}")]
     held = erp[0]
+    if order.held_for_person:
+        return []
     tax_differs = held.tax is not None and _differs(held.tax, order.tax)
     if _differs(held.net, order.net) or tax_differs:
         erp_tax = "unknown" if held.tax is None else _money(held.tax)

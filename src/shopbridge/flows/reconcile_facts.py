@@ -49,7 +49,7 @@ __all__ = ["OrderFacts", "day_bounds", "dispatch_facts", "order_facts", "payout_
 FULFILMENT_LINK = "fulfilment"  # flows/dispatch_to_fulfilment.LINK
 CREDIT_NOTE_LINK = "credit_note"  # flows/refund_to_credit_note.LINK
 NO_FULFILMENT = "components:"  # a dispatch that only moved bundle progress: no fulfilment is due
-_CREDITABLE = (SyncStatus.POSTED, SyncStatus.MANUAL)
+_IN_ERP = (SyncStatus.POSTED, SyncStatus.MANUAL)  # posted once it qualified, whatever it is now
 _DEAD_FULFILMENT = {"CANCELLED", "ERROR", "FAILURE"}
 _RECONCILE_ACCOUNT = "RECONCILE"  # mapping needs an account; totals do not depend on it
 ERP_BATCH = 500  # references handed to one ERP read (each adapter batches its own requests within)
@@ -86,7 +86,8 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
     if not isinstance(ctx.erp, ErpReconcileReads):
         return None
     rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
-    qualifying = [order for order in orders if qualify(order, rules).qualifies]
+    statuses = _sync_statuses(ctx, orders)
+    qualifying = [o for o in orders if qualify(o, rules).qualifies or statuses.get(o.shopify_id) in _IN_ERP]
     held = _orders_held(ctx.erp, [order.name for order in qualifying])
     kits = _kits(qualifying, rules, ctx)
     facts = OrderFacts([], {}, {}, {})
@@ -94,11 +95,14 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
     erp_parts: list[tuple[str, Decimal, Decimal]] | None = []
     for order in qualifying:
         expected, skus = _expected(order, rules, kits)
-        facts.expected.append(expected)
+        for_person = statuses.get(order.shopify_id) is SyncStatus.MANUAL
+        facts.expected.append(replace(expected, held_for_person=for_person))
         found = held.get(order.name, [])
         if not found:
             continue  # the orders checkpoint's finding; tax compares the orders both sides hold
         facts.found[order.name] = [_fact(h) for h in found]
+        if for_person:
+            continue  # the ERP differs until a person carries the change: its problem is open
         country = _country(order)
         rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
         one_rate = _one_rate(order)
@@ -119,6 +123,14 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
     facts.shopify_tax.update(tax_buckets(shopify_parts))
     erp_tax = None if erp_parts is None else tax_buckets(erp_parts)
     return replace(facts, erp_tax=erp_tax)
+
+
+def _sync_statuses(ctx: FlowContext, orders: list[Order]) -> dict[str, SyncStatus]:
+    """Where shopbridge stands with each order: one posted, then edited to a balance due (partially
+    paid), no longer qualifies and is still the ERP's to hold."""
+    with ctx.uow.begin() as tx:
+        syncs = (tx.order_sync(ctx.shop.name, order.shopify_id) for order in orders)
+        return {sync.order_id: sync.status for sync in syncs if sync is not None}
 
 
 def _orders_held(erp: ErpReconcileReads, names: list[str]) -> dict[str, list[HeldOrder]]:
@@ -238,7 +250,7 @@ def _creditable_refunds(ctx: FlowContext, day: date) -> list[Refund]:
     for refunded in ctx.shopify.refunded_orders_since(start):
         with ctx.uow.begin() as tx:
             sync = tx.order_sync(ctx.shop.name, refunded.order_id)
-        if sync is None or sync.status not in _CREDITABLE:
+        if sync is None or sync.status not in _IN_ERP:
             continue  # never in the ERP: nothing to credit (the refund flow says so itself)
         found += [r for r in ctx.shopify.order_refunds(refunded.order_id) if start <= r.created_at < end]
     return found
