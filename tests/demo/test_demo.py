@@ -110,7 +110,7 @@ def test_a_day_on_a_real_tryton_posts_every_qualifying_order_once_with_shopifys_
 
 
 def test_tryton_without_its_virtualenv_names_the_fix(tmp_path: Path) -> None:
-    from shopbridge.demo.erps import ErpUnavailable
+    from shopbridge.demo.erp_base import ErpUnavailable
     from shopbridge.demo.tryton import tryton_venv
 
     with pytest.raises(ErpUnavailable, match=r"\.venv-tryton/bin/trytond is missing; run scripts/setup\.sh"):

@@ -232,6 +232,27 @@ def test_an_edit_after_the_cut_off_tells_operations_once_and_changes_nothing(har
     assert harness.steps().count("after_cutoff") == 1
 
 
+def test_an_amendment_the_erp_leaves_to_a_person_is_carried_by_one(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An ERP that refuses a change only a person can make (Tryton: a processed sale with no free
+    line for a new SKU) puts the order where an edit after the cut-off goes: operations are told
+    once, the job does not fail over and over, and the reconciliation knows a person carries it."""
+    harness.shopify.orders[ORDER_ID] = paid_order()
+    harness.run()
+
+    def refuse(order: object) -> None:
+        raise NeedsPerson("the sale is processed and has no free line for HAT-01")
+
+    monkeypatch.setattr(harness.erp, "amend_sales_order", refuse)
+    harness.shopify.orders[ORDER_ID] = paid_order(line(quantity=5))
+    harness.run(topic="orders/edited")
+    harness.run(topic="orders/updated")  # the same change again: no second problem
+    assert harness.sync_status() is SyncStatus.MANUAL
+    assert harness.open_problems() == [("amendment_after_cutoff", "operations")]
+    assert harness.steps().count("after_cutoff") == 1
+
+
 def test_an_order_cancelled_before_it_posts_is_never_posted(harness: Harness) -> None:
     harness.shopify.orders[ORDER_ID] = paid_order(cancelled_at=harness.clock.now())
     harness.run(topic="orders/cancelled")

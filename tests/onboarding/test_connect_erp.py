@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from onboarding_support import invoke
 
-from shopbridge.demo.erps import DemoErp, make_erp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import make_erp
 
 
 @pytest.fixture(params=["sage200", "syspro", "prima"])

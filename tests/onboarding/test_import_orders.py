@@ -17,7 +17,8 @@ from onboarding_support import Shop, invoke, write_config
 from shopbridge.bootstrap import build_registry, build_services
 from shopbridge.config import load_settings
 from shopbridge.connectors.erp import build_erp
-from shopbridge.demo.erps import DemoErp, make_erp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import make_erp
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import SalesOrderLine, SalesOrderRequest
 from shopbridge.engine import links

@@ -14,7 +14,8 @@ from onboarding_support import Shop, invoke
 
 from shopbridge.config import load_settings
 from shopbridge.connectors.erp import build_erp
-from shopbridge.demo.erps import DemoErp, make_erp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import make_erp
 from shopbridge.domain.records import Item
 from shopbridge.engine import links
 from shopbridge.engine.store import Store

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from shopbridge.demo import tryton_server as shared
-from shopbridge.demo.erps import ErpUnavailable
+from shopbridge.demo.erp_base import ErpUnavailable
 
 ADMIN_PASSWORD = shared.ADMIN_PASSWORD
 DATABASE = shared.DATABASE

@@ -57,7 +57,8 @@ def demo(
 ) -> None:
     """Run a day of trading through shopbridge on SQLite and the built-in sandboxes, then reconcile."""
     from shopbridge.demo.day import DemoDay, write_report
-    from shopbridge.demo.erps import ERPS, ErpUnavailable
+    from shopbridge.demo.erp_base import ErpUnavailable
+    from shopbridge.demo.erps import ERPS
     from shopbridge.demo.stack import DemoOptions, DemoStack
 
     if erp not in ERPS:

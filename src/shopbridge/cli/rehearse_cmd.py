@@ -40,7 +40,8 @@ def rehearse(
     live: bool = typer.Option(True, "--live/--no-live", help="show progress while it runs"),
 ) -> None:
     """Rehearse a peak or a bad day on the sandboxes; exit 1 naming what was lost or doubled."""
-    from shopbridge.demo.erps import ERPS, ErpUnavailable
+    from shopbridge.demo.erp_base import ErpUnavailable
+    from shopbridge.demo.erps import ERPS
     from shopbridge.rehearse.database import prepare_database
     from shopbridge.rehearse.report import clear_reports, write_reports
     from shopbridge.rehearse.runner import Rehearsal

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass
 from decimal import Decimal
 
+from shopbridge.demo.erp_base import STOCK, DemoErp, ErpOrder
 from shopbridge.sandbox.prima import Login, PrimaSandbox
 from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.syspro import Credentials, SysproSandbox
@@ -19,56 +19,7 @@ from shopbridge.sandbox.syspro import Credentials, SysproSandbox
 ENV_SAGE_TOKEN = "SHOPBRIDGE_DEMO_SAGE200_TOKEN"
 ENV_SYSPRO_PASSWORD = "SHOPBRIDGE_DEMO_SYSPRO_PASSWORD"
 ENV_PRIMA_PASSWORD = "SHOPBRIDGE_DEMO_PRIMA_PASSWORD"
-ENV_TRYTON_PASSWORD = "SHOPBRIDGE_DEMO_TRYTON_PASSWORD"
 ERPS = ("sage200", "syspro", "prima", "tryton")
-STOCK = Decimal(1000)
-
-
-class ErpUnavailable(RuntimeError):
-    """The chosen ERP cannot be started here; the message names the fix."""
-
-
-@dataclass(frozen=True)
-class ErpOrder:
-    """One sales order as the ERP holds it; ``tax``/``gross`` are None where the ERP keeps no tax."""
-
-    reference: str
-    cancelled: bool
-    net: Decimal
-    tax: Decimal | None
-    gross: Decimal | None
-
-
-class DemoErp:
-    """What the demo needs of an ERP (the subclasses below)."""
-
-    vendor: str
-    title: str  # as the console and the report name it
-    warehouse: str  # the shop's locations map here
-    web_account: str  # the seeded account guest checkouts post to
-    tax_codes: tuple[tuple[str, str], ...]  # (rate, the ERP's tax code): standard and zero-rated
-    totals_source: str  # what the order check compares, in words
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stop(self) -> None:
-        raise NotImplementedError
-
-    def add_item(self, sku: str, name: str, price: Decimal) -> None:
-        raise NotImplementedError
-
-    def set_item_active(self, sku: str, active: bool) -> None:
-        raise NotImplementedError
-
-    def despatch(self, reference: str) -> None:
-        raise NotImplementedError
-
-    def orders(self) -> list[ErpOrder]:
-        raise NotImplementedError
-
-    def config(self) -> str:
-        raise NotImplementedError
 
 
 def _secret(name: str) -> str:

@@ -15,7 +15,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shopbridge.demo.erps import DemoErp, PrimaErp, SageErp, SysproErp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import PrimaErp, SageErp, SysproErp
 from shopbridge.engine.schema import problems as problem_rows
 from shopbridge.sandbox.shopify.seed import BUNDLE
 from shopbridge.sandbox.shopify.state import ShopState

@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from shopbridge.demo.erps import DemoErp, ErpOrder
+from shopbridge.demo.erp_base import DemoErp, ErpOrder
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify.state import ShopState
 

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.demo.erps import DemoErp, PrimaErp, SageErp, SysproErp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import PrimaErp, SageErp, SysproErp
 from shopbridge.domain.payouts import Category, category_of, is_transfer, payout_reference
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify import scenario_actions as act

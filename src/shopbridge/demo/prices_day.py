@@ -14,52 +14,21 @@ import dataclasses
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shopbridge.demo.erps import DemoErp, PrimaErp, SageErp, SysproErp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import PrimaErp, SageErp, SysproErp
+from shopbridge.demo.trade_list import LIST_CODES, TITLE, TRYTON_TRADE, tryton_list_price
 from shopbridge.engine import queue
 from shopbridge.ports.erp import ErpPort
 from shopbridge.sandbox.sage200.state import set_price
-from shopbridge.sandbox.shopify.resolvers.b2b import add_company
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 if TYPE_CHECKING:
     from shopbridge.demo.stack import DemoStack
 
-__all__ = ["LIST_CODES", "TITLE", "change_price", "config", "count_synced", "prepare", "run"]
+__all__ = ["change_price", "count_synced", "run"]
 
-LIST_CODES = {"sage200": "TRADE", "tryton": "Trade", "syspro": "A", "prima": "TRADE"}
-TITLE = "Trade (ERP)"
 KIND = "sweep.price_lists"
 CHANGED_SKU = "TEE-M"  # its trade price changes during the day
-TRYTON_TRADE = {"TEE-S": Decimal("9.00"), "TEE-M": Decimal("9.50"), "MUG-01": Decimal("6.00")}
-
-
-def prepare(erp: DemoErp, shopify: SandboxServer) -> str:
-    """The trade customer's company in Shopify, and the configuration mapping the list to it."""
-    location = {
-        "name": "Trade Buyer HQ",
-        "shippingAddress": {"address1": "1 Trade Road", "countryCode": "GB"},
-    }
-    company = add_company(shopify.state, {"name": "Trade Buyer Ltd"}, None, location)
-    if erp.vendor == "tryton":  # Tryton's seeded trade list prices its own items: price the shop's too
-        for sku, price in TRYTON_TRADE.items():
-            _tryton_list_price(erp, sku, price)
-    return config(erp, str(company["id"]))
-
-
-def config(erp: DemoErp, company_id: str) -> str:
-    """``[flows] prices``, the list's mapping, and the company's ERP account (the shop's table)."""
-    code = LIST_CODES[erp.vendor]
-    return f"""
-[flows]
-prices = true
-
-[prices.lists."{code}"]
-name = "{TITLE}"
-accounts = ["{erp.web_account}"]
-
-[shops.company_accounts]
-"{company_id}" = "{erp.web_account}"
-"""
 
 
 def change_price(erp: DemoErp) -> Decimal:
@@ -89,24 +58,8 @@ def change_price(erp: DemoErp) -> Decimal:
             prima.products[CHANGED_SKU] = lowered
         return Decimal(lowered.price * Decimal("0.9")).quantize(Decimal("0.01"))
     new = TRYTON_TRADE[CHANGED_SKU] - Decimal("0.50")
-    _tryton_list_price(erp, CHANGED_SKU, new)
+    tryton_list_price(erp, CHANGED_SKU, new)
     return new
-
-
-def _tryton_list_price(erp: DemoErp, sku: str, price: Decimal) -> None:
-    from shopbridge.demo.tryton import TrytonErp  # a real server: only loaded when asked for
-
-    assert isinstance(erp, TrytonErp)
-    call = erp._call  # the Tryton demo ERP's clerk, over JSON-RPC
-    found = call("product.price_list", "search", [("name", "=", LIST_CODES["tryton"])], 0, 1, None)
-    product = call("product.product", "search", [("suffix_code", "=", sku)], 0, 1, None)[0]
-    domain = [("price_list", "=", found[0]), ("product", "=", product)]
-    lines = call("product.price_list.line", "search", domain, 0, None, None)
-    if lines:
-        call("product.price_list.line", "write", lines, {"formula": str(price)})
-    else:
-        line = {"price_list": found[0], "product": product, "formula": str(price), "sequence": 0}
-        call("product.price_list.line", "create", [line])
 
 
 def count_synced(port: ErpPort, shopify: SandboxServer, codes: dict[str, str]) -> int:

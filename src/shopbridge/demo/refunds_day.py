@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from shopbridge import admin
-from shopbridge.demo.erps import DemoErp
+from shopbridge.demo.erp_base import DemoErp
 from shopbridge.demo.stack import SHOP_NAME, DemoStack
 from shopbridge.engine import queue
 from shopbridge.intake.order_sweep import enqueue_sweep

@@ -22,8 +22,10 @@ import sqlalchemy as sa
 from shopbridge import access
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
-from shopbridge.demo import prices_day
-from shopbridge.demo.erps import DemoErp, make_erp
+from shopbridge.demo import trade_list
+from shopbridge.demo.buffers import stock_config
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import make_erp
 from shopbridge.demo.payouts_day import ACCOUNTS as PAYOUT_ACCOUNTS
 from shopbridge.demo.webhooks import SeededEmitter
 from shopbridge.domain.access import Role
@@ -91,7 +93,7 @@ class DemoStack:
         self.erp.start()
         self.shopify = self._start_shopify()
         self.catalogue = seed_erp(self.erp, self.shopify)
-        extra = prices_day.prepare(self.erp, self.shopify)  # the B2B trade list and its customer
+        extra = trade_list.prepare(self.erp, self.shopify)  # the B2B trade list and its customer
         config = write_config(
             self.options.workdir, self.shopify.sandbox.base_url, self.erp, self.shopify, extra=extra
         )
@@ -234,8 +236,6 @@ def write_config(
     workdir: Path, shopify_url: str, erp: DemoErp, shopify: SandboxServer, *, extra: str = ""
 ) -> Path:
     """The demo's shopbridge.toml: an ordinary configuration whose secrets are environment variables."""
-    from shopbridge.demo.stock_day import stock_config  # stock_day drives this stack: imported late
-
     path = workdir / "shopbridge.toml"
     with shopify.state.lock:
         location_ids = sorted(shopify.state.locations)

@@ -14,22 +14,16 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from shopbridge.demo.erps import DemoErp, SageErp, _LeverErp
+from shopbridge.demo.erp_base import DemoErp
+from shopbridge.demo.erps import SageErp, _LeverErp
 from shopbridge.demo.stack import SHOP_NAME, DemoStack
 from shopbridge.flows import stock_to_shopify
 from shopbridge.ports.erp import ErpPort
 
-__all__ = ["BUFFERED_SKU", "CHANGES", "run_stock_day", "stock_config"]
+__all__ = ["CHANGES", "run_stock_day"]
 
-BUFFERED_SKU = "TEE-M"
-BUFFER_UNITS = 5
 # The day's stock movements in the ERP: SKU -> new free stock (MUG-01 is in the Breakfast Set).
 CHANGES = {"TEE-S": Decimal(7), "TEE-L": Decimal(250), "MUG-01": Decimal(3)}
-
-
-def stock_config() -> str:
-    """The demo configuration's ``[buffers]`` section (the schedules are turned off in stack.py)."""
-    return f'[buffers]\ndefault = 0\n[[buffers.rules]]\nsku = "{BUFFERED_SKU}"\nunits = {BUFFER_UNITS}\n'
 
 
 def run_stock_day(stack: DemoStack) -> dict[str, Any]:

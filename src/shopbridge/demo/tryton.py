@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from shopbridge.connectors.erp.tryton.rpc import TrytonRpc
-from shopbridge.demo.erps import ENV_TRYTON_PASSWORD, STOCK, DemoErp, ErpOrder
+from shopbridge.demo.erp_base import ENV_TRYTON_PASSWORD, STOCK, DemoErp, ErpOrder
 from shopbridge.demo.tryton_server import (
     ADMIN_PASSWORD,
     DATABASE,

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from shopbridge.demo.erps import ErpUnavailable
+from shopbridge.demo.erp_base import ErpUnavailable
 
 __all__ = [
     "ADMIN_PASSWORD",

@@ -185,7 +185,11 @@ def _amend(order: Order, sync: OrderSync | None, step: NextStep, rules: OrderRul
     if _after_cutoff(order, sync, step, rules, ctx, Capability.AMEND_SALES_ORDER):
         return
     mapped = _mapped(order, rules, sync.customer_account, ctx)
-    ctx.erp.amend_sales_order(mapped.request)
+    try:
+        ctx.erp.amend_sales_order(mapped.request)
+    except NeedsPerson as exc:  # e.g. Tryton: a processed sale with no free line for a new SKU
+        _manual(order, sync, f"{step.reason}, and {ctx.erp.vendor} needs a person for it: {exc}", rules, ctx)
+        return
     fingerprint = state_fingerprint(order_fingerprint(mapped.request), cancelled=False)
     amended = sync.moved(fingerprint=fingerprint, amendments=sync.amendments + 1)
     _save(ctx, amended, "amended", _mapping_detail(mapped, "stored account"))
