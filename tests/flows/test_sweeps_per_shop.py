@@ -36,7 +36,7 @@ def test_a_second_shops_payout_sweep_runs_with_its_own_client(
         monkeypatch.setenv(name, f"{name.lower()}-value")
     settings = parse_settings(
         {
-            "shops": [shop("uk"), shop("eu")],
+            "shops": [shop("uk"), {**shop("eu"), "restore_rate": 1000.0}],  # eu is on Shopify Plus
             "schedules": {"order_sweep": 0, "alerts": 0},  # only the flow's sweep here
             "erp": {
                 "vendor": "tryton",
@@ -66,4 +66,7 @@ def test_a_second_shops_payout_sweep_runs_with_its_own_client(
     clients = {job_shop: client for job_shop, _, client in ran}
     assert clients["eu"] is services.shopify("eu") and clients["uk"] is services.shopify("uk")
     assert clients["eu"] is not clients["uk"]
+    # Each store's own cost budget, at its own plan's rate: one store's spending never pauses the other.
+    assert clients["eu"].budget is not clients["uk"].budget
+    assert (clients["uk"].budget.restore_rate, clients["eu"].budget.restore_rate) == (100.0, 1000.0)
     store.close()
