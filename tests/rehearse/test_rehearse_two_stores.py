@@ -66,6 +66,7 @@ def assert_fair_and_exact(report: dict[str, Any]) -> None:
     for one in (a, b):
         assert one["lost"] == [] and one["duplicated"] == []
         assert one["shopify_points"] > 0  # each store's reads and writes went to its own bucket
+        assert one["stock_sweeps_done"] >= 1 and one["dead_jobs"] == 0  # its own stock push ran, cleanly
     assert b["orders_posted_to_erp"] == B_ORDERS
     assert b["peak_pending_jobs"] < a["peak_pending_jobs"]
     fairness = report["stores"]["fairness"]

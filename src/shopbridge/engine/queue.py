@@ -14,7 +14,8 @@ index (one running job per entity key) backs this up in the database.
 **Claiming.** PostgreSQL: one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)
 RETURNING`` claims a batch in one round trip while other workers skip the locked rows. SQLite:
 the store begins every transaction with ``BEGIN IMMEDIATE`` (one writer at a time), so the same
-statement has the same meaning.
+statement has the same meaning. With several stores configured, the claim takes each store's oldest
+in turn (:mod:`shopbridge.engine.fair_claim`), with the same locking.
 
 **Leases.** A claimed job carries ``lease_until``; the worker's heartbeat extends it while the
 handler runs. A job whose lease ran out (its worker died) is reclaimed: back to pending, or dead if

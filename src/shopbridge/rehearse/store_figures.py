@@ -24,6 +24,7 @@ from shopbridge.engine.schema import jobs, links
 from shopbridge.engine.store import Store
 from shopbridge.flows.order_to_sales_order import ENTITY as ORDER_ENTITY
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
+from shopbridge.flows.stock_to_shopify import KIND as STOCK_SWEEP
 from shopbridge.rehearse.truth import Finding
 
 __all__ = ["QueueAgeSampler", "StoreRun", "fairness", "store_figures", "store_findings"]
@@ -98,9 +99,16 @@ def store_figures(
     with store.begin() as conn:
         finished = _order_jobs(conn, since)
         posted = _links(conn, since)
+        outcomes = _job_outcomes(conn, since)
     stores = {
         run.label: _one_store(run, finished.get(run.shop, []), posted.get(run.shop, 0), sampler, in_erp)
-        | {"shopify_budget_share_used": _share(run, window_seconds)}
+        | {
+            "shopify_budget_share_used": _share(run, window_seconds),
+            "stock_sweeps_done": outcomes.get((run.shop, STOCK_SWEEP, "done"), 0),
+            "dead_jobs": sum(
+                n for (shop, _, state), n in outcomes.items() if shop == run.shop and state == "dead"
+            ),
+        }
         for run in runs
     }
     return {
@@ -184,6 +192,15 @@ def _order_jobs(conn: sa.Connection, since: datetime) -> dict[str, list[tuple[da
         if done is not None:
             found.setdefault(shop, []).append((created, done))
     return found
+
+
+def _job_outcomes(conn: sa.Connection, since: datetime) -> dict[tuple[str, str, str], int]:
+    query = (
+        sa.select(jobs.c.shop, jobs.c.kind, jobs.c.state, sa.func.count())
+        .where(jobs.c.created_at >= since)
+        .group_by(jobs.c.shop, jobs.c.kind, jobs.c.state)
+    )
+    return {(shop, kind, state): int(n) for shop, kind, state, n in conn.execute(query)}
 
 
 def _links(conn: sa.Connection, since: datetime) -> dict[str, int]:

@@ -20,6 +20,8 @@ ROWS = (
     ("Shopify points used", "shopify_points"),
     ("Shopify budget share used", "shopify_budget_share_used"),
     ("Shopify THROTTLED answers", "shopify_throttled"),
+    ("stock sweeps done", "stock_sweeps_done"),
+    ("dead jobs", "dead_jobs"),
     ("orders lost", "lost"),
     ("orders duplicated", "duplicated"),
 )
