@@ -125,3 +125,13 @@ def test_one_shops_pending_sweep_does_not_hold_back_the_others(store: Store, fak
     fake_clock.advance(60)
     assert scheduler.tick() == ["payouts"]  # uk's sweep still runs: only eu's is added again
     assert [shop for kind, shop, _ in shop_jobs(store)] == ["eu", "eu", "uk"]
+
+
+def test_with_one_shop_the_sweep_carries_it_under_the_schedules_own_key(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    # The key a sweep asked for by hand uses (the demo, the CLI): the two never run at once.
+    scheduler = Scheduler(store, [Schedule("payouts", 60, shops=("uk",))], clock=fake_clock)
+    scheduler.sync()
+    scheduler.tick()
+    assert shop_jobs(store) == [("sweep.payouts", "uk", "sweep.payouts")]

@@ -8,10 +8,12 @@ also keeps a slow sweep from piling up behind itself: while one is pending or ru
 one is added.
 
 **One job per store.** A schedule that names ``shops`` (a flow's sweep: stock push, payouts,
-dispatches...) fires one job per shop, each carrying its shop and keyed ``sweep.<name>:<shop>``, so a
-second store's sweep runs with that store's client and settings, and a slow sweep of one store does
-not hold back the other's. A schedule without shops (the alerts, the order sweep that walks every
-shop itself) fires one job, keyed ``sweep.<name>``.
+dispatches...) fires one job per shop, each carrying its shop, so a second store's sweep runs with
+that store's client and settings. With several shops each is keyed ``sweep.<name>:<shop>`` (a slow
+sweep of one store does not hold back the other's); with one it keeps ``sweep.<name>``, the key a
+sweep asked for by hand (the demo, the CLI) uses, so the two still never run at once. A schedule
+without shops (the alerts, the order sweep that walks every shop itself) fires one job, keyed
+``sweep.<name>``.
 """
 
 from __future__ import annotations
@@ -117,12 +119,13 @@ class Scheduler:
             ).rowcount
             if moved != 1:
                 return False
+            several = len(schedule.shops) > 1
             for shop in schedule.shops or ("",):
                 queue.enqueue(
                     conn,
                     sweep_kind(name),
                     {"scheduled_at": now.isoformat()},
-                    dedup_key=sweep_dedup_key(name, shop),
+                    dedup_key=sweep_dedup_key(name, shop if several else ""),
                     shop=shop,
                     now=now,
                 )
