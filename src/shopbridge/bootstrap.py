@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from shopbridge.alerts import sweep as alert_sweep
 from shopbridge.config import Settings, ShopSettings, database_url, load_settings
@@ -43,6 +43,7 @@ __all__ = [
     "build_services",
     "check_pending_kinds",
     "enabled_flows",
+    "per_shop",
     "worker_registry",
 ]
 
@@ -122,6 +123,7 @@ def enabled_flows(settings: Settings) -> list[Flow]:
 def build_registry(services: Services) -> Registry:
     """Every enabled flow's handler and the intake's sweep, by job kind; checked for gaps."""
     registry = Registry()
+    registry.shops = tuple(shop.name for shop in services.settings.shops)  # fair claiming across them
     for flow in enabled_flows(services.settings):
         registry.register(flow.kind, _run_flow(flow, services), retry=flow.retry)
     for kind in order_sweep.KINDS:
@@ -186,13 +188,16 @@ class Runtime:
         """The configured sweeps that some handler runs (a sweep without one would only pile up).
 
         A flow's sweep needs a shop and an ERP: an installation without them (a fresh
-        ``shopbridge init``) schedules none, rather than failing one every interval.
+        ``shopbridge init``) schedules none, rather than failing one every interval. A flow's sweep
+        fires once per configured shop (:func:`per_shop`): each store's stock push, payouts and
+        dispatches run with that store's client.
         """
         settings = self.services.settings
         plan = schedules_from_settings(settings.schedules)
         scheduled = {flow.kind for flow in enabled_flows(settings) if flow.schedule}
         if settings.erp is None or not settings.shops:
             plan = [schedule for schedule in plan if sweep_kind(schedule.name) not in scheduled]
+        plan = per_shop(plan, scheduled, [shop.name for shop in settings.shops])
         return [schedule for schedule in plan if sweep_kind(schedule.name) in self.registry.kinds()]
 
     def _worker_thread(self, index: int, name: str) -> threading.Thread:
@@ -205,6 +210,14 @@ class Runtime:
             name=default_worker_name(f"{name}{index}"),
         )
         return threading.Thread(target=worker.run_forever, args=(self._stop,), name=worker.name)
+
+
+def per_shop(plan: list[Schedule], flow_kinds: set[str], shops: list[str]) -> list[Schedule]:
+    """The plan with each flow's sweep (its kind in ``flow_kinds``) fired once per shop in ``shops``."""
+    return [
+        replace(schedule, shops=tuple(shops)) if sweep_kind(schedule.name) in flow_kinds else schedule
+        for schedule in plan
+    ]
 
 
 def check_pending_kinds(services: Services, registry: Registry) -> None:

@@ -143,3 +143,15 @@ def test_the_erp_adapter_is_built_from_the_configured_vendor(
     )
     services = build_services(settings, store=memory_store)
     assert services.erp is services.erp
+
+
+def test_a_flows_sweep_is_scheduled_once_per_shop_and_the_alerts_once(memory_store: Store) -> None:
+    memory_store.migrate()
+    two_shops = installed().model_copy(deep=True)
+    second = two_shops.shops[0].model_copy(update={"name": "eu", "domain": "brand-eu.myshopify.com"})
+    two_shops = two_shops.model_copy(update={"shops": [*two_shops.shops, second]})
+    plan = Runtime(build_services(two_shops, store=memory_store), threads=1).scheduler.plan
+    assert plan["erp_stock"].shops == ("uk", "eu")
+    assert plan["payouts"].shops == ("uk", "eu")
+    assert plan["alerts"].shops == ()  # not a store's: one job
+    assert plan["order_sweep"].shops == ()  # walks every shop itself

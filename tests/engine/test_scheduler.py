@@ -97,3 +97,41 @@ def test_a_schedule_needs_a_positive_interval() -> None:
 
 def test_sweep_jobs_are_named_after_their_schedule() -> None:
     assert sweep_kind("erp_stock") == "sweep.erp_stock"
+
+
+def shop_jobs(store: Store) -> list[tuple[str, str, str | None]]:
+    with store.begin() as conn:
+        return sorted((j.kind, j.shop, j.dedup_key) for j in queue.list_jobs(conn, limit=1000))
+
+
+def test_a_schedule_with_shops_fires_one_job_per_shop(store: Store, fake_clock: FakeClock) -> None:
+    scheduler = Scheduler(store, [Schedule("payouts", 60, shops=("eu", "uk"))], clock=fake_clock)
+    scheduler.sync()
+    assert scheduler.tick() == ["payouts"]
+    assert shop_jobs(store) == [
+        ("sweep.payouts", "eu", "sweep.payouts:eu"),
+        ("sweep.payouts", "uk", "sweep.payouts:uk"),
+    ]
+
+
+def test_one_shops_pending_sweep_does_not_hold_back_the_others(store: Store, fake_clock: FakeClock) -> None:
+    scheduler = Scheduler(store, [Schedule("payouts", 60, shops=("eu", "uk"))], clock=fake_clock)
+    scheduler.sync()
+    scheduler.tick()
+    with store.begin() as conn:
+        (eu,) = [j for j in queue.list_jobs(conn, limit=10) if j.shop == "eu"]
+        batch = queue.claim(conn, worker="w", limit=10, lease_seconds=30, now=fake_clock.now())
+        queue.complete(conn, [j for j in batch if j.id == eu.id], worker="w", now=fake_clock.now())
+    fake_clock.advance(60)
+    assert scheduler.tick() == ["payouts"]  # uk's sweep still runs: only eu's is added again
+    assert [shop for kind, shop, _ in shop_jobs(store)] == ["eu", "eu", "uk"]
+
+
+def test_with_one_shop_the_sweep_carries_it_under_the_schedules_own_key(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    # The key a sweep asked for by hand uses (the demo, the CLI): the two never run at once.
+    scheduler = Scheduler(store, [Schedule("payouts", 60, shops=("uk",))], clock=fake_clock)
+    scheduler.sync()
+    scheduler.tick()
+    assert shop_jobs(store) == [("sweep.payouts", "uk", "sweep.payouts")]

@@ -27,7 +27,8 @@ EXIT_INTERRUPTED = 130
 
 def rehearse(
     scenario: str = typer.Option(
-        "bad-day", help="a preset (black-friday, bad-day, month-end) or the path of a scenario TOML file"
+        "bad-day",
+        help="a preset (black-friday, bad-day, month-end, two-stores) or the path of a scenario TOML file",
     ),
     orders: int | None = typer.Option(None, min=1, help="peak orders (default: the scenario's)"),
     workers: int = typer.Option(3, min=1, max=32, help="worker processes (`shopbridge worker`)"),
@@ -44,9 +45,9 @@ def rehearse(
     from shopbridge.demo.erps import ERPS
     from shopbridge.rehearse.database import prepare_database
     from shopbridge.rehearse.report import clear_reports, write_reports
-    from shopbridge.rehearse.runner import Rehearsal
     from shopbridge.rehearse.scenario import load_scenario
     from shopbridge.rehearse.stack import StackSpec
+    from shopbridge.rehearse.stores import rehearsal_for
 
     if erp not in ERPS:
         console.print(f"[red]--erp {erp}: choose one of {', '.join(ERPS)}[/red]")
@@ -56,7 +57,7 @@ def rehearse(
     folder.mkdir(parents=True, exist_ok=True)
     clear_reports(folder)
     spec = StackSpec(folder, erp, prepare_database(database, folder), workers, threads)
-    rehearsal = Rehearsal(chosen, spec)
+    rehearsal = rehearsal_for(chosen, spec)  # two stores when the scenario has [second_store]
     try:
         with _sigterm_as_interrupt(), _display(rehearsal, live):
             result = rehearsal.run()
@@ -125,6 +126,7 @@ def _summary(result: dict[str, object], json_path: Path, html_path: Path) -> Non
         f" (bound by {limits['bound_by']})",
         highlight=False,
     )
+    _store_lines(result)
     findings = result["findings"]
     assert isinstance(findings, list)
     for finding in findings:
@@ -133,6 +135,14 @@ def _summary(result: dict[str, object], json_path: Path, html_path: Path) -> Non
     if not findings:
         console.print("[green]PASS: nothing lost, nothing doubled, the books balance[/green]")
     console.print(f"report: {json_path} and {html_path}")
+
+
+def _store_lines(result: dict[str, object]) -> None:
+    """Each store's figures, when the rehearsal ran two (scenario ``[second_store]``)."""
+    from shopbridge.rehearse.store_report import summary_lines
+
+    for line in summary_lines(result.get("stores")):
+        console.print(line, highlight=False)
 
 
 def register(app: typer.Typer) -> None:

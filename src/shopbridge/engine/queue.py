@@ -14,7 +14,8 @@ index (one running job per entity key) backs this up in the database.
 **Claiming.** PostgreSQL: one ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED LIMIT n)
 RETURNING`` claims a batch in one round trip while other workers skip the locked rows. SQLite:
 the store begins every transaction with ``BEGIN IMMEDIATE`` (one writer at a time), so the same
-statement has the same meaning.
+statement has the same meaning. With several stores configured, the claim takes each store's oldest
+in turn (:mod:`shopbridge.engine.fair_claim`), with the same locking.
 
 **Leases.** A claimed job carries ``lease_until``; the worker's heartbeat extends it while the
 handler runs. A job whose lease ran out (its worker died) is reclaimed: back to pending, or dead if
@@ -32,6 +33,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shopbridge.domain.problems import ProblemKind, ProblemReport
+from shopbridge.engine import fair_claim
 from shopbridge.engine.batch import NewJob, insert_job
 from shopbridge.engine.job import Job, JobState, job_from_row
 from shopbridge.engine.problems import report_problem
@@ -68,6 +70,14 @@ __all__ = [
 
 _RUNNING = JobState.RUNNING.value
 _PENDING = JobState.PENDING.value
+# What a claim sets: running, one more attempt, the lease and its holder.
+_RUNNING_VALUES: dict[str, Any] = {
+    "state": _RUNNING,
+    "attempts": jobs.c.attempts + 1,
+    "lease_until": sa.bindparam("lease_until", type_=jobs.c.lease_until.type),
+    "locked_by": sa.bindparam("worker", type_=jobs.c.locked_by.type),
+    "updated_at": sa.bindparam("now", type_=jobs.c.updated_at.type),
+}
 
 
 def enqueue(
@@ -128,12 +138,41 @@ def claim(
     lease_seconds: float,
     now: datetime,
     kinds: Collection[str] | None = None,
+    shops: Sequence[str] = (),
 ) -> list[Job]:
-    """Claim up to ``limit`` due jobs for ``worker`` (attempt counted, lease set), oldest first."""
-    stmt = _claim_statement(limit, None if kinds is None else tuple(sorted(kinds)))
-    params = {"now": now, "lease_until": now + timedelta(seconds=lease_seconds), "worker": worker}
-    claimed = [job_from_row(row) for row in conn.execute(stmt, params)]
-    return sorted(claimed, key=lambda job: job.id)
+    """Claim up to ``limit`` due jobs for ``worker`` (attempt counted, lease set), oldest first.
+
+    With two or more ``shops`` (the configured stores), oldest first *per shop*, round-robin across
+    them, so one store's backlog does not starve another's jobs (:mod:`shopbridge.engine.fair_claim`).
+    """
+    kinds_key = None if kinds is None else tuple(sorted(kinds))
+    params: dict[str, Any] = {
+        "now": now,
+        "lease_until": now + timedelta(seconds=lease_seconds),
+        "worker": worker,
+    }
+    if len(shops) > 1:
+        ids = fair_claim.pick(conn, _fair_arms(limit, kinds_key, tuple(shops)), limit=limit, now=now)
+        if not ids:
+            return []
+        rows = conn.execute(_take_statement(), {**params, "ids": ids})
+    else:
+        rows = conn.execute(_claim_statement(limit, kinds_key), params)
+    return sorted((job_from_row(row) for row in rows), key=lambda job: job.id)
+
+
+@functools.lru_cache(maxsize=64)
+def _fair_arms(
+    limit: int, kinds: tuple[str, ...] | None, shops: tuple[str, ...]
+) -> tuple[sa.Select[Any], ...]:
+    return fair_claim.arms(_claimable(kinds), shops, limit)
+
+
+@functools.lru_cache(maxsize=1)
+def _take_statement() -> sa.Update:
+    # The fair claim's rows are already locked (or under SQLite's writer lock): still fenced on pending.
+    chosen = jobs.c.id.in_(sa.bindparam("ids", expanding=True))
+    return jobs.update().where(chosen, jobs.c.state == _PENDING).values(**_RUNNING_VALUES).returning(*jobs.c)
 
 
 @functools.lru_cache(maxsize=64)
@@ -145,13 +184,7 @@ def _claim_statement(limit: int, kinds: tuple[str, ...] | None) -> sa.Update:
     return (
         jobs.update()
         .where(jobs.c.id.in_(candidates.scalar_subquery()))
-        .values(
-            state=_RUNNING,
-            attempts=jobs.c.attempts + 1,
-            lease_until=sa.bindparam("lease_until", type_=jobs.c.lease_until.type),
-            locked_by=sa.bindparam("worker", type_=jobs.c.locked_by.type),
-            updated_at=sa.bindparam("now", type_=jobs.c.updated_at.type),
-        )
+        .values(**_RUNNING_VALUES)
         .returning(*jobs.c)
     )
 

@@ -6,6 +6,14 @@ tick reads the due schedules, then moves each one's ``next_run_at`` with a compa
 row (rowcount 1) enqueues the job, in the same transaction. The job's dedup key (``sweep.<name>``)
 also keeps a slow sweep from piling up behind itself: while one is pending or running, no second
 one is added.
+
+**One job per store.** A schedule that names ``shops`` (a flow's sweep: stock push, payouts,
+dispatches...) fires one job per shop, each carrying its shop, so a second store's sweep runs with
+that store's client and settings. With several shops each is keyed ``sweep.<name>:<shop>`` (a slow
+sweep of one store does not hold back the other's); with one it keeps ``sweep.<name>``, the key a
+sweep asked for by hand (the demo, the CLI) uses, so the two still never run at once. A schedule
+without shops (the alerts, the order sweep that walks every shop itself) fires one job, keyed
+``sweep.<name>``.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from shopbridge.engine.schema import schedules
 from shopbridge.engine.sql import upsert_insert
 from shopbridge.engine.store import Store
 
-__all__ = ["Schedule", "Scheduler", "schedules_from_settings", "sweep_kind"]
+__all__ = ["Schedule", "Scheduler", "schedules_from_settings", "sweep_dedup_key", "sweep_kind"]
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +44,11 @@ _NOT_SWEEPS = frozenset({"order_sweep_overlap", "lease_reaper"})
 
 @dataclass(frozen=True)
 class Schedule:
-    """A sweep that runs every ``interval_seconds``."""
+    """A sweep that runs every ``interval_seconds``; once per shop in ``shops`` when it names any."""
 
     name: str
     interval_seconds: int
+    shops: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.interval_seconds <= 0:
@@ -49,6 +58,11 @@ class Schedule:
 def sweep_kind(name: str) -> str:
     """The job kind a schedule enqueues: ``sweep.<name>``."""
     return f"sweep.{name}"
+
+
+def sweep_dedup_key(name: str, shop: str = "") -> str:
+    """The dedup key of a scheduled sweep: ``sweep.<name>``, or ``sweep.<name>:<shop>`` for one shop's."""
+    return f"{sweep_kind(name)}:{shop}" if shop else sweep_kind(name)
 
 
 def schedules_from_settings(settings: ScheduleSettings) -> list[Schedule]:
@@ -94,7 +108,8 @@ class Scheduler:
         return [name for name, seen in due if self._fire(name, seen, now)]
 
     def _fire(self, name: str, seen: datetime, now: datetime) -> bool:
-        interval = self.plan[name].interval_seconds
+        schedule = self.plan[name]
+        interval = schedule.interval_seconds
         with self.store.begin() as conn:
             # Compare-and-set: another process that fired this schedule first has moved next_run_at.
             moved = conn.execute(
@@ -104,9 +119,16 @@ class Scheduler:
             ).rowcount
             if moved != 1:
                 return False
-            queue.enqueue(
-                conn, sweep_kind(name), {"scheduled_at": now.isoformat()}, dedup_key=sweep_kind(name), now=now
-            )
+            several = len(schedule.shops) > 1
+            for shop in schedule.shops or ("",):
+                queue.enqueue(
+                    conn,
+                    sweep_kind(name),
+                    {"scheduled_at": now.isoformat()},
+                    dedup_key=sweep_dedup_key(name, shop if several else ""),
+                    shop=shop,
+                    now=now,
+                )
         log.info("schedule %s fired", name)
         return True
 

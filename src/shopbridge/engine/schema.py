@@ -167,6 +167,8 @@ Index(
 # The claim scans pending jobs in id order among those due.
 _pending = text("state = 'pending'")
 Index("ix_jobs_claim", jobs.c.run_after, jobs.c.id, sqlite_where=_pending, postgresql_where=_pending)
+# With several stores the claim asks each shop for its oldest pending jobs (engine/fair_claim.py).
+Index("ix_jobs_claim_shop", jobs.c.shop, jobs.c.id, sqlite_where=_pending, postgresql_where=_pending)
 # Per-entity ordering asks "is there an earlier unfinished job for this entity?".
 _unfinished = text(_one_of("state", ("pending", "running", "dead")))
 Index(

@@ -72,6 +72,8 @@ class Registry:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._policies: dict[str, RetryPolicy] = {}
+        # The stores this registry serves: with two or more, workers claim fairly across them.
+        self.shops: tuple[str, ...] = ()
 
     def register(self, kind: str, handler: Handler, *, retry: RetryPolicy | None = None) -> None:
         """Route jobs of ``kind`` to ``handler`` (with its own ``retry`` policy, if not the default);
@@ -220,6 +222,7 @@ class Worker:
                 lease_seconds=self.settings.lease_seconds,
                 now=self.clock.now(),
                 kinds=self.registry.kinds(),
+                shops=self.registry.shops,
             )
 
     def extend_leases(self, batch: Sequence[Job]) -> int:

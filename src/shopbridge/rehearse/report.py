@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from shopbridge.rehearse.store_report import html_section
 from shopbridge.web.charts import bar_chart
 
 __all__ = ["REPORT_FILES", "clear_reports", "render_html", "write_reports"]
@@ -94,6 +95,7 @@ svg.chart{{width:100%;height:auto}} svg.chart rect{{fill:#3a6ea5}} .axis{{stroke
 the sandboxes' own state; {result["workers"]} worker processes on {escape(result["database"])}.</p>
 <h2>Findings</h2><ul>{findings}</ul>
 <h2>Figures</h2><table>{table}</table>
+{html_section(result.get("stores"))}
 <h2>Oversells</h2><table><tr><th>SKU</th><th>ERP stock</th><th>sold</th><th>oversold</th><th>cause</th></tr>
 {oversold}</table><p>{escape(over.get("note", ""))}</p>
 <h2>Dead jobs</h2><ul>{dead or "<li>none</li>"}</ul>

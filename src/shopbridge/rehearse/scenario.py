@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from shopbridge.errors import ConfigurationError
 
-__all__ = ["PRESETS", "Faults", "Plan", "Scenario", "load_scenario"]
+__all__ = ["PRESETS", "Faults", "Plan", "Scenario", "SecondStore", "load_scenario"]
 
-PRESETS = ("black-friday", "bad-day", "month-end")
+PRESETS = ("black-friday", "bad-day", "month-end", "two-stores")
 
 
 class _Strict(BaseModel):
@@ -96,6 +96,15 @@ class Faults(_Strict):
     )
 
 
+class SecondStore(_Strict):
+    """A second Shopify store on the same shopbridge (an agency's case), trading at its normal rate
+    while the first one peaks (:mod:`shopbridge.rehearse.stores`)."""
+
+    orders: int = Field(default=20, ge=1, le=10_000, description="orders store B places during the peak")
+    orders_per_second: float = Field(default=1.0, gt=0, le=100)
+    plan: Plan = Plan.STANDARD
+
+
 class Scenario(_Strict):
     name: str
     description: str = ""
@@ -105,12 +114,17 @@ class Scenario(_Strict):
     shopify: Shopify = Shopify()
     faults: Faults = Faults()
     drain_timeout_seconds: float = Field(default=300.0, gt=0, le=7200)
+    second_store: SecondStore | None = None  # `[second_store]`: two stores, one peaking
 
     def scaled(self, orders: int | None) -> Scenario:
         """The same scenario with ``orders`` peak orders (``--orders``), timings kept."""
         if orders is None:
             return self
-        return self.model_copy(update={"trade": self.trade.model_copy(update={"orders": orders})})
+        update: dict[str, Any] = {"trade": self.trade.model_copy(update={"orders": orders})}
+        if self.second_store is not None:  # store B keeps its share of the trade
+            scaled = max(1, round(self.second_store.orders * orders / self.trade.orders))
+            update["second_store"] = self.second_store.model_copy(update={"orders": scaled})
+        return self.model_copy(update=update)
 
 
 def preset_path(name: str) -> Path:
