@@ -110,14 +110,15 @@ def collection_node(state: ShopState, record: Record) -> Record:
 def product_collections(state: ShopState, product: Record, args: Record) -> Record:
     """The collections holding the product, oldest first (Shopify's default order)."""
     with state.lock:
-        holding = [c for c in state.collections.values() if holds(c, product)]
+        record = state.products.get(str(product["id"]), product)  # the stored product, not its node
+        holding = [c for c in state.collections.values() if holds(c, record)]
     return connection(holding, node=lambda c: collection_node(state, c), **_window(args))
 
 
 @object_field("Product", "inCollection")
 def product_in_collection(state: ShopState, product: Record, args: Record) -> bool:
     record = state.collections.get(str(args["id"]))
-    return bool(record and holds(record, product))
+    return bool(record and holds(record, state.products.get(str(product["id"]), product)))
 
 
 def _window(args: Record) -> Record:
