@@ -34,6 +34,7 @@ class ChangingShopify(FakeShopify):
     changed_at: dict[str, datetime] = field(default_factory=dict)
     whole_reads: int = 0
     products_read: list[list[str]] = field(default_factory=list)  # per incremental read, the products
+    existence_checks: list[list[str]] = field(default_factory=list)  # per existence check, the ids asked
 
     def add(self, pid: str, title: str, status: str, *variants: CatalogueVariant) -> None:
         super().add(pid, title, status, *variants)
@@ -72,6 +73,10 @@ class ChangingShopify(FakeShopify):
         found = [self.products[pid] for pid in product_ids if pid in self.products]
         self.products_read.append([p.product_id for p in found])
         return found
+
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        self.existence_checks.append(list(product_ids))
+        return frozenset(pid for pid in product_ids if pid in self.products)
 
 
 @pytest.fixture
@@ -125,9 +130,11 @@ def test_a_duplicate_created_between_sweeps_is_found_without_reading_the_other_p
     assert shop(harness).products_read[-1] == [OLD_MUG]  # the Coffee Mug was not read again
     assert harness.problems() == [("duplicate_sku", "MUG-01", 1)]
     assert harness.steps("sku:MUG-01") == ["duplicate_sku"]
-    sweep_later(harness)  # it lasts: counted again, both its products looked at again
-    assert harness.problems() == [("duplicate_sku", "MUG-01", 2)]
-    assert sorted(shop(harness).products_read[-1]) == sorted([MUG, OLD_MUG])
+    sweep_later(harness)  # the Enamel Mug's change is still inside this sweep's overlap: read again
+    sweep_later(harness)  # it lasts: counted again; its products are only checked, not read
+    assert harness.problems() == [("duplicate_sku", "MUG-01", 3)]
+    assert shop(harness).products_read[-1] == []
+    assert sorted(shop(harness).existence_checks[-1]) == sorted([MUG, OLD_MUG])
 
 
 def test_deleting_a_duplicate_closes_its_problem_and_leaves_the_index(harness: Harness) -> None:
@@ -136,7 +143,7 @@ def test_deleting_a_duplicate_closes_its_problem_and_leaves_the_index(harness: H
     assert harness.problems() == [("duplicate_sku", "MUG-01", 1)]
     shop(harness).delete(OLD_MUG)
     sweep_later(harness)
-    assert shop(harness).whole_reads == 1
+    assert shop(harness).whole_reads == 1 and shop(harness).products_read[-1] == []
     assert harness.problems() == [] and harness.problems("resolved") == [("duplicate_sku", "MUG-01", 1)]
     with harness.context().uow.begin() as tx:
         assert tx.sku_index_products("uk", ["MUG-01"]) == {MUG}

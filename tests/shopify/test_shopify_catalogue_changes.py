@@ -64,3 +64,10 @@ def test_products_are_read_whole_as_the_catalogue_reads_them_and_a_deleted_one_i
     assert returned == len(whole[tee].variants) + len(whole[mug].variants)  # nothing else was read
     delete_product(sandbox.state, mug)
     assert client.catalogue_products([tee, mug]) == [whole[tee]]
+
+
+def test_existence_is_checked_without_reading_variants(client: ShopifyClient, sandbox: SandboxServer) -> None:
+    tee, mug = product_id(sandbox, "Classic Tee"), product_id(sandbox, "Coffee Mug")
+    delete_product(sandbox.state, mug)
+    assert client.existing_products([tee, mug, "gid://shopify/Product/999999"]) == frozenset({tee})
+    assert client.existing_products([]) == frozenset()

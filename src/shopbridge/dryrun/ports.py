@@ -217,6 +217,7 @@ class _ShopifyAll(ShopifyPort, Protocol):
     def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]: ...
     def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]: ...
     def products_updated_since(self, since: datetime) -> tuple[str, ...]: ...
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]: ...
     def catalogue_products(
         self, product_ids: Sequence[str], *, page_size: int = 100
     ) -> list[CatalogueProduct]: ...
@@ -250,6 +251,10 @@ class DryRunShopify:
     @_reads
     def products_updated_since(self, since: datetime) -> tuple[str, ...]:
         return self.inner.products_updated_since(since)
+
+    @_reads
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        return self.inner.existing_products(product_ids)
 
     @_reads
     def catalogue_products(

@@ -7,9 +7,11 @@ a whole read fills it, and each sweep between whole reads reads only
   clock skew): ``products(query: "updated_at:>='…'")``, then each of them whole;
 * the products whose SKUs changed in the ERP since then (the ERP's item feed), so an item made
   inactive still withdraws its product and an ERP-owned field still reaches Shopify;
-* the products shopbridge gated (waiting for the ERP) and those in a duplicate set: a product
-  Shopify no longer has reads back empty, so a deleted duplicate leaves the index and its problem
-  closes within a sweep.
+* the products shopbridge gated (waiting for the ERP), whole: their verdict may change with the ERP.
+
+The products in a duplicate set that none of that read are only checked for existence
+(``nodes(ids:)``, 250 a call): a deleted duplicate leaves the index and its problem closes within a
+sweep. (A duplicate product that changed is among the products Shopify updated.)
 
 Those products' rows replace theirs in the index, then duplicates are found from the index. Every
 ``[catalogue] full_every`` seconds (and whenever the port cannot read changes) the sweep reads the
@@ -66,12 +68,15 @@ def read(ctx: FlowContext) -> CatalogueRead:
     assert since is not None
     overlap = timedelta(seconds=ctx.settings.catalogue.change_overlap)
     changed = set(shopify.products_updated_since(since - overlap))
-    wanted = sorted(changed | _to_look_at_again(ctx, erp_changed))
+    wanted = sorted(changed | _to_read_again(ctx, erp_changed))
     products = shopify.catalogue_products(wanted, page_size=ctx.settings.catalogue.page_size)
-    gone = frozenset(wanted) - {p.product_id for p in products}
+    gone = set(wanted) - {p.product_id for p in products}
+    to_check = sorted(_duplicate_products(ctx) - set(wanted))
+    if to_check:
+        gone |= set(to_check) - shopify.existing_products(to_check)
     with ctx.uow.begin() as tx:
-        tx.update_sku_index(shop, wanted, index_rows(products))
-    return CatalogueRead(products, whole=False, started=started, erp_cursor=erp_cursor, gone=gone)
+        tx.update_sku_index(shop, sorted(set(wanted) | gone), index_rows(products))
+    return CatalogueRead(products, whole=False, started=started, erp_cursor=erp_cursor, gone=frozenset(gone))
 
 
 def finish(ctx: FlowContext, done: CatalogueRead) -> None:
@@ -92,16 +97,21 @@ def _read_whole(ctx: FlowContext, started: datetime, erp_cursor: str | None) -> 
     return CatalogueRead(products, whole=True, started=started, erp_cursor=erp_cursor)
 
 
-def _to_look_at_again(ctx: FlowContext, erp_changed: Set[str]) -> set[str]:
+def _to_read_again(ctx: FlowContext, erp_changed: Set[str]) -> set[str]:
     """Products Shopify did not change that the sweep must read anyway: those carrying a SKU the ERP
-    changed (or a bundle of one), those shopbridge gated, and those in a duplicate set."""
+    changed (or a bundle of one), and those shopbridge gated."""
     skus = set(erp_changed) | _bundles_of(ctx.settings.bundles, erp_changed)
     shop = ctx.shop.name
     with ctx.uow.begin() as tx:
         found = tx.sku_index_products(shop, sorted(skus)) if skus else set()
         found |= set(tx.catalogue_gates(shop))
-        found |= {row.product_id for rows in tx.sku_index_duplicates(shop).values() for row in rows}
     return found
+
+
+def _duplicate_products(ctx: FlowContext) -> set[str]:
+    with ctx.uow.begin() as tx:
+        rows = tx.sku_index_duplicates(ctx.shop.name)
+    return {row.product_id for variants in rows.values() for row in variants}
 
 
 def _bundles_of(bundles: Mapping[str, Mapping[str, int]], skus: Set[str]) -> set[str]:

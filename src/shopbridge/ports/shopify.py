@@ -279,3 +279,7 @@ class ShopifyCatalogueChanges(Protocol):
         """These products with all their variants, as :meth:`ShopifyPort.catalogue` reads them; a
         product Shopify no longer has is absent."""
         ...
+
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        """Those of ``product_ids`` Shopify still has (a cheap check: no variants are read)."""
+        ...

@@ -19,9 +19,10 @@ from shopbridge.connectors.shopify.pagination import iterate_connection
 from shopbridge.connectors.shopify.translate import numeric_id
 from shopbridge.domain.catalogue import CatalogueProduct
 
-__all__ = ["catalogue_products", "products_updated_since", "updated_since_query"]
+__all__ = ["catalogue_products", "existing_products", "products_updated_since", "updated_since_query"]
 
 IDS_PAGE = 250  # product ids a page: the largest page Shopify serves
+IDS_PER_CALL = 250  # ids per nodes(ids:): Shopify's input array limit
 
 
 class Client(Protocol):
@@ -50,6 +51,16 @@ def products_updated_since(client: Client, since: datetime) -> tuple[str, ...]:
         page_size=IDS_PAGE,
     )
     return tuple(dict.fromkeys(str(node["id"]) for node in nodes if node and node.get("id")))
+
+
+def existing_products(client: Client, product_ids: Sequence[str]) -> frozenset[str]:
+    """Those of ``product_ids`` Shopify still has (``nodes(ids:)`` answers null for a deleted one)."""
+    wanted = list(dict.fromkeys(product_ids))
+    found: set[str] = set()
+    for start in range(0, len(wanted), IDS_PER_CALL):
+        data = client.execute("products_existing", {"ids": wanted[start : start + IDS_PER_CALL]})
+        found.update(str(node["id"]) for node in (data or {}).get("nodes") or [] if node and node.get("id"))
+    return frozenset(found)
 
 
 def catalogue_products(

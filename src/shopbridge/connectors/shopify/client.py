@@ -387,6 +387,10 @@ class ShopifyClient:
         """These products whole; those Shopify no longer has are absent."""
         return catalogue_changes.catalogue_products(self, product_ids, page_size=page_size)
 
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        """Those of ``product_ids`` Shopify still has."""
+        return catalogue_changes.existing_products(self, product_ids)
+
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
     result = dict(variables or {})
