@@ -66,17 +66,8 @@ def read(ctx: FlowContext) -> CatalogueRead:
     if not isinstance(shopify, ShopifyCatalogueChanges) or needs_full_read(started, last_full, since, every):
         return _read_whole(ctx, started, erp_cursor)
     assert since is not None
-    overlap = timedelta(seconds=ctx.settings.catalogue.change_overlap)
-    changed = set(shopify.products_updated_since(since - overlap))
-    wanted = sorted(changed | _to_read_again(ctx, erp_changed))
-    products = shopify.catalogue_products(wanted, page_size=ctx.settings.catalogue.page_size)
-    gone = set(wanted) - {p.product_id for p in products}
-    to_check = sorted(_duplicate_products(ctx) - set(wanted))
-    if to_check:
-        gone |= set(to_check) - shopify.existing_products(to_check)
-    with ctx.uow.begin() as tx:
-        tx.update_sku_index(shop, sorted(set(wanted) | gone), index_rows(products))
-    return CatalogueRead(products, whole=False, started=started, erp_cursor=erp_cursor, gone=frozenset(gone))
+    products, gone = _read_changes(ctx, shopify, since, erp_changed)
+    return CatalogueRead(products, whole=False, started=started, erp_cursor=erp_cursor, gone=gone)
 
 
 def finish(ctx: FlowContext, done: CatalogueRead) -> None:
@@ -88,6 +79,23 @@ def finish(ctx: FlowContext, done: CatalogueRead) -> None:
             tx.set_cursor(f"{FULL}:{shop}", done.started.isoformat())
         if done.erp_cursor is not None:
             tx.set_cursor(f"{ERP_FEED}:{shop}", done.erp_cursor)
+
+
+def _read_changes(
+    ctx: FlowContext, shopify: ShopifyCatalogueChanges, since: datetime, erp_changed: Set[str]
+) -> tuple[list[CatalogueProduct], frozenset[str]]:
+    """The products to look at, read whole, and those Shopify no longer has; the index follows both."""
+    overlap = timedelta(seconds=ctx.settings.catalogue.change_overlap)
+    changed = set(shopify.products_updated_since(since - overlap))
+    wanted = sorted(changed | _to_read_again(ctx, erp_changed))
+    products = shopify.catalogue_products(wanted, page_size=ctx.settings.catalogue.page_size)
+    gone = set(wanted) - {p.product_id for p in products}
+    to_check = sorted(_duplicate_products(ctx) - set(wanted))
+    if to_check:
+        gone |= set(to_check) - shopify.existing_products(to_check)
+    with ctx.uow.begin() as tx:
+        tx.update_sku_index(ctx.shop.name, sorted(set(wanted) | gone), index_rows(products))
+    return products, frozenset(gone)
 
 
 def _read_whole(ctx: FlowContext, started: datetime, erp_cursor: str | None) -> CatalogueRead:
