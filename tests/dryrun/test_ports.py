@@ -25,10 +25,16 @@ from shopbridge.domain.records import (
 from shopbridge.dryrun import DRY_RUN_PREFIX
 from shopbridge.dryrun.ports import DryRunErp, DryRunReconcilableErp, DryRunShopify, dry_run_erp, kind_of
 from shopbridge.ports.erp import CustomerMissing, ErpPort, ErpReconcileReads
-from shopbridge.ports.shopify import LevelWrite, ShopifyInventoryPort, ShopifyPort, ShopifyReconcileReads
+from shopbridge.ports.shopify import (
+    LevelWrite,
+    ShopifyCatalogueChanges,
+    ShopifyInventoryPort,
+    ShopifyPort,
+    ShopifyReconcileReads,
+)
 
 ERP_PORTS = (ErpPort, ErpReconcileReads)
-SHOPIFY_PORTS = (ShopifyPort, ShopifyInventoryPort, ShopifyReconcileReads)
+SHOPIFY_PORTS = (ShopifyPort, ShopifyInventoryPort, ShopifyReconcileReads, ShopifyCatalogueChanges)
 WRITE_VERBS = ("create", "set", "update", "post", "cancel", "amend", "publish", "unpublish", "push", "repair",
                "move", "activate", "record", "delete")  # fmt: skip
 

@@ -26,6 +26,7 @@ def test_every_method_of_the_transaction_port_is_decided() -> None:
     assert writes_passed == [
         "replace_duplicate_skus",
         "replace_pending",
+        "replace_sku_index",  # the SKU index: what the catalogue sweep read from Shopify
         "save_reconcile_report",
         "save_stock_items",
     ]

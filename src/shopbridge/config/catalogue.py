@@ -47,3 +47,13 @@ class CatalogueSettings(BaseModel):
 
     gate: GateMode = Field(default=GateMode.DRAFT, description="draft: status DRAFT; unpublish: off channels")
     page_size: int = Field(default=100, ge=1, le=250, description="variants read per Shopify page")
+    full_every: int = Field(
+        default=86_400,
+        ge=0,
+        description="seconds between whole-catalogue reads (the SKU index's heal); 0: every sweep",
+    )
+    change_overlap: int = Field(
+        default=300,
+        ge=0,
+        description="seconds a changed-products read reaches back before the last sweep (clock skew)",
+    )

@@ -216,6 +216,11 @@ class _ShopifyAll(ShopifyPort, Protocol):
     def activate_inventory(self, inventory_item_id: str, location_id: str) -> int: ...
     def set_available(self, writes: Sequence[LevelWrite], *, key: str) -> list[LevelWrite]: ...
     def orders_created_between(self, start: datetime, end: datetime) -> tuple[str, ...]: ...
+    def products_updated_since(self, since: datetime) -> tuple[str, ...]: ...
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]: ...
+    def catalogue_products(
+        self, product_ids: Sequence[str], *, page_size: int = 100
+    ) -> list[CatalogueProduct]: ...
 
 
 class DryRunShopify:
@@ -242,6 +247,20 @@ class DryRunShopify:
     @_reads
     def catalogue(self, *, page_size: int = 100) -> list[CatalogueProduct]:
         return self.inner.catalogue(page_size=page_size)
+
+    @_reads
+    def products_updated_since(self, since: datetime) -> tuple[str, ...]:
+        return self.inner.products_updated_since(since)
+
+    @_reads
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        return self.inner.existing_products(product_ids)
+
+    @_reads
+    def catalogue_products(
+        self, product_ids: Sequence[str], *, page_size: int = 100
+    ) -> list[CatalogueProduct]:
+        return self.inner.catalogue_products(product_ids, page_size=page_size)
 
     @_would_do("shopify.set_product_status")
     def set_product_status(self, product_id: str, status: str) -> None:

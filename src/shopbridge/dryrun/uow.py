@@ -64,6 +64,10 @@ PASS_THROUGH = frozenset(
         "save_reconcile_report",
         "reconcile_trend",
         "reconciled_mismatches",
+        "replace_sku_index",
+        "update_sku_index",
+        "sku_index_duplicates",
+        "sku_index_products",
     }
 )
 

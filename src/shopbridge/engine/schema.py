@@ -557,3 +557,19 @@ web_sessions = Table(
     Column("revoked_at", UTCDateTime(), nullable=True),
 )
 Index("ix_web_sessions_user_name", web_sessions.c.user_name)
+
+# The catalogue sweep's SKU index (``flows/catalogue_index.py``): every Shopify variant's SKU and
+# product, filled by a whole-catalogue read and then kept from the products that changed, so duplicate
+# SKUs are found without reading the whole catalogue on every sweep.
+catalogue_skus = Table(
+    "catalogue_skus",
+    metadata,
+    Column("shop", String(128), primary_key=True),
+    Column("variant_id", String(255), primary_key=True),
+    Column("sku", String(255), nullable=False, server_default=""),
+    Column("product_id", String(255), nullable=False),
+    Column("title", Text, nullable=False, server_default=""),
+    Column("indexed_at", UTCDateTime(), nullable=False),
+)
+Index("ix_catalogue_skus_sku", catalogue_skus.c.shop, catalogue_skus.c.sku)
+Index("ix_catalogue_skus_product", catalogue_skus.c.shop, catalogue_skus.c.product_id)

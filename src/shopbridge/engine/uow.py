@@ -21,6 +21,7 @@ from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.reconciliation import DayReport, DaySummary, csv_text
+from shopbridge.domain.sku_index import IndexedVariant
 from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.domain.stock_audit import ExpectedLevel  # the stock audit's reads
 from shopbridge.engine import (
@@ -31,6 +32,7 @@ from shopbridge.engine import (
     problems,
     queue,
     reconcile_reports,
+    sku_index,
     snapshots,
     stock_expectations,
     stock_store,
@@ -252,6 +254,18 @@ class StoreTransaction:
     def reconciled_mismatches(self, shop: str, day: str) -> set[tuple[str, str]]:
         stored = reconcile_reports.find_report(self.conn, shop, day)
         return set() if stored is None else reconcile_reports.mismatch_keys(stored)
+
+    def replace_sku_index(self, shop: str, rows: Sequence[IndexedVariant]) -> None:
+        sku_index.replace(self.conn, shop, rows, now=self.now)
+
+    def update_sku_index(self, shop: str, product_ids: Sequence[str], rows: Sequence[IndexedVariant]) -> None:
+        sku_index.update(self.conn, shop, product_ids, rows, now=self.now)
+
+    def sku_index_duplicates(self, shop: str) -> dict[str, tuple[IndexedVariant, ...]]:
+        return sku_index.duplicate_rows(self.conn, shop)
+
+    def sku_index_products(self, shop: str, skus: Sequence[str]) -> set[str]:
+        return sku_index.products_with_skus(self.conn, shop, skus)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Shopify sells only what the ERP can: gate products, flag duplicate SKUs, push ERP-owned fields.
 
-Every ``[schedules] catalogue`` seconds, per shop, the sweep reads Shopify's whole catalogue (every
-variant, page by page) and the ERP's items for its SKUs, then (rules in ``domain/catalogue.py`` and
-``domain/ownership.py``):
+Every ``[schedules] catalogue`` seconds, per shop, the sweep reads Shopify's catalogue (the whole of it
+every ``[catalogue] full_every`` seconds, otherwise only the products that changed in Shopify or in the
+ERP, and those it must look at again: ``flows/catalogue_index.py``) and the ERP's items for their SKUs,
+then (rules in ``domain/catalogue.py`` and ``domain/ownership.py``):
 
 * **gates** each product on sale with a SKU the ERP lacks or holds inactive: it is set DRAFT, or
   unpublished from its sales channels (``[catalogue] gate``), remembered in the store, and merchandising
@@ -15,8 +16,9 @@ variant, page by page) and the ERP's items for its SKUs, then (rules in ``domain
   here when the SKU is no longer duplicated;
 * **pushes** ERP-owned fields (``[ownership]``) where Shopify differs.
 
-The sweep reads everything each time (docs/architecture.md invariant 3: sweeps are the truth), so a
-sweep that fails half way is simply run again; every step it takes is idempotent.
+Duplicates are found from the SKU index the read keeps, so every SKU counts though few are read. The
+read's cursors move only once every step succeeded (docs/architecture.md invariant 3: sweeps are the
+truth), so a sweep that fails half way is simply run again; every step it takes is idempotent.
 """
 
 from __future__ import annotations
@@ -33,7 +35,6 @@ from shopbridge.domain.catalogue import (
     GateMode,
     Verdict,
     decide_all,
-    duplicate_skus,
     gate_for,
     skus_to_check,
 )
@@ -41,7 +42,7 @@ from shopbridge.domain.ownership import field_changes
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import Item
 from shopbridge.engine.job import Job
-from shopbridge.flows import quarantine_release, stock_kits
+from shopbridge.flows import catalogue_index, quarantine_release, stock_kits
 from shopbridge.flows.spec import Flow, FlowContext
 
 __all__ = ["FLOW", "KIND", "PRODUCT", "SKU"]
@@ -54,13 +55,16 @@ SKU = "sku"  # duplicate-SKU problems, by the SKU
 
 def handle(job: Job, ctx: FlowContext) -> None:
     """One sweep of one shop: gate and release, duplicates, ERP-owned fields."""
-    products = ctx.shopify.catalogue(page_size=ctx.settings.catalogue.page_size)
+    read = catalogue_index.read(ctx)  # the whole catalogue, or the products that changed
+    products = read.products
     items = _erp_items(products, ctx)
-    stock_kits.learn(ctx, items)  # the ERP's kits, for the stock push's bundles
+    stock_kits.learn(ctx, items, whole=read.whole)  # the ERP's kits, for the stock push's bundles
     if ctx.settings.ownership.matrix().gating:
         _gate_and_release(products, items, ctx)
-    _flag_duplicates(products, ctx)
+    _forget_deleted(read.gone, ctx)
+    _flag_duplicates(ctx)
     _push_owned_fields(products, items, ctx)
+    catalogue_index.finish(ctx, read)
 
 
 def _erp_items(products: list[CatalogueProduct], ctx: FlowContext) -> dict[str, Item]:
@@ -184,14 +188,28 @@ def _detail(decision: Decision, gate: Gate | None) -> dict[str, Any]:
     return detail
 
 
+def _forget_deleted(gone: frozenset[str], ctx: FlowContext) -> None:
+    """A gated product deleted in Shopify waits for nothing any more: forget its gate and problem."""
+    if not gone:
+        return
+    shop = ctx.shop.name
+    with ctx.uow.begin() as tx:
+        for product_id in sorted(gone & set(tx.catalogue_gates(shop))):
+            tx.drop_gate(shop, product_id)
+            tx.resolve_problems(ProblemKind.PRODUCT_GATED, PRODUCT, product_id, shop)
+            tx.add_trail(shop, product_id, "deleted_in_shopify", {})
+
+
 # -- duplicate SKUs ----------------------------------------------------------------------------
 
 
-def _flag_duplicates(products: list[CatalogueProduct], ctx: FlowContext) -> None:
-    found = duplicate_skus(products)
-    titles = {v.variant_id: p.title for p in products for v in p.variants}
+def _flag_duplicates(ctx: FlowContext) -> None:
+    """Duplicates from the SKU index, which the read just brought up to date."""
     shop = ctx.shop.name
     with ctx.uow.begin() as tx:
+        rows = tx.sku_index_duplicates(shop)
+        found = {sku: tuple(row.variant_id for row in variants) for sku, variants in rows.items()}
+        titles = {row.variant_id: row.title for variants in rows.values() for row in variants}
         known = tx.duplicate_skus(shop)
         cleared = tx.replace_duplicate_skus(shop, found)
         for sku, variant_ids in found.items():

@@ -27,8 +27,9 @@ LEARNED = "stock.kits"
 PUSHED = "stock.kits.pushed"
 
 
-def learn(ctx: FlowContext, items: Mapping[str, Item]) -> None:
-    """Keep the kits among ``items`` (every SKU Shopify sells): the whole set, replacing the last."""
+def learn(ctx: FlowContext, items: Mapping[str, Item], *, whole: bool = True) -> None:
+    """Keep the kits among ``items``: with ``whole`` (every SKU Shopify sells) the whole set, replacing
+    the last; otherwise (an incremental catalogue sweep) only the kits of these SKUs change."""
     if Capability.KITS not in ctx.erp.capabilities:
         return
     found = {
@@ -37,7 +38,10 @@ def learn(ctx: FlowContext, items: Mapping[str, Item]) -> None:
         if item.is_kit and item.components
     }
     with ctx.uow.begin() as tx:
-        if _decode(tx.cursor(f"{LEARNED}:{ctx.shop.name}")) != found:
+        before = _decode(tx.cursor(f"{LEARNED}:{ctx.shop.name}"))
+        if not whole:
+            found = {sku: parts for sku, parts in before.items() if sku not in items} | found
+        if before != found:
             tx.set_cursor(f"{LEARNED}:{ctx.shop.name}", _encode(found))
 
 

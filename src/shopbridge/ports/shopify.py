@@ -30,6 +30,7 @@ __all__ = [
     "LevelWrite",
     "RefundedOrder",
     "ShopifyBulkDayReads",
+    "ShopifyCatalogueChanges",
     "ShopifyInventoryPort",
     "ShopifyPort",
     "StockItem",
@@ -260,4 +261,25 @@ class ShopifyBulkDayReads(Protocol):
 
     def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
         """The orders created in ``[start, end)``, read as sold (as ``order`` reads one)."""
+        ...
+
+
+@runtime_checkable
+class ShopifyCatalogueChanges(Protocol):
+    """What the catalogue sweep reads between whole-catalogue reads (``catalogue_changes.py``): the
+    products that changed, then those products whole. A port without it is read whole every sweep."""
+
+    def products_updated_since(self, since: datetime) -> tuple[str, ...]:
+        """The GIDs of the products updated at or after ``since`` (``products(query: "updated_at:>=…")``)."""
+        ...
+
+    def catalogue_products(
+        self, product_ids: Sequence[str], *, page_size: int = 100
+    ) -> list[CatalogueProduct]:
+        """These products with all their variants, as :meth:`ShopifyPort.catalogue` reads them; a
+        product Shopify no longer has is absent."""
+        ...
+
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        """Those of ``product_ids`` Shopify still has (a cheap check: no variants are read)."""
         ...

@@ -19,6 +19,7 @@ from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.reconciliation import DayReport, DaySummary
+from shopbridge.domain.sku_index import IndexedVariant
 from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.domain.stock_audit import ExpectedLevel
 
@@ -186,6 +187,24 @@ class Transaction(Protocol):
 
     def reconciled_mismatches(self, shop: str, day: str) -> set[tuple[str, str]]:
         """(checkpoint, key) of each mismatch in the day's stored report; empty if none is stored."""
+        ...
+
+    # -- the catalogue sweep's SKU index (flows/catalogue_index.py) --------------------------------
+
+    def replace_sku_index(self, shop: str, rows: Sequence[IndexedVariant]) -> None:
+        """Make the shop's SKU index ``rows`` (after a whole-catalogue read)."""
+        ...
+
+    def update_sku_index(self, shop: str, product_ids: Sequence[str], rows: Sequence[IndexedVariant]) -> None:
+        """Forget the rows of ``product_ids`` (read again, or deleted in Shopify) and index ``rows``."""
+        ...
+
+    def sku_index_duplicates(self, shop: str) -> dict[str, tuple[IndexedVariant, ...]]:
+        """SKU -> its indexed variants, for each SKU on more than one variant."""
+        ...
+
+    def sku_index_products(self, shop: str, skus: Sequence[str]) -> set[str]:
+        """The product GIDs whose indexed variants carry one of ``skus``."""
         ...
 
 

@@ -45,11 +45,17 @@ class _Client(Protocol):
     ) -> Any: ...
 
 
-def fetch_catalogue(client: _Client, *, page_size: int = 100) -> list[CatalogueProduct]:
-    """Every product that has variants, in the order Shopify lists their first variant."""
+def fetch_catalogue(
+    client: _Client, *, page_size: int = 100, query: str | None = None
+) -> list[CatalogueProduct]:
+    """Every product that has variants, in the order Shopify lists their first variant (``query``, a
+    ``productVariants`` search such as ``product_id:123``, narrows it)."""
     heads: dict[str, Mapping[str, Any]] = {}
     variants: dict[str, list[CatalogueVariant]] = {}
-    nodes = iterate_connection(client, "catalogue_variants", {}, ("productVariants",), page_size=page_size)
+    narrow = {"query": query} if query else {}
+    nodes = iterate_connection(
+        client, "catalogue_variants", narrow, ("productVariants",), page_size=page_size
+    )
     for node in nodes:
         product = node.get("product") or {}
         pid = str(product.get("id") or "")

@@ -28,6 +28,7 @@ import httpx
 from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
 from shopbridge.connectors.shopify import (
     catalogue,
+    catalogue_changes,
     fulfilments,
     inventory,
     inventory_audit,
@@ -373,6 +374,22 @@ class ShopifyClient:
     def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
         """The orders created in ``[start, end)``, read as sold, through one bulk operation."""
         return reconcile_bulk.orders_created_in_bulk(self, start, end)
+
+    # -- the catalogue sweep's incremental reads (``ports/shopify.ShopifyCatalogueChanges``) ---------
+
+    def products_updated_since(self, since: datetime) -> tuple[str, ...]:
+        """The GIDs of the products updated at or after ``since``."""
+        return catalogue_changes.products_updated_since(self, since)
+
+    def catalogue_products(
+        self, product_ids: Sequence[str], *, page_size: int = 100
+    ) -> list[CatalogueProduct]:
+        """These products whole; those Shopify no longer has are absent."""
+        return catalogue_changes.catalogue_products(self, product_ids, page_size=page_size)
+
+    def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
+        """Those of ``product_ids`` Shopify still has."""
+        return catalogue_changes.existing_products(self, product_ids)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from shopbridge.connectors.shopify.errors import StaleQuantity
 from shopbridge.connectors.shopify.mutations import MAX_QUANTITIES, QuantityChange, set_quantities
 from shopbridge.connectors.shopify.pagination import iterate_connection
+from shopbridge.connectors.shopify.product_collections import collection_handles
 from shopbridge.errors import BadInput
 from shopbridge.ports.shopify import LevelWrite, StockItem
 
@@ -44,17 +45,20 @@ def stock_items(client: Client, skus: Sequence[str]) -> list[StockItem]:
         [f"sku:'{sku}'" for sku in sorted(wanted)] if len(wanted) <= FEW_SKUS else [None]
     )
     found: list[StockItem] = []
+    collections: dict[str, tuple[str, ...]] = {}  # product id -> every handle, read once per product
     for query in queries:
         for node in iterate_connection(
             client, "stock_variants", {"query": query}, ("productVariants",), page_size=VARIANTS_PAGE
         ):
-            item = _stock_item(node)
+            item = _stock_item(client, node, collections)
             if item is not None and item.sku in wanted:
                 found.append(item)
     return found
 
 
-def _stock_item(node: Mapping[str, Any]) -> StockItem | None:
+def _stock_item(
+    client: Client, node: Mapping[str, Any], collections: dict[str, tuple[str, ...]]
+) -> StockItem | None:
     inventory = node.get("inventoryItem") or {}
     if not node.get("sku") or not inventory.get("id"):
         return None
@@ -63,13 +67,8 @@ def _stock_item(node: Mapping[str, Any]) -> StockItem | None:
         variant_id=str(node["id"]),
         inventory_item_id=str(inventory["id"]),
         product_type=str((node.get("product") or {}).get("productType") or ""),
-        collections=_collection_handles(node.get("product") or {}),
+        collections=collection_handles(client, node.get("product") or {}, collections),
     )
-
-
-def _collection_handles(product: Mapping[str, Any]) -> tuple[str, ...]:
-    nodes = (product.get("collections") or {}).get("nodes") or []
-    return tuple(sorted({str(n["handle"]) for n in nodes if n and n.get("handle")}))
 
 
 def available_levels(

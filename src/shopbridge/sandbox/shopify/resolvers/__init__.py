@@ -30,6 +30,7 @@ _MODULES = (
     "returns",
     "webhook_subscriptions",
     "collections",
+    "product_delete",
 )
 
 

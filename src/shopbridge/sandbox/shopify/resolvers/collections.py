@@ -1,14 +1,17 @@
-"""Custom collections: ``collectionCreate``, ``collectionAddProducts``, the ``collections`` queries and
+"""Collections: ``collectionCreate``, ``collectionAddProducts``, the ``collections`` queries and
 ``Product.collections`` (what a stock buffer rule on a collection matches; see FIDELITY.md).
 
-Only manual (custom) collections: a product is in one because it was added. Smart collections
-(rule sets) are not modelled, and ``collectionCreate`` refuses a ``ruleSet`` rather than ignore it.
+A custom (manual) collection holds the products added to it. A smart collection (``ruleSet``) holds
+the products its rules match, computed whenever it is read (``collection_rules.py``), so a product
+whose type, vendor, title or tags change joins or leaves it as in Shopify. Rules the sandbox cannot
+evaluate, and the newer ``sources`` model, are refused with a user error rather than answered wrongly.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from ..collection_rules import matches_rule_set, rule_errors
 from ..connection import connection
 from ..registry import ResolveInfo, mutation, object_field, query
 from ..state import ShopState, numeric_id
@@ -19,8 +22,11 @@ from .products import handleize
 Record = dict[str, Any]
 
 
-def add_collection(state: ShopState, title: str, *, handle: str | None = None) -> Record:
-    """A custom collection (no products yet); its handle from the title when none is given."""
+def add_collection(
+    state: ShopState, title: str, *, handle: str | None = None, rule_set: Record | None = None
+) -> Record:
+    """A custom collection (no products yet), or a smart one with ``rule_set``; its handle from the
+    title when none is given."""
     with state.lock:
         gid = state.new_gid("Collection")
         now = state.now_iso()
@@ -29,8 +35,10 @@ def add_collection(state: ShopState, title: str, *, handle: str | None = None) -
         chosen, n = base, 1
         while chosen in taken:
             chosen, n = f"{base}-{n}", n + 1
-        record = {"id": gid, "title": title, "handle": chosen, "product_ids": [], "created_at": now}
+        record: Record = {"id": gid, "title": title, "handle": chosen, "product_ids": [], "created_at": now}
         record["updated_at"] = now
+        if rule_set is not None:
+            record["rule_set"] = _stored_rule_set(rule_set)
         state.collections[gid] = record
         return record
 
@@ -40,6 +48,38 @@ def add_products(state: ShopState, collection_id: str, product_ids: list[str]) -
         record = state.collections[collection_id]
         record["product_ids"] += [p for p in product_ids if p not in record["product_ids"]]
         record["updated_at"] = state.now_iso()
+
+
+def _stored_rule_set(rule_set: Record) -> Record:
+    rules = [
+        {"column": r["column"], "relation": r["relation"], "condition": str(r["condition"])}
+        for r in rule_set.get("rules") or ()
+    ]
+    return {"appliedDisjunctively": bool(rule_set["appliedDisjunctively"]), "rules": rules}
+
+
+def holds(record: Record, product: Record) -> bool:
+    """Is ``product`` in the collection: added to a custom one, or matched by a smart one's rules."""
+    rule_set = record.get("rule_set")
+    if rule_set is not None:
+        return matches_rule_set(product, rule_set)
+    return product["id"] in record["product_ids"]
+
+
+def members(state: ShopState, record: Record) -> list[Record]:
+    """The collection's products: a custom one's in the order added, a smart one's oldest first."""
+    with state.lock:
+        if record.get("rule_set") is None:
+            return [state.products[p] for p in record["product_ids"] if p in state.products]
+        return [p for p in state.products.values() if holds(record, p)]
+
+
+def _rule_set_node(record: Record) -> Record | None:
+    rule_set = record.get("rule_set")
+    if rule_set is None:
+        return None  # a custom collection
+    rules = [{**rule, "conditionObject": None} for rule in rule_set["rules"]]
+    return {"appliedDisjunctively": rule_set["appliedDisjunctively"], "rules": rules}
 
 
 def collection_node(state: ShopState, record: Record) -> Record:
@@ -53,13 +93,13 @@ def collection_node(state: ShopState, record: Record) -> Record:
         "descriptionHtml": record.get("description_html", ""),
         "description": record.get("description_html", ""),
         "sortOrder": "MANUAL",
-        "ruleSet": None,  # a custom collection
+        "ruleSet": _rule_set_node(record),
         "templateSuffix": None,
         "updatedAt": record["updated_at"],
-        "productsCount": lambda **_: count(len(record["product_ids"])),
-        "hasProduct": lambda id, **_: str(id) in record["product_ids"],
+        "productsCount": lambda **_: count(len(members(state, record))),
+        "hasProduct": lambda id, **_: str(id) in {p["id"] for p in members(state, record)},
         "products": lambda **kw: connection(
-            [state.products[p] for p in record["product_ids"] if p in state.products],
+            members(state, record),
             node=lambda p: product_node(state, p),
             **{k: v for k, v in kw.items() if k not in ("query", "sortKey")},
         ),
@@ -70,14 +110,15 @@ def collection_node(state: ShopState, record: Record) -> Record:
 def product_collections(state: ShopState, product: Record, args: Record) -> Record:
     """The collections holding the product, oldest first (Shopify's default order)."""
     with state.lock:
-        holding = [c for c in state.collections.values() if product["id"] in c["product_ids"]]
+        record = state.products.get(str(product["id"]), product)  # the stored product, not its node
+        holding = [c for c in state.collections.values() if holds(c, record)]
     return connection(holding, node=lambda c: collection_node(state, c), **_window(args))
 
 
 @object_field("Product", "inCollection")
 def product_in_collection(state: ShopState, product: Record, args: Record) -> bool:
     record = state.collections.get(str(args["id"]))
-    return bool(record and product["id"] in record["product_ids"])
+    return bool(record and holds(record, state.products.get(str(product["id"]), product)))
 
 
 def _window(args: Record) -> Record:
@@ -115,17 +156,22 @@ def resolve_collection_by_handle(state: ShopState, args: Record, info: ResolveIn
 @mutation("collectionCreate")
 def collection_create(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     data = args.get("collection") or args.get("input") or {}
-    if data.get("ruleSet") or data.get("sources"):
-        message = "Smart collections are not modelled by the shopbridge Shopify sandbox"
-        return {"collection": None, "userErrors": [user_error(["ruleSet"], message)]}
+    if data.get("sources"):
+        message = "Collection sources are not modelled by the shopbridge Shopify sandbox (use ruleSet)"
+        return {"collection": None, "userErrors": [user_error(["sources"], message)]}
+    rule_set = data.get("ruleSet")
+    errors = _rule_set_errors(rule_set, data) if rule_set is not None else []
+    if errors:
+        return {"collection": None, "userErrors": errors}
     title = (data.get("title") or "").strip()
     if not title:
         return {"collection": None, "userErrors": [user_error(["title"], "Title can't be blank")]}
     unknown = [p for p in data.get("products") or [] if str(p) not in state.products]
     if unknown:
         return {"collection": None, "userErrors": [user_error(["products"], "Product does not exist")]}
-    record = add_collection(state, title, handle=data.get("handle") or None)
-    add_products(state, record["id"], [str(p) for p in data.get("products") or []])
+    record = add_collection(state, title, handle=data.get("handle") or None, rule_set=rule_set)
+    if rule_set is None:
+        add_products(state, record["id"], [str(p) for p in data.get("products") or []])
     return {"collection": collection_node(state, record), "userErrors": []}
 
 
@@ -134,8 +180,21 @@ def collection_add_products(state: ShopState, args: Record, info: ResolveInfo) -
     gid = str(args["id"])
     if gid not in state.collections:
         return {"collection": None, "userErrors": [user_error(["id"], "Collection does not exist")]}
+    if state.collections[gid].get("rule_set") is not None:
+        message = "Products can't be added to a smart collection: its rules choose them"
+        return {"collection": None, "userErrors": [user_error(["id"], message)]}
     products = [str(p) for p in args["productIds"]]
     if any(p not in state.products for p in products):
         return {"collection": None, "userErrors": [user_error(["productIds"], "Product does not exist")]}
     add_products(state, gid, products)
     return {"collection": collection_node(state, state.collections[gid]), "userErrors": []}
+
+
+def _rule_set_errors(rule_set: Record, data: Record) -> list[Record]:
+    if data.get("products"):
+        message = "A smart collection's products come from its rules, not from products"
+        return [user_error(["products"], message)]
+    rules = list(rule_set.get("rules") or ())
+    if not rules:
+        return [user_error(["ruleSet", "rules"], "A smart collection needs at least one rule")]
+    return [user_error(path, message) for path, message in rule_errors(rules)]
