@@ -9,6 +9,7 @@ switched live, really post (a dry run leaves nothing behind that stops the live 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -49,7 +50,30 @@ SHOPIFY_WRITABLE = (
 )
 
 
-@pytest.fixture(params=["sage200", "syspro"])
+# Tryton is a real server (``.venv-tryton``), marked as the other Tryton tests are.
+ERPS = ["sage200", "syspro", "prima", pytest.param("tryton", marks=pytest.mark.tryton)]
+
+# The Tryton models shopbridge's adapter creates or writes (connectors/erp/tryton), and those its
+# documents make (lines, moves, shipments); each row's write date shows a change.
+TRYTON_MODELS = (
+    "sale.sale",
+    "sale.line",
+    "sale.amendment",
+    "party.party",
+    "party.address",
+    "party.contact_mechanism",
+    "account.invoice",
+    "account.invoice.line",
+    "account.move",
+    "account.move.line",
+    "stock.shipment.out",
+    "stock.move",
+    "product.template",
+    "product.product",
+)
+
+
+@pytest.fixture(params=ERPS)
 def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DemoStack]:
     erp = str(request.param)
     options = DemoOptions(workdir=tmp_path, orders=8, drop_rate=0.0, duplicate_rate=0.0, workers=2, erp=erp)
@@ -65,11 +89,17 @@ def _shopify_state(stack: DemoStack) -> dict[str, Any]:
 
 
 def _erp_state(stack: DemoStack) -> tuple[tuple[int, ...], dict[str, Any]]:
-    """The ERP sandbox's record counters (every insert moves one) and its tables, from its own state."""
-    if stack.options.erp == "sage200":
+    """The ERP's record counters (every insert moves one) and its tables, from its own state (Tryton:
+    over JSON-RPC as a clerk would read it)."""
+    vendor = stack.options.erp
+    if vendor == "sage200":
         sage = stack.erp.sandbox.state  # type: ignore[attr-defined]
         with sage.lock:
             return (sage.tables.next_id,), copy.deepcopy(sage.tables.rows)
+    if vendor == "prima":
+        return _prima_state(stack.erp.sandbox.state.company)  # type: ignore[attr-defined]
+    if vendor == "tryton":
+        return _tryton_state(stack.erp)
     company = stack.erp.sandbox.state.company  # type: ignore[attr-defined]
     with company.lock:
         counters = (
@@ -80,6 +110,31 @@ def _erp_state(stack: DemoStack) -> tuple[tuple[int, ...], dict[str, Any]]:
             company.next_invoice,
         )
         return counters, copy.deepcopy(company.tables)
+
+
+def _prima_state(company: Any) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """Every table of the Prima sandbox's company; its sequence moves on any change, and each numbering
+    (orders, credits, journals) on an insert."""
+    with company.lock:
+        counters = (company.sequence, *(n for _, n in sorted(company.counters.items())))
+        tables = {
+            f.name: copy.deepcopy(getattr(company, f.name))
+            for f in dataclasses.fields(company)
+            if f.name not in ("lock", "sequence", "counters")
+        }
+    tables["despatches"] = dict(enumerate(tables["despatches"]))
+    return counters, tables
+
+
+def _tryton_state(erp: Any) -> tuple[tuple[int, ...], dict[str, Any]]:
+    """Per model, how many rows and the highest id (an insert moves them), and each row's write date."""
+    counters: list[int] = []
+    tables: dict[str, Any] = {}
+    for model in TRYTON_MODELS:
+        rows = erp._call(model, "search_read", [], 0, None, None, ["write_date", "create_date"])
+        counters += [len(rows), max((int(r["id"]) for r in rows), default=0)]
+        tables[model] = {r["id"]: (str(r["write_date"]), str(r["create_date"])) for r in rows}
+    return tuple(counters), tables
 
 
 def _changed(after: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
