@@ -29,6 +29,7 @@ from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.engine.worker import Handler, HandlerContext, Registry, Worker, default_worker_name
 from shopbridge.errors import ConfigurationError
 from shopbridge.flows import FLOWS, Flow, FlowContext
+from shopbridge.golive.catch_up import catch_up_when_live
 from shopbridge.intake import order_sweep
 from shopbridge.intake.webhooks import TopicRoute, routes_for
 from shopbridge.logs import setup_logging
@@ -171,6 +172,9 @@ class Runtime:
         )
 
     def start(self) -> None:
+        # The orders only a dry run would have posted, once the flow is live (shopbridge.golive.catch_up).
+        services = self.services
+        catch_up_when_live(services.store, now=services.clock.now(), forced_dry=services.dry_run)
         for thread in self._threads:
             thread.start()
 

@@ -1,0 +1,132 @@
+"""At go-live, the orders a dry run only said it would post are posted, once each.
+
+A dry-run order job runs to its end (its would-dos on the trail) and is done; nothing brings the
+order back by itself once the orders flow is live (its versions are seen, the sweep skips them). So
+``golive enable orders``, and every live run's start while the flow is live, enqueue the real order
+job of each order the dry run would have posted and that the ERP does not hold through shopbridge yet.
+
+**Once per order.** A marker per order (``inbox_events``, source ``golive``) is written with its job:
+a second enable or a restart enqueues nothing more. The job is the normal order job: it reads the
+order as Shopify has it now and decides (qualify, create, amend, skip, quarantine); the adapter looks
+the ERP order up by reference before creating it, so an order the ERP already has is linked, not
+posted twice. A catch-up job that nevertheless ran dry (a process still started with ``--dry-run``)
+gives its marker back (:func:`rearm`), so the next live catch-up enqueues it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
+from shopbridge.engine import golive_state, queue
+from shopbridge.engine.batch import NewEvent, insert_event
+from shopbridge.engine.schema import inbox_events, order_syncs, trail
+from shopbridge.engine.store import Store
+from shopbridge.flows.order_to_sales_order import FLOW as ORDER_FLOW
+from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
+from shopbridge.flows.order_to_sales_order import order_entity_key
+
+__all__ = ["CATCH_UP_SOURCE", "CaughtUp", "catch_up_orders", "catch_up_when_live", "is_catch_up", "rearm"]
+
+CATCH_UP_SOURCE = "golive"  # the markers' inbox source, and the catch-up jobs' payload "source"
+WOULD_POST = "erp.create_sales_order"  # the would-do of an order the dry run would have posted
+ORDER_GID = "gid://shopify/Order/"
+
+
+@dataclass(frozen=True)
+class CaughtUp:
+    """One order enqueued through the real order flow."""
+
+    shop: str
+    order_id: str
+    job_id: int
+
+
+def catch_up_orders(conn: sa.Connection, *, now: datetime) -> list[CaughtUp]:
+    """Enqueue the order job of every order only a dry run would have posted; each at most once."""
+    done = _held_by_erp(conn)
+    enqueued = []
+    for shop, order_id in _would_post(conn):
+        if (shop, order_id) in done or insert_event(conn, _marker(shop, order_id), now=now) is None:
+            continue
+        job_id = queue.enqueue(
+            conn,
+            ORDER_KIND,
+            {"order_id": order_id, "source": CATCH_UP_SOURCE, "topic": "golive"},
+            entity_key=order_entity_key(shop, order_id),
+            dedup_key=f"{CATCH_UP_SOURCE}:{order_entity_key(shop, order_id)}",
+            shop=shop,
+            now=now,
+        )
+        enqueued.append(CaughtUp(shop, order_id, job_id))
+    return enqueued
+
+
+def catch_up_when_live(store: Store, *, now: datetime, forced_dry: bool = False) -> list[CaughtUp]:
+    """The catch-up at a run's start: only once ``golive enable orders`` has switched the flow live
+    (an installation that never ran dry reads one small table), and never in a forced dry run."""
+    if forced_dry:
+        return []
+    with store.begin() as conn:
+        switch = golive_state.flow_switches(conn).get(ORDER_FLOW.switch)
+        if switch is None or not switch.live:
+            return []
+        return catch_up_orders(conn, now=now)
+
+
+def is_catch_up(payload: dict[str, object]) -> bool:
+    return payload.get("source") == CATCH_UP_SOURCE
+
+
+def rearm(store: Store, shop: str, order_id: str) -> None:
+    """Forget that ``order_id`` was caught up (its job ran dry): the next live catch-up enqueues it."""
+    with store.begin() as conn:
+        conn.execute(
+            inbox_events.delete().where(
+                inbox_events.c.source == CATCH_UP_SOURCE,
+                inbox_events.c.shop == shop,
+                inbox_events.c.event_id == _number(order_id),
+            )
+        )
+
+
+def _would_post(conn: sa.Connection) -> Iterator[tuple[str, str]]:
+    """(shop, order GID) of each order with a would-be sales order on its trail, oldest first."""
+    query = (
+        sa.select(trail.c.shop, trail.c.entity_id, trail.c.detail)
+        .where(trail.c.step == WOULD_DO_STEP, trail.c.entity_id.like(f"{ORDER_GID}%"))
+        .order_by(trail.c.id)
+    )
+    seen: set[tuple[str, str]] = set()
+    for shop, entity_id, detail in conn.execute(query):
+        key = (str(shop), str(entity_id))
+        if key not in seen and detail.get("kind") == WOULD_POST:
+            seen.add(key)
+            yield key
+
+
+def _held_by_erp(conn: sa.Connection) -> set[tuple[str, str]]:
+    """Orders the live flow has already posted or linked (a real ERP document on their sync)."""
+    query = sa.select(order_syncs.c.shop, order_syncs.c.order_id).where(
+        order_syncs.c.erp_id != "", sa.not_(order_syncs.c.erp_id.like(f"{DRY_RUN_PREFIX}%"))
+    )
+    return {(str(shop), str(order_id)) for shop, order_id in conn.execute(query)}
+
+
+def _number(order_id: str) -> str:
+    return order_id.rsplit("/", 1)[-1]
+
+
+def _marker(shop: str, order_id: str) -> NewEvent:
+    return NewEvent(
+        source=CATCH_UP_SOURCE,
+        shop=shop,
+        topic="golive/orders",
+        event_id=_number(order_id),
+        payload="",
+        status="enqueued",
+    )

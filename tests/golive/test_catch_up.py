@@ -1,0 +1,160 @@
+"""The go-live catch-up: orders only a dry run would have posted are enqueued through the order flow,
+once each; those the ERP holds through shopbridge already are left alone."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+import sqlalchemy as sa
+
+from shopbridge.bootstrap import build_services
+from shopbridge.config import parse_settings
+from shopbridge.connectors.erp.memory import MemoryErp
+from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
+from shopbridge.dryrun.mode import dry_run_context
+from shopbridge.engine import golive_state
+from shopbridge.engine.clock import FakeClock
+from shopbridge.engine.job import Job, JobState
+from shopbridge.engine.schema import jobs, order_syncs, trail
+from shopbridge.engine.store import Store
+from shopbridge.engine.uow import StoreUnitOfWork
+from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
+from shopbridge.flows.spec import FlowContext
+from shopbridge.golive.catch_up import catch_up_orders, catch_up_when_live
+from shopbridge.golive.switch import enable_flow
+from shopbridge.ports.shopify import ShopifyPort
+
+SHOP = "shop-a"
+ORDER = "gid://shopify/Order/"
+
+
+def _would_do(conn: sa.Connection, number: int, kind: str, clock: FakeClock, shop: str = SHOP) -> None:
+    detail = {"flow": "orders", "kind": kind, "reference": f"#{number}", "payload": {"order": {}}}
+    row = {"shop": shop, "entity_id": f"{ORDER}{number}", "at": clock.now(), "step": WOULD_DO_STEP}
+    conn.execute(trail.insert().values(**row, detail=detail))
+
+
+def _sync(conn: sa.Connection, number: int, erp_id: str, clock: FakeClock) -> None:
+    conn.execute(
+        order_syncs.insert().values(
+            shop=SHOP,
+            order_id=f"{ORDER}{number}",
+            name=f"#{number}",
+            status="posted" if erp_id else "waiting",
+            erp_id=erp_id,
+            missing_skus=[],
+            updated_at=clock.now(),
+        )
+    )
+
+
+def _order_jobs(store: Store) -> list[tuple[str, dict[str, Any], str]]:
+    with store.begin() as conn:
+        query = sa.select(jobs.c.entity_key, jobs.c.payload, jobs.c.state).where(jobs.c.kind == ORDER_KIND)
+        return [
+            (key, dict(payload), state) for key, payload, state in conn.execute(query.order_by(jobs.c.id))
+        ]
+
+
+def _finish_jobs(store: Store) -> None:
+    with store.begin() as conn:
+        conn.execute(jobs.update().values(state="done"))
+
+
+def _day(store: Store, clock: FakeClock) -> None:
+    """Four orders the dry run would have posted (one twice), one it would only have written back,
+    one posted live already, one whose only sync is a dry run's."""
+    with store.begin() as conn:
+        for number in (1001, 1002, 1002, 1003, 1005, 1006):
+            _would_do(conn, number, "erp.create_sales_order", clock)
+        _would_do(conn, 1004, "shopify.record_erp_order", clock)
+        _sync(conn, 1005, "SO-77", clock)  # the live flow posted it already
+        _sync(conn, 1006, f"{DRY_RUN_PREFIX}SO", clock)
+
+
+def test_each_order_only_a_dry_run_would_have_posted_is_enqueued_once(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    _day(store, fake_clock)
+    with store.begin() as conn:
+        first = catch_up_orders(conn, now=fake_clock.now())
+    assert [c.order_id.rsplit("/", 1)[-1] for c in first] == ["1001", "1002", "1003", "1006"]
+    found = _order_jobs(store)
+    assert [key for key, _, _ in found] == [f"order:{SHOP}:{n}" for n in (1001, 1002, 1003, 1006)]
+    assert found[0][1] == {"order_id": f"{ORDER}1001", "source": "golive", "topic": "golive"}
+
+    _finish_jobs(store)  # the jobs ran; a second catch-up (enable again, a restart) adds nothing
+    with store.begin() as conn:
+        assert catch_up_orders(conn, now=fake_clock.now()) == []
+        _would_do(conn, 1007, "erp.create_sales_order", fake_clock)  # a later dry-run order still counts
+        assert [c.order_id for c in catch_up_orders(conn, now=fake_clock.now())] == [f"{ORDER}1007"]
+    assert len(_order_jobs(store)) == 5
+
+
+def test_the_run_start_catches_up_only_when_the_orders_flow_was_switched_live(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    _day(store, fake_clock)
+    assert catch_up_when_live(store, now=fake_clock.now()) == []  # never enabled
+    with store.begin() as conn:
+        golive_state.switch_flow(
+            conn, "orders", live=True, actor="ann", override=False, reason="", now=fake_clock.now()
+        )
+    assert catch_up_when_live(store, now=fake_clock.now(), forced_dry=True) == []  # `run --dry-run`
+    assert len(catch_up_when_live(store, now=fake_clock.now())) == 4
+    assert catch_up_when_live(store, now=fake_clock.now()) == []
+
+
+def test_enabling_the_orders_flow_enqueues_them_and_a_refusal_enqueues_nothing(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    settings = parse_settings({"dryrun": {"flows": ["orders", "stock"]}})
+    services = build_services(settings, store=store, clock=fake_clock)
+    _day(store, fake_clock)
+    stock = enable_flow(services, "stock", actor="ann", override=True, reason="pilot")
+    assert stock.caught_up == ()  # only the orders flow posts orders
+    switched = enable_flow(services, "orders", actor="ann", override=True, reason="pilot")
+    assert len(switched.caught_up) == 4 and len(_order_jobs(store)) == 4
+
+
+def test_a_catch_up_job_that_runs_dry_is_enqueued_again_by_the_next_live_run(
+    store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CATCH_UP_TOKEN", "x")
+    secret = {"env": "CATCH_UP_TOKEN"}
+    shop = {
+        "name": SHOP,
+        "domain": "shop-a.myshopify.com",
+        "access_token": secret,
+        "webhook_secrets": [secret],
+    }
+    settings = parse_settings({"shops": [shop]})
+    shopify = cast(ShopifyPort, object())  # a dry-run context only wraps it
+    uow = StoreUnitOfWork(store, fake_clock)
+    context = FlowContext(MemoryErp(), shopify, uow, fake_clock, settings, settings.shops[0])
+    with store.begin() as conn:
+        _would_do(conn, 1001, "erp.create_sales_order", fake_clock)
+        _would_do(conn, 1002, "erp.create_sales_order", fake_clock)
+        golive_state.switch_flow(
+            conn, "orders", live=True, actor="ann", override=False, reason="", now=fake_clock.now()
+        )
+    first, _second = catch_up_when_live(store, now=fake_clock.now())
+    payload = _order_jobs(store)[0][1]
+    job = Job(
+        first.job_id,
+        ORDER_KIND,
+        first.order_id,
+        payload,
+        1,
+        None,
+        SHOP,
+        None,
+        fake_clock.now(),
+        JobState.RUNNING,
+    )
+    # A worker still started with --dry-run picks the first one up: that order is not caught up.
+    dry_run_context(context, store, fake_clock, "orders", job)
+    _finish_jobs(store)
+    assert [c.order_id for c in catch_up_when_live(store, now=fake_clock.now())] == [first.order_id]
+    assert catch_up_when_live(store, now=fake_clock.now()) == []
