@@ -233,6 +233,7 @@ def worker_registry() -> tuple[Registry, Services]:
     services.dry_run = os.environ.get(DRY_RUN_ENV) == "1"  # `shopbridge worker --dry-run`
     registry = build_registry(services)
     check_pending_kinds(services, registry)
+    catch_up_when_live(services.store, now=services.clock.now(), forced_dry=services.dry_run)  # as Runtime
     return registry, services
 
 

@@ -3,12 +3,13 @@ once each; those the ERP holds through shopbridge already are left alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 import sqlalchemy as sa
 
-from shopbridge.bootstrap import build_services
+from shopbridge.bootstrap import DRY_RUN_ENV, build_services, worker_registry
 from shopbridge.config import parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
@@ -158,3 +159,24 @@ def test_a_catch_up_job_that_runs_dry_is_enqueued_again_by_the_next_live_run(
     _finish_jobs(store)
     assert [c.order_id for c in catch_up_when_live(store, now=fake_clock.now())] == [first.order_id]
     assert catch_up_when_live(store, now=fake_clock.now()) == []
+
+
+def test_a_spawned_worker_catches_up_when_it_starts_live_and_not_when_dry(
+    tmp_path: Path, store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``shopbridge worker`` processes (the deployed shape: web and workers apart) start as Runtime."""
+    config = tmp_path / "shopbridge.toml"
+    url = store.engine.url.render_as_string(hide_password=False)
+    config.write_text(f'[database]\nurl = "{url}"\n', encoding="utf-8")
+    monkeypatch.setenv("SHOPBRIDGE_CONFIG", str(config))
+    monkeypatch.setattr("shopbridge.bootstrap.setup_logging", lambda _settings: None)  # keep pytest's
+    _day(store, fake_clock)
+    with store.begin() as conn:
+        golive_state.switch_flow(
+            conn, "orders", live=True, actor="ann", override=False, reason="", now=fake_clock.now()
+        )
+    for flag, enqueued in (("1", 0), ("0", 4), ("0", 4)):
+        monkeypatch.setenv(DRY_RUN_ENV, flag)
+        _registry, services = worker_registry()
+        services.close()
+        assert len(_order_jobs(store)) == enqueued, flag
