@@ -24,9 +24,10 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner, Result
 
+from cli.signing import signed_in_client
 from shopbridge.cli.app import app
 from shopbridge.demo import payouts_day
-from shopbridge.demo.stack import SHOP_NAME, DemoOptions, DemoStack
+from shopbridge.demo.stack import DEMO_ADMIN, SHOP_NAME, DemoOptions, DemoStack
 from shopbridge.domain.money import Money
 from shopbridge.domain.problems import ProblemKind
 from shopbridge.domain.records import Address, SalesOrderLine, SalesOrderRequest
@@ -333,6 +334,13 @@ def test_a_dry_run_day_writes_nothing_records_every_write_and_the_gates_hold_go_
     assert "fail" in lines["an owner for each team"] and "finance" in lines["an owner for each team"]
     assert "pass" in lines["lookups complete"], lines["lookups complete"]
     assert "fail" in lines["connection and scopes"] and "public_url" in lines["connection and scopes"]
+    # The dashboard's go-live page, asked to check Shopify and the ERP, shows the same table.
+    with signed_in_client(stack.web_url, DEMO_ADMIN, stack.admin_password) as client:
+        page = client.get("/golive", params={"flow": "orders", "systems": "check"}).text
+    rows = page.split('data-gate="')[1:]
+    shown = {row.split('"')[0]: row.split('data-status="')[1].split('"')[0] for row in rows}
+    printed = {name: line.split("│")[2].strip() for name, line in lines.items() if name}  # the status column
+    assert shown == printed and set(shown.values()) == {"pass", "fail"}, page
 
     # The operator stops the dry run; meanwhile the retailer's current process keys one order itself.
     stack.stop_workers()
