@@ -16,13 +16,14 @@ from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
 from shopbridge.dryrun.mode import dry_run_context
 from shopbridge.engine import golive_state
 from shopbridge.engine.clock import FakeClock
+from shopbridge.engine.cursors import get_cursor
 from shopbridge.engine.job import Job, JobState
-from shopbridge.engine.schema import jobs, order_syncs, trail
+from shopbridge.engine.schema import inbox_events, jobs, order_syncs, trail
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.spec import FlowContext
-from shopbridge.golive.catch_up import catch_up_orders, catch_up_when_live
+from shopbridge.golive.catch_up import CURSOR, catch_up_orders, catch_up_when_live, rearm
 from shopbridge.golive.switch import enable_flow
 from shopbridge.ports.shopify import ShopifyPort
 
@@ -180,3 +181,27 @@ def test_a_spawned_worker_catches_up_when_it_starts_live_and_not_when_dry(
         _registry, services = worker_registry()
         services.close()
         assert len(_order_jobs(store)) == enqueued, flag
+
+
+def test_a_catch_up_reads_the_trail_from_where_the_last_one_settled(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    with store.begin() as conn:
+        _would_do(conn, 1001, "erp.create_sales_order", fake_clock)
+    fake_clock.advance(600)
+    with store.begin() as conn:
+        _would_do(conn, 1002, "erp.create_sales_order", fake_clock)  # young: read again next time
+        first = catch_up_orders(conn, now=fake_clock.now())
+        ids = list(conn.execute(sa.select(trail.c.id).order_by(trail.c.id)).scalars())
+        assert get_cursor(conn, CURSOR) == str(ids[0])
+        # An order that was caught up yet has its marker gone is not read again below the cursor...
+        conn.execute(inbox_events.delete().where(inbox_events.c.event_id == "1001"))
+        assert catch_up_orders(conn, now=fake_clock.now()) == []
+    assert [c.order_id for c in first] == [f"{ORDER}1001", f"{ORDER}1002"]
+    fake_clock.advance(600)
+    with store.begin() as conn:
+        catch_up_orders(conn, now=fake_clock.now())
+        assert get_cursor(conn, CURSOR) == str(ids[1])
+    rearm(store, SHOP, f"{ORDER}1001")  # ...unless it is rearmed (a dry run took its job): read afresh
+    with store.begin() as conn:
+        assert [c.order_id for c in catch_up_orders(conn, now=fake_clock.now())] == [f"{ORDER}1001"]

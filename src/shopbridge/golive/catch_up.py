@@ -11,20 +11,25 @@ order as Shopify has it now and decides (qualify, create, amend, skip, quarantin
 the ERP order up by reference before creating it, so an order the ERP already has is linked, not
 posted twice. A catch-up job that nevertheless ran dry (a process still started with ``--dry-run``)
 gives its marker back (:func:`rearm`), so the next live catch-up enqueues it again.
+
+**Cheap at every start.** The trail has no index on its step, so a cursor (``cursors``) keeps the
+last trail id read: a start reads only the rows written since. The cursor stops short of rows written
+in the last few minutes (a would-do still being committed may have a lower id than one already
+visible); they are read again next time, and their markers keep them from being enqueued twice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
 from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
 from shopbridge.engine import golive_state, queue
 from shopbridge.engine.batch import NewEvent, insert_event
-from shopbridge.engine.schema import inbox_events, order_syncs, trail
+from shopbridge.engine.cursors import get_cursor, set_cursor
+from shopbridge.engine.schema import cursors, inbox_events, order_syncs, trail
 from shopbridge.engine.store import Store
 from shopbridge.flows.order_to_sales_order import FLOW as ORDER_FLOW
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
@@ -35,6 +40,8 @@ __all__ = ["CATCH_UP_SOURCE", "CaughtUp", "catch_up_orders", "catch_up_when_live
 CATCH_UP_SOURCE = "golive"  # the markers' inbox source, and the catch-up jobs' payload "source"
 WOULD_POST = "erp.create_sales_order"  # the would-do of an order the dry run would have posted
 ORDER_GID = "gid://shopify/Order/"
+CURSOR = "golive:orders:trail"  # the last trail id the catch-up has read for good
+SETTLE = timedelta(minutes=5)  # rows younger than this are read again by the next catch-up
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ def catch_up_orders(conn: sa.Connection, *, now: datetime) -> list[CaughtUp]:
     """Enqueue the order job of every order only a dry run would have posted; each at most once."""
     done = _held_by_erp(conn)
     enqueued = []
-    for shop, order_id in _would_post(conn):
+    for shop, order_id in _would_post(conn, now=now):
         if (shop, order_id) in done or insert_event(conn, _marker(shop, order_id), now=now) is None:
             continue
         job_id = queue.enqueue(
@@ -85,6 +92,7 @@ def is_catch_up(payload: dict[str, object]) -> bool:
 def rearm(store: Store, shop: str, order_id: str) -> None:
     """Forget that ``order_id`` was caught up (its job ran dry): the next live catch-up enqueues it."""
     with store.begin() as conn:
+        conn.execute(cursors.delete().where(cursors.c.name == CURSOR))  # its would-dos are read again
         conn.execute(
             inbox_events.delete().where(
                 inbox_events.c.source == CATCH_UP_SOURCE,
@@ -94,19 +102,26 @@ def rearm(store: Store, shop: str, order_id: str) -> None:
         )
 
 
-def _would_post(conn: sa.Connection) -> Iterator[tuple[str, str]]:
-    """(shop, order GID) of each order with a would-be sales order on its trail, oldest first."""
+def _would_post(conn: sa.Connection, *, now: datetime) -> list[tuple[str, str]]:
+    """(shop, order GID) of each order with a would-be sales order on its trail since the cursor,
+    oldest first; the cursor moves past the rows older than :data:`SETTLE`."""
+    after = int(get_cursor(conn, CURSOR) or 0)
     query = (
-        sa.select(trail.c.shop, trail.c.entity_id, trail.c.detail)
-        .where(trail.c.step == WOULD_DO_STEP, trail.c.entity_id.like(f"{ORDER_GID}%"))
+        sa.select(trail.c.id, trail.c.shop, trail.c.entity_id, trail.c.at, trail.c.detail)
+        .where(trail.c.id > after, trail.c.step == WOULD_DO_STEP, trail.c.entity_id.like(f"{ORDER_GID}%"))
         .order_by(trail.c.id)
     )
-    seen: set[tuple[str, str]] = set()
-    for shop, entity_id, detail in conn.execute(query):
-        key = (str(shop), str(entity_id))
-        if key not in seen and detail.get("kind") == WOULD_POST:
-            seen.add(key)
-            yield key
+    found: dict[tuple[str, str], None] = {}
+    settled, settling = after, False
+    for row_id, shop, entity_id, at, detail in conn.execute(query):
+        if detail.get("kind") == WOULD_POST:
+            found.setdefault((str(shop), str(entity_id)))
+        settling = settling or at > now - SETTLE  # from the first young row on, nothing is settled
+        if not settling:
+            settled = int(row_id)
+    if settled > after:
+        set_cursor(conn, CURSOR, str(settled), now=now)
+    return list(found)
 
 
 def _held_by_erp(conn: sa.Connection) -> set[tuple[str, str]]:
