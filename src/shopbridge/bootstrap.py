@@ -29,7 +29,7 @@ from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.engine.worker import Handler, HandlerContext, Registry, Worker, default_worker_name
 from shopbridge.errors import ConfigurationError
 from shopbridge.flows import FLOWS, Flow, FlowContext
-from shopbridge.golive.catch_up import catch_up_when_live
+from shopbridge.golive.catch_up import CATCH_UP_KIND, catch_up_when_live, handle_catch_up
 from shopbridge.intake import order_sweep
 from shopbridge.intake.webhooks import TopicRoute, routes_for
 from shopbridge.logs import setup_logging
@@ -129,6 +129,7 @@ def build_registry(services: Services) -> Registry:
         registry.register(kind, order_sweep.handle_sweep)
     for kind in alert_sweep.KINDS:
         registry.register(kind, alert_sweep.handle_sweep)
+    registry.register(CATCH_UP_KIND, handle_catch_up)  # queued by `golive enable orders`
     _check_every_route_has_a_handler(services.routes, registry)
     return registry
 

@@ -36,6 +36,7 @@ from shopbridge.engine import queue
 from shopbridge.engine.schema import audit, golive_flows, jobs, links, order_syncs, problems, trail
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.order_to_sales_order import order_entity_key
+from shopbridge.golive.catch_up import CATCH_UP_KIND
 from shopbridge.intake.order_sweep import enqueue_sweep, start_watermark
 from shopbridge.sandbox.shopify.scenario import run_day
 
@@ -251,7 +252,13 @@ def _catch_up_jobs(stack: DemoStack) -> list[str]:
 
 
 def _live_run(stack: DemoStack) -> Counter[str]:
-    """A live run (``shopbridge run``) until the queue is idle: the ERP's orders, by reference."""
+    """A live run (``shopbridge run``) until the queue is idle: the ERP's orders, by reference.
+
+    The catch-up ``golive enable`` queues again for a few minutes later runs now (as if they passed)."""
+    assert stack.services is not None
+    with stack.services.store.begin() as conn:
+        later = sa.update(jobs).where(jobs.c.kind == CATCH_UP_KIND, jobs.c.state == "pending")
+        assert conn.execute(later.values(run_after=stack.services.clock.now())).rowcount == 1
     stack.start_workers()
     assert stack.wait_until_idle(120)
     return Counter(order.reference for order in stack.erp.orders())

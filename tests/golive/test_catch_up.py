@@ -21,9 +21,18 @@ from shopbridge.engine.job import Job, JobState
 from shopbridge.engine.schema import inbox_events, jobs, order_syncs, trail
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
+from shopbridge.engine.worker import HandlerContext
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.spec import FlowContext
-from shopbridge.golive.catch_up import CURSOR, catch_up_orders, catch_up_when_live, rearm
+from shopbridge.golive.catch_up import (
+    CATCH_UP_KIND,
+    CURSOR,
+    SETTLE,
+    catch_up_orders,
+    catch_up_when_live,
+    handle_catch_up,
+    rearm,
+)
 from shopbridge.golive.switch import enable_flow
 from shopbridge.ports.shopify import ShopifyPort
 
@@ -118,6 +127,29 @@ def test_enabling_the_orders_flow_enqueues_them_and_a_refusal_enqueues_nothing(
     assert stock.caught_up == ()  # only the orders flow posts orders
     switched = enable_flow(services, "orders", actor="ann", override=True, reason="pilot")
     assert len(switched.caught_up) == 4 and len(_order_jobs(store)) == 4
+
+
+def test_the_catch_up_runs_again_after_the_dry_run_jobs_in_flight_have_finished(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    settings = parse_settings({"dryrun": {"flows": ["orders"]}})
+    services = build_services(settings, store=store, clock=fake_clock)
+    _day(store, fake_clock)
+    enable_flow(services, "orders", actor="ann", override=True, reason="pilot")
+    with store.begin() as conn:
+        again = conn.execute(sa.select(jobs).where(jobs.c.kind == CATCH_UP_KIND)).one()
+        # A dry-run job that was running as the flow went live records its order afterwards.
+        _would_do(conn, 1010, "erp.create_sales_order", fake_clock)
+    assert again.run_after >= fake_clock.now() + SETTLE  # once the jobs in flight have finished
+    job = Job(
+        again.id, CATCH_UP_KIND, None, {}, 1, None, "", again.dedup_key, again.created_at, JobState.RUNNING
+    )
+    services.dry_run = True  # a process started with --dry-run catches up nothing
+    handle_catch_up(job, HandlerContext(store, fake_clock, services))
+    assert len(_order_jobs(store)) == 4
+    services.dry_run = False
+    handle_catch_up(job, HandlerContext(store, fake_clock, services))
+    assert [key for key, _, _ in _order_jobs(store)][4:] == [f"order:{SHOP}:1010"]
 
 
 def test_a_catch_up_job_that_runs_dry_is_enqueued_again_by_the_next_live_run(

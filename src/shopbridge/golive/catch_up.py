@@ -12,6 +12,10 @@ the ERP order up by reference before creating it, so an order the ERP already ha
 posted twice. A catch-up job that nevertheless ran dry (a process still started with ``--dry-run``)
 gives its marker back (:func:`rearm`), so the next live catch-up enqueues it again.
 
+**And once more, a little later.** A dry-run order job still running when ``golive enable`` commits
+records its would-do after the enable has read the trail; the enable therefore also queues one
+``golive.catch_up`` job a few minutes on (:data:`CATCH_UP_KIND`), which catches up again.
+
 **Cheap at every start.** The trail has no index on its step, so a cursor (``cursors``) keeps the
 last trail id read: a start reads only the rows written since. The cursor stops short of rows written
 in the last few minutes (a would-do still being committed may have a lower id than one already
@@ -29,19 +33,32 @@ from shopbridge.dryrun import DRY_RUN_PREFIX, WOULD_DO_STEP
 from shopbridge.engine import golive_state, queue
 from shopbridge.engine.batch import NewEvent, insert_event
 from shopbridge.engine.cursors import get_cursor, set_cursor
+from shopbridge.engine.job import Job
 from shopbridge.engine.schema import cursors, inbox_events, order_syncs, trail
 from shopbridge.engine.store import Store
+from shopbridge.engine.worker import HandlerContext
 from shopbridge.flows.order_to_sales_order import FLOW as ORDER_FLOW
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.order_to_sales_order import order_entity_key
 
-__all__ = ["CATCH_UP_SOURCE", "CaughtUp", "catch_up_orders", "catch_up_when_live", "is_catch_up", "rearm"]
+__all__ = [
+    "CATCH_UP_KIND",
+    "CATCH_UP_SOURCE",
+    "CaughtUp",
+    "catch_up_orders",
+    "catch_up_when_live",
+    "enqueue_catch_up_again",
+    "handle_catch_up",
+    "is_catch_up",
+    "rearm",
+]
 
 CATCH_UP_SOURCE = "golive"  # the markers' inbox source, and the catch-up jobs' payload "source"
 WOULD_POST = "erp.create_sales_order"  # the would-do of an order the dry run would have posted
 ORDER_GID = "gid://shopify/Order/"
 CURSOR = "golive:orders:trail"  # the last trail id the catch-up has read for good
 SETTLE = timedelta(minutes=5)  # rows younger than this are read again by the next catch-up
+CATCH_UP_KIND = "golive.catch_up"  # the catch-up again, once the dry-run jobs in flight have finished
 
 
 @dataclass(frozen=True)
@@ -71,6 +88,18 @@ def catch_up_orders(conn: sa.Connection, *, now: datetime) -> list[CaughtUp]:
         )
         enqueued.append(CaughtUp(shop, order_id, job_id))
     return enqueued
+
+
+def enqueue_catch_up_again(conn: sa.Connection, *, now: datetime) -> int:
+    """The catch-up once more after :data:`SETTLE`, by a worker (one such job pending at a time)."""
+    later = now + SETTLE + timedelta(minutes=1)
+    return queue.enqueue(conn, CATCH_UP_KIND, {}, dedup_key=CATCH_UP_KIND, run_after=later, now=now)
+
+
+def handle_catch_up(job: Job, ctx: HandlerContext) -> None:
+    """The ``golive.catch_up`` job: as at a run's start (nothing while this process runs forced dry)."""
+    services = ctx.services
+    catch_up_when_live(ctx.store, now=ctx.clock.now(), forced_dry=bool(getattr(services, "dry_run", False)))
 
 
 def catch_up_when_live(store: Store, *, now: datetime, forced_dry: bool = False) -> list[CaughtUp]:

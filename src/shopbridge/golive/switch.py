@@ -14,7 +14,7 @@ from shopbridge.domain.alerting import AlertMessage
 from shopbridge.engine import audit, golive_state
 from shopbridge.errors import BadInput, ShopbridgeError
 from shopbridge.flows.order_to_sales_order import FLOW as ORDER_FLOW
-from shopbridge.golive.catch_up import CaughtUp, catch_up_orders
+from shopbridge.golive.catch_up import CaughtUp, catch_up_orders, enqueue_catch_up_again
 from shopbridge.golive.gates import Gate, check_gates
 
 __all__ = ["FLOW_NAMES", "Refused", "Switched", "enable_flow", "send_test_alerts"]
@@ -80,7 +80,10 @@ def enable_flow(
             detail=detail,
             now=now,
         )
-        caught_up = catch_up_orders(conn, now=now) if flow == ORDER_FLOW.switch else []
+        caught_up = []
+        if flow == ORDER_FLOW.switch:
+            caught_up = catch_up_orders(conn, now=now)
+            enqueue_catch_up_again(conn, now=now)
     return Switched(flow, gates, overridden, tuple(caught_up))
 
 
