@@ -29,6 +29,7 @@ from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.engine.worker import Handler, HandlerContext, Registry, Worker, default_worker_name
 from shopbridge.errors import ConfigurationError
 from shopbridge.flows import FLOWS, Flow, FlowContext
+from shopbridge.golive.catch_up import CATCH_UP_KIND, catch_up_when_live, handle_catch_up
 from shopbridge.intake import order_sweep
 from shopbridge.intake.webhooks import TopicRoute, routes_for
 from shopbridge.logs import setup_logging
@@ -130,6 +131,7 @@ def build_registry(services: Services) -> Registry:
         registry.register(kind, order_sweep.handle_sweep)
     for kind in alert_sweep.KINDS:
         registry.register(kind, alert_sweep.handle_sweep)
+    registry.register(CATCH_UP_KIND, handle_catch_up)  # queued by `golive enable orders`
     _check_every_route_has_a_handler(services.routes, registry)
     return registry
 
@@ -173,6 +175,9 @@ class Runtime:
         )
 
     def start(self) -> None:
+        # The orders only a dry run would have posted, once the flow is live (shopbridge.golive.catch_up).
+        services = self.services
+        catch_up_when_live(services.store, now=services.clock.now(), forced_dry=services.dry_run)
         for thread in self._threads:
             thread.start()
 
@@ -242,6 +247,7 @@ def worker_registry() -> tuple[Registry, Services]:
     services.dry_run = os.environ.get(DRY_RUN_ENV) == "1"  # `shopbridge worker --dry-run`
     registry = build_registry(services)
     check_pending_kinds(services, registry)
+    catch_up_when_live(services.store, now=services.clock.now(), forced_dry=services.dry_run)  # as Runtime
     return registry, services
 
 

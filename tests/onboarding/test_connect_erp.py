@@ -32,6 +32,7 @@ webhook_secrets = [{{ env = "UNUSED_SECRET" }}]
 locations = {{ "1" = "{erp.warehouse}", "2" = "NO-SUCH-WH" }}
 web_accounts = {{ GBP = "{erp.web_account}" }}
 default_customer_account = "NOSUCH99"
+gift_card_sku = "NO-SUCH-GIFT"
 
 [shops.accounts.GBP]
 bank = "1200"
@@ -89,7 +90,10 @@ def test_connect_erp_names_each_missing_lookup_and_what_it_cannot_check(tmp_path
         assert "nominal_code 1200 shops[uk].accounts.GBP.bank found" in rows
         assert any(r.startswith("nominal_code 9999 shops[uk].accounts.GBP.fees missing") for r in rows)
         assert any(r.startswith("carrier DPD lookups.carriers not checkable") for r in rows)
-    if erp.vendor == "prima":  # only customer accounts can be asked (CustomerEnquiry)
+    # Items through get_items, on every ERP: the gift card item, and Prima's carriage product.
+    assert any(r.startswith("item NO-SUCH-GIFT shops[uk].gift_card_sku missing") for r in rows)
+    if erp.vendor == "prima":  # customer accounts (CustomerEnquiry) and items (ProductEnquiry) only
+        assert "item CARRIAGE erp.prima.carriage_product found" in rows
         assert f"customer_account {erp.web_account} shops[uk].web_accounts.GBP found" in rows
         assert any(
             r.startswith("customer_account NOSUCH99 shops[uk].default_customer_account missing") for r in rows
@@ -102,7 +106,7 @@ def test_connect_erp_names_each_missing_lookup_and_what_it_cannot_check(tmp_path
         ):
             assert any(r.startswith(f"{row} not checkable") for r in rows), row
     missing = " ".join(result.output.split()).split("missing in the ERP:")[1]
-    assert "NOSUCH99" in missing  # every ERP names the missing account
+    assert "NOSUCH99" in missing and "NO-SUCH-GIFT" in missing  # every ERP names them
 
 
 def test_connect_erp_against_an_erp_nothing_answers_stops_at_the_check(tmp_path: Path) -> None:

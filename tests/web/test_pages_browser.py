@@ -33,6 +33,7 @@ PAGES = {
     "payouts": "/payouts",
     "runbook": "/runbooks/ecommerce",
     "reconciliation": "/reconciliation",
+    "golive": "/golive",
 }
 
 

@@ -70,6 +70,11 @@ def enable(
     console.print(gate_table(switched.gates))
     how = "[yellow]overriding failing gates (audited)[/yellow]" if switched.override else "every gate passed"
     console.print(f"{escape(flow)} is live: {how}")
+    if switched.caught_up:
+        console.print(
+            f"{len(switched.caught_up)} order(s) the dry run would have posted are queued for the ERP"
+            " (each once; an order the ERP already has is linked, not posted again)"
+        )
 
 
 def gate_table(gates: Sequence[Gate]) -> Table:

@@ -114,6 +114,13 @@ class DemoStack:
         if self._runtime is None:
             self._start_workers()
 
+    def stop_workers(self) -> None:
+        """Stop the workers (as an operator stops ``shopbridge run --dry-run``); start_workers starts
+        a new run."""
+        if self._runtime is not None:
+            self._runtime.stop(timeout=15)
+            self._runtime = None
+
     def stop(self) -> None:
         if self._web is not None:
             self._web.stop()

@@ -18,6 +18,7 @@ from shopbridge.engine.job import Job
 from shopbridge.engine.store import Store
 from shopbridge.flows import FLOWS
 from shopbridge.flows.spec import FlowContext
+from shopbridge.golive.catch_up import is_catch_up, rearm
 from shopbridge.ports.shopify import ShopifyPort
 
 __all__ = ["dry_run_context", "dry_run_flows", "runs_dry"]
@@ -43,6 +44,8 @@ def runs_dry(settings: Settings, store: Store, switch: str, *, forced: bool = Fa
 def dry_run_context(context: FlowContext, store: Store, clock: Clock, flow: str, job: Job) -> FlowContext:
     """``context`` with its ports and unit of work seen through the dry-run wrappers."""
     subject = str(job.payload.get("order_id") or job.payload.get("shopify_id") or "")
+    if is_catch_up(job.payload):  # a go-live catch-up seen dry: the next live run enqueues it again
+        rearm(store, context.shop.name, subject)
     recorder = StoreRecorder(store, clock, shop=context.shop.name, flow=flow, subject=subject)
     shopify: ShopifyPort = DryRunShopify(context.shopify, recorder)
     return replace(

@@ -23,7 +23,7 @@ from shopbridge.flows import FLOWS
 from shopbridge.flows.daily_reconciliation import parity
 from shopbridge.onboarding import catalogue_link, connect, lookups_check
 
-__all__ = ["Gate", "check_gates", "flow_kinds"]
+__all__ = ["SYSTEM_GATES", "Gate", "check_gates", "flow_kinds", "record_gates", "system_gates"]
 
 
 @dataclass(frozen=True)
@@ -245,14 +245,25 @@ def owners_gate(services: Services) -> Gate:
     )
 
 
-def check_gates(services: Services, switches: Sequence[str]) -> list[Gate]:
-    """Every gate, the dry run judged over ``switches`` (the flows about to go live)."""
+# The gates that ask Shopify and the ERP, in the order system_gates gives them.
+SYSTEM_GATES = ("connection and scopes", "webhooks", "lookups complete", "catalogue linked")
+
+
+def system_gates(services: Services) -> list[Gate]:
+    """The gates that ask Shopify and the ERP (the catalogue gate links what matches, as the command)."""
+    return [*connection_gates(services), lookups_gate(services), catalogue_gate(services)]
+
+
+def record_gates(services: Services, switches: Sequence[str]) -> list[Gate]:
+    """The gates judged from shopbridge's own records and config: no other system is asked."""
     return [
-        *connection_gates(services),
-        lookups_gate(services),
-        catalogue_gate(services),
         dry_run_gate(services, switches),
         parity_gate(services),
         alerts_gate(services),
         owners_gate(services),
     ]
+
+
+def check_gates(services: Services, switches: Sequence[str]) -> list[Gate]:
+    """Every gate, the dry run judged over ``switches`` (the flows about to go live)."""
+    return [*system_gates(services), *record_gates(services, switches)]

@@ -13,6 +13,8 @@ from shopbridge.config.golive import FlowName
 from shopbridge.domain.alerting import AlertMessage
 from shopbridge.engine import audit, golive_state
 from shopbridge.errors import BadInput, ShopbridgeError
+from shopbridge.flows.order_to_sales_order import FLOW as ORDER_FLOW
+from shopbridge.golive.catch_up import CaughtUp, catch_up_orders, enqueue_catch_up_again
 from shopbridge.golive.gates import Gate, check_gates
 
 __all__ = ["FLOW_NAMES", "Refused", "Switched", "enable_flow", "send_test_alerts"]
@@ -38,6 +40,7 @@ class Switched:
     flow: str
     gates: tuple[Gate, ...]
     override: bool
+    caught_up: tuple[CaughtUp, ...] = ()  # orders only the dry run would have posted, now enqueued
 
 
 def known_flow(flow: str) -> str:
@@ -77,7 +80,11 @@ def enable_flow(
             detail=detail,
             now=now,
         )
-    return Switched(flow, gates, overridden)
+        caught_up = []
+        if flow == ORDER_FLOW.switch:
+            caught_up = catch_up_orders(conn, now=now)
+            enqueue_catch_up_again(conn, now=now)
+    return Switched(flow, gates, overridden, tuple(caught_up))
 
 
 def send_test_alerts(services: Services, route_names: Sequence[str] = ()) -> list[golive_state.AlertTest]:

@@ -1,8 +1,9 @@
 """``shopbridge connect erp``, second half: does every code the config names exist in the ERP?
 
 Each code the config maps to (warehouses, tax codes, nominal codes, price lists, carriers, customer
-accounts for web sales and B2B) is asked of the ERP. Price lists are checked through the port every
-adapter has (``price_lists``); the other kinds through an adapter's optional
+accounts for web sales and B2B, the items it posts to: the gift card item and Prima's carriage
+product) is asked of the ERP. Price lists and items are checked through the ports every adapter has
+(``price_lists``, ``get_items``); the other kinds through an adapter's optional
 ``lookup_exists(kind, code) -> bool | None`` (None: that ERP cannot be asked). A kind no adapter
 method answers is reported "not checkable", never assumed present.
 """
@@ -23,6 +24,7 @@ NOMINAL_CODE = "nominal_code"
 PRICE_LIST = "price_list"
 CARRIER = "carrier"
 CUSTOMER_ACCOUNT = "customer_account"
+ITEM = "item"
 
 FOUND = "found"
 MISSING = "missing"
@@ -69,6 +71,15 @@ def _shop_lookups(settings: Settings, shop: ShopSettings) -> Iterator[Lookup]:
         yield Lookup(TAX_CODE, code, f"{section}.tax_codes.{rate!r}")
     for courier in lookups.carriers:
         yield Lookup(CARRIER, courier, f"{section}.carriers")
+    if shop.gift_card_sku:
+        yield Lookup(ITEM, shop.gift_card_sku, f"{where}.gift_card_sku")
+
+
+def _erp_lookups(settings: Settings) -> Iterator[Lookup]:
+    """Codes in the ERP's own section: Prima's carriage product (shipping posts as a line on it)."""
+    prima = settings.erp.prima if settings.erp is not None else None
+    if prima is not None and prima.carriage_product:
+        yield Lookup(ITEM, prima.carriage_product, "erp.prima.carriage_product")
 
 
 def config_lookups(settings: Settings) -> list[Lookup]:
@@ -78,6 +89,7 @@ def config_lookups(settings: Settings) -> list[Lookup]:
         found.extend(_shop_lookups(settings, shop))
     for code in settings.prices.lists:
         found.append(Lookup(PRICE_LIST, code, f"prices.lists.{code}"))
+    found.extend(_erp_lookups(settings))
     return list(dict.fromkeys(found))
 
 
@@ -90,10 +102,20 @@ def check_lookups(port: ErpPort, lookups: list[Lookup]) -> list[LookupResult]:
             if price_lists is None:
                 price_lists = {pl.code for pl in port.price_lists()}
             exists: bool | None = lookup.code in price_lists
+        elif lookup.kind == ITEM:
+            exists = _item_exists(port, lookup.code)
         else:
             exists = _ask(asker, lookup)
         results.append(_result(port, lookup, exists))
     return results
+
+
+def _item_exists(port: ErpPort, code: str) -> bool | None:
+    """Through ``get_items``, the read the order flow makes of every SKU before it posts."""
+    try:
+        return code in port.get_items([code])
+    except ShopbridgeError:
+        return None
 
 
 def _ask(asker: Any, lookup: Lookup) -> bool | None:

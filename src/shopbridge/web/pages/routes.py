@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute
 
-from shopbridge.web.pages import inbox, overview, payouts, reconciliation, runbooks, stock, trail, users
+from shopbridge.web.pages import (
+    golive,
+    inbox,
+    overview,
+    payouts,
+    reconciliation,
+    runbooks,
+    stock,
+    trail,
+    users,
+)
 
 __all__ = ["routes"]
 
@@ -19,4 +29,5 @@ def routes() -> list[BaseRoute]:
         *runbooks.routes(),
         *reconciliation.routes(),
         *users.routes(),
+        *golive.routes(),
     ]
