@@ -306,6 +306,7 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
         shopify_before = dataclasses.replace(self.shopify_client.stats)
         self.shopify_names.clear()
         self.shopify_paced = 0.0
+        cpu_before = time.process_time()
         placed_at = time.perf_counter()
         names: list[str] = []
         for i in range(orders):
@@ -335,6 +336,7 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
                 break
             time.sleep(0.02)
         stats = self.sage.concurrency()
+        cpu_seconds = time.process_time() - cpu_before
         shopify_after = dataclasses.replace(self.shopify_client.stats)
         paced = self.shopify_paced
         shopify_names = Counter(self.shopify_names)
@@ -366,6 +368,10 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             "placing_seconds": round(placed_seconds, 3),
             "burst_seconds": round(burst_seconds, 3),
             "orders_per_second": round(orders / burst_seconds, 2),
+            # CPU of this whole process (sandboxes, intake, workers) from placing to the last order:
+            # unlike orders/s it hardly moves with the machine's load, so it compares runs.
+            "process_cpu_seconds_in_burst": round(cpu_seconds, 2),
+            "process_cpu_ms_per_order": round(cpu_seconds / orders * 1000, 1),
             "erp_requests_in_burst": stats.admitted,
             "erp_requests_per_order": round(stats.admitted / orders, 2),
             "erp_requests_after_settling": settled.admitted,
