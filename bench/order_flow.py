@@ -86,6 +86,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "erp_requests_per_order",
         "slot_occupancy",
         "process_cpu_ms_per_order",
+        "bench_process_cpu_ms_per_order",
         "refused",
         "peak_in_flight",
         "queue_oldest_age_max_seconds",
