@@ -33,15 +33,19 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "tests"))  # pgcluster: a throwaway PostgreSQL, as bench/erp_slots.py uses
 
 from order_flow_stack import OrderFlowStack, StackOptions  # noqa: E402
+
+from pgcluster import PgCluster  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "order_flow.json"
 
 
 def scenario(name: str, options: StackOptions, orders: int, timeout: float) -> dict[str, Any]:
     print(
-        f"[{name}] {orders} orders, {options.workers} workers, latency {options.latency}s,"
+        f"[{name}] {orders} orders, {options.workers} workers x {options.processes or 'in-process'},"
+        f" latency {options.latency}s,"
         f" ERP limit {options.erp_limit}",
         flush=True,
     )
@@ -51,12 +55,38 @@ def scenario(name: str, options: StackOptions, orders: int, timeout: float) -> d
     return result
 
 
+def processes_scenarios(
+    args: argparse.Namespace, counts: list[int], workdir: Path, orders: int
+) -> dict[str, Any]:
+    """B_plus with the workers in 1..N processes on one PostgreSQL: what one GIL was costing."""
+    results: dict[str, Any] = {}
+    cluster = PgCluster().start()
+    try:
+        for n in counts:
+            options = StackOptions(
+                workdir / f"b_plus_pg_{n}",
+                workers=args.process_threads,
+                latency=args.latency,
+                erp_limit=args.erp_limit,
+                shopify_restore_rate=args.plus_rate,
+                shopify_bucket=args.plus_rate * 20,
+                processes=n,
+                database_url=cluster.url(cluster.create_database()),
+            )
+            results[f"B_plus_pg_{n}_processes"] = scenario(f"B_plus_pg_{n}", options, orders, args.timeout)
+    finally:
+        cluster.stop()
+    return results
+
+
 def summary(result: dict[str, Any]) -> dict[str, Any]:
     keys = (
         "orders_per_second",
         "burst_seconds",
         "erp_requests_per_order",
         "slot_occupancy",
+        "process_cpu_ms_per_order",
+        "bench_process_cpu_ms_per_order",
         "refused",
         "peak_in_flight",
         "queue_oldest_age_max_seconds",
@@ -84,7 +114,16 @@ def main() -> int:
         help="B_plus: B again with Shopify's cost budget at this many points/s, bucket 10x"
         " (Plus-like; 0 skips), so the ERP side alone bounds the flow (default 1000)",
     )
-    parser.add_argument("--only", choices=("A", "B", "B_plus"), help="run one scenario")
+    parser.add_argument(
+        "--processes",
+        default="",
+        help="B_plus_pg: B_plus on PostgreSQL (a throwaway cluster) with shopbridge's workers in this many"
+        " `shopbridge worker` processes, one run per comma-separated count, e.g. 1,3 (default: not run)",
+    )
+    parser.add_argument(
+        "--process-threads", type=int, default=20, help="worker threads per process in B_plus_pg (default 20)"
+    )
+    parser.add_argument("--only", choices=("A", "B", "B_plus", "B_plus_pg"), help="run one scenario")
     parser.add_argument("--quick", action="store_true", help="a small run (40 orders)")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -124,6 +163,9 @@ def main() -> int:
             orders,
             args.timeout,
         )
+    counts = [int(n) for n in args.processes.split(",") if n.strip()]
+    if args.only in (None, "B_plus_pg") and counts:
+        results.update(processes_scenarios(args, counts, workdir, orders))
     report = {
         "benchmark": "order_flow",
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -136,8 +178,11 @@ def main() -> int:
         " erp.max_concurrency = 10; B_plus: B with a Plus-like Shopify cost budget. Shopify: Standard"
         " plan budget (100 points/s, bucket 2000) unless stated. The Shopify sandbox delivers 8 webhooks"
         " at once (as Shopify does, in parallel); engine.poll_seconds is the default 0.5 (idle workers are"
-        " woken by committed work). Everything runs in one Python process (one GIL) on a shared machine:"
-        " see load_average. Figures from the sandboxes' own state.",
+        " woken by committed work). A, B and B_plus run in one Python process (one GIL);"
+        " B_plus_pg_<n>_processes is B_plus on PostgreSQL with the workers in n `shopbridge worker`"
+        " processes (the sandboxes and the intake stay in the bench's process), the ERP's 10 slots"
+        " shared through the store. A shared machine: see load_average; figures taken while others load"
+        " it undercount. Figures from the sandboxes' own state.",
         "load_average": {"before": load_before, "after": os.getloadavg()},
         "results": results,
     }

@@ -26,6 +26,7 @@ from typing import Any
 from shopbridge import admin
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
+from shopbridge.rehearse.workers import WorkerPool
 from shopbridge.sandbox.sage200 import Sage200Sandbox
 from shopbridge.sandbox.sage200.spec import match_template
 from shopbridge.sandbox.serving import ServerThread
@@ -65,6 +66,10 @@ class StackOptions:
     # Webhooks the Shopify sandbox delivers at once. Shopify sends a shop's webhooks in parallel; one
     # at a time, the intake's commit per request capped the burst at ~25 deliveries (~6 orders)/s.
     webhook_threads: int = 8
+    # 0: the workers are ``workers`` threads of this process. N: N ``shopbridge worker --threads
+    # <workers>`` processes (each its own GIL) on the same store, sharing the ERP's slots through it.
+    processes: int = 0
+    database_url: str = ""  # empty: SQLite in workdir (use PostgreSQL for several processes)
 
 
 class RequestLog:
@@ -101,10 +106,12 @@ class OrderFlowStack:
         self.sage = Sage200Sandbox(
             token=os.environ[ENV_SAGE_TOKEN], latency=options.latency, max_concurrency=options.erp_limit
         )
+        self.sage.app.check_answers = False  # its self-check; shopbridge's requests are still checked
         self.log = RequestLog(self.sage)
         self.shopify: SandboxServer | None = None
         self.services: Services | None = None
         self.runtime: Runtime | None = None
+        self.pool: WorkerPool | None = None
         self.web: ServerThread | None = None
         self.first_webhook: float | None = None
         self.deliveries = 0
@@ -182,8 +189,17 @@ class OrderFlowStack:
             return execute(name, variables, key=key)
 
         self.shopify_client.execute = counted  # type: ignore[method-assign]
-        self.runtime = Runtime(self.services, threads=self.options.workers, name="bench-")
-        self.runtime.start()
+        if self.options.processes:
+            self.pool = WorkerPool(
+                config,
+                self.options.workdir / "logs",
+                processes=self.options.processes,
+                threads=self.options.workers,
+            )
+            self.pool.start()
+        else:
+            self.runtime = Runtime(self.services, threads=self.options.workers, name="bench-")
+            self.runtime.start()
 
     def stop(self) -> None:
         if self.shopify is not None and self.shopify.state.webhook_emitter is not None:
@@ -192,6 +208,8 @@ class OrderFlowStack:
             self.web.stop()
         if self.runtime is not None:
             self.runtime.stop(timeout=30)
+        if self.pool is not None:
+            self.pool.stop()
         if self.shopify is not None:
             self.shopify.stop()
         self.sage.stop()
@@ -210,10 +228,12 @@ class OrderFlowStack:
             location_ids = sorted(self.shopify.state.locations)
         locations = "\n".join(f'"{gid}" = "{WAREHOUSE}"' for gid in location_ids)
         path = self.options.workdir / "shopbridge.toml"
-        database = (self.options.workdir / "shopbridge.db").resolve()
+        database = (
+            self.options.database_url or f"sqlite:///{(self.options.workdir / 'shopbridge.db').resolve()}"
+        )
         path.write_text(
             f"""[database]
-url = "sqlite:///{database}"
+url = "{database}"
 pool_size = {min(self.options.workers + 10, 100)}
 
 [engine]
@@ -306,6 +326,8 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
         shopify_before = dataclasses.replace(self.shopify_client.stats)
         self.shopify_names.clear()
         self.shopify_paced = 0.0
+        cpu_before = cpu_seconds_of_bench()
+        own_cpu_before = time.process_time()
         placed_at = time.perf_counter()
         names: list[str] = []
         for i in range(orders):
@@ -335,6 +357,8 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
                 break
             time.sleep(0.02)
         stats = self.sage.concurrency()
+        cpu_seconds = cpu_seconds_of_bench() - cpu_before
+        own_cpu_seconds = time.process_time() - own_cpu_before
         shopify_after = dataclasses.replace(self.shopify_client.stats)
         paced = self.shopify_paced
         shopify_names = Counter(self.shopify_names)
@@ -366,6 +390,16 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             "placing_seconds": round(placed_seconds, 3),
             "burst_seconds": round(burst_seconds, 3),
             "orders_per_second": round(orders / burst_seconds, 2),
+            "worker_processes": self.options.processes,
+            "database": self.options.database_url.split(":", 1)[0] or "sqlite",
+            # CPU of this process (sandboxes, intake, in-process workers) and of its worker processes
+            # from placing to the last order (not PostgreSQL's): unlike orders/s it hardly moves with
+            # the machine's load, so it compares runs.
+            "process_cpu_seconds_in_burst": round(cpu_seconds, 2),
+            "process_cpu_ms_per_order": round(cpu_seconds / orders * 1000, 1),
+            # of which the bench's own process: the sandboxes, the webhooks, the intake (and the
+            # workers when they are threads here)
+            "bench_process_cpu_ms_per_order": round(own_cpu_seconds / orders * 1000, 1),
             "erp_requests_in_burst": stats.admitted,
             "erp_requests_per_order": round(stats.admitted / orders, 2),
             "erp_requests_after_settling": settled.admitted,
@@ -409,7 +443,7 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             "duplicated_first": duplicated[:5],
             "queue_after": [{"kind": r.kind, "state": r.state, "count": r.count} for r in status.queue],
             "open_problems": status_problems(status),
-        }
+        } | (SHOPIFY_FIGURES_ELSEWHERE if self.options.processes else {})
 
     def _warm(self) -> None:
         """One order through the whole flow before the burst (connections, caches, first customer)."""
@@ -439,6 +473,45 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
         problems = admin.list_problems(self.services, status="open")
         dead = admin.list_jobs(self.services, state="dead", limit=5)
         return f"status={admin.status(self.services).to_json()} problems={problems[:3]} dead={dead[:3]}"
+
+
+# The Shopify client whose calls the bench counts is this process's; worker processes have their own.
+SHOPIFY_FIGURES_ELSEWHERE: dict[str, Any] = dict.fromkeys(
+    (
+        "shopify_calls_per_order_in_burst",
+        "shopify_cost_points_per_order_in_burst",
+        "shopify_documents_per_order_in_burst",
+        "shopify_budget_ceiling_orders_per_second",
+        "shopify_throttled_in_burst",
+        "shopify_pacing_sleep_seconds_in_burst",
+    )
+)
+
+
+def cpu_seconds_of_bench() -> float:
+    """CPU used so far by this process and every live process descending from it (worker processes)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    used: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / tick
+    me = os.getpid()
+
+    def descends(pid: int) -> bool:
+        while pid > 1:
+            pid = parents.get(pid, 0)
+            if pid == me:
+                return True
+        return False
+
+    return time.process_time() + sum(cpu for pid, cpu in used.items() if descends(pid))
 
 
 def per_order(calls: Counter[str], orders: int) -> dict[str, float]:

@@ -29,6 +29,7 @@ from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.engine.worker import Handler, HandlerContext, Registry, Worker, default_worker_name
 from shopbridge.errors import ConfigurationError
 from shopbridge.flows import FLOWS, Flow, FlowContext
+from shopbridge.flows.order_items import RecentItems
 from shopbridge.golive.catch_up import CATCH_UP_KIND, catch_up_when_live, handle_catch_up
 from shopbridge.intake import order_sweep
 from shopbridge.intake.webhooks import TopicRoute, routes_for
@@ -64,6 +65,7 @@ class Services:
     _erp: ErpPort | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     dry_run: bool = False  # `shopbridge run --dry-run`: every flow reads only (shopbridge.dryrun)
+    _order_items: RecentItems | None = field(default=None, repr=False)
 
     def shopify(self, shop: str) -> ShopifyClient:
         """The Shopify client of the store named ``shop`` (built on first use, then shared)."""
@@ -95,7 +97,17 @@ class Services:
             clock=self.clock,
             settings=self.settings,
             shop=settings,
+            order_items=self.order_items,
         )
+
+    @property
+    def order_items(self) -> RecentItems:
+        """The order flow's memory of active ERP items, one for the process's workers."""
+        with self._lock:
+            if self._order_items is None:
+                seconds = self.settings.erp.order_item_memory_seconds if self.settings.erp else 0.0
+                self._order_items = RecentItems(seconds)
+            return self._order_items
 
     def close(self) -> None:
         """Close the connectors built so far (their HTTP pools), then the store."""

@@ -121,6 +121,13 @@ class ErpSettings(_Strict):
     syspro: SysproSettings | None = None
     prima: PrimaSettings | None = None
     tryton: TrytonSettings | None = None
+    order_item_memory_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how long the order flow may reuse its check that an item is active in the ERP"
+        " (fewer ERP requests per order in a burst; 0: check every order); the catalogue, stock and"
+        " price flows always read the ERP, and an order the ERP refuses is checked again fresh",
+    )
 
     @model_validator(mode="after")
     def _document_url_template_names_known_fields(self) -> ErpSettings:

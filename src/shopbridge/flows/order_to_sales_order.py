@@ -13,7 +13,7 @@ redelivery, a retry after a timeout, a sweep racing a webhook or two workers giv
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -38,7 +38,7 @@ from shopbridge.domain.orders import (
     qualify,
 )
 from shopbridge.domain.problems import ProblemKind, ProblemReport
-from shopbridge.domain.records import BundleComponent, Customer, ItemStatus, Order
+from shopbridge.domain.records import BundleComponent, Customer, Item, ItemStatus, Order
 from shopbridge.engine.job import Job
 from shopbridge.errors import NeedsPerson
 from shopbridge.flows import refund_to_credit_note as refunds
@@ -121,7 +121,7 @@ def _kits(order: Order, rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[
     if Capability.KITS not in ctx.erp.capabilities:
         return {}
     asked = sorted({line.sku for line in order.lines if line.sku and line.sku not in rules.bundles})
-    items = ctx.erp.get_items(asked) if asked else {}
+    items = _items(ctx, asked) if asked else {}
     return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
 
 
@@ -165,8 +165,17 @@ def _create(
     try:
         posted = ctx.erp.create_sales_order(mapped.request)
     except UnknownSku as exc:
+        ctx.order_items.forget(exc.skus)
         _quarantine(order, sync, exc.skus, ctx)
         return
+    except NeedsPerson:
+        # The SKU check may have been answered from memory (flows/order_items.py), and an item
+        # deactivated since is refused here: asked afresh, such an item quarantines the order.
+        refused = _missing_now(order, rules, ctx)
+        if refused:
+            _quarantine(order, sync, refused, ctx)
+            return
+        raise
     base = _sync_of(order, sync, ctx, SyncStatus.POSTED)
     posted_sync = base.moved(
         erp_id=posted.erp_id,
@@ -230,8 +239,20 @@ def _missing_skus(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[st
     """The SKUs the ERP lacks or holds inactive (after bundles become their components)."""
     kits = _kits(order, rules, ctx)
     wanted = erp_skus(order, _with_kits(rules, kits))
-    items = ctx.erp.get_items(wanted)
+    items = _items(ctx, wanted)
     return tuple(sku for sku in wanted if sku not in items or items[sku].status is not ItemStatus.ACTIVE)
+
+
+def _missing_now(order: Order, rules: OrderRules, ctx: FlowContext) -> tuple[str, ...]:
+    """:func:`_missing_skus` read from the ERP itself, none from the order flow's memory."""
+    remembered = erp_skus(order, _with_kits(rules, _kits(order, rules, ctx)))  # kit components too
+    ctx.order_items.forget([*(line.sku for line in order.lines if line.sku), *remembered])
+    return _missing_skus(order, rules, ctx)
+
+
+def _items(ctx: FlowContext, skus: Sequence[str]) -> dict[str, Item]:
+    """The ERP's items by SKU, those checked active in the last few seconds from memory."""
+    return ctx.order_items.get_items(ctx.erp, skus, ctx.clock.now())
 
 
 def _ambiguous_skus(order: Order, ctx: FlowContext) -> tuple[str, ...]:

@@ -10,12 +10,13 @@ scheduler's plan and the worker registry from that list and nothing else.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from shopbridge.config import Settings, ShopSettings
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.job import Job
 from shopbridge.engine.retry import RetryPolicy
+from shopbridge.flows.order_items import RecentItems
 from shopbridge.ports.erp import ErpPort
 from shopbridge.ports.shopify import ShopifyPort
 from shopbridge.ports.store import UnitOfWork
@@ -33,6 +34,9 @@ class FlowContext:
     clock: Clock
     settings: Settings
     shop: ShopSettings
+    # The order flow's short memory of active ERP items (flows/order_items.py). One per process in
+    # production (bootstrap passes it); a context built without one remembers for itself only.
+    order_items: RecentItems = field(default_factory=RecentItems)
 
 
 FlowHandler = Callable[[Job, FlowContext], None]

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from shopbridge.domain.money import Money, total
 from shopbridge.domain.orders import FieldLimits
+from shopbridge.domain.problems import Team
 from shopbridge.domain.records import (
     BundleComponent,
     CreditNote,
@@ -353,6 +354,17 @@ class MemoryErp:
         missing = [ln.sku for ln in order.lines if ln.sku not in self._items]
         if missing:
             raise UnknownSku(missing, reference=order.reference)
+        # An ERP does not sell an item it holds inactive (Sage 200 answers 400 "... is inactive and
+        # cannot be sold"), whatever the caller believed a moment ago.
+        inactive = sorted(
+            {ln.sku for ln in order.lines if self._items[ln.sku].item.status is not ItemStatus.ACTIVE}
+        )
+        if inactive:
+            raise NeedsPerson(
+                f"item(s) inactive on order {order.reference}: {', '.join(inactive)}",
+                team=Team.MERCHANDISING,
+                details={"skus": inactive},
+            )
 
     def _require_account(self, account: str) -> None:
         if account not in self._customers:

@@ -41,6 +41,10 @@ class SandboxApp:
         self.faults = faults
         self.token = token
         self.gate = gate or ConcurrencyGate()
+        # The sandbox holds its own answers to the spec: a check of the sandbox, not of its caller
+        # (requests are always held to it). A benchmark of shopbridge may turn it off: it is a third
+        # of the sandbox's CPU per request, which the real Sage 200 spends on its own machine.
+        self.check_answers = True
         self.known = spec_operations()
         routes = [
             *control_routes(self),
@@ -118,7 +122,9 @@ class SandboxApp:
         except Exception as exc:  # a handler that crashes is a sandbox bug: say so, loudly
             return JSONResponse({"message": f"sandbox bug: {type(exc).__name__}: {exc}"}, 500)
         data = b"" if result is None else json.dumps(result).encode()
-        problems = response_errors(spec_request, SpecResponse(200, data or None))
+        problems = (
+            response_errors(spec_request, SpecResponse(200, data or None)) if self.check_answers else []
+        )
         if problems:
             # A response the spec rejects is a sandbox bug: fail loudly so the tests see it.
             return JSONResponse(
