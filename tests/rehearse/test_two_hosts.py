@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.applications import Starlette
@@ -131,3 +132,24 @@ def test_bad_day_with_workers_on_two_hosts_loses_nothing(tmp_path: Path, network
         assert host["workers_started"] >= 2
         assert host["jobs_claimed"] > 0, result["hosts"]
     assert result["jobs_claimed_elsewhere"] == 0  # every claim came from a worker on a host
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(TIMEOUT)
+def test_rehearse_on_hosts_refuses_a_database_they_cannot_reach(tmp_path: Path, pg_url: Any) -> None:
+    """The session's PostgreSQL listens on 127.0.0.1 only: the hosts cannot reach it, and the command
+    says so and exits, leaving no namespace behind."""
+    command = [
+        sys.executable, "-m", "shopbridge.cli", "rehearse", "--hosts", "2", "--orders", "1",
+        "--database", pg_url.empty(), "--workdir", str(tmp_path / "rehearsal"), "--no-live",
+    ]  # fmt: skip
+    before = _all_namespaces()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "PostgreSQL is not reachable from host h1" in done.stdout + done.stderr
+    assert _all_namespaces() == before
+
+
+def _all_namespaces() -> set[str]:
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0] for line in listed.splitlines() if line.strip()}

@@ -85,6 +85,8 @@ class HostsStack(RehearsalStack):
         self.host_configs: dict[Host, Path] = {}
 
     def configure(self, config: Path) -> None:
+        for host in self.hosts:  # first: a database the hosts cannot reach fails the run at once
+            _check_database_reachable(host, self.spec.database_url)
         super().configure(config)
         text = config.read_text(encoding="utf-8")
         for host in self.hosts:
@@ -94,8 +96,6 @@ class HostsStack(RehearsalStack):
 
     def start_workers(self) -> None:
         if self.pool is None:
-            for host in self.hosts:
-                _check_database_reachable(host, self.spec.database_url)
             self._record_claims()
             self.pool = HostsWorkerPool(
                 self.host_configs,
