@@ -253,6 +253,9 @@ class StoreTransaction:
         stored = reconcile_reports.find_report(self.conn, shop, day)
         return set() if stored is None else reconcile_reports.mismatch_keys(stored)
 
+    def orders_received(self, shop: str, kind: str) -> list[str]:
+        return stock_store.orders_received(self.conn, shop, kind)
+
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
     return {

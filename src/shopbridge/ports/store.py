@@ -188,6 +188,11 @@ class Transaction(Protocol):
         """(checkpoint, key) of each mismatch in the day's stored report; empty if none is stored."""
         ...
 
+    def orders_received(self, shop: str, kind: str) -> list[str]:
+        """Ids of the shop's orders shopbridge has received (a job of ``kind`` queued or running) but
+        not yet recorded (no order sync): Shopify took them, the ERP does not hold them."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Opens transactions over the store."""
