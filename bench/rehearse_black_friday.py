@@ -49,6 +49,8 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "erp_capacity_goal": 0.9,
         "shopify_budget_share_used_by_stock_push": limits["shopify_budget_share_used_by_stock_push"],
         "shopify_budget_goal_when_saturated": 0.95,
+        "stock_push_saturated": limits["stock_push_saturated"],
+        "stock_push_budget_verdict": limits["stock_push_budget_verdict"],
         "shopify_budget_share_used": limits["shopify_budget_share_used"],
         "bound_by": limits["bound_by"],
         "oversold_units": result["oversells"]["units"],

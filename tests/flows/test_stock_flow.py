@@ -372,3 +372,23 @@ def test_after_sales_in_shopify_only_what_the_erp_gained_is_added(harness: Harne
     conflict = harness.trail_of("sku:TEE-M")[0]
     assert (conflict["expected"], conflict["found"], conflict["pushed"]) == (10, 7, 12)
     assert "Shopify's lower level stands" in conflict["rule"]
+
+
+def test_a_warehouse_on_two_locations_is_offered_once_and_their_orders_come_off_it(
+    harness: Harness,
+) -> None:
+    harness.with_settings(locations={"1": "MAIN", "2": "MAIN"})
+    harness.sweep()
+    assert (harness.shopify.held("TEE-M", LOC1), harness.shopify.held("TEE-M", LOC2)) == (10, 0)
+    order_id = "gid://shopify/Order/31"
+    harness.shopify.orders[order_id] = Order(
+        shopify_id=order_id,
+        name="#31",
+        currency="GBP",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        lines=(OrderLine("l1", "TEE-M", 2, Money.of("5", "GBP"), location_id=LOC2),),
+    )
+    with harness.context().uow.begin() as tx:
+        tx.save_order_sync(OrderSync(shop="uk", order_id=order_id, name="#31", status=SyncStatus.WAITING))
+    harness.sweep()
+    assert (harness.shopify.held("TEE-M", LOC1), harness.shopify.held("TEE-M", LOC2)) == (8, 0)

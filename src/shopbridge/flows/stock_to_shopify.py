@@ -31,6 +31,7 @@ from shopbridge.domain.stock import (
 )
 from shopbridge.domain.stock_buffers import SkuFacts, rules_from_text, rules_to_text, skus_affected
 from shopbridge.domain.stock_guard import DropVerdict, check_drop
+from shopbridge.domain.stock_homes import own_warehouses, pending_at_homes
 from shopbridge.engine.job import Job
 from shopbridge.errors import ConfigurationError, RetryLater
 from shopbridge.flows import stock_kits
@@ -143,9 +144,11 @@ def compute_figures(
     bundles = {sku for sku in skus if sku in rules.bundles}
     parts = {part for sku in bundles for part in rules.bundles[sku]}
     figures: dict[tuple[str, str], StockFigure] = {}
-    for location, warehouses in rules.warehouses.items():
+    own = own_warehouses(rules.warehouses)  # a warehouse on two locations is offered at one
+    pending = pending_at_homes(rules.warehouses, pending)
+    for location in rules.warehouses:
         for sku in sorted((skus - bundles) | parts):
-            free = {wh: levels[(sku, wh)] for wh in warehouses if (sku, wh) in levels}
+            free = {wh: levels[(sku, wh)] for wh in own[location] if (sku, wh) in levels}
             figures[(sku, location)] = available_to_sell(
                 _facts(sku, items),
                 location,
