@@ -68,6 +68,7 @@ def main() -> int:
     parser.add_argument("--database", default=None, help="an empty PostgreSQL URL (default: SQLite)")
     parser.add_argument("--erp", default="sage200", help="sage200 (default), syspro, prima or tryton")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--note", default="", help="how the figures were taken (say: under load)")
     args = parser.parse_args()
     scenario = load_scenario("black-friday").scaled(args.orders)
     workdir = Path(tempfile.mkdtemp(prefix="shopbridge-bench-rehearse-"))
@@ -79,6 +80,7 @@ def main() -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "run_seconds": round(time.perf_counter() - began, 1),
+        "note": args.note,
         "scenario": result["scenario"],
         "erp": args.erp,
         "database": result["database"],
