@@ -49,6 +49,8 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "erp_capacity_goal": 0.9,
         "shopify_budget_share_used_by_stock_push": limits["shopify_budget_share_used_by_stock_push"],
         "shopify_budget_goal_when_saturated": 0.95,
+        "stock_push_saturated": limits["stock_push_saturated"],
+        "stock_push_budget_verdict": limits["stock_push_budget_verdict"],
         "shopify_budget_share_used": limits["shopify_budget_share_used"],
         "bound_by": limits["bound_by"],
         "oversold_units": result["oversells"]["units"],
@@ -66,6 +68,7 @@ def main() -> int:
     parser.add_argument("--database", default=None, help="an empty PostgreSQL URL (default: SQLite)")
     parser.add_argument("--erp", default="sage200", help="sage200 (default), syspro, prima or tryton")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--note", default="", help="how the figures were taken (say: under load)")
     args = parser.parse_args()
     scenario = load_scenario("black-friday").scaled(args.orders)
     workdir = Path(tempfile.mkdtemp(prefix="shopbridge-bench-rehearse-"))
@@ -77,6 +80,7 @@ def main() -> int:
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "run_seconds": round(time.perf_counter() - began, 1),
+        "note": args.note,
         "scenario": result["scenario"],
         "erp": args.erp,
         "database": result["database"],

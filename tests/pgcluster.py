@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import psycopg
@@ -58,7 +59,10 @@ def _free_port() -> int:
 class PgCluster:
     """One PostgreSQL server in a temp directory; :meth:`start`, create databases, :meth:`stop`."""
 
-    def __init__(self) -> None:
+    def __init__(self, also_listen: Sequence[str] = (), allow: Sequence[str] = ()) -> None:
+        # Addresses served besides 127.0.0.1 (a rehearsal's hosts' gateways), and the networks let in
+        # from there with trust authentication (the hosts' own addresses).
+        self.also_listen, self.allow = tuple(also_listen), tuple(allow)
         self.root = Path(tempfile.mkdtemp(prefix="shopbridge-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sock"
@@ -85,8 +89,12 @@ class PgCluster:
         self._run(
             str(PG_BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "-N"
         )
+        for network in self.allow:
+            with (self.data / "pg_hba.conf").open("a", encoding="utf-8") as hba:
+                hba.write(f"host all all {network} trust\n")
+        listen = ",".join(("127.0.0.1", *self.also_listen))
         options = (
-            f"-p {self.port} -k {self.socket_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+            f"-p {self.port} -k {self.socket_dir} -c listen_addresses={listen} -c fsync=off"
             " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
         )
         log = self.root / "server.log"

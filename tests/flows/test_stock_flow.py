@@ -20,6 +20,7 @@ from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.records import Order, OrderLine
+from shopbridge.engine import queue
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.job import Job, JobState
 from shopbridge.engine.scheduler import sweep_kind
@@ -27,6 +28,7 @@ from shopbridge.engine.schema import problems, trail
 from shopbridge.engine.store import Store
 from shopbridge.engine.uow import StoreUnitOfWork
 from shopbridge.flows import stock_to_shopify as flow
+from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.spec import FlowContext
 from shopbridge.flows.stock_push import PushResult
 from shopbridge.ports.erp import Capability
@@ -309,3 +311,84 @@ def test_an_order_taken_while_the_push_is_held_still_comes_off_afterwards(harnes
         harness.erp.set_stock(sku, "MAIN", D(10))
     harness.sweep()
     assert harness.shopify.held("TEE-M") == 7
+
+
+# -- a peak: Shopify sells faster than shopbridge hears of it ------------------------------------
+
+
+def _order_taken(harness: Harness, number: int, sku: str, quantity: int) -> str:
+    """An order Shopify took (and counted off its level), whose job is queued but has not run."""
+    order_id = f"gid://shopify/Order/{number}"
+    harness.shopify.orders[order_id] = Order(
+        shopify_id=order_id,
+        name=f"#{number}",
+        currency="GBP",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        lines=(OrderLine("l1", sku, quantity, Money.of("5", "GBP"), location_id=LOC1),),
+    )
+    with harness.store.begin() as conn:
+        queue.enqueue(
+            conn,
+            ORDER_KIND,
+            {"order_id": order_id},
+            shop="uk",
+            entity_key=f"order:uk:{number}",
+            dedup_key=f"order:uk:{number}:1",
+            now=harness.clock.now(),
+        )
+    return order_id
+
+
+def test_an_order_received_whose_job_has_not_run_comes_off_the_figure(harness: Harness) -> None:
+    harness.sweep()
+    order_id = _order_taken(harness, 21, "TEE-M", 3)
+    harness.sweep()
+    assert harness.shopify.held("TEE-M") == 7  # 10 free in the ERP, 3 taken in Shopify
+    with harness.context().uow.begin() as tx:  # its job ran and posted it: the ERP holds it now
+        tx.save_order_sync(OrderSync(shop="uk", order_id=order_id, name="#21", status=SyncStatus.POSTED))
+    with harness.store.begin() as conn:
+        conn.execute(sa.text("UPDATE jobs SET state = 'done'"))
+    harness.erp.set_stock("TEE-M", "MAIN", D(7))
+    harness.sweep()
+    assert harness.shopify.held("TEE-M") == 7  # counted once: by the ERP, no longer as pending
+
+
+def test_sales_shopify_counted_since_the_last_push_are_not_put_back_on_sale(harness: Harness) -> None:
+    harness.sweep()
+    harness.shopify.interfere("TEE-M", LOC1, 6)  # Shopify sold 4 whose webhooks are still on the way
+    harness.erp.set_stock("TEE-M", "MAIN", D(9))  # one of them reached the ERP by another path
+    result = harness.sweep()
+    assert harness.shopify.held("TEE-M") == 6  # not 9: the three unseen units stay off
+    assert result.conflicts == 0 and harness.trail_of("sku:TEE-M") == []  # sales, not a conflict
+
+
+def test_after_sales_in_shopify_only_what_the_erp_gained_is_added(harness: Harness) -> None:
+    harness.sweep()
+    harness.shopify.interfere("TEE-M", LOC1, 7)  # 3 sold in Shopify, not yet heard of
+    harness.erp.set_stock("TEE-M", "MAIN", D(15))  # and a delivery of 5 into the warehouse
+    result = harness.sweep()
+    assert harness.shopify.held("TEE-M") == 12  # Shopify's 7 plus the 5 the ERP gained
+    assert result.conflicts == 1
+    conflict = harness.trail_of("sku:TEE-M")[0]
+    assert (conflict["expected"], conflict["found"], conflict["pushed"]) == (10, 7, 12)
+    assert "Shopify's lower level stands" in conflict["rule"]
+
+
+def test_a_warehouse_on_two_locations_is_offered_once_and_their_orders_come_off_it(
+    harness: Harness,
+) -> None:
+    harness.with_settings(locations={"1": "MAIN", "2": "MAIN"})
+    harness.sweep()
+    assert (harness.shopify.held("TEE-M", LOC1), harness.shopify.held("TEE-M", LOC2)) == (10, 0)
+    order_id = "gid://shopify/Order/31"
+    harness.shopify.orders[order_id] = Order(
+        shopify_id=order_id,
+        name="#31",
+        currency="GBP",
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        lines=(OrderLine("l1", "TEE-M", 2, Money.of("5", "GBP"), location_id=LOC2),),
+    )
+    with harness.context().uow.begin() as tx:
+        tx.save_order_sync(OrderSync(shop="uk", order_id=order_id, name="#31", status=SyncStatus.WAITING))
+    harness.sweep()
+    assert (harness.shopify.held("TEE-M", LOC1), harness.shopify.held("TEE-M", LOC2)) == (8, 0)

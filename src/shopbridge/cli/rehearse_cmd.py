@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import typer
 from rich.live import Live
@@ -39,12 +40,22 @@ def rehearse(
     erp: str = typer.Option("sage200", help="sage200, syspro, prima (sandboxes) or tryton (a real server)"),
     workdir: str = typer.Option("var/rehearsal", help="config, store, logs and the reports"),
     live: bool = typer.Option(True, "--live/--no-live", help="show progress while it runs"),
+    hosts: int = typer.Option(
+        1,
+        min=1,
+        max=16,
+        help="spread the workers over this many hosts: Linux network namespaces on veth pairs (root"
+        " only; --database: a PostgreSQL on 127.0.0.1 that also listens on the hosts' 10.231.x.x gateways"
+        " and lets 10.231.0.0/16 in)",
+    ),
 ) -> None:
     """Rehearse a peak or a bad day on the sandboxes; exit 1 naming what was lost or doubled."""
     from shopbridge.demo.erp_base import ErpUnavailable
     from shopbridge.demo.erps import ERPS
     from shopbridge.rehearse.database import prepare_database
+    from shopbridge.rehearse.hosts import HostsUnavailable
     from shopbridge.rehearse.report import clear_reports, write_reports
+    from shopbridge.rehearse.runner import Rehearsal
     from shopbridge.rehearse.scenario import load_scenario
     from shopbridge.rehearse.stack import StackSpec
     from shopbridge.rehearse.stores import rehearsal_for
@@ -57,9 +68,14 @@ def rehearse(
     folder.mkdir(parents=True, exist_ok=True)
     clear_reports(folder)
     spec = StackSpec(folder, erp, prepare_database(database, folder), workers, threads)
-    rehearsal = rehearsal_for(chosen, spec)  # two stores when the scenario has [second_store]
+    if hosts > 1 and chosen.second_store is not None:
+        console.print(f"[red]--hosts {hosts}: a two-store scenario runs on one host; drop --hosts[/red]")
+        raise typer.Exit(2)
+    network = _network(hosts)
+    # two stores when the scenario has [second_store]; else one, on the network's hosts if any
+    rehearsal = rehearsal_for(chosen, spec) if hosts <= 1 else Rehearsal(chosen, spec, _stack_on(network))
     try:
-        with _sigterm_as_interrupt(), _display(rehearsal, live):
+        with _sigterm_as_interrupt(), network, _display(rehearsal, live):
             result = rehearsal.run()
     except ErpUnavailable as exc:
         console.print(f"[red]--erp {erp}: {exc}[/red]")
@@ -69,10 +85,31 @@ def rehearse(
             "[yellow]rehearsal interrupted: every process it started is stopped; no report[/yellow]"
         )
         raise typer.Exit(EXIT_INTERRUPTED) from None
+    except HostsUnavailable as exc:
+        console.print(f"[red]--hosts {hosts}: {exc}[/red]")
+        raise typer.Exit(2) from exc
     json_path, html_path = write_reports(folder, result)
     _summary(result, json_path, html_path)
     if not result["ok"]:
         raise typer.Exit(EXIT_FINDINGS)
+
+
+def _network(hosts: int) -> AbstractContextManager[object]:
+    """The hosts' network (made on entering, removed on leaving), or nothing to make for one host."""
+    from shopbridge.rehearse.hosts import HostNetwork
+
+    return HostNetwork(hosts) if hosts > 1 else nullcontext()
+
+
+def _stack_on(network: object) -> Any:
+    """How the rehearsal makes its stack: on the network's hosts, or the ordinary one."""
+    from shopbridge.rehearse.hosts import HostNetwork
+    from shopbridge.rehearse.hosts_stack import HostsStack
+    from shopbridge.rehearse.stack import RehearsalStack
+
+    if not isinstance(network, HostNetwork):
+        return RehearsalStack
+    return lambda scenario, spec: HostsStack(scenario, spec, network.hosts)
 
 
 @contextmanager
@@ -127,6 +164,14 @@ def _summary(result: dict[str, object], json_path: Path, html_path: Path) -> Non
         highlight=False,
     )
     _store_lines(result)
+    hosts = result.get("hosts") or []
+    assert isinstance(hosts, list)
+    for host in hosts:
+        console.print(
+            f"host {host['name']} ({host['address']}): {host['workers_started']} workers,"
+            f" {host['jobs_claimed']} jobs claimed",
+            highlight=False,
+        )
     findings = result["findings"]
     assert isinstance(findings, list)
     for finding in findings:

@@ -13,7 +13,9 @@ from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.stock import PendingLine, StockItem
 from shopbridge.engine import links, snapshots
 from shopbridge.engine.schema import (
+    JobState,
     erp_stock_levels,
+    jobs,
     order_syncs,
     pending_order_units,
     stock_items,
@@ -29,6 +31,7 @@ __all__ = [
     "last_pushed",
     "mark_activated",
     "orders_not_in_erp",
+    "orders_received",
     "pending_lines",
     "pushed_quantities",
     "replace_pending",
@@ -39,6 +42,7 @@ __all__ = [
 CHUNK = 500  # ids per IN (...): SQLite caps the bound variables of one statement
 ACTIVATED = "inventory_level"  # links entity: an inventory item stocked at a location by shopbridge
 NOT_IN_ERP = (SyncStatus.WAITING.value, SyncStatus.QUARANTINED.value)
+ACTIVE_JOB_STATES = (JobState.PENDING.value, JobState.RUNNING.value)
 
 
 def erp_free(conn: sa.Connection, skus: Iterable[str] | None = None) -> dict[tuple[str, str], Decimal]:
@@ -70,6 +74,27 @@ def orders_not_in_erp(conn: sa.Connection, shop: str) -> list[str]:
         order_syncs.c.shop == shop, order_syncs.c.status.in_(NOT_IN_ERP)
     )
     return [str(order_id) for order_id in conn.execute(query).scalars()]
+
+
+def orders_received(conn: sa.Connection, shop: str, kind: str) -> list[str]:
+    """Orders whose job (``kind``) is queued or running and that have no order sync yet.
+
+    At a peak the queue runs behind: Shopify took these (and counted them off its level), but until
+    their job runs they are neither waiting nor in the ERP. A sweep that left them out would push
+    their units back on sale.
+    """
+    query = sa.select(jobs.c.payload).where(
+        jobs.c.shop == shop, jobs.c.kind == kind, jobs.c.state.in_(ACTIVE_JOB_STATES)
+    )
+    ids = sorted({str(p["order_id"]) for p in conn.execute(query).scalars() if p.get("order_id")})
+    recorded: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found = sa.select(order_syncs.c.order_id).where(
+            order_syncs.c.shop == shop, order_syncs.c.order_id.in_(chunk)
+        )
+        recorded.update(str(order_id) for order_id in conn.execute(found).scalars())
+    return [order_id for order_id in ids if order_id not in recorded]
 
 
 def pending_lines(conn: sa.Connection, shop: str) -> dict[str, list[PendingLine]]:

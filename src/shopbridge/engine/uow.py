@@ -267,6 +267,9 @@ class StoreTransaction:
     def sku_index_products(self, shop: str, skus: Sequence[str]) -> set[str]:
         return sku_index.products_with_skus(self.conn, shop, skus)
 
+    def orders_received(self, shop: str, kind: str) -> list[str]:
+        return stock_store.orders_received(self.conn, shop, kind)
+
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
     return {

@@ -3,8 +3,9 @@
 ``changeFromQuantity`` is the last value shopbridge knows Shopify holds (the stock snapshot). When
 someone else moved the level since (a person in the admin, another app), Shopify refuses the call as
 ``CHANGE_FROM_QUANTITY_STALE``; we re-read the level, apply the ownership rule (the ERP owns
-available stock, so our figure stands, now compared with the fresh value), log the conflict on the
-SKU's trail and resend. Nothing is overwritten without having been seen first.
+available stock, so our figure stands, now compared with the fresh value; a level found *lower*
+keeps Shopify's sales, see :func:`after_conflict`), log the conflict on the SKU's trail and resend.
+Nothing is overwritten without having been seen first.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from shopbridge.errors import RetryLater
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.shopify import LevelWrite, ShopifyInventoryPort
 
-__all__ = ["PushResult", "push"]
+__all__ = ["PushResult", "after_conflict", "push"]
 
 BATCH = 250  # Shopify's cap on quantities per inventorySetQuantities
 STALE_ROUNDS = 3  # re-read and resend this often before the job retries later
@@ -120,9 +121,10 @@ def _refresh(
     skus: Mapping[str, str],
     result: PushResult,
 ) -> list[LevelWrite]:
-    """Re-read the stale levels; the ERP owns available stock, so our figure stands: log and resend.
+    """Re-read the stale levels and resend what :func:`after_conflict` says, logging the conflict.
 
-    A level that already holds our figure (another sweep got there first) is recorded, not resent.
+    A level that already holds that figure (another sweep got there first, or Shopify's own sales
+    took it there) is recorded, not resent.
     """
     found = _read_levels(shopify, stale)
     fixed: dict[tuple[str, str], LevelWrite | None] = {}
@@ -131,12 +133,13 @@ def _refresh(
             now_held = found.get((write.inventory_item_id, write.location_id)) or 0
             where = (write.inventory_item_id, write.location_id)
             sku = skus[write.inventory_item_id]
-            if now_held == write.quantity:
+            quantity = after_conflict(write, now_held)
+            if now_held == quantity:
                 tx.record_pushed(ctx.shop.name, write.location_id, write.inventory_item_id, sku, now_held)
                 fixed[where] = None
                 continue
-            fixed[where] = replace(write, expected=now_held)
-            tx.add_trail(ctx.shop.name, f"sku:{sku}", "stock_conflict", _conflict(write, now_held))
+            fixed[where] = replace(write, quantity=quantity, expected=now_held)
+            tx.add_trail(ctx.shop.name, f"sku:{sku}", "stock_conflict", _conflict(write, now_held, quantity))
             result.conflicts += 1
     kept = [fixed.get((w.inventory_item_id, w.location_id), w) for w in batch]
     return [w for w in kept if w is not None]
@@ -152,14 +155,32 @@ def _read_levels(
     return found
 
 
-def _conflict(write: LevelWrite, found: int) -> dict[str, object]:
+def after_conflict(write: LevelWrite, found: int) -> int:
+    """Our figure for a level found at ``found`` where we expected ``write.expected``.
+
+    Found higher: someone else raised it, and the ERP owns available stock, so our figure stands.
+    Found lower: Shopify sold units since our last push (or someone lowered it), and our figure may
+    not count those orders yet (their webhooks still on the way): Shopify's level stands, plus only
+    what our figure gained since that push (the ERP's new stock). Counting a sale twice holds a unit
+    back until the next sweep; not counting it sells it twice.
+    """
+    if found >= write.expected:
+        return write.quantity
+    return min(write.quantity, found + max(0, write.quantity - write.expected))
+
+
+def _conflict(write: LevelWrite, found: int, pushed: int) -> dict[str, object]:
     """What the SKU's trail says of a level someone else moved."""
+    lower = found < write.expected
     return {
         "location": write.location_id,
         "expected": write.expected,
         "found": found,
-        "pushed": write.quantity,
-        "rule": "the ERP owns available stock: shopbridge's figure replaces Shopify's",
+        "pushed": pushed,
+        "rule": "Shopify's lower level stands (sales shopbridge may not have counted yet), plus what the"
+        " ERP gained since the last push"
+        if lower
+        else "the ERP owns available stock: shopbridge's figure replaces Shopify's",
     }
 
 

@@ -31,9 +31,11 @@ from shopbridge.domain.stock import (
 )
 from shopbridge.domain.stock_buffers import SkuFacts, rules_from_text, rules_to_text, skus_affected
 from shopbridge.domain.stock_guard import DropVerdict, check_drop
+from shopbridge.domain.stock_homes import own_warehouses, pending_at_homes
 from shopbridge.engine.job import Job
 from shopbridge.errors import ConfigurationError, RetryLater
 from shopbridge.flows import stock_kits
+from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.flows.stock_push import PushResult, push
 from shopbridge.flows.stock_settings import BUFFERS_CURSOR, PEAK_CURSOR, StockRules, location_gid, stock_rules
@@ -72,6 +74,9 @@ def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResul
     with ctx.uow.begin() as tx:
         kits = stock_kits.stored_kits(tx, ctx.shop.name)
     rules = stock_kits.with_kits(stock_rules(ctx.settings, ctx.shop), kits)
+    # Which orders the ERP does not hold yet, taken before the ERP is read: an order posted in
+    # between then counts twice for one sweep (held back), never not at all (offered again).
+    waiting = _orders_not_in_erp(ctx)
     try:
         read, cursor = _read_erp(ctx)
     except RetryLater as exc:
@@ -81,7 +86,7 @@ def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResul
         kept = tx.erp_free()
     fresh = {level: free for level, free in read.items() if kept.get(level) != free}
     levels = {**kept, **fresh}
-    pending = _pending(ctx, rules)
+    pending = _pending(ctx, rules, waiting)
     skus = {sku for sku, _warehouse in fresh} | pending.moved | set(extra) | _buffer_moved(ctx, rules)
     skus |= stock_kits.kits_moved(ctx, kits)
     skus |= bundles_containing(skus, rules.bundles)
@@ -139,9 +144,11 @@ def compute_figures(
     bundles = {sku for sku in skus if sku in rules.bundles}
     parts = {part for sku in bundles for part in rules.bundles[sku]}
     figures: dict[tuple[str, str], StockFigure] = {}
-    for location, warehouses in rules.warehouses.items():
+    own = own_warehouses(rules.warehouses)  # a warehouse on two locations is offered at one
+    pending = pending_at_homes(rules.warehouses, pending)
+    for location in rules.warehouses:
         for sku in sorted((skus - bundles) | parts):
-            free = {wh: levels[(sku, wh)] for wh in warehouses if (sku, wh) in levels}
+            free = {wh: levels[(sku, wh)] for wh in own[location] if (sku, wh) in levels}
             figures[(sku, location)] = available_to_sell(
                 _facts(sku, items),
                 location,
@@ -206,9 +213,18 @@ class Pending:
     waiting: list[str]  # every order still pending (the others are forgotten)
 
 
-def _pending(ctx: FlowContext, rules: StockRules) -> Pending:
+def _orders_not_in_erp(ctx: FlowContext) -> list[str]:
+    """Orders Shopify took that the ERP does not hold: waiting or quarantined, and those received
+    whose job has not run yet (at a peak the queue runs behind the shop)."""
     with ctx.uow.begin() as tx:
         waiting = tx.orders_not_in_erp(ctx.shop.name)
+        received = tx.orders_received(ctx.shop.name, ORDER_KIND)
+    known = set(waiting)
+    return waiting + [order_id for order_id in received if order_id not in known]
+
+
+def _pending(ctx: FlowContext, rules: StockRules, waiting: list[str]) -> Pending:
+    with ctx.uow.begin() as tx:
         stored = tx.pending_lines(ctx.shop.name)
     fresh = {order_id: _order_lines(ctx, rules, order_id) for order_id in waiting if order_id not in stored}
     gone = {order_id: lines for order_id, lines in stored.items() if order_id not in waiting}

@@ -207,6 +207,11 @@ class Transaction(Protocol):
         """The product GIDs whose indexed variants carry one of ``skus``."""
         ...
 
+    def orders_received(self, shop: str, kind: str) -> list[str]:
+        """Ids of the shop's orders shopbridge has received (a job of ``kind`` queued or running) but
+        not yet recorded (no order sync): Shopify took them, the ERP does not hold them."""
+        ...
+
 
 class UnitOfWork(Protocol):
     """Opens transactions over the store."""

@@ -61,10 +61,12 @@ class ErpGate:
             name="rehearse-erp-gate",
         )
         self.started_at = 0.0
+        self.also_on: tuple[str, ...] = ()  # addresses served besides 127.0.0.1 (a rehearsal's hosts)
 
     def start(self, upstream: str) -> str:
         self._upstream = upstream.rstrip("/")
         self.started_at = time.monotonic()
+        self._server.also_on = self.also_on
         return self._server.start()
 
     def stop(self) -> None:

@@ -17,10 +17,11 @@ from shopbridge.rehearse.scenario import Scenario
 from shopbridge.rehearse.stack import RehearsalStack, StackSpec
 from shopbridge.rehearse.truth import Finding
 
-__all__ = ["bound_by", "result", "throughput"]
+__all__ = ["bound_by", "result", "stock_push_saturation", "throughput"]
 
 MIN_SPAN_SECONDS = 0.25
 BOUND_SHARE = 0.8  # a limit used this much or more is the one that bounds the throughput
+STOCK_PUSH_GOAL = 0.95  # issue 15: the stock push's share of the Shopify budget, when saturated
 
 
 def result(
@@ -73,6 +74,7 @@ def result(
             ),
             "shopify_throttled": int(_delta(samples, 0.0, end, "shopify_throttled")),
             "bound_by": bound_by(erp_share, shopify_share),
+            **stock_push_saturation(scenario, samples, stock_start, stock_end),
         },
         "oversells": oversells(scenario, peak),
         "workers_killed": len(stack.pool.killed) if stack.pool else 0,
@@ -164,3 +166,28 @@ def _shopify_share(scenario: Scenario, samples: list[Sample], start: float, end:
         return 0.0
     plan = scenario.shopify.plan
     return _delta(samples, start, end, "shopify_points") / (plan.bucket + plan.restore_rate * (end - start))
+
+
+def stock_push_saturation(
+    scenario: Scenario, samples: list[Sample], start: float, end: float
+) -> dict[str, Any]:
+    """Whether the stock phase's push was bound by the Shopify budget, and what that means for its share.
+
+    A push that spent less than one full bucket and was never THROTTLED had less to send than the
+    budget allows: its share says how little there was to push, not how well it used the budget, so
+    the goal (:data:`STOCK_PUSH_GOAL`) applies only to a saturated push.
+    """
+    points = _delta(samples, start, end, "shopify_points")
+    throttled = _delta(samples, start, end, "shopify_throttled")
+    saturated = throttled > 0 or points > scenario.shopify.plan.bucket
+    share = _shopify_share(scenario, samples, start, end)
+    if not saturated:
+        verdict = (
+            f"unsaturated: {points:g} points pushed, less than one {scenario.shopify.plan.bucket:g}-point"
+            f" bucket and never THROTTLED; the goal of {STOCK_PUSH_GOAL:g} applies only when saturated"
+        )
+    elif share >= STOCK_PUSH_GOAL:
+        verdict = f"saturated: {share:.2f} of the budget used, goal {STOCK_PUSH_GOAL:g} met"
+    else:
+        verdict = f"saturated: {share:.2f} of the budget used, short of the goal of {STOCK_PUSH_GOAL:g}"
+    return {"stock_push_saturated": saturated, "stock_push_budget_verdict": verdict}

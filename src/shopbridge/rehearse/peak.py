@@ -110,7 +110,8 @@ class Peak:
         sku = wanted if _shopify_available(state, wanted) > 0 else self._in_stock(rng, state)
         if sku is None:
             return
-        quantity = 1 + n % 2
+        # The storefront denies overselling: a cart of 2 where Shopify offers 1 takes the 1.
+        quantity = min(1 + n % 2, _shopify_available(state, sku))
         order = place_order(
             state,
             {

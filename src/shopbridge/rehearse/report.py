@@ -63,6 +63,7 @@ def render_html(result: dict[str, Any]) -> str:
         ("ERP concurrency share used", limits["erp_concurrency_share_used"]),
         ("Shopify budget share used", limits["shopify_budget_share_used"]),
         ("Shopify budget share used by the stock push", limits["shopify_budget_share_used_by_stock_push"]),
+        ("the stock push against the budget", limits.get("stock_push_budget_verdict", "")),
         ("Shopify THROTTLED answers", limits["shopify_throttled"]),
         ("bound by", limits["bound_by"]),
         ("oversold units", over["units"]),

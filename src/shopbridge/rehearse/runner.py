@@ -38,14 +38,20 @@ class RehearsalState:
 
 
 class Rehearsal:
-    def __init__(self, scenario: Scenario, spec: StackSpec) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        spec: StackSpec,
+        stack: Callable[[Scenario, StackSpec], RehearsalStack] = RehearsalStack,
+    ) -> None:
         self.scenario, self.spec = scenario, spec
+        self.make_stack = stack  # how the stack is made (on other hosts: ``rehearse.hosts_stack``)
         self.state = RehearsalState(orders_total=scenario.trade.orders)
         self.phases: dict[str, tuple[float, float]] = {}
 
     def run(self) -> dict[str, Any]:
         """Run the scenario; the result (figures, findings) as ``rehearsal.json`` holds it."""
-        stack = RehearsalStack(self.scenario, self.spec)
+        stack = self.make_stack(self.scenario, self.spec)
         try:  # not ``with``: a start cut short (Ctrl-C while Tryton starts) must stop what it started too
             stack.start()
             sampler = Sampler(stack)
@@ -89,9 +95,10 @@ class Rehearsal:
         findings += self._run_findings(stack, drained)
         extra["dead_jobs"] = dead_jobs(stack)
         time.sleep(0.6)  # one more sample after the last phase
-        return metrics.result(
+        result = metrics.result(
             self.scenario, self.spec, stack, sampler, peak, self.phases, data, findings, extra
         )
+        return result | stack.extra_result()
 
     def _peak(self, stack: RehearsalStack, sampler: Sampler, day: DemoDay, peak: Peak) -> bool:
         """The peak with its faults, the drain, then the order sweep for the webhooks it dropped."""

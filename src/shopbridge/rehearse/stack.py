@@ -157,6 +157,10 @@ class RehearsalStack(DemoStack):
             finally:
                 self.gate.stop()
 
+    def extra_result(self) -> dict[str, Any]:
+        """What a kind of stack adds to the rehearsal's result (the hosts' share of the work, say)."""
+        return {}
+
 
 def _replace(text: str, old: str, new: str) -> str:
     if old not in text:

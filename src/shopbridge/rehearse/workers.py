@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = ["WorkerPool"]
@@ -32,8 +33,20 @@ def _die_with_parent() -> None:
 
 
 class WorkerPool:
-    def __init__(self, config: Path, logs: Path, *, processes: int, threads: int) -> None:
+    def __init__(
+        self,
+        config: Path,
+        logs: Path,
+        *,
+        processes: int,
+        threads: int,
+        prefix: Sequence[str] = (),
+        label: str = "worker",
+    ) -> None:
         self.config, self.logs, self.processes, self.threads = config, logs, processes, threads
+        # What each worker's command runs under (``ip netns exec ...`` on a rehearsal's other host; it
+        # execs, so the pid is the worker's own), and the name of its log files.
+        self.prefix, self.label = tuple(prefix), label
         self.running: list[subprocess.Popen[bytes]] = []
         self.killed: list[int] = []  # pids killed with SIGKILL on purpose
         self.started = 0
@@ -73,6 +86,7 @@ class WorkerPool:
 
     def _spawn(self) -> None:
         command = [
+            *self.prefix,
             sys.executable,
             "-m",
             "shopbridge.cli",
@@ -83,7 +97,7 @@ class WorkerPool:
             str(self.threads),
         ]
         self.started += 1
-        log = self.logs / f"worker-{self.started}.log"
+        log = self.logs / f"{self.label}-{self.started}.log"
         with log.open("ab") as out:
             process = subprocess.Popen(
                 command,

@@ -20,6 +20,7 @@ from ..serving import ServerThread
 from .cost import LeakyBucket
 from .executor import Answer, Executor
 from .faults import Faults
+from .origin import served_from
 from .schema import API_VERSION
 from .state import ShopState
 
@@ -93,7 +94,10 @@ async def graphql_endpoint(request: Request) -> Response:
         payload = json.loads(await request.body())
     except ValueError:
         return JSONResponse({"errors": {"query": "Required parameter missing or invalid"}}, status_code=400)
-    answer: Answer = await run_in_threadpool(sandbox.executor.run, payload, faults.latency_ms / 1000)
+    origin = f"{request.url.scheme}://{request.url.netloc}"  # as the client addressed the sandbox
+    answer: Answer = await run_in_threadpool(
+        served_from(origin, sandbox.executor.run), payload, faults.latency_ms / 1000
+    )
     status = 429 if answer.throttled and faults.throttle_as_429 else answer.status
     headers = {"Retry-After": "1"} if status == 429 else None
     return JSONResponse(answer.body, status_code=status, headers=headers)
@@ -136,9 +140,10 @@ class SandboxServer:
     def graphql_url(self) -> str:
         return f"{self.sandbox.base_url}/admin/api/{API_VERSION}/graphql.json"
 
-    def start(self, port: int | None = None) -> str:
-        """Start serving on 127.0.0.1 (a free port unless given); returns the base URL."""
-        self._server = ServerThread(self.app, port=port or 0, name="shopify-sandbox")
+    def start(self, port: int | None = None, also_on: tuple[str, ...] = ()) -> str:
+        """Start serving on 127.0.0.1 (a free port unless given), and on ``also_on``'s addresses on
+        the same port; returns the base URL (the loopback one)."""
+        self._server = ServerThread(self.app, port=port or 0, name="shopify-sandbox", also_on=also_on)
         self.sandbox.state.base_url = self._server.start()
         self.sandbox.start_webhooks()
         return self.sandbox.base_url

@@ -26,6 +26,7 @@ from graphql.utilities import TypeInfoVisitor
 from .. import bulk_runner
 from ..connection import connection
 from ..errors_shape import validation_error
+from ..origin import origin_or
 from ..registry import ResolveInfo, mutation, query
 from ..schema import admin_schema
 from ..state import ShopState, gid_kind, numeric_id
@@ -55,7 +56,7 @@ def bulk_node(state: ShopState, op: Record) -> Record:
         "objectCount": str(op.get("object_count", 0)),
         "rootObjectCount": str(op.get("root_object_count", 0)),
         "fileSize": str(op["file_size"]) if done and op.get("file_size") else None,
-        "url": f"{state.base_url}/_sandbox/bulk/{numeric_id(op['id'])}.jsonl"
+        "url": f"{origin_or(state.base_url)}/_sandbox/bulk/{numeric_id(op['id'])}.jsonl"
         if done and op.get("object_count")
         else None,
         "partialDataUrl": None,
