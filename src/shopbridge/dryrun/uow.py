@@ -68,6 +68,7 @@ PASS_THROUGH = frozenset(
         "update_sku_index",
         "sku_index_duplicates",
         "sku_index_products",
+        "orders_received",
     }
 )
 
