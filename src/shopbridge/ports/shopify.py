@@ -32,6 +32,7 @@ __all__ = [
     "ShopifyBulkDayReads",
     "ShopifyInventoryPort",
     "ShopifyPort",
+    "ShopifyRefundBatchReads",
     "StockItem",
 ]
 
@@ -260,4 +261,15 @@ class ShopifyBulkDayReads(Protocol):
 
     def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
         """The orders created in ``[start, end)``, read as sold (as ``order`` reads one)."""
+        ...
+
+
+@runtime_checkable
+class ShopifyRefundBatchReads(Protocol):
+    """The refunds of many orders a read at a time (``connectors/shopify/refunds_batch``): a day of
+    5,000 refunded orders costs hundreds of reads, not one ``order_refunds`` read each."""
+
+    def refunds_of_orders(self, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
+        """Each order's refunds as ``order_refunds`` reads them, keyed by the id given (none when
+        Shopify no longer has the order)."""
         ...

@@ -36,6 +36,7 @@ from shopbridge.connectors.shopify import (
     reconcile_bulk,
     reconcile_reads,
     refunds,
+    refunds_batch,
 )
 from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
@@ -373,6 +374,10 @@ class ShopifyClient:
     def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
         """The orders created in ``[start, end)``, read as sold, through one bulk operation."""
         return reconcile_bulk.orders_created_in_bulk(self, start, end)
+
+    def refunds_of_orders(self, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
+        """Each order's refunds, ten orders a read (``ports/shopify.ShopifyRefundBatchReads``)."""
+        return refunds_batch.refunds_of_orders(self, order_ids)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

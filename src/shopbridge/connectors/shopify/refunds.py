@@ -13,7 +13,7 @@ from shopbridge.domain.records import Refund, RefundLine, RestockType
 from shopbridge.errors import BadInput
 from shopbridge.ports.shopify import RefundedOrder
 
-__all__ = ["order_refunds", "refunded_orders_since"]
+__all__ = ["order_refunds", "refunded_orders_since", "refunds_of"]
 
 _REFUNDED = ("PARTIALLY_REFUNDED", "REFUNDED")
 _RESTOCK = {
@@ -36,6 +36,11 @@ def order_refunds(client: _Client, order_id: str) -> tuple[Refund, ...]:
     order = (data or {}).get("order")
     if order is None:
         return ()
+    return refunds_of(order)
+
+
+def refunds_of(order: Mapping[str, Any]) -> tuple[Refund, ...]:
+    """An order node's refunds (as ``refunds_of_order`` reads them), oldest first."""
     try:
         refunds = [_refund(order, node) for node in order.get("refunds") or ()]
     except (KeyError, ValueError, TypeError) as exc:
