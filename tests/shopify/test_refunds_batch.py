@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.documents import document
 from shopbridge.connectors.shopify.refunds_batch import refunded_units_of, refunds_of_orders
 from shopbridge.ports.shopify import ShopifyRefundBatchReads
+from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify import scenario_actions as act
 from shopbridge.sandbox.shopify.checkout import place_order
 from shopbridge.sandbox.shopify.server import SandboxServer
@@ -130,3 +132,20 @@ def test_an_order_within_its_pages_is_not_read_again() -> None:
     found = refunds_of_orders(recorder, ["1", "2"])
     assert [r.shopify_id for r in found["1"]] == ["gid://shopify/Refund/1", "gid://shopify/Refund/2"]
     assert recorder.asked == ["refunds_of_orders"]
+
+
+def test_refunded_orders_since_finds_partly_and_wholly_refunded_orders_only(
+    sandbox: SandboxServer, client: ShopifyClient
+) -> None:
+    made = _refunded_orders(sandbox, 6)  # n % 3 partial refunds, every odd one refunded in full
+    state = sandbox.state
+    statuses = {order_id: state.orders[order_id] for order_id in made}
+    refunded = {o for o, order in statuses.items() if fig.financial_status(order) != "PAID"}
+    assert {fig.financial_status(statuses[o]) for o in refunded} == {"PARTIALLY_REFUNDED", "REFUNDED"}
+    since = datetime.now(UTC) - timedelta(hours=1)
+    calls = client.stats.calls
+    found = client.refunded_orders_since(since)
+    assert {r.order_id for r in found} == refunded  # the paid-only orders are left out
+    assert client.stats.calls - calls == 2  # one search per refunded status, one page each
+    assert [r.updated_at for r in found] == sorted(r.updated_at for r in found)
+    assert client.refunded_orders_since(datetime.now(UTC) + timedelta(hours=1)) == ()
