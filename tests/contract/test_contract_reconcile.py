@@ -2,8 +2,8 @@
 
 Every adapter reads back, a batch at a time, every live order carrying a Shopify reference with the
 whole order's totals (shipping included), and the credit note of each refund with its value. Where
-an adapter's read gives no tax (SYSPRO: SORQRY has no tax element) ``tax`` is ``None`` and the net
-must still be exact.
+an adapter's read gives no tax (SYSPRO without SORQOD, whose SORQRY has no tax element) ``tax`` is
+``None`` and the net must still be exact.
 """
 
 from __future__ import annotations

@@ -30,3 +30,16 @@ def test_one_comfnd_asks_for_a_batch_of_po_numbers_joined_by_or() -> None:
     joins = [e.findtext("AndOr") for e in root.findall("Where/Expression")]
     assert values == ["#1001", "#1002"] and joins == [None, "Or"]
     assert root.findtext("TableName") == "SorMaster" and root.findtext("ReturnRows") == "10"
+
+
+def test_the_sorqod_asking_for_one_orders_acknowledgement_keeps_the_schemas_order() -> None:
+    root = fromstring(rr.sorqod_xml("000042"))
+    assert [child.tag for child in root] == SCHEMA_ORDER["SORQOD:Query"]
+    option = root.find("Option")
+    assert option is not None
+    options = [child.tag for child in option]
+    assert in_schema_order(options, SCHEMA_ORDER["SORQOD:Query/Option"])
+    assert {child.tag: child.text for child in option}["DocumentType"] == "O"  # the acknowledgement
+    assert {child.tag: child.text for child in option}["IgnorePrintStatus"] == "Y"
+    sales_order = root.find("Filter/SalesOrder")
+    assert sales_order is not None and sales_order.attrib == {"FilterType": "S", "FilterValue": "000042"}

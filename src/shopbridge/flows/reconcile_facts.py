@@ -2,7 +2,8 @@
 
 Shopify is read through the Shopify port (the day's orders by ``created_at``, in one bulk operation
 where the port offers it, else listed page by page and read one by one; the
-refunds of the orders refunded since the day began; the fulfilments of the orders dispatched), the
+refunds of the orders refunded since the day began, a batch of orders a read where the port offers
+it; the fulfilments of the orders dispatched), the
 ERP through the ERP port (:class:`~shopbridge.ports.erp.ErpReconcileReads`: every order carrying
 each of the day's names, so a duplicate shows, and the credit note of each refund, a batch at a
 time; ``dispatches_since``), shopbridge's own state (syncs, links, payout records, the latest stock
@@ -42,7 +43,7 @@ from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.refund_to_credit_note import MANUAL_LINK
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.erp import Capability, ErpReconcileReads, HeldCreditNote, HeldOrder
-from shopbridge.ports.shopify import ShopifyBulkDayReads, ShopifyReconcileReads
+from shopbridge.ports.shopify import ShopifyBulkDayReads, ShopifyReconcileReads, ShopifyRefundBatchReads
 
 __all__ = ["OrderFacts", "day_bounds", "dispatch_facts", "order_facts", "payout_facts", "refund_facts"]
 
@@ -246,14 +247,22 @@ def _keyed_by_hand(ctx: FlowContext, refund_id: str) -> bool:
 
 def _creditable_refunds(ctx: FlowContext, day: date) -> list[Refund]:
     start, end = day_bounds(day)
-    found: list[Refund] = []
-    for refunded in ctx.shopify.refunded_orders_since(start):
-        with ctx.uow.begin() as tx:
+    creditable: list[str] = []
+    with ctx.uow.begin() as tx:
+        for refunded in ctx.shopify.refunded_orders_since(start):
             sync = tx.order_sync(ctx.shop.name, refunded.order_id)
-        if sync is None or sync.status not in _IN_ERP:
-            continue  # never in the ERP: nothing to credit (the refund flow says so itself)
-        found += [r for r in ctx.shopify.order_refunds(refunded.order_id) if start <= r.created_at < end]
-    return found
+            if sync is not None and sync.status in _IN_ERP:  # else never in the ERP: nothing to credit
+                creditable.append(refunded.order_id)
+    return [r for refunds in _refunds_of(ctx, creditable) for r in refunds if start <= r.created_at < end]
+
+
+def _refunds_of(ctx: FlowContext, order_ids: list[str]) -> Iterator[tuple[Refund, ...]]:
+    """Each order's refunds, in the order given: batched where the port can, else one read each."""
+    if isinstance(ctx.shopify, ShopifyRefundBatchReads):
+        batched = ctx.shopify.refunds_of_orders(order_ids)
+        yield from (batched.get(order_id, ()) for order_id in order_ids)
+        return
+    yield from (ctx.shopify.order_refunds(order_id) for order_id in order_ids)
 
 
 def _credit_notes_held(erp: ErpReconcileReads, pairs: list[tuple[str, str]]) -> dict[str, HeldCreditNote]:

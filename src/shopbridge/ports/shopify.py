@@ -33,6 +33,7 @@ __all__ = [
     "ShopifyCatalogueChanges",
     "ShopifyInventoryPort",
     "ShopifyPort",
+    "ShopifyRefundBatchReads",
     "StockItem",
 ]
 
@@ -282,4 +283,15 @@ class ShopifyCatalogueChanges(Protocol):
 
     def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
         """Those of ``product_ids`` Shopify still has (a cheap check: no variants are read)."""
+        ...
+
+
+@runtime_checkable
+class ShopifyRefundBatchReads(Protocol):
+    """The refunds of many orders a read at a time (``connectors/shopify/refunds_batch``): a day of
+    5,000 refunded orders costs hundreds of reads, not one ``order_refunds`` read each."""
+
+    def refunds_of_orders(self, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
+        """Each order's refunds as ``order_refunds`` reads them, keyed by the id given (none when
+        Shopify no longer has the order)."""
         ...

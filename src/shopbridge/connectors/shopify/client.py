@@ -37,6 +37,7 @@ from shopbridge.connectors.shopify import (
     reconcile_bulk,
     reconcile_reads,
     refunds,
+    refunds_batch,
 )
 from shopbridge.connectors.shopify import payouts as payments
 from shopbridge.connectors.shopify import price_lists as b2b_prices
@@ -390,6 +391,10 @@ class ShopifyClient:
     def existing_products(self, product_ids: Sequence[str]) -> frozenset[str]:
         """Those of ``product_ids`` Shopify still has."""
         return catalogue_changes.existing_products(self, product_ids)
+
+    def refunds_of_orders(self, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
+        """Each order's refunds, ten orders a read (``ports/shopify.ShopifyRefundBatchReads``)."""
+        return refunds_batch.refunds_of_orders(self, order_ids)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

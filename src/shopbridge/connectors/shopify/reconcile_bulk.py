@@ -6,8 +6,9 @@ connections (line items, shipping lines, fulfilment orders; four with ``orders``
 five, two levels deep) come back as JSONL lines of their own naming their order in ``__parentId``;
 each order is put back together in the shape ``order_by_id`` answers and translated by the same
 ``order_from_graphql``. Refunds cannot ride along: ``refundLineItems`` is a connection inside the
-``refunds`` list, which bulk queries do not take; so a refunded order's refunded units (to read it
-as sold) are read per order, as ``fetch_order`` does, for those orders only.
+``refunds`` list, and Shopify refuses a bulk query with a connection inside a list field; so the
+refunded orders' refunded units (to read them as sold) are read after the run, ten orders a read
+(``refunds_batch``), for those orders only.
 
 Outside the cost limit: the bulk run costs one mutation and a few polls, whatever the day's size.
 """
@@ -21,8 +22,9 @@ from importlib import resources
 from typing import Any, Protocol
 
 from shopbridge.connectors.shopify.bulk import GraphQLClient, start_bulk_query, stream_jsonl, wait_for_bulk
-from shopbridge.connectors.shopify.orders import refunded_order, refunded_units
+from shopbridge.connectors.shopify.orders import refunded_order
 from shopbridge.connectors.shopify.reconcile_reads import created_query
+from shopbridge.connectors.shopify.refunds_batch import refunded_units_of, refunds_of_orders
 from shopbridge.connectors.shopify.translate import order_from_graphql
 from shopbridge.domain.records import Order
 
@@ -106,8 +108,11 @@ def orders_created_in_bulk(
     done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
     if not done.url:  # no order that day: Shopify writes no file
         return []
-    found: list[Order] = []
-    for node in orders_from_lines(stream_jsonl(done.url)):
-        units = refunded_units(client, node) if refunded_order(node) else {}
-        found.append(order_from_graphql(node, shop=client.shop_domain, refunded_units=units))
-    return found
+    nodes = list(orders_from_lines(stream_jsonl(done.url)))
+    refunded = refunds_of_orders(client, [str(node["id"]) for node in nodes if refunded_order(node)])
+    return [
+        order_from_graphql(
+            node, shop=client.shop_domain, refunded_units=refunded_units_of(refunded.get(str(node["id"]), ()))
+        )
+        for node in nodes
+    ]

@@ -13,9 +13,10 @@ from shopbridge.domain.records import Refund, RefundLine, RestockType
 from shopbridge.errors import BadInput
 from shopbridge.ports.shopify import RefundedOrder
 
-__all__ = ["order_refunds", "refunded_orders_since"]
+__all__ = ["order_refunds", "refunded_orders_since", "refunds_of"]
 
 _REFUNDED = ("PARTIALLY_REFUNDED", "REFUNDED")
+_REFUNDED_SEARCH = ("partially_refunded", "refunded")  # Shopify's financial_status search values
 _RESTOCK = {
     "RETURN": RestockType.RETURN,
     "LEGACY_RESTOCK": RestockType.RETURN,  # restocked before Shopify told return from cancel apart
@@ -36,6 +37,11 @@ def order_refunds(client: _Client, order_id: str) -> tuple[Refund, ...]:
     order = (data or {}).get("order")
     if order is None:
         return ()
+    return refunds_of(order)
+
+
+def refunds_of(order: Mapping[str, Any]) -> tuple[Refund, ...]:
+    """An order node's refunds (as ``refunds_of_order`` reads them), oldest first."""
     try:
         refunds = [_refund(order, node) for node in order.get("refunds") or ()]
     except (KeyError, ValueError, TypeError) as exc:
@@ -44,15 +50,19 @@ def order_refunds(client: _Client, order_id: str) -> tuple[Refund, ...]:
 
 
 def refunded_orders_since(client: Executor, since: datetime) -> tuple[RefundedOrder, ...]:
-    """Orders updated at or after ``since`` whose payment status says they have refunds."""
-    query = {"query": f"updated_at:>='{since.strftime('%Y-%m-%dT%H:%M:%SZ')}'"}
-    found: list[RefundedOrder] = []
-    for page in iterate_pages(client, "orders_updated_since", query, ("orders",)):
-        for node in page:
-            if node.get("displayFinancialStatus") in _REFUNDED:
-                updated = parse_time(node.get("updatedAt")) or since
-                found.append(RefundedOrder(str(node["id"]), updated))
-    return tuple(found)
+    """Orders updated at or after ``since`` whose payment status says they have refunds, oldest change
+    first. Shopify filters by ``financial_status`` (one search per status: the pages then hold only
+    refunded orders, not every order of a busy day); the status is checked again on each node."""
+    stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    found: dict[str, RefundedOrder] = {}
+    for status in _REFUNDED_SEARCH:
+        query = {"query": f"updated_at:>='{stamp}' financial_status:{status}"}
+        for page in iterate_pages(client, "orders_updated_since", query, ("orders",)):
+            for node in page:
+                if node.get("displayFinancialStatus") in _REFUNDED:
+                    updated = parse_time(node.get("updatedAt")) or since
+                    found[str(node["id"])] = RefundedOrder(str(node["id"]), updated)
+    return tuple(sorted(found.values(), key=lambda r: (r.updated_at, r.order_id)))
 
 
 def _refund(order: Mapping[str, Any], node: Mapping[str, Any]) -> Refund:

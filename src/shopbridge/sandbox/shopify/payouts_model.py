@@ -71,17 +71,26 @@ def record_balance_transaction(
 
 def record_order_payments(state: ShopState, order: dict[str, Any], fees: FeePlan) -> list[dict[str, Any]]:
     """Balance transactions for the order's Shopify Payments charges and refunds not yet recorded."""
+    return record_orders_payments(state, [order], fees)
+
+
+def record_orders_payments(
+    state: ShopState, orders: list[dict[str, Any]], fees: FeePlan
+) -> list[dict[str, Any]]:
+    """``record_order_payments`` for many orders, looking at the recorded transactions once (a day
+    of 50,000 orders recorded one by one scanned every earlier one for each)."""
     seen = {b["source_order_transaction_id"] for b in state.balance_transactions.values()}
     recorded = []
-    for tx in order["transactions"]:
-        if tx["gateway"] != GATEWAY or tx["status"] != "SUCCESS" or numeric_id(tx["id"]) in seen:
-            continue
-        amount = tx["amount"].shop
-        if tx["kind"] in ("SALE", "CAPTURE"):
-            fee = fees.fee(amount, order["currency"])
-            recorded.append(_for_order(state, order, tx, "CHARGE", amount, fee))
-        elif tx["kind"] == "REFUND":
-            recorded.append(_for_order(state, order, tx, "REFUND", -amount, ZERO))
+    for order in orders:
+        for tx in order["transactions"]:
+            if tx["gateway"] != GATEWAY or tx["status"] != "SUCCESS" or numeric_id(tx["id"]) in seen:
+                continue
+            amount = tx["amount"].shop
+            if tx["kind"] in ("SALE", "CAPTURE"):
+                fee = fees.fee(amount, order["currency"])
+                recorded.append(_for_order(state, order, tx, "CHARGE", amount, fee))
+            elif tx["kind"] == "REFUND":
+                recorded.append(_for_order(state, order, tx, "REFUND", -amount, ZERO))
     return recorded
 
 

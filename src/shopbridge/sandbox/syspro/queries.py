@@ -15,6 +15,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shopbridge.sandbox.syspro.order_documents import sorqod
 from shopbridge.sandbox.syspro.state import WAREHOUSES, Company, Row
 from shopbridge.sandbox.syspro.xmlio import BoError, out, quantity, sub, text
 
@@ -215,4 +216,5 @@ QUERIES: dict[str, Callable[[Company, ET.Element], str]] = {
     "INVQRY": invqry,
     "SORQRY": sorqry,
     "ARSQRY": arsqry,
+    "SORQOD": sorqod,
 }

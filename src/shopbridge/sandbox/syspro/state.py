@@ -26,6 +26,9 @@ SEED_CUSTOMERS: tuple[tuple[str, str, str, Decimal], ...] = (
 )
 WAREHOUSES = ("FG", "WEB", "RET")
 TAX_CODES = ("A", "B", "E", "Z")
+# Each tax code's percentage (AdmTax ``Rate``: our column name; UK VAT standard, reduced, exempt, zero).
+TAX_RATES = {"A": "20.000", "B": "5.000", "E": "0.000", "Z": "0.000"}
+DEFAULT_CUSTOMER_TAX_CODE = "A"  # a customer without ``TaxCode`` (ours, assumed): standard-rated
 CARRIERS = ("DPD", "Royal Mail", "DHL", "Parcelforce")
 DEFAULT_WAREHOUSE = "FG"
 # Banks (cash books) with their cash ledger code, and the ledger codes on file (GenMaster).
@@ -196,7 +199,7 @@ def seeded() -> Company:
     for code in WAREHOUSES:
         company.put("InvWhControl", code, {"Warehouse": code, "Description": f"Warehouse {code}"})
     for code in TAX_CODES:
-        company.put("AdmTax", code, {"TaxCode": code})
+        company.put("AdmTax", code, {"TaxCode": code, "Rate": TAX_RATES[code]})
     for name in CARRIERS:
         company.put("SalShippingInstr", name, {"ShippingInstrs": name})
     for bank, description, currency, ledger in SEED_BANKS:

@@ -10,20 +10,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from graphql import (
-    DocumentNode,
-    FieldNode,
     GraphQLError,
-    TypeInfo,
-    Visitor,
-    get_named_type,
     parse,
     validate,
-    visit,
 )
-from graphql.language import OperationDefinitionNode
-from graphql.utilities import TypeInfoVisitor
 
 from .. import bulk_runner
+from ..bulk_rules import bulk_query_errors
 from ..connection import connection
 from ..errors_shape import validation_error
 from ..origin import origin_or
@@ -36,11 +29,6 @@ from .node import node_loader
 Record = dict[str, Any]
 MAX_CONCURRENT = 5
 ACTIVE = ("CREATED", "RUNNING", "CANCELING")
-MAX_CONNECTION_DEPTH = 2
-NO_CONNECTION = "Bulk queries must contain at least one connection."
-TOO_DEEP = (
-    f"Bulk queries cannot contain connections with a nesting depth greater than {MAX_CONNECTION_DEPTH}."
-)
 
 
 def bulk_node(state: ShopState, op: Record) -> Record:
@@ -64,35 +52,6 @@ def bulk_node(state: ShopState, op: Record) -> Record:
     }
 
 
-class _ConnectionDepth(Visitor):
-    """The deepest nesting of connection fields (types named ``...Connection``) in a document."""
-
-    def __init__(self, type_info: TypeInfo) -> None:
-        super().__init__()
-        self.type_info = type_info
-        self.open: list[bool] = []
-        self.deepest = 0
-
-    def enter_field(self, node: FieldNode, *_: Any) -> None:
-        field = self.type_info.get_field_def()
-        is_connection = field is not None and get_named_type(field.type).name.endswith("Connection")
-        self.open.append(is_connection)
-        self.deepest = max(self.deepest, sum(self.open))
-
-    def leave_field(self, node: FieldNode, *_: Any) -> None:
-        self.open.pop()
-
-
-def connection_depth(document: DocumentNode) -> int:
-    """0 when the query reads no connection; 1 for a flat one; 2 for a connection in a connection."""
-    type_info = TypeInfo(admin_schema())
-    counter = _ConnectionDepth(type_info)
-    for definition in document.definitions:
-        if isinstance(definition, OperationDefinitionNode):
-            visit(definition, TypeInfoVisitor(type_info, counter))
-    return counter.deepest
-
-
 def checked_id(state: ShopState, raw: Any) -> str:
     """A BulkOperation GID, or Shopify's errors for a malformed id and for the id of another type."""
     gid = str(raw)
@@ -104,8 +63,8 @@ def checked_id(state: ShopState, raw: Any) -> str:
     return gid
 
 
-def _invalid(message: str) -> Record:
-    return {"bulkOperation": None, "userErrors": [user_error(["query"], message, "INVALID")]}
+def _invalid(*messages: str) -> Record:
+    return {"bulkOperation": None, "userErrors": [user_error(["query"], m, "INVALID") for m in messages]}
 
 
 @mutation("bulkOperationRunQuery")
@@ -118,11 +77,9 @@ def run_query(state: ShopState, args: Record, info: ResolveInfo) -> Record:
     problems = validate(admin_schema(), document)
     if problems:
         return _invalid(f"Invalid bulk query: {validation_error(document, problems[0])['message']}")
-    depth = connection_depth(document)
-    if depth == 0:
-        return _invalid(NO_CONNECTION)
-    if depth > MAX_CONNECTION_DEPTH:
-        return _invalid(TOO_DEEP)
+    refused = bulk_query_errors(document)
+    if refused:
+        return _invalid(*refused)
     with state.lock:
         running = [
             op for op in state.bulk_operations.values() if op["type"] == "QUERY" and op["status"] in ACTIVE
