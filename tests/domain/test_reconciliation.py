@@ -184,3 +184,29 @@ def test_parity(days: list[tuple[str, bool]], needed: int, confirmed: bool) -> N
 )
 def test_snap_rate(net: Decimal, tax: Decimal, rate: Decimal) -> None:
     assert snap_rate(net, tax, {D("0.2")}) == rate
+
+
+@pytest.mark.parametrize(
+    ("erp_tax", "allowance", "whats", "noted"),
+    [
+        pytest.param("19.98", "0.02", [], True, id="two pennies of line rounding, two taxed lines: noted"),
+        pytest.param("19.97", "0.02", ["different"], False, id="three pennies on two lines: a mismatch"),
+        pytest.param("19.99", "0", ["different"], False, id="no allowance: any penny is a mismatch"),
+        pytest.param("20.00", "0.02", [], False, id="equal: nothing to note"),
+    ],
+)
+def test_an_erp_that_rounds_tax_line_by_line_is_allowed_a_penny_a_line(
+    erp_tax: str, allowance: str, whats: list[str], noted: bool
+) -> None:
+    fact = ErpOrderFact("#1001", "SO1", D("100.00"), D(erp_tax), rounding_allowance=D(allowance))
+    result = check_orders([ORDER], {"#1001": [fact]})
+    assert [m.what for m in result.mismatches] == whats
+    assert ("line rounding" in result.note) is noted
+
+
+def test_tax_buckets_allow_the_erp_s_line_rounding_and_say_by_how_much() -> None:
+    key = ("GB", D("0.2"))
+    within = check_tax({key: D("458.30")}, {key: D("458.12")}, {key: D("0.25")})
+    assert within.verdict is Verdict.PASS and "-0.18" in within.note
+    beyond = check_tax({key: D("458.30")}, {key: D("458.00")}, {key: D("0.25")})
+    assert [m.key for m in beyond.mismatches] == ["tax:GB:0.2"]

@@ -96,6 +96,11 @@ def _differs(a: Decimal, b: Decimal) -> bool:
     return a.quantize(CENT) != b.quantize(CENT)
 
 
+def _beyond(a: Decimal, b: Decimal, allowance: Decimal) -> bool:
+    """``a`` and ``b`` differ by more than ``allowance`` (to the cent; no allowance: any cent)."""
+    return abs(a.quantize(CENT) - b.quantize(CENT)) > allowance
+
+
 # -- 1. orders vs ledger -------------------------------------------------------------------------
 
 
@@ -121,6 +126,9 @@ class ErpOrderFact:
     erp_number: str
     net: Decimal
     tax: Decimal | None
+    # What the ERP's own rounding may put between its tax and Shopify's (a penny a taxed line where the
+    # ERP taxes line by line and takes no rounding line); a difference within it is not a mismatch.
+    rounding_allowance: Decimal = Decimal(0)
 
 
 def check_orders(
@@ -132,8 +140,32 @@ def check_orders(
     for order in expected:
         mismatches += _order_mismatches(order, found.get(order.name, ()))
     held = [order.name for order in expected if order.held_for_person]
-    note = f"amounts not compared, changed after the cut-off for a person: {', '.join(held)}" if held else ""
-    return _result("orders", len(expected), mismatches, note)
+    notes = (
+        [f"amounts not compared, changed after the cut-off for a person: {', '.join(held)}"] if held else []
+    )
+    notes += _rounding_note(expected, found)
+    return _result("orders", len(expected), mismatches, "; ".join(notes))
+
+
+def _rounding_note(
+    expected: Sequence[ExpectedOrder], found: Mapping[str, Sequence[ErpOrderFact]]
+) -> list[str]:
+    """The orders whose tax the ERP's own line rounding moved (within its allowance), and by how much."""
+    moved = [_rounded(order, found.get(order.name, ())) for order in expected if not order.held_for_person]
+    pennies = [value for value in moved if value is not None]
+    if not pennies:
+        return []
+    total = _money(sum(pennies, Decimal(0)))
+    return [f"{len(pennies)} order(s) taxed with the ERP's own line rounding, {total} in all"]
+
+
+def _rounded(order: ExpectedOrder, erp: Sequence[ErpOrderFact]) -> Decimal | None:
+    """What the ERP's rounding moved this order's tax by, when it did and stayed within its allowance."""
+    if len(erp) != 1 or erp[0].tax is None or not _differs(erp[0].tax, order.tax):
+        return None
+    if _beyond(erp[0].tax, order.tax, erp[0].rounding_allowance):
+        return None
+    return erp[0].tax - order.tax
 
 
 def _order_mismatches(order: ExpectedOrder, erp: Sequence[ErpOrderFact]) -> list[Mismatch]:
@@ -146,7 +178,7 @@ def _order_mismatches(order: ExpectedOrder, erp: Sequence[ErpOrderFact]) -> list
     held = erp[0]
     if order.held_for_person:
         return []
-    tax_differs = held.tax is not None and _differs(held.tax, order.tax)
+    tax_differs = held.tax is not None and _beyond(held.tax, order.tax, held.rounding_allowance)
     if _differs(held.net, order.net) or tax_differs:
         erp_tax = "unknown" if held.tax is None else _money(held.tax)
         message = (
@@ -310,16 +342,29 @@ def snap_rate(net: Decimal, tax: Decimal, known: Iterable[Decimal]) -> Decimal:
     return implied.quantize(Decimal("0.001")).normalize()
 
 
-def check_tax(shopify: Mapping[TaxKey, Decimal], erp: Mapping[TaxKey, Decimal]) -> CheckpointResult:
+def check_tax(
+    shopify: Mapping[TaxKey, Decimal],
+    erp: Mapping[TaxKey, Decimal],
+    allowance: Mapping[TaxKey, Decimal] | None = None,
+) -> CheckpointResult:
+    """Tax per (country, rate), Shopify vs ERP; ``allowance`` is what the ERP's own line rounding may
+    put between them per bucket (the orders' allowances summed)."""
     mismatches: list[Mismatch] = []
+    allowed = allowance or {}
     for country, rate in sorted(set(shopify) | set(erp)):
         ours, theirs = shopify.get((country, rate), Decimal(0)), erp.get((country, rate), Decimal(0))
-        if _differs(ours, theirs):
+        if _beyond(ours, theirs, allowed.get((country, rate), Decimal(0))):
             label = f"{country or '??'} {rate * 100:g}%"
             message = f"tax at {label}: Shopify {_money(ours)}, ERP {_money(theirs)}"
             details = {"shopify": _money(ours), "erp": _money(theirs)}
             mismatches.append(Mismatch("tax", f"tax:{country}:{rate}", "different", message, details))
-    return _result("tax", len(set(shopify) | set(erp)), mismatches)
+    rounded = sum((erp.get(key, Decimal(0)) - shopify.get(key, Decimal(0)) for key in allowed), Decimal(0))
+    note = (
+        f"the ERP's own line rounding moved the tax by {_money(rounded)}"
+        if _differs(rounded, Decimal(0))
+        else ""
+    )
+    return _result("tax", len(set(shopify) | set(erp)), mismatches, note)
 
 
 # -- 6. stock ------------------------------------------------------------------------------------

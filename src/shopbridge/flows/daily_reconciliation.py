@@ -125,7 +125,7 @@ def _orders_and_tax(ctx: FlowContext, day: date) -> tuple[CheckpointResult, Chec
     orders_result = check_orders(found.expected, found.found)
     if found.erp_tax is None:
         return orders_result, not_checkable("tax", f"{ctx.erp.vendor}'s order read gives no tax")
-    return orders_result, check_tax(found.shopify_tax, found.erp_tax)
+    return orders_result, check_tax(found.shopify_tax, found.erp_tax, found.tax_allowance)
 
 
 def _problem(shop: str, day: date, mismatch: Mismatch) -> ProblemReport:

@@ -19,7 +19,7 @@ A side that cannot answer gives ``None`` and its checkpoint is "not checkable", 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -67,6 +67,7 @@ class OrderFacts:
     found: dict[str, list[ErpOrderFact]]
     shopify_tax: dict[TaxKey, Decimal]
     erp_tax: dict[TaxKey, Decimal] | None  # None: the ERP's read gives no tax (not checkable)
+    tax_allowance: dict[TaxKey, Decimal] = field(default_factory=dict)  # the ERP's own line rounding
 
 
 def shopify_orders(ctx: FlowContext, day: date) -> list[Order] | None:
@@ -101,7 +102,8 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
         found = held.get(order.name, [])
         if not found:
             continue  # the orders checkpoint's finding; tax compares the orders both sides hold
-        facts.found[order.name] = [_fact(h) for h in found]
+        allowance = _rounding_allowance(order, found[0])
+        facts.found[order.name] = [_fact(h, allowance) for h in found]
         if for_person:
             continue  # the ERP differs until a person carries the change: its problem is open
         country = _country(order)
@@ -113,12 +115,15 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
             # rounding line (Tryton's, Sage's) and the shipping's tax fall in that rate's bucket.
             charged = sum((t.amount.amount for t in _taxes(order)), Decimal(0))
             shopify_parts.append((country, one_rate, charged))
+            key = (country, one_rate)
+            facts.tax_allowance[key] = facts.tax_allowance.get(key, Decimal(0)) + allowance
             if erp_parts is not None and found[0].tax is not None:
                 erp_parts.append((country, one_rate, found[0].tax.amount))
             continue
         shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
         if erp_parts is not None and erp_lines is not None:
             erp_parts += erp_lines
+            _allow_per_line(facts.tax_allowance, erp_lines, found[0])
         else:
             erp_parts = None
     facts.shopify_tax.update(tax_buckets(shopify_parts))
@@ -201,9 +206,27 @@ def _kits(orders: list[Order], rules: OrderRules, ctx: FlowContext) -> dict[str,
     return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
 
 
-def _fact(held: HeldOrder) -> ErpOrderFact:
+def _fact(held: HeldOrder, allowance: Decimal) -> ErpOrderFact:
     tax = None if held.tax is None else held.tax.amount
-    return ErpOrderFact(held.reference, held.number, held.net.amount, tax)
+    return ErpOrderFact(held.reference, held.number, held.net.amount, tax, allowance)
+
+
+def _allow_per_line(
+    allowance: dict[TaxKey, Decimal], lines: list[tuple[str, Decimal, Decimal]], held: HeldOrder
+) -> None:
+    """A penny in each goods line's bucket where the ERP rounds each line's tax itself."""
+    for country, rate, _tax in lines if held.tax_per_line else ():
+        key = (country, rate.normalize())
+        allowance[key] = allowance.get(key, Decimal(0)) + Decimal("0.01")
+
+
+def _rounding_allowance(order: Order, held: HeldOrder) -> Decimal:
+    """A penny a taxed line (goods and shipping) where the ERP taxes line by line with no rounding
+    line to carry Shopify's figure (``HeldOrder.tax_per_line``); nothing elsewhere."""
+    if not held.tax_per_line:
+        return Decimal(0)
+    taxed = [ln for ln in _live(order) if ln.tax_lines] + [s for s in order.shipping_lines if s.tax_lines]
+    return Decimal("0.01") * len(taxed)
 
 
 def _goods_parts(

@@ -322,3 +322,6 @@ class HeldOrder:
     net: Money
     tax: Money | None
     goods: tuple[SalesOrderLine, ...] = ()
+    # The ERP works the tax out itself, line by line, from the net prices posted (SYSPRO), and no
+    # rounding line can carry Shopify's figure: each taxed line may be a penny off Shopify's.
+    tax_per_line: bool = False

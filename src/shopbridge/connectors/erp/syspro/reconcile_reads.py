@@ -153,7 +153,8 @@ def held_order(query: Query, reference: str, number: str, currency: str) -> Held
         replace(line, tax=Money.of(per_line.get(line_number, Decimal(0)), currency))
         for line, line_number in zip(goods, numbers, strict=True)
     )
-    return HeldOrder(reference, number, Money.of(net, currency), Money.of(whole, currency), taxed)
+    tax = Money.of(whole, currency)
+    return HeldOrder(reference, number, Money.of(net, currency), tax, taxed, tax_per_line=True)
 
 
 def held_credit_note(query: Query, refund: str, number: str, currency: str) -> HeldCreditNote:
