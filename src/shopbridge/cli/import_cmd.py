@@ -81,10 +81,17 @@ def _link(services: Services, shop: str, since: datetime) -> order_import.Import
     for page in shopify.orders_since(since):
         headers += page
     uow = StoreUnitOfWork(services.store, services.clock)
+    settings = services.settings.shop_by_name(shop)
+    prefix = settings.order_reference_prefix if settings is not None else ""
     with _progress() as progress:
         task = progress.add_task(f"linking {shop}'s orders", total=len(headers))
         return order_import.link_orders(
-            shop, headers, services.erp, uow, advance=lambda n: progress.advance(task, n)
+            shop,
+            headers,
+            services.erp,
+            uow,
+            advance=lambda n: progress.advance(task, n),
+            reference_prefix=prefix,
         )
 
 

@@ -17,6 +17,7 @@ from shopbridge.config.alerts import AlertSettings
 from shopbridge.config.catalogue import CatalogueSettings, OwnershipSettings
 from shopbridge.config.erp import ErpSettings
 from shopbridge.config.golive import DryRunSettings, GoLiveSettings
+from shopbridge.config.order_names import colliding_order_references
 from shopbridge.config.secrets import SecretRef
 
 SHOPIFY_API_VERSION = "2026-07"
@@ -180,6 +181,18 @@ class ShopSettings(_Strict):
         default_factory=list,
         description="Shopify locations (numeric id or GID) whose returned items go back on sale: "
         "a refund restocked there (restock type RETURN) restocks the ERP, or raises a restock task",
+    )
+    order_reference_prefix: str = Field(
+        default="",
+        max_length=10,
+        pattern=r"^[A-Za-z0-9#_./-]*$",
+        description="put before the Shopify order name in the ERP order's reference (e.g. 'EU-'); "
+        "stores sharing the ERP need distinct ones unless order_names_distinct",
+    )
+    order_names_distinct: bool = Field(
+        default=False,
+        description="this store's order names (its prefix/suffix in Shopify's order settings) never equal "
+        "another configured store's, so it may share the ERP with the same order_reference_prefix",
     )
 
     @field_validator("accounts")
@@ -369,6 +382,13 @@ class Settings(_Strict):
             raise ValueError("two [[shops]] share a name; give each store its own name")
         if len(set(domains)) != len(domains):
             raise ValueError("two [[shops]] share a domain; each store appears once")
+        return self
+
+    @model_validator(mode="after")
+    def _order_references_distinct(self) -> Settings:
+        clash = colliding_order_references(self.shops)
+        if clash is not None:
+            raise ValueError(clash)
         return self
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ from datetime import date, datetime
 
 from shopbridge.domain.money import Money, total
 from shopbridge.domain.order_mapping import bundle_shares
+from shopbridge.domain.order_reference import erp_reference
 from shopbridge.domain.records import (
     BundleComponent,
     CreditNote,
@@ -67,6 +68,7 @@ class RefundRules:
     saleable_return_locations: frozenset[str] = frozenset()  # numeric ids or GIDs
     warehouses: Mapping[str, str] = field(default_factory=dict)  # Shopify location -> ERP warehouse
     default_warehouse: str = ""  # where units go when neither the location nor the ERP order says
+    order_reference_prefix: str = ""  # the store's, before the order name in the ERP reference
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def map_refund(
     adjustment = refund_total(refund) - itemised - adjustment_tax
     note = CreditNote(
         refund_reference=refund.shopify_id,
-        order_reference=refund.order_name,
+        order_reference=erp_reference(rules.order_reference_prefix, refund.order_name),
         currency=refund.currency,
         lines=lines,
         shipping=None if shipping_net.is_zero() and shipping_tax.is_zero() else shipping_net,

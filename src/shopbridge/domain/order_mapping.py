@@ -18,6 +18,7 @@ from types import MappingProxyType
 
 from shopbridge.domain.money import Money, total
 from shopbridge.domain.order_money import Part, apportion_last, exact_parts, line_net, shipping_net
+from shopbridge.domain.order_reference import erp_reference
 from shopbridge.domain.order_rules import (
     OrderRules,
     OrderUnmappable,
@@ -104,7 +105,7 @@ def map_order(
     )
     shipping = _shipping(order, rules, trail)
     request = SalesOrderRequest(
-        reference=order.name,
+        reference=erp_reference(rules.reference_prefix, order.name),
         customer_account=customer_account,
         currency=order.currency,
         order_date=order.created_at.date(),
@@ -147,12 +148,15 @@ def as_sold(line: OrderLine) -> OrderLine:
 
 def _check_order(order: Order, rules: OrderRules) -> None:
     limit = min(rules.limits.reference or 30, 30)  # 30: the longest reference any ERP we serve takes
-    if len(order.name) > limit:
+    reference = erp_reference(rules.reference_prefix, order.name)
+    if len(reference) > limit:
         raise OrderUnmappable(
             order.name,
             "reference_too_long",
-            f"the order name {order.name!r} is longer than the ERP's {limit}-character reference",
-            "shorten the order name prefix or suffix in Shopify's order settings",
+            f"the ERP reference {reference!r} (order_reference_prefix and order name) is longer than the "
+            f"ERP's {limit}-character reference",
+            "shorten the order name prefix or suffix in Shopify's order settings, or the store's "
+            "order_reference_prefix",
         )
     if rules.ledger_currencies is not None and order.currency not in rules.ledger_currencies:
         raise OrderUnmappable(

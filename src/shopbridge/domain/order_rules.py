@@ -55,6 +55,7 @@ class OrderRules:
     ledger_currencies: frozenset[str] | None = None  # None = not checked
     gift_card_sku: str = ""  # "" = orders selling gift cards are refused
     limits: FieldLimits = field(default_factory=FieldLimits)
+    reference_prefix: str = ""  # before the order name in the ERP reference (domain/order_reference)
 
     def __post_init__(self) -> None:
         if self.trigger not in ("paid", "authorized"):

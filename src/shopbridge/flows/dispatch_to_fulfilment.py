@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from shopbridge.config import ShopSettings
 from shopbridge.domain.fulfilment import (
     BundleProgress,
     FulfilmentPlan,
@@ -37,6 +38,7 @@ from shopbridge.domain.fulfilment import (
     find_created,
     plan_fulfilment,
 )
+from shopbridge.domain.order_reference import order_name_of
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import BundleComponent, Dispatch, DispatchLine
@@ -130,7 +132,7 @@ def handle(job: Job, ctx: FlowContext) -> None:
     dispatch = _dispatch_of(job.payload)
     with ctx.uow.begin() as tx:
         linked = tx.linked_shopify_id(LINK, ctx.shop.name, dispatch.erp_id)
-        sync = tx.order_sync_named(ctx.shop.name, dispatch.order_reference)
+        sync = _order_of(tx, ctx.shop, dispatch.order_reference)
         elsewhere = sync is None and _in_another_shop(tx, ctx, dispatch.order_reference)
     if linked is not None or elsewhere:
         return  # done before, or the order belongs to another shop's sweep
@@ -148,10 +150,14 @@ def handle(job: Job, ctx: FlowContext) -> None:
     _record(ctx, dispatch, sync, plan, fulfilment_id, after_timeout=False)
 
 
-def _in_another_shop(tx: Transaction, ctx: FlowContext, name: str) -> bool:
-    return any(
-        tx.order_sync_named(shop.name, name) is not None for shop in ctx.settings.shops if shop != ctx.shop
-    )
+def _order_of(tx: Transaction, shop: ShopSettings, reference: str) -> OrderSync | None:
+    """The shop's order behind an ERP reference: the shop's prefix, then its Shopify order name."""
+    name = order_name_of(shop.order_reference_prefix, reference)
+    return tx.order_sync_named(shop.name, name) if name is not None else None
+
+
+def _in_another_shop(tx: Transaction, ctx: FlowContext, reference: str) -> bool:
+    return any(_order_of(tx, shop, reference) is not None for shop in ctx.settings.shops if shop != ctx.shop)
 
 
 def _state(ctx: FlowContext, sync: OrderSync) -> OrderFulfilments:

@@ -37,6 +37,7 @@ def rules_for(settings: Settings, shop: ShopSettings) -> OrderRules:
         bundles={sku: _components(parts) for sku, parts in settings.bundles.items()},
         ledger_currencies=frozenset(shop.accounts) if shop.accounts else None,
         gift_card_sku=shop.gift_card_sku,
+        reference_prefix=shop.order_reference_prefix,
     )
 
 

@@ -18,6 +18,7 @@ from dataclasses import replace
 from typing import Any
 
 from shopbridge.domain.money import Money, total
+from shopbridge.domain.order_reference import erp_reference
 from shopbridge.domain.order_sync import (
     NextStep,
     OrderSync,
@@ -210,7 +211,8 @@ def _cancel(
     assert sync is not None
     if _after_cutoff(order, sync, step, rules, ctx, Capability.CANCEL_SALES_ORDER):
         return
-    ctx.erp.cancel_sales_order(order.name, reason="cancelled in Shopify")
+    reference = erp_reference(rules.reference_prefix, order.name)
+    ctx.erp.cancel_sales_order(reference, reason="cancelled in Shopify")
     _save(ctx, sync.moved(status=SyncStatus.CANCELLED), "cancelled", {"erp_number": sync.erp_number})
 
 
@@ -360,7 +362,7 @@ def _after_cutoff(
             ctx,
         )
         return True
-    erp_order = ctx.erp.find_sales_order(order.name)
+    erp_order = ctx.erp.find_sales_order(erp_reference(rules.reference_prefix, order.name))
     why = cutoff_passed(
         cutoff_of(ctx.shop),
         erp_status=erp_order.status if erp_order else None,

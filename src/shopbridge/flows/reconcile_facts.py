@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from shopbridge.domain.order_mapping import as_sold
+from shopbridge.domain.order_reference import erp_reference, order_name_of
 from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.orders import OrderRules, OrderUnmappable, map_order, qualify
 from shopbridge.domain.reconciliation import (
@@ -90,7 +91,8 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
     rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
     statuses = _sync_statuses(ctx, orders)
     qualifying = [o for o in orders if qualify(o, rules).qualifies or statuses.get(o.shopify_id) in _IN_ERP]
-    held = _orders_held(ctx.erp, [order.name for order in qualifying])
+    references = {o.name: erp_reference(rules.reference_prefix, o.name) for o in qualifying}
+    held = _orders_held(ctx.erp, list(references.values()))
     kits = _kits(qualifying, rules, ctx)
     facts = OrderFacts([], {}, {}, {})
     shopify_parts: list[tuple[str, Decimal, Decimal]] = []
@@ -99,7 +101,7 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
         expected, skus = _expected(order, rules, kits)
         for_person = statuses.get(order.shopify_id) is SyncStatus.MANUAL
         facts.expected.append(replace(expected, held_for_person=for_person))
-        found = held.get(order.name, [])
+        found = held.get(references[order.name], [])
         if not found:
             continue  # the orders checkpoint's finding; tax compares the orders both sides hold
         allowance = _rounding_allowance(order, found[0])
@@ -249,7 +251,10 @@ def refund_facts(ctx: FlowContext, day: date) -> list[RefundFact] | None:
     if not isinstance(ctx.erp, ErpReconcileReads):
         return None
     refunds = _creditable_refunds(ctx, day)
-    notes = _credit_notes_held(ctx.erp, [(r.shopify_id, r.order_name) for r in refunds])
+    prefix = ctx.shop.order_reference_prefix
+    notes = _credit_notes_held(
+        ctx.erp, [(r.shopify_id, erp_reference(prefix, r.order_name)) for r in refunds]
+    )
     facts: list[RefundFact] = []
     for refund in refunds:
         value = refund.total.amount if refund.total is not None else _parts(refund)
@@ -328,7 +333,8 @@ def _dispatches(ctx: FlowContext) -> Iterator[Dispatch]:
 def _dispatch_fact(ctx: FlowContext, dispatch: Dispatch) -> DispatchFact:
     with ctx.uow.begin() as tx:
         fulfilment = tx.linked_shopify_id(FULFILMENT_LINK, ctx.shop.name, dispatch.erp_id)
-        sync = tx.order_sync_named(ctx.shop.name, dispatch.order_reference)
+        name = order_name_of(ctx.shop.order_reference_prefix, dispatch.order_reference)
+        sync = tx.order_sync_named(ctx.shop.name, name) if name is not None else None
     if fulfilment is not None and fulfilment.startswith(NO_FULFILMENT):
         return DispatchFact(dispatch.erp_id, dispatch.order_reference, True)
     if fulfilment is None or sync is None:

@@ -44,6 +44,7 @@ from shopbridge.domain.credit_notes import (
     part_of_cancel,
     restock_rows,
 )
+from shopbridge.domain.order_reference import erp_reference
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import BundleComponent, CreditNote, Order, Refund
@@ -158,7 +159,7 @@ def _erp_restocks(ctx: FlowContext) -> bool:
 
 
 def _mapped(refund: Refund, ctx: FlowContext) -> MappedRefund:
-    erp_order = ctx.erp.find_sales_order(refund.order_name)
+    erp_order = ctx.erp.find_sales_order(erp_reference(ctx.shop.order_reference_prefix, refund.order_name))
     if erp_order is None:
         raise NeedsPerson(
             f"refund {refund.shopify_id}: the ERP has no order {refund.order_name} to credit, "
@@ -176,6 +177,7 @@ def _rules(refund: Refund, ctx: FlowContext) -> RefundRules:
         saleable_return_locations=frozenset(ctx.shop.saleable_return_locations),
         warehouses=order_rules.warehouses,
         default_warehouse=order_rules.default_warehouse,
+        order_reference_prefix=order_rules.reference_prefix,
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from shopbridge.domain.order_reference import erp_reference
 from shopbridge.ports.erp import ErpPort
 from shopbridge.ports.shopify import OrderHeader
 from shopbridge.ports.store import UnitOfWork
@@ -56,22 +57,28 @@ def link_orders(
     uow: UnitOfWork,
     *,
     advance: Callable[[int], None] = lambda n: None,
+    reference_prefix: str = "",
 ) -> ImportReport:
-    """Link every order the ERP already has; list the ones it lacks in ``report.missing``."""
+    """Link every order the ERP already has; list the ones it lacks in ``report.missing``.
+
+    ``reference_prefix`` is the shop's ``order_reference_prefix``: the ERP knows the order by it
+    and the order name (``domain/order_reference.py``)."""
     report = ImportReport(shop)
     for order in orders:
         report.orders += 1
-        _link_one(shop, order, erp, uow, report)
+        _link_one(shop, order, erp, uow, report, reference_prefix)
         advance(1)
     return report
 
 
-def _link_one(shop: str, order: OrderHeader, erp: ErpPort, uow: UnitOfWork, report: ImportReport) -> None:
+def _link_one(
+    shop: str, order: OrderHeader, erp: ErpPort, uow: UnitOfWork, report: ImportReport, prefix: str
+) -> None:
     with uow.begin() as tx:
         if tx.find_link(ORDER_ENTITY, shop, order.shopify_id) is not None:
             report.already_linked += 1
             return
-    erp_order = erp.find_sales_order(order.name)
+    erp_order = erp.find_sales_order(erp_reference(prefix, order.name))
     if erp_order is None:
         report.missing.append(order)
         return
