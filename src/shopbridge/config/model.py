@@ -17,7 +17,7 @@ from shopbridge.config.alerts import AlertSettings
 from shopbridge.config.catalogue import CatalogueSettings, OwnershipSettings
 from shopbridge.config.erp import ErpSettings
 from shopbridge.config.golive import DryRunSettings, GoLiveSettings
-from shopbridge.config.order_names import colliding_order_references
+from shopbridge.config.order_names import check_order_references
 from shopbridge.config.secrets import SecretRef
 
 SHOPIFY_API_VERSION = "2026-07"
@@ -386,9 +386,8 @@ class Settings(_Strict):
 
     @model_validator(mode="after")
     def _order_references_distinct(self) -> Settings:
-        clash = colliding_order_references(self.shops)
-        if clash is not None:
-            raise ValueError(clash)
+        if self.erp is not None:  # the stores share this one ERP; raises ConfigurationError
+            check_order_references(self.shops)
         return self
 
     @model_validator(mode="after")

@@ -6,7 +6,8 @@ is changed in Shopify, so two stores with the same ``order_reference_prefix`` wo
 ``#1001``: the second would be taken for a duplicate of the first, or linked to the first store's
 ERP order (its dispatches, refunds and reconciliation with it). That is refused at start-up, unless
 one of the two stores says explicitly (``order_names_distinct = true``) that its Shopify order names
-already differ from every other store's.
+already differ from every other store's. A configuration with no ``[erp]`` yet posts nowhere and is
+not checked until one is added (``shopbridge connect`` writes it, and the file is validated again).
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from collections.abc import Sequence
 from itertools import combinations
 from typing import Protocol
 
-__all__ = ["colliding_order_references"]
+from shopbridge.errors import ConfigurationError
+
+__all__ = ["check_order_references"]
 
 
 class _Store(Protocol):
@@ -27,21 +30,22 @@ class _Store(Protocol):
     def order_names_distinct(self) -> bool: ...
 
 
-def colliding_order_references(shops: Sequence[_Store]) -> str | None:
-    """Why two of these stores could post the same ERP reference, with the fix; ``None`` if none can."""
+def check_order_references(shops: Sequence[_Store]) -> None:
+    """Raise :class:`ConfigurationError` naming two stores that could post the same ERP reference."""
     for first, second in combinations(shops, 2):
         if _may_collide(first, second):
             prefix = first.order_reference_prefix
             shown = f"the same order_reference_prefix {prefix!r}" if prefix else "no order_reference_prefix"
-            return (
-                f"shops {first.name!r} and {second.name!r} post into the one ERP with {shown}: both stores "
-                "count their orders from #1001, so the ERP would take the second store's order for the "
-                "first's. Fix: give each store its own [[shops]] order_reference_prefix (e.g. "
-                f"{_example(first.name)!r} and {_example(second.name)!r}), or, if the stores' order-name "
-                "prefixes in Shopify's order settings already differ, set order_names_distinct = true "
-                "on the store whose names differ"
+            raise ConfigurationError(
+                f"shops {first.name!r} and {second.name!r} post into the one ERP with {shown}: both "
+                "stores count their orders from #1001, so the ERP would take one store's order for the "
+                "other's (a duplicate, or dispatches and refunds linked to the wrong store)",
+                key="shops.order_reference_prefix",
+                fix=f"give each store its own order_reference_prefix (e.g. {_example(first.name)!r} for "
+                f"{first.name!r} and {_example(second.name)!r} for {second.name!r}); or, if the stores' "
+                "order-name prefixes in Shopify's order settings already differ, set "
+                "order_names_distinct = true on the store whose names differ",
             )
-    return None
 
 
 def _may_collide(first: _Store, second: _Store) -> bool:
