@@ -36,7 +36,10 @@ def test_a_second_shops_payout_sweep_runs_with_its_own_client(
         monkeypatch.setenv(name, f"{name.lower()}-value")
     settings = parse_settings(
         {
-            "shops": [shop("uk"), {**shop("eu"), "restore_rate": 1000.0}],  # eu is on Shopify Plus
+            "shops": [
+                shop("uk"),
+                {**shop("eu"), "restore_rate": 1000.0, "order_reference_prefix": "EU-"},  # eu: Shopify Plus
+            ],
             "schedules": {"order_sweep": 0, "alerts": 0},  # only the flow's sweep here
             "erp": {
                 "vendor": "tryton",

@@ -124,3 +124,4 @@ vendor = "sage200"
     assert 'webhook_secrets = [{ env = "SECRET" }]' in block and '"gid://shopify/Location/1" = "WH"' in block
     assert "[erp]" not in block
     assert FIRST_ORDER_NUMBER > 10_000  # far from store A's #1001...: distinct ERP references
+    assert "order_names_distinct = true" in block  # says so, or the two stores refuse to start

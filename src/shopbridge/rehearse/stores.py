@@ -13,8 +13,9 @@ used and their share of the store's plan, and the ground truth (orders lost, ord
 the fairness: how many of A's order jobs were still to finish when B's last one was done.
 
 Store B numbers its orders from :data:`FIRST_ORDER_NUMBER`: the ERP knows an order by its Shopify name,
-and two stores that both count from #1001 would give one ERP the same reference twice (a real
-installation gives its stores distinct order-name prefixes for the same reason).
+and two stores that both count from #1001 would give one ERP the same reference twice. B's entry
+says so with ``order_names_distinct = true`` (a real installation gives each store its own
+``order_reference_prefix``, or distinct order-name prefixes in Shopify and that flag).
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ def store_b_block(config: str, admin_url: str) -> str:
     block = found.group(0)
     for key, value in (("name", STORE_B), ("domain", STORE_B_DOMAIN), ("admin_url", admin_url)):
         block = re.sub(rf'^{key} = "[^"]*"', f'{key} = "{value}"', block, count=1, flags=re.MULTILINE)
+    # B's names (#50001 on) never equal A's: say so, or the two stores on one ERP refuse to start
+    block = re.sub(r'^(name = "[^"]*")$', r"\1\norder_names_distinct = true", block, count=1, flags=re.M)
     block = re.sub(
         r"^access_token = \{[^}]*\}",
         f'access_token = {{ env = "{ENV_STORE_B_TOKEN}" }}',
