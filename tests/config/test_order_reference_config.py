@@ -58,7 +58,8 @@ def test_stores_sharing_the_erp_need_distinct_references(
     first, second, why = clash
     assert f"shops {first!r} and {second!r}" in message and why in message
     assert caught.value.key == "shops.order_reference_prefix"
-    assert "order_names_distinct = true" in message and f"{first.upper()}-" in message  # the fix
+    assert "order_names_distinct = true" in message  # the fix, either way
+    assert f"give {second!r} its own order_reference_prefix" in message and f"{second.upper()}-" in message
 
 
 def test_without_an_erp_yet_two_stores_are_not_checked() -> None:

@@ -187,7 +187,8 @@ class ShopSettings(_Strict):
         max_length=10,
         pattern=r"^[A-Za-z0-9#_./-]*$",
         description="put before the Shopify order name in the ERP order's reference (e.g. 'EU-'); "
-        "stores sharing the ERP need distinct ones unless order_names_distinct",
+        "stores sharing the ERP need distinct ones unless order_names_distinct. Set it before the store "
+        "goes live: orders posted under another prefix are no longer found (amend, cancel, dispatch, refund)",
     )
     order_names_distinct: bool = Field(
         default=False,

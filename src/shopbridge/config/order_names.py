@@ -41,9 +41,10 @@ def check_order_references(shops: Sequence[_Store]) -> None:
                 "stores count their orders from #1001, so the ERP would take one store's order for the "
                 "other's (a duplicate, or dispatches and refunds linked to the wrong store)",
                 key="shops.order_reference_prefix",
-                fix=f"give each store its own order_reference_prefix (e.g. {_example(first.name)!r} for "
-                f"{first.name!r} and {_example(second.name)!r} for {second.name!r}); or, if the stores' "
-                "order-name prefixes in Shopify's order settings already differ, set "
+                fix=f"give {second.name!r} its own order_reference_prefix (e.g. "
+                f"order_reference_prefix = {_example(second.name)!r}; leave a store that is already live "
+                "as it is: a new prefix would lose the ERP orders it posted under the old one); or, if "
+                "the stores' order-name prefixes in Shopify's order settings already differ, set "
                 "order_names_distinct = true on the store whose names differ",
             )
 
