@@ -9,7 +9,7 @@ import pytest
 
 from shopbridge.domain.credit_notes import RefundRules, map_refund
 from shopbridge.domain.money import Money
-from shopbridge.domain.order_reference import erp_reference, order_name_of
+from shopbridge.domain.order_reference import erp_reference, is_stores, order_name_of
 from shopbridge.domain.orders import FieldLimits, MappedOrder, OrderRules, OrderUnmappable, map_order
 from shopbridge.domain.records import Order, OrderLine, Refund, RefundLine, RestockType, SalesOrderLine
 
@@ -73,3 +73,19 @@ def test_a_credit_note_is_against_the_prefixed_reference() -> None:
     note = map_refund(refund, sold, RefundRules(order_reference_prefix="EU-")).note
     assert (note.order_reference, note.total.amount) == ("EU-#1001", Decimal("12.00"))
     assert map_refund(refund, sold, RefundRules()).note.order_reference == "#1001"
+
+
+@pytest.mark.parametrize(
+    ("prefix", "others", "reference", "mine"),
+    [
+        ("EU-", ["UK-"], "EU-#1001", True),
+        ("EU-", ["UK-"], "UK-#1001", False),
+        ("", ["EU-"], "#1001", True),  # the store kept the bare name when the second came
+        ("", ["EU-"], "EU-#1001", False),  # the prefixed store's, not the bare one's
+        ("", [""], "#1001", True),  # two bare stores (order_names_distinct): both may claim it
+    ],
+)
+def test_a_reference_is_a_stores_unless_a_longer_prefix_of_another_claims_it(
+    prefix: str, others: list[str], reference: str, mine: bool
+) -> None:
+    assert is_stores(prefix, others, reference) is mine

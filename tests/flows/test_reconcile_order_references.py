@@ -53,3 +53,26 @@ def test_the_orders_checkpoint_looks_up_the_stores_prefixed_reference(
     report = flow.reconcile_day(ctx, date(2025, 12, 31))
     orders = {c.name: c for c in report.checkpoints}["orders"]
     assert [(m.key, m.what) for m in orders.mismatches] == found
+
+
+def test_the_fulfilments_checkpoint_leaves_another_stores_dispatches_out(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = _paid_order_with_shipping()
+    ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
+    ctx = replace(ctx, shop=ctx.shop.model_copy(update={"order_reference_prefix": "EU-"}))
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.now = lambda: order.created_at
+    erp.add_item("MUG", price=Decimal("10.00"))
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    for reference in ("EU-#1001", "UK-#1001"):  # UK-: the other store's, dispatched the same day
+        erp.create_sales_order(replace(request, reference=reference))
+        erp.dispatch(reference, carrier="DPD", tracking=f"TRK-{reference}")
+    report = flow.reconcile_day(ctx, date(2025, 12, 31))
+    fulfilments = {c.name: c for c in report.checkpoints}["fulfilments"]
+    assert fulfilments.checked == 1  # EU-#1001's only (no fulfilment was made for it here)
+    assert [m.message for m in fulfilments.mismatches] == [
+        "ERP dispatch DSP00001 of EU-#1001 has no fulfilment in Shopify"
+    ]

@@ -8,7 +8,9 @@ reference goes through here, so the prefix is never forgotten on one path.
 
 from __future__ import annotations
 
-__all__ = ["erp_reference", "order_name_of"]
+from collections.abc import Iterable
+
+__all__ = ["erp_reference", "is_stores", "order_name_of"]
 
 
 def erp_reference(prefix: str, order_name: str) -> str:
@@ -21,3 +23,12 @@ def order_name_of(prefix: str, reference: str) -> str | None:
     if not reference.startswith(prefix):
         return None
     return reference[len(prefix) :]
+
+
+def is_stores(prefix: str, other_prefixes: Iterable[str], reference: str) -> bool:
+    """Whether an ERP reference can be this store's: it starts with the store's prefix and not with a
+    longer prefix of another store's (a store with no prefix shares the ERP with prefixed ones).
+    Stores that share a prefix (``order_names_distinct``) cannot be told apart here: both say yes."""
+    if not reference.startswith(prefix):
+        return False
+    return not any(len(other) > len(prefix) and reference.startswith(other) for other in other_prefixes)

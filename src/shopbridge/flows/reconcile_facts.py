@@ -22,9 +22,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 
 from shopbridge.domain.order_mapping import as_sold
-from shopbridge.domain.order_reference import erp_reference, order_name_of
+from shopbridge.domain.order_reference import erp_reference, is_stores, order_name_of
 from shopbridge.domain.order_sync import SyncStatus
 from shopbridge.domain.orders import OrderRules, OrderUnmappable, map_order, qualify
 from shopbridge.domain.reconciliation import (
@@ -316,7 +317,13 @@ def _parts(refund: Refund) -> Decimal:
 def dispatch_facts(ctx: FlowContext, day: date) -> list[DispatchFact]:
     """The ERP's dispatches of the day, each with whether Shopify holds its (live) fulfilment."""
     start, end = day_bounds(day)
-    return [_dispatch_fact(ctx, d) for d in _dispatches(ctx) if start <= d.dispatched_at < end]
+    others = [shop.order_reference_prefix for shop in ctx.settings.shops if shop.name != ctx.shop.name]
+    mine = partial(is_stores, ctx.shop.order_reference_prefix, others)  # not another store's dispatch
+    return [
+        _dispatch_fact(ctx, d)
+        for d in _dispatches(ctx)
+        if start <= d.dispatched_at < end and mine(d.order_reference)
+    ]
 
 
 def _dispatches(ctx: FlowContext) -> Iterator[Dispatch]:
