@@ -6,8 +6,9 @@ takes the one step that brings the ERP in line (``domain/order_sync.py``): wait,
 cancel, or tell operations that the cut-off has passed. The rules it applies (qualifying, mapping,
 bundles, exact money) are pure functions in ``domain/orders.py``.
 
-**Exactly once.** The ERP order carries the Shopify order name as its reference, and the adapter looks
-it up before every create (``ErpPort.create_sales_order``); jobs of one order never run at once. So a
+**Exactly once.** The ERP order carries the Shopify order name as its reference (after the store's
+``order_reference_prefix``: ``domain/order_reference.py``), and the adapter looks it up before every
+create (``ErpPort.create_sales_order``); jobs of one order never run at once. So a
 redelivery, a retry after a timeout, a sweep racing a webhook or two workers give one ERP order.
 """
 
