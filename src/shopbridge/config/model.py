@@ -386,12 +386,6 @@ class Settings(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _order_references_distinct(self) -> Settings:
-        if self.erp is not None:  # the stores share this one ERP; raises ConfigurationError
-            check_order_references(self.shops)
-        return self
-
-    @model_validator(mode="after")
     def _erp_section_present(self) -> Settings:
         if self.erp is not None and getattr(self.erp, self.erp.vendor) is None:
             raise ValueError(
@@ -408,3 +402,9 @@ class Settings(_Strict):
     def lookups_for(self, shop: ShopSettings) -> LookupSettings:
         """A store's own lookup tables where it has them, else the installation's."""
         return shop.lookups if shop.lookups is not None else self.lookups
+
+    @model_validator(mode="after")
+    def _order_references_distinct(self) -> Settings:
+        if self.erp is not None:  # the stores share this one ERP; raises ConfigurationError
+            check_order_references(self.shops)
+        return self
