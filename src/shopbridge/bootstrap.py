@@ -85,7 +85,7 @@ class Services:
     @property
     def routes(self) -> dict[str, TopicRoute]:
         """The webhook topic table of the enabled flows."""
-        return routes_for(enabled_flows(self.settings))
+        return routes_for(enabled_flows(self.settings), several_shops=len(self.settings.shops) > 1)
 
     def flow_context(self, shop: str) -> FlowContext:
         """What a flow's handler gets for a job of ``shop`` (the first store when the job names none)."""

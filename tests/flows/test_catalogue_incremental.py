@@ -21,6 +21,7 @@ from shopbridge.domain.catalogue import CatalogueProduct, CatalogueVariant
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.store import Store
+from shopbridge.flows import stock_item_refresh
 from shopbridge.ports.shopify import ShopifyCatalogueChanges
 
 SWEEP_GAP = 600  # seconds between sweeps: more than the default change overlap (300)
@@ -244,3 +245,17 @@ def test_a_failed_sweep_reads_the_same_changes_again(
     sweep_later(harness)  # the change is older than this sweep's overlap: only the unmoved cursor finds it
     assert TEE in shop(harness).products_read[-1]
     assert {v.price for v in harness.shopify.products[TEE].variants} == {Decimal("10.00")}
+
+
+def stale_skus(harness: Harness) -> str | None:
+    with harness.context().uow.begin() as tx:
+        return tx.cursor(f"{stock_item_refresh.STALE}:uk")
+
+
+def test_the_changed_products_skus_are_marked_for_the_stock_sweep_to_read_again(harness: Harness) -> None:
+    harness.sweep()
+    assert stale_skus(harness) is None  # a whole read marks nothing: it would re-read every stock item
+    harness.clock.advance(SWEEP_GAP)
+    shop(harness).set_price(TEE, "18.00")  # a change in Shopify (a collection, a type: the same read)
+    harness.sweep()
+    assert stale_skus(harness) == '["TEE-M", "TEE-S"]'

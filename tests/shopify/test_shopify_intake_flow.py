@@ -32,13 +32,12 @@ def _later_flow(kind: str, *topics: str) -> Flow:
     return Flow(switch="refunds", kind=kind, handle=lambda job, ctx: None, topics=topics)
 
 
-# The order flow as built, plus stand-ins owning the other topics, so routing is tested for all.
+# The flows as built, plus stand-ins owning the other topics, so routing is tested for all.
 ROUTES = routes_for(
     [
         *FLOWS,
         _later_flow("shopify.fulfillment", "fulfillments/create", "fulfillments/update"),
         _later_flow("shopify.inventory_level", "inventory_levels/update"),
-        _later_flow("shopify.product", "products/update"),
         _later_flow("shopify.customer", "customers/create", "customers/update"),
         _later_flow("shopify.bulk_finished", "bulk_operations/finish"),
     ]
@@ -77,7 +76,6 @@ def all_jobs(store: Store) -> list[dict[str, Any]]:
             "shopify.inventory_level",
             "inventory:uk:5:9",
         ),
-        ("products/update", {"id": 11}, "shopify.product", "product:uk:11"),
         ("customers/create", {"id": 12}, "shopify.customer", "customer:uk:12"),
         (
             "bulk_operations/finish",
@@ -235,3 +233,65 @@ def test_a_batch_decides_as_if_the_deliveries_came_one_by_one(store: Store, fake
         assert set(intake.accept_batch(conn, batch, now=fake_clock.now(), routes=ROUTES)) == {
             Outcome.DUPLICATE
         }
+
+
+# -- topics that start a sweep: products/update and products/delete start the catalogue sweep ----
+
+
+def sweep_jobs(store: Store) -> list[tuple[str, str | None, str | None, str]]:
+    return [(j["kind"], j["entity_key"], j["dedup_key"], j["shop"]) for j in all_jobs(store)]
+
+
+@pytest.mark.parametrize("topic", ["products/update", "products/delete"])
+def test_a_product_topic_starts_the_catalogue_sweep_of_its_shop(
+    store: Store, fake_clock: FakeClock, topic: str
+) -> None:
+    assert deliver(store, fake_clock, topic, {"id": 11}, "ev-1", routes=TOPICS) == Outcome.ACCEPTED
+    assert sweep_jobs(store) == [("sweep.catalogue", None, "sweep.catalogue", "uk")]
+    assert all_jobs(store)[0]["payload"]["shopify_id"] == "gid://shopify/Product/11"
+
+
+def test_a_burst_of_product_webhooks_makes_one_sweep(store: Store, fake_clock: FakeClock) -> None:
+    for n in range(5):
+        topic = "products/delete" if n == 4 else "products/update"
+        assert deliver(store, fake_clock, topic, {"id": 20 + n}, f"ev-{n}", routes=TOPICS) == Outcome.ACCEPTED
+    assert sweep_jobs(store) == [("sweep.catalogue", None, "sweep.catalogue", "uk")]
+
+
+def test_a_product_webhook_adds_nothing_to_the_schedules_pending_sweep(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    from shopbridge.engine import queue
+
+    with store.begin() as conn:
+        queue.enqueue(
+            conn, "sweep.catalogue", {}, dedup_key="sweep.catalogue", shop="uk", now=fake_clock.now()
+        )
+    assert (
+        deliver(store, fake_clock, "products/update", {"id": 11}, "ev-1", routes=TOPICS) == Outcome.ACCEPTED
+    )
+    assert len(all_jobs(store)) == 1
+
+
+def test_a_product_webhook_after_the_sweep_finished_starts_another(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    assert (
+        deliver(store, fake_clock, "products/update", {"id": 11}, "ev-1", routes=TOPICS) == Outcome.ACCEPTED
+    )
+    with store.begin() as conn:
+        conn.execute(jobs.update().values(state="done"))
+    assert (
+        deliver(store, fake_clock, "products/update", {"id": 11}, "ev-2", routes=TOPICS) == Outcome.ACCEPTED
+    )
+    assert len(all_jobs(store)) == 2
+
+
+def test_with_several_shops_the_sweeps_key_names_the_shop_as_the_schedulers_does(
+    store: Store, fake_clock: FakeClock
+) -> None:
+    routes = routes_for(FLOWS, several_shops=True)
+    assert (
+        deliver(store, fake_clock, "products/update", {"id": 11}, "ev-1", routes=routes) == Outcome.ACCEPTED
+    )
+    assert sweep_jobs(store) == [("sweep.catalogue", None, "sweep.catalogue:uk", "uk")]

@@ -42,10 +42,10 @@ from shopbridge.domain.ownership import field_changes
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import Item
 from shopbridge.engine.job import Job
-from shopbridge.flows import catalogue_index, quarantine_release, stock_kits
+from shopbridge.flows import catalogue_index, quarantine_release, stock_item_refresh, stock_kits
 from shopbridge.flows.spec import Flow, FlowContext
 
-__all__ = ["FLOW", "KIND", "PRODUCT", "SKU"]
+__all__ = ["FLOW", "KIND", "PRODUCT", "SKU", "TOPICS"]
 
 SCHEDULE = "catalogue"
 KIND = f"sweep.{SCHEDULE}"
@@ -64,6 +64,8 @@ def handle(job: Job, ctx: FlowContext) -> None:
     _forget_deleted(read.gone, ctx)
     _flag_duplicates(ctx)
     _push_owned_fields(products, items, ctx)
+    if not read.whole:  # the changed products' collections and types: the stock sweep reads them again
+        stock_item_refresh.mark_stale(ctx, (sku for p in products for sku in p.skus))
     catalogue_index.finish(ctx, read)
 
 
@@ -276,4 +278,6 @@ def _trail(ctx: FlowContext, entity_id: str, step: str, detail: Mapping[str, Any
         tx.add_trail(ctx.shop.name, entity_id, step, detail)
 
 
-FLOW = Flow(switch="catalogue", kind=KIND, handle=handle, schedule=SCHEDULE)
+# A product changed or deleted in Shopify starts the sweep now (one per burst: intake/webhooks.py).
+TOPICS = ("products/update", "products/delete")
+FLOW = Flow(switch="catalogue", kind=KIND, handle=handle, schedule=SCHEDULE, topics=TOPICS)

@@ -34,7 +34,7 @@ from shopbridge.domain.stock_guard import DropVerdict, check_drop
 from shopbridge.domain.stock_homes import own_warehouses, pending_at_homes
 from shopbridge.engine.job import Job
 from shopbridge.errors import ConfigurationError, RetryLater
-from shopbridge.flows import stock_kits
+from shopbridge.flows import stock_item_refresh, stock_kits
 from shopbridge.flows.order_to_sales_order import KIND as ORDER_KIND
 from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.flows.stock_push import PushResult, push
@@ -89,11 +89,14 @@ def sweep(ctx: FlowContext, *, key: str, extra: Sequence[str] = ()) -> PushResul
     pending = _pending(ctx, rules, waiting)
     skus = {sku for sku, _warehouse in fresh} | pending.moved | set(extra) | _buffer_moved(ctx, rules)
     skus |= stock_kits.kits_moved(ctx, kits)
+    restyled, stale = stock_item_refresh.refresh(ctx, shopify)  # collections or type changed in Shopify
+    skus |= restyled
     skus |= bundles_containing(skus, rules.bundles)
     result = _compute_and_push(ctx, shopify, rules, skus, levels, pending.units, key=key)
     if result is not None:  # held: nothing kept, so the next sweep sees the same changes again
         _keep(ctx, fresh, cursor, pending)
         stock_kits.keep_pushed(ctx, kits)
+        stock_item_refresh.forget(ctx, stale)
     return result or PushResult()
 
 

@@ -18,6 +18,12 @@ the other finds the marker and enqueues nothing. So a webhook and a sweep of the
 one job, and a sweep re-reading its overlap window adds no work. Other topics are deduplicated on the
 event id.
 
+**Topics that start a sweep.** A topic owned by a scheduled flow (``products/update`` and
+``products/delete``: the catalogue sweep) enqueues that flow's sweep now, with the dedup key the
+scheduler gives it (``sweep.<name>``, per shop when there are several): a burst of webhooks makes one
+sweep, and a webhook arriving while a sweep is pending or running adds nothing. The sweep reads the
+truth by its own cursor, so the body only has to be readable.
+
 **Hot path.** Intake must store thousands of events a second. :func:`accept_batch` (the web layer's
 group commit) writes a whole batch with the engine's many-row writes (``engine/batch.py``): one
 statement each for the events, the order-version markers, the jobs and the status marks. Single rows
@@ -49,6 +55,7 @@ from shopbridge.engine.batch import (
     record_events,
 )
 from shopbridge.engine.problems import report_problem
+from shopbridge.engine.scheduler import sweep_dedup_key
 from shopbridge.flows import FLOWS, order_to_sales_order
 from shopbridge.flows.spec import Flow
 
@@ -91,6 +98,8 @@ class TopicRoute:
     entity: str
     id_field: str
     gid_kind: str
+    sweep: str = ""  # the schedule of the owning flow, when the topic starts its sweep
+    per_shop: bool = False  # several shops: the sweep's dedup key names the shop
 
 
 _ORDER = TopicEntity("order", "id", "Order")
@@ -115,18 +124,25 @@ TOPIC_ENTITIES: dict[str, TopicEntity] = {
     "companies/create": TopicEntity("company", "id", "Company"),
     "companies/update": TopicEntity("company", "id", "Company"),
     "bulk_operations/finish": TopicEntity("bulk", "admin_graphql_api_id", "BulkOperation"),
+    "products/delete": TopicEntity("product", "id", "Product"),
 }
 
 
-def routes_for(flows: Iterable[Flow]) -> dict[str, TopicRoute]:
-    """The topic table: each topic a flow owns, to that flow's job kind. Two owners is a wiring bug."""
+def routes_for(flows: Iterable[Flow], *, several_shops: bool = False) -> dict[str, TopicRoute]:
+    """The topic table: each topic a flow owns, to that flow's job kind. Two owners is a wiring bug.
+
+    A scheduled flow's topics start its sweep; ``several_shops`` says whether the scheduler keys each
+    shop's sweep apart (so a webhook's sweep and the schedule's share one dedup key).
+    """
     routes: dict[str, TopicRoute] = {}
     for flow in flows:
         for topic in flow.topics:
             if topic in routes:
                 raise ValueError(f"topic {topic} is owned by {routes[topic].kind} and {flow.kind}")
             entity = TOPIC_ENTITIES[topic]
-            routes[topic] = TopicRoute(flow.kind, entity.entity, entity.id_field, entity.gid_kind)
+            routes[topic] = TopicRoute(
+                flow.kind, entity.entity, entity.id_field, entity.gid_kind, flow.schedule, several_shops
+            )
     return routes
 
 
@@ -227,6 +243,9 @@ def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[EventKey, int]) 
         batch.outcomes[i] = Outcome.ACCEPTED
         entity_id = str(_entity_id(route, body)).rsplit("/", 1)[-1]
         payload = _webhook_payload(batch.deliveries[i], route, entity_id, event_row)
+        if route.sweep:
+            batch.jobs.append(_sweep_job(batch.deliveries[i], route, payload))
+            continue
         if route.kind != ORDER_KIND or not body.get("updated_at"):
             batch.jobs.append(_webhook_job(batch.deliveries[i], route, body, entity_id, payload))
             continue
@@ -350,6 +369,16 @@ def _webhook_job(
         payload=payload,
         entity_key=_entity_key(route, delivery.shop, entity_id, body),
         dedup_key=f"webhook:{delivery.shop}:{delivery.event_id}",
+        shop=delivery.shop,
+    )
+
+
+def _sweep_job(delivery: Delivery, route: TopicRoute, payload: dict[str, Any]) -> NewJob:
+    """The owning flow's sweep of the delivery's shop, deduplicated as the scheduler's own."""
+    return NewJob(
+        kind=route.kind,
+        payload=payload,
+        dedup_key=sweep_dedup_key(route.sweep, delivery.shop if route.per_shop else ""),
         shop=delivery.shop,
     )
 
