@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from shopbridge.connectors.shopify.pagination import iterate_connection
 from shopbridge.connectors.shopify.translate import gid
-from shopbridge.domain.price_lists import MAX_PER_CALL, FixedPrice, ShopifyPriceList
+from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.errors import BadInput, NeedsPerson
 
 __all__ = [
@@ -26,6 +26,13 @@ __all__ = [
     "update_fixed_prices",
     "variant_ids_by_sku",
 ]
+
+# company_locations asks for 253 points a company (the company 1, locations(first: 250) 2 + 250), and
+# nodes(ids:) is charged per id: three companies a read stay under the 1,000 points of one query.
+COMPANIES_PER_CALL = 3
+# price_lists asks for 254 points a price list (its node 1, the catalog 1, companyLocations 2 + 250 in
+# the CompanyLocationCatalog fragment): 2 + 3 x 254 = 764 points a page.
+PRICE_LISTS_PAGE = 3
 
 # Up to this many SKUs are searched one by one; more, and one walk over every variant is cheaper.
 SEARCH_EACH_UP_TO = 10
@@ -64,8 +71,8 @@ def _search_sku(client: _Client, sku: str) -> list[Any]:
 def company_location_ids(client: _Client, company_ids: Sequence[str]) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
     unique = sorted(set(company_ids))
-    for start in range(0, len(unique), MAX_PER_CALL):
-        chunk = unique[start : start + MAX_PER_CALL]
+    for start in range(0, len(unique), COMPANIES_PER_CALL):
+        chunk = unique[start : start + COMPANIES_PER_CALL]
         data = client.execute("company_locations", {"ids": [gid("Company", c) for c in chunk]})
         by_gid = {str(node["id"]): node for node in (data or {}).get("nodes") or () if node and "id" in node}
         for company in chunk:
@@ -81,7 +88,7 @@ def price_list(client: _Client, price_list_id: str) -> ShopifyPriceList | None:
 
 
 def price_list_named(client: _Client, name: str) -> ShopifyPriceList | None:
-    for node in iterate_connection(client, "price_lists", {}, ("priceLists",), page_size=50):
+    for node in iterate_connection(client, "price_lists", {}, ("priceLists",), page_size=PRICE_LISTS_PAGE):
         if node.get("name") == name:
             return _price_list(node)
     return None

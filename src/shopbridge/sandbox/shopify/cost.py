@@ -27,7 +27,10 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     get_named_type,
+    get_nullable_type,
+    is_abstract_type,
     is_leaf_type,
+    is_list_type,
     value_from_ast_untyped,
 )
 from graphql.type import GraphQLOutputType
@@ -54,16 +57,38 @@ class _Walk:
     variables: Mapping[str, Any]
 
     def fields(self, parent: GraphQLNamedType, selection_set: SelectionSetNode | None) -> list[FieldNode]:
-        """Field nodes of a selection set with fragments flattened (type conditions ignored)."""
+        """Field nodes selected on ``parent`` (an object type), fragments flattened where they apply.
+
+        A fragment applies when its type condition is ``parent`` itself or an interface/union
+        ``parent`` belongs to; fields of fragments on other types cost nothing for this object.
+        """
         out: list[FieldNode] = []
         for sel in selection_set.selections if selection_set else ():
             if isinstance(sel, FieldNode):
                 out.append(sel)
             elif isinstance(sel, InlineFragmentNode):
-                out.extend(self.fields(parent, sel.selection_set))
+                condition = sel.type_condition.name.value if sel.type_condition else None
+                if self.applies(condition, parent):
+                    out.extend(self.fields(parent, sel.selection_set))
             elif isinstance(sel, FragmentSpreadNode) and sel.name.value in self.fragments:
-                out.extend(self.fields(parent, self.fragments[sel.name.value].selection_set))
+                fragment = self.fragments[sel.name.value]
+                if self.applies(fragment.type_condition.name.value, parent):
+                    out.extend(self.fields(parent, fragment.selection_set))
         return out
+
+    def applies(self, condition: str | None, parent: GraphQLNamedType) -> bool:
+        if condition is None or condition == parent.name:
+            return True
+        abstract = self.schema.get_type(condition)
+        if not is_abstract_type(abstract) or not isinstance(parent, GraphQLObjectType):
+            return False
+        return self.schema.is_sub_type(abstract, parent)
+
+    def concrete(self, type_: GraphQLNamedType) -> list[GraphQLNamedType]:
+        """The object types a field of ``type_`` may return: itself, or an interface's/union's members."""
+        if is_abstract_type(type_):
+            return list(self.schema.get_possible_types(type_)) or [type_]
+        return [type_]
 
     def argument(self, node: FieldNode, name: str) -> Any:
         for arg in node.arguments or ():
@@ -90,7 +115,19 @@ class _Walk:
         if is_connection(named):
             size = self.argument(node, "first") or self.argument(node, "last") or 0
             return CONNECTION_COST + int(size) * self.node_cost(named, node.selection_set)
-        return self.object_cost(named) + self.selection_cost(named, node.selection_set)
+        return self.list_size(node, type_) * self.one_object(named, node.selection_set)
+
+    def one_object(self, named: GraphQLNamedType, selection_set: SelectionSetNode | None) -> int:
+        """An object's cost; an interface or union costs the most any of its members would."""
+        return max(
+            self.object_cost(member) + self.selection_cost(member, selection_set)
+            for member in self.concrete(named)
+        )
+
+    def list_size(self, node: FieldNode, type_: GraphQLOutputType) -> int:
+        """A list asked for by ``ids`` (``nodes(ids:)``) holds one object per id; other lists count once."""
+        ids = self.argument(node, "ids") if is_list_type(get_nullable_type(type_)) else None
+        return max(1, len(ids)) if isinstance(ids, list) else 1
 
     def object_cost(self, type_: GraphQLNamedType) -> int:
         """Objects with an identity (the Node interface) cost 1; embedded value objects are free."""
@@ -107,7 +144,9 @@ class _Walk:
                 continue
             if node.name.value == "nodes":
                 inner = get_named_type(field.type)
-                per_node = max(per_node, OBJECT_COST + self.selection_cost(inner, node.selection_set))
+                per_node = max(
+                    per_node, OBJECT_COST + self.abstract_selection_cost(inner, node.selection_set)
+                )
             elif node.name.value == "edges":
                 per_node = max(per_node, self.edge_cost(get_named_type(field.type), node.selection_set))
         return per_node
@@ -117,8 +156,13 @@ class _Walk:
         for node in self.fields(edge, selection_set):
             field = self.field_def(edge, node.name.value)
             if field is not None and not is_leaf_type(get_named_type(field.type)):
-                cost += OBJECT_COST + self.selection_cost(get_named_type(field.type), node.selection_set)
+                inner = get_named_type(field.type)
+                cost += OBJECT_COST + self.abstract_selection_cost(inner, node.selection_set)
         return cost
+
+    def abstract_selection_cost(self, named: GraphQLNamedType, selection_set: SelectionSetNode | None) -> int:
+        """The selections' cost on the member of an interface or union that makes them dearest."""
+        return max(self.selection_cost(member, selection_set) for member in self.concrete(named))
 
 
 def _operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
@@ -178,8 +222,25 @@ class _Actual:
         if is_connection(named):
             return CONNECTION_COST + self.connection(named, node, value)
         items = value if isinstance(value, list) else [value]
-        cost = self.walk.object_cost(named)
-        return sum(cost + self.selection(named, node.selection_set, item) for item in items)
+        return sum(self.one_object(named, node.selection_set, item) for item in items if item is not None)
+
+    def one_object(self, named: GraphQLNamedType, selection_set: SelectionSetNode | None, item: Any) -> int:
+        """What one returned object cost, read as the member of an interface/union it turned out to be."""
+        return max(
+            self.walk.object_cost(member) + self.selection(member, selection_set, item)
+            for member in self.members(named, item)
+        )
+
+    def members(self, named: GraphQLNamedType, item: Any) -> list[GraphQLNamedType]:
+        """The object type ``item`` is: from ``__typename`` or its GID when returned, else every candidate."""
+        candidates = self.walk.concrete(named)
+        if len(candidates) == 1 or not isinstance(item, dict):
+            return candidates
+        known = {_gid_type(v) for v in item.values() if isinstance(v, str)} & {c.name for c in candidates}
+        typename = item.get("__typename")
+        if isinstance(typename, str) and typename in {c.name for c in candidates}:
+            known = {typename}
+        return [c for c in candidates if c.name in known] if len(known) == 1 else candidates
 
     def connection(self, named: GraphQLNamedType, node: FieldNode, value: Any) -> int:
         best = 0
@@ -192,11 +253,22 @@ class _Actual:
             inner = get_named_type(field.type)
             if sub.name.value == "nodes":
                 best = max(
-                    best, sum(OBJECT_COST + self.selection(inner, sub.selection_set, i) for i in items)
+                    best, sum(OBJECT_COST + self.member_selection(inner, sub.selection_set, i) for i in items)
                 )
             elif sub.name.value == "edges":
                 best = max(best, sum(self.selection(inner, sub.selection_set, i) for i in items))
         return best
+
+    def member_selection(
+        self, named: GraphQLNamedType, selection_set: SelectionSetNode | None, item: Any
+    ) -> int:
+        return max(self.selection(member, selection_set, item) for member in self.members(named, item))
+
+
+def _gid_type(value: str) -> str | None:
+    """``Order`` of ``gid://shopify/Order/1``; None for any other string."""
+    parts = value.split("/")
+    return parts[3] if len(parts) >= 5 and value.startswith("gid://shopify/") else None
 
 
 def actual_cost(
