@@ -40,12 +40,21 @@ from order_flow_stack import OrderFlowStack, StackOptions  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "order_flow.json"
+DEFAULT_SANDBOXES = "shared for A, own for the B scenarios"
+
+
+def own_sandboxes(args: argparse.Namespace, scenario_name: str) -> bool:
+    """Whether the sandboxes of this scenario serve from processes of their own."""
+    if args.sandboxes is not None:
+        return bool(args.sandboxes == "own")
+    return scenario_name != "A"
 
 
 def scenario(name: str, options: StackOptions, orders: int, timeout: float) -> dict[str, Any]:
     print(
         f"[{name}] {orders} orders, {options.workers} workers x {options.processes or 'in-process'},"
         f" latency {options.latency}s,"
+        f" sandboxes {'own processes' if options.sandbox_processes else 'in-process'},"
         f" ERP limit {options.erp_limit}",
         flush=True,
     )
@@ -72,6 +81,7 @@ def processes_scenarios(
                 shopify_bucket=args.plus_rate * 20,
                 processes=n,
                 database_url=cluster.url(cluster.create_database()),
+                sandbox_processes=own_sandboxes(args, "B_plus_pg"),
             )
             results[f"B_plus_pg_{n}_processes"] = scenario(f"B_plus_pg_{n}", options, orders, args.timeout)
     finally:
@@ -93,6 +103,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "queue_oldest_age_median_seconds",
         "shopify_cost_points_per_order_in_burst",
         "shopify_budget_ceiling_orders_per_second",
+        "sandboxes_cpu_ms_per_order",
         "lost",
         "duplicated",
     )
@@ -123,6 +134,14 @@ def main() -> int:
     parser.add_argument(
         "--process-threads", type=int, default=20, help="worker threads per process in B_plus_pg (default 20)"
     )
+    parser.add_argument(
+        "--sandboxes",
+        choices=("shared", "own"),
+        default=None,
+        help="shared: the Shopify and Sage 200 sandboxes run in the bench's process (one GIL with"
+        " shopbridge's in-process workers); own: each in a process of its own, as on other machines"
+        f" (default: {DEFAULT_SANDBOXES})",
+    )
     parser.add_argument("--only", choices=("A", "B", "B_plus", "B_plus_pg"), help="run one scenario")
     parser.add_argument("--quick", action="store_true", help="a small run (40 orders)")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -136,7 +155,13 @@ def main() -> int:
     if args.only in (None, "A"):
         results["A_zero_latency"] = scenario(
             "A",
-            StackOptions(workdir / "a", workers=args.workers_a, latency=0.0, erp_limit=0),
+            StackOptions(
+                workdir / "a",
+                workers=args.workers_a,
+                latency=0.0,
+                erp_limit=0,
+                sandbox_processes=own_sandboxes(args, "A"),
+            ),
             orders,
             args.timeout,
         )
@@ -144,7 +169,11 @@ def main() -> int:
         results["B_slow_erp"] = scenario(
             "B",
             StackOptions(
-                workdir / "b", workers=args.workers_b, latency=args.latency, erp_limit=args.erp_limit
+                workdir / "b",
+                workers=args.workers_b,
+                latency=args.latency,
+                erp_limit=args.erp_limit,
+                sandbox_processes=own_sandboxes(args, "B"),
             ),
             orders,
             args.timeout,
@@ -159,6 +188,7 @@ def main() -> int:
                 erp_limit=args.erp_limit,
                 shopify_restore_rate=args.plus_rate,
                 shopify_bucket=args.plus_rate * 20,
+                sandbox_processes=own_sandboxes(args, "B_plus"),
             ),
             orders,
             args.timeout,
