@@ -208,9 +208,13 @@ def main() -> int:
         " erp.max_concurrency = 10; B_plus: B with a Plus-like Shopify cost budget. Shopify: Standard"
         " plan budget (100 points/s, bucket 2000) unless stated. The Shopify sandbox delivers 8 webhooks"
         " at once (as Shopify does, in parallel); engine.poll_seconds is the default 0.5 (idle workers are"
-        " woken by committed work). A, B and B_plus run in one Python process (one GIL);"
+        " woken by committed work). shopbridge's intake and workers run in the bench's process; the"
+        " sandboxes too in A (sandboxes_in_own_processes false: one GIL for all), while in the B"
+        " scenarios (by default; --sandboxes) the Shopify and Sage 200 sandboxes each serve from a"
+        " process of their own, as from other machines, and answer the bench's questions about"
+        " their state over a pipe (sandboxes_cpu_ms_per_order is their CPU);"
         " B_plus_pg_<n>_processes is B_plus on PostgreSQL with the workers in n `shopbridge worker`"
-        " processes (the sandboxes and the intake stay in the bench's process), the ERP's 10 slots"
+        " processes (the intake stays in the bench's process), the ERP's 10 slots"
         " shared through the store. A shared machine: see load_average; figures taken while others load"
         " it undercount. Figures from the sandboxes' own state.",
         "load_average": {"before": load_before, "after": os.getloadavg()},
