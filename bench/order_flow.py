@@ -15,6 +15,10 @@ B. The Sage 200 sandbox playing Sage (150 ms per request, at most 10 at once, 42
    (goal 0); the queue's oldest pending job age during the burst (``admin.status`` every 0.5 s);
    zero loss (every order exactly once in the ERP, by reference).
 
+In the B scenarios the two sandboxes serve from processes of their own by default (``--sandboxes``,
+``bench/sandbox_hosts.py``), as Shopify and the ERP would from other machines, so shopbridge's
+workers do not share their GIL; the bench asks them over a pipe for the figures above.
+
 Run: ``.venv/bin/python bench/order_flow.py [--quick]`` -> ``bench/results/order_flow.json``.
 """
 
