@@ -15,6 +15,10 @@ B. The Sage 200 sandbox playing Sage (150 ms per request, at most 10 at once, 42
    (goal 0); the queue's oldest pending job age during the burst (``admin.status`` every 0.5 s);
    zero loss (every order exactly once in the ERP, by reference).
 
+In the B scenarios the two sandboxes serve from processes of their own by default (``--sandboxes``,
+``bench/sandbox_hosts.py``), as Shopify and the ERP would from other machines, so shopbridge's
+workers do not share their GIL; the bench asks them over a pipe for the figures above.
+
 Run: ``.venv/bin/python bench/order_flow.py [--quick]`` -> ``bench/results/order_flow.json``.
 """
 
@@ -40,12 +44,21 @@ from order_flow_stack import OrderFlowStack, StackOptions  # noqa: E402
 from pgcluster import PgCluster  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "order_flow.json"
+DEFAULT_SANDBOXES = "shared for A, own for the B scenarios"
+
+
+def own_sandboxes(args: argparse.Namespace, scenario_name: str) -> bool:
+    """Whether the sandboxes of this scenario serve from processes of their own."""
+    if args.sandboxes is not None:
+        return bool(args.sandboxes == "own")
+    return scenario_name != "A"
 
 
 def scenario(name: str, options: StackOptions, orders: int, timeout: float) -> dict[str, Any]:
     print(
         f"[{name}] {orders} orders, {options.workers} workers x {options.processes or 'in-process'},"
         f" latency {options.latency}s,"
+        f" sandboxes {'own processes' if options.sandbox_processes else 'in-process'},"
         f" ERP limit {options.erp_limit}",
         flush=True,
     )
@@ -72,6 +85,7 @@ def processes_scenarios(
                 shopify_bucket=args.plus_rate * 20,
                 processes=n,
                 database_url=cluster.url(cluster.create_database()),
+                sandbox_processes=own_sandboxes(args, "B_plus_pg"),
             )
             results[f"B_plus_pg_{n}_processes"] = scenario(f"B_plus_pg_{n}", options, orders, args.timeout)
     finally:
@@ -93,6 +107,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
         "queue_oldest_age_median_seconds",
         "shopify_cost_points_per_order_in_burst",
         "shopify_budget_ceiling_orders_per_second",
+        "sandboxes_cpu_ms_per_order",
         "lost",
         "duplicated",
     )
@@ -123,6 +138,14 @@ def main() -> int:
     parser.add_argument(
         "--process-threads", type=int, default=20, help="worker threads per process in B_plus_pg (default 20)"
     )
+    parser.add_argument(
+        "--sandboxes",
+        choices=("shared", "own"),
+        default=None,
+        help="shared: the Shopify and Sage 200 sandboxes run in the bench's process (one GIL with"
+        " shopbridge's in-process workers); own: each in a process of its own, as on other machines"
+        f" (default: {DEFAULT_SANDBOXES})",
+    )
     parser.add_argument("--only", choices=("A", "B", "B_plus", "B_plus_pg"), help="run one scenario")
     parser.add_argument("--quick", action="store_true", help="a small run (40 orders)")
     parser.add_argument("--output", type=Path, default=RESULTS)
@@ -136,7 +159,13 @@ def main() -> int:
     if args.only in (None, "A"):
         results["A_zero_latency"] = scenario(
             "A",
-            StackOptions(workdir / "a", workers=args.workers_a, latency=0.0, erp_limit=0),
+            StackOptions(
+                workdir / "a",
+                workers=args.workers_a,
+                latency=0.0,
+                erp_limit=0,
+                sandbox_processes=own_sandboxes(args, "A"),
+            ),
             orders,
             args.timeout,
         )
@@ -144,7 +173,11 @@ def main() -> int:
         results["B_slow_erp"] = scenario(
             "B",
             StackOptions(
-                workdir / "b", workers=args.workers_b, latency=args.latency, erp_limit=args.erp_limit
+                workdir / "b",
+                workers=args.workers_b,
+                latency=args.latency,
+                erp_limit=args.erp_limit,
+                sandbox_processes=own_sandboxes(args, "B"),
             ),
             orders,
             args.timeout,
@@ -159,6 +192,7 @@ def main() -> int:
                 erp_limit=args.erp_limit,
                 shopify_restore_rate=args.plus_rate,
                 shopify_bucket=args.plus_rate * 20,
+                sandbox_processes=own_sandboxes(args, "B_plus"),
             ),
             orders,
             args.timeout,
@@ -178,9 +212,13 @@ def main() -> int:
         " erp.max_concurrency = 10; B_plus: B with a Plus-like Shopify cost budget. Shopify: Standard"
         " plan budget (100 points/s, bucket 2000) unless stated. The Shopify sandbox delivers 8 webhooks"
         " at once (as Shopify does, in parallel); engine.poll_seconds is the default 0.5 (idle workers are"
-        " woken by committed work). A, B and B_plus run in one Python process (one GIL);"
+        " woken by committed work). shopbridge's intake and workers run in the bench's process; the"
+        " sandboxes too in A (sandboxes_in_own_processes false: one GIL for all), while in the B"
+        " scenarios (by default; --sandboxes) the Shopify and Sage 200 sandboxes each serve from a"
+        " process of their own, as from other machines, and answer the bench's questions about"
+        " their state over a pipe (sandboxes_cpu_ms_per_order is their CPU);"
         " B_plus_pg_<n>_processes is B_plus on PostgreSQL with the workers in n `shopbridge worker`"
-        " processes (the sandboxes and the intake stay in the bench's process), the ERP's 10 slots"
+        " processes (the intake stays in the bench's process), the ERP's 10 slots"
         " shared through the store. A shared machine: see load_average; figures taken while others load"
         " it undercount. Figures from the sandboxes' own state.",
         "load_average": {"before": load_before, "after": os.getloadavg()},

@@ -23,17 +23,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from sandbox_hosts import SageHost, ShopifyHost, in_own_process
+
 from shopbridge import admin
 from shopbridge.bootstrap import Runtime, Services, build_services
 from shopbridge.config import load_settings
 from shopbridge.rehearse.workers import WorkerPool
-from shopbridge.sandbox.sage200 import Sage200Sandbox
-from shopbridge.sandbox.sage200.spec import match_template
 from shopbridge.sandbox.serving import ServerThread
-from shopbridge.sandbox.shopify.checkout import new_customer, place_order
-from shopbridge.sandbox.shopify.seed import BUNDLE
-from shopbridge.sandbox.shopify.server import SandboxServer, SandboxSettings
-from shopbridge.sandbox.shopify.webhooks import WebhookEmitter
+from shopbridge.sandbox.shopify.server import SandboxSettings
 from shopbridge.web.app import create_app
 
 SHOP = "bench"
@@ -70,32 +67,9 @@ class StackOptions:
     # <workers>`` processes (each its own GIL) on the same store, sharing the ERP's slots through it.
     processes: int = 0
     database_url: str = ""  # empty: SQLite in workdir (use PostgreSQL for several processes)
-
-
-class RequestLog:
-    """Every request the Sage 200 sandbox answered past its gate and faults: (time, method, template)."""
-
-    def __init__(self, sandbox: Sage200Sandbox) -> None:
-        self._lock = threading.Lock()
-        self.entries: list[tuple[float, str, str]] = []
-        answer = sandbox.app.answer
-
-        def logged(request: Any, body: bytes) -> Any:
-            path = "/" + request.path_params["path"]
-            template = match_template(path) or path
-            with self._lock:
-                self.entries.append((time.perf_counter(), request.method.upper(), template))
-            return answer(request, body)
-
-        sandbox.app.answer = logged  # type: ignore[method-assign]
-
-    def clear(self) -> None:
-        with self._lock:
-            self.entries.clear()
-
-    def calls(self, until: float | None = None) -> Counter[str]:
-        with self._lock:
-            return Counter(f"{m} {t}" for at, m, t in self.entries if until is None or at <= until)
+    # True: the Shopify sandbox and the Sage 200 sandbox each serve from a process of their own, as
+    # they would from other machines, so shopbridge's workers do not share a GIL with them.
+    sandbox_processes: bool = False
 
 
 class OrderFlowStack:
@@ -103,18 +77,32 @@ class OrderFlowStack:
         self.options = options
         for name in (ENV_SHOPIFY_TOKEN, ENV_WEBHOOK_SECRET, ENV_SAGE_TOKEN):
             os.environ.setdefault(name, secrets.token_hex(16))
-        self.sage = Sage200Sandbox(
-            token=os.environ[ENV_SAGE_TOKEN], latency=options.latency, max_concurrency=options.erp_limit
+        sage_args = (os.environ[ENV_SAGE_TOKEN], options.latency, options.erp_limit)
+        shopify_args = (
+            SandboxSettings(
+                access_token=os.environ[ENV_SHOPIFY_TOKEN],
+                shop_domain=DOMAIN,
+                seed=options.seed,
+                seed_catalogue=True,
+                webhook_secret=os.environ[ENV_WEBHOOK_SECRET],
+                restore_rate=options.shopify_restore_rate,
+                bucket_size=options.shopify_bucket,
+            ),
         )
-        self.sage.app.check_answers = False  # its self-check; shopbridge's requests are still checked
-        self.log = RequestLog(self.sage)
-        self.shopify: SandboxServer | None = None
+        # Either host's methods answer alike in this process or, over a pipe, in their own.
+        self.sage: Any
+        self.shopify: Any
+        if options.sandbox_processes:
+            self.sage = in_own_process(SageHost, *sage_args)
+            self.shopify = in_own_process(ShopifyHost, *shopify_args)
+        else:
+            self.sage = SageHost(*sage_args)
+            self.shopify = ShopifyHost(*shopify_args)
+        self.started: list[Any] = []
         self.services: Services | None = None
         self.runtime: Runtime | None = None
         self.pool: WorkerPool | None = None
         self.web: ServerThread | None = None
-        self.first_webhook: float | None = None
-        self.deliveries = 0
 
     def __enter__(self) -> OrderFlowStack:
         self.start()
@@ -128,47 +116,21 @@ class OrderFlowStack:
     # -- wiring ------------------------------------------------------------------------------------
     def start(self) -> None:
         self.options.workdir.mkdir(parents=True, exist_ok=True)
-        self.sage.start()
-        self.shopify = SandboxServer(
-            SandboxSettings(
-                access_token=os.environ[ENV_SHOPIFY_TOKEN],
-                shop_domain=DOMAIN,
-                seed=self.options.seed,
-                seed_catalogue=True,
-                webhook_secret=os.environ[ENV_WEBHOOK_SECRET],
-                restore_rate=self.options.shopify_restore_rate,
-                bucket_size=self.options.shopify_bucket,
-            )
-        )
-        self.shopify.start()
-        self.skus = sorted(shop_skus(self.shopify))
-        for sku, price in ((s, Decimal("15.00")) for s in self.skus):
-            self.sage.add_item(sku, name=sku, price=price)
-            self.sage.set_stock(sku, WAREHOUSE, Decimal(1_000_000))
-        self.customer_id = new_customer(
-            self.shopify.state, {"email": "existing@example.com", "firstName": "Erin", "lastName": "Existing"}
+        self.sage_info = self.sage.start()
+        self.started.append(self.sage)
+        shop = self.shopify.start()
+        self.started.append(self.shopify)
+        self.shopify_url, self.locations, self.skus = shop["base_url"], shop["locations"], shop["skus"]
+        self.sage.stock_items(self.skus, Decimal("15.00"), WAREHOUSE, Decimal(1_000_000))
+        self.customer_id = self.shopify.new_customer(
+            {"email": "existing@example.com", "firstName": "Erin", "lastName": "Existing"}
         )
         config = self._write_config()
         self.services = build_services(load_settings(config))
         self.services.store.migrate()
         self.web = ServerThread(create_app(self.services), port=0, name="bench-web")
         web_url = self.web.start()
-        self.shopify.sandbox.settings.webhook_url = f"{web_url}/webhooks/shopify"
-        self.shopify.sandbox.start_webhooks()
-        emitter = self.emitter()
-        emitter.settings.update({"duplicate_rate": 0.0, "drop_rate": 0.0, "jitter": 0.0})
-        emitter.deliver_in_parallel(self.options.webhook_threads)
-        post = emitter._post
-        delivery_lock = threading.Lock()
-
-        def timed_post(client: Any, delivery: Any) -> Any:
-            with delivery_lock:
-                if self.first_webhook is None:
-                    self.first_webhook = time.perf_counter()
-                self.deliveries += 1
-            return post(client, delivery)
-
-        emitter._post = timed_post  # type: ignore[method-assign]
+        self.shopify.deliver_webhooks(f"{web_url}/webhooks/shopify", self.options.webhook_threads)
         self.shopify_client = self.services.shopify(SHOP)
         self.shopify_paced = 0.0  # seconds the client slept to stay inside Shopify's cost budget
         pace = self.shopify_client._sleep
@@ -202,31 +164,25 @@ class OrderFlowStack:
             self.runtime.start()
 
     def stop(self) -> None:
-        if self.shopify is not None and self.shopify.state.webhook_emitter is not None:
-            self.emitter().flush(timeout=10)
+        if self.shopify in self.started:
+            self.shopify.flush(10)
         if self.web is not None:
             self.web.stop()
         if self.runtime is not None:
             self.runtime.stop(timeout=30)
         if self.pool is not None:
             self.pool.stop()
-        if self.shopify is not None:
-            self.shopify.stop()
-        self.sage.stop()
+        for host in reversed(self.started):
+            host.stop()
+        if self.options.sandbox_processes:  # never started: their processes wait for a question
+            for host in (self.shopify, self.sage):
+                if host not in self.started:
+                    host.stop()
         if self.services is not None:
             self.services.close()
 
-    def emitter(self) -> WebhookEmitter:
-        assert self.shopify is not None
-        emitter = self.shopify.state.webhook_emitter
-        assert emitter is not None, "the Shopify sandbox is not delivering webhooks"
-        return emitter
-
     def _write_config(self) -> Path:
-        assert self.shopify is not None
-        with self.shopify.state.lock:
-            location_ids = sorted(self.shopify.state.locations)
-        locations = "\n".join(f'"{gid}" = "{WAREHOUSE}"' for gid in location_ids)
+        locations = "\n".join(f'"{gid}" = "{WAREHOUSE}"' for gid in self.locations)
         path = self.options.workdir / "shopbridge.toml"
         database = (
             self.options.database_url or f"sqlite:///{(self.options.workdir / 'shopbridge.db').resolve()}"
@@ -266,7 +222,7 @@ payouts = false
 [[shops]]
 name = "{SHOP}"
 domain = "{DOMAIN}"
-admin_url = "{self.shopify.sandbox.base_url}"
+admin_url = "{self.shopify_url}"
 access_token = {{ env = "{ENV_SHOPIFY_TOKEN}" }}
 webhook_secrets = [{{ env = "{ENV_WEBHOOK_SECRET}" }}]
 currency = "GBP"
@@ -282,9 +238,9 @@ vendor = "sage200"
 max_concurrency = {self.options.erp_limit}
 
 [erp.sage200]
-base_url = "{self.sage.base_url}"
-site_id = "{self.sage.site_id}"
-company_id = "{self.sage.company_id}"
+base_url = "{self.sage_info["base_url"]}"
+site_id = "{self.sage_info["site_id"]}"
+company_id = "{self.sage_info["company_id"]}"
 access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
 """,
             encoding="utf-8",
@@ -293,8 +249,8 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
 
     # -- measuring ---------------------------------------------------------------------------------
     def erp_orders(self) -> Counter[str]:
-        with self.sage.state.lock:
-            return Counter(str(r.get("customer_document_no")) for r in self.sage.state.all("sop_orders"))
+        counted: Counter[str] = self.sage.erp_orders()
+        return counted
 
     def queue_busy(self) -> bool:
         assert self.services is not None
@@ -302,12 +258,11 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
 
     def burst(self, orders: int, *, timeout: float) -> dict[str, Any]:
         """Place ``orders`` paid orders at once; measure until the last is in the ERP, then settle."""
-        assert self.shopify is not None and self.services is not None
+        assert self.services is not None
         services = self.services
         self._warm()
-        self.log.clear()
-        self.first_webhook = None
-        self.deliveries = 0
+        self.sage.clear_log()
+        self.shopify.reset_deliveries()
         ages: list[float] = []
         pending_peak = 0
         stop_sampling = threading.Event()
@@ -327,13 +282,13 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
         self.shopify_names.clear()
         self.shopify_paced = 0.0
         cpu_before = cpu_seconds_of_bench()
+        sandboxes_cpu_before = self.sandboxes_cpu_seconds()
         own_cpu_before = time.process_time()
         placed_at = time.perf_counter()
         names: list[str] = []
         for i in range(orders):
             sku = self.skus[i % len(self.skus)]
-            order = place_order(
-                self.shopify.state,
+            name = self.shopify.place_order(
                 {
                     "customer_id": self.customer_id,
                     "lines": [{"sku": sku, "quantity": 1 + i % 3}],
@@ -343,7 +298,7 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
                     "payment": "paid",
                 },
             )
-            names.append(str(order["name"]))
+            names.append(name)
             if i == 0:
                 sampler = threading.Thread(target=sample, name="bench-queue-sampler", daemon=True)
                 sampler.start()
@@ -358,24 +313,26 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             time.sleep(0.02)
         stats = self.sage.concurrency()
         cpu_seconds = cpu_seconds_of_bench() - cpu_before
+        sandboxes_cpu = self.sandboxes_cpu_seconds() - sandboxes_cpu_before
         own_cpu_seconds = time.process_time() - own_cpu_before
         shopify_after = dataclasses.replace(self.shopify_client.stats)
         paced = self.shopify_paced
         shopify_names = Counter(self.shopify_names)
         stop_sampling.set()
         sampler.join()
-        burst_calls = self.log.calls(until=done_at)
+        burst_calls = self.sage.calls(done_at)
         # Let the write-backs' own webhooks (orders/updated) run through too: what a whole order costs.
         settle_deadline = time.perf_counter() + 60
         quiet = 0
         while quiet < 2 and time.perf_counter() < settle_deadline:
-            self.emitter().flush(timeout=30)
+            self.shopify.flush(30)
             quiet = 0 if self.queue_busy() else quiet + 1
             time.sleep(0.2)
         settled = self.sage.concurrency()
-        all_calls = self.log.calls()
+        all_calls = self.sage.calls()
         in_erp = self.erp_orders()
-        start = self.first_webhook or placed_at
+        first_webhook, deliveries = self.shopify.delivery_figures()
+        start = first_webhook or placed_at
         burst_seconds = (done_at or time.perf_counter()) - start
         lost = sorted(n for n in names if in_erp[n] == 0)
         duplicated = sorted(n for n in names if in_erp[n] > 1)
@@ -391,6 +348,12 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             "burst_seconds": round(burst_seconds, 3),
             "orders_per_second": round(orders / burst_seconds, 2),
             "worker_processes": self.options.processes,
+            "sandboxes_in_own_processes": self.options.sandbox_processes,
+            # the two sandbox processes' CPU (in process_cpu_ms_per_order too); None: they are in
+            # the bench's process (in bench_process_cpu_ms_per_order)
+            "sandboxes_cpu_ms_per_order": (
+                round(sandboxes_cpu / orders * 1000, 1) if self.options.sandbox_processes else None
+            ),
             "database": self.options.database_url.split(":", 1)[0] or "sqlite",
             # CPU of this process (sandboxes, intake, in-process workers) and of its worker processes
             # from placing to the last order (not PostgreSQL's): unlike orders/s it hardly moves with
@@ -436,7 +399,7 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             ),
             "shopify_throttled_in_burst": shopify_after.throttled_seen - shopify_before.throttled_seen,
             "shopify_pacing_sleep_seconds_in_burst": round(paced, 2),
-            "webhook_deliveries": self.deliveries,
+            "webhook_deliveries": deliveries,
             "lost": len(lost),
             "duplicated": len(duplicated),
             "lost_first": lost[:5],
@@ -445,11 +408,14 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             "open_problems": status_problems(status),
         } | (SHOPIFY_FIGURES_ELSEWHERE if self.options.processes else {})
 
+    def sandboxes_cpu_seconds(self) -> float:
+        if not self.options.sandbox_processes:
+            return 0.0
+        return sum(cpu_seconds_of(host.pid()) for host in (self.sage, self.shopify))
+
     def _warm(self) -> None:
         """One order through the whole flow before the burst (connections, caches, first customer)."""
-        assert self.shopify is not None
-        order = place_order(
-            self.shopify.state,
+        name = self.shopify.place_order(
             {
                 "customer_id": self.customer_id,
                 "lines": [{"sku": self.skus[0], "quantity": 1}],
@@ -460,12 +426,12 @@ access_token = {{ env = "{ENV_SAGE_TOKEN}" }}
             },
         )
         deadline = time.perf_counter() + 60
-        while self.erp_orders()[str(order["name"])] == 0:
+        while self.erp_orders()[name] == 0:
             if time.perf_counter() > deadline:
                 raise RuntimeError(f"the warm-up order never reached the ERP: {self._diagnose()}")
             time.sleep(0.05)
         while self.queue_busy() and time.perf_counter() < deadline:
-            self.emitter().flush(timeout=10)
+            self.shopify.flush(10)
             time.sleep(0.1)
 
     def _diagnose(self) -> str:
@@ -514,6 +480,15 @@ def cpu_seconds_of_bench() -> float:
     return time.process_time() + sum(cpu for pid, cpu in used.items() if descends(pid))
 
 
+def cpu_seconds_of(pid: int) -> float:
+    """CPU used so far by one process (0 once gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def per_order(calls: Counter[str], orders: int) -> dict[str, float]:
     return {call: round(count / orders, 3) for call, count in calls.most_common()}
 
@@ -523,18 +498,3 @@ def status_problems(status: Any) -> Any:
         return status.to_json().get("problems")
     except Exception:  # the figure is informative only
         return None
-
-
-def shop_skus(shopify: SandboxServer) -> set[str]:
-    """SKUs of the Shopify sandbox's active products, bundles left out."""
-    state = shopify.state
-    with state.lock:
-        active = {pid for pid, p in state.products.items() if p.get("status") == "ACTIVE"}
-        return {
-            str(v["sku"])
-            for v in state.variants.values()
-            if str(v.get("product_id")) in active
-            and v.get("sku")
-            and not v.get("components")
-            and v["sku"] != BUNDLE[1]
-        }
