@@ -42,7 +42,13 @@ from shopbridge.domain.ownership import field_changes
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.records import Item
 from shopbridge.engine.job import Job
-from shopbridge.flows import catalogue_index, quarantine_release, stock_item_refresh, stock_kits
+from shopbridge.flows import (
+    catalogue_index,
+    collection_changes,
+    quarantine_release,
+    stock_item_refresh,
+    stock_kits,
+)
 from shopbridge.flows.spec import Flow, FlowContext
 
 __all__ = ["FLOW", "KIND", "PRODUCT", "SKU", "TOPICS"]
@@ -66,6 +72,8 @@ def handle(job: Job, ctx: FlowContext) -> None:
     _push_owned_fields(products, items, ctx)
     if not read.whole:  # the changed products' collections and types: the stock sweep reads them again
         stock_item_refresh.mark_stale(ctx, (sku for p in products for sku in p.skus))
+    else:  # a whole read: products moved into a custom collection keep their updatedAt
+        collection_changes.mark_moved(ctx, products)
     catalogue_index.finish(ctx, read)
 
 

@@ -10,8 +10,10 @@ ones it handled once its push went through (:func:`forget`). A held push forgets
 sweep recomputes them again.
 
 Only SKUs the stock push already knows are read again: the others are read when it first meets them.
-A whole catalogue read (the first sweep, then every ``[catalogue] full_every``) marks nothing: it
-would read every stock item again.
+A whole catalogue read (the first sweep, then every ``[catalogue] full_every``) does not mark every
+SKU (that would read every stock item again): it marks only those whose collections changed, found in
+one bulk read (``collection_changes``: adding a product to a custom collection leaves its
+``updatedAt`` alone, so the incremental sweep never sees it).
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ __all__ = [
     "RefundedOrder",
     "ShopifyBulkDayReads",
     "ShopifyCatalogueChanges",
+    "ShopifyCollectionBulkReads",
     "ShopifyInventoryPort",
     "ShopifyPort",
     "ShopifyRefundBatchReads",
@@ -294,4 +295,15 @@ class ShopifyRefundBatchReads(Protocol):
     def refunds_of_orders(self, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
         """Each order's refunds as ``order_refunds`` reads them, keyed by the id given (none when
         Shopify no longer has the order)."""
+        ...
+
+
+@runtime_checkable
+class ShopifyCollectionBulkReads(Protocol):
+    """Every product's collection handles in one bulk operation (``connectors/shopify/collections_bulk``):
+    the catalogue's whole read compares them with the stock items' to find products moved into or out
+    of a custom collection, which Shopify does not count as a product update."""
+
+    def collection_handles_in_bulk(self) -> dict[str, tuple[str, ...]]:
+        """Each product's collection handles, sorted, by product GID (``()`` for a product in none)."""
         ...

@@ -29,6 +29,7 @@ from shopbridge.config import SHOPIFY_API_VERSION, ShopSettings
 from shopbridge.connectors.shopify import (
     catalogue,
     catalogue_changes,
+    collections_bulk,
     fulfilments,
     inventory,
     inventory_audit,
@@ -395,6 +396,11 @@ class ShopifyClient:
     def refunds_of_orders(self, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
         """Each order's refunds, ten orders a read (``ports/shopify.ShopifyRefundBatchReads``)."""
         return refunds_batch.refunds_of_orders(self, order_ids)
+
+    def collection_handles_in_bulk(self) -> dict[str, tuple[str, ...]]:
+        """Every product's collection handles, through one bulk operation
+        (``ports/shopify.ShopifyCollectionBulkReads``)."""
+        return collections_bulk.collection_handles_in_bulk(self)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:
