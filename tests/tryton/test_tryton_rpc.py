@@ -161,3 +161,32 @@ def test_an_expired_session_logs_in_again_once_and_carries_the_session_header() 
     assert seen[-1]["auth"].startswith("Session ")
     assert seen[-1]["body"]["params"][-1] == {"company": 1, "language": "en"}
     rpc.close()
+
+
+def test_a_thread_never_calls_with_a_session_whose_context_is_not_loaded_yet() -> None:
+    """Two workers start at once: while the first one's preferences are on their way, the second
+    must not call with the new session and an empty context (Tryton then refuses a sale line: "User
+    in companies"). Every model call the server sees carries the company."""
+    import threading
+
+    creates: list[Any] = []
+    other: list[threading.Thread] = []
+    rpc: TrytonRpc
+
+    def server(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        method = body["method"]
+        if method == "common.db.login":
+            return httpx.Response(200, text=LOGIN_OK)
+        if method == "model.res.user.get_preferences":
+            if not other:  # the first login's preferences: a second worker calls meanwhile
+                other.append(threading.Thread(target=lambda: rpc.model("sale.sale", "create", [{}])))
+                other[0].start()
+                other[0].join(timeout=10)
+            return httpx.Response(200, text=PREFS_OK)
+        creates.append(body["params"][-1])
+        return httpx.Response(200, text='{"id": 0, "result": [7]}')
+
+    rpc = TrytonRpc("http://tryton.test", "db", "admin", "pw", transport=httpx.MockTransport(server))
+    rpc.model("sale.sale", "create", [{}])
+    assert [context.get("company") for context in creates] == [1, 1]

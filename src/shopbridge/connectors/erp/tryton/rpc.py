@@ -126,20 +126,26 @@ class TrytonRpc:
         self._client.close()
 
     def login(self) -> None:
-        """Open a session and load the user's preferences as the context of every model call."""
-        with self._lock:
-            result = self._post(
-                "common.db.login", [self._username, {"password": self._password}, "en"], session=None
-            )
-            if not isinstance(result, list) or len(result) < 2:
-                raise ConfigurationError(f"Tryton login answered {result!r}", key="erp.tryton.url")
-            token = f"{self._username}:{result[0]}:{result[1]}"
-            self._session = base64.b64encode(token.encode()).decode()
-        prefs = self.call("model.res.user.get_preferences", True, {})
+        """Open a session and load the user's preferences as the context of every model call.
+
+        The session is published together with its context, never before: another thread that saw
+        the session while the preferences were still on their way would call without a company, and
+        Tryton refuses a sale line then ("User in companies"), as a rehearsal's workers found.
+        """
+        result = self._post(
+            "common.db.login", [self._username, {"password": self._password}, "en"], session=None
+        )
+        if not isinstance(result, list) or len(result) < 2:
+            raise ConfigurationError(f"Tryton login answered {result!r}", key="erp.tryton.url")
+        token = f"{self._username}:{result[0]}:{result[1]}"
+        session = base64.b64encode(token.encode()).decode()
+        prefs = self._post("model.res.user.get_preferences", [True, {}], session=session)
         context = dict(prefs) if isinstance(prefs, dict) else {}
         if self._company_id is not None:
             context["company"] = self._company_id
-        self.context = {k: v for k, v in context.items() if k in ("company", "language", "companies")}
+        with self._lock:
+            self.context = {k: v for k, v in context.items() if k in ("company", "language", "companies")}
+            self._session = session
 
     def model(self, name: str, method: str, *args: Any, context: Mapping[str, Any] | None = None) -> Any:
         """``model.<name>.<method>(*args, context)``: the session context plus ``context``."""
