@@ -26,6 +26,7 @@ from shopbridge.domain.records import (
     OrderLine,
     Payout,
     Refund,
+    SalesOrderRequest,
     ShippingLine,
     TaxLine,
 )
@@ -193,6 +194,16 @@ class OneOrderShopify(ListingShopify):
         return self.sold if order_id == self.sold.shopify_id else None
 
 
+def _mapped_in_erp(ctx: FlowContext, order: Order) -> tuple[MemoryErp, SalesOrderRequest]:
+    """The context's memory ERP selling the order's mug to its customer, and the order mapped as the
+    order flow posts it (not yet posted: each test plants its own ERP side)."""
+    erp = ctx.erp
+    assert isinstance(erp, MemoryErp)
+    erp.add_item("MUG", price=Decimal("10.00"))
+    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
+    return erp, map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+
+
 def _paid_order_with_shipping() -> Order:
     gbp = "GBP"
     line = OrderLine(
@@ -239,11 +250,7 @@ def test_the_orders_checkpoint_counts_erp_orders_and_compares_shipping(
 ) -> None:
     order = _paid_order_with_shipping()
     ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
-    erp = ctx.erp
-    assert isinstance(erp, MemoryErp)
-    erp.add_item("MUG", price=Decimal("10.00"))
-    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
-    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    erp, request = _mapped_in_erp(ctx, order)
     assert request.shipping == Money.of("4.00", "GBP")  # the mapping carries shipping, net
     erp.create_sales_order(
         replace(request, shipping=None, shipping_tax=None) if plant == "no-shipping" else request
@@ -302,11 +309,7 @@ def test_an_order_at_one_rate_compares_its_whole_tax_so_a_rounding_line_is_not_a
     goods lines then carry a penny less than Shopify's and the order's total tax is still equal."""
     order = _paid_order_with_shipping()
     ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
-    erp = ctx.erp
-    assert isinstance(erp, MemoryErp)
-    erp.add_item("MUG", price=Decimal("10.00"))
-    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
-    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    erp, request = _mapped_in_erp(ctx, order)
     (line,) = request.lines
     penny = Money.of("0.01", "GBP")
     assert request.shipping_tax is not None
@@ -332,11 +335,7 @@ def test_a_line_an_edit_reduced_is_taxed_at_its_sold_quantity(
     )
     order = replace(order, lines=(edited,))
     ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
-    erp = ctx.erp
-    assert isinstance(erp, MemoryErp)
-    erp.add_item("MUG", price=Decimal("10.00"))
-    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
-    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    erp, request = _mapped_in_erp(ctx, order)
     assert request.lines[0].tax == Money.of("4.00", "GBP")
     erp.create_sales_order(request)
     report = flow.reconcile_day(ctx, date(2025, 12, 31))
@@ -368,11 +367,7 @@ def test_an_order_posted_then_edited_to_a_balance_due_is_still_reconciled(
     carries the change (after the cut-off), when only its ERP order is counted."""
     order = replace(_paid_order_with_shipping(), financial_status=FinancialStatus.PARTIALLY_PAID)
     ctx = context(sqlite_store, fake_clock, OneOrderShopify(order), monkeypatch)
-    erp = ctx.erp
-    assert isinstance(erp, MemoryErp)
-    erp.add_item("MUG", price=Decimal("10.00"))
-    account = erp.find_or_create_customer(Customer(email="ann@example.com")).account
-    request = map_order(order, rules_for(ctx.settings, ctx.shop), customer_account=account).request
+    erp, request = _mapped_in_erp(ctx, order)
     (line,) = request.lines
     unit = Money.of(erp_unit, "GBP") if erp_unit else line.unit_price
     erp.create_sales_order(replace(request, lines=(replace(line, unit_price=unit),)))
