@@ -64,6 +64,23 @@ def test_a_paid_order_becomes_exactly_one_erp_sales_order_and_its_number_comes_b
     assert stack.problems_of(order) == []
 
 
+@pytest.mark.parametrize("erp", SAGE, indirect=True)
+def test_the_orders_updated_of_shopbridges_own_tag_costs_no_second_read_of_the_order(
+    shopify: Shopify, erp: Erp, make_stack: Any
+) -> None:
+    stack = make_stack(erp.port)
+    order = shopify.place([("TEE-L", 1)])
+    stack.settle()
+    story = stack.sync(order)
+    assert_written_back(shopify, order, story.sync.erp_number)
+    assert story.sync.written_version, "the tag's version is kept with the sync"
+    steps = [step.step for step in story.steps]
+    # create and paid are one version (one job, one read); the tag's orders/updated came, and made
+    # either no job (the version was marked first) or a job that read nothing.
+    assert steps.count("received") == 1, steps
+    assert steps.count("written_back") == 1, steps
+
+
 @pytest.mark.parametrize("erp", ALL, indirect=True)
 def test_the_same_webhook_delivered_twice_plus_a_sweep_of_the_same_order_gives_one_erp_order(
     shopify: Shopify, erp: Erp, make_stack: Any

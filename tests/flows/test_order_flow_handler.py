@@ -18,6 +18,7 @@ from shopbridge.config import Settings, parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
 from shopbridge.domain.order_sync import SyncStatus
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.records import (
     Customer,
     FinancialStatus,
@@ -45,12 +46,16 @@ class FakeShopify:
 
     orders: dict[str, Order] = field(default_factory=dict)
     written: list[tuple[str, str]] = field(default_factory=list)
+    reads: int = 0
+    version_after_write: OrderVersion | None = None  # what the tag mutation answers
 
     def order(self, order_id: str) -> Order | None:
+        self.reads += 1
         return self.orders.get(order_id)
 
-    def record_erp_order(self, order_id: str, erp_number: str) -> None:
+    def record_erp_order(self, order_id: str, erp_number: str) -> OrderVersion | None:
         self.written.append((order_id, erp_number))
+        return self.version_after_write
 
 
 def line(sku: str = "TEE-M", quantity: int = 2, price: str = "12.00") -> OrderLine:
@@ -97,13 +102,13 @@ class Harness:
             shop=self.settings.shops[0],
         )
 
-    def run(self, order_id: str = ORDER_ID, topic: str = "orders/paid") -> None:
+    def run(self, order_id: str = ORDER_ID, topic: str = "orders/paid", version: str = "") -> None:
         self.jobs += 1
         job = Job(
             id=self.jobs,
             kind=flow.KIND,
             entity_key="order:uk:1001",
-            payload={"order_id": order_id, "topic": topic},
+            payload={"order_id": order_id, "topic": topic, **({"version": version} if version else {})},
             attempts=1,
             max_attempts=None,
             shop="uk",
@@ -160,6 +165,44 @@ def test_a_paid_order_becomes_one_sales_order_and_its_number_goes_back(harness: 
     assert harness.shopify.written == [(ORDER_ID, "SO00001")]
     assert harness.sync_status() is SyncStatus.POSTED
     assert harness.steps()[-1] == "unchanged"
+
+
+def _claimable(harness: Harness, version: OrderVersion) -> bool:
+    """Whether the version is still unknown (claiming it here records it: use once per test)."""
+    with harness.context().uow.begin() as tx:
+        return tx.claim_order_version("uk", version)
+
+
+def test_the_version_of_the_write_backs_own_tag_is_marked_known_and_its_job_reads_nothing(
+    harness: Harness,
+) -> None:
+    harness.shopify.orders[ORDER_ID] = paid_order()
+    tagged = OrderVersion.of(ORDER_ID, "2026-01-01T00:00:05Z", "open:paid:")
+    harness.shopify.version_after_write = tagged
+    harness.run()
+    with harness.context().uow.begin() as tx:
+        sync = tx.order_sync("uk", ORDER_ID)
+    assert sync is not None and sync.written_version == tagged.key
+    reads = harness.shopify.reads
+    harness.run(topic="orders/updated", version=tagged.key)  # its webhook came before the marker
+    assert harness.shopify.reads == reads, "the order nobody else changed is not read again"
+    assert harness.steps()[-1] == "unchanged"
+    assert not _claimable(harness, tagged), "intake finds the version known: no job"
+    harness.run(topic="orders/updated", version="1001@2026-01-01T00:00:09Z#open:paid:")
+    assert harness.shopify.reads == reads + 1, "another version is read as always"
+
+
+def test_a_version_someone_else_changed_between_the_read_and_the_tag_is_not_claimed(
+    harness: Harness,
+) -> None:
+    harness.shopify.orders[ORDER_ID] = paid_order()
+    cancelled_meanwhile = OrderVersion.of(ORDER_ID, "2026-01-01T00:00:05Z", "cancelled:paid:")
+    harness.shopify.version_after_write = cancelled_meanwhile
+    harness.run()
+    with harness.context().uow.begin() as tx:
+        sync = tx.order_sync("uk", ORDER_ID)
+    assert sync is not None and sync.written_back and sync.written_version == ""
+    assert _claimable(harness, cancelled_meanwhile), "its webhook makes a job that reads the cancel"
 
 
 def test_a_pending_order_waits_and_posts_once_paid(harness: Harness) -> None:

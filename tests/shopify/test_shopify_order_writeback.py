@@ -13,6 +13,7 @@ from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.documents import document
 from shopbridge.connectors.shopify.errors import from_user_errors
+from shopbridge.domain.order_versions import OrderVersion, normalise_time, rest_order_state
 from shopbridge.errors import BadInput, NeedsPerson, RetryLater
 from shopbridge.sandbox.shopify.server import SandboxServer
 
@@ -56,10 +57,27 @@ def test_the_erp_order_number_is_written_back_as_a_metafield_and_a_tag(
     assert [(m["namespace"], m["key"], m["value"]) for m in result["metafields"]] == [
         ("shopbridge", "erp_order", "SO-000123")
     ]
-    assert tagged["node"] == {"id": order_id}
+    assert tagged["node"]["id"] == order_id
     order = sandbox.state.orders[order_id]
     assert order["tags"].count("ERP:SO-000123") == 1
     assert sandbox.state.metafields[(order_id, "shopbridge", "erp_order")]["value"] == "SO-000123"
+
+
+def test_the_version_the_write_back_answers_is_the_version_its_orders_updated_webhook_carries(
+    sandbox: SandboxServer, client: ShopifyClient
+) -> None:
+    """The order flow marks that version known so its own tag makes no job: the GraphQL answer and
+    the REST webhook body must name one version, spelled alike."""
+    order_id = place_order(sandbox, _variant(sandbox))
+    bodies: list[dict[str, Any]] = []
+    sandbox.state.events.subscribe(lambda topic, body: bodies.append(body) if topic == "orders/updated" else None)
+    version = client.record_erp_order(order_id, "SO-000124")
+    assert len(bodies) == 1, "the new tag is a change of the order: one orders/updated"
+    body = bodies[0]
+    assert version == OrderVersion.of(str(body["id"]), body["updated_at"], rest_order_state(body))
+    assert version.updated_at == normalise_time(sandbox.state.orders[order_id]["updated_at"])
+    assert client.record_erp_order(order_id, "SO-000124") == version  # a retry: no change, same version
+    assert len(bodies) == 1
 
 
 def test_a_metafield_on_an_unknown_order_is_translated_like_any_user_error(client: ShopifyClient) -> None:

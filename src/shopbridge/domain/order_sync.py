@@ -55,6 +55,7 @@ class OrderSync:
     written_back: bool = False
     updated_at: datetime | None = None
     amendments: int = 0
+    written_version: str = ""  # the order version the write-back produced (domain/order_versions.py)
 
     def moved(self, **changes: object) -> OrderSync:
         return replace(self, **changes)  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeVar
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
 from shopbridge.domain.money import Money
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.orders import FieldLimits
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
@@ -237,10 +238,11 @@ class DryRunShopify:
         return self.inner.order(order_id)
 
     @_would_do("shopify.record_erp_order")
-    def record_erp_order(self, order_id: str, erp_number: str) -> None:
+    def record_erp_order(self, order_id: str, erp_number: str) -> OrderVersion | None:
         self.recorder.record(
             "shopify.record_erp_order", order_id, {"order_id": order_id, "erp_number": erp_number}
         )
+        return None
 
     # -- the catalogue ---------------------------------------------------------------------------
 

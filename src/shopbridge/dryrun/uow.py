@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.dryrun import DRY_RUN_PREFIX
@@ -124,6 +125,9 @@ class DryRunTransaction:
 
     def keep_erp_levels(self, levels: Mapping[tuple[str, str], Decimal]) -> None:
         pass
+
+    def claim_order_version(self, shop: str, version: OrderVersion) -> bool:
+        return False  # the write-back that made this version did not happen
 
     def record_pushed(
         self, shop: str, location_id: str, inventory_item_id: str, sku: str, quantity: int

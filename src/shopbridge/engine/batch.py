@@ -43,6 +43,7 @@ from shopbridge.engine.types import UTCDateTime
 from shopbridge.engine.wakeups import note_new_work
 
 __all__ = [
+    "ORDER_VERSION_SOURCE",
     "EventKey",
     "NewEvent",
     "NewJob",
@@ -50,10 +51,13 @@ __all__ = [
     "insert_event",
     "insert_job",
     "mark_events",
+    "order_version_marker",
     "record_events",
 ]
 
 EventKey = tuple[str, str, str]  # (source, shop, event_id): an event's identity in the inbox
+# The inbox's source of order-version markers (domain/order_versions.py): one per version enqueued.
+ORDER_VERSION_SOURCE = "shopify.order_version"
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +77,18 @@ class NewEvent:
     @property
     def key(self) -> EventKey:
         return (self.source, self.shop, self.event_id)
+
+
+def order_version_marker(shop: str, version_key: str) -> NewEvent:
+    """The inbox row that says an order version is known: enqueued, or written by shopbridge itself."""
+    return NewEvent(
+        source=ORDER_VERSION_SOURCE,
+        shop=shop,
+        topic="order_version",
+        event_id=version_key,
+        payload="",
+        status="enqueued",
+    )
 
 
 @dataclass(frozen=True, slots=True)

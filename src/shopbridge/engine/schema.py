@@ -317,6 +317,8 @@ order_syncs = Table(
     Column("written_back", Integer, nullable=False, server_default="0"),
     Column("amendments", Integer, nullable=False, server_default="0"),
     Column("updated_at", UTCDateTime(), nullable=False),
+    # The order version (domain/order_versions.py) shopbridge's write-back of the ERP number produced.
+    Column("written_version", String(255), nullable=False, server_default=""),
     CheckConstraint(_one_of("status", (s.value for s in SyncStatus)), name="status"),
 )
 Index("ix_order_syncs_status", order_syncs.c.status)

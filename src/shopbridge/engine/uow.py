@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
@@ -38,6 +39,7 @@ from shopbridge.engine import (
     stock_store,
 )
 from shopbridge.engine import price_list_prices as pushed
+from shopbridge.engine.batch import insert_event, order_version_marker
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
 from shopbridge.engine.sql import upsert_insert
@@ -270,6 +272,10 @@ class StoreTransaction:
     def orders_received(self, shop: str, kind: str) -> list[str]:
         return stock_store.orders_received(self.conn, shop, kind)
 
+    def claim_order_version(self, shop: str, version: OrderVersion) -> bool:
+        marker = order_version_marker(shop, version.key)
+        return insert_event(self.conn, marker, now=self.now) is not None
+
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
     return {
@@ -284,6 +290,7 @@ def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:
         "posted_at": sync.posted_at,
         "missing_skus": list(sync.missing_skus),
         "written_back": int(sync.written_back),
+        "written_version": sync.written_version,
         "amendments": sync.amendments,
         "updated_at": now,
     }
@@ -302,6 +309,7 @@ def sync_from_row(row: sa.RowMapping) -> OrderSync:
         posted_at=row["posted_at"],
         missing_skus=tuple(row["missing_skus"] or ()),
         written_back=bool(row["written_back"]),
+        written_version=row["written_version"],
         amendments=int(row["amendments"]),
         updated_at=row["updated_at"],
     )

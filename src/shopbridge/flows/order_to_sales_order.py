@@ -29,6 +29,7 @@ from shopbridge.domain.order_sync import (
     next_step,
     state_fingerprint,
 )
+from shopbridge.domain.order_versions import OrderVersion, order_state
 from shopbridge.domain.orders import (
     MappedOrder,
     OrderRules,
@@ -59,6 +60,8 @@ ENTITY = "order"  # problems and links concern the order, by its Shopify GID
 def handle(job: Job, ctx: FlowContext) -> None:
     """One job of one order: read it from Shopify, decide the step, take it."""
     order_id = str(job.payload.get("order_id") or job.payload.get("shopify_id") or "")
+    if _own_write_back(job, order_id, ctx):
+        return
     order = ctx.shopify.order(order_id)
     if order is None:
         _trail(ctx, order_id, "gone", {"reason": "Shopify no longer has this order"})
@@ -80,6 +83,20 @@ def handle(job: Job, ctx: FlowContext) -> None:
         exc.details.setdefault("entity_id", order.shopify_id)
         exc.details.setdefault("order", order.name)
         raise
+
+
+def _own_write_back(job: Job, order_id: str, ctx: FlowContext) -> bool:
+    """True (and on the trail) for the job of the version shopbridge's own tag produced: its webhook
+    came before the version was marked known (``_write_back``), and there is nothing new to read."""
+    version = job.payload.get("version")
+    if not version:
+        return False
+    with ctx.uow.begin() as tx:
+        sync = tx.order_sync(ctx.shop.name, order_id)
+        if sync is None or sync.written_version != version:
+            return False
+        tx.add_trail(ctx.shop.name, order_id, "unchanged", {"reason": "shopbridge's own write-back"})
+    return True
 
 
 def order_entity_key(shop: str, order_id: str) -> str:
@@ -344,10 +361,31 @@ def _record_posted(order: Order, sync: OrderSync, *, existed: bool, ctx: FlowCon
 
 
 def _write_back(order: Order, sync: OrderSync, ctx: FlowContext) -> None:
-    """The ERP number onto the Shopify order (metafield and tag), then remember it was done."""
+    """The ERP number onto the Shopify order (metafield and tag), then remember it was done.
+
+    The tag is a change of the order: Shopify answers with the order's new version and sends an
+    ``orders/updated`` of it. That version is marked known with the sync, so its webhook makes no job
+    (``domain/order_versions.py``): a read of an order that only shopbridge changed would cost a
+    third of the order's Shopify points. Should the webhook come first, its job reads the order and
+    finds nothing to do, as before.
+    """
     shopify: ShopifyPort = ctx.shopify
-    shopify.record_erp_order(order.shopify_id, sync.erp_number)
-    _save(ctx, sync.moved(written_back=True), "written_back", {"erp_number": sync.erp_number})
+    version = shopify.record_erp_order(order.shopify_id, sync.erp_number)
+    if version is not None and not _only_tagged(order, version):
+        version = None  # someone else changed the order too: its version must be read
+    written = sync.moved(written_back=True, written_version=version.key if version else "")
+    with ctx.uow.begin() as tx:
+        tx.save_order_sync(written)
+        tx.add_trail(ctx.shop.name, order.shopify_id, "written_back", {"erp_number": sync.erp_number})
+        if version is not None:
+            tx.claim_order_version(ctx.shop.name, version)
+
+
+def _only_tagged(order: Order, version: OrderVersion) -> bool:
+    """Whether the version after the tag still has the payment, cancellation and total as read: a
+    change by someone else between the read and the tag shows there (or in a later ``updatedAt``)."""
+    total = order.total_price.amount if order.total_price is not None else None
+    return version.state == order_state(order.cancelled_at, order.financial_status.value, total)
 
 
 def _after_cutoff(

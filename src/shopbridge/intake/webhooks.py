@@ -15,8 +15,9 @@ kind. Both first record an *order version* marker in the inbox (source ``shopify
 event id ``<order id>@<updatedAt>#<state>``, the state being whether it is cancelled, its payment
 status and its current total, which both shapes carry): the first to see a version enqueues the job,
 the other finds the marker and enqueues nothing. So a webhook and a sweep of the same version make
-one job, and a sweep re-reading its overlap window adds no work. Other topics are deduplicated on the
-event id.
+one job, and a sweep re-reading its overlap window adds no work. The order flow records the version
+its own write-back produced the same way (``domain/order_versions.py``), so the ``orders/updated`` of
+shopbridge's own tag makes no job. Other topics are deduplicated on the event id.
 
 **Topics that start a sweep.** A topic owned by a scheduled flow (``products/update`` and
 ``products/delete``: the catalogue sweep) enqueues that flow's sweep now, with the dedup key the
@@ -36,22 +37,29 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 
+from shopbridge.domain.order_versions import (
+    OrderVersion,
+    graphql_order_state,
+    normalise_time,
+    rest_order_state,
+)
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.engine import queue
 from shopbridge.engine.batch import (
+    ORDER_VERSION_SOURCE,
     EventKey,
     NewEvent,
     NewJob,
     enqueue_jobs,
     insert_event,
     mark_events,
+    order_version_marker,
     record_events,
 )
 from shopbridge.engine.problems import report_problem
@@ -77,7 +85,6 @@ __all__ = [
 ]
 
 SOURCE = "shopify"
-VERSION_SOURCE = "shopify.order_version"
 ORDER_KIND = order_to_sales_order.KIND
 
 
@@ -258,9 +265,9 @@ def _plan(batch: _Batch, routable: _Routable, new_rows: Mapping[EventKey, int]) 
 
 def _claim_versions(conn: sa.Connection, batch: _Batch, *, now: datetime) -> None:
     """Record the order-version markers; a version whose marker exists already gets no job."""
-    markers = record_events(conn, [_marker(*key) for key in batch.versions], now=now)
+    markers = record_events(conn, [order_version_marker(*key) for key in batch.versions], now=now)
     for (shop, version), (entity_id, updated_at, payload) in batch.versions.items():
-        marker = markers.get((VERSION_SOURCE, shop, version))
+        marker = markers.get((ORDER_VERSION_SOURCE, shop, version))
         if marker is None:  # enqueued before, by another topic or by the sweep
             batch.same_version.append(int(payload["inbox_event_id"]))
         else:
@@ -286,7 +293,7 @@ def enqueue_order_version(
     """
     number = str(order_id).rsplit("/", 1)[-1]
     version = _version(number, updated_at, state)
-    marker = insert_event(conn, _marker(shop, version), now=now)
+    marker = insert_event(conn, order_version_marker(shop, version), now=now)
     if marker is None:
         return None
     job = _order_job(shop, number, updated_at, version, payload, marker)
@@ -304,32 +311,7 @@ def enqueue_order_version(
 
 
 def _version(number: str, updated_at: Any, state: str) -> str:
-    """``<id>@<updatedAt>#<state>``: ``updatedAt`` has whole seconds, so two changes in one second
-    (a cancel right after the create) share it; the state tells them apart."""
-    return f"{number}@{_normalise_time(str(updated_at))}#{state}"
-
-
-def rest_order_state(body: Mapping[str, Any]) -> str:
-    """The order version's state from a webhook body (REST): cancelled, payment, current total."""
-    return _order_state(
-        body.get("cancelled_at"), body.get("financial_status"), body.get("current_total_price")
-    )
-
-
-def graphql_order_state(node: Mapping[str, Any]) -> str:
-    """The same state from a sweep's GraphQL node, spelled identically for the same order version."""
-    total = ((node.get("currentTotalPriceSet") or {}).get("shopMoney") or {}).get("amount")
-    return _order_state(node.get("cancelledAt"), node.get("displayFinancialStatus"), total)
-
-
-def _order_state(cancelled_at: Any, financial_status: Any, current_total: Any) -> str:
-    try:
-        total = (
-            format(Decimal(str(current_total)).normalize(), "f") if current_total not in (None, "") else ""
-        )
-    except ArithmeticError:
-        total = str(current_total)
-    return f"{'cancelled' if cancelled_at else 'open'}:{str(financial_status or '').lower()}:{total}"
+    return OrderVersion.of(number, updated_at, state).key
 
 
 def _order_job(
@@ -339,7 +321,8 @@ def _order_job(
     job_payload = {
         **payload,
         "order_id": f"gid://shopify/Order/{number}",
-        "updated_at": _normalise_time(updated_at),
+        "updated_at": normalise_time(updated_at),
+        "version": version,
         "version_event_id": marker,
     }
     return NewJob(
@@ -397,17 +380,6 @@ def _event(delivery: Delivery, status: str) -> NewEvent:
     )
 
 
-def _marker(shop: str, version: str) -> NewEvent:
-    return NewEvent(
-        source=VERSION_SOURCE,
-        shop=shop,
-        topic="order_version",
-        event_id=version,
-        payload="",
-        status="enqueued",
-    )
-
-
 def _entity_key(route: TopicRoute, shop: str, entity_id: str, body: Mapping[str, Any]) -> str:
     if route.entity == "inventory":  # one level = one item at one location
         return f"inventory:{shop}:{entity_id}:{body.get('location_id', '')}"
@@ -461,13 +433,3 @@ def _entity_id(route: TopicRoute, body: Mapping[str, Any]) -> Any:
     if value is None and route.id_field == "order_id":  # orders/edited nests it
         value = (body.get("order_edit") or {}).get("order_id")
     return value if value not in (None, "") else None
-
-
-def _normalise_time(value: str) -> str:
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return value
-    if parsed.tzinfo is None:
-        return value
-    return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

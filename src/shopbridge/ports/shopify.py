@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
@@ -58,10 +59,11 @@ class ShopifyPort(Protocol):
         """The order as it is now (GID or numeric id), or ``None`` if Shopify no longer has it."""
         ...
 
-    def record_erp_order(self, order_id: str, erp_number: str) -> None:
+    def record_erp_order(self, order_id: str, erp_number: str) -> OrderVersion | None:
         """Write the ERP order number back: the ``shopbridge.erp_order`` metafield and an ``ERP:`` tag.
 
-        Idempotent: writing the same number twice changes nothing.
+        Idempotent: writing the same number twice changes nothing. Returns the order's version after
+        the write (the tag bumps ``updatedAt``), or ``None`` when Shopify did not say.
         """
         ...
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from shopbridge.domain.catalogue import Gate
 from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
@@ -210,6 +211,11 @@ class Transaction(Protocol):
     def orders_received(self, shop: str, kind: str) -> list[str]:
         """Ids of the shop's orders shopbridge has received (a job of ``kind`` queued or running) but
         not yet recorded (no order sync): Shopify took them, the ERP does not hold them."""
+        ...
+
+    def claim_order_version(self, shop: str, version: OrderVersion) -> bool:
+        """Mark an order version known, as intake does before it enqueues that version's job: a
+        webhook or sweep of it later makes no job. False if it was known already."""
         ...
 
 

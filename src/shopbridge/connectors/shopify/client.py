@@ -52,6 +52,7 @@ from shopbridge.connectors.shopify.errors import (
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
+from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
@@ -169,9 +170,9 @@ class ShopifyClient:
         """The order as Shopify has it now, or ``None``."""
         return orders.fetch_order(self, order_id)
 
-    def record_erp_order(self, order_id: str, erp_number: str) -> None:
+    def record_erp_order(self, order_id: str, erp_number: str) -> OrderVersion | None:
         """The ERP number onto the order: ``shopbridge.erp_order`` metafield and ``ERP:`` tag."""
-        orders.record_erp_order(self, order_id, erp_number)
+        return orders.record_erp_order(self, order_id, erp_number)
 
     def catalogue(self, *, page_size: int = 100) -> list[CatalogueProduct]:
         """Every product with all its variants (``connectors/shopify/catalogue.py``)."""

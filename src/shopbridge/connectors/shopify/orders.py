@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from shopbridge.connectors.shopify.translate import gid, order_from_graphql
+from shopbridge.domain.order_versions import OrderVersion, graphql_order_state
 from shopbridge.domain.records import Order
 from shopbridge.ports.shopify import ERP_ORDER_METAFIELD, ERP_TAG_PREFIX
 
@@ -57,10 +58,12 @@ def refunded_units(client: _Client, node: Mapping[str, Any]) -> dict[str, int]:
     return units
 
 
-def record_erp_order(client: _Client, order_id: str, erp_number: str) -> None:
+def record_erp_order(client: _Client, order_id: str, erp_number: str) -> OrderVersion | None:
     """The ERP number as the ``shopbridge.erp_order`` metafield and an ``ERP:<number>`` tag.
 
-    Both mutations set a value rather than add to one, so a retry writes the same state again.
+    Both mutations set a value rather than add to one, so a retry writes the same state again. The
+    tag goes last: the version it answers is the order's after both (a metafield leaves ``updatedAt``
+    alone).
     """
     namespace, key = ERP_ORDER_METAFIELD
     owner = gid("Order", order_id)
@@ -72,4 +75,12 @@ def record_erp_order(client: _Client, order_id: str, erp_number: str) -> None:
         "value": erp_number,
     }
     client.mutate("metafields_set", {"metafields": [metafield]})
-    client.mutate("tags_add", {"id": owner, "tags": [f"{ERP_TAG_PREFIX}{erp_number}"]})
+    result = client.mutate("tags_add", {"id": owner, "tags": [f"{ERP_TAG_PREFIX}{erp_number}"]})
+    return _version_of(result.get("node") if isinstance(result, Mapping) else None)
+
+
+def _version_of(node: Any) -> OrderVersion | None:
+    """The order's version from a mutation's ``node``; ``None`` if Shopify left a part out."""
+    if not isinstance(node, Mapping) or not node.get("id") or not node.get("updatedAt"):
+        return None
+    return OrderVersion.of(str(node["id"]), node["updatedAt"], graphql_order_state(node))
