@@ -1,7 +1,7 @@
 """Black Friday rehearsed (issue 15): ``shopbridge rehearse --scenario black-friday`` as a benchmark.
 
 The ``black-friday`` preset (20 orders/s, bestsellers whose ERP stock runs out, an ERP at 150 ms
-serving 8 requests at once, the Shopify Standard plan's 100 points/s) runs through the rehearsal's
+serving 8 requests at once, Shopify Plus's 1,000 points/s) runs through the rehearsal's
 own runner: the Shopify and ERP sandboxes in this process, the web intake on 127.0.0.1, ``--workers``
 real ``shopbridge worker`` processes. Recorded, all from the sandboxes' own state or the queue:
 
@@ -53,6 +53,11 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "stock_push_budget_verdict": limits["stock_push_budget_verdict"],
         "shopify_budget_share_used": limits["shopify_budget_share_used"],
         "bound_by": limits["bound_by"],
+        "erp_requests_in_peak": limits["erp_requests_in_peak"]["total"],
+        "erp_requests_per_peak_order": round(
+            limits["erp_requests_in_peak"]["total"] / max(peak["orders_placed"], 1), 2
+        ),
+        "erp_requests_in_peak_by_route": limits["erp_requests_in_peak"]["by_route"],
         "oversold_units": result["oversells"]["units"],
         "oversells": result["oversells"]["by_sku"],
         "ground_truth_ok": result["ok"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,23 @@ def test_an_error_rate_of_one_refuses_all_and_of_zero_none(upstream: str) -> Non
         gate.stop()
     assert (refused, served) == (503, 201)
     assert (gate.stats.refused_errors, gate.stats.served) == (1, 1)
+
+
+def test_the_gate_counts_what_it_answered_by_route_in_a_window(upstream: str) -> None:
+    gate, url = gate_on(upstream)
+    try:
+        before = time.monotonic()
+        httpx.get(f"{url}/api/sop_orders/42")
+        httpx.get(f"{url}/api/sop_orders/43")
+        httpx.post(f"{url}/api/sop_orders")
+        after = time.monotonic()
+        httpx.get(f"{url}/api/products")
+        gate.outage(600)
+        httpx.get(f"{url}/api/products")  # refused: not an answer of the ERP's
+    finally:
+        gate.stop()
+    assert gate.routes_between(before, after) == {"GET /api/sop_orders": 2, "POST /api/sop_orders": 1}
+    assert sum(gate.routes_between(before, time.monotonic()).values()) == 4
 
 
 def test_sqlite_starts_clean_in_the_workdir(tmp_path: Path) -> None:

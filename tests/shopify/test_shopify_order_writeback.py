@@ -70,7 +70,12 @@ def test_the_version_the_write_back_answers_is_the_version_its_orders_updated_we
     the REST webhook body must name one version, spelled alike."""
     order_id = place_order(sandbox, _variant(sandbox))
     bodies: list[dict[str, Any]] = []
-    sandbox.state.events.subscribe(lambda topic, body: bodies.append(body) if topic == "orders/updated" else None)
+
+    def updated(topic: str, body: dict[str, Any]) -> None:
+        if topic == "orders/updated":
+            bodies.append(body)
+
+    sandbox.state.events.subscribe(updated)
     version = client.record_erp_order(order_id, "SO-000124")
     assert len(bodies) == 1, "the new tag is a change of the order: one orders/updated"
     body = bodies[0]

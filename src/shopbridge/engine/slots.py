@@ -33,6 +33,7 @@ milliseconds took the store's one writer from the workers (five looks per slot t
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import random
@@ -258,4 +259,10 @@ def erp_slots(store: Store, settings: ErpSettings, *, clock: Clock | None = None
 
 def _holder_token() -> str:
     """Unique per acquisition, and says where the holder runs (host, process, thread)."""
-    return f"{socket.gethostname()[:120]}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:12]}"
+    return f"{_host()}:{os.getpid()}:{threading.get_ident()}:{uuid.uuid4().hex[:12]}"
+
+
+@functools.cache
+def _host() -> str:
+    """The host's name, asked once: every ERP request takes a slot, and the system call is not free."""
+    return socket.gethostname()[:120]

@@ -87,9 +87,10 @@ def handle(job: Job, ctx: FlowContext) -> None:
 
 def _own_write_back(job: Job, order_id: str, ctx: FlowContext) -> bool:
     """True (and on the trail) for the job of the version shopbridge's own tag produced: its webhook
-    came before the version was marked known (``_write_back``), and there is nothing new to read."""
+    came before the version was marked known (``_write_back``), and there is nothing new to read.
+    Only an ``orders/updated`` can be one: other jobs go straight to the read."""
     version = job.payload.get("version")
-    if not version:
+    if not version or job.payload.get("topic") != "orders/updated":
         return False
     with ctx.uow.begin() as tx:
         sync = tx.order_sync(ctx.shop.name, order_id)

@@ -14,7 +14,8 @@ import asyncio
 import random
 import threading
 import time
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 import httpx
 from starlette.applications import Starlette
@@ -40,6 +41,8 @@ class GateStats:
     busy_slot_seconds: float = 0.0
     in_flight: int = 0
     peak_in_flight: int = 0
+    # (time.monotonic() when answered, "GET /path"): what the capacity went to, in any window
+    answered: list[tuple[float, str]] = field(default_factory=list)
 
 
 class ErpGate:
@@ -109,7 +112,7 @@ class ErpGate:
                     headers={k: v for k, v in request.headers.items() if k.lower() not in _HOP_BY_HOP},
                 )
             finally:
-                self._leave(time.monotonic() - started)
+                self._leave(time.monotonic() - started, _route(request))
         headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP_BY_HOP}
         return Response(upstream.content, status_code=upstream.status_code, headers=headers)
 
@@ -128,14 +131,27 @@ class ErpGate:
             self.stats.in_flight += 1
             self.stats.peak_in_flight = max(self.stats.peak_in_flight, self.stats.in_flight)
 
-    def _leave(self, seconds: float) -> None:
+    def _leave(self, seconds: float, route: str) -> None:
         with self._lock:
             self.stats.in_flight -= 1
             self.stats.served += 1
             self.stats.busy_slot_seconds += seconds
+            self.stats.answered.append((time.monotonic(), route))
+
+    def routes_between(self, since: float, until: float) -> dict[str, int]:
+        """Requests answered between two ``time.monotonic()`` instants, by method and path."""
+        with self._lock:
+            found = Counter(route for at, route in self.stats.answered if since <= at <= until)
+        return dict(found.most_common())
 
 
 _METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _route(request: Request) -> str:
+    """``GET /api/sop_orders``: the method and the path without its ids (digits, GUIDs, quoted keys)."""
+    parts = [p for p in request.url.path.split("/") if p and not any(ch.isdigit() for ch in p)]
+    return f"{request.method} /{'/'.join(parts)}"
 
 
 def _target(upstream: str, request: Request) -> str:

@@ -65,6 +65,7 @@ def result(
             "erp_concurrency_share_used": round(erp_share, 4),
             "erp_peak_in_flight": stack.gate.stats.peak_in_flight,
             "erp_requests_served": stack.gate.stats.served,
+            "erp_requests_in_peak": _routes(stack, sampler, start, end),
             "erp_refused_outage": stack.gate.stats.refused_outage,
             "erp_refused_errors": stack.gate.stats.refused_errors,
             "shopify_plan": scenario.shopify.plan.value,
@@ -100,6 +101,12 @@ def result(
             "webhooks": data["webhooks"],
         },
     }
+
+
+def _routes(stack: RehearsalStack, sampler: Sampler, start: float, end: float) -> dict[str, Any]:
+    """What the ERP's capacity went to over the peak window (orders, stock sweeps...), by route."""
+    routes = stack.gate.routes_between(sampler.started + start, sampler.started + end)
+    return {"total": sum(routes.values()), "by_route": routes}
 
 
 def bound_by(erp_share: float, shopify_share: float) -> str:

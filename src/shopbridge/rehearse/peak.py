@@ -42,10 +42,16 @@ EXTRA_PRICE = Decimal("12.00")
 
 
 def extend_catalogue(stack: RehearsalStack, size: int) -> list[str]:
-    """The peak's SKUs: the demo shop's own (bar the one its ERP only gets later in the day), and new
-    products in both systems up to ``size``."""
+    """The peak's SKUs: the demo shop's own (bar the one its ERP only gets later in the day, and those
+    Shopify holds on two variants), and new products in both systems up to ``size``.
+
+    A SKU on two variants (the demo's old-stock mug shares the coffee mug's) is a catalogue defect:
+    shopbridge reports it to merchandising and pushes to neither variant, so shoppers would buy the
+    second variant's own stock, which no ERP figure limits. The peak rehearses the push's lag.
+    """
     assert stack.shopify is not None
-    skus = sorted(sku for sku in stack.catalogue if sku != LATE_SKU)[:size]  # the ERP gets it later
+    shared = _skus_on_several_variants(stack.shopify.state)
+    skus = sorted(sku for sku in stack.catalogue if sku != LATE_SKU and sku not in shared)[:size]
     for n in range(len(skus), size):
         sku = f"RH-{n:04d}"
         product = add_product(stack.shopify.state, f"Rehearsal item {n}", status="ACTIVE", vendor="Rehearsal")
@@ -56,6 +62,12 @@ def extend_catalogue(stack: RehearsalStack, size: int) -> list[str]:
         stack.catalogue[sku] = (f"Rehearsal item {n}", EXTRA_PRICE)
         skus.append(sku)
     return skus
+
+
+def _skus_on_several_variants(state: ShopState) -> set[str]:
+    with state.lock:
+        counts = Counter(str(v.get("sku") or "") for v in state.variants.values())
+    return {sku for sku, n in counts.items() if sku and n > 1}
 
 
 @dataclass
