@@ -8,10 +8,12 @@ every time (exactly once; catalogue gating).
 from __future__ import annotations
 
 import httpx
+import pytest
 from sage200_scenario import gbp, order
 
 from shopbridge.connectors.erp.sage200 import Sage200Adapter
 from shopbridge.domain.records import Customer, ItemStatus
+from shopbridge.ports.erp import CreditLimitExceeded
 from shopbridge.sandbox.sage200 import Sage200Sandbox
 
 
@@ -26,6 +28,29 @@ def test_the_credit_check_uses_the_customer_row_the_order_just_read(
     sent.clear()
     adapter.check_credit(account, gbp("10.00"))
     assert "customer_views" not in _paths(sent)
+
+
+def test_a_customer_created_for_the_order_is_not_read_back_for_its_credit_check_and_order(
+    adapter: Sage200Adapter, sandbox: Sage200Sandbox, sent: list[httpx.Request]
+) -> None:
+    adapter.get_items(["TSHIRT-RED-M", "MUG-WHITE"])
+    match = adapter.find_or_create_customer(Customer(email="first.timer@example.com", first_name="Fay"))
+    assert match.created
+    sent.clear()
+    adapter.check_credit(match.account, gbp("10.00"))
+    posted = adapter.create_sales_order(order("#NEWCUST-1", match.account))
+    assert "customer_views" not in _paths(sent)
+    found = adapter.find_sales_order("#NEWCUST-1")
+    assert found is not None and found.customer_account == match.account and not posted.existed
+
+
+def test_a_new_customer_put_on_hold_by_sage_at_creation_still_fails_the_credit_check(
+    adapter: Sage200Adapter, sandbox: Sage200Sandbox
+) -> None:
+    created = {"id": 7, "reference": "NEWHOLD", "balance": 0, "credit_limit": 0, "on_hold": True}
+    adapter.lookups.remember_created_customer(created)
+    with pytest.raises(CreditLimitExceeded, match="on hold"):
+        adapter.check_credit("NEWHOLD", gbp("10.00"))
 
 
 def test_the_credit_check_reads_an_account_nobody_read_lately(

@@ -212,6 +212,7 @@ class Sage200Adapter:
             if row is None:
                 raise
             return CustomerMatch(str(row["reference"]), created=False, conflicts=_conflicts(customer, row))
+        self.lookups.remember_created_customer(created)  # the credit check and the order need its row
         return CustomerMatch(str(created["reference"]), created=True)
 
     def check_credit(self, account: str, amount_due: Money) -> None:

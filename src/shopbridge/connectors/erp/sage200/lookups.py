@@ -60,6 +60,15 @@ class Lookups:
         found.update(self.products_by_code([sku for sku in wanted if sku not in found]))
         return found
 
+    def remember_created_customer(self, created: JsonObject) -> None:
+        """The ``customer`` Sage answered a POST with, kept as the ``customer_view`` row the order's
+        credit check and sales order would read a moment later (the view spells the hold flag
+        ``account_is_on_hold``; the resource ``on_hold``)."""
+        if created.get("reference") is None or created.get("id") is None:
+            return  # not the answer the spec promises: the next step reads the account afresh
+        view = {**created, "account_is_on_hold": created.get("on_hold")}
+        self._remember("customer", str(created["reference"]), view)
+
     def recent_account(self, account: str, within: float = RECENT_SECONDS) -> JsonObject:
         """The customer row of ``account`` as read in the last ``within`` seconds, or read now."""
         return self._recalled("customer", account, within) or self.account(account)
