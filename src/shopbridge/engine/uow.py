@@ -28,6 +28,7 @@ from shopbridge.engine import (
     catalogue_state,
     cursors,
     links,
+    order_statuses,
     payouts,
     problems,
     queue,
@@ -269,6 +270,9 @@ class StoreTransaction:
 
     def orders_received(self, shop: str, kind: str) -> list[str]:
         return stock_store.orders_received(self.conn, shop, kind)
+
+    def order_sync_statuses(self, shop: str, order_ids: Sequence[str]) -> dict[str, SyncStatus]:
+        return order_statuses.sync_statuses(self.conn, shop, order_ids)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

@@ -138,8 +138,7 @@ def _sync_statuses(ctx: FlowContext, orders: list[Order]) -> dict[str, SyncStatu
     """Where shopbridge stands with each order: one posted, then edited to a balance due (partially
     paid), no longer qualifies and is still the ERP's to hold."""
     with ctx.uow.begin() as tx:
-        syncs = (tx.order_sync(ctx.shop.name, order.shopify_id) for order in orders)
-        return {sync.order_id: sync.status for sync in syncs if sync is not None}
+        return tx.order_sync_statuses(ctx.shop.name, [order.shopify_id for order in orders])
 
 
 def _orders_held(erp: ErpReconcileReads, names: list[str]) -> dict[str, list[HeldOrder]]:
@@ -276,12 +275,11 @@ def _keyed_by_hand(ctx: FlowContext, refund_id: str) -> bool:
 
 def _creditable_refunds(ctx: FlowContext, day: date) -> list[Refund]:
     start, end = day_bounds(day)
-    creditable: list[str] = []
+    refunded = [r.order_id for r in ctx.shopify.refunded_orders_since(start)]
     with ctx.uow.begin() as tx:
-        for refunded in ctx.shopify.refunded_orders_since(start):
-            sync = tx.order_sync(ctx.shop.name, refunded.order_id)
-            if sync is not None and sync.status in _IN_ERP:  # else never in the ERP: nothing to credit
-                creditable.append(refunded.order_id)
+        statuses = tx.order_sync_statuses(ctx.shop.name, refunded)
+    # an order never in the ERP has nothing to credit
+    creditable = [order_id for order_id in refunded if statuses.get(order_id) in _IN_ERP]
     return [r for refunds in _refunds_of(ctx, creditable) for r in refunds if start <= r.created_at < end]
 
 

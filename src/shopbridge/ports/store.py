@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from shopbridge.domain.catalogue import Gate
-from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
 from shopbridge.domain.problems import ProblemKind, ProblemReport
@@ -210,6 +210,11 @@ class Transaction(Protocol):
     def orders_received(self, shop: str, kind: str) -> list[str]:
         """Ids of the shop's orders shopbridge has received (a job of ``kind`` queued or running) but
         not yet recorded (no order sync): Shopify took them, the ERP does not hold them."""
+        ...
+
+    def order_sync_statuses(self, shop: str, order_ids: Sequence[str]) -> dict[str, SyncStatus]:
+        """Where shopbridge stands with each of ``order_ids`` (GIDs), in one read for the lot (the
+        daily reconciliation's whole day); an order it never saw is absent."""
         ...
 
 
