@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import cProfile
 import functools
 import json
 import os
@@ -111,13 +112,28 @@ def main() -> int:
     parser.add_argument("--refunds", type=int, default=100)
     parser.add_argument("--payouts", type=int, default=20)
     parser.add_argument("--restore-rate", type=float, default=1000.0, help="Shopify Plus: 1000 points/s")
+    parser.add_argument(
+        "--bucket",
+        type=float,
+        default=20000.0,
+        help="Shopify Plus: 20,000 points (the sandbox's Plus preset, docs/decisions.md); it was 2,000 here",
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="write a cProfile of reconcile_day (shopbridge's side) to this file"
+    )
     args = parser.parse_args()
     from pgcluster import PgCluster
 
     cluster = PgCluster().start()
     try:
         result = run(
-            cluster.url(cluster.create_database()), args.orders, args.refunds, args.payouts, args.restore_rate
+            cluster.url(cluster.create_database()),
+            args.orders,
+            args.refunds,
+            args.payouts,
+            args.restore_rate,
+            args.profile,
+            args.bucket,
         )
     finally:
         cluster.stop()
@@ -140,7 +156,15 @@ def main() -> int:
     return 0
 
 
-def run(database: str, orders: int, refunds: int, payouts: int, restore_rate: float) -> dict[str, Any]:
+def run(
+    database: str,
+    orders: int,
+    refunds: int,
+    payouts: int,
+    restore_rate: float,
+    profile: Path | None = None,
+    bucket: float = 20000.0,
+) -> dict[str, Any]:
     from shopbridge.sandbox.shopify.server import SandboxSettings
 
     os.environ.setdefault(ENV_TOKEN, secrets.token_hex(16))
@@ -157,13 +181,13 @@ def run(database: str, orders: int, refunds: int, payouts: int, restore_rate: fl
     try:
         with stages.timed("setup: sandbox"):
             base_url = str(host.start()["base_url"])
-        host.configure(restore_rate)  # a Plus shop's bucket from the start: seeding reads the day too
+        host.configure(restore_rate, bucket)  # a Plus shop's bucket from the start: seeding reads the day too
         placed = trade(host, orders, refunds, payouts, stages)
         with tempfile.TemporaryDirectory() as folder:
-            result = measure(host, base_url, placed, database, Path(folder), stages)
+            result = measure(host, base_url, placed, database, Path(folder), stages, profile)
     finally:
         host.stop()
-    return {**result, "restore_rate": restore_rate, "stages_seconds": stages.seconds}
+    return {**result, "restore_rate": restore_rate, "bucket": bucket, "stages_seconds": stages.seconds}
 
 
 def trade(host: Any, count: int, refunds: int, payouts: int, stages: Stages) -> list[str]:
@@ -197,11 +221,10 @@ def seed(base_url: str, made: list[str], database: str, folder: Path, stages: St
     from shopbridge.domain.order_sync import OrderSync, SyncStatus
     from shopbridge.domain.orders import map_order
     from shopbridge.domain.payout_state import Outcome, record_of
-    from shopbridge.domain.records import CreditNote, CreditNoteLine, Customer, FinancialStatus
+    from shopbridge.domain.records import CreditNote, CreditNoteLine, Customer
     from shopbridge.flows.order_settings import rules_for
     from shopbridge.flows.reconcile_facts import day_bounds
 
-    refunded_statuses = (FinancialStatus.REFUNDED, FinancialStatus.PARTIALLY_REFUNDED)
     services = build_services(load_settings(write_config(folder, base_url, database)))
     services.store.migrate()
     erp = MemoryErp()  # reads its orders and credit notes back in batches (ErpReconcileReads)
@@ -214,9 +237,7 @@ def seed(base_url: str, made: list[str], database: str, folder: Path, stages: St
     rules = replace(rules_for(services.settings, shop), limits=erp.field_limits)
     uow = services.flow_context(SHOP).uow
     with stages.timed("setup: read the day back"):
-        orders = client.orders_created_in_bulk(*day_bounds(datetime.now(UTC).date()))
-        refunded = [o.shopify_id for o in orders if o.financial_status in refunded_statuses]
-        refunds = client.refunds_of_orders(refunded)
+        orders, refunds = client.orders_and_refunds_created_in_bulk(*day_bounds(datetime.now(UTC).date()), [])
     assert sorted(o.shopify_id for o in orders) == sorted(made), "the bulk read must find the day's orders"
     with progress() as bar, stages.timed("setup: ERP and syncs"), uow.begin() as tx:
         task = bar.add_task("seeding the ERP and the syncs", total=len(orders))
@@ -237,15 +258,31 @@ def seed(base_url: str, made: list[str], database: str, folder: Path, stages: St
 
 
 def measure(
-    host: Any, base_url: str, made: list[str], database: str, folder: Path, stages: Stages
+    host: Any,
+    base_url: str,
+    made: list[str],
+    database: str,
+    folder: Path,
+    stages: Stages,
+    profile: Path | None = None,
 ) -> dict[str, Any]:
+    from shopbridge.connectors.shopify import reconcile_bulk
     from shopbridge.flows.daily_reconciliation import reconcile_day
 
     seeded = seed(base_url, made, database, folder, stages)
     host.refill()
     client = seeded.services.shopify(SHOP)
-    for method in ("orders_created_in_bulk", "refunds_of_orders", "refunded_orders_since", "payouts"):
+    for method in (
+        "orders_and_refunds_created_in_bulk",
+        "orders_created_in_bulk",
+        "refunds_of_orders",
+        "refunded_orders_since",
+        "payouts",
+    ):
         stages.wrap(client, method, f"reconcile: shopify {method}")
+    # inside the day's read: the refunds read while Shopify runs the bulk operation, then the wait
+    stages.wrap(reconcile_bulk, "refunds_of_orders", "reconcile: shopify day read: refunds")
+    stages.wrap(reconcile_bulk, "wait_for_bulk", "reconcile: shopify day read: bulk wait")
     for method in ("orders_held", "credit_notes_held"):
         stages.wrap(seeded.erp, method, f"reconcile: erp {method}")
     before_points, before_calls = client.stats.cost_actual, client.stats.calls
@@ -253,9 +290,15 @@ def measure(
     cpu_before = _cpu_seconds()
     sandbox_before = host.usage()
     with stages.timed("reconcile_day (measured)"):
+        profiler = cProfile.Profile() if profile is not None else None
         started = time.monotonic()
+        if profiler is not None:
+            profiler.enable()
         report = reconcile_day(seeded.services.flow_context(SHOP), datetime.now(UTC).date())
         seconds = time.monotonic() - started
+        if profiler is not None and profile is not None:
+            profiler.disable()
+            profiler.dump_stats(profile)
     cpu = _cpu_seconds() - cpu_before
     sandbox_after = host.usage()
     rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -46,13 +46,13 @@ def checkout(n: int) -> dict[str, Any]:
 class ReconcileShopifyHost(ShopifyHost):
     """The Shopify sandbox holding the bench's trading day, with a Plus shop's cost budget."""
 
-    def configure(self, restore_rate: float) -> None:
-        """Bulk runs at 1 µs an object (as the stock audit's bench); a Plus bucket, full."""
+    def configure(self, restore_rate: float, maximum: float) -> None:
+        """Bulk runs at 1 µs an object (as the stock audit's bench); the plan's bucket, full."""
         from shopbridge.sandbox.shopify.state import BulkTiming
 
         self.server.state.bulk_timing = BulkTiming(base_s=0.5, per_object_s=0.000001)
         bucket = self.server.sandbox.bucket
-        bucket.configure(maximum=restore_rate * 2, restore_rate=restore_rate)
+        bucket.configure(maximum=maximum, restore_rate=restore_rate)
         bucket.refill_fully()
 
     def refill(self) -> None:

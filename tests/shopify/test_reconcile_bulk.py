@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, parse, validate
@@ -81,3 +82,26 @@ def test_children_are_put_back_under_their_order_wherever_they_come_in_the_file(
     assert [n["title"] for n in first["shippingLines"]["nodes"]] == ["Std"]
     assert len(first["fulfillmentOrders"]["nodes"]) == 1
     assert [n["sku"] for n in second["lineItems"]["nodes"]] == ["A"] and not second["shippingLines"]["nodes"]
+
+
+def test_the_day_with_refunds_reads_each_refunded_order_once_and_the_orders_as_alone(
+    sandbox: SandboxServer, client: ShopifyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.state.bulk_timing.base_s = 0.05
+    made = _trade(sandbox)
+    act.refund_full(sandbox.state, sandbox.state.orders[made[2]], restock=False)
+    alone = client.orders_created_in_bulk(*DAY)
+    expected_refunds = client.refunds_of_orders([made[1], made[2]])
+    asked: list[list[str]] = []
+    execute = client.execute
+
+    def counted(name: str, variables: Any = None, **kwargs: Any) -> Any:
+        if name == "refunds_of_orders":
+            asked.append([str(i) for i in variables["ids"]])
+        return execute(name, variables, **kwargs)
+
+    monkeypatch.setattr(client, "execute", counted)
+    orders, refunds = client.orders_and_refunds_created_in_bulk(*DAY, [made[2]])
+    assert sorted(orders, key=lambda o: o.shopify_id) == sorted(alone, key=lambda o: o.shopify_id)
+    assert refunds == expected_refunds
+    assert asked == [[made[2]], [made[1]]]  # the one asked for during the run, then the day's other

@@ -30,6 +30,7 @@ __all__ = [
     "LevelWrite",
     "RefundedOrder",
     "ShopifyBulkDayReads",
+    "ShopifyBulkDayRefunds",
     "ShopifyCatalogueChanges",
     "ShopifyCollectionBulkReads",
     "ShopifyInventoryPort",
@@ -306,4 +307,19 @@ class ShopifyCollectionBulkReads(Protocol):
 
     def collection_handles_in_bulk(self) -> dict[str, tuple[str, ...]]:
         """Each product's collection handles, sorted, by product GID (``()`` for a product in none)."""
+        ...
+
+
+@runtime_checkable
+class ShopifyBulkDayRefunds(Protocol):
+    """The day's orders in one bulk operation together with refunds (``connectors/shopify/reconcile_bulk``):
+    the refunds the reconciliation needs are read while Shopify runs the bulk operation, and each
+    refunded order's refunds are read once (for the as-sold read and for the refunds checkpoint)."""
+
+    def orders_and_refunds_created_in_bulk(
+        self, start: datetime, end: datetime, refunds_of: Sequence[str]
+    ) -> tuple[list[Order], dict[str, tuple[Refund, ...]]]:
+        """The orders created in ``[start, end)`` as ``orders_created_in_bulk`` reads them, and the
+        refunds (as ``refunds_of_orders`` reads them, keyed by order id) of ``refunds_of`` and of
+        every refunded order among them."""
         ...

@@ -377,6 +377,14 @@ class ShopifyClient:
         """The orders created in ``[start, end)``, read as sold, through one bulk operation."""
         return reconcile_bulk.orders_created_in_bulk(self, start, end)
 
+    def orders_and_refunds_created_in_bulk(
+        self, start: datetime, end: datetime, refunds_of: Sequence[str]
+    ) -> tuple[list[Order], dict[str, tuple[Refund, ...]]]:
+        """The day's orders as ``orders_created_in_bulk`` reads them, with the refunds of
+        ``refunds_of`` (read while the bulk operation runs) and of the day's refunded orders
+        (``ports/shopify.ShopifyBulkDayRefunds``)."""
+        return reconcile_bulk.orders_and_refunds_created_in_bulk(self, start, end, refunds_of)
+
     # -- the catalogue sweep's incremental reads (``ports/shopify.ShopifyCatalogueChanges``) ---------
 
     def products_updated_since(self, since: datetime) -> tuple[str, ...]:

@@ -10,13 +10,18 @@ each order is put back together in the shape ``order_by_id`` answers and transla
 refunded orders' refunded units (to read them as sold) are read after the run, ten orders a read
 (``refunds_batch``), for those orders only.
 
+The reconciliation needs the refunds of the day's refunded orders too (its refunds checkpoint), so
+``orders_and_refunds_created_in_bulk`` reads the orders it is given while Shopify runs the bulk
+operation (the wait costs nothing, the reads are throttled by cost), then only the refunded orders
+of the day not already read: each refunded order's refunds are read once, not twice.
+
 Outside the cost limit: the bulk run costs one mutation and a few polls, whatever the day's size.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
@@ -26,9 +31,14 @@ from shopbridge.connectors.shopify.orders import refunded_order
 from shopbridge.connectors.shopify.reconcile_reads import created_query
 from shopbridge.connectors.shopify.refunds_batch import refunded_units_of, refunds_of_orders
 from shopbridge.connectors.shopify.translate import order_from_graphql
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import Order, Refund
 
-__all__ = ["day_orders_query", "orders_created_in_bulk", "orders_from_lines"]
+__all__ = [
+    "day_orders_query",
+    "orders_and_refunds_created_in_bulk",
+    "orders_created_in_bulk",
+    "orders_from_lines",
+]
 
 # The nested connections, by the type their nodes' GIDs name, and the key order_by_id puts them under.
 _CHILDREN = {
@@ -104,15 +114,36 @@ def orders_created_in_bulk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Order]:
     """The day's orders, read as sold: one bulk query, then the refunded ones' refunds."""
+    orders, _refunds = orders_and_refunds_created_in_bulk(
+        client, start, end, (), interval=interval, sleep=sleep
+    )
+    return orders
+
+
+def orders_and_refunds_created_in_bulk(
+    client: _Client,
+    start: datetime,
+    end: datetime,
+    refunds_of: Sequence[str],
+    *,
+    interval: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[Order], dict[str, tuple[Refund, ...]]]:
+    """The day's orders read as sold, and the refunds of ``refunds_of`` and of the day's refunded
+    orders, keyed by order id (as ``refunds_of_orders`` keys them); ``refunds_of`` are read while
+    the bulk operation runs."""
     operation = start_bulk_query(client, day_orders_query(start, end))
+    refunds = refunds_of_orders(client, refunds_of)
     done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
     if not done.url:  # no order that day: Shopify writes no file
-        return []
+        return [], refunds
     nodes = list(orders_from_lines(stream_jsonl(done.url)))
-    refunded = refunds_of_orders(client, [str(node["id"]) for node in nodes if refunded_order(node)])
-    return [
+    refunded = [str(node["id"]) for node in nodes if refunded_order(node)]
+    refunds.update(refunds_of_orders(client, [order_id for order_id in refunded if order_id not in refunds]))
+    orders = [
         order_from_graphql(
-            node, shop=client.shop_domain, refunded_units=refunded_units_of(refunded.get(str(node["id"]), ()))
+            node, shop=client.shop_domain, refunded_units=refunded_units_of(refunds.get(str(node["id"]), ()))
         )
         for node in nodes
     ]
+    return orders, refunds
