@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
@@ -130,18 +131,27 @@ def orders_and_refunds_created_in_bulk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[list[Order], dict[str, tuple[Refund, ...]]]:
     """The day's orders read as sold, and the refunds of ``refunds_of`` and of the day's refunded
-    orders, keyed by order id (as ``refunds_of_orders`` keys them); ``refunds_of`` are read while
-    the bulk operation runs."""
+    orders, keyed by order id (as ``refunds_of_orders`` keys them).
+
+    ``refunds_of`` are read on a thread of their own from the moment the bulk operation starts:
+    their reads are paced by Shopify's cost budget (mostly waiting), so the bulk run, its file and
+    the translation of the orders without refunds go on meanwhile (the client is thread-safe)."""
     operation = start_bulk_query(client, day_orders_query(start, end))
-    refunds = refunds_of_orders(client, refunds_of)
-    done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
-    if not done.url:  # no order that day: Shopify writes no file
-        return [], refunds
-    nodes = list(orders_from_lines(stream_jsonl(done.url)))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shopify-day-refunds") as pool:
+        asked = pool.submit(refunds_of_orders, client, list(refunds_of))
+        done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
+        nodes = list(orders_from_lines(stream_jsonl(done.url))) if done.url else []  # no file: no order
+        unrefunded = {
+            str(node["id"]): order_from_graphql(node, shop=client.shop_domain)
+            for node in nodes
+            if not refunded_order(node)
+        }
+        refunds = asked.result()
     refunded = [str(node["id"]) for node in nodes if refunded_order(node)]
     refunds.update(refunds_of_orders(client, [order_id for order_id in refunded if order_id not in refunds]))
     orders = [
-        order_from_graphql(
+        unrefunded.get(str(node["id"]))
+        or order_from_graphql(
             node, shop=client.shop_domain, refunded_units=refunded_units_of(refunds.get(str(node["id"]), ()))
         )
         for node in nodes
