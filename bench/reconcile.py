@@ -237,7 +237,8 @@ def seed(base_url: str, made: list[str], database: str, folder: Path, stages: St
     rules = replace(rules_for(services.settings, shop), limits=erp.field_limits)
     uow = services.flow_context(SHOP).uow
     with stages.timed("setup: read the day back"):
-        orders, refunds = client.orders_and_refunds_created_in_bulk(*day_bounds(datetime.now(UTC).date()), [])
+        read = client.orders_and_refunds_created_in_bulk(*day_bounds(datetime.now(UTC).date()), None)
+        orders, refunds = read.orders, read.refunds
     assert sorted(o.shopify_id for o in orders) == sorted(made), "the bulk read must find the day's orders"
     with progress() as bar, stages.timed("setup: ERP and syncs"), uow.begin() as tx:
         task = bar.add_task("seeding the ERP and the syncs", total=len(orders))
@@ -280,7 +281,9 @@ def measure(
         "payouts",
     ):
         stages.wrap(client, method, f"reconcile: shopify {method}")
-    # inside the day's read: the refunds read while Shopify runs the bulk operation, then the wait
+    # inside the day's read: the refunded orders listed and their refunds read (two threads) while
+    # Shopify runs the bulk operation, and the wait for it
+    stages.wrap(reconcile_bulk, "refunded_orders_since", "reconcile: shopify day read: refunded listed")
     stages.wrap(reconcile_bulk, "refunds_of_orders", "reconcile: shopify day read: refunds")
     stages.wrap(reconcile_bulk, "wait_for_bulk", "reconcile: shopify day read: bulk wait")
     for method in ("orders_held", "credit_notes_held"):

@@ -18,7 +18,7 @@ from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.store import Store
 from shopbridge.flows import daily_reconciliation as flow
 from shopbridge.flows.spec import FlowContext
-from shopbridge.ports.shopify import RefundedOrder, ShopifyBulkDayRefunds
+from shopbridge.ports.shopify import RefundedOrder, ShopifyBulkDayRefunds, ShopifyDayRead
 
 from .test_daily_reconciliation import OneOrderShopify, _mapped_in_erp, _paid_order_with_shipping, context
 
@@ -49,20 +49,19 @@ class RefundingShopify(OneOrderShopify):
 
 
 class BulkRefundingShopify(RefundingShopify):
-    """The same store read as the Shopify client reads a day: orders and refunds together."""
+    """The same store read as the Shopify client reads a day: orders, refunded orders and refunds together."""
 
     def __init__(self, order: Order, refunds: dict[str, tuple[Refund, ...]]) -> None:
         super().__init__(order, refunds)
-        self.asked: list[tuple[datetime, datetime]] = []
-        self.refunds_asked: list[list[str]] = []
+        self.asked: list[tuple[datetime, datetime, datetime | None]] = []
 
     def orders_and_refunds_created_in_bulk(
-        self, start: datetime, end: datetime, refunds_of: list[str]
-    ) -> tuple[list[Order], dict[str, tuple[Refund, ...]]]:
-        self.asked.append((start, end))
-        self.refunds_asked.append(list(refunds_of))
-        read = {o: self.refunds.get(o, ()) for o in [*refunds_of, self.sold.shopify_id]}
-        return [self.sold], read
+        self, start: datetime, end: datetime, refunded_since: datetime | None
+    ) -> ShopifyDayRead:
+        self.asked.append((start, end, refunded_since))
+        refunded = self.refunded_orders_since(refunded_since) if refunded_since is not None else ()
+        read = {o: self.refunds.get(o, ()) for o in [*(r.order_id for r in refunded), self.sold.shopify_id]}
+        return ShopifyDayRead([self.sold], refunded, read)
 
 
 def _day(
@@ -87,10 +86,10 @@ def test_refunds_read_with_the_day_are_not_read_again_and_the_report_is_the_same
     bulk = BulkRefundingShopify(order, refunds)
     assert isinstance(bulk, ShopifyBulkDayRefunds)
     _ctx, with_day = _day(sqlite_store, fake_clock, monkeypatch, bulk)
-    assert bulk.refunds_asked == [[order.shopify_id]]  # the creditable order only, once
     assert bulk.refund_reads == []  # nothing read again after the day
-    (start, end) = bulk.asked[0]
+    [(start, end, since)] = bulk.asked  # the refunded orders listed with the day, since it began
     assert (start.isoformat(), end.isoformat()) == ("2025-12-31T00:00:00+00:00", "2026-01-01T00:00:00+00:00")
+    assert since == start
     refunds_checkpoint = {c.name: c for c in with_day.checkpoints}["refunds"]
     assert refunds_checkpoint.checked == 1
     assert [m.key for m in refunds_checkpoint.mismatches] == ["refund:gid://shopify/Refund/1"]

@@ -18,7 +18,7 @@ A side that cannot answer gives ``None`` and its checkpoint is "not checkable", 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -46,6 +46,7 @@ from shopbridge.flows.refund_to_credit_note import MANUAL_LINK
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.erp import Capability, ErpReconcileReads, HeldCreditNote, HeldOrder
 from shopbridge.ports.shopify import (
+    RefundedOrder,
     ShopifyBulkDayReads,
     ShopifyBulkDayRefunds,
     ShopifyReconcileReads,
@@ -96,13 +97,15 @@ class ShopifyDay:
 
 
 def shopify_day(ctx: FlowContext, day: date) -> ShopifyDay:
-    """The day's orders and, where the port reads both together, the creditable orders' refunds:
-    those are read while Shopify runs the day's bulk operation, and each once."""
+    """The day's orders and, where the port reads them together, the orders refunded since the day
+    began and their refunds: listed and read while Shopify runs the day's bulk operation, each once
+    (not listed where the ERP cannot read its credit notes back: there is no refunds checkpoint)."""
     if not isinstance(ctx.shopify, ShopifyBulkDayRefunds):
         return ShopifyDay(shopify_orders(ctx, day), None, {})
-    creditable = _creditable_orders(ctx, day) if isinstance(ctx.erp, ErpReconcileReads) else []
-    orders, refunds = ctx.shopify.orders_and_refunds_created_in_bulk(*day_bounds(day), creditable)
-    return ShopifyDay(orders, creditable, refunds)
+    start, end = day_bounds(day)
+    checked = isinstance(ctx.erp, ErpReconcileReads)
+    read = ctx.shopify.orders_and_refunds_created_in_bulk(start, end, start if checked else None)
+    return ShopifyDay(read.orders, _in_erp(ctx, read.refunded), read.refunds)
 
 
 def shopify_orders(ctx: FlowContext, day: date) -> list[Order] | None:
@@ -317,12 +320,17 @@ def _creditable_refunds(ctx: FlowContext, day: date, read: ShopifyDay) -> list[R
 
 
 def _creditable_orders(ctx: FlowContext, day: date) -> list[str]:
-    """The orders refunded since the day began that shopbridge put in the ERP (an order never in the
-    ERP has nothing to credit), oldest change first."""
-    refunded = [r.order_id for r in ctx.shopify.refunded_orders_since(day_bounds(day)[0])]
+    """The orders refunded since the day began that shopbridge put in the ERP, oldest change first."""
+    return _in_erp(ctx, ctx.shopify.refunded_orders_since(day_bounds(day)[0]))
+
+
+def _in_erp(ctx: FlowContext, refunded: Sequence[RefundedOrder]) -> list[str]:
+    """The refunded orders shopbridge put in the ERP (an order never in the ERP has nothing to
+    credit), in the order given."""
+    ids = [r.order_id for r in refunded]
     with ctx.uow.begin() as tx:
-        statuses = tx.order_sync_statuses(ctx.shop.name, refunded)
-    return [order_id for order_id in refunded if statuses.get(order_id) in _IN_ERP]
+        statuses = tx.order_sync_statuses(ctx.shop.name, ids)
+    return [order_id for order_id in ids if statuses.get(order_id) in _IN_ERP]
 
 
 def _refunds_of(ctx: FlowContext, order_ids: list[str]) -> Iterator[tuple[Refund, ...]]:

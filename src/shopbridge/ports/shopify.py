@@ -33,6 +33,7 @@ __all__ = [
     "ShopifyBulkDayRefunds",
     "ShopifyCatalogueChanges",
     "ShopifyCollectionBulkReads",
+    "ShopifyDayRead",
     "ShopifyInventoryPort",
     "ShopifyPort",
     "ShopifyRefundBatchReads",
@@ -310,16 +311,24 @@ class ShopifyCollectionBulkReads(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class ShopifyDayRead:
+    """A day's orders with the refunded orders since a time and their refunds, read together."""
+
+    orders: list[Order]  # as ``orders_created_in_bulk`` reads them
+    refunded: tuple[RefundedOrder, ...]  # as ``refunded_orders_since`` lists them; () if not asked
+    refunds: dict[str, tuple[Refund, ...]]  # as ``refunds_of_orders`` reads them, by order id
+
+
 @runtime_checkable
 class ShopifyBulkDayRefunds(Protocol):
     """The day's orders in one bulk operation together with refunds (``connectors/shopify/reconcile_bulk``):
-    the refunds the reconciliation needs are read while Shopify runs the bulk operation, and each
-    refunded order's refunds are read once (for the as-sold read and for the refunds checkpoint)."""
+    the refunded orders are listed and their refunds read while Shopify runs the bulk operation, and
+    each refunded order's refunds are read once (for the as-sold read and for the refunds checkpoint)."""
 
     def orders_and_refunds_created_in_bulk(
-        self, start: datetime, end: datetime, refunds_of: Sequence[str]
-    ) -> tuple[list[Order], dict[str, tuple[Refund, ...]]]:
-        """The orders created in ``[start, end)`` as ``orders_created_in_bulk`` reads them, and the
-        refunds (as ``refunds_of_orders`` reads them, keyed by order id) of ``refunds_of`` and of
-        every refunded order among them."""
+        self, start: datetime, end: datetime, refunded_since: datetime | None
+    ) -> ShopifyDayRead:
+        """The orders created in ``[start, end)``; the orders refunded since ``refunded_since`` (none
+        listed when ``None``); the refunds of those and of every refunded order of the day."""
         ...
