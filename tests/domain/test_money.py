@@ -47,6 +47,15 @@ def test_currency_must_be_an_iso_code(currency: str) -> None:
         Money(Decimal(1), currency)
 
 
+def test_a_currency_accepted_before_lets_no_malformed_code_through() -> None:
+    assert Money(Decimal(1), "GBP").currency == "GBP"  # remembered as well-formed
+    for malformed in ("gbp", "GBP ", "GBPX", "GB"):
+        with pytest.raises(ValueError, match="ISO 4217"):
+            Money(Decimal(1), malformed)
+    with pytest.raises(TypeError):
+        Money(Decimal(1), None)  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("amount", "weights", "expected"),
     [

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, parse, validate
 
 from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify.client import ShopifyClient
-from shopbridge.connectors.shopify.reconcile_bulk import day_orders_query, orders_from_lines
+from shopbridge.connectors.shopify.reconcile_bulk import (
+    _refunds_as_listed,
+    day_orders_query,
+    orders_from_lines,
+)
+from shopbridge.connectors.shopify.refunds_batch import BATCH
+from shopbridge.ports.shopify import RefundedOrder
 from shopbridge.sandbox.shopify import scenario_actions as act
 from shopbridge.sandbox.shopify.checkout import place_order
 from shopbridge.sandbox.shopify.server import SandboxServer
@@ -81,3 +89,60 @@ def test_children_are_put_back_under_their_order_wherever_they_come_in_the_file(
     assert [n["title"] for n in first["shippingLines"]["nodes"]] == ["Std"]
     assert len(first["fulfillmentOrders"]["nodes"]) == 1
     assert [n["sku"] for n in second["lineItems"]["nodes"]] == ["A"] and not second["shippingLines"]["nodes"]
+
+
+def test_the_day_with_refunds_reads_each_refunded_order_once_and_the_orders_as_alone(
+    sandbox: SandboxServer, client: ShopifyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox.state.bulk_timing.base_s = 0.05
+    made = _trade(sandbox)
+    act.refund_full(sandbox.state, sandbox.state.orders[made[2]], restock=False)
+    alone = client.orders_created_in_bulk(*DAY)
+    listed = client.refunded_orders_since(DAY[0])
+    expected_refunds = client.refunds_of_orders([made[1], made[2]])
+    asked: list[list[str]] = []
+    execute = client.execute
+
+    def counted(name: str, variables: Any = None, **kwargs: Any) -> Any:
+        if name == "refunds_of_orders":
+            asked.append([str(i) for i in variables["ids"]])
+        return execute(name, variables, **kwargs)
+
+    monkeypatch.setattr(client, "execute", counted)
+    read = client.orders_and_refunds_created_in_bulk(*DAY, DAY[0])
+    assert sorted(read.orders, key=lambda o: o.shopify_id) == sorted(alone, key=lambda o: o.shopify_id)
+    assert read.refunded == listed and {r.order_id for r in listed} == {made[1], made[2]}
+    assert read.refunds == expected_refunds
+    assert len(asked) == 1 and sorted(asked[0]) == sorted([made[1], made[2]])  # as listed; none again
+    asked.clear()
+    unlisted = client.orders_and_refunds_created_in_bulk(*DAY, None)
+    assert unlisted.refunded == ()
+    assert unlisted.refunds == expected_refunds  # the day's refunded orders, read after the bulk run
+    assert sorted(map(sorted, asked)) == [sorted([made[1], made[2]])]
+
+
+class _NoOrders:
+    """A client whose ``nodes(ids:)`` finds none of the orders: each read's ids are kept."""
+
+    def __init__(self) -> None:
+        self.reads: list[list[str]] = []
+
+    def execute(self, name: str, variables: Any = None, *, key: str | None = None) -> Any:
+        assert name == "refunds_of_orders"
+        self.reads.append(list(variables["ids"]))
+        return {"nodes": [None] * len(variables["ids"])}
+
+
+def test_refunds_are_read_a_full_batch_at_a_time_as_pages_are_listed_each_order_once() -> None:
+    at = datetime(2026, 1, 1, tzinfo=UTC)
+    page = [
+        [RefundedOrder(f"gid://shopify/Order/{n}", at) for n in range(start, start + 7)] for start in (0, 5)
+    ]
+    pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
+    for item in (*page, None):
+        pages.put(item)
+    client = _NoOrders()
+    found = _refunds_as_listed(client, pages)  # type: ignore[arg-type]
+    ids = [f"gid://shopify/Order/{n}" for n in range(12)]
+    assert found == dict.fromkeys(ids, ())
+    assert client.reads == [ids[:BATCH], ids[BATCH:]]  # 0-6, then 5-11 less 5 and 6 seen already

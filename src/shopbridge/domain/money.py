@@ -35,6 +35,10 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+# Currency codes already found well-formed (three upper-case letters: at most 26^3 of them).
+_WELL_FORMED: set[str] = set()
+
+
 class CurrencyMismatch(ValueError):
     """Two amounts in different currencies were combined."""
 
@@ -51,8 +55,11 @@ class Money:
             raise TypeError(f"Money amount must be Decimal, got {type(self.amount).__name__}")
         if not self.amount.is_finite():
             raise ValueError(f"Money amount must be finite, got {self.amount}")
+        if self.currency in _WELL_FORMED:  # a day's read makes hundreds of thousands in one currency
+            return
         if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
             raise ValueError(f"currency must be an ISO 4217 code like 'GBP', got {self.currency!r}")
+        _WELL_FORMED.add(self.currency)
 
     @classmethod
     def of(cls, amount: str | int | Decimal, currency: str) -> Money:

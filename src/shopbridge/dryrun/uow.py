@@ -70,6 +70,7 @@ PASS_THROUGH = frozenset(
         "sku_index_duplicates",
         "sku_index_products",
         "orders_received",
+        "order_sync_statuses",
     }
 )
 

@@ -29,6 +29,7 @@ from shopbridge.engine import (
     catalogue_state,
     cursors,
     links,
+    order_statuses,
     payouts,
     problems,
     queue,
@@ -275,6 +276,9 @@ class StoreTransaction:
     def claim_order_version(self, shop: str, version: OrderVersion) -> bool:
         marker = order_version_marker(shop, version.key)
         return insert_event(self.conn, marker, now=self.now) is not None
+
+    def order_sync_statuses(self, shop: str, order_ids: Sequence[str]) -> dict[str, SyncStatus]:
+        return order_statuses.sync_statuses(self.conn, shop, order_ids)
 
 
 def _sync_values(sync: OrderSync, now: datetime) -> dict[str, Any]:

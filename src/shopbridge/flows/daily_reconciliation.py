@@ -31,6 +31,7 @@ from shopbridge.domain.reconciliation import (
     not_checkable,
     parity_confirmed,
 )
+from shopbridge.domain.records import Order
 from shopbridge.domain.stock_audit import PROBLEM_ENTITY as STOCK_AUDIT_ENTITY
 from shopbridge.engine.job import Job
 from shopbridge.flows import reconcile_facts as facts
@@ -97,8 +98,9 @@ def agreed_since(found_before: set[tuple[str, str]], report: DayReport) -> list[
 
 
 def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:
-    orders_result, tax_result = _orders_and_tax(ctx, day)
-    refunds = facts.refund_facts(ctx, day)
+    read = facts.shopify_day(ctx, day)
+    orders_result, tax_result = _orders_and_tax(ctx, read.orders)
+    refunds = facts.refund_facts(ctx, day, read)
     refunds_result = (
         not_checkable("refunds", f"{ctx.erp.vendor} cannot read credit notes back")
         if refunds is None
@@ -115,8 +117,9 @@ def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:
     )
 
 
-def _orders_and_tax(ctx: FlowContext, day: date) -> tuple[CheckpointResult, CheckpointResult]:
-    orders = facts.shopify_orders(ctx, day)
+def _orders_and_tax(
+    ctx: FlowContext, orders: list[Order] | None
+) -> tuple[CheckpointResult, CheckpointResult]:
     found = None if orders is None else facts.order_facts(ctx, orders)
     if found is None:
         side = "the Shopify port cannot list the day's orders" if orders is None else ""

@@ -18,7 +18,7 @@ A side that cannot answer gives ``None`` and its checkpoint is "not checkable", 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -45,9 +45,24 @@ from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.refund_to_credit_note import MANUAL_LINK
 from shopbridge.flows.spec import FlowContext
 from shopbridge.ports.erp import Capability, ErpReconcileReads, HeldCreditNote, HeldOrder
-from shopbridge.ports.shopify import ShopifyBulkDayReads, ShopifyReconcileReads, ShopifyRefundBatchReads
+from shopbridge.ports.shopify import (
+    RefundedOrder,
+    ShopifyBulkDayReads,
+    ShopifyBulkDayRefunds,
+    ShopifyReconcileReads,
+    ShopifyRefundBatchReads,
+)
 
-__all__ = ["OrderFacts", "day_bounds", "dispatch_facts", "order_facts", "payout_facts", "refund_facts"]
+__all__ = [
+    "OrderFacts",
+    "ShopifyDay",
+    "day_bounds",
+    "dispatch_facts",
+    "order_facts",
+    "payout_facts",
+    "refund_facts",
+    "shopify_day",
+]
 
 FULFILMENT_LINK = "fulfilment"  # flows/dispatch_to_fulfilment.LINK
 CREDIT_NOTE_LINK = "credit_note"  # flows/refund_to_credit_note.LINK
@@ -70,6 +85,27 @@ class OrderFacts:
     shopify_tax: dict[TaxKey, Decimal]
     erp_tax: dict[TaxKey, Decimal] | None  # None: the ERP's read gives no tax (not checkable)
     tax_allowance: dict[TaxKey, Decimal] = field(default_factory=dict)  # the ERP's own line rounding
+
+
+@dataclass(frozen=True)
+class ShopifyDay:
+    """What the day's reads of Shopify found before the checkpoints compare them."""
+
+    orders: list[Order] | None  # None: the port cannot list the day's orders
+    creditable: list[str] | None  # refunded orders shopbridge put in the ERP; None: not read yet
+    refunds: dict[str, tuple[Refund, ...]]  # refunds already read, by order id
+
+
+def shopify_day(ctx: FlowContext, day: date) -> ShopifyDay:
+    """The day's orders and, where the port reads them together, the orders refunded since the day
+    began and their refunds: listed and read while Shopify runs the day's bulk operation, each once
+    (not listed where the ERP cannot read its credit notes back: there is no refunds checkpoint)."""
+    if not isinstance(ctx.shopify, ShopifyBulkDayRefunds):
+        return ShopifyDay(shopify_orders(ctx, day), None, {})
+    start, end = day_bounds(day)
+    checked = isinstance(ctx.erp, ErpReconcileReads)
+    read = ctx.shopify.orders_and_refunds_created_in_bulk(start, end, start if checked else None)
+    return ShopifyDay(read.orders, _in_erp(ctx, read.refunded), read.refunds)
 
 
 def shopify_orders(ctx: FlowContext, day: date) -> list[Order] | None:
@@ -138,8 +174,7 @@ def _sync_statuses(ctx: FlowContext, orders: list[Order]) -> dict[str, SyncStatu
     """Where shopbridge stands with each order: one posted, then edited to a balance due (partially
     paid), no longer qualifies and is still the ERP's to hold."""
     with ctx.uow.begin() as tx:
-        syncs = (tx.order_sync(ctx.shop.name, order.shopify_id) for order in orders)
-        return {sync.order_id: sync.status for sync in syncs if sync is not None}
+        return tx.order_sync_statuses(ctx.shop.name, [order.shopify_id for order in orders])
 
 
 def _orders_held(erp: ErpReconcileReads, names: list[str]) -> dict[str, list[HeldOrder]]:
@@ -244,14 +279,15 @@ def _goods_parts(
     ]
 
 
-def refund_facts(ctx: FlowContext, day: date) -> list[RefundFact] | None:
+def refund_facts(ctx: FlowContext, day: date, read: ShopifyDay | None = None) -> list[RefundFact] | None:
     """The day's refunds of orders in the ERP, each with its credit note's value (or ``None``).
 
     Gross with gross where the ERP's read gives the note's tax; net with Shopify's net where not.
+    ``read``: what ``shopify_day`` already read (the creditable orders, refunds), not read again.
     """
     if not isinstance(ctx.erp, ErpReconcileReads):
         return None
-    refunds = _creditable_refunds(ctx, day)
+    refunds = _creditable_refunds(ctx, day, read or ShopifyDay(None, None, {}))
     prefix = ctx.shop.order_reference_prefix
     notes = _credit_notes_held(
         ctx.erp, [(r.shopify_id, erp_reference(prefix, r.order_name)) for r in refunds]
@@ -274,15 +310,27 @@ def _keyed_by_hand(ctx: FlowContext, refund_id: str) -> bool:
         return tx.linked_erp_id(MANUAL_LINK, ctx.shop.name, refund_id) is not None
 
 
-def _creditable_refunds(ctx: FlowContext, day: date) -> list[Refund]:
+def _creditable_refunds(ctx: FlowContext, day: date, read: ShopifyDay) -> list[Refund]:
     start, end = day_bounds(day)
-    creditable: list[str] = []
+    creditable = read.creditable if read.creditable is not None else _creditable_orders(ctx, day)
+    unread = [order_id for order_id in creditable if order_id not in read.refunds]
+    fetched = dict(zip(unread, _refunds_of(ctx, unread), strict=True))
+    found = (read.refunds[o] if o in read.refunds else fetched[o] for o in creditable)
+    return [r for refunds in found for r in refunds if start <= r.created_at < end]
+
+
+def _creditable_orders(ctx: FlowContext, day: date) -> list[str]:
+    """The orders refunded since the day began that shopbridge put in the ERP, oldest change first."""
+    return _in_erp(ctx, ctx.shopify.refunded_orders_since(day_bounds(day)[0]))
+
+
+def _in_erp(ctx: FlowContext, refunded: Sequence[RefundedOrder]) -> list[str]:
+    """The refunded orders shopbridge put in the ERP (an order never in the ERP has nothing to
+    credit), in the order given."""
+    ids = [r.order_id for r in refunded]
     with ctx.uow.begin() as tx:
-        for refunded in ctx.shopify.refunded_orders_since(start):
-            sync = tx.order_sync(ctx.shop.name, refunded.order_id)
-            if sync is not None and sync.status in _IN_ERP:  # else never in the ERP: nothing to credit
-                creditable.append(refunded.order_id)
-    return [r for refunds in _refunds_of(ctx, creditable) for r in refunds if start <= r.created_at < end]
+        statuses = tx.order_sync_statuses(ctx.shop.name, ids)
+    return [order_id for order_id in ids if statuses.get(order_id) in _IN_ERP]
 
 
 def _refunds_of(ctx: FlowContext, order_ids: list[str]) -> Iterator[tuple[Refund, ...]]:

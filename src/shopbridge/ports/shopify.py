@@ -31,8 +31,10 @@ __all__ = [
     "LevelWrite",
     "RefundedOrder",
     "ShopifyBulkDayReads",
+    "ShopifyBulkDayRefunds",
     "ShopifyCatalogueChanges",
     "ShopifyCollectionBulkReads",
+    "ShopifyDayRead",
     "ShopifyInventoryPort",
     "ShopifyPort",
     "ShopifyRefundBatchReads",
@@ -308,4 +310,27 @@ class ShopifyCollectionBulkReads(Protocol):
 
     def collection_handles_in_bulk(self) -> dict[str, tuple[str, ...]]:
         """Each product's collection handles, sorted, by product GID (``()`` for a product in none)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ShopifyDayRead:
+    """A day's orders with the refunded orders since a time and their refunds, read together."""
+
+    orders: list[Order]  # as ``orders_created_in_bulk`` reads them
+    refunded: tuple[RefundedOrder, ...]  # as ``refunded_orders_since`` lists them; () if not asked
+    refunds: dict[str, tuple[Refund, ...]]  # as ``refunds_of_orders`` reads them, by order id
+
+
+@runtime_checkable
+class ShopifyBulkDayRefunds(Protocol):
+    """The day's orders in one bulk operation together with refunds (``connectors/shopify/reconcile_bulk``):
+    the refunded orders are listed and their refunds read while Shopify runs the bulk operation, and
+    each refunded order's refunds are read once (for the as-sold read and for the refunds checkpoint)."""
+
+    def orders_and_refunds_created_in_bulk(
+        self, start: datetime, end: datetime, refunded_since: datetime | None
+    ) -> ShopifyDayRead:
+        """The orders created in ``[start, end)``; the orders refunded since ``refunded_since`` (none
+        listed when ``None``); the refunds of those and of every refunded order of the day."""
         ...

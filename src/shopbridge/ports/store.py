@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from shopbridge.domain.catalogue import Gate
-from shopbridge.domain.order_sync import OrderSync
+from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.payout_state import PayoutRecord
 from shopbridge.domain.price_lists import FixedPrice
@@ -216,6 +216,11 @@ class Transaction(Protocol):
     def claim_order_version(self, shop: str, version: OrderVersion) -> bool:
         """Mark an order version known, as intake does before it enqueues that version's job: a
         webhook or sweep of it later makes no job. False if it was known already."""
+        ...
+
+    def order_sync_statuses(self, shop: str, order_ids: Sequence[str]) -> dict[str, SyncStatus]:
+        """Where shopbridge stands with each of ``order_ids`` (GIDs), in one read for the lot (the
+        daily reconciliation's whole day); an order it never saw is absent."""
         ...
 
 

@@ -58,7 +58,7 @@ from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
 from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 from shopbridge.errors import RetryLater, Throttled
-from shopbridge.ports.shopify import LevelWrite, OrderHeader, RefundedOrder, StockItem
+from shopbridge.ports.shopify import LevelWrite, OrderHeader, RefundedOrder, ShopifyDayRead, StockItem
 
 __all__ = ["ClientStats", "ShopifyClient", "graphql_endpoint"]
 
@@ -377,6 +377,14 @@ class ShopifyClient:
     def orders_created_in_bulk(self, start: datetime, end: datetime) -> list[Order]:
         """The orders created in ``[start, end)``, read as sold, through one bulk operation."""
         return reconcile_bulk.orders_created_in_bulk(self, start, end)
+
+    def orders_and_refunds_created_in_bulk(
+        self, start: datetime, end: datetime, refunded_since: datetime | None
+    ) -> ShopifyDayRead:
+        """The day's orders as ``orders_created_in_bulk`` reads them, the orders refunded since
+        ``refunded_since`` and the refunds of both, read while the bulk operation runs
+        (``ports/shopify.ShopifyBulkDayRefunds``)."""
+        return reconcile_bulk.orders_and_refunds_created_in_bulk(self, start, end, refunded_since)
 
     # -- the catalogue sweep's incremental reads (``ports/shopify.ShopifyCatalogueChanges``) ---------
 

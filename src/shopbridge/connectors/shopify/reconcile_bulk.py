@@ -10,13 +10,20 @@ each order is put back together in the shape ``order_by_id`` answers and transla
 refunded orders' refunded units (to read them as sold) are read after the run, ten orders a read
 (``refunds_batch``), for those orders only.
 
+The reconciliation needs the refunds of the orders refunded since the day began too (its refunds
+checkpoint), so ``orders_and_refunds_created_in_bulk`` lists those orders and reads their refunds
+while Shopify runs the bulk operation (the wait costs nothing, the reads are paced by cost), then
+only the day's refunded orders not already read: each refunded order's refunds are read once.
+
 Outside the cost limit: the bulk run costs one mutation and a few polls, whatever the day's size.
 """
 
 from __future__ import annotations
 
+import queue
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from importlib import resources
 from typing import Any, Protocol
@@ -24,11 +31,18 @@ from typing import Any, Protocol
 from shopbridge.connectors.shopify.bulk import GraphQLClient, start_bulk_query, stream_jsonl, wait_for_bulk
 from shopbridge.connectors.shopify.orders import refunded_order
 from shopbridge.connectors.shopify.reconcile_reads import created_query
-from shopbridge.connectors.shopify.refunds_batch import refunded_units_of, refunds_of_orders
+from shopbridge.connectors.shopify.refunds import refunded_orders_since
+from shopbridge.connectors.shopify.refunds_batch import BATCH, refunded_units_of, refunds_of_orders
 from shopbridge.connectors.shopify.translate import order_from_graphql
-from shopbridge.domain.records import Order
+from shopbridge.domain.records import Order, Refund
+from shopbridge.ports.shopify import RefundedOrder, ShopifyDayRead
 
-__all__ = ["day_orders_query", "orders_created_in_bulk", "orders_from_lines"]
+__all__ = [
+    "day_orders_query",
+    "orders_and_refunds_created_in_bulk",
+    "orders_created_in_bulk",
+    "orders_from_lines",
+]
 
 # The nested connections, by the type their nodes' GIDs name, and the key order_by_id puts them under.
 _CHILDREN = {
@@ -104,15 +118,71 @@ def orders_created_in_bulk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Order]:
     """The day's orders, read as sold: one bulk query, then the refunded ones' refunds."""
+    return orders_and_refunds_created_in_bulk(client, start, end, None, interval=interval, sleep=sleep).orders
+
+
+def orders_and_refunds_created_in_bulk(
+    client: _Client,
+    start: datetime,
+    end: datetime,
+    refunded_since: datetime | None,
+    *,
+    interval: float = 1.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> ShopifyDayRead:
+    """The day's orders read as sold; the orders refunded since ``refunded_since`` (``None``: not
+    listed); the refunds of both, keyed by order id (as ``refunds_of_orders`` keys them).
+
+    From the moment the bulk operation starts, one thread lists the refunded orders page by page and
+    another reads the refunds of each page's orders as they come: those reads are paced by Shopify's
+    cost budget and its answers (mostly waiting), so the bulk run, its file and the translation of
+    the orders without refunds go on meanwhile (the client is thread-safe)."""
     operation = start_bulk_query(client, day_orders_query(start, end))
-    done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
-    if not done.url:  # no order that day: Shopify writes no file
-        return []
-    nodes = list(orders_from_lines(stream_jsonl(done.url)))
-    refunded = refunds_of_orders(client, [str(node["id"]) for node in nodes if refunded_order(node)])
-    return [
-        order_from_graphql(
-            node, shop=client.shop_domain, refunded_units=refunded_units_of(refunded.get(str(node["id"]), ()))
+    pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shopify-day-refunds") as pool:
+        listing = pool.submit(_list_refunded, client, refunded_since, pages)
+        reading = pool.submit(_refunds_as_listed, client, pages)
+        done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
+        nodes = list(orders_from_lines(stream_jsonl(done.url))) if done.url else []  # no file: no order
+        unrefunded = {
+            str(node["id"]): order_from_graphql(node, shop=client.shop_domain)
+            for node in nodes
+            if not refunded_order(node)
+        }
+        refunded_orders = listing.result()
+        refunds = reading.result()
+    refunded = [str(node["id"]) for node in nodes if refunded_order(node)]
+    refunds.update(refunds_of_orders(client, [order_id for order_id in refunded if order_id not in refunds]))
+    orders = [
+        unrefunded.get(str(node["id"]))
+        or order_from_graphql(
+            node, shop=client.shop_domain, refunded_units=refunded_units_of(refunds.get(str(node["id"]), ()))
         )
         for node in nodes
     ]
+    return ShopifyDayRead(orders, refunded_orders, refunds)
+
+
+def _list_refunded(
+    client: _Client, since: datetime | None, pages: queue.SimpleQueue[list[RefundedOrder] | None]
+) -> tuple[RefundedOrder, ...]:
+    """The refunded orders since ``since``, each page also handed to ``pages``; ``None`` ends them."""
+    try:
+        return () if since is None else refunded_orders_since(client, since, on_page=pages.put)
+    finally:
+        pages.put(None)
+
+
+def _refunds_as_listed(
+    client: _Client, pages: queue.SimpleQueue[list[RefundedOrder] | None]
+) -> dict[str, tuple[Refund, ...]]:
+    """The refunds of the orders ``pages`` brings, a full batch a read as soon as one is listed."""
+    found: dict[str, tuple[Refund, ...]] = {}
+    waiting: list[str] = []
+    while (page := pages.get()) is not None:
+        waiting += [r.order_id for r in page if r.order_id not in found and r.order_id not in waiting]
+        while len(waiting) >= BATCH:
+            found.update(refunds_of_orders(client, waiting[:BATCH]))
+            del waiting[:BATCH]
+    found.update(refunds_of_orders(client, waiting))
+    return found

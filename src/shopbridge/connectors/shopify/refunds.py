@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -49,19 +49,27 @@ def refunds_of(order: Mapping[str, Any]) -> tuple[Refund, ...]:
     return tuple(sorted(refunds, key=lambda r: (r.created_at, r.shopify_id)))
 
 
-def refunded_orders_since(client: Executor, since: datetime) -> tuple[RefundedOrder, ...]:
+def refunded_orders_since(
+    client: Executor, since: datetime, *, on_page: Callable[[list[RefundedOrder]], None] | None = None
+) -> tuple[RefundedOrder, ...]:
     """Orders updated at or after ``since`` whose payment status says they have refunds, oldest change
     first. Shopify filters by ``financial_status`` (one search per status: the pages then hold only
-    refunded orders, not every order of a busy day); the status is checked again on each node."""
+    refunded orders, not every order of a busy day); the status is checked again on each node.
+    ``on_page`` is handed each page's refunded orders as it comes (the reconciliation reads their
+    refunds meanwhile)."""
     stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
     found: dict[str, RefundedOrder] = {}
     for status in _REFUNDED_SEARCH:
         query = {"query": f"updated_at:>='{stamp}' financial_status:{status}"}
         for page in iterate_pages(client, "orders_updated_since", query, ("orders",)):
-            for node in page:
-                if node.get("displayFinancialStatus") in _REFUNDED:
-                    updated = parse_time(node.get("updatedAt")) or since
-                    found[str(node["id"])] = RefundedOrder(str(node["id"]), updated)
+            refunded = [
+                RefundedOrder(str(node["id"]), parse_time(node.get("updatedAt")) or since)
+                for node in page
+                if node.get("displayFinancialStatus") in _REFUNDED
+            ]
+            found.update((r.order_id, r) for r in refunded)
+            if on_page is not None:
+                on_page(refunded)
     return tuple(sorted(found.values(), key=lambda r: (r.updated_at, r.order_id)))
 
 
