@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 from pgcluster import PgCluster, postgres_available
 from shopbridge.engine.clock import FakeClock, SystemClock
 from shopbridge.engine.schema import erp_slots
-from shopbridge.engine.slots import Lease, Slots
+from shopbridge.engine.slots import HANDOFFS_PER_LEASE, Lease, Slots
 from shopbridge.engine.store import Store
 from shopbridge.errors import RetryLater
 
@@ -288,3 +289,50 @@ def test_while_its_process_holds_every_slot_a_waiter_does_not_look_in_the_store(
     waiter.join(timeout=60)
     assert got == [held[0].slot]
     assert slots.looks <= 3  # the one after the release (plus one a second while still full, if slow)
+
+
+def _wait_in_thread(slots: Slots) -> tuple[threading.Thread, list[Lease]]:
+    got: list[Lease] = []
+    waiter = threading.Thread(target=lambda: got.append(slots.acquire()))
+    waiter.start()
+    threading.Event().wait(0.05)
+    return waiter, got
+
+
+def test_a_slot_released_while_a_thread_here_waits_is_handed_over_without_the_store(store: Store) -> None:
+    slots = CountedSlots(store, limit=1, base_delay=3600, max_delay=3600, wait_seconds=3600)
+    held = slots.acquire()
+    waiter, got = _wait_in_thread(slots)
+    slots.looks = 0
+    assert slots.release(held) is True
+    waiter.join(timeout=60)
+    [handed] = got
+    assert (handed.slot, handed.holder, handed.handoffs) == (held.slot, held.holder, 1)
+    assert slots.looks == 0, "the waiter took the slot without asking the store"
+    assert slots.in_use() == 1, "the slot's row stays held, now by the waiter"
+    assert slots.release(handed) is True  # nobody waits: back to the store
+    assert slots.in_use() == 0
+
+
+def test_after_its_hand_overs_a_slot_goes_back_through_the_store(store: Store) -> None:
+    slots = CountedSlots(store, limit=1, base_delay=0.001, max_delay=0.002, wait_seconds=3600)
+    held = replace(slots.acquire(), handoffs=HANDOFFS_PER_LEASE)
+    waiter, got = _wait_in_thread(slots)
+    slots.looks = 0
+    assert slots.release(held) is True
+    waiter.join(timeout=60)
+    [taken] = got
+    assert taken.slot == held.slot and taken.handoffs == 0 and taken.holder != held.holder
+    assert slots.looks >= 1, "taken from the store, where other processes' waiters have their turn"
+
+
+def test_a_slot_handed_to_a_waiter_that_gave_up_goes_back_to_the_store(store: Store) -> None:
+    slots = Slots(store, limit=1)
+    held = slots.acquire()
+    with slots._freed:  # a waiter about to give up (its wait_seconds ran out)
+        slots._waiting += 1
+    assert slots.release(held) is True
+    assert slots.in_use() == 1
+    slots._stop_waiting()  # it gives up: nobody is left to take the slot
+    assert slots.in_use() == 0
+    assert slots.try_acquire() is not None

@@ -29,6 +29,12 @@ of the pool, a waiter does not ask the store at all (the answer can only be "ful
 release here, and looks again after ``FULL_HERE_RECHECK_SECONDS`` at most in case a lease ran out.
 Each failed look is a write transaction, and on SQLite a busy pool's waiters looking every few
 milliseconds took the store's one writer from the workers (five looks per slot taken, measured).
+
+A slot released while a thread of the same process waits is handed to that thread, store untouched
+(its lease row stays held; the token it carries is the row's), at most ``HANDOFFS_PER_LEASE`` times
+and while at least half the lease is left; then it goes back through the store, where waiters of
+other processes get their turn. A busy pool so skips two write transactions per request, and the
+gap between one request and the next, which the ERP's slot spent idle.
 """
 
 from __future__ import annotations
@@ -41,9 +47,9 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -62,6 +68,7 @@ log = logging.getLogger(__name__)
 
 _t = slots_table.c
 FULL_HERE_RECHECK_SECONDS = 1.0  # how long a waiter trusts "this process holds every slot"
+HANDOFFS_PER_LEASE = 8  # hand-overs between this process's threads before the store sees the slot again
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class Lease:
     slot: int
     holder: str
     until: datetime
+    handoffs: int = 0  # times handed from one thread of this process to another, store untouched
 
 
 def _build_acquire(dialect: str) -> Any:
@@ -137,6 +145,8 @@ class Slots:
         self._freed = threading.Condition()
         self._releases = 0  # counts local releases, so a waiter never sleeps through one
         self._held_here = 0  # slots this process holds now (under self._freed)
+        self._waiting = 0  # threads in acquire() (under self._freed)
+        self._handed: list[Lease] = []  # released here for a waiter here, not yet taken
 
     # --- the usual way in -------------------------------------------------------------------------
     @contextmanager
@@ -151,13 +161,21 @@ class Slots:
     # --- the parts --------------------------------------------------------------------------------
     def acquire(self) -> Lease:
         """Wait for a free slot (backing off with jitter) and take it; RetryLater after ``wait_seconds``."""
+        with self._freed:
+            self._waiting += 1
+        try:
+            return self._acquire()
+        finally:
+            self._stop_waiting()
+
+    def _acquire(self) -> Lease:
         deadline = time.monotonic() + self.wait_seconds
         delay = self.base_delay
         while True:
             seen = self._releases
             if self._full_here():  # no slot can be free: wait for one of ours, or look after a while
                 self._wait_for_release(seen, min(FULL_HERE_RECHECK_SECONDS, deadline - time.monotonic()))
-            lease = self.try_acquire()
+            lease = self._take_handed() or self.try_acquire()
             if lease is not None:
                 return lease
             remaining = deadline - time.monotonic()
@@ -186,7 +204,11 @@ class Slots:
         return Lease(self.pool, int(slot), holder, until)
 
     def release(self, lease: Lease) -> bool:
-        """Give the slot back; ``False`` if it was no longer ours (its lease ran out and it was taken)."""
+        """Give the slot back (to a waiter of this process, or to the store); ``False`` if it was no
+        longer ours (its lease ran out and it was taken)."""
+        return self._hand_over(lease) or self._give_back(lease)
+
+    def _give_back(self, lease: Lease) -> bool:
         try:
             with self.store.begin() as conn:
                 cleared = conn.execute(_RELEASE, {"p": lease.pool, "s": lease.slot, "me": lease.holder})
@@ -207,6 +229,34 @@ class Slots:
             return int(conn.execute(held).scalar_one())
 
     # --- internals --------------------------------------------------------------------------------
+    def _hand_over(self, lease: Lease) -> bool:
+        """Hand the slot to a thread of this process waiting for one, if the lease may go round again."""
+        with self._freed:
+            if (
+                self._waiting <= len(self._handed)
+                or lease.handoffs >= HANDOFFS_PER_LEASE
+                or lease.until - self.clock.now() < self.lease / 2
+            ):
+                return False
+            self._handed.append(replace(lease, handoffs=lease.handoffs + 1))
+            self._releases += 1
+            self._freed.notify()
+            return True
+
+    def _take_handed(self) -> Lease | None:
+        with self._freed:
+            return self._handed.pop(0) if self._handed else None
+
+    def _stop_waiting(self) -> None:
+        """The last waiter gone, a slot handed to nobody goes back to the store."""
+        stranded: list[Lease] = []
+        with self._freed:
+            self._waiting -= 1
+            if self._waiting == 0:
+                stranded, self._handed = self._handed, []
+        for lease in stranded:
+            self._release_quietly_in_store(lease)
+
     def _full_here(self) -> bool:
         with self._freed:
             return self._held_here >= self.limit
@@ -227,8 +277,14 @@ class Slots:
         self._seeded = True
 
     def _release_quietly(self, lease: Lease) -> None:
+        self._quietly(self.release, lease)
+
+    def _release_quietly_in_store(self, lease: Lease) -> None:
+        self._quietly(self._give_back, lease)
+
+    def _quietly(self, release: Callable[[Lease], bool], lease: Lease) -> None:
         try:
-            if not self.release(lease):
+            if not release(lease):
                 log.warning(
                     "%s slot %s had expired before its release (lease too short?)", self.pool, lease.slot
                 )
