@@ -11,6 +11,7 @@ that only reads the queue never needs a Shopify token or an ERP.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from dataclasses import dataclass, field, replace
 
@@ -169,6 +170,18 @@ def _check_every_route_has_a_handler(routes: dict[str, TopicRoute], registry: Re
         )
 
 
+# Worker threads mostly wait on the ERP and Shopify, and a thread holds its ERP slot until it has read
+# the answer. A thread whose answer has come takes the GIL only when the running thread lets it go:
+# every 5 ms by default, so with 20 workers a slot's answer waited for it several times a request,
+# the ERP's slot idle meanwhile. At 1 ms the order burst's slots went from ~0.88 to ~0.91 busy and
+# CPU per order did not rise (bench/order_flow.py; docs/decisions.md, the order burst's third pass).
+GIL_SWITCH_SECONDS = 0.001
+
+
+def _hand_the_gil_over_sooner() -> None:
+    sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_SECONDS))
+
+
 class Runtime:
     """Worker threads and the scheduler of one process, built from the flows; ``run`` and ``demo`` use it.
 
@@ -187,6 +200,7 @@ class Runtime:
         )
 
     def start(self) -> None:
+        _hand_the_gil_over_sooner()
         # The orders only a dry run would have posted, once the flow is live (shopbridge.golive.catch_up).
         services = self.services
         catch_up_when_live(services.store, now=services.clock.now(), forced_dry=services.dry_run)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from shopbridge.bootstrap import Runtime, Services, build_registry, build_services
@@ -155,3 +157,17 @@ def test_a_flows_sweep_is_scheduled_once_per_shop_and_the_alerts_once(memory_sto
     assert plan["payouts"].shops == ("uk", "eu")
     assert plan["alerts"].shops == ()  # not a store's: one job
     assert plan["order_sweep"].shops == ()  # walks every shop itself
+
+
+def test_a_started_runtime_hands_the_gil_to_an_answered_thread_within_a_millisecond(
+    sqlite_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "setswitchinterval", lambda seconds: set_to.append(seconds))
+    monkeypatch.setattr(sys, "getswitchinterval", lambda: 0.005)  # Python's default
+    set_to: list[float] = []
+    runtime = Runtime(build_services(Settings(), store=sqlite_store), threads=1)
+    runtime.start()
+    try:
+        assert set_to and set_to[-1] <= 0.001
+    finally:
+        runtime.stop(timeout=10)
