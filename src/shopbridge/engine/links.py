@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from shopbridge.engine.schema import links
-from shopbridge.engine.sql import upsert_insert
+from shopbridge.engine.sql import PerDialect, dialect_insert
 
 __all__ = ["Link", "find", "link"]
 
@@ -52,17 +52,24 @@ def link(
         "created_at": now,
         "updated_at": now,
     }
-    stmt = upsert_insert(conn, links).values(**values)
-    stmt = stmt.on_conflict_do_update(
+    conn.execute(_LINK(conn), values)
+
+
+def _build_link(dialect: str) -> Any:
+    """Insert, or on a re-link take the new ERP side and bump the version: built once per dialect."""
+    stmt = dialect_insert(dialect, links)
+    return stmt.on_conflict_do_update(
         index_elements=[links.c.entity_type, links.c.shop, links.c.shopify_id],
         set_={
-            "erp_id": erp_id,
-            "erp_reference": erp_reference,
+            "erp_id": stmt.excluded.erp_id,
+            "erp_reference": stmt.excluded.erp_reference,
             "version": links.c.version + 1,
-            "updated_at": now,
+            "updated_at": stmt.excluded.updated_at,
         },
     )
-    conn.execute(stmt)
+
+
+_LINK = PerDialect(_build_link)
 
 
 def find(

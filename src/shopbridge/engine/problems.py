@@ -85,13 +85,17 @@ def resolve_problems(
 
     Returns how many were closed. Automatic, so not audited: the flow that calls it is the record.
     """
-    stmt = (
-        problems.update()
-        .where(_OPEN, problems.c.kind == kind.value, problems.c.entity_type == entity_type)
-        .where(problems.c.entity_id == entity_id, problems.c.shop == shop)
-        .values(status=ProblemStatus.RESOLVED.value, closed_at=now, note=note)
-    )
-    return conn.execute(stmt).rowcount
+    params = {"k": kind.value, "t": entity_type, "e": entity_id, "s": shop, "closed": now, "why": note}
+    return conn.execute(_RESOLVE, params).rowcount
+
+
+# Every posted order asks to resolve its quarantine problems: one statement, built once.
+_RESOLVE = (
+    problems.update()
+    .where(_OPEN, problems.c.kind == sa.bindparam("k"), problems.c.entity_type == sa.bindparam("t"))
+    .where(problems.c.entity_id == sa.bindparam("e"), problems.c.shop == sa.bindparam("s"))
+    .values(status=ProblemStatus.RESOLVED.value, closed_at=sa.bindparam("closed"), note=sa.bindparam("why"))
+)
 
 
 def resolve_problem(

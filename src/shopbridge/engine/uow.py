@@ -43,10 +43,28 @@ from shopbridge.engine import price_list_prices as pushed
 from shopbridge.engine.batch import insert_event, order_version_marker
 from shopbridge.engine.clock import Clock
 from shopbridge.engine.schema import order_syncs, trail
-from shopbridge.engine.sql import upsert_insert
+from shopbridge.engine.sql import PerDialect, dialect_insert
 from shopbridge.engine.store import Store
 
 __all__ = ["StoreTransaction", "StoreUnitOfWork", "sync_from_row"]
+
+
+# The statements every order takes, built once: an order writes its sync record three times and its
+# trail five, and building a statement afresh cost more CPU than SQLite running it.
+_READ_SYNC = sa.select(order_syncs).where(
+    order_syncs.c.shop == sa.bindparam("s"), order_syncs.c.order_id == sa.bindparam("o")
+)
+_ADD_TRAIL = trail.insert()
+_SYNC_KEYS = ("shop", "order_id")
+
+
+def _build_save_sync(dialect: str) -> Any:
+    stmt = dialect_insert(dialect, order_syncs)
+    kept = {c.name: stmt.excluded[c.name] for c in order_syncs.c if c.name not in _SYNC_KEYS}
+    return stmt.on_conflict_do_update(index_elements=[order_syncs.c[k] for k in _SYNC_KEYS], set_=kept)
+
+
+_SAVE_SYNC = PerDialect(_build_save_sync)
 
 
 class StoreUnitOfWork:
@@ -70,20 +88,11 @@ class StoreTransaction:
         self.now = now
 
     def order_sync(self, shop: str, order_id: str) -> OrderSync | None:
-        row = self.conn.execute(
-            sa.select(order_syncs).where(order_syncs.c.shop == shop, order_syncs.c.order_id == order_id)
-        ).first()
+        row = self.conn.execute(_READ_SYNC, {"s": shop, "o": order_id}).first()
         return None if row is None else sync_from_row(row._mapping)
 
     def save_order_sync(self, sync: OrderSync) -> None:
-        values = _sync_values(sync, self.now)
-        stmt = upsert_insert(self.conn, order_syncs).values(**values)
-        keys = {"shop", "order_id"}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[order_syncs.c.shop, order_syncs.c.order_id],
-            set_={k: v for k, v in values.items() if k not in keys},
-        )
-        self.conn.execute(stmt)
+        self.conn.execute(_SAVE_SYNC(self.conn), _sync_values(sync, self.now))
 
     def quarantined_orders(self, skus: Sequence[str] | None = None) -> list[OrderSync]:
         rows = self.conn.execute(
@@ -98,9 +107,8 @@ class StoreTransaction:
         return [sync for sync in found if wanted.intersection(sync.missing_skus)]
 
     def add_trail(self, shop: str, order_id: str, step: str, detail: Mapping[str, Any]) -> None:
-        self.conn.execute(
-            trail.insert().values(shop=shop, entity_id=order_id, at=self.now, step=step, detail=dict(detail))
-        )
+        row = {"shop": shop, "entity_id": order_id, "at": self.now, "step": step, "detail": dict(detail)}
+        self.conn.execute(_ADD_TRAIL, row)
 
     def report_problem(self, report: ProblemReport) -> None:
         problems.report_problem(self.conn, report, now=self.now)
