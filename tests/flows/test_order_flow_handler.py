@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from shopbridge.config import Settings, parse_settings
 from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
-from shopbridge.domain.order_sync import SyncStatus
+from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.records import (
     Customer,
@@ -173,16 +173,23 @@ def _claimable(harness: Harness, version: OrderVersion) -> bool:
         return tx.claim_order_version("uk", version)
 
 
-def test_the_version_of_the_write_backs_own_tag_is_marked_known_and_its_job_reads_nothing(
-    harness: Harness,
-) -> None:
+def _posted_with_tag_answering(harness: Harness, version: OrderVersion) -> OrderSync:
+    """Post the paid order, its tag mutation answering ``version``; the order's sync afterwards."""
     harness.shopify.orders[ORDER_ID] = paid_order()
-    tagged = OrderVersion.of(ORDER_ID, "2026-01-01T00:00:05Z", "open:paid:")
-    harness.shopify.version_after_write = tagged
+    harness.shopify.version_after_write = version
     harness.run()
     with harness.context().uow.begin() as tx:
         sync = tx.order_sync("uk", ORDER_ID)
-    assert sync is not None and sync.written_version == tagged.key
+    assert sync is not None
+    return sync
+
+
+def test_the_version_of_the_write_backs_own_tag_is_marked_known_and_its_job_reads_nothing(
+    harness: Harness,
+) -> None:
+    tagged = OrderVersion.of(ORDER_ID, "2026-01-01T00:00:05Z", "open:paid:")
+    sync = _posted_with_tag_answering(harness, tagged)
+    assert sync.written_version == tagged.key
     reads = harness.shopify.reads
     harness.run(topic="orders/updated", version=tagged.key)  # its webhook came before the marker
     assert harness.shopify.reads == reads, "the order nobody else changed is not read again"
@@ -195,13 +202,9 @@ def test_the_version_of_the_write_backs_own_tag_is_marked_known_and_its_job_read
 def test_a_version_someone_else_changed_between_the_read_and_the_tag_is_not_claimed(
     harness: Harness,
 ) -> None:
-    harness.shopify.orders[ORDER_ID] = paid_order()
     cancelled_meanwhile = OrderVersion.of(ORDER_ID, "2026-01-01T00:00:05Z", "cancelled:paid:")
-    harness.shopify.version_after_write = cancelled_meanwhile
-    harness.run()
-    with harness.context().uow.begin() as tx:
-        sync = tx.order_sync("uk", ORDER_ID)
-    assert sync is not None and sync.written_back and sync.written_version == ""
+    sync = _posted_with_tag_answering(harness, cancelled_meanwhile)
+    assert sync.written_back and sync.written_version == ""
     assert _claimable(harness, cancelled_meanwhile), "its webhook makes a job that reads the cancel"
 
 
