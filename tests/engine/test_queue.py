@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -290,6 +291,15 @@ def test_each_run_of_a_schedule_has_its_own_run_key_and_keeps_it_across_retries(
     assert retried is not None and retried.run_idempotency_key == first.run_idempotency_key
     assert first.idempotency_key == second.idempotency_key
     assert first.run_idempotency_key != second.run_idempotency_key
+
+
+def test_each_attempt_of_a_run_has_its_own_attempt_key(store: Store, fake_clock: FakeClock) -> None:
+    enqueue(store, fake_clock, kind="sweep.s", dedup_key="sweep.s")
+    (first,) = claim(store, fake_clock)
+    retried = replace(first, attempts=first.attempts + 1)
+    assert first.attempt_idempotency_key == replace(first).attempt_idempotency_key
+    assert first.attempt_idempotency_key != retried.attempt_idempotency_key
+    assert first.run_idempotency_key == retried.run_idempotency_key
 
 
 def test_dedup_holds_once_the_database_prepares_the_statement(store: Store, fake_clock: FakeClock) -> None:

@@ -55,6 +55,20 @@ class Job:
         """
         return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{self.kind}\x1f{self.dedup_key}\x1fid:{self.id}"))
 
+    @property
+    def attempt_idempotency_key(self) -> str:
+        """A UUID for this attempt of this run: new on every retry.
+
+        For work that works out afresh on each attempt what it writes (the stock push reads the ERP
+        and Shopify again): with :attr:`run_idempotency_key` a retry whose levels had moved since
+        the failed attempt sent other variables under the same key, which Shopify refuses
+        (``IDEMPOTENCY_KEY_PARAMETER_MISMATCH``), and the sweep died. Such writes are guarded by
+        compare-and-swap instead: an attempt whose write landed but whose answer was lost leaves
+        levels the retry finds moved, and re-reads.
+        """
+        basis = f"{self.kind}\x1f{self.dedup_key}\x1fid:{self.id}\x1fattempt:{self.attempts}"
+        return str(uuid.uuid5(_IDEMPOTENCY_NAMESPACE, basis))
+
 
 def job_from_row(row: Row[Any]) -> Job:
     """Build a :class:`Job` from a full ``jobs`` row."""

@@ -54,7 +54,7 @@ class AuditProgress:
 
 def handle(job: Job, ctx: FlowContext) -> None:
     """The scheduled run: audit the job's shop."""
-    run_audit(ctx.shopify, ctx.uow, ctx.shop.name, key=job.run_idempotency_key)
+    run_audit(ctx.shopify, ctx.uow, ctx.shop.name, key=job.attempt_idempotency_key)
 
 
 def run_audit(

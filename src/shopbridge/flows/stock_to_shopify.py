@@ -54,13 +54,13 @@ Levels = dict[tuple[str, str], Decimal]
 
 def handle(job: Job, ctx: FlowContext) -> None:
     """One sweep; ``skus`` in the payload adds SKUs to recompute (a changed buffer, ``stock push``)."""
-    sweep(ctx, key=job.run_idempotency_key, extra=tuple(job.payload.get("skus") or ()))
+    sweep(ctx, key=job.attempt_idempotency_key, extra=tuple(job.payload.get("skus") or ()))
 
 
 def handle_peak(job: Job, ctx: FlowContext) -> None:
     """The faster schedule: a sweep only while peak mode is on."""
     if is_peak(ctx):
-        sweep(ctx, key=job.run_idempotency_key)
+        sweep(ctx, key=job.attempt_idempotency_key)
 
 
 def is_peak(ctx: FlowContext) -> bool:
