@@ -19,7 +19,9 @@ from typing import Any
 from shopbridge.demo.stack import LATE_SKU, SHOP_NAME
 from shopbridge.demo.stock_day import set_erp_stock
 from shopbridge.engine import queue
+from shopbridge.engine.scheduler import sweep_dedup_key
 from shopbridge.flows.stock_to_shopify import KIND as STOCK_SWEEP
+from shopbridge.flows.stock_to_shopify import SCHEDULE as STOCK_SCHEDULE
 from shopbridge.rehearse.scenario import Scenario
 from shopbridge.rehearse.stack import RehearsalStack
 from shopbridge.sandbox.shopify.checkout import place_order
@@ -200,10 +202,11 @@ class Peak:
     def _queue_stock_sweep(self) -> None:
         services = self.stack.services
         assert services is not None
-        # A key per sweep, as the scheduler's per-slot keys: one key for all would give every sweep
-        # the same Shopify idempotency key, refused once the levels differ (a dead sweep).
+        # The scheduler's dedup key: while a sweep is pending or running no second one is added, so
+        # sweeps slower than a second at the peak's height do not pile up behind each other (each
+        # run keys its Shopify writes by its own job and attempt).
         self._sweeps += 1
-        key = f"{STOCK_SWEEP}:rehearsal:{self._sweeps}"
+        key = sweep_dedup_key(STOCK_SCHEDULE)
         with services.store.begin() as conn:
             queue.enqueue(conn, STOCK_SWEEP, {}, shop=SHOP_NAME, dedup_key=key, now=services.clock.now())
 
