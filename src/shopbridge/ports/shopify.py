@@ -329,8 +329,17 @@ class ShopifyBulkDayRefunds(Protocol):
     each refunded order's refunds are read once (for the as-sold read and for the refunds checkpoint)."""
 
     def orders_and_refunds_created_in_bulk(
-        self, start: datetime, end: datetime, refunded_since: datetime | None
+        self,
+        start: datetime,
+        end: datetime,
+        refunded_since: datetime | None,
+        *,
+        ready: Callable[[list[Order]], None] | None = None,
     ) -> ShopifyDayRead:
         """The orders created in ``[start, end)``; the orders refunded since ``refunded_since`` (none
-        listed when ``None``); the refunds of those and of every refunded order of the day."""
+        listed when ``None``); the refunds of those and of every refunded order of the day.
+
+        ``ready``, if given, is called once, on the caller's thread, with the day's orders that have
+        no refunds (as they will be in the read) as soon as they are read, while the refunds are
+        still being read: the caller can compare them meanwhile, with no thread of its own."""
         ...

@@ -127,6 +127,7 @@ def orders_and_refunds_created_in_bulk(
     end: datetime,
     refunded_since: datetime | None,
     *,
+    ready: Callable[[list[Order]], None] | None = None,
     interval: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ShopifyDayRead:
@@ -136,7 +137,8 @@ def orders_and_refunds_created_in_bulk(
     From the moment the bulk operation starts, one thread lists the refunded orders page by page and
     another reads the refunds of each page's orders as they come: those reads are paced by Shopify's
     cost budget and its answers (mostly waiting), so the bulk run, its file and the translation of
-    the orders without refunds go on meanwhile (the client is thread-safe)."""
+    the orders without refunds go on meanwhile (the client is thread-safe). Those orders are then
+    handed to ``ready`` (on this thread, once), while the refunds are still being read."""
     operation = start_bulk_query(client, day_orders_query(start, end))
     pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shopify-day-refunds") as pool:
@@ -149,6 +151,8 @@ def orders_and_refunds_created_in_bulk(
             for node in nodes
             if not refunded_order(node)
         }
+        if ready is not None:
+            ready(list(unrefunded.values()))
         refunded_orders = listing.result()
         refunds = reading.result()
     refunded = [str(node["id"]) for node in nodes if refunded_order(node)]
