@@ -1,8 +1,9 @@
 """The day's orders compared while Shopify's refunds are still being read (``ready``): the orders
 without refunds are handed over as soon as they are read and compared then (their syncs and ERP
-orders read in one batch), the refunded ones after; the report equals the one of a day compared
-whole after every read, on a day with refunds, edits, orders that no longer qualify, an order for a
-person, one missing from the ERP, one at two rates and one that never qualified."""
+orders read in one batch), refunded ones as their refunds come in, the rest after the read. The
+report equals the one of a day compared whole after every read, on a day with refunds, edits, orders
+that no longer qualify, an order for a person, one missing from the ERP, one at two rates and one
+that never qualified."""
 
 from __future__ import annotations
 
@@ -107,9 +108,11 @@ class DayShopify(QuietShopify):
         ready: Callable[[list[Order]], None] | None = None,
     ) -> ShopifyDayRead:
         orders = [order for order, _sync, _erp in DAY_ORDERS]
-        if ready is not None and self.hand_over:
+        if ready is not None and self.hand_over:  # #1010's refunds are the last in: left to the read
             self.events.append("handed over")
             ready([o for o in orders if o.financial_status not in _REFUNDED])
+            self.events.append("refunds of #1007 read")
+            ready([o for o in orders if o.name == "#1007"])
         self.events.append("refunds read")
         refunded = tuple(RefundedOrder(order_id, AT) for order_id in REFUNDS)
         return ShopifyDayRead(orders, refunded if refunded_since is not None else (), dict(REFUNDS))
@@ -178,11 +181,13 @@ def test_the_orders_without_refunds_are_compared_before_the_refunds_are_in_and_t
         report, reads = _reconciled(other, fake_clock, monkeypatch, pipelined)
     finally:
         other.close()
-    assert pipelined.events == ["handed over", "refunds read"]
-    # one batch while the refunds were read (the order that never qualified not asked), one after
+    assert pipelined.events == ["handed over", "refunds of #1007 read", "refunds read"]
+    # a batch of the orders without refunds while the refunds were read (the order that never
+    # qualified not asked), the refunded order whose refunds were in, then the one left to the read
     assert reads == [
         (1, ["#1001", "#1002", "#1003", "#1004", "#1005", "#1008", "#1009"]),
-        (2, ["#1007", "#1010"]),
+        (2, ["#1007"]),
+        (3, ["#1010"]),
     ]
     assert report.as_dict() == sequential.as_dict()
     # a day that finds things: the equality is not that of two empty reports

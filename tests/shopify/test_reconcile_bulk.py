@@ -12,6 +12,7 @@ import pytest
 from graphql import GraphQLSchema, parse, validate
 
 from shopbridge.config import ShopSettings
+from shopbridge.connectors.shopify import reconcile_bulk
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.reconcile_bulk import (
     _refunds_as_listed,
@@ -155,9 +156,11 @@ def test_the_orders_without_refunds_are_handed_over_before_the_refunds_are_read(
 ) -> None:
     """``ready`` has the day's orders without refunds, as the read returns them, while the refund
     reads wait: each refund read here waits until they are handed over (a read finished before
-    would have waited in vain)."""
+    would have waited in vain); then the refunded ones once their refunds are read, each order once."""
     sandbox.state.bulk_timing.base_s = 0.05
     made = _trade(sandbox)
+    act.refund_full(sandbox.state, sandbox.state.orders[made[2]], restock=False)
+    alone = client.orders_and_refunds_created_in_bulk(*DAY, DAY[0])
     handed: list[list[Order]] = []
     released = threading.Event()
     waited: list[bool] = []
@@ -173,8 +176,10 @@ def test_the_orders_without_refunds_are_handed_over_before_the_refunds_are_read(
         released.set()
 
     monkeypatch.setattr(client, "execute", held_back)
+    monkeypatch.setattr(reconcile_bulk, "HAND_OVER", 1)
     read = client.orders_and_refunds_created_in_bulk(*DAY, DAY[0], ready=ready)
-    [early] = handed
-    assert sorted(o.shopify_id for o in early) == sorted([made[0], made[2]])  # made[1] is refunded
-    assert all(any(o is order for order in read.orders) for o in early)  # the read's own orders
-    assert waited == [True] and set(read.refunds) == {made[1]}
+    early, refunded = handed
+    assert [o.shopify_id for o in early] == [made[0]]  # made[1] and made[2] are refunded
+    assert sorted(o.shopify_id for o in refunded) == sorted([made[1], made[2]])
+    assert all(any(o is order for order in read.orders) for o in early + refunded)  # the read's own
+    assert waited == [True] and read == alone  # one read of both refunded orders' refunds

@@ -104,8 +104,9 @@ def shopify_day(
     began and their refunds: listed and read while Shopify runs the day's bulk operation, each once
     (not listed where the ERP cannot read its credit notes back: there is no refunds checkpoint).
 
-    ``ready``: given the day's orders without refunds as soon as they are read, while the refunds
-    are still being read (on this thread), where the port reads them together; else not called."""
+    ``ready``: given the day's orders a group at a time while the refunds are still being read (on
+    this thread: those without refunds, then refunded ones whose refunds are in), where the port
+    reads them together; else not called. The orders not handed over are in the day's read."""
     if not isinstance(ctx.shopify, ShopifyBulkDayRefunds):
         return ShopifyDay(shopify_orders(ctx, day), None, {})
     start, end = day_bounds(day)

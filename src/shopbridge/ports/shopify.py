@@ -339,7 +339,9 @@ class ShopifyBulkDayRefunds(Protocol):
         """The orders created in ``[start, end)``; the orders refunded since ``refunded_since`` (none
         listed when ``None``); the refunds of those and of every refunded order of the day.
 
-        ``ready``, if given, is called once, on the caller's thread, with the day's orders that have
-        no refunds (as they will be in the read) as soon as they are read, while the refunds are
-        still being read: the caller can compare them meanwhile, with no thread of its own."""
+        ``ready``, if given, is called on the caller's thread with the day's orders as they will be
+        in the read, a group at a time, while the refunds are still being read: those without
+        refunds as soon as they are read, then refunded ones once their refunds are in; each order
+        at most once, and those not handed over are in the read. The caller can compare them
+        meanwhile, with no thread of its own."""
         ...

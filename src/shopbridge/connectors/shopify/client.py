@@ -388,7 +388,7 @@ class ShopifyClient:
     ) -> ShopifyDayRead:
         """The day's orders as ``orders_created_in_bulk`` reads them, the orders refunded since
         ``refunded_since`` and the refunds of both, read while the bulk operation runs; ``ready``
-        given the orders without refunds meanwhile (``ports/shopify.ShopifyBulkDayRefunds``)."""
+        given the orders a group at a time meanwhile (``ports/shopify.ShopifyBulkDayRefunds``)."""
         return reconcile_bulk.orders_and_refunds_created_in_bulk(
             self, start, end, refunded_since, ready=ready
         )
