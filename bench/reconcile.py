@@ -268,6 +268,7 @@ def measure(
     profile: Path | None = None,
 ) -> dict[str, Any]:
     from shopbridge.connectors.shopify import reconcile_bulk
+    from shopbridge.flows import reconcile_facts
     from shopbridge.flows.daily_reconciliation import reconcile_day
 
     seeded = seed(base_url, made, database, folder, stages)
@@ -288,6 +289,10 @@ def measure(
     stages.wrap(reconcile_bulk, "wait_for_bulk", "reconcile: shopify day read: bulk wait")
     for method in ("orders_held", "credit_notes_held"):
         stages.wrap(seeded.erp, method, f"reconcile: erp {method}")
+    # the day's orders compared as the read hands them over (most while the refunds are read), and
+    # the refunds checkpoint's comparison after the read
+    stages.wrap(reconcile_facts.OrderComparison, "add", "reconcile: orders compared (as handed over)")
+    stages.wrap(reconcile_facts, "refund_facts", "reconcile: refunds compared")
     before_points, before_calls = client.stats.cost_actual, client.stats.calls
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     cpu_before = _cpu_seconds()

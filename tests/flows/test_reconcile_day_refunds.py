@@ -4,6 +4,7 @@ exactly what it reports when it reads them itself."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -56,9 +57,16 @@ class BulkRefundingShopify(RefundingShopify):
         self.asked: list[tuple[datetime, datetime, datetime | None]] = []
 
     def orders_and_refunds_created_in_bulk(
-        self, start: datetime, end: datetime, refunded_since: datetime | None
+        self,
+        start: datetime,
+        end: datetime,
+        refunded_since: datetime | None,
+        *,
+        ready: Callable[[list[Order]], None] | None = None,
     ) -> ShopifyDayRead:
         self.asked.append((start, end, refunded_since))
+        if ready is not None:  # the day's one order is refunded: none to hand over before its refunds
+            ready([])
         refunded = self.refunded_orders_since(refunded_since) if refunded_since is not None else ()
         read = {o: self.refunds.get(o, ()) for o in [*(r.order_id for r in refunded), self.sold.shopify_id]}
         return ShopifyDayRead([self.sold], refunded, read)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from graphql import GraphQLSchema, parse, validate
 
 from shopbridge.config import ShopSettings
+from shopbridge.connectors.shopify import reconcile_bulk
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.reconcile_bulk import (
     _refunds_as_listed,
@@ -18,6 +20,7 @@ from shopbridge.connectors.shopify.reconcile_bulk import (
     orders_from_lines,
 )
 from shopbridge.connectors.shopify.refunds_batch import BATCH
+from shopbridge.domain.records import Order
 from shopbridge.ports.shopify import RefundedOrder
 from shopbridge.sandbox.shopify import scenario_actions as act
 from shopbridge.sandbox.shopify.checkout import place_order
@@ -146,3 +149,37 @@ def test_refunds_are_read_a_full_batch_at_a_time_as_pages_are_listed_each_order_
     ids = [f"gid://shopify/Order/{n}" for n in range(12)]
     assert found == dict.fromkeys(ids, ())
     assert client.reads == [ids[:BATCH], ids[BATCH:]]  # 0-6, then 5-11 less 5 and 6 seen already
+
+
+def test_the_orders_without_refunds_are_handed_over_before_the_refunds_are_read(
+    sandbox: SandboxServer, client: ShopifyClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``ready`` has the day's orders without refunds, as the read returns them, while the refund
+    reads wait: each refund read here waits until they are handed over (a read finished before
+    would have waited in vain); then the refunded ones once their refunds are read, each order once."""
+    sandbox.state.bulk_timing.base_s = 0.05
+    made = _trade(sandbox)
+    act.refund_full(sandbox.state, sandbox.state.orders[made[2]], restock=False)
+    alone = client.orders_and_refunds_created_in_bulk(*DAY, DAY[0])
+    handed: list[list[Order]] = []
+    released = threading.Event()
+    waited: list[bool] = []
+    execute = client.execute
+
+    def held_back(name: str, variables: Any = None, **kwargs: Any) -> Any:
+        if name == "refunds_of_orders":
+            waited.append(released.wait(timeout=10))
+        return execute(name, variables, **kwargs)
+
+    def ready(orders: list[Order]) -> None:
+        handed.append(orders)
+        released.set()
+
+    monkeypatch.setattr(client, "execute", held_back)
+    monkeypatch.setattr(reconcile_bulk, "HAND_OVER", 1)
+    read = client.orders_and_refunds_created_in_bulk(*DAY, DAY[0], ready=ready)
+    early, refunded = handed
+    assert [o.shopify_id for o in early] == [made[0]]  # made[1] and made[2] are refunded
+    assert sorted(o.shopify_id for o in refunded) == sorted([made[1], made[2]])
+    assert all(any(o is order for order in read.orders) for o in early + refunded)  # the read's own
+    assert waited == [True] and read == alone  # one read of both refunded orders' refunds

@@ -98,8 +98,11 @@ def agreed_since(found_before: set[tuple[str, str]], report: DayReport) -> list[
 
 
 def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:
-    read = facts.shopify_day(ctx, day)
-    orders_result, tax_result = _orders_and_tax(ctx, read.orders)
+    # The orders without refunds are compared while Shopify's refunds are still being read; the
+    # refunded ones once their refunds are in (the facts equal one comparison of the whole day).
+    comparison = facts.OrderComparison(ctx)
+    read = facts.shopify_day(ctx, day, ready=comparison.add)
+    orders_result, tax_result = _orders_and_tax(ctx, read.orders, comparison)
     refunds = facts.refund_facts(ctx, day, read)
     refunds_result = (
         not_checkable("refunds", f"{ctx.erp.vendor} cannot read credit notes back")
@@ -118,9 +121,9 @@ def _checkpoints(ctx: FlowContext, day: date) -> tuple[CheckpointResult, ...]:
 
 
 def _orders_and_tax(
-    ctx: FlowContext, orders: list[Order] | None
+    ctx: FlowContext, orders: list[Order] | None, comparison: facts.OrderComparison
 ) -> tuple[CheckpointResult, CheckpointResult]:
-    found = None if orders is None else facts.order_facts(ctx, orders)
+    found = None if orders is None else comparison.facts(orders)
     if found is None:
         side = "the Shopify port cannot list the day's orders" if orders is None else ""
         why = side or f"{ctx.erp.vendor} cannot read its orders back"

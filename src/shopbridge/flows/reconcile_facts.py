@@ -18,7 +18,7 @@ A side that cannot answer gives ``None`` and its checkpoint is "not checkable", 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -54,6 +54,7 @@ from shopbridge.ports.shopify import (
 )
 
 __all__ = [
+    "OrderComparison",
     "OrderFacts",
     "ShopifyDay",
     "day_bounds",
@@ -96,15 +97,22 @@ class ShopifyDay:
     refunds: dict[str, tuple[Refund, ...]]  # refunds already read, by order id
 
 
-def shopify_day(ctx: FlowContext, day: date) -> ShopifyDay:
+def shopify_day(
+    ctx: FlowContext, day: date, ready: Callable[[list[Order]], None] | None = None
+) -> ShopifyDay:
     """The day's orders and, where the port reads them together, the orders refunded since the day
     began and their refunds: listed and read while Shopify runs the day's bulk operation, each once
-    (not listed where the ERP cannot read its credit notes back: there is no refunds checkpoint)."""
+    (not listed where the ERP cannot read its credit notes back: there is no refunds checkpoint).
+
+    ``ready``: given the day's orders a group at a time while the refunds are still being read (on
+    this thread: those without refunds, then refunded ones whose refunds are in), where the port
+    reads them together; else not called. The orders not handed over are in the day's read."""
     if not isinstance(ctx.shopify, ShopifyBulkDayRefunds):
         return ShopifyDay(shopify_orders(ctx, day), None, {})
     start, end = day_bounds(day)
     checked = isinstance(ctx.erp, ErpReconcileReads)
-    read = ctx.shopify.orders_and_refunds_created_in_bulk(start, end, start if checked else None)
+    since = start if checked else None
+    read = ctx.shopify.orders_and_refunds_created_in_bulk(start, end, since, ready=ready)
     return ShopifyDay(read.orders, _in_erp(ctx, read.refunded), read.refunds)
 
 
@@ -123,51 +131,137 @@ def order_facts(ctx: FlowContext, orders: list[Order]) -> OrderFacts | None:
     """Each qualifying order as the ERP should hold it (mapped) and as it does, with tax per rate.
 
     ``None`` when the ERP port cannot read its orders back in bulk (``ErpReconcileReads``)."""
-    if not isinstance(ctx.erp, ErpReconcileReads):
-        return None
-    rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
-    statuses = _sync_statuses(ctx, orders)
-    qualifying = [o for o in orders if qualify(o, rules).qualifies or statuses.get(o.shopify_id) in _IN_ERP]
-    references = {o.name: erp_reference(rules.reference_prefix, o.name) for o in qualifying}
-    held = _orders_held(ctx.erp, list(references.values()))
-    kits = _kits(qualifying, rules, ctx)
-    facts = OrderFacts([], {}, {}, {})
-    shopify_parts: list[tuple[str, Decimal, Decimal]] = []
-    erp_parts: list[tuple[str, Decimal, Decimal]] | None = []
-    for order in qualifying:
-        expected, skus = _expected(order, rules, kits)
-        for_person = statuses.get(order.shopify_id) is SyncStatus.MANUAL
-        facts.expected.append(replace(expected, held_for_person=for_person))
-        found = held.get(references[order.name], [])
-        if not found:
-            continue  # the orders checkpoint's finding; tax compares the orders both sides hold
-        allowance = _rounding_allowance(order, found[0])
-        facts.found[order.name] = [_fact(h, allowance) for h in found]
-        if for_person:
-            continue  # the ERP differs until a person carries the change: its problem is open
-        country = _country(order)
-        rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
-        one_rate = _one_rate(order)
-        erp_lines = None if found[0].tax is None else _goods_parts(found[0], skus, country, rates)
-        if one_rate is not None and erp_lines is not None and _all_at(erp_lines, one_rate):
-            # Both sides tax the whole order at one rate: compare its whole tax, so that an ERP's
-            # rounding line (Tryton's, Sage's) and the shipping's tax fall in that rate's bucket.
-            charged = sum((t.amount.amount for t in _taxes(order)), Decimal(0))
-            shopify_parts.append((country, one_rate, charged))
-            key = (country, one_rate)
-            facts.tax_allowance[key] = facts.tax_allowance.get(key, Decimal(0)) + allowance
-            if erp_parts is not None and found[0].tax is not None:
-                erp_parts.append((country, one_rate, found[0].tax.amount))
-            continue
-        shopify_parts += [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
-        if erp_parts is not None and erp_lines is not None:
-            erp_parts += erp_lines
-            _allow_per_line(facts.tax_allowance, erp_lines, found[0])
-        else:
-            erp_parts = None
-    facts.shopify_tax.update(tax_buckets(shopify_parts))
-    erp_tax = None if erp_parts is None else tax_buckets(erp_parts)
-    return replace(facts, erp_tax=erp_tax)
+    return OrderComparison(ctx).facts(orders)
+
+
+_Part = tuple[str, Decimal, Decimal]  # (country, rate, tax)
+
+
+@dataclass(frozen=True)
+class _Compared:
+    """One qualifying order compared: what it adds to the day's facts.
+
+    ``whole``: its tax is compared whole at its one rate, or not at all (``erp_parts`` a list); else
+    line by line, ``erp_parts`` ``None`` where the ERP's read gives no tax for its lines."""
+
+    expected: ExpectedOrder
+    found: list[ErpOrderFact]
+    shopify_parts: list[_Part]
+    erp_parts: list[_Part] | None
+    allowance: tuple[tuple[TaxKey, Decimal], ...]
+    whole: bool
+
+
+class OrderComparison:
+    """The day's orders compared with the ERP's, a group at a time as Shopify's read hands them over
+    (the orders without refunds while the refunds are still being read, the rest once they are in),
+    each group's syncs, ERP orders and kits read in batches. :meth:`facts` puts them together in the
+    day's order: the same facts as one comparison of the whole day."""
+
+    def __init__(self, ctx: FlowContext) -> None:
+        self._ctx = ctx
+        self._erp = ctx.erp if isinstance(ctx.erp, ErpReconcileReads) else None
+        self._rules = replace(rules_for(ctx.settings, ctx.shop), limits=ctx.erp.field_limits)
+        self._kits: dict[str, tuple[BundleComponent, ...]] = {}
+        self._asked: set[str] = set()  # SKUs already asked of the ERP for kits
+        self._compared: dict[str, _Compared | None] = {}  # by order id; None: the order does not qualify
+
+    def add(self, orders: Sequence[Order]) -> None:
+        """Compare these orders (as they stand in the day's read), once each."""
+        if self._erp is None:
+            return
+        new = [o for o in orders if o.shopify_id not in self._compared]
+        statuses = _sync_statuses(self._ctx, new) if new else {}
+        qualifying = [
+            o for o in new if qualify(o, self._rules).qualifies or statuses.get(o.shopify_id) in _IN_ERP
+        ]
+        references = {o.name: erp_reference(self._rules.reference_prefix, o.name) for o in qualifying}
+        held = _orders_held(self._erp, list(references.values()))
+        self._ask_kits(qualifying)
+        self._compared.update(dict.fromkeys((o.shopify_id for o in new), None))
+        for order in qualifying:
+            found = held.get(references[order.name], [])
+            status = statuses.get(order.shopify_id)
+            self._compared[order.shopify_id] = _compare(order, self._rules, self._kits, status, found)
+
+    def facts(self, orders: list[Order]) -> OrderFacts | None:
+        """The facts of the day's ``orders``, in their order (any not yet compared are compared now)."""
+        if self._erp is None:
+            return None
+        self.add(orders)
+        facts = OrderFacts([], {}, {}, {})
+        shopify_parts: list[_Part] = []
+        erp_parts: list[_Part] | None = []
+        for order in orders:
+            compared = self._compared[order.shopify_id]
+            if compared is None:
+                continue
+            facts.expected.append(compared.expected)
+            if compared.found:
+                facts.found[order.name] = compared.found
+            shopify_parts += compared.shopify_parts
+            if compared.whole or (erp_parts is not None and compared.erp_parts is not None):
+                for key, amount in compared.allowance:
+                    facts.tax_allowance[key] = facts.tax_allowance.get(key, Decimal(0)) + amount
+                if erp_parts is not None:
+                    erp_parts += compared.erp_parts or []
+            else:
+                erp_parts = None
+        facts.shopify_tax.update(tax_buckets(shopify_parts))
+        erp_tax = None if erp_parts is None else tax_buckets(erp_parts)
+        return replace(facts, erp_tax=erp_tax)
+
+    def _ask_kits(self, orders: list[Order]) -> None:
+        """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define;
+        each SKU asked once for the whole day (the adapter batches), not once per order."""
+        if Capability.KITS not in self._ctx.erp.capabilities:
+            return
+        sold = {line.sku for order in orders for line in order.lines}
+        asked = sorted(s for s in sold if s and s not in self._rules.bundles and s not in self._asked)
+        self._asked.update(asked)
+        items = self._ctx.erp.get_items(asked) if asked else {}
+        self._kits.update(
+            {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
+        )
+
+
+def _compare(
+    order: Order,
+    rules: OrderRules,
+    kits: dict[str, tuple[BundleComponent, ...]],
+    status: SyncStatus | None,
+    held: list[HeldOrder],
+) -> _Compared:
+    """One qualifying order as the ERP should hold it and as it does, and its tax parts."""
+    expected, skus = _expected(order, rules, kits)
+    for_person = status is SyncStatus.MANUAL
+    expected = replace(expected, held_for_person=for_person)
+    if not held:
+        return _Compared(expected, [], [], [], (), whole=True)  # the orders checkpoint's finding
+    allowance = _rounding_allowance(order, held[0])
+    found = [_fact(h, allowance) for h in held]
+    if for_person:  # the ERP differs until a person carries the change: its problem is open
+        return _Compared(expected, found, [], [], (), whole=True)
+    country = _country(order)
+    rates = {t.rate.normalize() for ln in _live(order) for t in ln.tax_lines}
+    one_rate = _one_rate(order)
+    erp_lines = None if held[0].tax is None else _goods_parts(held[0], skus, country, rates)
+    if (
+        one_rate is not None
+        and erp_lines is not None
+        and held[0].tax is not None
+        and _all_at(erp_lines, one_rate)
+    ):
+        # Both sides tax the whole order at one rate: compare its whole tax, so that an ERP's
+        # rounding line (Tryton's, Sage's) and the shipping's tax fall in that rate's bucket.
+        charged = sum((t.amount.amount for t in _taxes(order)), Decimal(0))
+        key = (country, one_rate)
+        erp_whole = [(country, one_rate, held[0].tax.amount)]
+        return _Compared(
+            expected, found, [(country, one_rate, charged)], erp_whole, ((key, allowance),), True
+        )
+    shopify_parts = [(country, t.rate, t.amount.amount) for ln in _live(order) for t in ln.tax_lines]
+    return _Compared(expected, found, shopify_parts, erp_lines, _line_allowance(erp_lines, held[0]), False)
 
 
 def _sync_statuses(ctx: FlowContext, orders: list[Order]) -> dict[str, SyncStatus]:
@@ -233,29 +327,16 @@ def _expected(
     return ExpectedOrder(order.name, net, tax), {ln.sku for ln in request.lines}
 
 
-def _kits(orders: list[Order], rules: OrderRules, ctx: FlowContext) -> dict[str, tuple[BundleComponent, ...]]:
-    """As the order flow does: bundles the ERP holds as kits, for SKUs config does not define; asked
-    once for the whole day's SKUs (the adapter batches), not once per order."""
-    if Capability.KITS not in ctx.erp.capabilities:
-        return {}
-    sold = {line.sku for order in orders for line in order.lines}
-    asked = sorted(sku for sku in sold if sku and sku not in rules.bundles)
-    items = ctx.erp.get_items(asked) if asked else {}
-    return {sku: item.components for sku, item in items.items() if item.is_kit and item.components}
-
-
 def _fact(held: HeldOrder, allowance: Decimal) -> ErpOrderFact:
     tax = None if held.tax is None else held.tax.amount
     return ErpOrderFact(held.reference, held.number, held.net.amount, tax, allowance)
 
 
-def _allow_per_line(
-    allowance: dict[TaxKey, Decimal], lines: list[tuple[str, Decimal, Decimal]], held: HeldOrder
-) -> None:
+def _line_allowance(lines: list[_Part] | None, held: HeldOrder) -> tuple[tuple[TaxKey, Decimal], ...]:
     """A penny in each goods line's bucket where the ERP rounds each line's tax itself."""
-    for country, rate, _tax in lines if held.tax_per_line else ():
-        key = (country, rate.normalize())
-        allowance[key] = allowance.get(key, Decimal(0)) + Decimal("0.01")
+    if lines is None or not held.tax_per_line:
+        return ()
+    return tuple(((country, rate.normalize()), Decimal("0.01")) for country, rate, _tax in lines)
 
 
 def _rounding_allowance(order: Order, held: HeldOrder) -> Decimal:

@@ -329,8 +329,19 @@ class ShopifyBulkDayRefunds(Protocol):
     each refunded order's refunds are read once (for the as-sold read and for the refunds checkpoint)."""
 
     def orders_and_refunds_created_in_bulk(
-        self, start: datetime, end: datetime, refunded_since: datetime | None
+        self,
+        start: datetime,
+        end: datetime,
+        refunded_since: datetime | None,
+        *,
+        ready: Callable[[list[Order]], None] | None = None,
     ) -> ShopifyDayRead:
         """The orders created in ``[start, end)``; the orders refunded since ``refunded_since`` (none
-        listed when ``None``); the refunds of those and of every refunded order of the day."""
+        listed when ``None``); the refunds of those and of every refunded order of the day.
+
+        ``ready``, if given, is called on the caller's thread with the day's orders as they will be
+        in the read, a group at a time, while the refunds are still being read: those without
+        refunds as soon as they are read, then refunded ones once their refunds are in; each order
+        at most once, and those not handed over are in the read. The caller can compare them
+        meanwhile, with no thread of its own."""
         ...

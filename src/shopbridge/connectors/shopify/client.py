@@ -379,12 +379,19 @@ class ShopifyClient:
         return reconcile_bulk.orders_created_in_bulk(self, start, end)
 
     def orders_and_refunds_created_in_bulk(
-        self, start: datetime, end: datetime, refunded_since: datetime | None
+        self,
+        start: datetime,
+        end: datetime,
+        refunded_since: datetime | None,
+        *,
+        ready: Callable[[list[Order]], None] | None = None,
     ) -> ShopifyDayRead:
         """The day's orders as ``orders_created_in_bulk`` reads them, the orders refunded since
-        ``refunded_since`` and the refunds of both, read while the bulk operation runs
-        (``ports/shopify.ShopifyBulkDayRefunds``)."""
-        return reconcile_bulk.orders_and_refunds_created_in_bulk(self, start, end, refunded_since)
+        ``refunded_since`` and the refunds of both, read while the bulk operation runs; ``ready``
+        given the orders a group at a time meanwhile (``ports/shopify.ShopifyBulkDayRefunds``)."""
+        return reconcile_bulk.orders_and_refunds_created_in_bulk(
+            self, start, end, refunded_since, ready=ready
+        )
 
     # -- the catalogue sweep's incremental reads (``ports/shopify.ShopifyCatalogueChanges``) ---------
 

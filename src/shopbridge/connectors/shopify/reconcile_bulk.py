@@ -127,6 +127,7 @@ def orders_and_refunds_created_in_bulk(
     end: datetime,
     refunded_since: datetime | None,
     *,
+    ready: Callable[[list[Order]], None] | None = None,
     interval: float = 1.0,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ShopifyDayRead:
@@ -136,31 +137,80 @@ def orders_and_refunds_created_in_bulk(
     From the moment the bulk operation starts, one thread lists the refunded orders page by page and
     another reads the refunds of each page's orders as they come: those reads are paced by Shopify's
     cost budget and its answers (mostly waiting), so the bulk run, its file and the translation of
-    the orders without refunds go on meanwhile (the client is thread-safe)."""
+    the orders without refunds go on meanwhile (the client is thread-safe). ``ready`` is then given,
+    on this thread, the orders without refunds, then the day's refunded orders ``HAND_OVER`` at a
+    time as their refunds come in, while the rest are still being read; those left are in the read."""
     operation = start_bulk_query(client, day_orders_query(start, end))
     pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
+    read: queue.SimpleQueue[dict[str, tuple[Refund, ...]] | None] = queue.SimpleQueue()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shopify-day-refunds") as pool:
         listing = pool.submit(_list_refunded, client, refunded_since, pages)
-        reading = pool.submit(_refunds_as_listed, client, pages)
+        reading = pool.submit(_refunds_as_listed, client, pages, read)
         done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
         nodes = list(orders_from_lines(stream_jsonl(done.url))) if done.url else []  # no file: no order
-        unrefunded = {
-            str(node["id"]): order_from_graphql(node, shop=client.shop_domain)
-            for node in nodes
-            if not refunded_order(node)
-        }
+        day = _DayOrders(client.shop_domain, nodes)
+        if ready is not None:
+            ready(day.without_refunds())
+        day.translate_as_read(read, ready)
         refunded_orders = listing.result()
         refunds = reading.result()
-    refunded = [str(node["id"]) for node in nodes if refunded_order(node)]
-    refunds.update(refunds_of_orders(client, [order_id for order_id in refunded if order_id not in refunds]))
-    orders = [
-        unrefunded.get(str(node["id"]))
-        or order_from_graphql(
-            node, shop=client.shop_domain, refunded_units=refunded_units_of(refunds.get(str(node["id"]), ()))
-        )
-        for node in nodes
-    ]
-    return ShopifyDayRead(orders, refunded_orders, refunds)
+    refunds.update(refunds_of_orders(client, day.unread(refunds)))
+    return ShopifyDayRead(day.orders(refunds), refunded_orders, refunds)
+
+
+HAND_OVER = 500  # refunded orders handed over at a time: a batch of the ERP's reads, not ten orders
+
+
+class _DayOrders:
+    """The day's orders from the bulk file, each translated once, as soon as it can be: those without
+    refunds at once, the refunded ones once their refunds are read."""
+
+    def __init__(self, shop: str, nodes: list[dict[str, Any]]) -> None:
+        self._shop = shop
+        self._nodes = nodes
+        self._refunded = {str(node["id"]): node for node in nodes if refunded_order(node)}
+        self._sold = {
+            str(node["id"]): order_from_graphql(node, shop=shop) for node in nodes if not refunded_order(node)
+        }
+        self._without_refunds = list(self._sold.values())
+
+    def without_refunds(self) -> list[Order]:
+        return list(self._without_refunds)
+
+    def translate_as_read(
+        self,
+        read: queue.SimpleQueue[dict[str, tuple[Refund, ...]] | None],
+        ready: Callable[[list[Order]], None] | None,
+    ) -> None:
+        """The day's refunded orders translated as ``read`` brings their refunds (until ``None``),
+        handed to ``ready`` ``HAND_OVER`` at a time."""
+        waiting: list[Order] = []
+        while (batch := read.get()) is not None:
+            waiting += [
+                self._translate(order_id, refunds)
+                for order_id, refunds in batch.items()
+                if order_id in self._refunded and order_id not in self._sold
+            ]
+            if ready is not None and len(waiting) >= HAND_OVER:
+                ready(waiting)
+                waiting = []
+
+    def unread(self, refunds: Mapping[str, tuple[Refund, ...]]) -> list[str]:
+        """The day's refunded orders whose refunds are not in ``refunds`` (not listed as refunded)."""
+        return [order_id for order_id in self._refunded if order_id not in refunds]
+
+    def orders(self, refunds: Mapping[str, tuple[Refund, ...]]) -> list[Order]:
+        """Every order of the day, in the file's order, read as sold."""
+        return [
+            self._sold.get(order_id) or self._translate(order_id, refunds.get(order_id, ()))
+            for order_id in (str(node["id"]) for node in self._nodes)
+        ]
+
+    def _translate(self, order_id: str, refunds: tuple[Refund, ...]) -> Order:
+        node = self._refunded[order_id]
+        order = order_from_graphql(node, shop=self._shop, refunded_units=refunded_units_of(refunds))
+        self._sold[order_id] = order
+        return order
 
 
 def _list_refunded(
@@ -174,15 +224,29 @@ def _list_refunded(
 
 
 def _refunds_as_listed(
-    client: _Client, pages: queue.SimpleQueue[list[RefundedOrder] | None]
+    client: _Client,
+    pages: queue.SimpleQueue[list[RefundedOrder] | None],
+    read: queue.SimpleQueue[dict[str, tuple[Refund, ...]] | None] | None = None,
 ) -> dict[str, tuple[Refund, ...]]:
-    """The refunds of the orders ``pages`` brings, a full batch a read as soon as one is listed."""
+    """The refunds of the orders ``pages`` brings, a full batch a read as soon as one is listed;
+    each read's also handed to ``read``, ``None`` ending them (however the reads end)."""
     found: dict[str, tuple[Refund, ...]] = {}
     waiting: list[str] = []
-    while (page := pages.get()) is not None:
-        waiting += [r.order_id for r in page if r.order_id not in found and r.order_id not in waiting]
-        while len(waiting) >= BATCH:
-            found.update(refunds_of_orders(client, waiting[:BATCH]))
-            del waiting[:BATCH]
-    found.update(refunds_of_orders(client, waiting))
-    return found
+
+    def read_refunds(order_ids: list[str]) -> None:
+        batch = refunds_of_orders(client, order_ids)
+        found.update(batch)
+        if read is not None:
+            read.put(batch)
+
+    try:
+        while (page := pages.get()) is not None:
+            waiting += [r.order_id for r in page if r.order_id not in found and r.order_id not in waiting]
+            while len(waiting) >= BATCH:
+                read_refunds(waiting[:BATCH])
+                del waiting[:BATCH]
+        read_refunds(waiting)
+        return found
+    finally:
+        if read is not None:
+            read.put(None)
