@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +64,20 @@ def test_every_help_text_prints_its_bracketed_words() -> None:
     assert checked >= 2  # run --workers and run --port at least
 
 
-def _unused_port() -> int:
+@pytest.fixture
+def refusing_port() -> Iterator[int]:
+    """A port bound here and never listened on: connecting is refused. Held for the whole test, so
+    no server another test starts meanwhile can take it (a port merely found free once was taken by
+    a parallel test's server, which answered 401)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+        yield int(sock.getsockname()[1])
 
 
 def test_erp_check_against_a_sage200_nothing_answers_names_the_url_and_the_key(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refusing_port: int
 ) -> None:
-    url = f"http://127.0.0.1:{_unused_port()}/sage200/accounts/v1"
+    url = f"http://127.0.0.1:{refusing_port}/sage200/accounts/v1"
     config = tmp_path / "c.toml"
     config.write_text(
         f"""[erp]
