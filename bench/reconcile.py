@@ -8,7 +8,7 @@ as read, shipping included) and a credit note of each refund's value, so the day
 the reconciliation reads it through ``ErpReconcileReads`` in batches of 500; shopbridge's store is a
 throwaway PostgreSQL cluster (``tests/pgcluster.py``) holding the order syncs and the payout
 records. Seeding is not measured: only ``reconcile_day``. Seeding reads the day back as the
-reconciliation does (one bulk operation, refunds ten orders a read) and writes the syncs in one
+reconciliation does (one bulk operation, refunds' totals 22 orders a read) and writes the syncs in one
 transaction: read one order at a time it took minutes per thousand orders (throttled reads), which
 is where a 50,000-order run spent its time limit.
 
@@ -23,7 +23,7 @@ sandbox's process (its streamed executor, ``sandbox/shopify/bulk_fast.py``): its
 the wall time, as Shopify's would, but not in shopbridge's CPU; ``cpu_seconds`` is the bench's
 process (shopbridge), ``sandbox_cpu_seconds`` the sandbox's, PostgreSQL's in neither. On a 2-CPU
 machine the two still compete for the CPUs. The simulated bulk duration is set to 1 µs an object,
-as the stock audit's bench does. The refunded orders' refunds are read ten
+as the stock audit's bench does. The refunded orders' refunds (their totals and units) are read 22
 orders a read (a bulk query cannot hold them: see docs/decisions.md).
 """
 
@@ -212,7 +212,7 @@ class Seeded:
 def seed(base_url: str, made: list[str], database: str, folder: Path, stages: Stages) -> Seeded:
     """shopbridge and the ERP as the flows would have left them after the day (not measured).
 
-    The day is read back as the reconciliation reads it (one bulk operation; refunds ten orders a
+    The day is read back as the reconciliation reads it (one bulk operation; refunds 22 orders a
     read), then each order is posted to the in-memory ERP and its sync saved, in one transaction."""
     from shopbridge.bootstrap import build_services
     from shopbridge.config import load_settings
@@ -248,7 +248,7 @@ def seed(base_url: str, made: list[str], database: str, folder: Path, stages: St
                 OrderSync(SHOP, order.shopify_id, order.name, SyncStatus.POSTED, erp_id=order.name)
             )
             for refund in refunds.get(order.shopify_id, ()):
-                value = refund.total or Money(Decimal(0), "GBP")
+                value = refund.total
                 line = CreditNoteLine("REFUND", 1, value, Money(Decimal(0), value.currency))
                 erp.create_credit_note(CreditNote(refund.shopify_id, order.name, value.currency, (line,)))
             bar.advance(task)
@@ -285,7 +285,7 @@ def measure(
     # inside the day's read: the refunded orders listed and their refunds read (two threads) while
     # Shopify runs the bulk operation, and the wait for it
     stages.wrap(reconcile_bulk, "refunded_orders_since", "reconcile: shopify day read: refunded listed")
-    stages.wrap(reconcile_bulk, "refunds_of_orders", "reconcile: shopify day read: refunds")
+    stages.wrap(reconcile_bulk, "refund_totals_of_orders", "reconcile: shopify day read: refunds")
     stages.wrap(reconcile_bulk, "wait_for_bulk", "reconcile: shopify day read: bulk wait")
     for method in ("orders_held", "credit_notes_held"):
         stages.wrap(seeded.erp, method, f"reconcile: erp {method}")

@@ -4,21 +4,31 @@ exactly what it reports when it reads them itself."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 
+from shopbridge.connectors.erp.memory import MemoryErp
 from shopbridge.domain.money import Money
 from shopbridge.domain.order_sync import OrderSync, SyncStatus
 from shopbridge.domain.reconciliation import DayReport
-from shopbridge.domain.records import CreditNote, CreditNoteLine, FinancialStatus, Order, Refund
+from shopbridge.domain.records import (
+    CreditNote,
+    CreditNoteLine,
+    FinancialStatus,
+    Order,
+    Refund,
+    RefundLine,
+    RefundTotal,
+)
 from shopbridge.engine.clock import FakeClock
 from shopbridge.engine.store import Store
 from shopbridge.flows import daily_reconciliation as flow
 from shopbridge.flows.spec import FlowContext
+from shopbridge.ports.erp import HeldCreditNote
 from shopbridge.ports.shopify import RefundedOrder, ShopifyBulkDayRefunds, ShopifyDayRead
 
 from .test_daily_reconciliation import OneOrderShopify, _mapped_in_erp, _paid_order_with_shipping, context
@@ -68,7 +78,8 @@ class BulkRefundingShopify(RefundingShopify):
         if ready is not None:  # the day's one order is refunded: none to hand over before its refunds
             ready([])
         refunded = self.refunded_orders_since(refunded_since) if refunded_since is not None else ()
-        read = {o: self.refunds.get(o, ()) for o in [*(r.order_id for r in refunded), self.sold.shopify_id]}
+        listed = [*(r.order_id for r in refunded), self.sold.shopify_id]
+        read = {o: tuple(map(RefundTotal.of, self.refunds.get(o, ()))) for o in listed}
         return ShopifyDayRead([self.sold], refunded, read)
 
 
@@ -122,3 +133,25 @@ def test_the_report_equals_the_one_read_order_by_order(
     finally:
         other.close()
     assert with_day.as_dict() == one_by_one.as_dict()
+
+
+def test_credit_notes_the_erp_gives_net_have_their_refunds_read_whole_for_shopifys_tax(
+    sqlite_store: Store, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The day's read gives each refund's total only; where the ERP's read of a credit note gives no
+    tax (SYSPRO), the checkpoint reads that order's refunds whole and compares net with net: the
+    note's 9.00 net against Shopify's 10.00 less its 1.50 tax is a 0.50 mismatch, not a 1.00 one."""
+    net_only = MemoryErp.credit_notes_held
+
+    def without_tax(erp: MemoryErp, refunds: Sequence[tuple[str, str]]) -> dict[str, HeldCreditNote]:
+        return {ref: replace(note, tax=None) for ref, note in net_only(erp, refunds).items()}
+
+    monkeypatch.setattr(MemoryErp, "credit_notes_held", without_tax)
+    order = replace(_paid_order_with_shipping(), financial_status=FinancialStatus.PARTIALLY_REFUNDED)
+    taxed = RefundLine("gid://shopify/LineItem/1", "TEE", 1, Money.of("8.50", "GBP"), Money.of("1.50", "GBP"))
+    refund = replace(_refund(order, "10.00"), lines=(taxed,))
+    bulk = BulkRefundingShopify(order, {order.shopify_id: (refund,)})
+    _ctx, day = _day(sqlite_store, fake_clock, monkeypatch, bulk)
+    assert bulk.refund_reads == [order.shopify_id]  # read whole once, for its tax
+    [mismatch] = {c.name: c for c in day.checkpoints}["refunds"].mismatches
+    assert "8.50" in mismatch.message and "9.00" in mismatch.message, mismatch

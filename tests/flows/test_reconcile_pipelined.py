@@ -27,6 +27,7 @@ from shopbridge.domain.records import (
     Order,
     OrderLine,
     Refund,
+    RefundTotal,
     TaxLine,
 )
 from shopbridge.engine.clock import FakeClock
@@ -115,7 +116,8 @@ class DayShopify(QuietShopify):
             ready([o for o in orders if o.name == "#1007"])
         self.events.append("refunds read")
         refunded = tuple(RefundedOrder(order_id, AT) for order_id in REFUNDS)
-        return ShopifyDayRead(orders, refunded if refunded_since is not None else (), dict(REFUNDS))
+        totals = {o: tuple(map(RefundTotal.of, refunds)) for o, refunds in REFUNDS.items()}
+        return ShopifyDayRead(orders, refunded if refunded_since is not None else (), totals)
 
 
 def _seed(ctx: FlowContext) -> MemoryErp:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 import time
@@ -175,3 +176,29 @@ def saturating_push(
         throttled_surfaced=surfaced[0] + client.stats.throttled_surfaced,
         errors=errors[0],
     )
+
+
+def refunded_orders(sandbox: SandboxServer, count: int) -> list[str]:
+    """``count`` orders of two lines, refunded in one, two or three refunds (partial, then full)."""
+    from shopbridge.sandbox.shopify import scenario_actions as act
+    from shopbridge.sandbox.shopify.checkout import place_order
+
+    state, rng = sandbox.state, random.Random(11)
+    made = []
+    for n in range(count):
+        order = place_order(
+            state,
+            {
+                "lines": [{"sku": "TEE-M", "quantity": 2 + n % 2}, {"sku": "MUG-01", "quantity": 1}],
+                "tax": {"title": "VAT", "rate": "0.2"},
+                "taxes_included": n % 2 == 0,
+                "payment": "paid",
+                "shipping": {"title": "Standard", "price": "4.80", "code": "STD"},
+            },
+        )
+        for _ in range(n % 3):
+            act.refund_partial(state, rng, order)
+        if n % 2:
+            act.refund_full(state, order, restock=False)
+        made.append(str(order["id"]))
+    return made

@@ -19,8 +19,8 @@ from shopbridge.connectors.shopify.reconcile_bulk import (
     day_orders_query,
     orders_from_lines,
 )
-from shopbridge.connectors.shopify.refunds_batch import BATCH
-from shopbridge.domain.records import Order
+from shopbridge.connectors.shopify.refund_totals import BATCH
+from shopbridge.domain.records import Order, RefundTotal
 from shopbridge.ports.shopify import RefundedOrder
 from shopbridge.sandbox.shopify import scenario_actions as act
 from shopbridge.sandbox.shopify.checkout import place_order
@@ -102,12 +102,13 @@ def test_the_day_with_refunds_reads_each_refunded_order_once_and_the_orders_as_a
     act.refund_full(sandbox.state, sandbox.state.orders[made[2]], restock=False)
     alone = client.orders_created_in_bulk(*DAY)
     listed = client.refunded_orders_since(DAY[0])
-    expected_refunds = client.refunds_of_orders([made[1], made[2]])
+    whole = client.refunds_of_orders([made[1], made[2]])
+    expected_refunds = {order_id: tuple(map(RefundTotal.of, refunds)) for order_id, refunds in whole.items()}
     asked: list[list[str]] = []
     execute = client.execute
 
     def counted(name: str, variables: Any = None, **kwargs: Any) -> Any:
-        if name == "refunds_of_orders":
+        if name == "refund_totals_of_orders":
             asked.append([str(i) for i in variables["ids"]])
         return execute(name, variables, **kwargs)
 
@@ -131,24 +132,26 @@ class _NoOrders:
         self.reads: list[list[str]] = []
 
     def execute(self, name: str, variables: Any = None, *, key: str | None = None) -> Any:
-        assert name == "refunds_of_orders"
+        assert name == "refund_totals_of_orders"
         self.reads.append(list(variables["ids"]))
         return {"nodes": [None] * len(variables["ids"])}
 
 
 def test_refunds_are_read_a_full_batch_at_a_time_as_pages_are_listed_each_order_once() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
+    size = BATCH - 3  # two pages overlapping by two orders: more than a batch between them
     page = [
-        [RefundedOrder(f"gid://shopify/Order/{n}", at) for n in range(start, start + 7)] for start in (0, 5)
+        [RefundedOrder(f"gid://shopify/Order/{n}", at) for n in range(start, start + size)]
+        for start in (0, size - 2)
     ]
     pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
     for item in (*page, None):
         pages.put(item)
     client = _NoOrders()
     found = _refunds_as_listed(client, pages)  # type: ignore[arg-type]
-    ids = [f"gid://shopify/Order/{n}" for n in range(12)]
+    ids = [f"gid://shopify/Order/{n}" for n in range(2 * size - 2)]
     assert found == dict.fromkeys(ids, ())
-    assert client.reads == [ids[:BATCH], ids[BATCH:]]  # 0-6, then 5-11 less 5 and 6 seen already
+    assert client.reads == [ids[:BATCH], ids[BATCH:]]  # a full batch once listed, the rest at the end
 
 
 def test_the_orders_without_refunds_are_handed_over_before_the_refunds_are_read(
@@ -167,7 +170,7 @@ def test_the_orders_without_refunds_are_handed_over_before_the_refunds_are_read(
     execute = client.execute
 
     def held_back(name: str, variables: Any = None, **kwargs: Any) -> Any:
-        if name == "refunds_of_orders":
+        if name == "refund_totals_of_orders":
             waited.append(released.wait(timeout=10))
         return execute(name, variables, **kwargs)
 

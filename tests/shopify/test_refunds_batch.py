@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, parse, validate
+from shopify_support import refunded_orders
 
 from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify import refunds_batch
@@ -17,8 +17,6 @@ from shopbridge.connectors.shopify.documents import document
 from shopbridge.connectors.shopify.refunds_batch import refunded_units_of, refunds_of_orders
 from shopbridge.ports.shopify import ShopifyRefundBatchReads
 from shopbridge.sandbox.shopify import order_figures as fig
-from shopbridge.sandbox.shopify import scenario_actions as act
-from shopbridge.sandbox.shopify.checkout import place_order
 from shopbridge.sandbox.shopify.server import SandboxServer
 
 
@@ -26,29 +24,6 @@ from shopbridge.sandbox.shopify.server import SandboxServer
 def client(sandbox_shop: ShopSettings) -> Iterator[ShopifyClient]:
     with ShopifyClient.from_settings(sandbox_shop) as shopify:
         yield shopify
-
-
-def _refunded_orders(sandbox: SandboxServer, count: int) -> list[str]:
-    """``count`` orders of two lines, refunded in one, two or three refunds (partial, then full)."""
-    state, rng = sandbox.state, random.Random(11)
-    made = []
-    for n in range(count):
-        order = place_order(
-            state,
-            {
-                "lines": [{"sku": "TEE-M", "quantity": 2 + n % 2}, {"sku": "MUG-01", "quantity": 1}],
-                "tax": {"title": "VAT", "rate": "0.2"},
-                "taxes_included": n % 2 == 0,
-                "payment": "paid",
-                "shipping": {"title": "Standard", "price": "4.80", "code": "STD"},
-            },
-        )
-        for _ in range(n % 3):
-            act.refund_partial(state, rng, order)
-        if n % 2:
-            act.refund_full(state, order, restock=False)
-        made.append(str(order["id"]))
-    return made
 
 
 def test_the_document_is_valid_against_the_admin_schema(admin_schema: GraphQLSchema) -> None:
@@ -62,7 +37,7 @@ def test_the_client_offers_the_batched_read(client: ShopifyClient) -> None:
 def test_batched_refunds_equal_the_refunds_read_one_order_at_a_time(
     sandbox: SandboxServer, client: ShopifyClient
 ) -> None:
-    made = _refunded_orders(sandbox, 13)
+    made = refunded_orders(sandbox, 13)
     unknown = "gid://shopify/Order/999999"
     calls = client.stats.calls
     batched = client.refunds_of_orders([*made, unknown, made[0]])
@@ -80,7 +55,7 @@ def test_refunded_units_count_as_the_order_read_counts_them(
 ) -> None:
     from shopbridge.connectors.shopify.orders import refunded_units
 
-    made = _refunded_orders(sandbox, 4)
+    made = refunded_orders(sandbox, 4)
     batched = client.refunds_of_orders(made)
     for order_id in made:
         assert refunded_units_of(batched[order_id]) == refunded_units(client, {"id": order_id})
@@ -137,7 +112,7 @@ def test_an_order_within_its_pages_is_not_read_again() -> None:
 def test_refunded_orders_since_finds_partly_and_wholly_refunded_orders_only(
     sandbox: SandboxServer, client: ShopifyClient
 ) -> None:
-    made = _refunded_orders(sandbox, 6)  # n % 3 partial refunds, every odd one refunded in full
+    made = refunded_orders(sandbox, 6)  # n % 3 partial refunds, every odd one refunded in full
     state = sandbox.state
     statuses = {order_id: state.orders[order_id] for order_id in made}
     refunded = {o for o, order in statuses.items() if fig.financial_status(order) != "PAID"}

@@ -296,6 +296,37 @@ class Refund:
     def tax_total(self) -> Money:
         return total((line.tax for line in self.lines), self.currency)
 
+    @property
+    def value(self) -> Money:
+        """What Shopify refunded: ``totalRefundedSet`` where read, else the sum of the parts."""
+        if self.total is not None:
+            return self.total
+        extras = [m for m in (self.shipping, self.shipping_tax, self.adjustments_tax) if m is not None]
+        return total([self.goods_total, self.tax_total, *extras, *self.adjustments], self.currency)
+
+
+@dataclass(frozen=True)
+class RefundTotal:
+    """A refund as the daily reconciliation reads it in bulk: what Shopify refunded and the units it
+    refunded per line item, without the lines' money (a third of a full read's cost points)."""
+
+    shopify_id: str
+    order_id: str
+    order_name: str
+    created_at: datetime
+    total: Money
+    units: tuple[tuple[str, int], ...]  # (line item GID, units refunded), as the refund lists them
+
+    def __post_init__(self) -> None:
+        _require_utc("created_at", self.created_at)
+
+    @classmethod
+    def of(cls, refund: Refund) -> RefundTotal:
+        units = tuple((line.line_id, line.quantity) for line in refund.lines)
+        return cls(
+            refund.shopify_id, refund.order_id, refund.order_name, refund.created_at, refund.value, units
+        )
+
 
 @dataclass(frozen=True)
 class DispatchLine:

@@ -40,7 +40,15 @@ from shopbridge.domain.reconciliation import (
     snap_rate,
     tax_buckets,
 )
-from shopbridge.domain.records import BundleComponent, Dispatch, Order, OrderLine, Refund, TaxLine
+from shopbridge.domain.records import (
+    BundleComponent,
+    Dispatch,
+    Order,
+    OrderLine,
+    Refund,
+    RefundTotal,
+    TaxLine,
+)
 from shopbridge.flows.order_settings import rules_for
 from shopbridge.flows.refund_to_credit_note import MANUAL_LINK
 from shopbridge.flows.spec import FlowContext
@@ -94,7 +102,7 @@ class ShopifyDay:
 
     orders: list[Order] | None  # None: the port cannot list the day's orders
     creditable: list[str] | None  # refunded orders shopbridge put in the ERP; None: not read yet
-    refunds: dict[str, tuple[Refund, ...]]  # refunds already read, by order id
+    refunds: dict[str, tuple[RefundTotal, ...]]  # refunds already read (totals, units), by order id
 
 
 def shopify_day(
@@ -363,8 +371,9 @@ def _goods_parts(
 def refund_facts(ctx: FlowContext, day: date, read: ShopifyDay | None = None) -> list[RefundFact] | None:
     """The day's refunds of orders in the ERP, each with its credit note's value (or ``None``).
 
-    Gross with gross where the ERP's read gives the note's tax; net with Shopify's net where not.
-    ``read``: what ``shopify_day`` already read (the creditable orders, refunds), not read again.
+    Gross with gross where the ERP's read gives the note's tax; net with Shopify's net where not
+    (those refunds alone are read whole, for their tax). ``read``: what ``shopify_day`` already
+    read (the creditable orders, refunds), not read again.
     """
     if not isinstance(ctx.erp, ErpReconcileReads):
         return None
@@ -373,16 +382,26 @@ def refund_facts(ctx: FlowContext, day: date, read: ShopifyDay | None = None) ->
     notes = _credit_notes_held(
         ctx.erp, [(r.shopify_id, erp_reference(prefix, r.order_name)) for r in refunds]
     )
+    taxes = _shopify_taxes(ctx, [r for r in refunds if _net_only(notes.get(r.shopify_id))])
     facts: list[RefundFact] = []
     for refund in refunds:
-        value = refund.total.amount if refund.total is not None else _parts(refund)
         note = notes.get(refund.shopify_id)
-        if note is not None and note.tax is None:
-            value -= _tax(refund)
+        value = refund.total.amount - taxes.get(refund.shopify_id, Decimal(0))
         number, credited = (note.number, note.total.amount) if note is not None else ("", None)
         manual = note is None and _keyed_by_hand(ctx, refund.shopify_id)
         facts.append(RefundFact(refund.shopify_id, refund.order_name, value, credited, number, manual))
     return facts
+
+
+def _net_only(note: HeldCreditNote | None) -> bool:
+    """The ERP's read gives the note's net only (it works the tax out itself)."""
+    return note is not None and note.tax is None
+
+
+def _shopify_taxes(ctx: FlowContext, refunds: list[RefundTotal]) -> dict[str, Decimal]:
+    """Shopify's tax on each refund given, by refund id: their orders' refunds read whole."""
+    order_ids = list(dict.fromkeys(r.order_id for r in refunds))
+    return {refund.shopify_id: _tax(refund) for found in _refunds_of(ctx, order_ids) for refund in found}
 
 
 def _keyed_by_hand(ctx: FlowContext, refund_id: str) -> bool:
@@ -391,11 +410,14 @@ def _keyed_by_hand(ctx: FlowContext, refund_id: str) -> bool:
         return tx.linked_erp_id(MANUAL_LINK, ctx.shop.name, refund_id) is not None
 
 
-def _creditable_refunds(ctx: FlowContext, day: date, read: ShopifyDay) -> list[Refund]:
+def _creditable_refunds(ctx: FlowContext, day: date, read: ShopifyDay) -> list[RefundTotal]:
     start, end = day_bounds(day)
     creditable = read.creditable if read.creditable is not None else _creditable_orders(ctx, day)
     unread = [order_id for order_id in creditable if order_id not in read.refunds]
-    fetched = dict(zip(unread, _refunds_of(ctx, unread), strict=True))
+    fetched = {
+        o: tuple(map(RefundTotal.of, refunds))
+        for o, refunds in zip(unread, _refunds_of(ctx, unread), strict=True)
+    }
     found = (read.refunds[o] if o in read.refunds else fetched[o] for o in creditable)
     return [r for refunds in found for r in refunds if start <= r.created_at < end]
 
@@ -434,13 +456,6 @@ def _tax(refund: Refund) -> Decimal:
     """Shopify's tax on the refund: its lines', the shipping's and the adjustments'."""
     extras = [m.amount for m in (refund.shipping_tax, refund.adjustments_tax) if m]
     return refund.tax_total.amount + sum(extras, Decimal(0))
-
-
-def _parts(refund: Refund) -> Decimal:
-    """Shopify's refunded value from its parts, when ``totalRefundedSet`` was not read."""
-    extras = [m.amount for m in (refund.shipping, refund.shipping_tax, refund.adjustments_tax) if m]
-    adjustments = [m.amount for m in refund.adjustments]
-    return refund.goods_total.amount + refund.tax_total.amount + sum(extras + adjustments, Decimal(0))
 
 
 def dispatch_facts(ctx: FlowContext, day: date) -> list[DispatchFact]:

@@ -21,7 +21,7 @@ from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, Sh
 from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
-from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund
+from shopbridge.domain.records import BalanceTransaction, Order, Payout, Refund, RefundTotal
 from shopbridge.domain.stock import StockItem
 from shopbridge.domain.stock_audit import Drift, ShopifyLevel
 
@@ -319,7 +319,7 @@ class ShopifyDayRead:
 
     orders: list[Order]  # as ``orders_created_in_bulk`` reads them
     refunded: tuple[RefundedOrder, ...]  # as ``refunded_orders_since`` lists them; () if not asked
-    refunds: dict[str, tuple[Refund, ...]]  # as ``refunds_of_orders`` reads them, by order id
+    refunds: dict[str, tuple[RefundTotal, ...]]  # each refund's total and units, by order id
 
 
 @runtime_checkable
@@ -337,7 +337,8 @@ class ShopifyBulkDayRefunds(Protocol):
         ready: Callable[[list[Order]], None] | None = None,
     ) -> ShopifyDayRead:
         """The orders created in ``[start, end)``; the orders refunded since ``refunded_since`` (none
-        listed when ``None``); the refunds of those and of every refunded order of the day.
+        listed when ``None``); the refunds of those and of every refunded order of the day, each
+        with its total and units (``RefundTotal``), not its lines' money.
 
         ``ready``, if given, is called on the caller's thread with the day's orders as they will be
         in the read, a group at a time, while the refunds are still being read: those without

@@ -7,8 +7,8 @@ five, two levels deep) come back as JSONL lines of their own naming their order 
 each order is put back together in the shape ``order_by_id`` answers and translated by the same
 ``order_from_graphql``. Refunds cannot ride along: ``refundLineItems`` is a connection inside the
 ``refunds`` list, and Shopify refuses a bulk query with a connection inside a list field; so the
-refunded orders' refunded units (to read them as sold) are read after the run, ten orders a read
-(``refunds_batch``), for those orders only.
+refunded orders' refunded units (to read them as sold) are read beside the run, 22 orders a read,
+with each refund's total and units only (``refund_totals``), for those orders only.
 
 The reconciliation needs the refunds of the orders refunded since the day began too (its refunds
 checkpoint), so ``orders_and_refunds_created_in_bulk`` lists those orders and reads their refunds
@@ -31,10 +31,10 @@ from typing import Any, Protocol
 from shopbridge.connectors.shopify.bulk import GraphQLClient, start_bulk_query, stream_jsonl, wait_for_bulk
 from shopbridge.connectors.shopify.orders import refunded_order
 from shopbridge.connectors.shopify.reconcile_reads import created_query
+from shopbridge.connectors.shopify.refund_totals import BATCH, refund_totals_of_orders, units_refunded
 from shopbridge.connectors.shopify.refunds import refunded_orders_since
-from shopbridge.connectors.shopify.refunds_batch import BATCH, refunded_units_of, refunds_of_orders
 from shopbridge.connectors.shopify.translate import order_from_graphql
-from shopbridge.domain.records import Order, Refund
+from shopbridge.domain.records import Order, RefundTotal
 from shopbridge.ports.shopify import RefundedOrder, ShopifyDayRead
 
 __all__ = [
@@ -132,7 +132,7 @@ def orders_and_refunds_created_in_bulk(
     sleep: Callable[[float], None] = time.sleep,
 ) -> ShopifyDayRead:
     """The day's orders read as sold; the orders refunded since ``refunded_since`` (``None``: not
-    listed); the refunds of both, keyed by order id (as ``refunds_of_orders`` keys them).
+    listed); the refunds of both, their totals and units (``refund_totals``), keyed by order id.
 
     From the moment the bulk operation starts, one thread lists the refunded orders page by page and
     another reads the refunds of each page's orders as they come: those reads are paced by Shopify's
@@ -142,7 +142,7 @@ def orders_and_refunds_created_in_bulk(
     time as their refunds come in, while the rest are still being read; those left are in the read."""
     operation = start_bulk_query(client, day_orders_query(start, end))
     pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
-    read: queue.SimpleQueue[dict[str, tuple[Refund, ...]] | None] = queue.SimpleQueue()
+    read: queue.SimpleQueue[dict[str, tuple[RefundTotal, ...]] | None] = queue.SimpleQueue()
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shopify-day-refunds") as pool:
         listing = pool.submit(_list_refunded, client, refunded_since, pages)
         reading = pool.submit(_refunds_as_listed, client, pages, read)
@@ -154,11 +154,11 @@ def orders_and_refunds_created_in_bulk(
         day.translate_as_read(read, ready)
         refunded_orders = listing.result()
         refunds = reading.result()
-    refunds.update(refunds_of_orders(client, day.unread(refunds)))
+    refunds.update(refund_totals_of_orders(client, day.unread(refunds)))
     return ShopifyDayRead(day.orders(refunds), refunded_orders, refunds)
 
 
-HAND_OVER = 500  # refunded orders handed over at a time: a batch of the ERP's reads, not ten orders
+HAND_OVER = 500  # refunded orders handed over at a time: a batch of the ERP's reads, not one read's orders
 
 
 class _DayOrders:
@@ -179,7 +179,7 @@ class _DayOrders:
 
     def translate_as_read(
         self,
-        read: queue.SimpleQueue[dict[str, tuple[Refund, ...]] | None],
+        read: queue.SimpleQueue[dict[str, tuple[RefundTotal, ...]] | None],
         ready: Callable[[list[Order]], None] | None,
     ) -> None:
         """The day's refunded orders translated as ``read`` brings their refunds (until ``None``),
@@ -195,20 +195,20 @@ class _DayOrders:
                 ready(waiting)
                 waiting = []
 
-    def unread(self, refunds: Mapping[str, tuple[Refund, ...]]) -> list[str]:
+    def unread(self, refunds: Mapping[str, tuple[RefundTotal, ...]]) -> list[str]:
         """The day's refunded orders whose refunds are not in ``refunds`` (not listed as refunded)."""
         return [order_id for order_id in self._refunded if order_id not in refunds]
 
-    def orders(self, refunds: Mapping[str, tuple[Refund, ...]]) -> list[Order]:
+    def orders(self, refunds: Mapping[str, tuple[RefundTotal, ...]]) -> list[Order]:
         """Every order of the day, in the file's order, read as sold."""
         return [
             self._sold.get(order_id) or self._translate(order_id, refunds.get(order_id, ()))
             for order_id in (str(node["id"]) for node in self._nodes)
         ]
 
-    def _translate(self, order_id: str, refunds: tuple[Refund, ...]) -> Order:
+    def _translate(self, order_id: str, refunds: tuple[RefundTotal, ...]) -> Order:
         node = self._refunded[order_id]
-        order = order_from_graphql(node, shop=self._shop, refunded_units=refunded_units_of(refunds))
+        order = order_from_graphql(node, shop=self._shop, refunded_units=units_refunded(refunds))
         self._sold[order_id] = order
         return order
 
@@ -226,15 +226,15 @@ def _list_refunded(
 def _refunds_as_listed(
     client: _Client,
     pages: queue.SimpleQueue[list[RefundedOrder] | None],
-    read: queue.SimpleQueue[dict[str, tuple[Refund, ...]] | None] | None = None,
-) -> dict[str, tuple[Refund, ...]]:
+    read: queue.SimpleQueue[dict[str, tuple[RefundTotal, ...]] | None] | None = None,
+) -> dict[str, tuple[RefundTotal, ...]]:
     """The refunds of the orders ``pages`` brings, a full batch a read as soon as one is listed;
     each read's also handed to ``read``, ``None`` ending them (however the reads end)."""
-    found: dict[str, tuple[Refund, ...]] = {}
+    found: dict[str, tuple[RefundTotal, ...]] = {}
     waiting: list[str] = []
 
     def read_refunds(order_ids: list[str]) -> None:
-        batch = refunds_of_orders(client, order_ids)
+        batch = refund_totals_of_orders(client, order_ids)
         found.update(batch)
         if read is not None:
             read.put(batch)
