@@ -56,7 +56,7 @@ def orders_stock_lines(client: _Client, order_ids: Sequence[str]) -> dict[str, O
 
 
 def _stock_lines(client: _Client, order_id: str, node: Mapping[str, Any] | None) -> OrderStockLines | None:
-    if node is None:
+    if not node or not node.get("id"):  # null, or an id that names no order (``... on Order`` empty)
         return None
     items = node.get("lineItems") or {}
     if (items.get("pageInfo") or {}).get("hasNextPage"):
