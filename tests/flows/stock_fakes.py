@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from shopbridge.domain.order_stock_lines import OrderStockLines
 from shopbridge.domain.records import Order
 from shopbridge.domain.stock import StockItem
 from shopbridge.ports.shopify import LevelWrite
@@ -91,3 +92,24 @@ class FakeInventory:
         for w in writes:
             self.levels[(w.inventory_item_id, w.location_id)] = w.quantity
         return []
+
+
+@dataclass
+class BatchedInventory(FakeInventory):
+    """The same inventory offering ``ShopifyPendingOrderReads`` too: many orders' stock lines a call.
+    Records each call's ids, and each whole order read (the flow should need none)."""
+
+    batches: list[list[str]] = field(default_factory=list)
+    whole_reads: list[str] = field(default_factory=list)
+
+    def order(self, order_id: str) -> Order | None:
+        self.whole_reads.append(order_id)
+        return super().order(order_id)
+
+    def orders_stock_lines(self, order_ids: Sequence[str]) -> dict[str, OrderStockLines]:
+        self.batches.append(list(order_ids))
+        return {
+            order_id: OrderStockLines.of(order)
+            for order_id in order_ids
+            if (order := self.orders.get(order_id)) is not None
+        }

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from shopbridge.domain.order_stock_lines import OrderStockLines
 from shopbridge.domain.problems import ProblemKind, ProblemReport
 from shopbridge.domain.stock import (
     PendingLine,
@@ -40,7 +41,7 @@ from shopbridge.flows.spec import Flow, FlowContext
 from shopbridge.flows.stock_push import PushResult, push
 from shopbridge.flows.stock_settings import BUFFERS_CURSOR, PEAK_CURSOR, StockRules, location_gid, stock_rules
 from shopbridge.ports.erp import Capability
-from shopbridge.ports.shopify import ShopifyInventoryPort
+from shopbridge.ports.shopify import ShopifyInventoryPort, ShopifyPendingOrderReads
 
 __all__ = ["FLOW", "KIND", "PEAK_FLOW", "compute_figures", "is_peak", "sweep"]
 
@@ -229,7 +230,7 @@ def _orders_not_in_erp(ctx: FlowContext) -> list[str]:
 def _pending(ctx: FlowContext, rules: StockRules, waiting: list[str]) -> Pending:
     with ctx.uow.begin() as tx:
         stored = tx.pending_lines(ctx.shop.name)
-    fresh = {order_id: _order_lines(ctx, rules, order_id) for order_id in waiting if order_id not in stored}
+    fresh = _new_order_lines(ctx, rules, [order_id for order_id in waiting if order_id not in stored])
     gone = {order_id: lines for order_id, lines in stored.items() if order_id not in waiting}
     current = [
         line for order_id, lines in {**stored, **fresh}.items() if order_id in waiting for line in lines
@@ -239,8 +240,24 @@ def _pending(ctx: FlowContext, rules: StockRules, waiting: list[str]) -> Pending
     return Pending(pending_units(current, rules.bundles), moved, fresh, waiting)
 
 
-def _order_lines(ctx: FlowContext, rules: StockRules, order_id: str) -> list[PendingLine]:
+def _new_order_lines(
+    ctx: FlowContext, rules: StockRules, order_ids: list[str]
+) -> dict[str, list[PendingLine]]:
+    """The pending lines of orders not seen before: many orders a read where the port offers it (a
+    backlog of 1,500 at a peak is dozens of reads, not 1,500), else one whole order read each."""
+    if isinstance(ctx.shopify, ShopifyPendingOrderReads):
+        read = ctx.shopify.orders_stock_lines(order_ids) if order_ids else {}
+        return {order_id: _pending_lines(rules, read.get(order_id)) for order_id in order_ids}
+    return {order_id: _pending_lines(rules, _whole_order_lines(ctx, order_id)) for order_id in order_ids}
+
+
+def _whole_order_lines(ctx: FlowContext, order_id: str) -> OrderStockLines | None:
     order = ctx.shopify.order(order_id)
+    return OrderStockLines.of(order) if order is not None else None
+
+
+def _pending_lines(rules: StockRules, order: OrderStockLines | None) -> list[PendingLine]:
+    """Units waiting per line, at the line's location, else the order's, else the first warehouse."""
     if order is None:
         return []
     default = next(iter(rules.warehouses), "")

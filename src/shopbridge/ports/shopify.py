@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
+from shopbridge.domain.order_stock_lines import OrderStockLines
 from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
@@ -36,6 +37,7 @@ __all__ = [
     "ShopifyCollectionBulkReads",
     "ShopifyDayRead",
     "ShopifyInventoryPort",
+    "ShopifyPendingOrderReads",
     "ShopifyPort",
     "ShopifyRefundBatchReads",
     "StockItem",
@@ -345,4 +347,16 @@ class ShopifyBulkDayRefunds(Protocol):
         refunds as soon as they are read, then refunded ones once their refunds are in; each order
         at most once, and those not handed over are in the read. The caller can compare them
         meanwhile, with no thread of its own."""
+        ...
+
+
+@runtime_checkable
+class ShopifyPendingOrderReads(Protocol):
+    """The stock-relevant lines of many orders a read at a time (``connectors/shopify/order_lines_batch``):
+    a stock sweep at a peak with 1,500 orders the ERP does not hold yet reads them in dozens of
+    requests, not one ``order`` read each."""
+
+    def orders_stock_lines(self, order_ids: Sequence[str]) -> dict[str, OrderStockLines]:
+        """Each order's lines as ``order`` reads them (as sold), keyed by the id given; an order
+        Shopify no longer has is absent."""
         ...

@@ -34,6 +34,7 @@ from shopbridge.connectors.shopify import (
     inventory,
     inventory_audit,
     order_history,
+    order_lines_batch,
     orders,
     reconcile_bulk,
     reconcile_reads,
@@ -52,6 +53,7 @@ from shopbridge.connectors.shopify.errors import (
 from shopbridge.connectors.shopify.pacing import CostBudget, ThrottleStatus
 from shopbridge.domain.catalogue import CatalogueProduct
 from shopbridge.domain.fulfilment import FulfilmentRequest, OrderFulfilments, ShippedFulfilment
+from shopbridge.domain.order_stock_lines import OrderStockLines
 from shopbridge.domain.order_versions import OrderVersion
 from shopbridge.domain.ownership import FieldChange
 from shopbridge.domain.price_lists import FixedPrice, ShopifyPriceList
@@ -417,6 +419,10 @@ class ShopifyClient:
         """Every product's collection handles, through one bulk operation
         (``ports/shopify.ShopifyCollectionBulkReads``)."""
         return collections_bulk.collection_handles_in_bulk(self)
+
+    def orders_stock_lines(self, order_ids: Sequence[str]) -> dict[str, OrderStockLines]:
+        """Each order's stock lines, 25 orders a read (``ports/shopify.ShopifyPendingOrderReads``)."""
+        return order_lines_batch.orders_stock_lines(self, order_ids)
 
 
 def _with_key(doc: Document, variables: Mapping[str, Any] | None, key: str | None) -> dict[str, Any]:

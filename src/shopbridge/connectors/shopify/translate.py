@@ -27,7 +27,15 @@ from shopbridge.domain.records import (
 )
 from shopbridge.errors import BadInput
 
-__all__ = ["gid", "numeric_id", "order_from_graphql", "order_from_rest", "parse_time"]
+__all__ = [
+    "gid",
+    "numeric_id",
+    "order_from_graphql",
+    "order_from_rest",
+    "order_location",
+    "parse_time",
+    "sold_quantity",
+]
 
 Json = Mapping[str, Any]
 
@@ -213,12 +221,10 @@ def _gql_address(body: Json | None) -> Address | None:
 
 def _gql_line(node: Json, currency: str, refunded_units: Mapping[str, int]) -> OrderLine:
     ordered = int(node.get("quantity") or 0)
-    current = int(node.get("currentQuantity", ordered) or 0)
     return OrderLine(
         line_id=str(node["id"]),
         sku=node.get("sku") or "",
-        # as sold: less the units edits removed, not those refunded (currentQuantity drops both)
-        quantity=min(ordered, current + refunded_units.get(str(node["id"]), 0)),
+        quantity=sold_quantity(node, refunded_units),
         ordered_quantity=ordered,
         unit_price=_bag(node.get("originalUnitPriceSet"), currency),
         title=node.get("title") or "",
@@ -302,6 +308,19 @@ def order_from_graphql(
         )
     except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
         raise BadInput(f"Shopify order {node.get('name')} cannot be read: {exc}") from exc
+
+
+def sold_quantity(node: Json, refunded_units: Mapping[str, int]) -> int:
+    """A ``LineItem``'s units as sold: less the units edits removed, not those refunded
+    (``currentQuantity`` drops both, so the line's refunded units are put back)."""
+    ordered = int(node.get("quantity") or 0)
+    current = int(node.get("currentQuantity", ordered) or 0)
+    return min(ordered, current + refunded_units.get(str(node["id"]), 0))
+
+
+def order_location(node: Json) -> str:
+    """Where an ``Order`` node ships from, as :func:`order_from_graphql` reads ``location_id``."""
+    return _gql_location(node)
 
 
 def _gql_location(node: Json) -> str:
