@@ -69,6 +69,7 @@ class Stages:
     """Seconds per stage, in the order they ran (printed as each ends)."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)  # per wrapped method: how often it ran
 
     @contextlib.contextmanager
     def timed(self, name: str) -> Iterator[None]:
@@ -92,6 +93,7 @@ class Stages:
             finally:
                 took = time.monotonic() - started
                 self.seconds[name] = round(self.seconds.get(name, 0.0) + took, 2)
+                self.calls[name] = self.calls.get(name, 0) + 1
 
         setattr(owner, method, timed_call)
 
@@ -187,7 +189,13 @@ def run(
             result = measure(host, base_url, placed, database, Path(folder), stages, profile)
     finally:
         host.stop()
-    return {**result, "restore_rate": restore_rate, "bucket": bucket, "stages_seconds": stages.seconds}
+    return {
+        **result,
+        "restore_rate": restore_rate,
+        "bucket": bucket,
+        "stages_seconds": stages.seconds,
+        "stage_calls": stages.calls,
+    }
 
 
 def trade(host: Any, count: int, refunds: int, payouts: int, stages: Stages) -> list[str]:
@@ -286,6 +294,7 @@ def measure(
     # Shopify runs the bulk operation, and the wait for it
     stages.wrap(reconcile_bulk, "refunded_orders_since", "reconcile: shopify day read: refunded listed")
     stages.wrap(reconcile_bulk, "refund_totals_of_orders", "reconcile: shopify day read: refunds")
+    # the day's bulk operations (one per id range of a large day, two at a time): the waits overlap
     stages.wrap(reconcile_bulk, "wait_for_bulk", "reconcile: shopify day read: bulk wait")
     for method in ("orders_held", "credit_notes_held"):
         stages.wrap(seeded.erp, method, f"reconcile: erp {method}")

@@ -1,4 +1,5 @@
-"""The daily reconciliation's Shopify orders in one bulk operation, instead of one ``order`` read each.
+"""The daily reconciliation's Shopify orders in bulk operations, instead of one ``order`` read each:
+one for the day, or one per id range of a large day (``day_slices``).
 
 The bulk query asks, for the orders created in the day (the same search as ``reconcile_reads``),
 what ``queries/order_by_id.graphql`` asks of one order, its fragments included. Its three nested
@@ -15,7 +16,7 @@ checkpoint), so ``orders_and_refunds_created_in_bulk`` lists those orders and re
 while Shopify runs the bulk operation (the wait costs nothing, the reads are paced by cost), then
 only the day's refunded orders not already read: each refunded order's refunds are read once.
 
-Outside the cost limit: the bulk run costs one mutation and a few polls, whatever the day's size.
+Outside the cost limit: a bulk run costs one mutation and a few polls, whatever the day's size.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from typing import Any, Protocol
 
 from shopbridge.connectors.shopify.bulk import GraphQLClient, start_bulk_query, stream_jsonl, wait_for_bulk
+from shopbridge.connectors.shopify.day_slices import completed, day_searches
 from shopbridge.connectors.shopify.orders import refunded_order
 from shopbridge.connectors.shopify.reconcile_reads import created_query
 from shopbridge.connectors.shopify.refund_totals import BATCH, refund_totals_of_orders, units_refunded
@@ -81,8 +84,13 @@ def _fragments() -> str:
 
 
 def day_orders_query(start: datetime, end: datetime) -> str:
-    search = created_query(start, end).replace('"', '\\"')
-    return f'{{ orders(query: "{search}") {{ edges {{ node {{ {_ORDER_FIELDS} }} }} }} }}\n{_fragments()}'
+    return orders_query(created_query(start, end))
+
+
+def orders_query(search: str) -> str:
+    """The bulk query for the orders ``search`` finds, each as ``order_by_id`` reads one."""
+    quoted = search.replace('"', '\\"')
+    return f'{{ orders(query: "{quoted}") {{ edges {{ node {{ {_ORDER_FIELDS} }} }} }} }}\n{_fragments()}'
 
 
 def orders_from_lines(lines: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -134,24 +142,23 @@ def orders_and_refunds_created_in_bulk(
     """The day's orders read as sold; the orders refunded since ``refunded_since`` (``None``: not
     listed); the refunds of both, their totals and units (``refund_totals``), keyed by order id.
 
-    From the moment the bulk operation starts, one thread lists the refunded orders page by page and
-    another reads the refunds of each page's orders as they come: those reads are paced by Shopify's
-    cost budget and its answers (mostly waiting), so the bulk run, its file and the translation of
-    the orders without refunds go on meanwhile (the client is thread-safe). ``ready`` is then given,
-    on this thread, the orders without refunds, then the day's refunded orders ``HAND_OVER`` at a
-    time as their refunds come in, while the rest are still being read; those left are in the read."""
-    operation = start_bulk_query(client, day_orders_query(start, end))
+    The day is read in bulk operations over id ranges (one for a small day: ``day_slices``). From
+    the start, one thread lists the refunded orders page by page and another reads the refunds of
+    each page's orders as they come: those reads are paced by Shopify's cost budget and its answers
+    (mostly waiting), so the bulk runs, their files and the orders' translation go on meanwhile (the
+    client is thread-safe). ``ready`` is given, on this thread, each range's orders without refunds
+    as the range arrives, and refunded orders once their refunds are read, ``HAND_OVER`` at a time,
+    while the rest are still being read; those left are in the read."""
+    searches = day_searches(client, created_query(start, end))
     pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
-    read: queue.SimpleQueue[dict[str, tuple[RefundTotal, ...]] | None] = queue.SimpleQueue()
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="shopify-day-refunds") as pool:
+    events = _Events()
+    day = _DayOrders(client.shop_domain, len(searches))
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="shopify-day") as pool:
         listing = pool.submit(_list_refunded, client, refunded_since, pages)
-        reading = pool.submit(_refunds_as_listed, client, pages, read)
-        done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
-        nodes = list(orders_from_lines(stream_jsonl(done.url))) if done.url else []  # no file: no order
-        day = _DayOrders(client.shop_domain, nodes)
-        if ready is not None:
-            ready(day.without_refunds())
-        day.translate_as_read(read, ready)
+        reading = pool.submit(_refunds_as_listed, client, pages, events)
+        slicing = pool.submit(_read_slices, client, searches, events, interval, sleep)
+        day.take_in(events, ready)
+        slicing.result()
         refunded_orders = listing.result()
         refunds = reading.result()
     refunds.update(refund_totals_of_orders(client, day.unread(refunds)))
@@ -160,38 +167,75 @@ def orders_and_refunds_created_in_bulk(
 
 HAND_OVER = 500  # refunded orders handed over at a time: a batch of the ERP's reads, not one read's orders
 
+_Batch = dict[str, tuple[RefundTotal, ...]]
+
+
+class _Events:
+    """What the day's read waits for, on one queue: a range's orders, a read of refunds, and each
+    source's end (the bulk ranges, the refund reads), however it ends."""
+
+    SOURCES = 2
+
+    def __init__(self) -> None:
+        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+
+    def orders(self, index: int, nodes: list[dict[str, Any]]) -> None:
+        self._queue.put(("orders", (index, nodes)))
+
+    def refunds(self, batch: _Batch) -> None:
+        self._queue.put(("refunds", batch))
+
+    def ended(self) -> None:
+        self._queue.put(("end", None))
+
+    def until_ended(self) -> Iterator[tuple[str, Any]]:
+        ended = 0
+        while ended < self.SOURCES:
+            kind, value = self._queue.get()
+            if kind == "end":
+                ended += 1
+            else:
+                yield kind, value
+
+
+def _read_slices(
+    client: _Client, searches: list[str], events: _Events, interval: float, sleep: Callable[[float], None]
+) -> None:
+    """Each range's order nodes handed to ``events`` as its bulk operation's file is read."""
+    try:
+        tasks = [partial(_bulk_nodes, client, search, interval, sleep) for search in searches]
+        for index, nodes in completed(tasks):
+            events.orders(index, nodes)
+    finally:
+        events.ended()
+
+
+def _bulk_nodes(
+    client: _Client, search: str, interval: float, sleep: Callable[[float], None]
+) -> list[dict[str, Any]]:
+    operation = start_bulk_query(client, orders_query(search))
+    done = wait_for_bulk(client, operation.id, interval=interval, sleep=sleep)
+    return list(orders_from_lines(stream_jsonl(done.url))) if done.url else []  # no file: no order
+
 
 class _DayOrders:
-    """The day's orders from the bulk file, each translated once, as soon as it can be: those without
-    refunds at once, the refunded ones once their refunds are read."""
+    """The day's orders from the bulk files, each translated once, as soon as it can be: those
+    without refunds as their range arrives, the refunded ones once their refunds are read too."""
 
-    def __init__(self, shop: str, nodes: list[dict[str, Any]]) -> None:
+    def __init__(self, shop: str, ranges: int) -> None:
         self._shop = shop
-        self._nodes = nodes
-        self._refunded = {str(node["id"]): node for node in nodes if refunded_order(node)}
-        self._sold = {
-            str(node["id"]): order_from_graphql(node, shop=shop) for node in nodes if not refunded_order(node)
-        }
-        self._without_refunds = list(self._sold.values())
+        self._ranges: list[list[dict[str, Any]]] = [[] for _ in range(ranges)]
+        self._refunded: dict[str, dict[str, Any]] = {}
+        self._sold: dict[str, Order] = {}
+        self._read: _Batch = {}
 
-    def without_refunds(self) -> list[Order]:
-        return list(self._without_refunds)
-
-    def translate_as_read(
-        self,
-        read: queue.SimpleQueue[dict[str, tuple[RefundTotal, ...]] | None],
-        ready: Callable[[list[Order]], None] | None,
-    ) -> None:
-        """The day's refunded orders translated as ``read`` brings their refunds (until ``None``),
-        handed to ``ready`` ``HAND_OVER`` at a time."""
+    def take_in(self, events: _Events, ready: Callable[[list[Order]], None] | None) -> None:
+        """The ranges and refunds as ``events`` brings them, until both sources end; ``ready`` is
+        given each range's orders as they are translated, refunded ones ``HAND_OVER`` at a time."""
         waiting: list[Order] = []
-        while (batch := read.get()) is not None:
-            waiting += [
-                self._translate(order_id, refunds)
-                for order_id, refunds in batch.items()
-                if order_id in self._refunded and order_id not in self._sold
-            ]
-            if ready is not None and len(waiting) >= HAND_OVER:
+        for kind, value in events.until_ended():
+            waiting += self._add_range(*value) if kind == "orders" else self._add_refunds(value)
+            if ready is not None and waiting and (kind == "orders" or len(waiting) >= HAND_OVER):
                 ready(waiting)
                 waiting = []
 
@@ -200,15 +244,40 @@ class _DayOrders:
         return [order_id for order_id in self._refunded if order_id not in refunds]
 
     def orders(self, refunds: Mapping[str, tuple[RefundTotal, ...]]) -> list[Order]:
-        """Every order of the day, in the file's order, read as sold."""
+        """Every order of the day, range by range in id order, each range in its file's order."""
         return [
             self._sold.get(order_id) or self._translate(order_id, refunds.get(order_id, ()))
-            for order_id in (str(node["id"]) for node in self._nodes)
+            for order_id in (str(node["id"]) for nodes in self._ranges for node in nodes)
+        ]
+
+    def _add_range(self, index: int, nodes: list[dict[str, Any]]) -> list[Order]:
+        self._ranges[index] = nodes
+        fresh: list[Order] = []
+        for node in nodes:
+            order_id = str(node["id"])
+            if not refunded_order(node):
+                fresh.append(self._sell(order_id, order_from_graphql(node, shop=self._shop)))
+                continue
+            self._refunded[order_id] = node
+            if order_id in self._read:
+                fresh.append(self._translate(order_id, self._read[order_id]))
+        return fresh
+
+    def _add_refunds(self, batch: _Batch) -> list[Order]:
+        self._read.update(batch)
+        return [
+            self._translate(order_id, refunds)
+            for order_id, refunds in batch.items()
+            if order_id in self._refunded and order_id not in self._sold
         ]
 
     def _translate(self, order_id: str, refunds: tuple[RefundTotal, ...]) -> Order:
         node = self._refunded[order_id]
-        order = order_from_graphql(node, shop=self._shop, refunded_units=units_refunded(refunds))
+        return self._sell(
+            order_id, order_from_graphql(node, shop=self._shop, refunded_units=units_refunded(refunds))
+        )
+
+    def _sell(self, order_id: str, order: Order) -> Order:
         self._sold[order_id] = order
         return order
 
@@ -224,20 +293,18 @@ def _list_refunded(
 
 
 def _refunds_as_listed(
-    client: _Client,
-    pages: queue.SimpleQueue[list[RefundedOrder] | None],
-    read: queue.SimpleQueue[dict[str, tuple[RefundTotal, ...]] | None] | None = None,
-) -> dict[str, tuple[RefundTotal, ...]]:
+    client: _Client, pages: queue.SimpleQueue[list[RefundedOrder] | None], events: _Events | None = None
+) -> _Batch:
     """The refunds of the orders ``pages`` brings, a full batch a read as soon as one is listed;
-    each read's also handed to ``read``, ``None`` ending them (however the reads end)."""
-    found: dict[str, tuple[RefundTotal, ...]] = {}
+    each read's also handed to ``events``, which is told when the reads end (however they end)."""
+    found: _Batch = {}
     waiting: list[str] = []
 
     def read_refunds(order_ids: list[str]) -> None:
         batch = refund_totals_of_orders(client, order_ids)
         found.update(batch)
-        if read is not None:
-            read.put(batch)
+        if events is not None:
+            events.refunds(batch)
 
     try:
         while (page := pages.get()) is not None:
@@ -248,5 +315,5 @@ def _refunds_as_listed(
         read_refunds(waiting)
         return found
     finally:
-        if read is not None:
-            read.put(None)
+        if events is not None:
+            events.ended()

@@ -1,4 +1,4 @@
-"""Orders: ``order(id)``, ``orders(query:, sortKey:)`` with paging, ``orderCreate``, and the
+"""Orders: ``order(id)``, ``orders(query:, sortKey:)`` with paging, ``ordersCount``, ``orderCreate``, and the
 control route that places an order the way a checkout does."""
 
 from __future__ import annotations
@@ -64,6 +64,22 @@ def resolve_orders(state: ShopState, args: dict[str, Any], info: ResolveInfo) ->
         return connection(
             matching, reverse=bool(args.get("reverse")), node=lambda o: order_view(state, o), **window
         )
+
+
+ORDERS_COUNT_LIMIT = 10_000  # ordersCount's default ``limit``; ``null`` counts every match
+
+
+@query("ordersCount")
+def resolve_orders_count(state: ShopState, args: dict[str, Any], info: ResolveInfo) -> Any:
+    """The orders matching the search, counted up to ``limit`` (precision ``AT_LEAST`` beyond it)."""
+    matches(None, args.get("query"))
+    terms = _TERM.findall(args.get("query") or "")
+    limit = args.get("limit", ORDERS_COUNT_LIMIT)
+    with state.lock:
+        count = sum(1 for o in state.orders.values() if _all_terms(o, terms))
+    if limit is not None and count > limit:
+        return {"count": limit, "precision": "AT_LEAST"}
+    return {"count": count, "precision": "EXACT"}
 
 
 def matches(order: dict[str, Any] | None, search: str | None) -> bool:
