@@ -123,7 +123,17 @@ def main() -> int:
     parser.add_argument(
         "--profile", type=Path, help="write a cProfile of reconcile_day (shopbridge's side) to this file"
     )
+    parser.add_argument(
+        "--slice-orders",
+        type=int,
+        help="orders per bulk operation before the day is cut into id ranges (default: day_slices')",
+    )
     args = parser.parse_args()
+    from shopbridge.connectors.shopify import day_slices
+
+    if args.slice_orders:
+        day_slices.SLICE_ORDERS = args.slice_orders
+    load_at_start = os.getloadavg()[0]
     from pgcluster import PgCluster
 
     cluster = PgCluster().start()
@@ -145,10 +155,12 @@ def main() -> int:
         "machine": {
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
-            "load_average_1m": round(os.getloadavg()[0], 1),  # a shared machine undercounts speed
+            "load_average_1m_at_start": round(load_at_start, 1),  # a shared machine undercounts speed
+            "load_average_1m": round(os.getloadavg()[0], 1),
         },
         "goal": {"wall_seconds": 60, "peak_mb": 500, "orders": 50000, "refunds": 5000, "payouts": 20},
         "day": {"orders": args.orders, "refunds": args.refunds, "payouts": args.payouts},
+        "orders_per_bulk_operation": day_slices.SLICE_ORDERS,
         "store": "postgresql",
         "result": result,
         "note": "taken on a 2-CPU machine shared with other work: load undercounts speed",
