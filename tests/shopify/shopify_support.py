@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -202,3 +203,21 @@ def refunded_orders(sandbox: SandboxServer, count: int) -> list[str]:
             act.refund_full(state, order, restock=False)
         made.append(str(order["id"]))
     return made
+
+
+class NodesRecorder:
+    """Answers the batched ``nodes(ids:)`` read ``document`` with one prepared node per id, any other
+    read with ``{"order": None}``; records every document asked for."""
+
+    def __init__(self, document: str, node: Mapping[str, Any]) -> None:
+        self.document = document
+        self.node = node
+        self.asked: list[str] = []
+
+    def execute(
+        self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
+    ) -> Any:
+        self.asked.append(name)
+        if name == self.document:
+            return {"nodes": [self.node for _ in (variables or {})["ids"]]}
+        return {"order": None}

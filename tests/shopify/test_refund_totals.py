@@ -3,12 +3,12 @@ refunds read whole, at under half their cost points, and nothing cut short."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, parse, validate
-from shopify_support import refunded_orders
+from shopify_support import NodesRecorder, refunded_orders
 
 from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify import refund_totals
@@ -63,22 +63,6 @@ def test_totals_and_units_equal_the_refunds_read_whole_at_under_half_the_points(
     assert 0 < totals_points < whole_points / 2
 
 
-class _Recorder:
-    """Answers ``refund_totals_of_orders`` with a prepared node, and records every document asked for."""
-
-    def __init__(self, node: Mapping[str, Any]) -> None:
-        self.node = node
-        self.asked: list[str] = []
-
-    def execute(
-        self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
-    ) -> Any:
-        self.asked.append(name)
-        if name == "refund_totals_of_orders":
-            return {"nodes": [self.node for _ in (variables or {})["ids"]]}
-        return {"order": None}
-
-
 def _refund(n: int, *, more_lines: bool = False) -> dict[str, Any]:
     return {
         "id": f"gid://shopify/Refund/{n}",
@@ -100,13 +84,13 @@ def _order(refunds: list[dict[str, Any]]) -> dict[str, Any]:
     ],
 )
 def test_an_order_cut_short_is_read_again_alone_and_whole(refunds: list[dict[str, Any]]) -> None:
-    recorder = _Recorder(_order(refunds))
+    recorder = NodesRecorder("refund_totals_of_orders", _order(refunds))
     assert refund_totals_of_orders(recorder, ["1"]) == {"1": ()}  # the order read alone: Shopify's answer
     assert recorder.asked == ["refund_totals_of_orders", "refunds_of_order"]
 
 
 def test_an_order_within_its_pages_is_not_read_again() -> None:
-    recorder = _Recorder(_order([_refund(2), _refund(1)]))
+    recorder = NodesRecorder("refund_totals_of_orders", _order([_refund(2), _refund(1)]))
     found = refund_totals_of_orders(recorder, ["1"])
     assert [r.shopify_id for r in found["1"]] == ["gid://shopify/Refund/1", "gid://shopify/Refund/2"]
     assert recorder.asked == ["refund_totals_of_orders"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from graphql import GraphQLSchema, parse, validate
-from shopify_support import refunded_orders
+from shopify_support import NodesRecorder, refunded_orders
 
 from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify import refunds_batch
@@ -61,22 +61,6 @@ def test_refunded_units_count_as_the_order_read_counts_them(
         assert refunded_units_of(batched[order_id]) == refunded_units(client, {"id": order_id})
 
 
-class _Recorder:
-    """Answers ``refunds_of_orders`` with prepared nodes, and records every document asked for."""
-
-    def __init__(self, node: Mapping[str, Any]) -> None:
-        self.node = node
-        self.asked: list[str] = []
-
-    def execute(
-        self, name: str, variables: Mapping[str, Any] | None = None, *, key: str | None = None
-    ) -> Any:
-        self.asked.append(name)
-        if name == "refunds_of_orders":
-            return {"nodes": [self.node for _ in (variables or {})["ids"]]}
-        return {"order": None}
-
-
 def _order(refunds: list[dict[str, Any]]) -> dict[str, Any]:
     return {"id": "gid://shopify/Order/1", "name": "#1", "currencyCode": "GBP", "refunds": refunds}
 
@@ -97,13 +81,13 @@ def _refund(n: int, *, more_lines: bool = False) -> dict[str, Any]:
     ],
 )
 def test_an_order_cut_short_is_read_again_alone(refunds: list[dict[str, Any]]) -> None:
-    recorder = _Recorder(_order(refunds))
+    recorder = NodesRecorder("refunds_of_orders", _order(refunds))
     assert refunds_of_orders(recorder, ["1"]) == {"1": ()}  # the order read alone: Shopify's answer
     assert recorder.asked == ["refunds_of_orders", "refunds_of_order"]
 
 
 def test_an_order_within_its_pages_is_not_read_again() -> None:
-    recorder = _Recorder(_order([_refund(1), _refund(2)]))
+    recorder = NodesRecorder("refunds_of_orders", _order([_refund(1), _refund(2)]))
     found = refunds_of_orders(recorder, ["1", "2"])
     assert [r.shopify_id for r in found["1"]] == ["gid://shopify/Refund/1", "gid://shopify/Refund/2"]
     assert recorder.asked == ["refunds_of_orders"]

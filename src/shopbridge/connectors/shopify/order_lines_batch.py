@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from shopbridge.connectors.shopify.order_nodes import order_nodes
 from shopbridge.connectors.shopify.orders import fetch_order, refunded_order, refunded_units
-from shopbridge.connectors.shopify.translate import gid, order_location, sold_quantity
+from shopbridge.connectors.shopify.translate import order_location, sold_quantity
 from shopbridge.domain.order_stock_lines import OrderStockLine, OrderStockLines
 
 __all__ = ["BATCH", "orders_stock_lines"]
@@ -42,17 +43,9 @@ class _Client(Protocol):
 
 def orders_stock_lines(client: _Client, order_ids: Sequence[str]) -> dict[str, OrderStockLines]:
     """Each order's stock lines, keyed by the id given; an order Shopify lacks is absent."""
-    wanted = list(dict.fromkeys(order_ids))
-    found: dict[str, OrderStockLines] = {}
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start : start + BATCH]
-        data = client.execute("orders_stock_lines", {"ids": [gid("Order", order_id) for order_id in chunk]})
-        nodes = list((data or {}).get("nodes") or ())
-        for order_id, node in zip(chunk, nodes + [None] * (len(chunk) - len(nodes)), strict=True):
-            lines = _stock_lines(client, order_id, node)
-            if lines is not None:
-                found[order_id] = lines
-    return found
+    nodes = order_nodes(client, "orders_stock_lines", order_ids, BATCH)
+    read = ((order_id, _stock_lines(client, order_id, node)) for order_id, node in nodes)
+    return {order_id: lines for order_id, lines in read if lines is not None}
 
 
 def _stock_lines(client: _Client, order_id: str, node: Mapping[str, Any] | None) -> OrderStockLines | None:

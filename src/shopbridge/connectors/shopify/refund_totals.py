@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from shopbridge.connectors.shopify.order_nodes import order_nodes
 from shopbridge.connectors.shopify.refunds import order_refunds
-from shopbridge.connectors.shopify.translate import gid, parse_time
+from shopbridge.connectors.shopify.translate import parse_time
 from shopbridge.domain.money import Money
 from shopbridge.domain.records import RefundTotal
 from shopbridge.errors import BadInput
@@ -37,17 +38,8 @@ class _Client(Protocol):
 
 def refund_totals_of_orders(client: _Client, order_ids: Sequence[str]) -> dict[str, tuple[RefundTotal, ...]]:
     """Each order's refunds, oldest first, keyed by the id given; none for an order Shopify lacks."""
-    wanted = list(dict.fromkeys(order_ids))
-    found: dict[str, tuple[RefundTotal, ...]] = {}
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start : start + BATCH]
-        data = client.execute(
-            "refund_totals_of_orders", {"ids": [gid("Order", order_id) for order_id in chunk]}
-        )
-        nodes = list((data or {}).get("nodes") or ())
-        for order_id, node in zip(chunk, nodes + [None] * (len(chunk) - len(nodes)), strict=True):
-            found[order_id] = _totals(client, order_id, node)
-    return found
+    nodes = order_nodes(client, "refund_totals_of_orders", order_ids, BATCH)
+    return {order_id: _totals(client, order_id, node) for order_id, node in nodes}
 
 
 def units_refunded(refunds: Sequence[RefundTotal]) -> dict[str, int]:

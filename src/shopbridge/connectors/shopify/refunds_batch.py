@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from shopbridge.connectors.shopify.order_nodes import order_nodes
 from shopbridge.connectors.shopify.refunds import order_refunds, refunds_of
-from shopbridge.connectors.shopify.translate import gid
 from shopbridge.domain.records import Refund
 
 __all__ = ["BATCH", "refunded_units_of", "refunds_of_orders"]
@@ -35,15 +35,8 @@ class _Client(Protocol):
 
 def refunds_of_orders(client: _Client, order_ids: Sequence[str]) -> dict[str, tuple[Refund, ...]]:
     """Each order's refunds, oldest first, keyed by the id given; none for an order Shopify lacks."""
-    wanted = list(dict.fromkeys(order_ids))
-    found: dict[str, tuple[Refund, ...]] = {}
-    for start in range(0, len(wanted), BATCH):
-        chunk = wanted[start : start + BATCH]
-        data = client.execute("refunds_of_orders", {"ids": [gid("Order", order_id) for order_id in chunk]})
-        nodes = list((data or {}).get("nodes") or ())
-        for order_id, node in zip(chunk, nodes + [None] * (len(chunk) - len(nodes)), strict=True):
-            found[order_id] = _refunds(client, order_id, node)
-    return found
+    nodes = order_nodes(client, "refunds_of_orders", order_ids, BATCH)
+    return {order_id: _refunds(client, order_id, node) for order_id, node in nodes}
 
 
 def _refunds(client: _Client, order_id: str, node: Mapping[str, Any] | None) -> tuple[Refund, ...]:
