@@ -306,7 +306,7 @@ def measure(
     # Shopify runs the bulk operation, and the wait for it
     stages.wrap(reconcile_bulk, "refunded_orders_since", "reconcile: shopify day read: refunded listed")
     stages.wrap(reconcile_bulk, "refund_totals_of_orders", "reconcile: shopify day read: refunds")
-    # the day's bulk operations (one per id range of a large day, two at a time): the waits overlap
+    # the day's bulk operations (one per id range of a large day, one after another): the waits overlap
     stages.wrap(reconcile_bulk, "wait_for_bulk", "reconcile: shopify day read: bulk wait")
     for method in ("orders_held", "credit_notes_held"):
         stages.wrap(seeded.erp, method, f"reconcile: erp {method}")

@@ -4,9 +4,12 @@ in each range's orders while Shopify still runs the others.
 One bulk operation over a 50,000-order day gives nothing until its whole file is written; the file
 is then parsed, translated and compared on one thread while Shopify sits idle (about 20 s here).
 Cut into ranges of about ``SLICE_ORDERS`` orders, the first ranges arrive while the rest run, and
-only the last range's work is left after Shopify finishes. Since API version 2026-01 an app may
-run five bulk query operations at once per shop; the reconciliation runs ``AT_ONCE`` (two), leaving
-the rest to the flows that read in bulk meanwhile (the stock audit, the catalogue).
+only the last range's work is left after Shopify finishes. The ranges run one after another
+(``AT_ONCE``): what is gained is that overlap, not Shopify's own parallelism. Since API version
+2026-01 an app may run five bulk query operations at once per shop, and a larger ``AT_ONCE`` would
+use them (leaving some to the stock audit and the catalogue, which read in bulk too); but against the
+sandbox, which runs every operation in one Python process, two at once cost 60% more of its CPU
+than one after the other (20,000 orders: 13.8 s against 8.4 s), and finished together.
 
 The ranges are cut between the day's lowest and highest order id (``ordersCount`` says how many
 there are). Shopify's ids grow with time across all shops, so the ranges hold about equal shares of
@@ -24,7 +27,7 @@ __all__ = ["AT_ONCE", "MAX_SLICES", "SLICE_ORDERS", "completed", "day_searches"]
 
 SLICE_ORDERS = 10_000  # orders per bulk operation, about: a day of fewer is read in one
 MAX_SLICES = 8
-AT_ONCE = 2  # bulk operations running at once, of the five Shopify allows an app per shop
+AT_ONCE = 1  # bulk operations running at once (Shopify allows an app five per shop)
 
 T = TypeVar("T")
 

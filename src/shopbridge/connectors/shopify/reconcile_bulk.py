@@ -113,6 +113,9 @@ def orders_from_lines(lines: Iterable[Mapping[str, Any]]) -> Iterator[dict[str, 
     yield from orders.values()
 
 
+POLL_SECONDS = 0.5  # a bulk operation is seen finished (and the next range started) at most this late
+
+
 class _Client(GraphQLClient, Protocol):
     shop_domain: str
 
@@ -122,7 +125,7 @@ def orders_created_in_bulk(
     start: datetime,
     end: datetime,
     *,
-    interval: float = 1.0,
+    interval: float = POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Order]:
     """The day's orders, read as sold: one bulk query, then the refunded ones' refunds."""
@@ -136,7 +139,7 @@ def orders_and_refunds_created_in_bulk(
     refunded_since: datetime | None,
     *,
     ready: Callable[[list[Order]], None] | None = None,
-    interval: float = 1.0,
+    interval: float = POLL_SECONDS,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ShopifyDayRead:
     """The day's orders read as sold; the orders refunded since ``refunded_since`` (``None``: not
