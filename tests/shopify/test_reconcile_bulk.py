@@ -186,3 +186,25 @@ def test_the_orders_without_refunds_are_handed_over_before_the_refunds_are_read(
     assert sorted(o.shopify_id for o in refunded) == sorted([made[1], made[2]])
     assert all(any(o is order for order in read.orders) for o in early + refunded)  # the read's own
     assert waited == [True] and read == alone  # one read of both refunded orders' refunds
+
+
+def test_an_order_from_before_the_day_refunded_since_it_began_is_listed_and_its_refunds_read(
+    sandbox: SandboxServer, client: ShopifyClient
+) -> None:
+    """The day's own refunded orders come with its bulk files; an earlier order refunded since the
+    day began is found by the listing (``created_before`` the day), and both have their refunds."""
+    sandbox.state.bulk_timing.base_s = 0.05
+    made = _trade(sandbox)  # the second is refunded
+    state = sandbox.state
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    state.orders[made[0]]["created_at"] = (today - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    act.refund_full(state, state.orders[made[0]], restock=False)  # yesterday's order, refunded today
+    read = client.orders_and_refunds_created_in_bulk(today, today + timedelta(days=1), today)
+    assert sorted(o.shopify_id for o in read.orders) == sorted(made[1:])
+    assert sorted(r.order_id for r in read.refunded) == sorted(made[:2])
+    assert [r.updated_at for r in read.refunded] == sorted(r.updated_at for r in read.refunded)
+    assert sorted(read.refunds) == sorted(made[:2]) and all(read.refunds[o] for o in made[:2])
+    later = client.orders_and_refunds_created_in_bulk(
+        today, today + timedelta(days=1), today + timedelta(days=1)
+    )
+    assert later.refunded == ()  # nothing changed since tomorrow began

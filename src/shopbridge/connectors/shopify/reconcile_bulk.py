@@ -12,9 +12,11 @@ refunded orders' refunded units (to read them as sold) are read beside the run, 
 with each refund's total and units only (``refund_totals``), for those orders only.
 
 The reconciliation needs the refunds of the orders refunded since the day began too (its refunds
-checkpoint), so ``orders_and_refunds_created_in_bulk`` lists those orders and reads their refunds
-while Shopify runs the bulk operation (the wait costs nothing, the reads are paced by cost), then
-only the day's refunded orders not already read: each refunded order's refunds are read once.
+checkpoint). The day's own refunded orders are in its bulk files; the earlier orders refunded since
+are listed by a search (``created_before`` the day: pages of a few, not of the day's thousands);
+``orders_and_refunds_created_in_bulk`` reads the refunds of both as they come, while Shopify runs the
+bulk operations (the wait costs nothing, the reads are paced by cost): each refunded order's refunds
+are read once.
 
 Outside the cost limit: a bulk run costs one mutation and a few polls, whatever the day's size.
 """
@@ -36,8 +38,9 @@ from shopbridge.connectors.shopify.orders import refunded_order
 from shopbridge.connectors.shopify.reconcile_reads import created_query
 from shopbridge.connectors.shopify.refund_totals import BATCH, refund_totals_of_orders, units_refunded
 from shopbridge.connectors.shopify.refunds import refunded_orders_since
-from shopbridge.connectors.shopify.translate import order_from_graphql
+from shopbridge.connectors.shopify.translate import order_from_graphql, parse_time
 from shopbridge.domain.records import Order, RefundTotal
+from shopbridge.errors import BadInput
 from shopbridge.ports.shopify import RefundedOrder, ShopifyDayRead
 
 __all__ = [
@@ -146,26 +149,28 @@ def orders_and_refunds_created_in_bulk(
     listed); the refunds of both, their totals and units (``refund_totals``), keyed by order id.
 
     The day is read in bulk operations over id ranges (one for a small day: ``day_slices``). From
-    the start, one thread lists the refunded orders page by page and another reads the refunds of
-    each page's orders as they come: those reads are paced by Shopify's cost budget and its answers
-    (mostly waiting), so the bulk runs, their files and the orders' translation go on meanwhile (the
-    client is thread-safe). ``ready`` is given, on this thread, each range's orders without refunds
-    as the range arrives, and refunded orders once their refunds are read, ``HAND_OVER`` at a time,
-    while the rest are still being read; those left are in the read."""
+    the start, one thread lists the orders created before the day and refunded since
+    ``refunded_since`` page by page, each range brings the day's own refunded orders, and another
+    thread reads the refunds of both as they come: those reads are paced by Shopify's cost budget
+    and its answers (mostly waiting), so the bulk runs, their files and the orders' translation go
+    on meanwhile (the client is thread-safe). ``ready`` is given, on this thread, each range's
+    orders without refunds as the range arrives, and refunded orders once their refunds are read,
+    ``HAND_OVER`` at a time, while the rest are still being read; those left are in the read."""
     searches = day_searches(client, created_query(start, end))
     pages: queue.SimpleQueue[list[RefundedOrder] | None] = queue.SimpleQueue()
     events = _Events()
-    day = _DayOrders(client.shop_domain, len(searches))
+    day = _DayOrders(client.shop_domain, len(searches), pages.put)
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="shopify-day") as pool:
-        listing = pool.submit(_list_refunded, client, refunded_since, pages)
-        reading = pool.submit(_refunds_as_listed, client, pages, events)
+        listing = pool.submit(_list_refunded, client, refunded_since, start, pages)
+        reading = pool.submit(_refunds_as_listed, client, pages, events, _LISTS)
         slicing = pool.submit(_read_slices, client, searches, events, interval, sleep)
         day.take_in(events, ready)
         slicing.result()
-        refunded_orders = listing.result()
+        earlier = listing.result()
         refunds = reading.result()
     refunds.update(refund_totals_of_orders(client, day.unread(refunds)))
-    return ShopifyDayRead(day.orders(refunds), refunded_orders, refunds)
+    refunded = _oldest_change_first([*earlier, *day.refunded(refunded_since)]) if refunded_since else ()
+    return ShopifyDayRead(day.orders(refunds), refunded, refunds)
 
 
 HAND_OVER = 500  # refunded orders handed over at a time: a batch of the ERP's reads, not one read's orders
@@ -187,6 +192,9 @@ class _Events:
 
     def refunds(self, batch: _Batch) -> None:
         self._queue.put(("refunds", batch))
+
+    def ranges_read(self) -> None:
+        self._queue.put(("ranges read", None))
 
     def ended(self) -> None:
         self._queue.put(("end", None))
@@ -210,6 +218,7 @@ def _read_slices(
         for index, nodes in completed(tasks):
             events.orders(index, nodes)
     finally:
+        events.ranges_read()
         events.ended()
 
 
@@ -225,8 +234,9 @@ class _DayOrders:
     """The day's orders from the bulk files, each translated once, as soon as it can be: those
     without refunds as their range arrives, the refunded ones once their refunds are read too."""
 
-    def __init__(self, shop: str, ranges: int) -> None:
+    def __init__(self, shop: str, ranges: int, listed: Callable[[list[RefundedOrder] | None], None]) -> None:
         self._shop = shop
+        self._listed = listed  # each range's refunded orders, for their refunds to be read; None: no more
         self._ranges: list[list[dict[str, Any]]] = [[] for _ in range(ranges)]
         self._refunded: dict[str, dict[str, Any]] = {}
         self._sold: dict[str, Order] = {}
@@ -237,10 +247,18 @@ class _DayOrders:
         given each range's orders as they are translated, refunded ones ``HAND_OVER`` at a time."""
         waiting: list[Order] = []
         for kind, value in events.until_ended():
+            if kind == "ranges read":
+                self._listed(None)
+                continue
             waiting += self._add_range(*value) if kind == "orders" else self._add_refunds(value)
             if ready is not None and waiting and (kind == "orders" or len(waiting) >= HAND_OVER):
                 ready(waiting)
                 waiting = []
+
+    def refunded(self, since: datetime) -> list[RefundedOrder]:
+        """The day's orders with refunds changed since ``since``, as ``refunded_orders_since`` lists them."""
+        changed = ((order_id, _updated(node)) for order_id, node in self._refunded.items())
+        return [RefundedOrder(order_id, at) for order_id, at in changed if at >= since]
 
     def unread(self, refunds: Mapping[str, tuple[RefundTotal, ...]]) -> list[str]:
         """The day's refunded orders whose refunds are not in ``refunds`` (not listed as refunded)."""
@@ -254,8 +272,11 @@ class _DayOrders:
         ]
 
     def _add_range(self, index: int, nodes: list[dict[str, Any]]) -> list[Order]:
+        """The range's orders without refunds translated; its refunded ones translated where their
+        refunds are read already, else listed for reading."""
         self._ranges[index] = nodes
         fresh: list[Order] = []
+        unread: list[RefundedOrder] = []
         for node in nodes:
             order_id = str(node["id"])
             if not refunded_order(node):
@@ -264,6 +285,9 @@ class _DayOrders:
             self._refunded[order_id] = node
             if order_id in self._read:
                 fresh.append(self._translate(order_id, self._read[order_id]))
+            else:
+                unread.append(RefundedOrder(order_id, _updated(node)))
+        self._listed(unread)
         return fresh
 
     def _add_refunds(self, batch: _Batch) -> list[Order]:
@@ -286,20 +310,44 @@ class _DayOrders:
 
 
 def _list_refunded(
-    client: _Client, since: datetime | None, pages: queue.SimpleQueue[list[RefundedOrder] | None]
+    client: _Client,
+    since: datetime | None,
+    day_start: datetime,
+    pages: queue.SimpleQueue[list[RefundedOrder] | None],
 ) -> tuple[RefundedOrder, ...]:
-    """The refunded orders since ``since``, each page also handed to ``pages``; ``None`` ends them."""
+    """The orders created before the day and refunded since ``since``, each page also handed to
+    ``pages``; ``None`` ends them. The day's own refunded orders come with the day's ranges."""
     try:
-        return () if since is None else refunded_orders_since(client, since, on_page=pages.put)
+        if since is None:
+            return ()
+        return refunded_orders_since(client, since, on_page=pages.put, created_before=day_start)
     finally:
         pages.put(None)
 
 
+_LISTS = 2  # who hands refunded orders to the refund reads: the listing and the day's ranges
+
+
+def _oldest_change_first(refunded: list[RefundedOrder]) -> tuple[RefundedOrder, ...]:
+    return tuple(sorted(refunded, key=lambda r: (r.updated_at, r.order_id)))
+
+
+def _updated(node: Mapping[str, Any]) -> datetime:
+    stamp = parse_time(node.get("updatedAt"))
+    if stamp is None:
+        raise BadInput(f"Shopify order {node.get('name')} has no updatedAt")
+    return stamp
+
+
 def _refunds_as_listed(
-    client: _Client, pages: queue.SimpleQueue[list[RefundedOrder] | None], events: _Events | None = None
+    client: _Client,
+    pages: queue.SimpleQueue[list[RefundedOrder] | None],
+    events: _Events | None = None,
+    lists: int = 1,
 ) -> _Batch:
-    """The refunds of the orders ``pages`` brings, a full batch a read as soon as one is listed;
-    each read's also handed to ``events``, which is told when the reads end (however they end)."""
+    """The refunds of the orders ``pages`` brings from ``lists`` sources, each ending with ``None``,
+    a full batch a read as soon as one is listed; each read's also handed to ``events``, which is
+    told when the reads end (however they end)."""
     found: _Batch = {}
     waiting: list[str] = []
 
@@ -310,7 +358,12 @@ def _refunds_as_listed(
             events.refunds(batch)
 
     try:
-        while (page := pages.get()) is not None:
+        ended = 0
+        while ended < lists:
+            page = pages.get()
+            if page is None:
+                ended += 1
+                continue
             waiting += [r.order_id for r in page if r.order_id not in found and r.order_id not in waiting]
             while len(waiting) >= BATCH:
                 read_refunds(waiting[:BATCH])

@@ -50,17 +50,21 @@ def refunds_of(order: Mapping[str, Any]) -> tuple[Refund, ...]:
 
 
 def refunded_orders_since(
-    client: Executor, since: datetime, *, on_page: Callable[[list[RefundedOrder]], None] | None = None
+    client: Executor,
+    since: datetime,
+    *,
+    on_page: Callable[[list[RefundedOrder]], None] | None = None,
+    created_before: datetime | None = None,
 ) -> tuple[RefundedOrder, ...]:
     """Orders updated at or after ``since`` whose payment status says they have refunds, oldest change
     first. Shopify filters by ``financial_status`` (one search per status: the pages then hold only
     refunded orders, not every order of a busy day); the status is checked again on each node.
     ``on_page`` is handed each page's refunded orders as it comes (the reconciliation reads their
-    refunds meanwhile)."""
-    stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    refunds meanwhile); ``created_before`` leaves out orders created since (read another way)."""
     found: dict[str, RefundedOrder] = {}
+    created = f" created_at:<'{_stamp(created_before)}'" if created_before is not None else ""
     for status in _REFUNDED_SEARCH:
-        query = {"query": f"updated_at:>='{stamp}' financial_status:{status}"}
+        query = {"query": f"updated_at:>='{_stamp(since)}'{created} financial_status:{status}"}
         for page in iterate_pages(client, "orders_updated_since", query, ("orders",)):
             refunded = [
                 RefundedOrder(str(node["id"]), parse_time(node.get("updatedAt")) or since)
@@ -71,6 +75,10 @@ def refunded_orders_since(
             if on_page is not None:
                 on_page(refunded)
     return tuple(sorted(found.values(), key=lambda r: (r.updated_at, r.order_id)))
+
+
+def _stamp(at: datetime) -> str:
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _refund(order: Mapping[str, Any], node: Mapping[str, Any]) -> Refund:
