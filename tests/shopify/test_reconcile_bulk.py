@@ -208,3 +208,17 @@ def test_an_order_from_before_the_day_refunded_since_it_began_is_listed_and_its_
         today, today + timedelta(days=1), today + timedelta(days=1)
     )
     assert later.refunded == ()  # nothing changed since tomorrow began
+
+
+def test_a_caller_failing_on_orders_handed_over_fails_the_read_and_leaves_no_thread_waiting(
+    sandbox: SandboxServer, client: ShopifyClient
+) -> None:
+    sandbox.state.bulk_timing.base_s = 0.05
+    _trade(sandbox)
+
+    def fails(orders: list[Order]) -> None:
+        raise RuntimeError("the comparison broke")
+
+    with pytest.raises(RuntimeError, match="the comparison broke"):
+        client.orders_and_refunds_created_in_bulk(*DAY, DAY[0], ready=fails)
+    assert not [t for t in threading.enumerate() if t.name.startswith("shopify-day")]

@@ -164,7 +164,11 @@ def orders_and_refunds_created_in_bulk(
         listing = pool.submit(_list_refunded, client, refunded_since, start, pages)
         reading = pool.submit(_refunds_as_listed, client, pages, events, _LISTS)
         slicing = pool.submit(_read_slices, client, searches, events, interval, sleep)
-        day.take_in(events, ready)
+        try:
+            day.take_in(events, ready)
+        except BaseException:
+            pages.put(None)  # the refund reads wait for the ranges' list to end: end it, or they never do
+            raise
         slicing.result()
         earlier = listing.result()
         refunds = reading.result()
