@@ -53,7 +53,6 @@ def scenario(args: argparse.Namespace) -> Scenario:
 def figures(result: dict[str, Any]) -> dict[str, Any]:
     peak, limits = result["peak"], result["limits"]
     requests = limits["erp_requests_in_peak"]["total"]
-    busy = limits["erp_concurrency_share_used"] * limits["erp_concurrency"] * peak["window_seconds"]
     return {
         "orders_placed": peak["orders_placed"],
         "seconds_placing": peak["seconds_placing"],
@@ -65,7 +64,7 @@ def figures(result: dict[str, Any]) -> dict[str, Any]:
         "erp_peak_in_flight": limits["erp_peak_in_flight"],
         "erp_requests_in_peak": requests,
         "erp_requests_per_peak_order": round(requests / max(peak["orders_placed"], 1), 2),
-        "erp_slot_seconds_per_request": round(busy / max(requests, 1), 3),
+        "erp_slot_seconds_per_request": limits["erp_slot_seconds_per_request"],
         "peak_queue_age_seconds": peak["peak_queue_age_seconds"],
         "time_to_drain_seconds": peak["time_to_drain_seconds"],
         "ground_truth_ok": result["ok"],
@@ -140,6 +139,7 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 "gain_over_previous": None if before is None else round(rate / max(before, 1e-9), 2),
                 "erp_share": row["erp_concurrency_share_used"],
                 "shopify_share": row["shopify_budget_share_used"],
+                "erp_slot_seconds_per_request": row["erp_slot_seconds_per_request"],
                 "bound_by": row["bound_by"],
                 "ground_truth_ok": row["ground_truth_ok"],
             }
