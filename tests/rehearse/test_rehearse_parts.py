@@ -150,13 +150,11 @@ def test_the_bound_is_the_limit_used_most_when_it_is_nearly_full() -> None:
     assert bound_by(0.5, 0.4).startswith("neither")
 
 
-def test_below_both_limits_the_bound_is_the_workers_when_the_queue_fell_behind_the_orders() -> None:
+def test_below_both_limits_the_bound_is_the_workers_when_the_orders_were_done_slower_than_placed() -> None:
     # 120 orders placed in 20 s (6/s): done at 2/s the workers fell behind; at 5.5/s they kept up
     assert kept_up(2.0, 120, 20.0) is False and kept_up(5.5, 120, 20.0) is True
     assert kept_up(1.0, 1, 0.0) is None  # one order has no rate
-    assert bound_by(0.5, 0.4, kept_up(2.0, 120, 20.0)) == (
-        "neither limit: the workers (their number, threads or CPU: the queue fell behind the orders)"
-    )
+    assert bound_by(0.5, 0.4, kept_up(2.0, 120, 20.0)).startswith("neither limit: the workers (")
     assert bound_by(0.5, 0.4, True).startswith("neither limit: the order rate (")
     assert bound_by(0.95, 0.3, False) == "the ERP's concurrency"  # a full limit is the bound regardless
 

@@ -7,8 +7,8 @@ Shares of the limits are over the peak window (the first peak order to the drain
   same over the stock phase, where only the stock sweeps spend points.
 
 When neither limit is nearly full, what bounded the throughput is told apart by whether the orders
-came out of the queue about as fast as the shop placed them (the order rate) or not (the workers:
-their number, threads or CPU): the story ``rehearse --workers N`` tells as N grows.
+were done about as fast as the shop placed them (the order rate) or not (the workers: their number,
+threads or CPU, or the webhooks' delivery to them): the story ``rehearse --workers N`` tells as N grows.
 """
 
 from __future__ import annotations
@@ -123,15 +123,19 @@ def _routes(stack: RehearsalStack, sampler: Sampler, start: float, end: float) -
 def bound_by(erp_share: float, shopify_share: float, workers_kept_up: bool | None = None) -> str:
     """Which limit held the throughput back: the one used most, if used at least :data:`BOUND_SHARE`.
 
-    Neither: the order rate if the workers kept up with the orders, else the workers
-    (``workers_kept_up`` None: not known, both named).
+    Neither: the order rate if the orders were done about as fast as they were placed, else the
+    workers or what feeds them (``workers_kept_up`` None: not known, both named). Where the orders
+    waited (in the queue, or as webhooks not yet delivered) the peak queue age tells apart.
     """
     if max(erp_share, shopify_share) < BOUND_SHARE:
         if workers_kept_up is None:
             return "neither limit: the order rate or the workers"
         if workers_kept_up:
-            return "neither limit: the order rate (the workers kept up with the orders)"
-        return "neither limit: the workers (their number, threads or CPU: the queue fell behind the orders)"
+            return "neither limit: the order rate (the orders were done about as fast as they were placed)"
+        return (
+            "neither limit: the workers (their number, threads or CPU) or the webhooks' delivery to"
+            " them (the orders were done slower than they were placed, the ERP and Shopify to spare)"
+        )
     return "the ERP's concurrency" if erp_share >= shopify_share else "the Shopify cost budget"
 
 
