@@ -69,6 +69,9 @@ def assert_bad_day_happened(report: dict[str, Any]) -> None:
     assert hooks["dropped"] > 0 and hooks["duplicated"] > 0
     limits = report["limits"]
     assert limits["erp_refused_outage"] > 0 and limits["erp_refused_errors"] > 0
+    # every request served held its gate slot at least the latency the scenario gives the ERP
+    assert limits["erp_slot_seconds_per_request"] >= limits["erp_latency_seconds"] == 0.02
+    assert limits["bound_by"] != "neither limit: the order rate or the workers"  # the pace is known
     events = {e["event"] for e in report["peak"]["events"]}
     assert events == {
         "erp outage",

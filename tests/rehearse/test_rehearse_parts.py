@@ -19,7 +19,7 @@ from starlette.routing import Route
 from shopbridge.errors import ConfigurationError
 from shopbridge.rehearse.database import prepare_database
 from shopbridge.rehearse.erp_gate import ErpGate
-from shopbridge.rehearse.metrics import bound_by, throughput
+from shopbridge.rehearse.metrics import bound_by, kept_up, slot_seconds_per_request, throughput
 from shopbridge.rehearse.report import REPORT_FILES, clear_reports, render_html, write_reports
 from shopbridge.rehearse.sampler import Sample
 from shopbridge.sandbox.serving import ServerThread
@@ -150,6 +150,20 @@ def test_the_bound_is_the_limit_used_most_when_it_is_nearly_full() -> None:
     assert bound_by(0.5, 0.4).startswith("neither")
 
 
+def test_below_both_limits_the_bound_is_the_workers_when_the_orders_were_done_slower_than_placed() -> None:
+    # 120 orders placed in 20 s (6/s): done at 2/s the workers fell behind; at 5.5/s they kept up
+    assert kept_up(2.0, 120, 20.0) is False and kept_up(5.5, 120, 20.0) is True
+    assert kept_up(1.0, 1, 0.0) is None  # one order has no rate
+    assert bound_by(0.5, 0.4, kept_up(2.0, 120, 20.0)).startswith("neither limit: the workers (")
+    assert bound_by(0.5, 0.4, True).startswith("neither limit: the order rate (")
+    assert bound_by(0.95, 0.3, False) == "the ERP's concurrency"  # a full limit is the bound regardless
+
+
+def test_an_erp_requests_slot_time_is_the_busy_slot_seconds_over_the_requests() -> None:
+    assert slot_seconds_per_request(63.0, 300) == 0.21
+    assert slot_seconds_per_request(0.0, 0) is None
+
+
 def a_result(ok: bool) -> dict[str, Any]:
     return {
         "scenario": {"name": "bad-day"},
@@ -166,6 +180,7 @@ def a_result(ok: bool) -> dict[str, Any]:
         "limits": {
             "erp_concurrency_share_used": 0.5, "shopify_budget_share_used": 0.2,
             "shopify_budget_share_used_by_stock_push": 0.1, "shopify_throttled": 3, "bound_by": "neither",
+            "erp_slot_seconds_per_request": 0.31, "erp_latency_seconds": 0.15,
         },
         "oversells": {"units": 2, "by_sku": [{"sku": "TEE-S", "erp_stock": 1, "sold": 3, "oversold": 2,
                                              "cause": "lag"}]},
@@ -181,6 +196,7 @@ def test_the_html_report_has_the_verdict_the_findings_and_inline_svg_charts() ->
     assert html.count("<svg") == 3 and "Queue depth" in html and "shopify.order per second" in html
     assert "&lt;20 s&gt;" in html and "<20 s>" not in html  # escaped
     assert "<td>TEE-S</td><td>1</td><td>3</td><td>2</td><td>lag</td>" in html
+    assert "<th>ERP slot held per request (s)</th><td>0.31</td>" in html
     assert html.count("<rect") <= 2 * 120 + 2  # long series are thinned to at most 120 bars per chart
     assert "<script" not in html and "http" not in html  # nothing fetched: charts are inline
 

@@ -5,6 +5,10 @@ Shares of the limits are over the peak window (the first peak order to the drain
 - Shopify's: points the sandbox's bucket charged over what the plan could give in the window
   (the bucket full at the start plus ``restore rate`` x the window); the stock push's share is the
   same over the stock phase, where only the stock sweeps spend points.
+
+When neither limit is nearly full, what bounded the throughput is told apart by whether the orders
+were done about as fast as the shop placed them (the order rate) or not (the workers: their number,
+threads or CPU, or the webhooks' delivery to them): the story ``rehearse --workers N`` tells as N grows.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from shopbridge.rehearse.scenario import Scenario
 from shopbridge.rehearse.stack import RehearsalStack, StackSpec
 from shopbridge.rehearse.truth import Finding
 
-__all__ = ["bound_by", "result", "stock_push_saturation", "throughput"]
+__all__ = ["bound_by", "kept_up", "result", "slot_seconds_per_request", "stock_push_saturation", "throughput"]
 
 MIN_SPAN_SECONDS = 0.25
 BOUND_SHARE = 0.8  # a limit used this much or more is the one that bounds the throughput
 STOCK_PUSH_GOAL = 0.95  # issue 15: the stock push's share of the Shopify budget, when saturated
+KEPT_UP_SHARE = 0.9  # orders sustained at this share of the rate placed or more: the workers kept up
 
 
 def result(
@@ -42,6 +47,10 @@ def result(
     shopify_share = _shopify_share(scenario, samples, start, end)
     stock_start, stock_end = phases.get("move_stock", (start, start))
     in_window = [s for s in samples if start <= s.at <= end]
+    sustained = len(peak.names) / window
+    pace = kept_up(sustained, len(peak.names), peak.placed_at - peak.started_at)
+    routes = _routes(stack, sampler, start, end)
+    busy = _delta(samples, start, end, "erp_busy_slot_seconds")
     return {
         "scenario": scenario.model_dump(mode="json"),
         "erp": spec.erp,
@@ -53,7 +62,7 @@ def result(
         "peak": {
             "orders_placed": len(peak.names),
             "seconds_placing": round(peak.placed_at - peak.started_at, 2),
-            "orders_per_second_sustained": round(len(peak.names) / window, 2),
+            "orders_per_second_sustained": round(sustained, 2),
             "time_to_drain_seconds": round(phases["drain"][1] - phases["drain"][0], 2),
             "peak_backlog": max((s.pending + s.running for s in in_window), default=0),
             "peak_queue_age_seconds": round(max((s.oldest_age for s in in_window), default=0.0), 2),
@@ -65,7 +74,9 @@ def result(
             "erp_concurrency_share_used": round(erp_share, 4),
             "erp_peak_in_flight": stack.gate.stats.peak_in_flight,
             "erp_requests_served": stack.gate.stats.served,
-            "erp_requests_in_peak": _routes(stack, sampler, start, end),
+            "erp_requests_in_peak": routes,
+            "erp_latency_seconds": scenario.erp.latency_seconds,
+            "erp_slot_seconds_per_request": slot_seconds_per_request(busy, routes["total"]),
             "erp_refused_outage": stack.gate.stats.refused_outage,
             "erp_refused_errors": stack.gate.stats.refused_errors,
             "shopify_plan": scenario.shopify.plan.value,
@@ -74,7 +85,7 @@ def result(
                 _shopify_share(scenario, samples, stock_start, stock_end), 4
             ),
             "shopify_throttled": int(_delta(samples, 0.0, end, "shopify_throttled")),
-            "bound_by": bound_by(erp_share, shopify_share),
+            "bound_by": bound_by(erp_share, shopify_share, pace),
             **stock_push_saturation(scenario, samples, stock_start, stock_end),
         },
         "oversells": oversells(scenario, peak),
@@ -109,11 +120,40 @@ def _routes(stack: RehearsalStack, sampler: Sampler, start: float, end: float) -
     return {"total": sum(routes.values()), "by_route": routes}
 
 
-def bound_by(erp_share: float, shopify_share: float) -> str:
-    """Which limit held the throughput back: the one used most, if used at least :data:`BOUND_SHARE`."""
+def bound_by(erp_share: float, shopify_share: float, workers_kept_up: bool | None = None) -> str:
+    """Which limit held the throughput back: the one used most, if used at least :data:`BOUND_SHARE`.
+
+    Neither: the order rate if the orders were done about as fast as they were placed, else the
+    workers or what feeds them (``workers_kept_up`` None: not known, both named). Where the orders
+    waited (in the queue, or as webhooks not yet delivered) the peak queue age tells apart.
+    """
     if max(erp_share, shopify_share) < BOUND_SHARE:
-        return "neither limit: the order rate or the workers"
+        if workers_kept_up is None:
+            return "neither limit: the order rate or the workers"
+        if workers_kept_up:
+            return "neither limit: the order rate (the orders were done about as fast as they were placed)"
+        return (
+            "neither limit: the workers (their number, threads or CPU) or the webhooks' delivery to"
+            " them (the orders were done slower than they were placed, the ERP and Shopify to spare)"
+        )
     return "the ERP's concurrency" if erp_share >= shopify_share else "the Shopify cost budget"
+
+
+def kept_up(sustained: float, orders: int, seconds_placing: float) -> bool | None:
+    """Whether orders were done at :data:`KEPT_UP_SHARE` of the rate they were placed, or faster.
+
+    None when the peak placed too few orders over too short a time to have a rate.
+    """
+    if orders < 2 or seconds_placing <= 0:
+        return None
+    return sustained >= KEPT_UP_SHARE * orders / seconds_placing
+
+
+def slot_seconds_per_request(busy_slot_seconds: float, requests: int) -> float | None:
+    """How long an ERP request held its gate slot on average: the gate's latency plus the ERP's own
+    answer. Well above the latency, something besides the ERP's limit slows each answer (say the
+    process the ERP sandbox serves from is busy), and the ERP's share overstates the ERP's own work."""
+    return round(busy_slot_seconds / requests, 3) if requests else None
 
 
 def throughput(samples: list[Sample]) -> dict[str, list[list[float]]]:

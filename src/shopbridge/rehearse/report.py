@@ -61,6 +61,8 @@ def render_html(result: dict[str, Any]) -> str:
         ("peak queue age (s)", peak["peak_queue_age_seconds"]),
         ("time to drain (s)", peak["time_to_drain_seconds"]),
         ("ERP concurrency share used", limits["erp_concurrency_share_used"]),
+        ("ERP slot held per request (s)", limits.get("erp_slot_seconds_per_request", "")),
+        ("ERP latency set (s)", limits.get("erp_latency_seconds", "")),
         ("Shopify budget share used", limits["shopify_budget_share_used"]),
         ("Shopify budget share used by the stock push", limits["shopify_budget_share_used_by_stock_push"]),
         ("the stock push against the budget", limits.get("stock_push_budget_verdict", "")),
