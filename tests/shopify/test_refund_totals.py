@@ -14,8 +14,8 @@ from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify import refund_totals
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.documents import document
+from shopbridge.connectors.shopify.orders import refunded_units
 from shopbridge.connectors.shopify.refund_totals import BATCH, refund_totals_of_orders, units_refunded
-from shopbridge.connectors.shopify.refunds_batch import refunded_units_of
 from shopbridge.domain.records import RefundTotal
 from shopbridge.sandbox.shopify.cost import MAX_SINGLE_QUERY_COST, requested_cost
 from shopbridge.sandbox.shopify.schema import admin_schema as sandbox_schema
@@ -58,7 +58,7 @@ def test_totals_and_units_equal_the_refunds_read_whole_at_under_half_the_points(
     assert client.stats.calls - calls == 2  # 26 distinct orders, 22 a read
     assert totals[unknown] == ()
     assert {o: totals[o] for o in made} == {o: tuple(map(RefundTotal.of, whole[o])) for o in made}
-    assert all(units_refunded(totals[o]) == refunded_units_of(whole[o]) for o in made)
+    assert all(units_refunded(totals[o]) == refunded_units(client, {"id": o}) for o in made)
     assert sum(len(t) for t in totals.values()) >= 25
     assert 0 < totals_points < whole_points / 2
 

@@ -14,7 +14,9 @@ from shopbridge.config import ShopSettings
 from shopbridge.connectors.shopify import refunds_batch
 from shopbridge.connectors.shopify.client import ShopifyClient
 from shopbridge.connectors.shopify.documents import document
-from shopbridge.connectors.shopify.refunds_batch import refunded_units_of, refunds_of_orders
+from shopbridge.connectors.shopify.refund_totals import units_refunded
+from shopbridge.connectors.shopify.refunds_batch import refunds_of_orders
+from shopbridge.domain.records import RefundTotal
 from shopbridge.ports.shopify import ShopifyRefundBatchReads
 from shopbridge.sandbox.shopify import order_figures as fig
 from shopbridge.sandbox.shopify.server import SandboxServer
@@ -58,7 +60,8 @@ def test_refunded_units_count_as_the_order_read_counts_them(
     made = refunded_orders(sandbox, 4)
     batched = client.refunds_of_orders(made)
     for order_id in made:
-        assert refunded_units_of(batched[order_id]) == refunded_units(client, {"id": order_id})
+        totals = tuple(map(RefundTotal.of, batched[order_id]))
+        assert units_refunded(totals) == refunded_units(client, {"id": order_id})
 
 
 def _order(refunds: list[dict[str, Any]]) -> dict[str, Any]:

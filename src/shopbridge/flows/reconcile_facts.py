@@ -438,6 +438,8 @@ def _in_erp(ctx: FlowContext, refunded: Sequence[RefundedOrder]) -> list[str]:
 
 def _refunds_of(ctx: FlowContext, order_ids: list[str]) -> Iterator[tuple[Refund, ...]]:
     """Each order's refunds, in the order given: batched where the port can, else one read each."""
+    if not order_ids:  # the usual case once the day's read brought every refund: no call at all
+        return
     if isinstance(ctx.shopify, ShopifyRefundBatchReads):
         batched = ctx.shopify.refunds_of_orders(order_ids)
         yield from (batched.get(order_id, ()) for order_id in order_ids)

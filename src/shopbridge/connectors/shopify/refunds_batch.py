@@ -20,7 +20,7 @@ from shopbridge.connectors.shopify.order_nodes import order_nodes
 from shopbridge.connectors.shopify.refunds import order_refunds, refunds_of
 from shopbridge.domain.records import Refund
 
-__all__ = ["BATCH", "refunded_units_of", "refunds_of_orders"]
+__all__ = ["BATCH", "refunds_of_orders"]
 
 BATCH = 10  # orders per read (81 points requested each: see the document)
 REFUNDS_PAGE = 10  # refunds(first:) in the document: a full page may hide more
@@ -56,12 +56,3 @@ def _cut_short(order: Mapping[str, Any]) -> bool:
         for refund in refunds
         for name in _PAGED
     )
-
-
-def refunded_units_of(refunds: Sequence[Refund]) -> dict[str, int]:
-    """Units refunded per line item GID over the refunds (as ``orders.refunded_units`` counts them)."""
-    units: dict[str, int] = {}
-    for refund in refunds:
-        for line in refund.lines:
-            units[line.line_id] = units.get(line.line_id, 0) + line.quantity
-    return units
